@@ -1,0 +1,58 @@
+# Every target sets up what it needs on first use: `make serve` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.installed
+LAYER := build/layer
+PYTEST_WORKERS ?= 2
+
+.PHONY: serve test unit lint synth layer openapi bench clean
+
+$(READY): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python dependencies into $(VENV) (first run only, about a minute)..."
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+## serve: run the platform locally on the embedded AWS emulator (http://127.0.0.1:8000)
+serve: $(READY)
+	$(BIN)/cdp serve $(ARGS)
+
+## test: lint, type-check and run every test suite
+test: lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+## lint: ruff (lint + format check) and mypy (strict on layers/)
+lint: $(READY)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## layer: the Lambda layer (package + dependencies) for arm64 / Python 3.12 in build/layer
+layer: $(LAYER)/.built
+$(LAYER)/.built: $(READY) pyproject.toml $(shell find layers/common/python -name '*.py' 2>/dev/null)
+	rm -rf $(LAYER) && mkdir -p $(LAYER)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --target $(LAYER)/python \
+		--platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all: \
+		$$($(BIN)/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))")
+	cp -r layers/common/python/contact_platform $(LAYER)/python/
+	find $(LAYER) -name '__pycache__' -prune -exec rm -rf {} +
+	touch $@
+
+## synth: the CloudFormation templates in cdk.out (needs the layer)
+synth: layer
+	$(BIN)/python infra/app.py
+	@echo "Templates written to cdk.out/"
+
+## openapi: regenerate docs/openapi.json and docs/api.md from the route table
+openapi: $(READY)
+	$(BIN)/python -m local.openapi docs/openapi.json docs/api.md
+
+## bench: throughput and request-count figures against the embedded emulator
+bench: $(READY)
+	$(BIN)/python -m benchmarks.run $(ARGS)
+
+clean:
+	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""GET /api/v1/admin/audit-log: the append-only trail, newest first (admins)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.models.audit import AuditEntry, AuditLogQuery
+from contact_platform.models.envelope import Listing
+from contact_platform.services import audit
+
+
+@endpoint("list_audit_log")
+def list_audit_log(query: Annotated[AuditLogQuery, Query()]) -> Listing[AuditEntry]:
+    return audit.list_audit_log(
+        caller(),
+        entity_id=query.entityId,
+        action=query.action,
+        since=query.since,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+
+
+handler = list_audit_log.handler

@@ -1,0 +1,20 @@
+"""GET /api/v1/admin/contacts/deleted: soft-deleted contacts not yet purged (admins)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.models.contacts import Contact, DeletedContactsQuery
+from contact_platform.models.envelope import Listing
+from contact_platform.services import contacts
+
+
+@endpoint("list_deleted_contacts")
+def list_deleted_contacts(query: Annotated[DeletedContactsQuery, Query()]) -> Listing[Contact]:
+    return contacts.list_deleted_contacts(
+        caller(), deleted_since=query.deletedSince, limit=query.limit, cursor=query.cursor
+    )
+
+
+handler = list_deleted_contacts.handler

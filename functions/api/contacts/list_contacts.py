@@ -1,0 +1,18 @@
+"""GET /api/v1/contacts: a page of active contacts, filtered, sorted or searched."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.models.contacts import Contact, ContactListQuery
+from contact_platform.models.envelope import Listing
+from contact_platform.services import contacts
+
+
+@endpoint("list_contacts")
+def list_contacts(query: Annotated[ContactListQuery, Query()]) -> Listing[Contact]:
+    return contacts.list_contacts(caller(), query)
+
+
+handler = list_contacts.handler

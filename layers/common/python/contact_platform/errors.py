@@ -1,0 +1,63 @@
+"""The platform's error taxonomy (DESIGN section 5). Services raise these; the HTTP layer renders them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Detail:
+    field: str
+    issue: str
+
+
+@dataclass
+class ApiError(Exception):
+    status: int
+    code: str
+    message: str
+    details: list[Detail] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+def invalid_request(message: str, details: list[Detail] | None = None) -> ApiError:
+    return ApiError(400, "INVALID_REQUEST", message, details or [])
+
+
+def authentication_failed() -> ApiError:
+    return ApiError(401, "AUTHENTICATION_FAILED", "Invalid or expired API key")
+
+
+def missing_permission(scope: str) -> ApiError:
+    return ApiError(403, "INSUFFICIENT_PERMISSIONS", f"Missing required permission: {scope}")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "INSUFFICIENT_PERMISSIONS", message)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "RESOURCE_NOT_FOUND", f"{what} not found")
+
+
+def conflict(message: str, details: list[Detail] | None = None) -> ApiError:
+    return ApiError(409, "CONFLICT", message, details or [])
+
+
+def precondition_failed(message: str) -> ApiError:
+    return ApiError(412, "PRECONDITION_FAILED", message)
+
+
+def payload_too_large(limit_bytes: int) -> ApiError:
+    return ApiError(413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {limit_bytes} bytes")
+
+
+def validation_error(message: str, details: list[Detail]) -> ApiError:
+    return ApiError(422, "VALIDATION_ERROR", message, details)
+
+
+def rate_limited(retry_after: int) -> ApiError:
+    return ApiError(429, "RATE_LIMITED", "Rate limit exceeded", headers={"Retry-After": str(retry_after)})

@@ -1,0 +1,1 @@
+"""HTTP concerns: the endpoint factory, envelope, error mapping, caller context, cursors, rate limit, idempotency."""

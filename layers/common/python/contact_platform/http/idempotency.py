@@ -1,0 +1,91 @@
+"""`Idempotency-Key` on POST and PATCH (Powertools idempotency, records in the same table).
+
+The first successful (2xx) response is stored and replayed for 24 h with `Idempotent-Replayed: true`.
+The same key with another body or path: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still
+runs: 409. Failed requests are not stored, so a client may retry them with the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
+    DataRecord,
+)
+
+from contact_platform import errors
+from contact_platform.errors import ApiError, Detail
+from contact_platform.permissions import Caller
+from contact_platform.store.idempotency import persistence_for
+
+HEADER = "idempotency-key"
+MAX_KEY_LENGTH = 255
+REPLAY_SECONDS = 24 * 3600
+
+Response = dict[str, Any]
+
+
+class _NotStored(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.get("statusCode"))
+        self.response = response
+
+
+def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
+    response.setdefault("headers", {})["Idempotent-Replayed"] = "true"
+    return response
+
+
+def key_of(headers: dict[str, str] | None) -> str | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == HEADER:
+            if not value or len(value) > MAX_KEY_LENGTH or not value.isprintable():
+                raise errors.invalid_request(
+                    "Invalid Idempotency-Key",
+                    [Detail("Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters")],
+                )
+            return value
+    return None
+
+
+def run_once(
+    caller: Caller, route_name: str, key: str, event: dict[str, Any], compute: Callable[[], Response]
+) -> Response:
+    config = IdempotencyConfig(
+        event_key_jmespath="[route, key]",
+        payload_validation_jmespath="[path, body]",
+        expires_after_seconds=REPLAY_SECONDS,
+        response_hook=_mark_replayed,
+    )
+
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="request", persistence_store=persistence_for(caller.tenant_id), config=config
+    )
+    def once(request: dict[str, Any]) -> Response:
+        response = compute()
+        if not 200 <= int(response["statusCode"]) < 300:
+            raise _NotStored(response)
+        return response
+
+    try:
+        replayed: Response = once(
+            request={"route": route_name, "key": key, "path": event.get("path"), "body": event.get("body")}
+        )
+        return replayed
+    except _NotStored as not_stored:
+        return not_stored.response
+    except IdempotencyValidationError as error:
+        raise ApiError(
+            422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request", []
+        ) from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise errors.conflict("A request with this Idempotency-Key is still in progress") from error

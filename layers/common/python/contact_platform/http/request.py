@@ -1,0 +1,44 @@
+"""The request being handled: its id and its caller, for the handler and the envelope."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from contact_platform import errors
+from contact_platform.permissions import Caller
+
+
+@dataclass
+class RequestState:
+    request_id: str
+    caller: Caller | None = None
+
+
+_current: ContextVar[RequestState] = ContextVar("request_state")
+
+
+def begin(request_id: str) -> RequestState:
+    state = RequestState(request_id)
+    _current.set(state)
+    return state
+
+
+def request_id() -> str:
+    state = _current.get(None)
+    return state.request_id if state else "req_none"
+
+
+def caller() -> Caller:
+    """The authenticated caller of the current request (from the authorizer context only)."""
+    state = _current.get(None)
+    if state is None or state.caller is None:
+        raise errors.authentication_failed()
+    return state.caller
+
+
+def request_id_of(event: dict[str, Any]) -> str:
+    """`req_` plus API Gateway's request id (the same id API Gateway logs)."""
+    raw = str((event.get("requestContext") or {}).get("requestId") or "unknown")
+    return "req_" + raw.replace("-", "")

@@ -1,0 +1,45 @@
+"""Pydantic validation errors as the platform's 400/422 errors with `details[{field, issue}]`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from contact_platform import errors
+from contact_platform.errors import ApiError, Detail
+
+_SOURCES = {"body", "query", "path", "header"}
+_ISSUES = {
+    "missing": "required",
+    "extra_forbidden": "unknown field",
+    "json_invalid": "malformed JSON",
+}
+
+
+def _field(error: dict[str, Any]) -> str:
+    context_field = (error.get("ctx") or {}).get("field")
+    loc = [part for part in error.get("loc", ()) if part not in _SOURCES]
+    if loc and isinstance(loc[0], str) and loc[0] in {"query", "q", "request", "body"}:
+        loc = loc[1:]
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    if context_field and not name:
+        return str(context_field)
+    return name or "body"
+
+
+def _issue(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    if kind in _ISSUES:
+        return _ISSUES[kind]
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def from_pydantic(problems: Sequence[Any]) -> ApiError:
+    """Malformed JSON is a 400 INVALID_REQUEST; everything else a 422 VALIDATION_ERROR."""
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return errors.invalid_request("Malformed JSON in request body", [Detail("body", "malformed JSON")])
+    details = list(dict.fromkeys(Detail(_field(p), _issue(p)) for p in problems))
+    return errors.validation_error("Request validation failed", details)

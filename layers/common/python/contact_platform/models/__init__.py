@@ -1,0 +1,1 @@
+"""Pydantic request and response models per resource (inputs forbid unknown fields)."""

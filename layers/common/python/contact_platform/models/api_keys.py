@@ -1,0 +1,41 @@
+"""API keys: creation input, the key as listed, and the one response that shows the secret."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from contact_platform.models.fields import Text, Timestamp, UserId
+from contact_platform.permissions import Role
+
+Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*:[a-z][a-z-]*$")]
+Scopes = Annotated[list[Scope], Field(max_length=50)]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[Text, StringConstraints(max_length=100)]
+    userId: UserId | None = Field(None, description="The user the key acts as; defaults to the caller.")
+    scopes: Scopes | None = Field(None, description="Defaults to every scope the user's role allows.")
+    expiresAt: Timestamp | None = None
+    rateLimit: int | None = Field(None, ge=1, le=1_000_000, description="Requests per rate-limit window.")
+
+
+class ApiKey(BaseModel):
+    id: str
+    name: str
+    prefix: str = Field(description="The first characters of the key, to recognise it.")
+    userId: str
+    role: Role
+    scopes: list[str]
+    rateLimit: int
+    expiresAt: str | None
+    revokedAt: str | None
+    createdAt: str
+    createdBy: str
+
+
+class ApiKeyCreated(ApiKey):
+    key: str = Field(description="The secret key. It is shown only in this response and never stored.")

@@ -1,0 +1,27 @@
+"""Audit trail entries as returned to admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from contact_platform.models.envelope import PageQuery
+
+
+class AuditEntry(BaseModel):
+    id: str
+    entityType: str = Field(examples=["contact"])
+    entityId: str
+    action: str = Field(examples=["contact.deleted"])
+    actorUserId: str
+    actorKeyId: str | None
+    requestId: str
+    occurredAt: str
+    changedFields: list[str] = Field(description="Names of the fields the write changed (values are not kept).")
+
+
+class AuditLogQuery(PageQuery):
+    entityId: str | None = None
+    action: str | None = Field(None, examples=["contact.deleted"])
+    since: datetime | None = None

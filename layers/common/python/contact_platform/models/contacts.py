@@ -1,0 +1,120 @@
+"""Contacts: create and patch inputs, the contact as returned, list filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from contact_platform.models.envelope import PageQuery
+from contact_platform.models.fields import (
+    MAX_EMAILS,
+    MAX_PHONES,
+    MAX_TAGS,
+    CustomFields,
+    Email,
+    FullName,
+    OrganizationId,
+    PersonName,
+    Phone,
+    TagName,
+    Timestamp,
+    UserId,
+)
+
+Emails = Annotated[list[Email], Field(max_length=MAX_EMAILS, description="The first one is the primary email.")]
+Phones = Annotated[list[Phone], Field(max_length=MAX_PHONES)]
+Tags = Annotated[list[TagName], Field(max_length=MAX_TAGS)]
+
+
+def _require_a_name(data: Any) -> None:
+    names = ("name", "firstName", "lastName")
+    if not any(data.get(field) for field in names):
+        raise PydanticCustomError("missing", "one of name, firstName or lastName is required", {"field": "name"})
+
+
+class ContactCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    firstName: PersonName | None = None
+    lastName: PersonName | None = None
+    name: FullName | None = Field(None, description="Derived from firstName and lastName when absent.")
+    emails: Emails = []
+    phones: Phones = []
+    organizationId: OrganizationId | None = None
+    ownerId: UserId | None = Field(None, description="Defaults to the calling user.")
+    tags: Tags = []
+    consentGivenAt: Timestamp | None = None
+    customFields: CustomFields = {}
+
+    @model_validator(mode="after")
+    def _has_a_name(self) -> ContactCreate:
+        _require_a_name(self.model_dump())
+        return self
+
+
+class ContactPatch(BaseModel):
+    """Only the fields sent change; `null` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    firstName: PersonName | None = None
+    lastName: PersonName | None = None
+    name: FullName | None = None
+    emails: Emails | None = None
+    phones: Phones | None = None
+    organizationId: OrganizationId | None = None
+    ownerId: UserId | None = None
+    tags: Tags | None = None
+    consentGivenAt: Timestamp | None = None
+    customFields: CustomFields | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> ContactPatch:
+        for field in ("ownerId",):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise PydanticCustomError("null", "{field} cannot be null", {"field": field})
+        return self
+
+
+class Contact(BaseModel):
+    id: str = Field(examples=["con_hfh5BK0ImfcP7mqujsVC"])
+    firstName: str | None
+    lastName: str | None
+    name: str
+    emails: list[str]
+    phones: list[str]
+    organizationId: str | None
+    ownerId: str
+    tags: list[str]
+    consentGivenAt: str | None
+    customFields: dict[str, str | bool | int | float | None]
+    isActive: bool
+    createdAt: str
+    updatedAt: str
+    deletedAt: str | None
+    deletedBy: str | None
+    version: int
+
+
+class ContactDeleted(BaseModel):
+    message: str = Field(examples=["Contact deleted successfully"])
+    contactId: str
+
+
+CONTACT_SORT_FIELDS = ("createdAt", "updatedAt", "lastName")
+
+
+class ContactListQuery(PageQuery):
+    sort: str | None = Field(None, description="createdAt, updatedAt or lastName; prefix `-` for descending.")
+    ownerId: str | None = None
+    organizationId: str | None = None
+    tag: str | None = None
+    updatedSince: datetime | None = None
+    search: str | None = Field(None, description="Prefix of a name, email or phone number (at least 2 characters).")
+
+
+class DeletedContactsQuery(PageQuery):
+    deletedSince: datetime | None = None

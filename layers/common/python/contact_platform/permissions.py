@@ -1,0 +1,61 @@
+"""Roles, scopes and the caller of a request.
+
+A key carries scopes (`resource:action`); a route names the one scope it needs. A role bounds which
+scopes a key of that user may carry and whether the user sees every record or only its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    USER = "user"
+    PARTNER = "partner"
+    MIGRATION_OFFICER = "migration-officer"
+
+
+CONTACTS_READ = "contacts:read"
+CONTACTS_WRITE = "contacts:write"
+CONTACTS_DELETE = "contacts:delete"
+CONTACTS_RESTORE = "contacts:restore"
+APIKEYS_MANAGE = "apikeys:manage"
+AUDIT_READ = "audit:read"
+
+ALL_SCOPES: frozenset[str] = frozenset(
+    {CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, CONTACTS_RESTORE, APIKEYS_MANAGE, AUDIT_READ}
+)
+
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    Role.ADMIN: ALL_SCOPES,
+    Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}),
+    Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}),
+    Role.PARTNER: frozenset({CONTACTS_READ, CONTACTS_WRITE}),
+    Role.MIGRATION_OFFICER: frozenset({CONTACTS_READ}),
+}
+
+# Roles that see and change every record of the tenant; the others only records they own.
+ROLES_SEEING_ALL: frozenset[Role] = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: resolved by the authorizer from the API key, never from the request itself."""
+
+    tenant_id: str
+    user_id: str
+    role: Role
+    scopes: frozenset[str]
+    key_id: str
+    request_id: str
+    rate_limit: int = 0
+
+    @property
+    def sees_all_records(self) -> bool:
+        return self.role in ROLES_SEEING_ALL
+
+    def may_access(self, owner_id: str | None) -> bool:
+        return self.sees_all_records or owner_id == self.user_id

@@ -1,0 +1,96 @@
+"""THE route table. Every API route is listed once here; from it
+
+- CDK creates the API Gateway resources and methods and one function per route (infra/api.py),
+- the local gateway dispatches requests (local/gateway.py),
+- the OpenAPI document is built (local/openapi.py -> docs/openapi.json),
+
+and each route's handler lives at `functions/api/<resource>/<name>.py`, sharing the route's name
+with its service function.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from contact_platform import permissions as p
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    path: str
+    resource: str
+    permission: str | None  # None: public, no authorizer
+    summary: str
+    status: int = 200
+    dev_only: bool = False
+
+    @property
+    def handler_module(self) -> str:
+        return f"functions.api.{self.resource}.{self.name}"
+
+    @property
+    def handler(self) -> str:
+        return f"{self.handler_module}.handler"
+
+    @property
+    def public(self) -> bool:
+        return self.permission is None
+
+    @property
+    def path_pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("get_heartbeat", "GET", "/heartbeat", "health", None, "Service health check"),
+    Route("create_dev_token", "POST", "/dev/token", "dev", None, "Issue an API key (dev mode only)", 201, True),
+    Route("create_api_key", "POST", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "Create an API key", 201),
+    Route("list_api_keys", "GET", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "List the tenant's API keys"),
+    Route("revoke_api_key", "DELETE", "/api/v1/api-keys/{keyId}", "api_keys", p.APIKEYS_MANAGE, "Revoke an API key"),
+    Route("create_contact", "POST", "/api/v1/contacts", "contacts", p.CONTACTS_WRITE, "Create a contact", 201),
+    Route("list_contacts", "GET", "/api/v1/contacts", "contacts", p.CONTACTS_READ, "List and search contacts"),
+    Route("get_contact", "GET", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_READ, "Get a contact"),
+    Route("update_contact", "PATCH", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_WRITE, "Update a contact"),
+    Route(
+        "delete_contact", "DELETE", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_DELETE, "Delete a contact"
+    ),
+    Route(
+        "restore_contact",
+        "POST",
+        "/api/v1/admin/contacts/{contactId}/restore",
+        "admin",
+        p.CONTACTS_RESTORE,
+        "Restore a soft-deleted contact",
+    ),
+    Route(
+        "list_deleted_contacts",
+        "GET",
+        "/api/v1/admin/contacts/deleted",
+        "admin",
+        p.CONTACTS_RESTORE,
+        "List soft-deleted contacts not yet purged",
+    ),
+    Route("list_audit_log", "GET", "/api/v1/admin/audit-log", "admin", p.AUDIT_READ, "Read the audit trail"),
+)
+
+ROUTES_BY_NAME: dict[str, Route] = {route.name: route for route in ROUTES}
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a request and its path parameters (static segments win over parameters)."""
+    candidates = []
+    for route in ROUTES:
+        found = route.path_pattern.match(path)
+        if found and route.method == method:
+            candidates.append((route.path.count("{"), route, found.groupdict()))
+    if not candidates:
+        return None
+    _, route, params = min(candidates, key=lambda c: c[0])
+    return route, params
+
+
+def allowed_methods(path: str) -> list[str]:
+    return sorted({route.method for route in ROUTES if route.path_pattern.match(path)})

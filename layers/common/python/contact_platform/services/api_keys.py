@@ -1,0 +1,135 @@
+"""API keys: issue (shown once, stored as SHA-256), list, revoke."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from contact_platform import clock, errors
+from contact_platform.config import settings
+from contact_platform.errors import Detail
+from contact_platform.http.cursor import decode_cursor, encode_cursor
+from contact_platform.ids import new_id
+from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
+from contact_platform.models.envelope import Listing
+from contact_platform.permissions import ROLE_SCOPES, Caller, Role
+from contact_platform.services import audit
+from contact_platform.services.users import get_active_user
+from contact_platform.store import api_keys as store
+from contact_platform.store.api_keys import ApiKeyItem
+from contact_platform.store.errors import StaleVersion
+from contact_platform.store.tenants import UserItem
+
+KEY_FORMAT = re.compile(r"^cdp_(live|test)_[0-9a-f]{32}$")
+PREFIX_LENGTH = 13  # "cdp_live_" plus four hex digits
+# The lookup item outlives the key's expiry by a day (TTL deletion is lazy; the authorizer checks expiry).
+LOOKUP_GRACE_SECONDS = 86_400
+
+
+def hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def new_raw_key() -> str:
+    return f"cdp_{'test' if settings().dev_mode else 'live'}_{secrets.token_hex(16)}"
+
+
+def _to_api(item: ApiKeyItem) -> ApiKey:
+    return ApiKey(
+        id=item.key_id,
+        name=item.name,
+        prefix=item.prefix,
+        userId=item.user_id,
+        role=Role(item.role),
+        scopes=list(item.scopes),
+        rateLimit=int(item.rate_limit),
+        expiresAt=item.key_expires_at,
+        revokedAt=item.revoked_at,
+        createdAt=item.created_at,
+        createdBy=item.created_by,
+    )
+
+
+def _allowed_scopes(role: Role, requested: list[str] | None) -> list[str]:
+    allowed = ROLE_SCOPES[role]
+    if requested is None:
+        return sorted(allowed)
+    refused = sorted(set(requested) - allowed)
+    if refused:
+        raise errors.validation_error(
+            "Validation failed", [Detail("scopes", f"not allowed for role {role.value}: {', '.join(refused)}")]
+        )
+    return sorted(set(requested))
+
+
+def issue_key(
+    caller: Caller,
+    *,
+    user: UserItem,
+    name: str,
+    scopes: list[str] | None,
+    expires_at: datetime | None = None,
+    rate_limit: int | None = None,
+    raw_key: str | None = None,
+) -> ApiKeyCreated:
+    now = clock.now()
+    if expires_at is not None and expires_at <= now:
+        raise errors.validation_error("Validation failed", [Detail("expiresAt", "must be in the future")])
+    raw = raw_key or new_raw_key()
+    if not KEY_FORMAT.match(raw):
+        raise errors.validation_error("Validation failed", [Detail("key", "must look like cdp_live_<32 hex digits>")])
+    role = Role(user.role)
+    record = ApiKeyItem(
+        tenant_id=caller.tenant_id,
+        key_id=new_id("key"),
+        user_id=user.user_id,
+        role=role.value,
+        scopes=_allowed_scopes(role, scopes),
+        rate_limit=rate_limit or settings().rate_limit,
+        key_expires_at=clock.iso(expires_at) if expires_at else None,
+        name=name,
+        prefix=raw[:PREFIX_LENGTH],
+        key_hash=hash_key(raw),
+        created_at=clock.iso(now),
+        created_by=caller.user_id,
+    )
+    lookup_ttl = clock.epoch(expires_at) + LOOKUP_GRACE_SECONDS if expires_at else None
+    entry = audit.entry(
+        caller, entity_type="apikey", entity_id=record.key_id, action="apikey.created", at=now, changed=["scopes"]
+    )
+    store.create_key(record, store.lookup_for(record, lookup_ttl), entry)
+    return ApiKeyCreated(**_to_api(record).model_dump(), key=raw)
+
+
+def create_api_key(caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
+    user = get_active_user(caller.tenant_id, body.userId or caller.user_id)
+    if user is None:
+        raise errors.validation_error("Validation failed", [Detail("userId", "no active user with this id")])
+    return issue_key(
+        caller, user=user, name=body.name, scopes=body.scopes, expires_at=body.expiresAt, rate_limit=body.rateLimit
+    )
+
+
+def list_api_keys(caller: Caller, *, limit: int, cursor: str | None) -> Listing[ApiKey]:
+    binding = f"apikeys|{caller.tenant_id}"
+    page = store.list_keys(caller.tenant_id, limit=limit, start=decode_cursor(cursor, binding))
+    return Listing(
+        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
+    )
+
+
+def revoke_api_key(caller: Caller, key_id: str) -> ApiKey:
+    record = store.get_key(caller.tenant_id, key_id)
+    if record is None or record.revoked_at is not None:
+        raise errors.not_found("API key")
+    now = clock.now()
+    entry = audit.entry(
+        caller, entity_type="apikey", entity_id=key_id, action="apikey.revoked", at=now, changed=["revokedAt"]
+    )
+    try:
+        store.revoke_key(record, clock.iso(now), entry)
+    except StaleVersion:
+        raise errors.not_found("API key") from None
+    return _to_api(record)

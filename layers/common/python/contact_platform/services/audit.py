@@ -1,0 +1,68 @@
+"""The audit trail: recording entries for writes, reading them back for admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contact_platform.clock import iso
+from contact_platform.http.cursor import decode_cursor, encode_cursor
+from contact_platform.models.audit import AuditEntry
+from contact_platform.models.envelope import Listing
+from contact_platform.permissions import Caller
+from contact_platform.store import audit as audit_store
+from contact_platform.store.audit import AuditItem
+from contact_platform.store.paging import collect
+
+
+def entry(
+    caller: Caller, *, entity_type: str, entity_id: str, action: str, at: datetime, changed: list[str]
+) -> AuditItem:
+    return audit_store.audit_entry(
+        tenant_id=caller.tenant_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        actor_user_id=caller.user_id,
+        actor_key_id=caller.key_id or None,
+        request_id=caller.request_id,
+        at=at,
+        changed_fields=changed,
+    )
+
+
+def _to_api(item: AuditItem) -> AuditEntry:
+    return AuditEntry(
+        id=item.audit_id,
+        entityType=item.entity_type,
+        entityId=item.entity_id,
+        action=item.action,
+        actorUserId=item.actor_user_id,
+        actorKeyId=item.actor_key_id,
+        requestId=item.request_id,
+        occurredAt=item.occurred_at,
+        changedFields=list(item.changed_fields),
+    )
+
+
+def list_audit_log(
+    caller: Caller,
+    *,
+    entity_id: str | None,
+    action: str | None,
+    since: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Listing[AuditEntry]:
+    since_key = iso(since) if since else None
+    binding = f"audit|{caller.tenant_id}|{entity_id}|{action}|{since_key}"
+    page = collect(
+        lambda size, start: audit_store.query_audit(
+            caller.tenant_id, entity_id=entity_id, since_iso=since_key, limit=size, start=start
+        ),
+        lambda item: action is None or item.action == action,
+        limit=limit,
+        start=decode_cursor(cursor, binding),
+    )
+    return Listing(
+        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
+    )

@@ -1,0 +1,93 @@
+"""From an API key to a grant (tenant, user, role, scopes, key): what the authorizer decides on.
+
+One consistent GetItem on the key's lookup item. Warm authorizer instances may keep a grant for
+`AUTH_CACHE_SECONDS` (0 by default, so revocation takes effect at once).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from contact_platform import clock, errors
+from contact_platform.config import settings
+from contact_platform.permissions import Caller, Role
+from contact_platform.services.api_keys import KEY_FORMAT, hash_key
+from contact_platform.store import api_keys as store
+
+
+@dataclass(frozen=True)
+class Grant:
+    tenant_id: str
+    user_id: str
+    role: Role
+    scopes: tuple[str, ...]
+    key_id: str
+    rate_limit: int
+
+    def context(self) -> dict[str, str | int]:
+        """The authorizer context (API Gateway allows only flat string/number/boolean values)."""
+        return {
+            "tenantId": self.tenant_id,
+            "userId": self.user_id,
+            "role": self.role.value,
+            "scopes": " ".join(self.scopes),
+            "keyId": self.key_id,
+            "rateLimit": self.rate_limit,
+        }
+
+
+_cache: dict[str, tuple[float, Grant]] = {}
+
+
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """`Authorization: Bearer <key>` or `X-API-Key: <key>` (header names in any case)."""
+    lowered = {name.lower(): value for name, value in (headers or {}).items() if isinstance(value, str)}
+    bearer = lowered.get("authorization", "")
+    if bearer[:7].lower() == "bearer ":
+        return bearer[7:].strip()
+    return lowered.get("x-api-key", "").strip() or None
+
+
+def authenticate(headers: Mapping[str, str]) -> Grant:
+    """The key's grant; 401 for a missing, malformed, unknown, revoked or expired key."""
+    raw = presented_key(headers)
+    if not raw or not KEY_FORMAT.match(raw):
+        raise errors.authentication_failed()
+    key_hash = hash_key(raw)
+    cached = _cache.get(key_hash)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    lookup = store.find_by_hash(key_hash)
+    if lookup is None:
+        raise errors.authentication_failed()
+    if lookup.key_expires_at and clock.parse_iso(lookup.key_expires_at) <= clock.now():
+        raise errors.authentication_failed()
+    grant = Grant(
+        tenant_id=lookup.tenant_id,
+        user_id=lookup.user_id,
+        role=Role(lookup.role),
+        scopes=tuple(lookup.scopes),
+        key_id=lookup.key_id,
+        rate_limit=int(lookup.rate_limit),
+    )
+    if settings().auth_cache_seconds > 0:
+        _cache[key_hash] = (time.monotonic() + settings().auth_cache_seconds, grant)
+    return grant
+
+
+def caller_from_context(context: Mapping[str, object], request_id: str) -> Caller:
+    """The caller of a request, from the authorizer context API Gateway passed on."""
+    try:
+        return Caller(
+            tenant_id=str(context["tenantId"]),
+            user_id=str(context["userId"]),
+            role=Role(str(context["role"])),
+            scopes=frozenset(str(context.get("scopes", "")).split()),
+            key_id=str(context["keyId"]),
+            request_id=request_id,
+            rate_limit=int(str(context.get("rateLimit", 0))),
+        )
+    except (KeyError, ValueError) as error:
+        raise errors.authentication_failed() from error

@@ -1,0 +1,372 @@
+"""Contacts: create, read, list and search, update, soft delete and restore."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from contact_platform import clock, errors
+from contact_platform.errors import Detail
+from contact_platform.http.cursor import decode_cursor, encode_cursor
+from contact_platform.ids import new_id
+from contact_platform.models.contacts import (
+    CONTACT_SORT_FIELDS,
+    Contact,
+    ContactCreate,
+    ContactDeleted,
+    ContactListQuery,
+    ContactPatch,
+)
+from contact_platform.models.envelope import Listing
+from contact_platform.permissions import Caller
+from contact_platform.services import audit, search_terms
+from contact_platform.services.sorting import parse_sort
+from contact_platform.services.users import require_assignable_owner
+from contact_platform.store import contacts as store
+from contact_platform.store import keys
+from contact_platform.store.contacts import ContactItem
+from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.paging import LastKey, Page, collect
+
+RETENTION = timedelta(days=90)
+ENTITY = "contact"
+_WRITE_ATTEMPTS = 3
+
+# Field name in the API -> attribute of ContactItem.
+_FIELDS = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "name": "name",
+    "emails": "emails",
+    "phones": "phones",
+    "organizationId": "organization_id",
+    "ownerId": "owner_id",
+    "tags": "tags",
+    "consentGivenAt": "consent_given_at",
+    "customFields": "custom_fields",
+}
+
+
+def _to_api(item: ContactItem) -> Contact:
+    return Contact(
+        id=item.contact_id,
+        firstName=item.first_name,
+        lastName=item.last_name,
+        name=item.name,
+        emails=list(item.emails),
+        phones=list(item.phones),
+        organizationId=item.organization_id,
+        ownerId=item.owner_id,
+        tags=list(item.tags),
+        consentGivenAt=item.consent_given_at,
+        customFields=_plain_map(item.custom_fields),
+        isActive=item.is_active,
+        createdAt=item.created_at,
+        updatedAt=item.updated_at,
+        deletedAt=item.deleted_at,
+        deletedBy=item.deleted_by,
+        version=int(item.version),
+    )
+
+
+def _plain_map(value: Any) -> dict[str, Any]:
+    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value or {})
+
+
+def _stored(field: str, value: Any) -> Any:
+    """An API value as it is kept on the item."""
+    if isinstance(value, datetime):
+        return clock.iso(value)
+    if field in ("emails", "phones", "tags"):
+        return list(dict.fromkeys(value))  # drop repeats, keep order (the first email is the primary)
+    return value
+
+
+def _derive(item: ContactItem) -> None:
+    """Recompute the derived state (name, lookup keys, tokens) from the fields."""
+    derived_name = " ".join(part for part in (item.first_name, item.last_name) if part)
+    item.name = item.name or derived_name
+    item.email_keys = list(dict.fromkeys(search_terms.email_key(email) for email in item.emails))
+    item.tag_keys = list(dict.fromkeys(search_terms.fold(tag) for tag in item.tags))
+    item.last_name_key = search_terms.sort_name(item.last_name, item.name)
+    item.search_tokens = search_terms.contact_tokens(
+        first_name=item.first_name, last_name=item.last_name, name=item.name, emails=item.emails, phones=item.phones
+    )
+
+
+def _email_conflict(taken: UniqueValueTaken) -> errors.ApiError:
+    return errors.conflict(
+        f"A contact with email {taken.value} already exists: {taken.owner_id}",
+        [Detail("emails", f"already used by contact {taken.owner_id}")],
+    )
+
+
+def _is_gone(item: ContactItem, now: datetime) -> bool:
+    return item.expires_at is not None and item.expires_at <= clock.epoch(now)
+
+
+def _visible(caller: Caller, contact_id: str) -> ContactItem:
+    """The caller's active contact, or 404 (never 403: another tenant's or user's contact does not exist)."""
+    item = store.get_contact(caller.tenant_id, contact_id)
+    if item is None or not item.is_active or not caller.may_access(item.owner_id):
+        raise errors.not_found("Contact")
+    return item
+
+
+def _copy(item: ContactItem) -> ContactItem:
+    return ContactItem.from_raw_data(item.serialize())
+
+
+def _write(old: ContactItem | None, new: ContactItem, caller: Caller, action: str, changed: list[str]) -> None:
+    now = clock.parse_iso(new.updated_at)
+    entry = audit.entry(caller, entity_type=ENTITY, entity_id=new.contact_id, action=action, at=now, changed=changed)
+    try:
+        store.replace(old, new, entry)
+    except UniqueValueTaken as taken:
+        raise _email_conflict(taken) from taken
+
+
+# Create, read ----------------------------------------------------------------------------------
+
+
+def create_contact(caller: Caller, body: ContactCreate) -> Contact:
+    owner_id = body.ownerId or caller.user_id
+    require_assignable_owner(caller, owner_id)
+    now = clock.iso(clock.now())
+    contact_id = new_id("con")
+    item = ContactItem(
+        pk=keys.contact_pk(caller.tenant_id, contact_id),
+        sk=store.CONTACT_SK,
+        tenant_id=caller.tenant_id,
+        contact_id=contact_id,
+        owner_id=owner_id,
+        is_active=True,
+        created_at=now,
+        updated_at=now,
+        created_by=caller.user_id,
+        version=1,
+    )
+    sent = body.model_dump(exclude_unset=True)
+    for field, attribute in _FIELDS.items():
+        if field in sent and field != "ownerId":
+            setattr(item, attribute, _stored(field, getattr(body, field)))
+    _derive(item)
+    _write(None, item, caller, "contact.created", sorted(sent))
+    return _to_api(item)
+
+
+def get_contact(caller: Caller, contact_id: str) -> Contact:
+    return _to_api(_visible(caller, contact_id))
+
+
+# Update ----------------------------------------------------------------------------------------
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """`If-Match: "3"` (or W/"3") -> 3; `*` or absent -> None."""
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise errors.precondition_failed('If-Match must be the ETag of the contact, for example "3"')
+    return int(tag)
+
+
+def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_match: str | None) -> Contact:
+    expected = parse_if_match(if_match)
+    sent = patch.model_dump(exclude_unset=True)
+    if "ownerId" in sent:
+        require_assignable_owner(caller, sent["ownerId"])
+    for _ in range(_WRITE_ATTEMPTS):
+        old = _visible(caller, contact_id)
+        if expected is not None and expected != old.version:
+            raise errors.precondition_failed(f"Contact has changed: its version is {old.version}")
+        new = _copy(old)
+        if "name" not in sent and ({"firstName", "lastName"} & sent.keys()):
+            new.name = ""  # derived again from the new first and last name
+        for field in sent:
+            setattr(new, _FIELDS[field], _stored(field, getattr(patch, field)))
+        if not (new.name or new.first_name or new.last_name):
+            raise errors.validation_error(
+                "Validation failed", [Detail("name", "one of name, firstName or lastName is required")]
+            )
+        _derive(new)
+        before, after = _to_api(old).model_dump(), _to_api(new).model_dump()
+        changed = [field for field in sent if before[field] != after[field]]
+        if not changed:
+            return _to_api(old)
+        new.version = old.version + 1
+        new.updated_at = clock.iso(clock.now())
+        try:
+            _write(old, new, caller, "contact.updated", changed)
+        except StaleVersion:
+            if expected is not None:
+                raise errors.precondition_failed("Contact has changed since it was read") from None
+            continue
+        return _to_api(new)
+    raise errors.conflict("Contact is being changed by another request; retry")
+
+
+# Delete, restore -------------------------------------------------------------------------------
+
+
+def delete_contact(caller: Caller, contact_id: str) -> ContactDeleted:
+    """Soft delete: inactive, out of lists and search, email free again, purged after 90 days."""
+    for _ in range(_WRITE_ATTEMPTS):
+        old = _visible(caller, contact_id)
+        now = clock.now()
+        new = _copy(old)
+        new.is_active = False
+        new.deleted_at = clock.iso(now)
+        new.deleted_by = caller.user_id
+        new.expires_at = clock.epoch(now + RETENTION)
+        new.updated_at = clock.iso(now)
+        new.version = old.version + 1
+        try:
+            _write(old, new, caller, "contact.deleted", ["isActive", "deletedAt", "deletedBy"])
+        except StaleVersion:
+            continue
+        return ContactDeleted(message="Contact deleted successfully", contactId=contact_id)
+    raise errors.conflict("Contact is being changed by another request; retry")
+
+
+def restore_contact(caller: Caller, contact_id: str) -> Contact:
+    """Bring back a soft-deleted contact that has not been purged; 409 if its email was taken since."""
+    old = store.get_contact(caller.tenant_id, contact_id)
+    now = clock.now()
+    if old is None or _is_gone(old, now):
+        raise errors.not_found("Contact")
+    if old.is_active:
+        raise errors.conflict("Contact is not deleted")
+    new = _copy(old)
+    new.is_active = True
+    new.deleted_at = None
+    new.deleted_by = None
+    new.expires_at = None
+    new.updated_at = clock.iso(now)
+    new.version = old.version + 1
+    try:
+        _write(old, new, caller, "contact.restored", ["isActive", "deletedAt", "deletedBy"])
+    except StaleVersion:
+        raise errors.conflict("Contact is being changed by another request; retry") from None
+    return _to_api(new)
+
+
+def list_deleted_contacts(
+    caller: Caller, *, deleted_since: datetime | None, limit: int, cursor: str | None
+) -> Listing[Contact]:
+    """Soft-deleted contacts not yet purged, oldest deletion first."""
+    since = clock.iso(deleted_since) if deleted_since else None
+    binding = f"deleted-contacts|{caller.tenant_id}|{since}"
+    now = clock.now()
+    page = collect(
+        lambda size, start: store.list_index(
+            "GSI1",
+            keys.deleted_contacts_collection(caller.tenant_id),
+            limit=size,
+            start=start,
+            forward=True,
+            sort_from=since,
+        ),
+        lambda item: not item.is_active and not _is_gone(item, now),
+        limit=limit,
+        start=decode_cursor(cursor, binding),
+    )
+    return Listing(
+        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
+    )
+
+
+# List and search -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    fetch: Callable[[int, LastKey | None], Page[ContactItem]]
+    binding: str
+
+
+def _filters(caller: Caller, query: ContactListQuery) -> Callable[[ContactItem], bool]:
+    owner = query.ownerId if caller.sees_all_records else caller.user_id
+    since = clock.iso(_aware(query.updatedSince)) if query.updatedSince else None
+    tag_key = search_terms.fold(query.tag) if query.tag else None
+
+    def keep(item: ContactItem) -> bool:
+        return (
+            item.is_active
+            and (owner is None or item.owner_id == owner)
+            and (query.organizationId is None or item.organization_id == query.organizationId)
+            and (tag_key is None or tag_key in item.tag_keys)
+            and (since is None or item.updated_at >= since)
+        )
+
+    return keep
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _pointed(tenant_id: str, ids: list[str]) -> list[ContactItem]:
+    found = store.get_contacts(tenant_id, ids)
+    return [found[contact_id] for contact_id in ids if contact_id in found]
+
+
+def _plan(caller: Caller, query: ContactListQuery) -> _Plan:
+    tenant = caller.tenant_id
+    field, forward = parse_sort(query.sort, CONTACT_SORT_FIELDS, default="createdAt")
+    owner = query.ownerId if caller.sees_all_records else caller.user_id
+    if query.search is not None:
+        term = search_terms.search_term(query.search)
+        if len(term) < search_terms.MIN_SEARCH_LENGTH:
+            raise errors.validation_error("Validation failed", [Detail("search", "at least 2 characters")])
+        if query.sort:
+            raise errors.invalid_request("sort cannot be combined with search", [Detail("sort", "not with search")])
+
+        def search_page(size: int, start: LastKey | None) -> Page[ContactItem]:
+            entries = store.search_entries(tenant, term, limit=size, start=start)
+            ids = [e.contact_id for e in entries.items if e.token == search_terms.first_match(list(e.tokens), term)]
+            return Page(_pointed(tenant, ids), entries.last_key)
+
+        return _Plan(search_page, f"search|{term}")
+    if query.tag is not None:
+        if field != "createdAt":
+            raise errors.invalid_request(
+                "With tag, sort by createdAt only", [Detail("sort", "createdAt or -createdAt")]
+            )
+        tag_key = search_terms.fold(query.tag)
+
+        def tag_page(size: int, start: LastKey | None) -> Page[ContactItem]:
+            assigned = store.tag_assignments(tenant, tag_key, limit=size, start=start, forward=forward)
+            return Page(_pointed(tenant, [a.contact_id for a in assigned.items]), assigned.last_key)
+
+        return _Plan(tag_page, f"tag|{tag_key}|{forward}")
+    index, partition, sort_from = "GSI1", keys.contacts_collection(tenant), None
+    if field == "updatedAt":
+        index = "GSI2"
+        sort_from = clock.iso(_aware(query.updatedSince)) if query.updatedSince else None
+    elif field == "lastName":
+        index = "GSI3"
+    elif owner is not None:
+        index, partition = "GSI4", keys.owner_collection(tenant, owner)
+    elif query.organizationId is not None:
+        index, partition = "GSI5", keys.organization_collection(tenant, query.organizationId)
+
+    def index_page(size: int, start: LastKey | None) -> Page[ContactItem]:
+        return store.list_index(index, partition, limit=size, start=start, forward=forward, sort_from=sort_from)
+
+    return _Plan(index_page, f"index|{index}|{partition}|{forward}|{sort_from}")
+
+
+def list_contacts(caller: Caller, query: ContactListQuery) -> Listing[Contact]:
+    plan = _plan(caller, query)
+    filters = query.model_dump(exclude={"cursor", "limit"}, mode="json")
+    binding = f"contacts|{caller.tenant_id}|{caller.user_id}|{plan.binding}|{sorted(filters.items())}"
+    page = collect(plan.fetch, _filters(caller, query), limit=query.limit, start=decode_cursor(query.cursor, binding))
+    return Listing(
+        items=[_to_api(item) for item in page.items],
+        nextCursor=encode_cursor(page.last_key, binding),
+        limit=query.limit,
+    )

@@ -1,0 +1,87 @@
+"""Pure rules for normalizing and tokenizing what contacts are found and deduplicated by.
+
+Search is by prefix (at least two characters), case- and accent-insensitive, over names, emails
+and phone numbers. A contact's tokens are bounded so its writes fit in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+
+from contact_platform.models.fields import DEFAULT_PHONE_REGION
+
+MIN_SEARCH_LENGTH = 2
+MAX_TOKEN_LENGTH = 64
+MAX_NAME_WORDS = 6
+_WORD_SPLIT = re.compile(r"[\s\-'.,/]+")
+_PHONE_LIKE = re.compile(r"^[+\d\s().\-/]+$")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, whitespace collapsed: `  Jörg  Müller ` -> `jorg muller`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def email_key(email: str) -> str:
+    """The form an email is unique and found by."""
+    return email.strip().casefold()
+
+
+def phone_keys(phone: str) -> list[str]:
+    """Digits of the international and the national form (`4917012345`, `017012345`)."""
+    try:
+        number = phonenumbers.parse(phone, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        digits = re.sub(r"\D", "", phone)
+        return [digits] if digits else []
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+    national = re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return list(dict.fromkeys(key for key in (international, national) if key))
+
+
+def name_tokens(*names: str | None) -> list[str]:
+    """Every word of the names, and each multi-word name whole (so `jan bei` finds `Jan Beispiel`)."""
+    tokens: list[str] = []
+    words: list[str] = []
+    for name in names:
+        if not name:
+            continue
+        folded = fold(name)
+        if " " in folded:
+            tokens.append(folded)
+        words += [word for word in _WORD_SPLIT.split(folded) if word]
+    tokens += list(dict.fromkeys(words))[:MAX_NAME_WORDS]
+    return tokens
+
+
+def contact_tokens(
+    *, first_name: str | None, last_name: str | None, name: str, emails: list[str], phones: list[str]
+) -> list[str]:
+    tokens = name_tokens(name, first_name, last_name)
+    tokens += [email_key(email) for email in emails]
+    for phone in phones:
+        tokens += phone_keys(phone)
+    bounded = (token[:MAX_TOKEN_LENGTH] for token in tokens if len(token) >= MIN_SEARCH_LENGTH)
+    return sorted(set(bounded))
+
+
+def search_term(query: str) -> str:
+    """The prefix a search query is looked up by: digits for phone-like queries, else folded text."""
+    if _PHONE_LIKE.match(query) and sum(ch.isdigit() for ch in query) >= MIN_SEARCH_LENGTH:
+        digits = re.sub(r"\D", "", query)
+        return digits[2:] if digits.startswith("00") else digits
+    return fold(query)[:MAX_TOKEN_LENGTH]
+
+
+def first_match(tokens: list[str], prefix: str) -> str | None:
+    """The smallest of a contact's tokens that starts with `prefix` (its one entry in a search)."""
+    return min((token for token in tokens if token.startswith(prefix)), default=None)
+
+
+def sort_name(last_name: str | None, name: str) -> str:
+    return fold(last_name or name)[:MAX_TOKEN_LENGTH]

@@ -1,0 +1,238 @@
+"""Contacts and everything that hangs on a contact.
+
+A contact item carries its derived state (`emailKeys`, `searchTokens`, `tagKeys`), so the items that
+hang on it can always be computed from the item alone:
+- an email guard per normalized email (uniqueness among active contacts),
+- a search item per token (prefix search without scanning the tenant),
+- a tag assignment per tag (the `tag` filter).
+An active contact also carries the keys of the five list indexes. An inactive (soft-deleted) one
+carries none of these, only a key in the tenant's deleted-contacts index (GSI1): it drops out of
+every list, search and tag query at once.
+
+Every write is `replace(old, new)`: one TransactWriteItems with the contact (conditional on the
+version read), the derived items that appeared, changed or went away, and the audit item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from contact_platform.store import keys
+from contact_platform.store.audit import AuditItem
+from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.paging import LastKey, Page, query_page
+from contact_platform.store.table import Item, connection, string_list, string_map
+
+CONTACT_SK = "CONTACT"
+GUARD_SK = "GUARD"
+MAX_TRANSACTION_ITEMS = 100
+# Sorts contacts without a last name after every letter.
+NO_NAME_SORT_KEY = "~"
+
+
+class ContactItem(Item, discriminator="contact"):
+    tenant_id = UnicodeAttribute(attr_name="tenantId")
+    contact_id = UnicodeAttribute(attr_name="id")
+    first_name = UnicodeAttribute(null=True, attr_name="firstName")
+    last_name = UnicodeAttribute(null=True, attr_name="lastName")
+    name = UnicodeAttribute()
+    emails = string_list()
+    phones = string_list()
+    organization_id = UnicodeAttribute(null=True, attr_name="organizationId")
+    owner_id = UnicodeAttribute(attr_name="ownerId")
+    tags = string_list()
+    consent_given_at = UnicodeAttribute(null=True, attr_name="consentGivenAt")
+    custom_fields = string_map("customFields")
+    is_active = BooleanAttribute(default=True, attr_name="isActive")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    deleted_at = UnicodeAttribute(null=True, attr_name="deletedAt")
+    deleted_by = UnicodeAttribute(null=True, attr_name="deletedBy")
+    version = NumberAttribute(default=1)
+    # Derived state, set by the service from the fields above.
+    email_keys = string_list("emailKeys")
+    search_tokens = string_list("searchTokens")
+    tag_keys = string_list("tagKeys")
+    last_name_key = UnicodeAttribute(null=True, attr_name="lastNameKey")
+
+
+class ContactEmailGuard(Item, discriminator="contact-email"):
+    contact_id = UnicodeAttribute(attr_name="contactId")
+
+
+class ContactSearchEntry(Item, discriminator="contact-search"):
+    contact_id = UnicodeAttribute(attr_name="contactId")
+    token = UnicodeAttribute()
+    # All tokens of the contact: a prefix query keeps an entry only for the contact's smallest
+    # matching token, so a contact appears once per search however many of its tokens match.
+    tokens = string_list()
+
+
+class ContactTagAssignment(Item, discriminator="contact-tag"):
+    contact_id = UnicodeAttribute(attr_name="contactId")
+    tag_key = UnicodeAttribute(attr_name="tagKey")
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def contact_key(tenant_id: str, contact_id: str) -> tuple[str, str]:
+    return keys.contact_pk(tenant_id, contact_id), CONTACT_SK
+
+
+def get_contact(tenant_id: str, contact_id: str) -> ContactItem | None:
+    try:
+        return ContactItem.get(*contact_key(tenant_id, contact_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_contacts(tenant_id: str, contact_ids: Iterable[str]) -> dict[str, ContactItem]:
+    """BatchGetItem (100 keys a request); missing ones are simply absent from the result."""
+    wanted = [contact_key(tenant_id, contact_id) for contact_id in dict.fromkeys(contact_ids)]
+    if not wanted:
+        return {}
+    return {item.contact_id: item for item in ContactItem.batch_get(wanted, consistent_read=True)}
+
+
+def list_index(
+    index_name: str,
+    partition: str,
+    *,
+    limit: int,
+    start: LastKey | None,
+    forward: bool,
+    sort_from: str | None = None,
+) -> Page[ContactItem]:
+    """One page of active contacts from a list index (`sort_from`: lowest sort key to include)."""
+    index = getattr(ContactItem, index_name.lower())
+    sort_attribute = getattr(ContactItem, f"{index_name.lower()}sk")
+    condition = sort_attribute >= sort_from if sort_from else None
+    return query_page(index, partition, limit=limit, start=start, forward=forward, condition=condition)
+
+
+def search_entries(tenant_id: str, term: str, *, limit: int, start: LastKey | None) -> Page[ContactSearchEntry]:
+    return query_page(
+        ContactSearchEntry,
+        keys.search_pk(tenant_id, term),
+        limit=limit,
+        start=start,
+        condition=ContactSearchEntry.sk.startswith(term),
+    )
+
+
+def tag_assignments(
+    tenant_id: str, tag_key: str, *, limit: int, start: LastKey | None, forward: bool
+) -> Page[ContactTagAssignment]:
+    return query_page(
+        ContactTagAssignment.gsi1, keys.tag_collection(tenant_id, tag_key), limit=limit, start=start, forward=forward
+    )
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+
+def _index_keys(contact: ContactItem) -> None:
+    """Set the list-index keys of an active contact; an inactive one is only in the deleted index."""
+    tenant, contact_id = contact.tenant_id, contact.contact_id
+    created = keys.sortable(contact.created_at, contact_id)
+    for number in range(2, 6):
+        setattr(contact, f"gsi{number}pk", None)
+        setattr(contact, f"gsi{number}sk", None)
+    if not contact.is_active:
+        deleted = keys.sortable(contact.deleted_at or contact.updated_at, contact_id)
+        contact.gsi1pk, contact.gsi1sk = keys.deleted_contacts_collection(tenant), deleted
+        return
+    collection = keys.contacts_collection(tenant)
+    contact.gsi1pk, contact.gsi1sk = collection, created
+    contact.gsi2pk, contact.gsi2sk = collection, keys.sortable(contact.updated_at, contact_id)
+    contact.gsi3pk, contact.gsi3sk = collection, keys.sortable(contact.last_name_key or NO_NAME_SORT_KEY, contact_id)
+    contact.gsi4pk, contact.gsi4sk = keys.owner_collection(tenant, contact.owner_id), created
+    if contact.organization_id:
+        contact.gsi5pk, contact.gsi5sk = keys.organization_collection(tenant, contact.organization_id), created
+
+
+def derived_items(contact: ContactItem) -> list[Item]:
+    """The items that hang on an active contact; none for an inactive one."""
+    if not contact.is_active:
+        return []
+    tenant, contact_id = contact.tenant_id, contact.contact_id
+    items: list[Item] = [
+        ContactEmailGuard(pk=keys.contact_email_guard_pk(tenant, email_key), sk=GUARD_SK, contact_id=contact_id)
+        for email_key in contact.email_keys
+    ]
+    items += [
+        ContactSearchEntry(
+            pk=keys.search_pk(tenant, token),
+            sk=f"{token}#{contact_id}",
+            contact_id=contact_id,
+            token=token,
+            tokens=list(contact.search_tokens),
+        )
+        for token in contact.search_tokens
+    ]
+    items += [
+        ContactTagAssignment(
+            pk=keys.contact_pk(tenant, contact_id),
+            sk=f"TAG#{tag_key}",
+            gsi1pk=keys.tag_collection(tenant, tag_key),
+            gsi1sk=keys.sortable(contact.created_at, contact_id),
+            contact_id=contact_id,
+            tag_key=tag_key,
+        )
+        for tag_key in contact.tag_keys
+    ]
+    return items
+
+
+def _by_key(items: list[Item]) -> dict[tuple[str, str], Item]:
+    return {(item.pk, item.sk): item for item in items}
+
+
+def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None:
+    """Write `new` over `old` (None: create) with all derived items, in one transaction.
+
+    Raises UniqueValueTaken when an email belongs to another active contact, StaleVersion when the
+    contact changed (or appeared) since `old` was read.
+    """
+    _index_keys(new)
+    before = _by_key(derived_items(old)) if old else {}
+    after = _by_key(derived_items(new))
+    removed = [before[key] for key in before.keys() - after.keys()]
+    added = [item for key, item in after.items() if key not in before]
+    changed = [item for key, item in after.items() if key in before and before[key].serialize() != item.serialize()]
+    if 2 + len(removed) + len(added) + len(changed) > MAX_TRANSACTION_ITEMS:
+        raise ValueError("a contact write needs more items than one transaction holds")
+    contact_condition: Condition = ContactItem.version == old.version if old else ContactItem.pk.does_not_exist()
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(new, condition=contact_condition)
+            for item in removed:
+                tx.delete(item)
+            for item in added:
+                if isinstance(item, ContactEmailGuard):
+                    tx.save(item, condition=ContactEmailGuard.pk.does_not_exist(), return_values="ALL_OLD")
+                else:
+                    tx.save(item)
+            for item in changed:
+                tx.save(item)
+            tx.save(audit)
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
+        for reason in error.cancellation_reasons:
+            taken = reason.raw_item if reason else None
+            if taken and taken.get("kind", {}).get("S") == "contact-email":
+                email_key = taken["PK"]["S"].split("#CONTACTEMAIL#", 1)[1]
+                raise UniqueValueTaken(email_key, taken["contactId"]["S"]) from error
+        raise StaleVersion(new.contact_id) from error

@@ -1,0 +1,20 @@
+"""What the store reports when a conditional write does not go through."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base of the store's own failures."""
+
+
+class UniqueValueTaken(StoreError):
+    """A guard item exists already: the value belongs to another record."""
+
+    def __init__(self, value: str, owner_id: str) -> None:
+        super().__init__(f"{value} is taken by {owner_id}")
+        self.value = value
+        self.owner_id = owner_id
+
+
+class StaleVersion(StoreError):
+    """The record changed (or vanished) since it was read."""

@@ -1,0 +1,95 @@
+"""Key formats of every item type (the access patterns are listed in `store/__init__.py`).
+
+Every tenant-owned partition key starts with `TENANT#<tenantId>#`.
+"""
+
+from __future__ import annotations
+
+
+def _tenant(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#"
+
+
+def sortable(moment_iso: str, entity_id: str) -> str:
+    """A time-ordered, unique sort key: `<ISO timestamp>#<id>`."""
+    return f"{moment_iso}#{entity_id}"
+
+
+# Tenants and users
+def tenant_pk(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "PROFILE"
+
+
+def user_pk(tenant_id: str, user_id: str) -> str:
+    return _tenant(tenant_id) + f"USER#{user_id}"
+
+
+def users_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "USERS"
+
+
+def user_email_guard_pk(tenant_id: str, email_key: str) -> str:
+    return _tenant(tenant_id) + f"USEREMAIL#{email_key}"
+
+
+# API keys: the record is tenant-owned; the lookup by hash is global (the authorizer starts there).
+def api_key_pk(tenant_id: str, key_id: str) -> str:
+    return _tenant(tenant_id) + f"APIKEY#{key_id}"
+
+
+def api_keys_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "APIKEYS"
+
+
+def api_key_lookup_pk(key_hash: str) -> str:
+    return f"APIKEYHASH#{key_hash}"
+
+
+# Contacts and what hangs on them
+def contact_pk(tenant_id: str, contact_id: str) -> str:
+    return _tenant(tenant_id) + f"CONTACT#{contact_id}"
+
+
+def contacts_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "CONTACTS"
+
+
+def deleted_contacts_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "DELETEDCONTACTS"
+
+
+def owner_collection(tenant_id: str, owner_id: str) -> str:
+    return _tenant(tenant_id) + f"OWNER#{owner_id}"
+
+
+def organization_collection(tenant_id: str, organization_id: str) -> str:
+    return _tenant(tenant_id) + f"ORG#{organization_id}"
+
+
+def tag_collection(tenant_id: str, tag_key: str) -> str:
+    return _tenant(tenant_id) + f"TAG#{tag_key}"
+
+
+def contact_email_guard_pk(tenant_id: str, email_key: str) -> str:
+    return _tenant(tenant_id) + f"CONTACTEMAIL#{email_key}"
+
+
+def search_pk(tenant_id: str, token: str) -> str:
+    return _tenant(tenant_id) + f"SEARCH#{token[:2]}"
+
+
+# Audit trail, rate limits, idempotency records
+def audit_pk(tenant_id: str, entity_id: str) -> str:
+    return _tenant(tenant_id) + f"AUDIT#{entity_id}"
+
+
+def audit_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "AUDIT"
+
+
+def rate_pk(tenant_id: str, key_id: str) -> str:
+    return _tenant(tenant_id) + f"RATE#{key_id}"
+
+
+def idempotency_pk(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "IDEMPOTENCY"

@@ -1,0 +1,68 @@
+"""One Query, one page: `Limit` items at most, and the LastEvaluatedKey to continue from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pynamodb.expressions.condition import Condition
+
+T = TypeVar("T")
+LastKey = dict[str, dict[str, Any]]
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    last_key: LastKey | None
+
+
+def query_page(
+    source: Any,  # a Model class or one of its indexes
+    partition: str,
+    *,
+    limit: int,
+    start: LastKey | None = None,
+    condition: Condition | None = None,
+    forward: bool = True,
+    consistent: bool = False,
+) -> Page[Any]:
+    """Exactly one Query request (`Limit=limit`), unless DynamoDB's 1 MB page cap cuts it short."""
+    kwargs: dict[str, Any] = {
+        "range_key_condition": condition,
+        "scan_index_forward": forward,
+        "limit": limit,
+        "page_size": limit,
+        "last_evaluated_key": start,
+    }
+    if consistent:
+        kwargs["consistent_read"] = True
+    results = source.query(partition, **kwargs)
+    items = list(results)
+    return Page(items, results.last_evaluated_key)
+
+
+# A filtered list may need several Queries to fill one page; it stops after this many and returns
+# what it has with the cursor, so one request's cost stays bounded.
+MAX_QUERIES_PER_PAGE = 5
+
+
+def collect(
+    fetch: Callable[[int, LastKey | None], Page[T]],
+    keep: Callable[[T], bool],
+    *,
+    limit: int,
+    start: LastKey | None,
+    max_queries: int = MAX_QUERIES_PER_PAGE,
+) -> Page[T]:
+    """Fill a page with the items `keep` accepts, asking `fetch` for no more than the page still needs."""
+    items: list[T] = []
+    last_key = start
+    for _ in range(max_queries):
+        page = fetch(limit - len(items), last_key)
+        items.extend(item for item in page.items if keep(item))
+        last_key = page.last_key
+        if last_key is None or len(items) >= limit:
+            break
+    return Page(items, last_key)

@@ -1,0 +1,115 @@
+"""The one DynamoDB table: its key schema, its generic indexes and the base of every item type.
+
+Every item has `PK`/`SK`, a `kind` discriminator, optional generic index keys `GSI<n>PK`/`GSI<n>SK`
+and the TTL attribute `expiresAt` (epoch seconds). Item types subclass `Item` with their own `kind`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from contact_platform.config import settings
+
+INDEX_NAMES = ("GSI1", "GSI2", "GSI3", "GSI4", "GSI5")
+TTL_ATTRIBUTE = "expiresAt"
+
+
+def _index(name: str) -> type[GlobalSecondaryIndex[Any]]:
+    """A generic, overloaded GSI (`<name>PK`/`<name>SK`, all attributes projected)."""
+
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    attributes = {
+        "Meta": meta,
+        "pk": UnicodeAttribute(hash_key=True, attr_name=f"{name}PK"),
+        "sk": UnicodeAttribute(range_key=True, attr_name=f"{name}SK"),
+    }
+    return type(f"{name}Index", (GlobalSecondaryIndex,), attributes)
+
+
+Gsi1, Gsi2, Gsi3, Gsi4, Gsi5 = (_index(name) for name in INDEX_NAMES)
+
+
+class Item(Model):
+    class Meta:
+        table_name = settings().table_name
+        region = settings().region
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    kind = DiscriminatorAttribute(attr_name="kind")
+    expires_at = NumberAttribute(null=True, attr_name=TTL_ATTRIBUTE)
+
+    gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
+    gsi2pk = UnicodeAttribute(null=True, attr_name="GSI2PK")
+    gsi2sk = UnicodeAttribute(null=True, attr_name="GSI2SK")
+    gsi3pk = UnicodeAttribute(null=True, attr_name="GSI3PK")
+    gsi3sk = UnicodeAttribute(null=True, attr_name="GSI3SK")
+    gsi4pk = UnicodeAttribute(null=True, attr_name="GSI4PK")
+    gsi4sk = UnicodeAttribute(null=True, attr_name="GSI4SK")
+    gsi5pk = UnicodeAttribute(null=True, attr_name="GSI5PK")
+    gsi5sk = UnicodeAttribute(null=True, attr_name="GSI5SK")
+
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+    gsi3 = Gsi3()
+    gsi4 = Gsi4()
+    gsi5 = Gsi5()
+
+
+def string_list(attr_name: str | None = None) -> ListAttribute[str]:
+    """A list of strings (typed as such, which `ListAttribute(of=UnicodeAttribute)` is not)."""
+    return cast(ListAttribute[str], ListAttribute(of=UnicodeAttribute, default=list, attr_name=attr_name))
+
+
+def string_map(attr_name: str | None = None) -> MapAttribute[str, Any]:
+    """A free-form map of scalars (typed, which the untyped `MapAttribute()` call is not)."""
+    return cast(MapAttribute[str, Any], MapAttribute(default=dict, attr_name=attr_name))  # type: ignore[no-untyped-call]
+
+
+_connection: Connection | None = None
+
+
+def connection() -> Connection:
+    """The shared low-level connection for transactions (one botocore client per process)."""
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=settings().region)
+    return _connection
+
+
+def table_definition() -> dict[str, Any]:
+    """`CreateTable` arguments for the local stack and tests; infra/data.py builds the same shape."""
+    key_attributes = ["PK", "SK"] + [f"{n}{k}" for n in INDEX_NAMES for k in ("PK", "SK")]
+    return {
+        "TableName": settings().table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in key_attributes],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": f"{name}PK", "KeyType": "HASH"},
+                    {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name in INDEX_NAMES
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
