@@ -1,0 +1,49 @@
+"""A small client of the platform's API for the `cdp` commands (follows cursors, raises on errors)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+TIMEOUT_SECONDS = 30
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        error = body.get("error") or {}
+        super().__init__(f"{status} {error.get('code')}: {error.get('message')}")
+        self.status = status
+        self.body = body
+
+
+class ApiClient:
+    def __init__(self, base_url: str, api_key: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {api_key}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.session.request(method, self.base_url + path, timeout=TIMEOUT_SECONDS, **kwargs)
+        body = response.json()
+        if not response.ok:
+            raise ApiError(response.status_code, body)
+        return body
+
+    def pages(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        cursor: str | None = None
+        while True:
+            body = self.request("GET", path, params={**params, **({"cursor": cursor} if cursor else {})})
+            yield from body["data"]
+            cursor = body["meta"]["pagination"]["nextCursor"]
+            if not cursor:
+                return
+
+    def deleted_contact_ids(self, deleted_since: str) -> list[str]:
+        params = {"deletedSince": deleted_since, "limit": "200"}
+        return [contact["id"] for contact in self.pages("/api/v1/admin/contacts/deleted", params)]
+
+    def restore_contact(self, contact_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = self.request("POST", f"/api/v1/admin/contacts/{contact_id}/restore")["data"]
+        return body

@@ -1,0 +1,212 @@
+"""The local API gateway: real HTTP in, API Gateway REST (v1) proxy events out.
+
+For each request it matches the route table, runs the authorizer function for non-public routes
+(401 on `Unauthorized`, as API Gateway does), invokes the route's own function with the authorizer
+context and writes its proxy response back. `/docs` serves Swagger UI (assets bundled with
+Powertools, no CDN) and `/openapi.json` the document built from the same route table.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aws_lambda_powertools.event_handler.openapi as powertools_openapi
+
+from contact_platform.errors import ApiError, authentication_failed, not_found, payload_too_large
+from contact_platform.http.envelope import error_response
+from contact_platform.http.request import begin
+from contact_platform.routes import Route, match
+from local.moto_hooks import LambdaContext, run_handler
+
+API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
+SWAGGER_ASSETS = Path(powertools_openapi.__file__).parent / "swagger_ui"
+ASSET_TYPES = {".js": "application/javascript", ".css": "text/css"}
+DOCS_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>contact-data-platform API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.min.css"></head>
+<body><div id="swagger-ui"></div><script src="/docs/swagger-ui-bundle.min.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
+</body></html>"""
+
+# Invokes a function by name with an event: (payload, errored).
+Invoke = Callable[[str, dict[str, Any]], tuple[dict[str, Any], bool]]
+
+
+class FunctionError(Exception):
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload.get("errorMessage", "function error"))
+        self.payload = payload
+
+
+def lambda_invoker(lambda_client: Any) -> Invoke:
+    """Invoke through the Lambda API (the embedded emulator runs the handler in-process)."""
+
+    def invoke(function: str, event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        answer = lambda_client.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        return json.loads(answer["Payload"].read() or b"{}"), "FunctionError" in answer
+
+    return invoke
+
+
+def direct_invoker(handlers: dict[str, str]) -> Invoke:
+    """Call the handlers in this process (when the data plane is LocalStack or another endpoint)."""
+
+    def invoke(function: str, event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        context = LambdaContext(function, f"arn:aws:lambda:local:000000000000:function:{function}")
+        result, errored, _ = run_handler(handlers[function], json.loads(json.dumps(event)), context)
+        return result, errored
+
+    return invoke
+
+
+class Gateway:
+    def __init__(self, invoke: Invoke, functions: dict[str, str], openapi: Callable[[], dict[str, Any]]) -> None:
+        self.invoke = invoke
+        self.functions = functions
+        self.openapi = openapi
+
+    # Events ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def request_event(
+        method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
+    ) -> dict[str, Any]:
+        parts = urlsplit(target)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in headers:
+            multi_headers.setdefault(name, []).append(value)
+        try:
+            text, encoded = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode(), True
+        return {
+            "path": unquote(parts.path),
+            "httpMethod": method,
+            "headers": {name: values[-1] for name, values in multi_headers.items()},
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+            "multiValueQueryStringParameters": query or None,
+            "pathParameters": None,
+            "stageVariables": None,
+            "body": text if body else None,
+            "isBase64Encoded": encoded,
+            "requestContext": {
+                "stage": "local",
+                "httpMethod": method,
+                "path": parts.path,
+                "requestId": str(uuid.uuid4()),
+                "requestTimeEpoch": int(time.time() * 1000),
+                "apiId": "local",
+                "identity": {"sourceIp": source_ip, "userAgent": dict(headers).get("User-Agent")},
+            },
+        }
+
+    def _authorize(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
+        request = {
+            "type": "REQUEST",
+            "methodArn": f"arn:aws:execute-api:local:000000000000:local/local/{route.method}{event['path']}",
+            **{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders")},
+            "queryStringParameters": event["queryStringParameters"],
+            "requestContext": event["requestContext"],
+        }
+        policy, errored = self.invoke(self.functions["authorizer"], request)
+        if errored:
+            if policy.get("errorMessage") == "Unauthorized":
+                raise authentication_failed()
+            raise FunctionError(policy)
+        statement = policy["policyDocument"]["Statement"][0]
+        if statement["Effect"] != "Allow":
+            raise ApiError(403, "INSUFFICIENT_PERMISSIONS", "User is not authorized to access this resource")
+        return {**policy.get("context", {}), "principalId": policy.get("principalId")}
+
+    def handle(self, event: dict[str, Any], body_size: int) -> dict[str, Any]:
+        """A proxy response for a request event (errors the gateway itself raises included)."""
+        begin("req_" + event["requestContext"]["requestId"].replace("-", ""))
+        try:
+            if body_size > API_GATEWAY_BODY_LIMIT:
+                raise payload_too_large(API_GATEWAY_BODY_LIMIT)
+            found = match(event["httpMethod"], event["path"])
+            if found is None:
+                raise not_found("Route")
+            route, params = found
+            event |= {"resource": route.path, "pathParameters": params or None}
+            event["requestContext"]["resourcePath"] = route.path
+            if not route.public:
+                event["requestContext"]["authorizer"] = self._authorize(route, event)
+            response, errored = self.invoke(self.functions[route.name], event)
+            if errored:
+                raise FunctionError(response)
+            return response
+        except ApiError as error:
+            return error_response(error)
+        except FunctionError:
+            return error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+
+    # HTTP ------------------------------------------------------------------------------------------
+
+    def server(self, host: str, port: int) -> ThreadingHTTPServer:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "cdp-local-gateway"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() not in ("content-length", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def _static(self) -> bool:
+                path = urlsplit(self.path).path
+                if self.command != "GET":
+                    return False
+                if path in ("/docs", "/docs/"):
+                    self._send(200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_PAGE.encode())
+                elif path == "/openapi.json":
+                    self._send(200, {"Content-Type": "application/json"}, json.dumps(gateway.openapi()).encode())
+                elif path.startswith("/docs/") and (SWAGGER_ASSETS / path.removeprefix("/docs/")).is_file():
+                    asset = SWAGGER_ASSETS / path.removeprefix("/docs/")
+                    self._send(200, {"Content-Type": ASSET_TYPES.get(asset.suffix, "text/plain")}, asset.read_bytes())
+                else:
+                    return False
+                return True
+
+            def _dispatch(self) -> None:
+                if self._static():
+                    return
+                size = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(size) if 0 < size <= API_GATEWAY_BODY_LIMIT else b""
+                if size > API_GATEWAY_BODY_LIMIT:
+                    self.close_connection = True
+                event = gateway.request_event(
+                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                )
+                response = gateway.handle(event, size)
+                headers = {name: ", ".join(v) for name, v in (response.get("multiValueHeaders") or {}).items()}
+                headers |= response.get("headers") or {}
+                raw = response.get("body") or ""
+                payload = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
+                self._send(int(response["statusCode"]), headers, payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+        server = ThreadingHTTPServer((host, port), Handler)
+        server.daemon_threads = True
+        return server

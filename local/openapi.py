@@ -1,0 +1,79 @@
+"""The OpenAPI document, built from the route table: each route's own resolver contributes its
+operation (Powertools OpenAPI merge). `python -m local.openapi docs/openapi.json docs/api.md`
+writes the checked-in document and the Markdown API reference generated from it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
+
+from contact_platform.routes import ROUTES
+
+TITLE = "contact-data-platform API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Contacts and CRM data per tenant. Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`. "
+    "Every response is an envelope: `{success, data, meta}` or `{success: false, error, meta}`."
+)
+
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearerAuth": HTTPBearer(description="`Authorization: Bearer cdp_live_...`"),
+    "apiKeyHeader": APIKey(name="X-API-Key", in_=APIKeyIn.header),
+}
+
+
+def build(server_url: str | None = None) -> dict[str, Any]:
+    merge = OpenAPIMerge(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        servers=[Server(url=server_url)] if server_url else None,
+        security_schemes=SECURITY_SCHEMES,
+        on_conflict="error",
+    )
+    for route in ROUTES:
+        endpoint = getattr(importlib.import_module(route.handler_module), route.name)
+        merge.add_schema(endpoint.resolver.get_openapi_schema(security_schemes=SECURITY_SCHEMES))
+    document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    return document
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    """A compact API reference: one section per operation, generated from the document."""
+    lines = [f"# {document['info']['title']}", "", document["info"].get("description", ""), ""]
+    lines += ["Generated from `docs/openapi.json` by `make openapi`; do not edit by hand.", ""]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            lines += [f"## {method.upper()} {path}", "", operation.get("summary", ""), ""]
+            if operation.get("description"):
+                lines += [operation["description"].strip(), ""]
+            lines += ["- Auth: " + ("API key" if operation.get("security") else "none")]
+            params = [f"`{p['name']}` ({p['in']})" for p in operation.get("parameters", [])]
+            if params:
+                lines += ["- Parameters: " + ", ".join(params)]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body:
+                lines += [f"- Body: `{body.get('$ref', '').rsplit('/', 1)[-1] or 'JSON'}`"]
+            statuses = ", ".join(sorted(operation.get("responses", {})))
+            lines += [f"- Responses: {statuses}", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    document = build()
+    json_path, markdown_path = Path(argv[0]), Path(argv[1])
+    json_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    markdown_path.write_text(render_markdown(document))
+    print(f"wrote {json_path} and {markdown_path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
