@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from contact_platform.http.request import begin
 from contact_platform.routes import Route, match
 from local.moto_hooks import LambdaContext, run_handler
 
+log = logging.getLogger("cdp.gateway")
 API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
 SWAGGER_ASSETS = Path(powertools_openapi.__file__).parent / "swagger_ui"
 ASSET_TYPES = {".js": "application/javascript", ".css": "text/css"}
@@ -148,7 +150,8 @@ class Gateway:
             return response
         except ApiError as error:
             return error_response(error)
-        except FunctionError:
+        except FunctionError as failure:
+            log.error("function failed: %s: %s", failure.payload.get("errorType"), failure.payload.get("errorMessage"))
             return error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
 
     # HTTP ------------------------------------------------------------------------------------------

@@ -78,6 +78,13 @@ def _exists(call: Any, not_found: str, **kwargs: Any) -> bool:
     return True
 
 
+def function_names() -> dict[str, str]:
+    """Route name (and "authorizer") -> local function name."""
+    return {route.name: function_name(route.name) for route in ROUTES} | {
+        AUTHORIZER_NAME: function_name(AUTHORIZER_NAME)
+    }
+
+
 def handlers() -> dict[str, str]:
     """Function name -> handler path, for every route and the authorizer."""
     named = {route.name: route.handler for route in ROUTES} | {AUTHORIZER_NAME: AUTHORIZER_HANDLER}
@@ -108,9 +115,7 @@ def provision(endpoint: str, *, with_functions: bool = True) -> Provisioned:
         )
     if not _exists(secrets_manager.describe_secret, "ResourceNotFound", SecretId=CURSOR_SECRET):
         secrets_manager.create_secret(Name=CURSOR_SECRET, SecretString=secrets.token_hex(32))
-    result = Provisioned(endpoint)
-    result.functions = {route.name: function_name(route.name) for route in ROUTES}
-    result.functions[AUTHORIZER_NAME] = function_name(AUTHORIZER_NAME)
+    result = Provisioned(endpoint, function_names())
     if not with_functions:
         return result
     if not _exists(iam.get_role, "NoSuchEntity", RoleName=ROLE_NAME):

@@ -182,7 +182,9 @@ class Endpoint:
         key = idempotency.key_of(event.get("headers")) if route.method in ("POST", "PATCH") else None
         if key is None or state.caller is None:
             return self.resolver.resolve(event, context)
-        return idempotency.run_once(state.caller, route.name, key, event, lambda: self.resolver.resolve(event, context))
+        return idempotency.run_once(
+            state.caller, route.name, key, event, context, lambda: self.resolver.resolve(event, context)
+        )
 
 
 def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
     DataRecord,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contact_platform import errors
 from contact_platform.errors import ApiError, Detail
@@ -58,7 +59,12 @@ def key_of(headers: dict[str, str] | None) -> str | None:
 
 
 def run_once(
-    caller: Caller, route_name: str, key: str, event: dict[str, Any], compute: Callable[[], Response]
+    caller: Caller,
+    route_name: str,
+    key: str,
+    event: dict[str, Any],
+    context: LambdaContext,
+    compute: Callable[[], Response],
 ) -> Response:
     config = IdempotencyConfig(
         event_key_jmespath="[route, key]",
@@ -66,6 +72,7 @@ def run_once(
         expires_after_seconds=REPLAY_SECONDS,
         response_hook=_mark_replayed,
     )
+    config.register_lambda_context(context)  # in-progress records expire with the invocation
 
     @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="request", persistence_store=persistence_for(caller.tenant_id), config=config

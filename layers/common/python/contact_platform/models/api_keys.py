@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from contact_platform.models.fields import Text, Timestamp, UserId
+from contact_platform.models.fields import Timestamp, UserId, text
 from contact_platform.permissions import Role
 
 Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*:[a-z][a-z-]*$")]
@@ -16,7 +16,7 @@ Scopes = Annotated[list[Scope], Field(max_length=50)]
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[Text, StringConstraints(max_length=100)]
+    name: text(100)  # type: ignore[valid-type]
     userId: UserId | None = Field(None, description="The user the key acts as; defaults to the caller.")
     scopes: Scopes | None = Field(None, description="Defaults to every scope the user's role allows.")
     expiresAt: Timestamp | None = None

@@ -32,7 +32,7 @@ Tags = Annotated[list[TagName], Field(max_length=MAX_TAGS)]
 def _require_a_name(data: Any) -> None:
     names = ("name", "firstName", "lastName")
     if not any(data.get(field) for field in names):
-        raise PydanticCustomError("missing", "one of name, firstName or lastName is required", {"field": "name"})
+        raise PydanticCustomError("name_missing", "one of name, firstName or lastName is required", {"field": "name"})
 
 
 class ContactCreate(BaseModel):
@@ -75,7 +75,7 @@ class ContactPatch(BaseModel):
     def _no_null_for_required(self) -> ContactPatch:
         for field in ("ownerId",):
             if field in self.model_fields_set and getattr(self, field) is None:
-                raise PydanticCustomError("null", "{field} cannot be null", {"field": field})
+                raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": field})
         return self
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+import re
+from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import AfterValidator, AwareDatetime, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, EmailStr, PlainValidator, StringConstraints, WithJsonSchema
 
 DEFAULT_PHONE_REGION = "DE"
 
@@ -26,25 +28,62 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_no_control_characters)]
-PersonName = Annotated[Text, StringConstraints(max_length=100)]
-FullName = Annotated[Text, StringConstraints(max_length=200)]
+def text(max_length: int) -> Any:
+    """A trimmed, non-empty single-line string of at most `max_length` characters."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_no_control_characters),
+    ]
+
+
+PersonName = text(100)
+FullName = text(200)
+TagName = text(50)
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40), AfterValidator(_phone)]
-TagName = Annotated[Text, StringConstraints(max_length=50)]
 UserId = Annotated[str, StringConstraints(pattern=r"^usr_[A-Za-z0-9]{1,40}$")]
 OrganizationId = Annotated[str, StringConstraints(pattern=r"^org_[A-Za-z0-9]{1,40}$")]
 Timestamp = AwareDatetime
 
-CustomFieldKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
-CustomFieldValue = (
-    Annotated[str, StringConstraints(max_length=1000)]
-    | bool
-    | int
-    | Annotated[float, Field(allow_inf_nan=False)]
-    | None
-)
-CustomFields = Annotated[dict[CustomFieldKey, CustomFieldValue], Field(max_length=50)]
+MAX_CUSTOM_FIELDS = 50
+MAX_CUSTOM_VALUE_LENGTH = 1000
+_CUSTOM_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+def _custom_fields(value: Any) -> dict[str, Any]:
+    """A flat map: keys like `leadSource`, values string (<= 1000), number, boolean or null."""
+    if not isinstance(value, dict):
+        raise ValueError("must be an object")
+    if len(value) > MAX_CUSTOM_FIELDS:
+        raise ValueError(f"at most {MAX_CUSTOM_FIELDS} fields")
+    for key, item in value.items():
+        if not _CUSTOM_KEY.match(key):
+            raise ValueError(f"key {key[:70]!r}: a letter, then letters, digits or _ (at most 64)")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{key}: numbers must be finite")
+        if isinstance(item, str) and len(item) > MAX_CUSTOM_VALUE_LENGTH:
+            raise ValueError(f"{key}: at most {MAX_CUSTOM_VALUE_LENGTH} characters")
+        if item is not None and not isinstance(item, str | int | float | bool):
+            raise ValueError(f"{key}: must be a string, number, boolean or null")
+    return value
+
+
+CustomFields = Annotated[
+    dict[str, Any],
+    PlainValidator(_custom_fields),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_CUSTOM_FIELDS,
+            "propertyNames": {"pattern": _CUSTOM_KEY.pattern},
+            "additionalProperties": {
+                "type": ["string", "number", "boolean", "null"],
+                "maxLength": MAX_CUSTOM_VALUE_LENGTH,
+            },
+        }
+    ),
+]
 
 MAX_EMAILS = 5
 MAX_PHONES = 5

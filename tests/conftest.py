@@ -1,0 +1,33 @@
+"""Test-wide setup: a fixed test environment before anything reads it, and DynamoDB request counting.
+
+Counting uses botocore's event system: a `before-call.dynamodb` handler is added to botocore's
+built-in handlers here, before any client exists, so every client (boto3, pynamodb, Powertools)
+reports each DynamoDB request it makes.
+"""
+
+from __future__ import annotations
+
+import os
+
+TEST_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_REGION": "eu-central-1",
+    "TABLE_NAME": "cdp-test",
+    "CURSOR_SECRET_ARN": "cdp-test/cursor-key",
+    "DEV_MODE": "true",
+    "AUTH_CACHE_SECONDS": "0",
+    "POWERTOOLS_SERVICE_NAME": "contact-platform-test",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+}
+os.environ.update(TEST_ENVIRONMENT)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from tests.support.request_counter import install as install_request_counter  # noqa: E402
+
+install_request_counter()
+
+pytest_plugins = ["tests.support.fixtures"]

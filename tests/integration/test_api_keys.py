@@ -1,0 +1,113 @@
+"""API keys: create (shown once, stored hashed), list, revoke; the authorizer's view of them."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.support.fixtures import Api, business_items, table_items
+
+
+def test_created_key_works_and_only_its_hash_is_stored(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "CRM sync", "scopes": ["contacts:read"]})
+    assert reply.status == 201
+    created = reply.data
+    assert created["key"].startswith("cdp_test_") and len(created["key"]) == len("cdp_test_") + 32
+    assert created["prefix"] == created["key"][:13]
+    assert created["scopes"] == ["contacts:read"] and created["role"] == "admin"
+    dump = str(table_items())
+    assert created["key"] not in dump
+    assert hashlib.sha256(created["key"].encode()).hexdigest() in dump
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 200
+    assert api.post("/api/v1/contacts", key=created["key"], json={"name": "x"}).status == 403
+    listed = api.get("/api/v1/api-keys", key=admin["apiKey"]).data
+    assert {k["id"] for k in listed} == {admin["keyId"], created["id"]}
+    assert all("key" not in k for k in listed)
+
+
+def test_x_api_key_header_works_too(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.get("/api/v1/contacts", headers={"x-api-key": admin["apiKey"]})
+    assert reply.status == 200
+
+
+def test_revoked_key_is_401_at_once_and_revoking_twice_is_404(api: Api, admin: dict[str, Any]) -> None:
+    created = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "temp"}).data
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 200
+    revoked = api.delete(f"/api/v1/api-keys/{created['id']}", key=admin["apiKey"])
+    assert revoked.status == 200 and revoked.data["revokedAt"]
+    denied = api.get("/api/v1/contacts", key=created["key"])
+    assert denied.status == 401
+    assert denied.error == {"code": "AUTHENTICATION_FAILED", "message": "Invalid or expired API key"}
+    assert api.delete(f"/api/v1/api-keys/{created['id']}", key=admin["apiKey"]).status == 404
+    listed = {k["id"]: k for k in api.get("/api/v1/api-keys", key=admin["apiKey"]).data}
+    assert listed[created["id"]]["revokedAt"] == revoked.data["revokedAt"]
+
+
+def test_expired_key_is_401(api: Api, admin: dict[str, Any]) -> None:
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    created = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "short", "expiresAt": soon}).data
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 200
+    lookup = next(i for i in table_items() if i["kind"]["S"] == "apikey-lookup" and i["keyId"]["S"] == created["id"])
+    past = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    boto3.client("dynamodb").update_item(
+        TableName="cdp-test",
+        Key={"PK": lookup["PK"], "SK": lookup["SK"]},
+        UpdateExpression="SET keyExpiresAt = :past",
+        ExpressionAttributeValues={":past": {"S": past}},
+    )
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "scopes": ["apikeys:manage"], "userId": "USER"}, "scopes"),
+        ({"name": "x", "expiresAt": "2001-01-01T00:00:00Z"}, "expiresAt"),
+        ({"name": "x", "userId": "usr_unknown"}, "userId"),
+        ({"name": "x", "scopes": ["Not A Scope"]}, "scopes[0]"),
+        ({"name": "x", "rateLimit": 0}, "rateLimit"),
+        ({"name": ""}, "name"),
+        ({"name": "x", "role": "admin"}, "role"),
+    ],
+)
+def test_invalid_key_requests_are_422(api: Api, admin: dict[str, Any], body: dict[str, Any], field: str) -> None:
+    if body.get("userId") == "USER":
+        body = {**body, "userId": api.token("user", admin["tenantId"])["userId"]}
+    before = business_items()
+    reply = api.post("/api/v1/api-keys", key=admin["apiKey"], json=body)
+    assert reply.status == 422, reply.body
+    assert field in {d["field"] for d in reply.error["details"]}
+    assert business_items() == before
+
+
+def test_key_administration_is_admin_only(api: Api, admin: dict[str, Any]) -> None:
+    manager = api.token("manager", admin["tenantId"])
+    for reply in (
+        api.get("/api/v1/api-keys", key=manager["apiKey"]),
+        api.post("/api/v1/api-keys", key=manager["apiKey"], json={"name": "x"}),
+        api.delete(f"/api/v1/api-keys/{admin['keyId']}", key=manager["apiKey"]),
+    ):
+        assert reply.status == 403
+        assert reply.error["message"] == "Missing required permission: apikeys:manage"
+
+
+def test_admin_can_issue_a_key_for_a_user_limited_to_the_users_role(api: Api, admin: dict[str, Any]) -> None:
+    user = api.token("user", admin["tenantId"])
+    created = api.post(
+        "/api/v1/api-keys", key=admin["apiKey"], json={"name": "for user", "userId": user["userId"]}
+    ).data
+    assert created["role"] == "user" and created["userId"] == user["userId"]
+    assert "apikeys:manage" not in created["scopes"]
+    assert api.get("/api/v1/api-keys", key=created["key"]).status == 403
+
+
+def test_keys_of_another_tenant_cannot_be_listed_or_revoked(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any]
+) -> None:
+    assert admin["keyId"] not in {k["id"] for k in api.get("/api/v1/api-keys", key=other_admin["apiKey"]).data}
+    assert api.delete(f"/api/v1/api-keys/{admin['keyId']}", key=other_admin["apiKey"]).status == 404
+    assert api.get("/api/v1/contacts", key=admin["apiKey"]).status == 200

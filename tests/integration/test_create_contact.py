@@ -1,0 +1,133 @@
+"""POST /api/v1/contacts and GET /api/v1/contacts/{contactId}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.fixtures import Api, business_items
+
+
+def test_create_returns_201_with_every_field(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.post(
+        "/api/v1/contacts",
+        key=admin["apiKey"],
+        json={
+            "firstName": "Jan",
+            "lastName": "Beispiel",
+            "emails": ["jan@example.com", "jan.b@example.org"],
+            "phones": ["+49 170 1234567"],
+            "organizationId": "org_123",
+            "tags": ["Lead", "VIP"],
+            "consentGivenAt": "2025-08-12T08:41:45.427Z",
+            "customFields": {"source": "fair", "score": 7, "ratio": 0.5, "optIn": True, "note": None},
+        },
+    )
+    assert reply.status == 201
+    contact = reply.data
+    assert contact["id"].startswith("con_")
+    assert contact["name"] == "Jan Beispiel"
+    assert contact["emails"] == ["jan@example.com", "jan.b@example.org"]
+    assert contact["ownerId"] == admin["userId"]
+    assert contact["tags"] == ["Lead", "VIP"]
+    assert contact["consentGivenAt"] == "2025-08-12T08:41:45.427Z"
+    assert contact["customFields"] == {"source": "fair", "score": 7, "ratio": 0.5, "optIn": True, "note": None}
+    assert contact["isActive"] is True and contact["version"] == 1
+    assert contact["deletedAt"] is None and contact["deletedBy"] is None
+    assert contact["createdAt"] == contact["updatedAt"]
+    assert reply.header("ETag") == '"1"'
+    assert api.get(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"]).data == contact
+
+
+def test_explicit_name_wins_over_derived(api: Api, admin: dict[str, Any]) -> None:
+    contact = api.create_contact(admin["apiKey"], firstName="Jan", lastName="B", name="Dr. Jan B.")
+    assert contact["name"] == "Dr. Jan B."
+
+
+def test_duplicate_email_is_409_naming_the_existing_contact(api: Api, admin: dict[str, Any]) -> None:
+    first = api.create_contact(admin["apiKey"], name="First", emails=["dup@example.com"])
+    before = business_items()
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Second", "emails": ["DUP@Example.com"]})
+    assert reply.status == 409
+    assert reply.error["code"] == "CONFLICT"
+    assert first["id"] in reply.error["message"]
+    assert reply.error["details"] == [{"field": "emails", "issue": f"already used by contact {first['id']}"}]
+    assert business_items() == before
+
+
+def test_same_email_in_another_tenant_is_fine(api: Api, admin: dict[str, Any], other_admin: dict[str, Any]) -> None:
+    api.create_contact(admin["apiKey"], name="A", emails=["same@example.com"])
+    assert (
+        api.post(
+            "/api/v1/contacts", key=other_admin["apiKey"], json={"name": "B", "emails": ["same@example.com"]}
+        ).status
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "issue"),
+    [
+        ({}, "name", "one of name, firstName or lastName is required"),
+        ({"name": "x", "emails": ["not-an-email"]}, "emails[0]", "value is not a valid email address"),
+        ({"name": "x", "phones": ["12"]}, "phones[0]", "String should have at least 3 characters"),
+        ({"name": "x", "phones": ["call me maybe"]}, "phones[0]", "not a phone number"),
+        ({"name": "x", "emails": [f"a{i}@x.de" for i in range(6)]}, "emails", "List should have at most 5 items"),
+        ({"name": "x", "tags": ["t"] * 21}, "tags", "List should have at most 20 items"),
+        ({"name": "x", "customFields": {"bad key": 1}}, "customFields", "key 'bad key': a letter, then"),
+        ({"name": "x", "customFields": {"k": {"nested": 1}}}, "customFields", "k: must be a string, number"),
+        ({"name": "x", "customFields": {"k": "v" * 1001}}, "customFields", "k: at most 1000 characters"),
+        ({"name": "x", "customFields": {f"k{i}": i for i in range(51)}}, "customFields", "at most 50 fields"),
+        ({"name": "x", "organizationId": "acme"}, "organizationId", "String should match pattern"),
+        ({"name": "x", "consentGivenAt": "yesterday"}, "consentGivenAt", "Input should be a valid datetime"),
+        ({"name": "x", "colour": "red"}, "colour", "unknown field"),
+        ({"name": "x", "isActive": False}, "isActive", "unknown field"),
+        ({"name": 5}, "name", "Input should be a valid string"),
+        ({"name": "a\u0000b"}, "name", "must not contain control characters"),
+        ({"name": "x" * 201}, "name", "String should have at most 200 characters"),
+    ],
+)
+def test_invalid_contacts_are_422_with_details_and_write_nothing(
+    api: Api, admin: dict[str, Any], body: dict[str, Any], field: str, issue: str
+) -> None:
+    before = business_items()
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], json=body)
+    assert reply.status == 422, reply.body
+    assert reply.error["code"] == "VALIDATION_ERROR"
+    fields = {detail["field"]: detail["issue"] for detail in reply.error["details"]}
+    assert field in fields, fields
+    assert fields[field].startswith(issue), fields[field]
+    assert business_items() == before
+
+
+def test_owner_can_be_another_active_user_for_admins_only(api: Api, admin: dict[str, Any]) -> None:
+    colleague = api.token("user", admin["tenantId"])
+    contact = api.create_contact(admin["apiKey"], name="Assigned", ownerId=colleague["userId"])
+    assert contact["ownerId"] == colleague["userId"]
+    unknown = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "x", "ownerId": "usr_nobody"})
+    assert unknown.status == 422
+    assert unknown.error["details"] == [{"field": "ownerId", "issue": "no active user with this id"}]
+    refused = api.post("/api/v1/contacts", key=colleague["apiKey"], json={"name": "x", "ownerId": admin["userId"]})
+    assert refused.status == 403
+
+
+def test_owner_from_another_tenant_is_refused(api: Api, admin: dict[str, Any], other_admin: dict[str, Any]) -> None:
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "x", "ownerId": other_admin["userId"]})
+    assert reply.status == 422
+
+
+def test_get_unknown_contact_is_404(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.get("/api/v1/contacts/con_doesnotexist", key=admin["apiKey"])
+    assert reply.status == 404
+    assert reply.error == {"code": "RESOURCE_NOT_FOUND", "message": "Contact not found"}
+
+
+def test_users_see_only_their_own_contacts(api: Api, admin: dict[str, Any]) -> None:
+    user = api.token("user", admin["tenantId"])
+    theirs = api.create_contact(user["apiKey"], name="Theirs")
+    mine = api.create_contact(admin["apiKey"], name="Admin's")
+    assert api.get(f"/api/v1/contacts/{mine['id']}", key=user["apiKey"]).status == 404
+    assert [c["id"] for c in api.get("/api/v1/contacts", key=user["apiKey"]).data] == [theirs["id"]]
+    assert {c["id"] for c in api.get("/api/v1/contacts", key=admin["apiKey"]).data} == {theirs["id"], mine["id"]}
+    assert api.delete(f"/api/v1/contacts/{mine['id']}", key=user["apiKey"]).status == 404

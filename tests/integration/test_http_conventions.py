@@ -1,0 +1,174 @@
+"""Cross-cutting HTTP behaviour: envelope, bad input, body limit, rate limits, idempotency, dev mode."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from contact_platform.config import settings
+from tests.support.fixtures import Api, business_items
+
+
+def test_heartbeat_is_public_and_enveloped(api: Api) -> None:
+    reply = api.get("/heartbeat")
+    assert reply.status == 200
+    assert reply.data["status"] == "ok"
+    assert set(reply.body["meta"]) == {"requestId", "timestamp", "version"}
+    assert reply.header("X-Request-Id") == reply.body["meta"]["requestId"]
+
+
+def test_unknown_route_is_404_envelope(api: Api, admin: dict[str, Any]) -> None:
+    for method, path in (("GET", "/api/v1/nothing"), ("PUT", "/api/v1/contacts"), ("GET", "/")):
+        reply = api.call(method, path, key=admin["apiKey"])
+        assert reply.status == 404
+        assert reply.error == {"code": "RESOURCE_NOT_FOUND", "message": "Route not found"}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['{"name": "x"', "not json at all", '{"name": "x",}', "\ufeff{"],
+)
+def test_malformed_json_is_400_and_writes_nothing(api: Api, admin: dict[str, Any], raw: str) -> None:
+    before = business_items()
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], body=raw, headers={"Content-Type": "application/json"})
+    assert reply.status == 400
+    assert reply.error["code"] == "INVALID_REQUEST"
+    assert business_items() == before
+
+
+@pytest.mark.parametrize("raw", ["[]", "null", '"a string"', "42"])
+def test_json_that_is_not_an_object_is_422(api: Api, admin: dict[str, Any], raw: str) -> None:
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], body=raw)
+    assert reply.status == 422
+    assert reply.error["code"] == "VALIDATION_ERROR"
+
+
+def test_body_without_json_content_type_is_still_read_as_json(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.post(
+        "/api/v1/contacts",
+        key=admin["apiKey"],
+        body='{"name": "curl -d"}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status == 201 and reply.data["name"] == "curl -d"
+
+
+def test_body_over_one_megabyte_is_413_and_writes_nothing(api: Api, admin: dict[str, Any]) -> None:
+    before = business_items()
+    huge = json.dumps({"name": "x", "customFields": {"blob": "y" * (1024 * 1024)}})
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], body=huge)
+    assert reply.status == 413
+    assert reply.error["code"] == "PAYLOAD_TOO_LARGE"
+    assert business_items() == before
+
+
+def test_non_utf8_body_is_400(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], body=b'{"name": "\xff\xfe"}')
+    assert reply.status == 400
+
+
+def test_validation_errors_never_use_powertools_bodies(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"limit": "lots"})
+    assert reply.status == 422
+    assert set(reply.body) == {"success", "error", "meta"}
+    assert "detail" not in reply.body and "statusCode" not in reply.body
+
+
+def test_every_response_carries_rate_limit_headers(api: Api, admin: dict[str, Any]) -> None:
+    for reply in (
+        api.get("/api/v1/contacts", key=admin["apiKey"]),
+        api.get("/api/v1/contacts/con_x", key=admin["apiKey"]),
+    ):
+        assert reply.header("X-RateLimit-Limit") == str(settings().rate_limit)
+        assert reply.header("X-RateLimit-Reset") is not None
+    first = int(api.get("/api/v1/contacts", key=admin["apiKey"]).header("X-RateLimit-Remaining") or "0")
+    second = int(api.get("/api/v1/contacts", key=admin["apiKey"]).header("X-RateLimit-Remaining") or "0")
+    assert second == first - 1
+
+
+def test_rate_limit_is_per_key_and_configurable(api: Api, admin: dict[str, Any]) -> None:
+    limited = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "tight", "rateLimit": 3}).data
+    replies = [api.get("/api/v1/contacts", key=limited["key"]) for _ in range(4)]
+    assert [r.status for r in replies] == [200, 200, 200, 429]
+    assert [r.header("X-RateLimit-Remaining") for r in replies] == ["2", "1", "0", "0"]
+    refused = replies[-1]
+    assert refused.error["code"] == "RATE_LIMITED"
+    assert 1 <= int(refused.header("Retry-After") or "0") <= settings().rate_window_seconds
+    assert refused.header("X-RateLimit-Limit") == "3"
+    before = business_items()
+    assert api.post("/api/v1/contacts", key=limited["key"], json={"name": "x"}).status == 429
+    assert business_items() == before
+    assert api.get("/api/v1/contacts", key=admin["apiKey"]).status == 200
+
+
+class TestIdempotency:
+    def test_replays_the_first_response(self, api: Api, admin: dict[str, Any]) -> None:
+        headers = {"Idempotency-Key": "order-42"}
+        first = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Once"}, headers=headers)
+        again = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Once"}, headers=headers)
+        assert first.status == again.status == 201
+        assert again.data == first.data
+        assert again.header("Idempotent-Replayed") == "true"
+        assert first.header("Idempotent-Replayed") is None
+        assert len(api.get("/api/v1/contacts", key=admin["apiKey"]).data) == 1
+
+    def test_same_key_other_body_is_422(self, api: Api, admin: dict[str, Any]) -> None:
+        headers = {"idempotency-key": "k1"}
+        api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "A"}, headers=headers)
+        reply = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "B"}, headers=headers)
+        assert reply.status == 422
+        assert reply.error["code"] == "IDEMPOTENCY_KEY_REUSED"
+        assert [c["name"] for c in api.get("/api/v1/contacts", key=admin["apiKey"]).data] == ["A"]
+
+    def test_failed_requests_are_not_stored(self, api: Api, admin: dict[str, Any]) -> None:
+        headers = {"Idempotency-Key": "retry-me"}
+        bad = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "A", "emails": ["x"]}, headers=headers)
+        assert bad.status == 422
+        good = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "A", "emails": ["x"]}, headers=headers)
+        assert good.status == 422 and good.header("Idempotent-Replayed") is None
+
+    def test_keys_are_per_tenant_and_apply_to_patch(
+        self, api: Api, admin: dict[str, Any], other_admin: dict[str, Any]
+    ) -> None:
+        headers = {"Idempotency-Key": "shared-key"}
+        mine = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Mine"}, headers=headers)
+        theirs = api.post("/api/v1/contacts", key=other_admin["apiKey"], json={"name": "Mine"}, headers=headers)
+        assert theirs.status == 201 and theirs.data["id"] != mine.data["id"]
+        path = f"/api/v1/contacts/{mine.data['id']}"
+        patch_headers = {"Idempotency-Key": "patch-1"}
+        first = api.patch(path, key=admin["apiKey"], json={"name": "Renamed"}, headers=patch_headers)
+        api.patch(path, key=admin["apiKey"], json={"name": "Other"})
+        replay = api.patch(path, key=admin["apiKey"], json={"name": "Renamed"}, headers=patch_headers)
+        assert replay.data == first.data and replay.header("Idempotent-Replayed") == "true"
+        assert api.get(path, key=admin["apiKey"]).data["name"] == "Other"
+
+    def test_invalid_key_is_400(self, api: Api, admin: dict[str, Any]) -> None:
+        reply = api.post(
+            "/api/v1/contacts", key=admin["apiKey"], json={"name": "A"}, headers={"Idempotency-Key": "x" * 300}
+        )
+        assert reply.status == 400
+
+
+def test_dev_token_route_is_404_without_dev_mode(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contact_platform import config
+
+    monkeypatch.setenv("DEV_MODE", "false")
+    config.settings.cache_clear()
+    try:
+        before = business_items()
+        reply = api.post("/dev/token", json={"role": "admin"})
+        assert reply.status == 404
+        assert business_items() == before
+    finally:
+        monkeypatch.setenv("DEV_MODE", "true")
+        config.settings.cache_clear()
+
+
+def test_dev_token_can_join_an_existing_tenant_with_narrower_scopes(api: Api, admin: dict[str, Any]) -> None:
+    reader = api.token("user", admin["tenantId"], scopes=["contacts:read"])
+    assert reader["tenantId"] == admin["tenantId"] and reader["scopes"] == ["contacts:read"]
+    assert api.post("/api/v1/contacts", key=reader["apiKey"], json={"name": "x"}).status == 403
+    assert api.post("/dev/token", json={"role": "user", "scopes": ["apikeys:manage"]}).status == 422
+    assert api.post("/dev/token", json={"role": "emperor"}).status == 422

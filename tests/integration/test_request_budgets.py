@@ -1,0 +1,66 @@
+"""DynamoDB requests per operation, counted through botocore events (authorizer and rate limit included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.fixtures import Api
+from tests.support.request_counter import dynamodb_requests
+
+
+def test_get_contact_costs_three_requests(api: Api, admin: dict[str, Any]) -> None:
+    contact = api.create_contact(admin["apiKey"], name="Budget")
+    with dynamodb_requests() as sent:
+        assert api.get(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"]).status == 200
+    assert sent == {"GetItem": 2, "UpdateItem": 1}, "key lookup, rate-limit counter, the contact"
+
+
+def test_a_list_page_is_one_query(api: Api, admin: dict[str, Any]) -> None:
+    for i in range(6):
+        api.create_contact(admin["apiKey"], name=f"Page {i}")
+    for params in ({"limit": 5}, {"limit": 50}, {"limit": 5, "sort": "-lastName"}, {"limit": 5, "sort": "updatedAt"}):
+        with dynamodb_requests() as sent:
+            assert api.get("/api/v1/contacts", key=admin["apiKey"], params=params).status == 200
+        assert sent == {"GetItem": 1, "UpdateItem": 1, "Query": 1}, params
+
+
+def test_search_and_tag_pages_are_one_query_and_one_batch_get(api: Api, admin: dict[str, Any]) -> None:
+    for i in range(3):
+        api.create_contact(admin["apiKey"], name=f"Searchable {i}", tags=["t"])
+    for params in ({"search": "sea"}, {"tag": "t"}):
+        with dynamodb_requests() as sent:
+            assert len(api.get("/api/v1/contacts", key=admin["apiKey"], params=params).data) == 3
+        assert sent == {"GetItem": 1, "UpdateItem": 1, "Query": 1, "BatchGetItem": 1}, params
+
+
+def test_delete_is_one_transaction_plus_reads(api: Api, admin: dict[str, Any]) -> None:
+    contact = api.create_contact(admin["apiKey"], name="Budget", emails=["b@example.com"], tags=["a", "b"])
+    with dynamodb_requests() as sent:
+        assert api.delete(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"]).status == 200
+    assert sent == {"GetItem": 2, "UpdateItem": 1, "TransactWriteItems": 1}
+
+
+def test_create_and_update_are_one_transaction(api: Api, admin: dict[str, Any]) -> None:
+    with dynamodb_requests() as sent:
+        contact = api.create_contact(admin["apiKey"], name="Budget", emails=["c@example.com"])
+    assert sent == {"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 1}
+    with dynamodb_requests() as sent:
+        api.patch(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"], json={"emails": ["d@example.com"]})
+    assert sent == {"GetItem": 2, "UpdateItem": 1, "TransactWriteItems": 1}
+
+
+def test_no_request_path_ever_scans(api: Api, admin: dict[str, Any], other_admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    with dynamodb_requests() as sent:
+        contact = api.create_contact(key, name="Everything", emails=["e@example.com"], tags=["x"])
+        for params in ({}, {"search": "ev"}, {"tag": "x"}, {"ownerId": admin["userId"]}, {"organizationId": "org_1"}):
+            api.get("/api/v1/contacts", key=key, params=params)
+        api.patch(f"/api/v1/contacts/{contact['id']}", key=key, json={"name": "Changed"})
+        api.delete(f"/api/v1/contacts/{contact['id']}", key=key)
+        api.get("/api/v1/admin/contacts/deleted", key=key)
+        api.post(f"/api/v1/admin/contacts/{contact['id']}/restore", key=key)
+        api.get("/api/v1/admin/audit-log", key=key, params={"action": "contact.created"})
+        api.get("/api/v1/api-keys", key=key)
+        api.get(f"/api/v1/contacts/{contact['id']}", key=other_admin["apiKey"])
+    assert sent["Query"] >= 8
+    assert "Scan" not in sent

@@ -1,0 +1,117 @@
+"""Tenant isolation, route by route: another tenant's key cannot read, change or list a tenant's records.
+
+Every authenticated route must have a case here (the last test fails when a new route has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from contact_platform.routes import ROUTES
+from tests.support.fixtures import Api, business_items
+
+Case = Callable[[Api, dict[str, Any], dict[str, Any], dict[str, Any]], None]
+CASES: dict[str, Case] = {}
+
+
+def case(route_name: str) -> Callable[[Case], Case]:
+    def register(function: Case) -> Case:
+        CASES[route_name] = function
+        return function
+
+    return register
+
+
+@pytest.fixture
+def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
+    """Records of tenant A: an active contact, a deleted one, a second key."""
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Owned Person", emails=["owned@example.com"], tags=["secret"])
+    deleted = api.create_contact(key, name="Deleted Person")
+    api.delete(f"/api/v1/contacts/{deleted['id']}", key=key)
+    extra_key = api.post("/api/v1/api-keys", key=key, json={"name": "a second key"}).data
+    return {"contact": contact, "deleted": deleted, "key": extra_key}
+
+
+@case("create_contact")
+def _create(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.post("/api/v1/contacts", key=intruder["apiKey"], json={"name": "Mine", "emails": ["owned@example.com"]})
+    assert reply.status == 201, "an email is unique per tenant only"
+    assert reply.data["ownerId"] == intruder["userId"]
+
+
+@case("list_contacts")
+def _list(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    for params in ({}, {"search": "owned"}, {"tag": "secret"}, {"ownerId": owner["userId"]}):
+        assert api.get("/api/v1/contacts", key=intruder["apiKey"], params=params).data == []
+
+
+@case("get_contact")
+def _get(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.get(f"/api/v1/contacts/{owned['contact']['id']}", key=intruder["apiKey"])
+    assert reply.status == 404 and "data" not in reply.body
+
+
+@case("update_contact")
+def _update(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.patch(f"/api/v1/contacts/{owned['contact']['id']}", key=intruder["apiKey"], json={"name": "Hijacked"})
+    assert reply.status == 404
+
+
+@case("delete_contact")
+def _delete(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.delete(f"/api/v1/contacts/{owned['contact']['id']}", key=intruder["apiKey"]).status == 404
+
+
+@case("restore_contact")
+def _restore(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.post(f"/api/v1/admin/contacts/{owned['deleted']['id']}/restore", key=intruder["apiKey"]).status == 404
+
+
+@case("list_deleted_contacts")
+def _list_deleted(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get("/api/v1/admin/contacts/deleted", key=intruder["apiKey"]).data == []
+
+
+@case("list_audit_log")
+def _audit(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    for params in ({}, {"entityId": owned["contact"]["id"]}, {"action": "contact.created"}):
+        entries = api.get("/api/v1/admin/audit-log", key=intruder["apiKey"], params=params).data
+        assert all(e["entityId"] not in (owned["contact"]["id"], owned["deleted"]["id"]) for e in entries)
+        assert all(e["actorUserId"] != owner["userId"] for e in entries)
+
+
+@case("create_api_key")
+def _create_key(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.post("/api/v1/api-keys", key=intruder["apiKey"], json={"name": "x", "userId": owner["userId"]})
+    assert reply.status == 422, "a key can only be issued for a user of the caller's tenant"
+
+
+@case("list_api_keys")
+def _list_keys(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    ids = {k["id"] for k in api.get("/api/v1/api-keys", key=intruder["apiKey"]).data}
+    assert ids.isdisjoint({owner["keyId"], owned["key"]["id"]})
+
+
+@case("revoke_api_key")
+def _revoke_key(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.delete(f"/api/v1/api-keys/{owned['key']['id']}", key=intruder["apiKey"]).status == 404
+
+
+@pytest.mark.parametrize("route_name", sorted(CASES))
+def test_another_tenant_cannot_reach_the_records(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any], owned: dict[str, Any], route_name: str
+) -> None:
+    own_items = [i for i in business_items() if i["PK"]["S"].startswith(f"TENANT#{admin['tenantId']}#")]
+    CASES[route_name](api, admin, other_admin, owned)
+    still = [i for i in business_items() if i["PK"]["S"].startswith(f"TENANT#{admin['tenantId']}#")]
+    assert still == own_items, "tenant A's items are untouched"
+    assert api.get(f"/api/v1/contacts/{owned['contact']['id']}", key=admin["apiKey"]).data["name"] == "Owned Person"
+    assert api.get("/api/v1/contacts", key=owned["key"]["key"]).status == 200
+
+
+def test_every_authenticated_route_has_an_isolation_case() -> None:
+    assert set(CASES) == {route.name for route in ROUTES if not route.public}

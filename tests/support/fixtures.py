@@ -1,0 +1,143 @@
+"""Shared fixtures: in-process AWS (moto) with the table and secret, and an API harness that sends
+real API Gateway REST events through the local gateway's code path (authorizer, then the route's
+own function), without HTTP.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.gateway import Gateway, direct_invoker
+from local.stack import function_names, handlers
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """A fresh in-process AWS account with the platform's table and cursor secret."""
+    from contact_platform.store.table import table_definition
+
+    with mock_aws():
+        boto3.client("dynamodb").create_table(**table_definition())
+        boto3.client("secretsmanager").create_secret(Name=os.environ["CURSOR_SECRET_ARN"], SecretString="test-key")
+        yield
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> Any:
+        return self.body["data"]
+
+    @property
+    def error(self) -> dict[str, Any]:
+        error: dict[str, Any] = self.body["error"]
+        return error
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+class Api:
+    """Calls the API as API Gateway would: an event per request, authorizer first."""
+
+    def __init__(self) -> None:
+        self.gateway = Gateway(direct_invoker(handlers()), function_names(), openapi=dict)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        json: Any = None,
+        body: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Reply:
+        target = path + ("?" + urlencode(params, doseq=True) if params else "")
+        raw = jsonlib.dumps(json).encode() if json is not None else (body.encode() if isinstance(body, str) else body)
+        sent = dict(headers or {})
+        if json is not None:
+            sent.setdefault("Content-Type", "application/json")
+        if key is not None:
+            sent.setdefault("Authorization", f"Bearer {key}")
+        event = Gateway.request_event(method, target, list(sent.items()), raw or b"", "203.0.113.9")
+        response = self.gateway.handle(event, len(raw or b""))
+        text = response.get("body") or "{}"
+        return Reply(int(response["statusCode"]), dict(response.get("headers") or {}), jsonlib.loads(text))
+
+    def get(self, path: str, **kwargs: Any) -> Reply:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Reply:
+        return self.call("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Reply:
+        return self.call("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Reply:
+        return self.call("DELETE", path, **kwargs)
+
+    def token(
+        self, role: str = "admin", tenant_id: str | None = None, scopes: list[str] | None = None
+    ) -> dict[str, Any]:
+        """A new user and key (POST /dev/token)."""
+        body: dict[str, Any] = {"role": role}
+        if tenant_id:
+            body["tenantId"] = tenant_id
+        if scopes is not None:
+            body["scopes"] = scopes
+        reply = self.post("/dev/token", json=body)
+        assert reply.status == 201, reply.body
+        token: dict[str, Any] = reply.data
+        return token
+
+    def create_contact(self, key: str, **fields: Any) -> dict[str, Any]:
+        reply = self.post("/api/v1/contacts", key=key, json=fields)
+        assert reply.status == 201, reply.body
+        contact: dict[str, Any] = reply.data
+        return contact
+
+
+@pytest.fixture
+def api(aws: None) -> Api:
+    return Api()
+
+
+@pytest.fixture
+def admin(api: Api) -> dict[str, Any]:
+    """An admin of tenant A."""
+    return api.token("admin")
+
+
+@pytest.fixture
+def other_admin(api: Api) -> dict[str, Any]:
+    """An admin of another tenant (B)."""
+    return api.token("admin")
+
+
+def table_items() -> list[dict[str, Any]]:
+    """Every item of the table, in a stable order (tests may scan; request paths never do)."""
+    client = boto3.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator("scan").paginate(TableName=os.environ["TABLE_NAME"]):
+        items += page["Items"]
+    return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+
+
+def business_items() -> list[dict[str, Any]]:
+    """The table without rate-limit counters (they count every request, including refused ones)."""
+    return [item for item in table_items() if item.get("kind", {}).get("S") != "rate-window"]
