@@ -192,6 +192,14 @@ class Gateway:
                 return True
 
             def _dispatch(self) -> None:
+                try:
+                    self._answer()
+                except Exception:
+                    log.exception("gateway error on %s %s", self.command, self.path)
+                    failure = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+                    self._send(500, failure["headers"], failure["body"].encode())
+
+            def _answer(self) -> None:
                 if self._static():
                     return
                 size = int(self.headers.get("Content-Length") or 0)
@@ -208,7 +216,11 @@ class Gateway:
                 payload = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
                 self._send(int(response["statusCode"]), headers, payload)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+            def __getattr__(self, name: str) -> Any:
+                """Every HTTP method goes through the route table (unknown ones end as 404, like API Gateway)."""
+                if name.startswith("do_"):
+                    return self._dispatch
+                raise AttributeError(name)
 
         server = ThreadingHTTPServer((host, port), Handler)
         server.daemon_threads = True

@@ -8,11 +8,14 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
+from aws_lambda_powertools.event_handler.openapi.params import Query as QueryParam
+from pydantic import BaseModel
 
 from contact_platform.routes import ROUTES
 
@@ -39,11 +42,49 @@ def build(server_url: str | None = None) -> dict[str, Any]:
         security_schemes=SECURITY_SCHEMES,
         on_conflict="error",
     )
+    query_models = {}
     for route in ROUTES:
         endpoint = getattr(importlib.import_module(route.handler_module), route.name)
         merge.add_schema(endpoint.resolver.get_openapi_schema(security_schemes=SECURITY_SCHEMES))
+        query_models[route.name] = _query_model(endpoint.function)
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            _describe_query(operation, query_models.get(operation["operationId"]))
     return document
+
+
+def _query_model(function: Any) -> type[BaseModel] | None:
+    """The model a handler takes its query string as (`query: Annotated[Model, Query()]`), if any."""
+    for hint in typing.get_type_hints(function, include_extras=True).values():
+        if typing.get_origin(hint) is typing.Annotated:
+            model, *extras = typing.get_args(hint)
+            if any(isinstance(extra, QueryParam) for extra in extras) and issubclass(model, BaseModel):
+                return model
+    return None
+
+
+def _present(field: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is sent or not; it is never null: `anyOf [T, null]` becomes `T`."""
+    options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
+    if field.get("default", "") is None:
+        del field["default"]
+    return {**options[0], **field} if len(options) == 1 else field | ({"anyOf": options} if options else {})
+
+
+def _describe_query(operation: dict[str, Any], model: type[BaseModel] | None) -> None:
+    """Powertools documents a query model's fields as bare types; give them the model's constraints."""
+    if model is None:
+        return
+    properties = model.model_json_schema()["properties"]
+    for parameter in operation.get("parameters", []):
+        field = properties.get(parameter["name"]) if parameter["in"] == "query" else None
+        if field is not None:
+            description = field.pop("description", None)
+            field.pop("title", None)
+            parameter["schema"] = _present(field)
+            if description:
+                parameter["description"] = description
 
 
 def render_markdown(document: dict[str, Any]) -> str:

@@ -112,7 +112,7 @@ def test_search_lists_a_contact_once_even_when_several_fields_match(api: Api, ad
 def test_search_needs_two_characters(api: Api, admin: dict[str, Any]) -> None:
     reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"search": "m"})
     assert reply.status == 422
-    assert reply.error["details"] == [{"field": "search", "issue": "at least 2 characters"}]
+    assert reply.error["details"] == [{"field": "search", "issue": "String should have at least 2 characters"}]
 
 
 def test_filters_by_tag_owner_and_organization(api: Api, admin: dict[str, Any], people: list[Any]) -> None:

@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from local.gateway import Gateway, direct_invoker
 from local.stack import function_names, handlers
+from tests.support.stack import Stack, external_stack, roomy_key, serve
 
 
 @pytest.fixture
@@ -141,3 +142,14 @@ def table_items() -> list[dict[str, Any]]:
 def business_items() -> list[dict[str, Any]]:
     """The table without rate-limit counters (they count every request, including refused ones)."""
     return [item for item in table_items() if item.get("kind", {}).get("S") != "rate-window"]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A running stack (shared by the e2e and contract suites of one test worker)."""
+    external = external_stack()
+    if external is not None:
+        yield Stack(external.base_url, roomy_key(external))
+        return
+    with serve(tmp_path_factory.mktemp("stack")) as (running, _):
+        yield Stack(running.base_url, roomy_key(running), running.output)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
 from contact_platform.models.envelope import PageQuery
+from contact_platform.models.fields import DateTimeFilter
 
 
 class AuditEntry(BaseModel):
@@ -24,4 +23,4 @@ class AuditEntry(BaseModel):
 class AuditLogQuery(PageQuery):
     entityId: str | None = None
     action: str | None = Field(None, examples=["contact.deleted"])
-    since: datetime | None = None
+    since: DateTimeFilter | None = None

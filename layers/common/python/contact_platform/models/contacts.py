@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,6 +13,7 @@ from contact_platform.models.fields import (
     MAX_PHONES,
     MAX_TAGS,
     CustomFields,
+    DateTimeFilter,
     Email,
     FullName,
     OrganizationId,
@@ -112,9 +112,11 @@ class ContactListQuery(PageQuery):
     ownerId: str | None = None
     organizationId: str | None = None
     tag: str | None = None
-    updatedSince: datetime | None = None
-    search: str | None = Field(None, description="Prefix of a name, email or phone number (at least 2 characters).")
+    updatedSince: DateTimeFilter | None = None
+    search: str | None = Field(
+        None, min_length=2, description="Prefix of a name, email or phone number (at least 2 characters)."
+    )
 
 
 class DeletedContactsQuery(PageQuery):
-    deletedSince: datetime | None = None
+    deletedSince: DateTimeFilter | None = None

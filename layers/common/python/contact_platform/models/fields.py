@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import AfterValidator, AwareDatetime, EmailStr, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    EmailStr,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 DEFAULT_PHONE_REGION = "DE"
 
@@ -44,7 +53,18 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40), AfterValidator(_phone)]
 UserId = Annotated[str, StringConstraints(pattern=r"^usr_[A-Za-z0-9]{1,40}$")]
 OrganizationId = Annotated[str, StringConstraints(pattern=r"^org_[A-Za-z0-9]{1,40}$")]
-Timestamp = AwareDatetime
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def _iso_8601(value: Any) -> Any:
+    """Only ISO 8601 text: pydantic alone would also read numbers as Unix timestamps."""
+    if not isinstance(value, str) or not _ISO_8601.match(value):
+        raise ValueError("must be an ISO 8601 date-time, for example 2025-08-12T08:41:45Z")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
+DateTimeFilter = Annotated[datetime, BeforeValidator(_iso_8601)]
 
 MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_VALUE_LENGTH = 1000
@@ -78,8 +98,12 @@ CustomFields = Annotated[
             "maxProperties": MAX_CUSTOM_FIELDS,
             "propertyNames": {"pattern": _CUSTOM_KEY.pattern},
             "additionalProperties": {
-                "type": ["string", "number", "boolean", "null"],
-                "maxLength": MAX_CUSTOM_VALUE_LENGTH,
+                "anyOf": [
+                    {"type": "string", "maxLength": MAX_CUSTOM_VALUE_LENGTH},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "null"},
+                ]
             },
         }
     ),

@@ -1,0 +1,42 @@
+"""The route table: matching, naming rules, one handler module per route."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from contact_platform.routes import ROUTES, allowed_methods, match
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_static_segments_win_over_parameters() -> None:
+    found = match("GET", "/api/v1/admin/contacts/deleted")
+    assert found is not None and found[0].name == "list_deleted_contacts"
+    found = match("POST", "/api/v1/admin/contacts/con_1/restore")
+    assert found is not None and found[1] == {"contactId": "con_1"}
+
+
+def test_no_match_for_unknown_paths_or_methods() -> None:
+    assert match("GET", "/api/v1/contacts/a/b") is None
+    assert match("PUT", "/api/v1/contacts/con_1") is None
+    assert allowed_methods("/api/v1/contacts/con_1") == ["DELETE", "GET", "PATCH"]
+
+
+def test_every_route_has_its_handler_module_and_a_permission_rule() -> None:
+    names = [route.name for route in ROUTES]
+    assert len(names) == len(set(names))
+    assert len({(r.method, r.path) for r in ROUTES}) == len(ROUTES)
+    for route in ROUTES:
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)+", route.name), route.name
+        module = ROOT / "functions" / "api" / route.resource / f"{route.name}.py"
+        assert module.is_file(), module
+        assert f'@endpoint("{route.name}")' in module.read_text()
+        assert route.public or re.fullmatch(r"[a-z]+:[a-z]+", route.permission or ""), route.name
+        assert route.path.startswith("/api/v1/") or route.path in ("/heartbeat", "/dev/token")
+
+
+def test_handler_functions_share_the_route_name_with_a_service_function() -> None:
+    for route in ROUTES:
+        source = (ROOT / "functions" / "api" / route.resource / f"{route.name}.py").read_text()
+        assert f"def {route.name}(" in source

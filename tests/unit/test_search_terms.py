@@ -1,0 +1,68 @@
+"""Pure search and normalization rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from contact_platform.services import search_terms as st
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("  Jörg  Müller ", "jorg muller"), ("ÉLODIE", "elodie"), ("Straße", "strasse"), ("Łukasz", "łukasz")],
+)
+def test_fold_removes_case_accents_and_extra_space(text: str, folded: str) -> None:
+    assert st.fold(text) == folded
+
+
+def test_email_key_is_case_insensitive() -> None:
+    assert st.email_key(" Jan.Beispiel@Example.COM ") == "jan.beispiel@example.com"
+
+
+@pytest.mark.parametrize(
+    ("phone", "keys"),
+    [
+        ("+49 170 1234567", ["491701234567", "01701234567"]),
+        ("0170/1234567", ["491701234567", "01701234567"]),
+        ("+1 (415) 555-0100", ["14155550100", "4155550100"]),
+    ],
+)
+def test_phone_keys_cover_international_and_national_forms(phone: str, keys: list[str]) -> None:
+    assert st.phone_keys(phone) == keys
+
+
+def test_contact_tokens_are_bounded_sorted_and_unique() -> None:
+    tokens = st.contact_tokens(
+        first_name="Anna-Lena",
+        last_name="von der Heide",
+        name="Anna-Lena von der Heide",
+        emails=["anna@example.com", "ANNA@example.com"],
+        phones=["+49 30 123456"],
+    )
+    assert tokens == sorted(set(tokens))
+    assert "anna-lena von der heide" in tokens and "heide" in tokens and "lena" in tokens
+    assert tokens.count("anna@example.com") == 1
+    assert "4930123456" in tokens and "030123456" in tokens
+    many = st.contact_tokens(
+        first_name=None, last_name=None, name=" ".join(f"w{i}x" for i in range(20)), emails=[], phones=[]
+    )
+    assert len([t for t in many if " " not in t]) == st.MAX_NAME_WORDS
+
+
+def test_tokens_shorter_than_two_characters_are_dropped() -> None:
+    assert st.contact_tokens(first_name="A", last_name="B", name="A B", emails=[], phones=[]) == ["a b"]
+
+
+@pytest.mark.parametrize(
+    ("query", "term"),
+    [("Müll", "mull"), ("+49 170", "49170"), ("0049 170", "49170"), ("0170-12", "017012"), ("jan@Ex", "jan@ex")],
+)
+def test_search_term(query: str, term: str) -> None:
+    assert st.search_term(query) == term
+
+
+def test_first_match_picks_the_smallest_matching_token() -> None:
+    tokens = ["maria", "maria@example.com", "mayer", "zed"]
+    assert st.first_match(tokens, "ma") == "maria"
+    assert st.first_match(tokens, "may") == "mayer"
+    assert st.first_match(tokens, "x") is None

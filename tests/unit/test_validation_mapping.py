@@ -1,0 +1,32 @@
+"""Pydantic errors become the platform's details: readable field paths and issues."""
+
+from __future__ import annotations
+
+from contact_platform.errors import Detail
+from contact_platform.http.validation import from_pydantic
+
+
+def test_field_paths_drop_the_source_and_index_lists() -> None:
+    error = from_pydantic(
+        [
+            {"type": "value_error", "loc": ("body", "emails", 0), "msg": "Value error, not an email"},
+            {"type": "extra_forbidden", "loc": ("body", "colour"), "msg": "Extra inputs are not permitted"},
+            {"type": "missing", "loc": ("query", "query", "limit"), "msg": "Field required"},
+        ]
+    )
+    assert error.status == 422 and error.code == "VALIDATION_ERROR"
+    assert error.details == [
+        Detail("emails[0]", "not an email"),
+        Detail("colour", "unknown field"),
+        Detail("limit", "required"),
+    ]
+
+
+def test_model_level_errors_name_their_field() -> None:
+    error = from_pydantic([{"type": "name_missing", "loc": ("body",), "msg": "one of ...", "ctx": {"field": "name"}}])
+    assert error.details == [Detail("name", "one of ...")]
+
+
+def test_malformed_json_is_a_400() -> None:
+    error = from_pydantic([{"type": "json_invalid", "loc": ("body", 1), "msg": "JSON decode error"}])
+    assert (error.status, error.code) == (400, "INVALID_REQUEST")
