@@ -5,13 +5,15 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
 from contact_platform.routes import ROUTES
-from tests.support.stack import Stack, serve, serve_environment
+from tests.support.stack import Stack, free_port, serve, serve_environment
 
 pytestmark = pytest.mark.xdist_group("stack")
 
@@ -83,3 +85,41 @@ def test_serve_prints_its_key_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
     assert "Stopped." in log and "Traceback" not in log
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{running.base_url}/heartbeat", timeout=5)
+
+
+def test_serve_against_another_aws_endpoint(tmp_path: Path) -> None:
+    """`--aws-endpoint` puts the data on that endpoint (LocalStack in practice; a moto server here)."""
+    port = free_port()
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-p", str(port)],
+        env=serve_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(endpoint)
+        with serve(tmp_path, "--aws-endpoint", endpoint) as (running, _):
+            banner = (running.output or tmp_path).read_text()
+            assert f"AWS:        {endpoint} (external endpoint)" in banner
+            created = running.session().post(f"{running.base_url}/api/v1/contacts", json={"name": "Elsewhere"})
+            assert created.status_code == 201, created.text
+            table = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-central-1")
+            item = table.get_item(
+                TableName="contact-platform",
+                Key={"PK": {"S": f"TENANT#ten_demo#CONTACT#{created.json()['data']['id']}"}, "SK": {"S": "CONTACT"}},
+            )
+            assert item["Item"]["name"] == {"S": "Elsewhere"}
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=20)
+
+
+def _wait_for(endpoint: str) -> None:
+    for _ in range(100):
+        try:
+            requests.get(endpoint, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{endpoint} did not come up")

@@ -48,21 +48,15 @@ def serve_environment() -> dict[str, str]:
 
 
 @contextmanager
-def serve(
-    workdir: Path, port: int | None = None, admin_key: str | None = None
-) -> Iterator[tuple[Stack, subprocess.Popen[str]]]:
-    """Run `cdp serve` until the block ends, then stop it with Ctrl-C (SIGINT)."""
-    port = port or free_port()
-    admin_key = admin_key or f"cdp_test_{secrets.token_hex(16)}"
+def serve(workdir: Path, *options: str) -> Iterator[tuple[Stack, subprocess.Popen[str]]]:
+    """Run `cdp serve` (with extra options) until the block ends, then stop it with Ctrl-C (SIGINT)."""
+    port = free_port()
+    admin_key = f"cdp_test_{secrets.token_hex(16)}"
     output = workdir / "serve.log"
+    command = [sys.executable, "-m", "local.cli", "serve", "--port", str(port), "--admin-key", admin_key, *options]
     with output.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "local.cli", "serve", "--port", str(port), "--admin-key", admin_key],
-            cwd=workdir,
-            env=serve_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
+            command, cwd=workdir, env=serve_environment(), stdout=log, stderr=subprocess.STDOUT, text=True
         )
     stack = Stack(f"http://127.0.0.1:{port}", admin_key, output)
     try:
