@@ -1,6 +1,7 @@
 """`cdp`: the developer's command line (dev-only; never part of the Lambda layer).
 
     cdp serve [--port N] [--admin-key KEY] [--aws-endpoint URL]
+    cdp bootstrap-admin --tenant-id ten_acme --name "Acme GmbH" --email admin@acme.example
     cdp contacts restore CONTACT_ID
     cdp contacts restore --deleted-since DATE
 
@@ -57,6 +58,25 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bootstrap_admin(args: argparse.Namespace) -> int:
+    """A tenant's first admin key on a deployed stage (AWS credentials and TABLE_NAME from the environment)."""
+    if not os.environ.get("TABLE_NAME"):
+        raise SystemExit("cdp bootstrap-admin: set TABLE_NAME (and CURSOR_SECRET_ARN) from the stack outputs")
+    from contact_platform.ids import new_id
+    from contact_platform.services.dev_tokens import bootstrap_admin
+
+    token = bootstrap_admin(
+        args.tenant_id,
+        tenant_name=args.name,
+        admin_email=args.email,
+        admin_user_id=args.user_id or new_id("usr"),
+        admin_key=None,
+        request_id="req_cdp_bootstrap_admin",
+    )
+    print(f"tenant {token.tenantId}, admin {token.userId}\nadmin key (shown once): {token.apiKey}")
+    return 0
+
+
 def _client(args: argparse.Namespace) -> Any:
     from local.api_client import ApiClient
 
@@ -95,6 +115,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin-key", help="use this admin key (cdp_test_<32 hex>) instead of a new one")
     serve.add_argument("--aws-endpoint", help="use this AWS endpoint (e.g. LocalStack) instead of the embedded one")
     serve.set_defaults(run=_serve)
+    bootstrap = commands.add_parser("bootstrap-admin", help="create a tenant's admin and first key on a deployed stage")
+    bootstrap.add_argument("--tenant-id", required=True, help="ten_<letters and digits>")
+    bootstrap.add_argument("--name", required=True, help="the tenant's display name")
+    bootstrap.add_argument("--email", required=True, help="the admin user's email")
+    bootstrap.add_argument("--user-id", help="reuse this admin user id (usr_...) when it exists")
+    bootstrap.set_defaults(run=_bootstrap_admin)
     contacts = commands.add_parser("contacts", help="contact admin tools").add_subparsers(dest="action", required=True)
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
     restore.add_argument("contact_id", nargs="?")

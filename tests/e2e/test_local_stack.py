@@ -123,3 +123,24 @@ def _wait_for(endpoint: str) -> None:
         except requests.ConnectionError:
             time.sleep(0.1)
     raise RuntimeError(f"{endpoint} did not come up")
+
+
+def test_cdp_bootstrap_admin_creates_a_tenants_first_key(stack: Stack, tmp_path: Path) -> None:
+    _local_only(stack)
+    banner = (stack.output or tmp_path).read_text()
+    endpoint = banner.split("AWS:", 1)[1].split()[0]
+    environment = {**serve_environment(), "AWS_ENDPOINT_URL": endpoint, "TABLE_NAME": "contact-platform"}
+    environment |= {"CURSOR_SECRET_ARN": "contact-platform/cursor-key", "AWS_DEFAULT_REGION": "eu-central-1"}
+    environment |= {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+    command = ["bootstrap-admin", "--tenant-id", "ten_bootstrapped", "--name", "Boot GmbH", "--email", "a@boot.example"]
+    done = subprocess.run(
+        [sys.executable, "-m", "local.cli", *command], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.split("admin key (shown once): ", 1)[1].strip()
+    http = stack.session(key)
+    created = http.post(f"{stack.base_url}/api/v1/contacts", json={"name": "First of Boot"})
+    assert created.status_code == 201
+    audit = http.get(f"{stack.base_url}/api/v1/admin/audit-log", params={"action": "tenant.created"}).json()["data"]
+    assert [entry["entityId"] for entry in audit] == ["ten_bootstrapped"]
+    assert created.json()["data"]["id"] not in str(stack.session().get(f"{stack.base_url}/api/v1/contacts").json())

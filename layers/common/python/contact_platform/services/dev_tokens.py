@@ -1,4 +1,4 @@
-"""Dev mode only: keys for any role without an existing key, and the local stack's demo tenant."""
+"""Keys without an existing key: dev mode's tokens for any role, the local demo tenant, a new tenant's admin."""
 
 from __future__ import annotations
 
@@ -53,21 +53,40 @@ def issue_dev_token(body: DevTokenRequest, request_id: str) -> DevToken:
     return _token(created, tenant_id)
 
 
-def ensure_demo_admin(admin_key: str | None, request_id: str) -> DevToken:
-    """The demo tenant and its admin (created once), and an admin key: `admin_key` if given, else a new one."""
-    system = _system(DEMO_TENANT_ID, request_id)
-    users.ensure_tenant(system, "Demo tenant")
-    admin = users.get_active_user(DEMO_TENANT_ID, DEMO_ADMIN_ID) or users.create_user(
-        system, name="Demo admin", email="admin@demo.invalid", role=Role.ADMIN, user_id=DEMO_ADMIN_ID
+def bootstrap_admin(
+    tenant_id: str, *, tenant_name: str, admin_email: str, admin_user_id: str, admin_key: str | None, request_id: str
+) -> DevToken:
+    """A tenant and its admin (each created once) and an admin key: `admin_key` if given, else a new one.
+
+    The local stack's demo tenant, and a new tenant's first key on a deployed stage (`cdp bootstrap-admin`).
+    """
+    system = _system(tenant_id, request_id)
+    users.ensure_tenant(system, tenant_name)
+    admin = users.get_active_user(tenant_id, admin_user_id) or users.create_user(
+        system, name=f"{tenant_name} admin", email=admin_email, role=Role.ADMIN, user_id=admin_user_id
     )
     if admin_key and (lookup := key_store.find_by_hash(hash_key(admin_key))) is not None:
+        if lookup.tenant_id != tenant_id or lookup.role != Role.ADMIN.value:
+            raise errors.conflict("That key exists already for another tenant or role")
         return DevToken(
-            tenantId=DEMO_TENANT_ID,
+            tenantId=tenant_id,
             userId=admin.user_id,
             role=Role.ADMIN,
             scopes=list(lookup.scopes),
             keyId=lookup.key_id,
             apiKey=admin_key,
         )
-    created = api_keys.issue_key(system, user=admin, name="demo admin key", scopes=None, raw_key=admin_key)
-    return _token(created, DEMO_TENANT_ID)
+    created = api_keys.issue_key(system, user=admin, name=f"{tenant_name} admin key", scopes=None, raw_key=admin_key)
+    return _token(created, tenant_id)
+
+
+def ensure_demo_admin(admin_key: str | None, request_id: str) -> DevToken:
+    """The local stack's demo tenant, its admin and an admin key."""
+    return bootstrap_admin(
+        DEMO_TENANT_ID,
+        tenant_name="Demo tenant",
+        admin_email="admin@demo.invalid",
+        admin_user_id=DEMO_ADMIN_ID,
+        admin_key=admin_key,
+        request_id=request_id,
+    )

@@ -1,27 +1,27 @@
 """The store: pynamodb models and repositories, the ONLY code that talks to DynamoDB.
 
 One table (`table.py`): `PK`/`SK`, generic indexes GSI1..GSI5 (`GSI<n>PK`/`GSI<n>SK`, all attributes
-projected), TTL on `expiresAt`. Every tenant-owned partition key starts with `TENANT#<tenantId>#`.
-`<ts>` is an ISO 8601 UTC timestamp with milliseconds, so keys sort by time.
+projected), TTL on `expiresAt`. Every tenant-owned partition key starts with `TENANT#<tenantId>#`
+(written `T#` below); `<ts>` is an ISO 8601 UTC timestamp with milliseconds, so keys sort by time.
 
-Items and keys (module)                       PK / SK                                         indexes
-- tenant (tenants)                             TENANT#t#PROFILE / TENANT
-- user (tenants)                               TENANT#t#USER#u / USER                          GSI1 TENANT#t#USERS / <ts>#u
-- user email guard (tenants)                   TENANT#t#USEREMAIL#<email> / GUARD
-- API key record (api_keys)                    TENANT#t#APIKEY#k / APIKEY                      GSI1 TENANT#t#APIKEYS / <ts>#k
-- API key lookup (api_keys, global)            APIKEYHASH#<sha256> / LOOKUP
-- contact, active (contacts)                   TENANT#t#CONTACT#c / CONTACT                    GSI1 TENANT#t#CONTACTS / <createdAt>#c
-                                                                                               GSI2 TENANT#t#CONTACTS / <updatedAt>#c
-                                                                                               GSI3 TENANT#t#CONTACTS / <lastNameKey>#c
-                                                                                               GSI4 TENANT#t#OWNER#u / <createdAt>#c
-                                                                                               GSI5 TENANT#t#ORG#o / <createdAt>#c
-- contact, soft-deleted (contacts)             same                                            GSI1 TENANT#t#DELETEDCONTACTS / <deletedAt>#c
-- contact email guard (contacts)               TENANT#t#CONTACTEMAIL#<email> / GUARD
-- contact search entry (contacts)              TENANT#t#SEARCH#<first 2 chars> / <token>#c
-- contact tag assignment (contacts)            TENANT#t#CONTACT#c / TAG#<tag>                  GSI1 TENANT#t#TAG#<tag> / <createdAt>#c
-- audit entry (audit)                          TENANT#t#AUDIT#<entityId> / <ts>#a              GSI1 TENANT#t#AUDIT / <ts>#a
-- rate-limit window (rate_limits)              TENANT#t#RATE#k / <window start>  (TTL)
-- idempotency record (idempotency)             TENANT#t#IDEMPOTENCY / <Powertools key>  (TTL)
+item (module)             PK / SK                            indexes
+tenant (tenants)          T#PROFILE / TENANT
+user (tenants)            T#USER#u / USER                    GSI1 T#USERS / <ts>#u
+user email guard          T#USEREMAIL#<email> / GUARD
+API key (api_keys)        T#APIKEY#k / APIKEY                GSI1 T#APIKEYS / <ts>#k
+API key lookup (global)   APIKEYHASH#<sha256> / LOOKUP
+contact (contacts)        T#CONTACT#c / CONTACT              active:  GSI1 T#CONTACTS / <createdAt>#c,
+                                                             GSI2 T#CONTACTS / <updatedAt>#c,
+                                                             GSI3 T#CONTACTS / <lastNameKey>#c,
+                                                             GSI4 T#OWNER#u / <createdAt>#c,
+                                                             GSI5 T#ORG#o / <createdAt>#c;
+                                                             deleted: GSI1 T#DELETEDCONTACTS / <deletedAt>#c
+contact email guard       T#CONTACTEMAIL#<email> / GUARD
+contact search entry      T#SEARCH#<2 chars> / <token>#c
+contact tag assignment    T#CONTACT#c / TAG#<tag>            GSI1 T#TAG#<tag> / <createdAt>#c
+audit entry (audit)       T#AUDIT#<entityId> / <ts>#a        GSI1 T#AUDIT / <ts>#a
+rate-limit window         T#RATE#k / <window start>          (TTL)
+idempotency record        T#IDEMPOTENCY / <Powertools key>   (TTL)
 
 Access patterns: get by id (GetItem); list contacts by creation, update time or last name, by owner
 or organization (one Query on GSI1..GSI5); by tag (Query on the tag's GSI1 partition, then
