@@ -60,7 +60,8 @@ def _query_model(function: Any) -> type[BaseModel] | None:
         if typing.get_origin(hint) is typing.Annotated:
             model, *extras = typing.get_args(hint)
             if any(isinstance(extra, QueryParam) for extra in extras) and issubclass(model, BaseModel):
-                return model
+                found: type[BaseModel] = model
+                return found
     return None
 
 

@@ -1,0 +1,193 @@
+"""The API stack: the REST API generated from the route table, its authorizer, stage, limits and logs.
+
+Each route group's functions and methods live in a nested stack (infra/route_group.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from contact_platform import config
+from contact_platform.routes import ROUTES, Route
+from infra.gateway_responses import add_gateway_responses
+from infra.observability import alarm_on_server_errors
+from infra.platform_function import LOG_RETENTION, PlatformFunction, function_code, shared_layer
+from infra.route_group import RouteDependencies, RouteGroupStack, pascal
+from infra.settings import Settings
+from infra.table_access import grant_authorizer_access
+
+STAGE_NAME = "prod"
+AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
+AUTHORIZER_CACHE_SECONDS = 60
+
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "tenantId": "$context.authorizer.tenantId",
+    "keyId": "$context.authorizer.keyId",
+    "errorType": "$context.error.responseType",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+
+def deployed_routes(dev_mode: bool) -> list[Route]:
+    return [route for route in ROUTES if dev_mode or not route.dev_only]
+
+
+def route_groups(routes: list[Route]) -> dict[str, list[Route]]:
+    """Routes by `Route.resource`, in route-table order."""
+    groups: dict[str, list[Route]] = {}
+    for route in routes:
+        groups.setdefault(route.resource, []).append(route)
+    return groups
+
+
+class ApiStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        table: dynamodb.ITable,
+        cursor_secret: secretsmanager.ISecret,
+        alarm_topic: sns.ITopic,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        layer = shared_layer(self, settings.layer_path)
+        common_environment = {
+            "POWERTOOLS_SERVICE_NAME": "contact-platform",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "LOG_LEVEL": "INFO",
+            config.ENV_TABLE_NAME: table.table_name,
+            config.ENV_DEV_MODE: "true" if settings.dev_mode else "false",
+        }
+
+        self.api = self._rest_api(settings)
+        add_gateway_responses(self.api)
+        authorizer = self._authorizer(layer, table, alarm_topic, common_environment)
+
+        deps = RouteDependencies(
+            api=self.api,
+            stage_name=STAGE_NAME,
+            authorizer=authorizer,
+            layer=layer,
+            table=table,
+            cursor_secret=cursor_secret,
+            alarm_topic=alarm_topic,
+            environment={
+                **common_environment,
+                config.ENV_CURSOR_SECRET_ARN: cursor_secret.secret_arn,
+                config.ENV_RATE_LIMIT: str(settings.rate_limit_per_window),
+                config.ENV_RATE_WINDOW: str(settings.rate_limit_window_seconds),
+            },
+        )
+        for group, routes in route_groups(deployed_routes(settings.dev_mode)).items():
+            RouteGroupStack(self, f"{pascal(group)}Routes", group=group, routes=routes, deps=deps)
+        alarm_on_server_errors(self, self.api, alarm_topic)
+
+    def _rest_api(self, settings: Settings) -> apigw.RestApi:
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)
+        api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=self.stack_name,
+            description="contact-data-platform REST API (routes from contact_platform/routes.py)",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The account-level role API Gateway needs to write access and execution logs.
+            cloud_watch_role=True,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE_NAME,
+                tracing_enabled=True,
+                metrics_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                throttling_rate_limit=settings.throttle_rate_limit,
+                throttling_burst_limit=settings.throttle_burst_limit,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
+            ),
+        )
+        # The outer guard in front of the per-key limits the functions count (DESIGN section 5). The stage's
+        # method throttling above applies to every request; the usage plan adds its limits to requests that
+        # carry an API Gateway usage key (none yet: platform keys are checked by the authorizer).
+        api.add_usage_plan(
+            "UsagePlan",
+            description="Outer throttle for the whole stage",
+            throttle=apigw.ThrottleSettings(
+                rate_limit=settings.throttle_rate_limit, burst_limit=settings.throttle_burst_limit
+            ),
+            api_stages=[apigw.UsagePlanPerApiStage(api=api, stage=api.deployment_stage)],
+        )
+        Validations.of(api.node.default_child or api).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-APIG2",
+                reason="Requests are validated in the route functions against pydantic models, so that errors "
+                "use the platform envelope with field details (422 VALIDATION_ERROR, DESIGN section 5)",
+            )
+        )
+        Validations.of(api.node.find_child("CloudWatchRole")).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+                reason="API Gateway's account-level logging role: the AWS-managed policy is the one AWS documents "
+                "for it and grants only CloudWatch Logs writes",
+            )
+        )
+        Validations.of(api.deployment_stage).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-APIG3",
+                reason="No WAF web ACL in this design: every non-public route needs a valid API key, and traffic is "
+                "bounded by stage throttling and per-key rate limits; a web ACL can be associated per deployment",
+            )
+        )
+        return api
+
+    def _authorizer(
+        self,
+        layer: lambda_.ILayerVersion,
+        table: dynamodb.ITable,
+        alarm_topic: sns.ITopic,
+        common_environment: dict[str, str],
+    ) -> apigw.RequestAuthorizer:
+        function = PlatformFunction(
+            self,
+            "Authorizer",
+            handler=AUTHORIZER_HANDLER,
+            description="API key (Authorization: Bearer or X-API-Key) -> tenant, user, role, scopes",
+            code=function_code(),
+            layer=layer,
+            environment={**common_environment, config.ENV_AUTH_CACHE_SECONDS: str(AUTHORIZER_CACHE_SECONDS)},
+            alarm_topic=alarm_topic,
+            timeout=Duration.seconds(10),
+        )
+        grant_authorizer_access(function.role, table)
+        # The key may come in either of two headers. API Gateway's authorizer cache needs identity sources and
+        # treats every one as required, which would reject requests using the other header. So: no identity
+        # sources and no gateway cache (TTL 0); warm authorizer instances cache grants for AUTH_CACHE_SECONDS.
+        return apigw.RequestAuthorizer(
+            self,
+            "ApiKeyAuthorizer",
+            handler=function.function,
+            identity_sources=[],
+            results_cache_ttl=Duration.seconds(0),
+        )

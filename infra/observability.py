@@ -1,0 +1,71 @@
+"""Alarms and where they go: one encrypted SNS topic, an error alarm per function, a 5XX alarm per API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws, Duration, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+ALARM_PERIOD = Duration.minutes(5)
+
+
+class ObservabilityStack(Stack):
+    """The alarm topic every stack's alarms notify (KMS-encrypted, TLS only, optional e-mail subscriber)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, alarm_email: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        cloudwatch_service = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        key = kms.Key(self, "AlarmTopicKey", description="Encrypts the alarm topic", enable_key_rotation=True)
+        # CloudWatch publishes alarm notifications itself, so it needs the key (AWS-managed keys cannot grant it).
+        key.grant(cloudwatch_service, "kms:Decrypt", "kms:GenerateDataKey*")
+        self.alarm_topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        # enforce_ssl replaces the default topic policy: allow this account's alarms to publish explicitly.
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[cloudwatch_service],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        if alarm_email:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+
+
+def alarm_on_function_errors(scope: Construct, function: lambda_.Function, topic: sns.ITopic) -> cloudwatch.Alarm:
+    """Any invocation error (unhandled exception, timeout, out of memory) in a period."""
+    alarm = function.metric_errors(period=ALARM_PERIOD, statistic="Sum").create_alarm(
+        scope,
+        "ErrorsAlarm",
+        alarm_description=f"{scope.node.path}: the function failed (see its log group)",
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return alarm
+
+
+def alarm_on_server_errors(scope: Construct, api: apigw.RestApi, topic: sns.ITopic) -> cloudwatch.Alarm:
+    """Any 5XX answered by the API (integration failures, timeouts, authorizer errors) in a period."""
+    alarm = api.metric_server_error(period=ALARM_PERIOD, statistic="Sum").create_alarm(
+        scope,
+        "ServerErrorsAlarm",
+        alarm_description="The API answered with 5XX (see the access log and the route functions' alarms)",
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return alarm

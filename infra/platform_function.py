@@ -1,0 +1,99 @@
+"""One platform Lambda function: arm64, Python 3.12, the shared layer, its own role and log group, an alarm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, IgnoreMode, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra.observability import alarm_on_function_errors
+from infra.settings import REPO_ROOT
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.ARM_64
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+DEFAULT_MEMORY_MB = 512
+DEFAULT_TIMEOUT = Duration.seconds(15)  # well under API Gateway's 29 s integration timeout
+
+# The code asset is the repository root reduced to `functions/`, so handlers keep their import path
+# (`functions.api.contacts.get_contact.handler`); the shared package comes from the layer.
+_CODE_EXCLUDES = ["*", ".*", "!functions", "!functions/**", "__pycache__", "*.pyc"]
+
+
+def function_code() -> lambda_.Code:
+    """The functions' code asset: one instance per stack (CDK binds an asset to one stack), one upload."""
+    return lambda_.Code.from_asset(str(REPO_ROOT), exclude=_CODE_EXCLUDES, ignore_mode=IgnoreMode.GLOB)
+
+
+def shared_layer(scope: Construct, layer_path: Path) -> lambda_.LayerVersion:
+    """The layer `make layer` builds: `python/` with contact_platform and its dependencies for arm64/3.12."""
+    return lambda_.LayerVersion(
+        scope,
+        "CommonLayer",
+        code=lambda_.Code.from_asset(str(layer_path), exclude=[".built"]),
+        compatible_architectures=[ARCHITECTURE],
+        compatible_runtimes=[RUNTIME],
+        description="contact_platform and its runtime dependencies",
+    )
+
+
+class PlatformFunction(Construct):
+    """A function with its own least-privilege role (no managed policies), log group and error alarm.
+
+    Callers grant what the handler needs on `role`; logs and X-Ray are granted here.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: str,
+        description: str,
+        code: lambda_.Code,
+        layer: lambda_.ILayerVersion,
+        environment: dict[str, str],
+        alarm_topic: sns.ITopic,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        timeout: Duration = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        self.role = iam.Role(
+            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=f"Runs {handler}"
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            handler=handler,
+            description=description,
+            code=code,
+            layers=[layer],
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            memory_size=memory_mb,
+            timeout=timeout,
+            tracing=lambda_.Tracing.ACTIVE,
+            role=self.role,
+            log_group=self.log_group,
+            environment=environment,
+        )
+        alarm_on_function_errors(self, self.function, alarm_topic)
+        Validations.of(self.function.node.default_child or self.function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason="Python 3.12 is the platform's pinned runtime (DESIGN section 9): the layer is built for cp312",
+            )
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource scoping",
+            )
+        )

@@ -1,0 +1,121 @@
+"""A nested stack per route group (`Route.resource`): each route's function and its API Gateway method.
+
+Nested stacks keep every template far below CloudFormation's 500-resource limit as routes grow, while
+the API, its path resources, the authorizer and the deployment stay in the parent stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, NestedStack, Validations
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from contact_platform.routes import Route
+from infra.platform_function import PlatformFunction, function_code
+from infra.table_access import grant_route_access
+
+
+@dataclass(frozen=True)
+class RouteDependencies:
+    """What every route function and method is wired to (all owned by other stacks)."""
+
+    api: apigw.RestApi
+    stage_name: str
+    authorizer: apigw.IAuthorizer
+    layer: lambda_.ILayerVersion
+    table: dynamodb.ITable
+    cursor_secret: secretsmanager.ISecret
+    alarm_topic: sns.ITopic
+    environment: dict[str, str]
+
+
+def pascal(name: str) -> str:
+    """`api_keys` -> `ApiKeys` (construct ids)."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def arn_path(path: str) -> str:
+    """`/api/v1/contacts/{contactId}` -> `/api/v1/contacts/*` (execute-api ARNs have no parameter names)."""
+    return re.sub(r"\{[^}]+\}", "*", path)
+
+
+class ApiRoute(Construct):
+    """One route: its function (own role, logs, alarm), its method, and API Gateway's right to invoke it."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, route: Route, code: lambda_.Code, deps: RouteDependencies
+    ) -> None:
+        super().__init__(scope, construct_id)
+        handler = PlatformFunction(
+            self,
+            "Handler",
+            handler=route.handler,
+            description=f"{route.method} {route.path}: {route.summary}",
+            code=code,
+            layer=deps.layer,
+            environment=deps.environment,
+            alarm_topic=deps.alarm_topic,
+        )
+        grant_route_access(handler.role, deps.table, route)
+        deps.cursor_secret.grant_read(handler.role)
+        # Invocation is scoped to this stage, method and path. The stage name is a literal: a reference to
+        # the stage would make this stack depend on the deployment, which itself depends on this method.
+        handler.function.add_permission(
+            "ApiInvoke",
+            principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            source_arn=deps.api.arn_for_execute_api(route.method, arn_path(route.path), deps.stage_name),
+        )
+        integration = apigw.AwsIntegration(
+            proxy=True, service="lambda", path=f"2015-03-31/functions/{handler.function.function_arn}/invocations"
+        )
+        if route.public:
+            options = apigw.MethodOptions(operation_name=route.name, authorization_type=apigw.AuthorizationType.NONE)
+        else:
+            options = apigw.MethodOptions(
+                operation_name=route.name,
+                authorization_type=apigw.AuthorizationType.CUSTOM,
+                authorizer=deps.authorizer,
+            )
+        method = apigw.Method(
+            self,
+            "Method",
+            http_method=route.method,
+            resource=deps.api.root.resource_for_path(route.path),
+            integration=integration,
+            options=options,
+        )
+        Validations.of(method).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-COG4",
+                reason="Callers authenticate with platform API keys (DESIGN section 5), checked by the Lambda "
+                "REQUEST authorizer, not with Cognito user pools",
+            )
+        )
+        if route.public:
+            Validations.of(method).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-APIG4",
+                    reason=f"{route.method} {route.path} is public by design (no permission in the route table)",
+                )
+            )
+
+
+class RouteGroupStack(NestedStack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, group: str, routes: Sequence[Route], deps: RouteDependencies
+    ) -> None:
+        super().__init__(
+            scope, construct_id, description=f"contact-platform: functions and methods of the {group} routes"
+        )
+        code = function_code()
+        for route in routes:
+            ApiRoute(self, pascal(route.name), route=route, code=code, deps=deps)

@@ -1,0 +1,67 @@
+"""Deployment settings from CDK context (`-c key=value` on the CLI, or the overrides tests pass)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from constructs import Construct
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "devMode": False,  # also deploys the dev-only routes (POST /dev/token) and sets DEV_MODE=true
+    "layerPath": "build/layer",  # what `make layer` builds: python/ with the package and its dependencies
+    "throttleRateLimit": 100,  # API Gateway stage and usage plan: steady requests per second
+    "throttleBurstLimit": 200,  # API Gateway stage and usage plan: burst
+    "rateLimitPerWindow": 1000,  # per API key, counted by the functions (DESIGN section 5)
+    "rateLimitWindowSeconds": 600,
+    "alarmEmail": "",  # subscribed to the alarm topic when set
+}
+
+
+class LayerNotBuilt(FileNotFoundError):
+    """The layer directory is missing: the app cannot package the shared code."""
+
+
+def _flag(value: Any) -> bool:
+    """Context from the CLI arrives as strings (`-c devMode=true`), from code as booleans."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    dev_mode: bool
+    layer_path: Path
+    throttle_rate_limit: float
+    throttle_burst_limit: int
+    rate_limit_per_window: int
+    rate_limit_window_seconds: int
+    alarm_email: str
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> Settings:
+        def value(key: str) -> Any:
+            found = scope.node.try_get_context(key)
+            return DEFAULTS[key] if found is None else found
+
+        layer_path = Path(str(value("layerPath")))
+        if not layer_path.is_absolute():
+            layer_path = REPO_ROOT / layer_path
+        if not (layer_path / "python").is_dir():
+            raise LayerNotBuilt(
+                f"Lambda layer not found at {layer_path}/python: run `make layer` first "
+                "(or pass another build with -c layerPath=<dir>)"
+            )
+        return cls(
+            dev_mode=_flag(value("devMode")),
+            layer_path=layer_path,
+            throttle_rate_limit=float(value("throttleRateLimit")),
+            throttle_burst_limit=int(value("throttleBurstLimit")),
+            rate_limit_per_window=int(value("rateLimitPerWindow")),
+            rate_limit_window_seconds=int(value("rateLimitWindowSeconds")),
+            alarm_email=str(value("alarmEmail")),
+        )

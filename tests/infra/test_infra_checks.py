@@ -1,0 +1,95 @@
+"""The synthesized templates pass cfn-lint and cdk-nag, stay far below CloudFormation's resource limit,
+and synthesis explains itself when the layer was never built."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contact_platform.routes import ROUTES
+from infra.app import build_app
+from infra.settings import LayerNotBuilt
+from tests.infra.synthesized import Assembly, actions
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+# CloudFormation allows 500 resources per template; routes grow, so each template keeps half in reserve.
+RESOURCES_PER_TEMPLATE = 250
+
+# Every cdk-nag rule the app acknowledges. A new kind of acknowledgment is a decision: add it here.
+ACKNOWLEDGED_RULES = {
+    "AwsSolutions-APIG2",  # validation in the functions, with the platform's error envelope
+    "AwsSolutions-APIG3",  # no WAF web ACL
+    "AwsSolutions-APIG4",  # public routes
+    "AwsSolutions-COG4",  # API keys, not Cognito
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+    "AwsSolutions-IAM5[Resource::*]",  # X-Ray only (checked below)
+    "AwsSolutions-L1",  # Python 3.12 pinned
+    "AwsSolutions-SMG4",  # cursor key without rotation
+}
+
+
+def acknowledgments(assembly: Assembly) -> list[tuple[str, str, dict[str, str]]]:
+    """(template, logical id, rule) for every cdk-nag acknowledgment written into the templates."""
+    return [
+        (template.name, logical_id, rule)
+        for template in assembly.templates.values()
+        for logical_id, resource in template.resources.items()
+        for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    ]
+
+
+def test_cfn_lint_finds_no_errors_in_any_template(assembly: Assembly) -> None:
+    templates = [str(assembly.directory / name) for name in assembly.templates]
+    assert len(templates) >= 3 + len({route.resource for route in ROUTES})  # data, alarms, api and its nested stacks
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [cfn_lint, "--format", "json", "--", *templates], capture_output=True, text=True, check=False
+    )
+    matches = json.loads(result.stdout)
+    errors = [f"{m['Rule']['Id']} {Path(m['Filename']).name}: {m['Message']}" for m in matches if m["Level"] == "Error"]
+    assert errors == []
+
+
+def test_cdk_nag_reports_no_unacknowledged_error(assembly: Assembly) -> None:
+    report = json.loads((assembly.directory / "validation-report.json").read_text())
+    errors = [
+        (violation["ruleName"], [construct["constructPath"] for construct in violation["violatingConstructs"]])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        if violation["severity"] == "error"
+    ]
+    assert errors == []
+
+
+def test_every_cdk_nag_acknowledgment_is_a_known_rule_with_a_reason(assembly: Assembly) -> None:
+    found = acknowledgments(assembly)
+    assert found, "cdk-nag wrote no acknowledgments: is AwsSolutionsChecks still registered?"
+    for template, logical_id, rule in found:
+        assert rule["id"] in ACKNOWLEDGED_RULES, (template, logical_id, rule)
+        assert len(rule.get("reason", "")) >= 40, (template, logical_id, rule)
+
+
+def test_public_method_and_wildcard_resource_acknowledgments_cover_only_what_they_say(assembly: Assembly) -> None:
+    public_paths = {route.path for route in ROUTES if route.public}
+    for method in assembly.resources("AWS::ApiGateway::Method"):
+        rules = {r["id"] for r in method.body.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])}
+        assert ("AwsSolutions-APIG4" in rules) == (assembly.path_of(method) in public_paths)
+    for policy in assembly.resources("AWS::IAM::Policy"):
+        for statement in policy.properties["PolicyDocument"]["Statement"]:
+            if statement["Resource"] == "*":
+                assert all(action.startswith("xray:") for action in actions(statement)), (policy.logical_id, statement)
+
+
+def test_every_template_stays_far_below_the_resource_limit(assembly: Assembly) -> None:
+    for template in assembly.templates.values():
+        assert len(template.resources) <= RESOURCES_PER_TEMPLATE, template.name
+
+
+def test_synthesis_without_the_layer_says_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(LayerNotBuilt, match="run `make layer`"):
+        build_app({"layerPath": str(tmp_path / "missing")}, outdir=str(tmp_path / "cdk.out"))

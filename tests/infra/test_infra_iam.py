@@ -1,0 +1,106 @@
+"""Least privilege: a role per function, explicit DynamoDB actions on the table and its indexes only,
+reads that cannot write, the cursor key readable only where cursors are made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contact_platform.routes import ROUTES, Route
+from contact_platform.store.table import INDEX_NAMES
+from infra.api import AUTHORIZER_HANDLER
+from tests.infra.synthesized import Assembly, Found, Json, actions
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+
+
+def all_statements(assembly: Assembly) -> list[tuple[Found, Json]]:
+    statements = [
+        (policy, statement)
+        for policy in assembly.resources("AWS::IAM::Policy")
+        for statement in policy.properties["PolicyDocument"]["Statement"]
+    ]
+    statements += [
+        (role, statement)
+        for role in assembly.resources("AWS::IAM::Role")
+        for policy in role.properties.get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    assert statements
+    return statements
+
+
+def table_actions(assembly: Assembly, function: Found) -> set[str]:
+    return {
+        action
+        for statement in assembly.statements_of(function)
+        for action in actions(statement)
+        if action.startswith("dynamodb:")
+    }
+
+
+def literal_parts(resource: Any) -> set[str]:
+    """The literal strings an ARN is joined from (`/index/GSI1` after the table's ARN)."""
+    if isinstance(resource, dict) and "Fn::Join" in resource:
+        return {part for part in resource["Fn::Join"][1] if isinstance(part, str)}
+    return set()
+
+
+def functions_by_handler(assembly: Assembly) -> dict[str, Found]:
+    return {function.properties["Handler"]: function for function in assembly.resources("AWS::Lambda::Function")}
+
+
+def test_no_statement_grants_a_wildcard_action(assembly: Assembly) -> None:
+    for where, statement in all_statements(assembly):
+        for action in actions(statement):
+            assert action != "*" and not action.endswith(":*"), (where.logical_id, statement)
+
+
+def test_table_statements_name_explicit_actions_on_the_table_and_its_indexes(assembly: Assembly) -> None:
+    (table,) = assembly.resources("AWS::DynamoDB::Table")
+    table_statements = [(w, s) for w, s in all_statements(assembly) if any("dynamodb" in a for a in actions(s))]
+    assert table_statements
+    for where, statement in table_statements:
+        assert all("*" not in action for action in actions(statement)), statement
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            assert assembly.referenced(where, resource, table.type) == table, statement
+            assert literal_parts(resource) <= {f"/index/{name}" for name in INDEX_NAMES}, statement
+
+
+def test_every_function_has_a_role_of_its_own(assembly: Assembly) -> None:
+    functions = assembly.resources("AWS::Lambda::Function")
+    roles = {assembly.referenced(f, f.properties["Role"], "AWS::IAM::Role") for f in functions}
+    assert len(roles) == len(functions)
+    for role in roles:
+        assert not role.properties.get("ManagedPolicyArns"), role.logical_id
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_route_table_access_follows_its_method(assembly: Assembly, route: Route) -> None:
+    granted = table_actions(assembly, functions_by_handler(assembly)[route.handler])
+    assert {"dynamodb:GetItem", "dynamodb:Query"} <= granted
+    if route.method == "GET":
+        # reads change nothing; authenticated ones count the request in the key's rate-limit window
+        expected_writes = set() if route.public else {"dynamodb:UpdateItem"}
+        assert granted & WRITES == expected_writes
+    else:
+        assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= granted
+
+
+def test_authorizer_only_looks_keys_up(assembly: Assembly) -> None:
+    authorizer = functions_by_handler(assembly)[AUTHORIZER_HANDLER]
+    assert table_actions(assembly, authorizer) == {"dynamodb:GetItem"}
+    assert not [s for s in assembly.statements_of(authorizer) if any("secretsmanager" in a for a in actions(s))]
+
+
+def test_route_functions_may_only_read_the_cursor_key(assembly: Assembly) -> None:
+    (secret,) = assembly.resources("AWS::SecretsManager::Secret")
+    for route in ROUTES:
+        function = functions_by_handler(assembly)[route.handler]
+        (statement,) = [s for s in assembly.statements_of(function) if any("secretsmanager" in a for a in actions(s))]
+        assert set(actions(statement)) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+        assert assembly.referenced(function, statement["Resource"], secret.type) == secret

@@ -1,0 +1,108 @@
+"""The route table drives the API: one function and one method per route, the authorizer on every
+non-public method, invocation rights scoped to the route, dev-only routes only in dev mode."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from contact_platform.routes import ROUTES, Route
+from infra.api import AUTHORIZER_HANDLER, STAGE_NAME
+from infra.settings import REPO_ROOT
+from tests.infra.synthesized import Assembly, Found
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+ROUTES_BY_HANDLER = {route.handler: route for route in ROUTES}
+
+
+def functions_by_handler(assembly: Assembly) -> dict[str, Found]:
+    functions = assembly.resources("AWS::Lambda::Function")
+    by_handler = {function.properties["Handler"]: function for function in functions}
+    assert len(by_handler) == len(functions), "two functions share a handler"
+    return by_handler
+
+
+def route_of(assembly: Assembly, method: Found) -> Route:
+    return ROUTES_BY_HANDLER[assembly.function_of(method).properties["Handler"]]
+
+
+def test_one_function_per_route_plus_the_authorizer(assembly: Assembly) -> None:
+    handlers = functions_by_handler(assembly)
+    assert len(handlers) == len(ROUTES) + 1
+    assert set(handlers) == {route.handler for route in ROUTES} | {AUTHORIZER_HANDLER}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_route_has_a_handler_module_and_its_function(assembly: Assembly, route: Route) -> None:
+    assert REPO_ROOT.joinpath(*route.handler_module.split(".")).with_suffix(".py").is_file()
+    function = functions_by_handler(assembly)[route.handler]
+    assert function.properties["Runtime"] == "python3.12"
+    assert function.properties["Architectures"] == ["arm64"]
+    assert function.properties["TracingConfig"] == {"Mode": "Active"}
+    assert function.properties["Environment"]["Variables"]["DEV_MODE"] == "true"
+
+
+def test_all_functions_share_one_code_asset_and_one_layer(assembly: Assembly) -> None:
+    functions = assembly.resources("AWS::Lambda::Function")
+    assert len({function.properties["Code"]["S3Key"] for function in functions}) == 1
+    layers = {assembly.referenced(f, f.properties["Layers"], "AWS::Lambda::LayerVersion") for f in functions}
+    (layer,) = layers
+    assert layer.properties["CompatibleArchitectures"] == ["arm64"]
+    assert layer.properties["CompatibleRuntimes"] == ["python3.12"]
+
+
+def test_every_route_is_a_method_on_its_path_invoking_its_function(assembly: Assembly) -> None:
+    methods = assembly.resources("AWS::ApiGateway::Method")
+    wired = {
+        assembly.function_of(method).properties["Handler"]: (method.properties["HttpMethod"], assembly.path_of(method))
+        for method in methods
+    }
+    assert len(wired) == len(methods)
+    assert wired == {route.handler: (route.method, route.path) for route in ROUTES}
+    assert {method.properties["Integration"]["Type"] for method in methods} == {"AWS_PROXY"}
+
+
+def test_authenticated_methods_use_the_request_authorizer_and_public_ones_none(assembly: Assembly) -> None:
+    assert any(route.public for route in ROUTES) and not all(route.public for route in ROUTES)
+    for method in assembly.resources("AWS::ApiGateway::Method"):
+        route = route_of(assembly, method)
+        authorizer = assembly.authorizer_of(method)
+        if route.public:
+            assert method.properties["AuthorizationType"] == "NONE", route.name
+            assert authorizer is None, route.name
+        else:
+            assert method.properties["AuthorizationType"] == "CUSTOM", route.name
+            assert authorizer is not None and authorizer.properties["Type"] == "REQUEST", route.name
+
+
+def test_authorizer_reads_either_header_so_the_gateway_cache_is_off(assembly: Assembly) -> None:
+    (authorizer,) = assembly.resources("AWS::ApiGateway::Authorizer")
+    assert authorizer.properties["AuthorizerResultTtlInSeconds"] == 0
+    assert not authorizer.properties.get("IdentitySource")
+    function = assembly.referenced(authorizer, authorizer.properties["AuthorizerUri"], "AWS::Lambda::Function")
+    assert function.properties["Handler"] == AUTHORIZER_HANDLER
+    assert function.properties["Environment"]["Variables"]["AUTH_CACHE_SECONDS"] == "60"
+
+
+def test_api_gateway_may_invoke_a_route_function_only_for_its_method_and_path(assembly: Assembly) -> None:
+    permissions = assembly.resources("AWS::Lambda::Permission")
+    for route in ROUTES:
+        function = functions_by_handler(assembly)[route.handler]
+        (permission,) = [
+            p for p in permissions if assembly.referenced(p, p.properties["FunctionName"], function.type) == function
+        ]
+        assert permission.properties["Principal"] == "apigateway.amazonaws.com"
+        arn_path = re.sub(r"\{[^}]+\}", "*", route.path)
+        assert permission.properties["SourceArn"]["Fn::Join"][1][-1] == f"/{STAGE_NAME}/{route.method}{arn_path}"
+
+
+def test_without_dev_mode_the_dev_only_routes_are_left_out(production_assembly: Assembly) -> None:
+    dev_only = [route for route in ROUTES if route.dev_only]
+    assert dev_only, "the route table has no dev-only route left: this test checks nothing"
+    handlers = functions_by_handler(production_assembly)
+    assert set(handlers) == {route.handler for route in ROUTES if not route.dev_only} | {AUTHORIZER_HANDLER}
+    paths = {production_assembly.path_of(method) for method in production_assembly.resources("AWS::ApiGateway::Method")}
+    assert not paths & {route.path for route in dev_only}
+    assert {f.properties["Environment"]["Variables"]["DEV_MODE"] for f in handlers.values()} == {"false"}
