@@ -76,3 +76,11 @@ def test_deleted_contacts_are_listed_by_deletion_time(
     since = api.get("/api/v1/admin/contacts/deleted", key=key, params={"deletedSince": stamps[1]}).data
     assert [c["id"] for c in since] == [contacts[1]["id"], contacts[2]["id"]]
     assert api.get("/api/v1/admin/contacts/deleted", key=other_admin["apiKey"]).data == []
+
+
+def test_a_date_before_year_one_in_utc_is_422(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.get(
+        "/api/v1/admin/contacts/deleted", key=admin["apiKey"], params={"deletedSince": "0001-01-01T00:00:00+00:01"}
+    )
+    assert reply.status == 422
+    assert reply.error["details"] == [{"field": "deletedSince", "issue": "date-time out of range"}]

@@ -99,3 +99,14 @@ def test_patch_records_changed_fields_in_the_audit_trail(api: Api, admin: dict[s
     latest = api.get("/api/v1/admin/audit-log", key=key, params={"entityId": contact["id"], "limit": 1}).data[0]
     assert latest["action"] == "contact.updated"
     assert latest["changedFields"] == ["name"]
+
+
+def test_null_for_a_list_or_map_clears_it(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Full", phones=["+49 30 123456"], tags=["a"], customFields={"k": 1})
+    reply = api.patch(
+        f"/api/v1/contacts/{contact['id']}", key=key, json={"phones": None, "tags": None, "customFields": None}
+    )
+    assert reply.status == 200, reply.body
+    assert (reply.data["phones"], reply.data["tags"], reply.data["customFields"]) == ([], [], {})
+    assert api.get("/api/v1/contacts", key=key, params={"tag": "a"}).data == []

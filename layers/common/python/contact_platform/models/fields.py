@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import phonenumbers
@@ -63,12 +63,30 @@ def _iso_8601(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
-DateTimeFilter = Annotated[datetime, BeforeValidator(_iso_8601)]
+def _utc(value: datetime) -> datetime:
+    """Naive means UTC; the moment must exist in UTC (not before year 1)."""
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError as error:
+        raise ValueError("date-time out of range") from error
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
+DateTimeFilter = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
 
 MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_VALUE_LENGTH = 1000
 _CUSTOM_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+def _storable_number(number: float) -> bool:
+    """What DynamoDB can keep: magnitude 1e-130 to 1e125 (or 0), at most 38 significant digits."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return False
+    magnitude = abs(number)
+    if isinstance(number, int):
+        return magnitude < 10**38
+    return magnitude == 0 or 1e-129 < magnitude < 1e125
 
 
 def _custom_fields(value: Any) -> dict[str, Any]:
@@ -80,8 +98,8 @@ def _custom_fields(value: Any) -> dict[str, Any]:
     for key, item in value.items():
         if not _CUSTOM_KEY.match(key):
             raise ValueError(f"key {key[:70]!r}: a letter, then letters, digits or _ (at most 64)")
-        if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError(f"{key}: numbers must be finite")
+        if isinstance(item, int | float) and not isinstance(item, bool) and not _storable_number(item):
+            raise ValueError(f"{key}: numbers must be finite, at most 1e125 in size and 38 digits long")
         if isinstance(item, str) and len(item) > MAX_CUSTOM_VALUE_LENGTH:
             raise ValueError(f"{key}: at most {MAX_CUSTOM_VALUE_LENGTH} characters")
         if item is not None and not isinstance(item, str | int | float | bool):

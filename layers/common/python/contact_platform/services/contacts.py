@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from contact_platform import clock, errors
@@ -76,11 +76,13 @@ def _plain_map(value: Any) -> dict[str, Any]:
 
 
 def _stored(field: str, value: Any) -> Any:
-    """An API value as it is kept on the item."""
+    """An API value as it is kept on the item (`null` clears: lists and maps become empty)."""
     if isinstance(value, datetime):
         return clock.iso(value)
     if field in ("emails", "phones", "tags"):
-        return list(dict.fromkeys(value))  # drop repeats, keep order (the first email is the primary)
+        return list(dict.fromkeys(value or []))  # drop repeats, keep order (the first email is the primary)
+    if field == "customFields":
+        return value or {}
     return value
 
 
@@ -290,7 +292,7 @@ class _Plan:
 
 def _filters(caller: Caller, query: ContactListQuery) -> Callable[[ContactItem], bool]:
     owner = query.ownerId if caller.sees_all_records else caller.user_id
-    since = clock.iso(_aware(query.updatedSince)) if query.updatedSince else None
+    since = clock.iso(query.updatedSince) if query.updatedSince else None
     tag_key = search_terms.fold(query.tag) if query.tag else None
 
     def keep(item: ContactItem) -> bool:
@@ -303,10 +305,6 @@ def _filters(caller: Caller, query: ContactListQuery) -> Callable[[ContactItem],
         )
 
     return keep
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _pointed(tenant_id: str, ids: list[str]) -> list[ContactItem]:
@@ -346,7 +344,7 @@ def _plan(caller: Caller, query: ContactListQuery) -> _Plan:
     index, partition, sort_from = "GSI1", keys.contacts_collection(tenant), None
     if field == "updatedAt":
         index = "GSI2"
-        sort_from = clock.iso(_aware(query.updatedSince)) if query.updatedSince else None
+        sort_from = clock.iso(query.updatedSince) if query.updatedSince else None
     elif field == "lastName":
         index = "GSI3"
     elif owner is not None:

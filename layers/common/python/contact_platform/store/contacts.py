@@ -230,9 +230,12 @@ def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None
     except TransactWriteError as error:
         if error.cause_response_code != "TransactionCanceledException":
             raise
-        for reason in error.cancellation_reasons:
-            taken = reason.raw_item if reason else None
+        reasons = [reason for reason in error.cancellation_reasons if reason]
+        for reason in reasons:
+            taken = reason.raw_item
             if taken and taken.get("kind", {}).get("S") == "contact-email":
                 email_key = taken["PK"]["S"].split("#CONTACTEMAIL#", 1)[1]
                 raise UniqueValueTaken(email_key, taken["contactId"]["S"]) from error
-        raise StaleVersion(new.contact_id) from error
+        if all(reason.code in ("ConditionalCheckFailed", "TransactionConflict") for reason in reasons):
+            raise StaleVersion(new.contact_id) from error
+        raise
