@@ -1,5 +1,7 @@
 # Every target sets up what it needs on first use: `make serve` and `make test` work on a fresh machine.
 SHELL := /bin/bash
+# jsii (the CDK runtime) warns about Node 20 on every synth; the warning is noise for our Python CDK app.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
