@@ -162,6 +162,9 @@ class Gateway:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "cdp-local-gateway"
+            # Headers and body leave in two writes; with Nagle's algorithm the second waits for the
+            # client's delayed ACK, about 40 ms on every keep-alive request.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -1,15 +1,22 @@
-"""Make moto run the project's Lambda handlers in-process (DESIGN section 8).
+"""Adapters that make moto fit the local stack (DESIGN section 8), written against one moto version.
 
-moto would run functions in Docker. Instead `LambdaFunction._invoke_lambda` imports the module named
-by the function's `Handler` and calls it with `(event, context)`, answering with real Lambda's error
-payload (`errorType` = the exception's class) when it raises; `invoke` then reports such an error as
-`Unhandled`, as Lambda does. One invocation per function at a time, like one warm Lambda instance.
+- Lambda: moto would run functions in Docker. Instead `LambdaFunction._invoke_lambda` imports the
+  module named by the function's `Handler` and calls it with `(event, context)`, answering with real
+  Lambda's error payload (`errorType` = the exception's class) when it raises; `invoke` then reports
+  such an error as `Unhandled`, as Lambda does. One invocation per function at a time, like one warm
+  Lambda instance.
+- DynamoDB transactions: moto 5.2.5 deep-copies the whole table (with its stream records) once per
+  item of a TransactWriteItems to be able to roll back, and keeps every copy alive; a local stack
+  slows down and grows with every contact written. Instead the transaction remembers only the items
+  it touches and, when it is cancelled, puts exactly those back and drops the stream records it made.
+  Transactions run one at a time, as their all-or-nothing promise needs.
 
-Written against one moto version: `install()` refuses any other.
+`install()` refuses any other moto version.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import threading
@@ -20,12 +27,18 @@ from collections.abc import Callable
 from typing import Any
 
 import moto
+import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 
 MOTO_VERSION = "5.2.5"
 FUNCTION_ERROR = "x-amz-function-error"
 
 _original_invoke = LambdaFunction.invoke
+_original_transact_write_items = DynamoDBBackend.transact_write_items
+_transactions = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -86,8 +99,64 @@ def _invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -
     return payload
 
 
+class _TablesNotCopied:
+    """Stands in for the `copy` module in moto's DynamoDB models: a Table is not copied, the rest is."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+Saved = tuple[Table, DynamoType, DynamoType | None, Any]
+
+
+def _touched_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[Saved]:
+    """(table, hash key, range key, a copy of the item as it is now or None) for every item written."""
+    saved: list[Saved] = []
+    for entry in transact_items:
+        kind, operation = next(iter(entry.items()))
+        table = backend.tables.get(operation.get("TableName"))
+        key = operation.get("Item") if kind == "Put" else operation.get("Key")
+        if table is None or not key or table.hash_key_attr not in key:
+            continue  # moto itself reports the malformed request
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+        if table.range_key_attr and range_key is None:
+            continue
+        saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+    return saved
+
+
+def _put_back(saved: list[Saved]) -> None:
+    for table, hash_key, range_key, previous in reversed(saved):
+        if range_key is None:
+            if previous is None:
+                table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key] = previous
+        elif previous is None:
+            table.items[hash_key].pop(range_key, None)
+        else:
+            table.items[hash_key][range_key] = previous
+
+
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    with _transactions:
+        saved = _touched_items(self, transact_items)
+        shards = {table.stream_shard: len(table.stream_shard.items) for table, *_ in saved if table.stream_shard}
+        try:
+            _original_transact_write_items(self, transact_items)
+        except Exception:
+            _put_back(saved)
+            for shard, length in shards.items():
+                del shard.items[length:]
+            raise
+
+
 def install() -> None:
     if moto.__version__ != MOTO_VERSION:
         raise RuntimeError(f"local/moto_hooks.py is written for moto {MOTO_VERSION}, found {moto.__version__}")
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+    dynamodb_models.copy = _TablesNotCopied  # type: ignore[attr-defined,assignment]
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 
 import boto3
 import moto
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
 
 from local import moto_hooks
 from local.gateway import Gateway
@@ -71,3 +75,44 @@ def test_gateway_builds_rest_api_proxy_events() -> None:
     assert event["requestContext"]["identity"]["sourceIp"] == "198.51.100.7"
     binary = Gateway.request_event("POST", "/x", [], b"\xff\x00", "::1")
     assert binary["isBase64Encoded"] is True and binary["body"] == "/wA="
+
+
+def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws: None) -> None:
+    moto_hooks.install()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"N": "1"}})
+    client.put_item(TableName=table, Item={"PK": {"S": "B"}, "SK": {"S": "1"}, "v": {"N": "1"}})
+    before = client.scan(TableName=table)["Items"]
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].tables
+    emulated = tables[table]
+    shard = emulated.stream_shard
+    copies = len(Table.instances_tracked)
+
+    def records() -> int:
+        return len(shard.items)
+
+    recorded = records()
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"N": "2"}}}},
+                {"Delete": {"TableName": table, "Key": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
+                {"Put": {"TableName": table, "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}},
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {"PK": {"S": "B"}, "SK": {"S": "2"}},
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+            ]
+        )
+    assert client.scan(TableName=table)["Items"] == before
+    assert records() == recorded
+    assert tables[table] is emulated and len(Table.instances_tracked) == copies, "no copy of the table"
+    client.transact_write_items(
+        TransactItems=[{"Put": {"TableName": table, "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}}]
+    )
+    assert len(client.scan(TableName=table)["Items"]) == 3
+    assert records() == recorded + 1

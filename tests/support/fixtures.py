@@ -16,6 +16,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local import moto_hooks
 from local.gateway import Gateway, direct_invoker
 from local.stack import function_names, handlers
 from tests.support.stack import Stack, external_stack, roomy_key, serve
@@ -23,9 +24,10 @@ from tests.support.stack import Stack, external_stack, roomy_key, serve
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """A fresh in-process AWS account with the platform's table and cursor secret."""
+    """A fresh in-process AWS account with the platform's table and cursor secret (moto adapted as locally)."""
     from contact_platform.store.table import table_definition
 
+    moto_hooks.install()
     with mock_aws():
         boto3.client("dynamodb").create_table(**table_definition())
         boto3.client("secretsmanager").create_secret(Name=os.environ["CURSOR_SECRET_ARN"], SecretString="test-key")

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, connection, string_list
+from contact_platform.store.table import Item, string_list, transaction
 
 RECORD_SK = "APIKEY"
 LOOKUP_SK = "LOOKUP"
@@ -65,7 +64,7 @@ def create_key(record: ApiKeyItem, lookup: ApiKeyLookup, audit: AuditItem) -> No
     record.sk = RECORD_SK
     record.gsi1pk = keys.api_keys_collection(record.tenant_id)
     record.gsi1sk = keys.sortable(record.created_at, record.key_id)
-    with TransactWrite(connection=connection()) as tx:
+    with transaction() as tx:
         tx.save(record, condition=ApiKeyItem.pk.does_not_exist())
         tx.save(lookup, condition=ApiKeyLookup.pk.does_not_exist())
         tx.save(audit)
@@ -92,7 +91,7 @@ def list_keys(tenant_id: str, *, limit: int, start: LastKey | None) -> Page[ApiK
 def revoke_key(record: ApiKeyItem, revoked_at: str, audit: AuditItem) -> None:
     """Mark the record revoked and delete its lookup item, atomically; only once."""
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             tx.update(
                 record,
                 actions=[ApiKeyItem.revoked_at.set(revoked_at)],

@@ -24,13 +24,12 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, connection, string_list, string_map
+from contact_platform.store.table import Item, string_list, string_map, transaction
 
 CONTACT_SK = "CONTACT"
 GUARD_SK = "GUARD"
@@ -215,7 +214,7 @@ def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None
         raise ValueError("a contact write needs more items than one transaction holds")
     contact_condition: Condition = ContactItem.version == old.version if old else ContactItem.pk.does_not_exist()
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             tx.save(new, condition=contact_condition)
             for item in removed:
                 tx.delete(item)

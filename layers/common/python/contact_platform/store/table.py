@@ -6,6 +6,7 @@ and the TTL attribute `expiresAt` (epoch seconds). Item types subclass `Item` wi
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, cast
 
 from pynamodb.attributes import (
@@ -18,6 +19,7 @@ from pynamodb.attributes import (
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from contact_platform.config import settings
 
@@ -87,6 +89,12 @@ def connection() -> Connection:
     if _connection is None:
         _connection = Connection(region=settings().region)
     return _connection
+
+
+def transaction() -> TransactWrite:
+    """A TransactWriteItems with its own ClientRequestToken: a retry of the same call (botocore retries
+    on timeouts) is then idempotent on DynamoDB instead of failing its own conditions."""
+    return TransactWrite(connection=connection(), client_request_token=uuid.uuid4().hex)
 
 
 def table_definition() -> dict[str, Any]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import UniqueValueTaken
-from contact_platform.store.table import Item, connection
+from contact_platform.store.table import Item, transaction
 
 GUARD_SK = "GUARD"
 
@@ -48,7 +47,7 @@ def get_tenant(tenant_id: str) -> TenantItem | None:
 def create_tenant(tenant: TenantItem, audit: AuditItem) -> bool:
     """Create the tenant unless it exists; True when this call created it."""
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             tx.save(tenant, condition=TenantItem.pk.does_not_exist())
             tx.save(audit)
     except TransactWriteError as error:
@@ -84,7 +83,7 @@ def get_user(tenant_id: str, user_id: str) -> UserItem | None:
 def create_user(user: UserItem, email_key: str, audit: AuditItem) -> None:
     guard = UserEmailGuard(pk=keys.user_email_guard_pk(user.tenant_id, email_key), sk=GUARD_SK, user_id=user.user_id)
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             tx.save(user, condition=UserItem.pk.does_not_exist())
             tx.save(guard, condition=UserEmailGuard.pk.does_not_exist(), return_values="ALL_OLD")
             tx.save(audit)
