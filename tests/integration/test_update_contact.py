@@ -26,6 +26,14 @@ def test_patch_changes_only_the_fields_sent(api: Api, admin: dict[str, Any]) -> 
     assert api.get("/api/v1/contacts", key=key, params={"search": "beispiel"}).data == []
 
 
+def test_an_explicit_name_survives_a_first_name_change(api: Api, admin: dict[str, Any]) -> None:
+    contact = api.create_contact(admin["apiKey"], firstName="Jan", lastName="Beispiel", name="Dr. Jan Beispiel")
+    reply = api.patch(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"], json={"firstName": "Johann"})
+    assert reply.data["name"] == "Dr. Jan Beispiel"
+    cleared = api.patch(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"], json={"name": None})
+    assert cleared.data["name"] == "Johann Beispiel"
+
+
 def test_patch_null_clears_optional_fields_but_not_the_owner(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     contact = api.create_contact(key, name="Org person", organizationId="org_1")

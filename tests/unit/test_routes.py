@@ -40,3 +40,9 @@ def test_handler_functions_share_the_route_name_with_a_service_function() -> Non
     for route in ROUTES:
         source = (ROOT / "functions" / "api" / route.resource / f"{route.name}.py").read_text()
         assert f"def {route.name}(" in source
+
+
+def test_no_scan_in_request_path_code() -> None:
+    sources = [*(ROOT / "layers").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    offenders = [str(path) for path in sources if re.search(r"\.scan\(|[\"']Scan[\"']", path.read_text())]
+    assert offenders == []

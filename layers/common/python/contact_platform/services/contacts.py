@@ -86,10 +86,13 @@ def _stored(field: str, value: Any) -> Any:
     return value
 
 
+def _full_name(item: ContactItem) -> str:
+    return " ".join(part for part in (item.first_name, item.last_name) if part)
+
+
 def _derive(item: ContactItem) -> None:
     """Recompute the derived state (name, lookup keys, tokens) from the fields."""
-    derived_name = " ".join(part for part in (item.first_name, item.last_name) if part)
-    item.name = item.name or derived_name
+    item.name = item.name or _full_name(item)
     item.email_keys = list(dict.fromkeys(search_terms.email_key(email) for email in item.emails))
     item.tag_keys = list(dict.fromkeys(search_terms.fold(tag) for tag in item.tags))
     item.last_name_key = search_terms.sort_name(item.last_name, item.name)
@@ -186,8 +189,8 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
         if expected is not None and expected != old.version:
             raise errors.precondition_failed(f"Contact has changed: its version is {old.version}")
         new = _copy(old)
-        if "name" not in sent and ({"firstName", "lastName"} & sent.keys()):
-            new.name = ""  # derived again from the new first and last name
+        if "name" not in sent and old.name == _full_name(old):
+            new.name = ""  # a derived name follows first and last name; one set explicitly stays
         for field in sent:
             setattr(new, _FIELDS[field], _stored(field, getattr(patch, field)))
         if not (new.name or new.first_name or new.last_name):
