@@ -90,7 +90,3 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         return None
     _, route, params = min(candidates, key=lambda c: c[0])
     return route, params
-
-
-def allowed_methods(path: str) -> list[str]:
-    return sorted({route.method for route in ROUTES if route.path_pattern.match(path)})

@@ -37,13 +37,6 @@ def new_tenant(tenant_id: str, name: str, created_at: str) -> TenantItem:
     return TenantItem(pk=keys.tenant_pk(tenant_id), sk="TENANT", tenant_id=tenant_id, name=name, created_at=created_at)
 
 
-def get_tenant(tenant_id: str) -> TenantItem | None:
-    try:
-        return TenantItem.get(keys.tenant_pk(tenant_id), "TENANT")
-    except DoesNotExist:
-        return None
-
-
 def create_tenant(tenant: TenantItem, audit: AuditItem) -> bool:
     """Create the tenant unless it exists; True when this call created it."""
     try:
