@@ -41,12 +41,14 @@ class ObservabilityStack(Stack):
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
 
 
-def alarm_on_function_errors(scope: Construct, function: lambda_.Function, topic: sns.ITopic) -> cloudwatch.Alarm:
-    """Any invocation error (unhandled exception, timeout, out of memory) in a period."""
-    alarm = function.metric_errors(period=ALARM_PERIOD, statistic="Sum").create_alarm(
+def _alarm_on_any(
+    scope: Construct, construct_id: str, metric: cloudwatch.Metric, description: str, topic: sns.ITopic
+) -> cloudwatch.Alarm:
+    """An alarm (to the topic) as soon as the metric's sum in a period reaches 1."""
+    alarm = metric.create_alarm(
         scope,
-        "ErrorsAlarm",
-        alarm_description=f"{scope.node.path}: the function failed (see its log group)",
+        construct_id,
+        alarm_description=description,
         threshold=1,
         evaluation_periods=1,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -54,18 +56,18 @@ def alarm_on_function_errors(scope: Construct, function: lambda_.Function, topic
     )
     alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
     return alarm
+
+
+def alarm_on_function_errors(scope: Construct, function: lambda_.Function, topic: sns.ITopic) -> cloudwatch.Alarm:
+    """Any invocation error (unhandled exception, timeout, out of memory) in a period."""
+    metric = function.metric_errors(period=ALARM_PERIOD, statistic="Sum")
+    return _alarm_on_any(
+        scope, "ErrorsAlarm", metric, f"{scope.node.path}: the function failed (see its log group)", topic
+    )
 
 
 def alarm_on_server_errors(scope: Construct, api: apigw.RestApi, topic: sns.ITopic) -> cloudwatch.Alarm:
     """Any 5XX answered by the API (integration failures, timeouts, authorizer errors) in a period."""
-    alarm = api.metric_server_error(period=ALARM_PERIOD, statistic="Sum").create_alarm(
-        scope,
-        "ServerErrorsAlarm",
-        alarm_description="The API answered with 5XX (see the access log and the route functions' alarms)",
-        threshold=1,
-        evaluation_periods=1,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
-    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
-    return alarm
+    metric = api.metric_server_error(period=ALARM_PERIOD, statistic="Sum")
+    description = "The API answered with 5XX (see the access log and the route functions' alarms)"
+    return _alarm_on_any(scope, "ServerErrorsAlarm", metric, description, topic)

@@ -8,6 +8,8 @@ from typing import Any
 
 from constructs import Construct
 
+from contact_platform.config import flag
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
@@ -23,13 +25,6 @@ DEFAULTS: dict[str, Any] = {
 
 class LayerNotBuilt(FileNotFoundError):
     """The layer directory is missing: the app cannot package the shared code."""
-
-
-def _flag(value: Any) -> bool:
-    """Context from the CLI arrives as strings (`-c devMode=true`), from code as booleans."""
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class Settings:
                 "(or pass another build with -c layerPath=<dir>)"
             )
         return cls(
-            dev_mode=_flag(value("devMode")),
+            dev_mode=flag(value("devMode")),
             layer_path=layer_path,
             throttle_rate_limit=float(value("throttleRateLimit")),
             throttle_burst_limit=int(value("throttleBurstLimit")),

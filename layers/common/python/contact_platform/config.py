@@ -26,8 +26,11 @@ class Settings:
     rate_window_seconds: int
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def flag(value: object) -> bool:
+    """A switch from text (`true`, `1`, `yes`, `on`; the environment, CDK's `-c`) or a boolean."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
 
 
 @cache
@@ -37,7 +40,7 @@ def settings() -> Settings:
         table_name=env.get(ENV_TABLE_NAME, "contact-platform"),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
         cursor_secret_arn=env.get(ENV_CURSOR_SECRET_ARN, "contact-platform/cursor-key"),
-        dev_mode=_flag(env.get(ENV_DEV_MODE)),
+        dev_mode=flag(env.get(ENV_DEV_MODE)),
         auth_cache_seconds=int(env.get(ENV_AUTH_CACHE_SECONDS, "0")),
         rate_limit=int(env.get(ENV_RATE_LIMIT, "1000")),
         rate_window_seconds=int(env.get(ENV_RATE_WINDOW, "600")),

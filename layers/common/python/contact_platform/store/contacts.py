@@ -32,7 +32,6 @@ from contact_platform.store.paging import LastKey, Page, query_page
 from contact_platform.store.table import Item, string_list, string_map, transaction
 
 CONTACT_SK = "CONTACT"
-GUARD_SK = "GUARD"
 MAX_TRANSACTION_ITEMS = 100
 # Sorts contacts without a last name after every letter.
 NO_NAME_SORT_KEY = "~"
@@ -167,7 +166,7 @@ def derived_items(contact: ContactItem) -> list[Item]:
         return []
     tenant, contact_id = contact.tenant_id, contact.contact_id
     items: list[Item] = [
-        ContactEmailGuard(pk=keys.contact_email_guard_pk(tenant, email_key), sk=GUARD_SK, contact_id=contact_id)
+        ContactEmailGuard(pk=keys.contact_email_guard_pk(tenant, email_key), sk=keys.GUARD_SK, contact_id=contact_id)
         for email_key in contact.email_keys
     ]
     items += [

@@ -5,6 +5,8 @@ Every tenant-owned partition key starts with `TENANT#<tenantId>#`.
 
 from __future__ import annotations
 
+GUARD_SK = "GUARD"  # the sort key of every uniqueness guard item
+
 
 def _tenant(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}#"

@@ -10,8 +10,6 @@ from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import UniqueValueTaken
 from contact_platform.store.table import Item, transaction
 
-GUARD_SK = "GUARD"
-
 
 class TenantItem(Item, discriminator="tenant"):
     tenant_id = UnicodeAttribute(attr_name="id")
@@ -74,7 +72,9 @@ def get_user(tenant_id: str, user_id: str) -> UserItem | None:
 
 
 def create_user(user: UserItem, email_key: str, audit: AuditItem) -> None:
-    guard = UserEmailGuard(pk=keys.user_email_guard_pk(user.tenant_id, email_key), sk=GUARD_SK, user_id=user.user_id)
+    guard = UserEmailGuard(
+        pk=keys.user_email_guard_pk(user.tenant_id, email_key), sk=keys.GUARD_SK, user_id=user.user_id
+    )
     try:
         with transaction() as tx:
             tx.save(user, condition=UserItem.pk.does_not_exist())
