@@ -20,3 +20,7 @@ def parse_iso(text: str) -> datetime:
 
 def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

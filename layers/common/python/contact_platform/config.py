@@ -13,6 +13,18 @@ ENV_DEV_MODE = "DEV_MODE"
 ENV_AUTH_CACHE_SECONDS = "AUTH_CACHE_SECONDS"
 ENV_RATE_LIMIT = "RATE_LIMIT_PER_WINDOW"
 ENV_RATE_WINDOW = "RATE_LIMIT_WINDOW_SECONDS"
+ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
+ENV_EXPORTS_BUCKET = "EXPORTS_BUCKET"
+ENV_DOWNLOAD_URL_SECONDS = "DOWNLOAD_URL_SECONDS"
+ENV_CHUNK_ROWS = "CHUNK_ROWS"
+# Test-only fault injection: `<workflow>.<step>` (for example `exports.finalize`) raises in that step.
+# Honoured only in dev mode, never on a production stage.
+ENV_FAULT_STEP = "FAULT_STEP"
+
+
+def state_machine_env(workflow: str) -> str:
+    """The variable holding a workflow's state machine ARN: `EXPORTS_STATE_MACHINE_ARN`, ..."""
+    return f"{workflow.upper()}_STATE_MACHINE_ARN"
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,14 @@ class Settings:
     auth_cache_seconds: int
     rate_limit: int
     rate_window_seconds: int
+    uploads_bucket: str
+    exports_bucket: str
+    download_url_seconds: int
+    chunk_rows: int
+    fault_step: str | None
+
+    def state_machine_arn(self, workflow: str) -> str:
+        return os.environ.get(state_machine_env(workflow), "")
 
 
 def flag(value: object) -> bool:
@@ -44,4 +64,9 @@ def settings() -> Settings:
         auth_cache_seconds=int(env.get(ENV_AUTH_CACHE_SECONDS, "0")),
         rate_limit=int(env.get(ENV_RATE_LIMIT, "1000")),
         rate_window_seconds=int(env.get(ENV_RATE_WINDOW, "600")),
+        uploads_bucket=env.get(ENV_UPLOADS_BUCKET, "contact-platform-uploads"),
+        exports_bucket=env.get(ENV_EXPORTS_BUCKET, "contact-platform-exports"),
+        download_url_seconds=int(env.get(ENV_DOWNLOAD_URL_SECONDS, "900")),
+        chunk_rows=int(env.get(ENV_CHUNK_ROWS, "5000")),
+        fault_step=(env.get(ENV_FAULT_STEP) or None) if flag(env.get(ENV_DEV_MODE)) else None,
     )

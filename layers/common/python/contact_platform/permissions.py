@@ -24,16 +24,41 @@ CONTACTS_DELETE = "contacts:delete"
 CONTACTS_RESTORE = "contacts:restore"
 APIKEYS_MANAGE = "apikeys:manage"
 AUDIT_READ = "audit:read"
+SEGMENTS_READ = "segments:read"
+SEGMENTS_WRITE = "segments:write"
+TAGS_READ = "tags:read"
+TAGS_WRITE = "tags:write"  # create and delete tags, tag a segment
+EXPORTS_READ = "exports:read"
+EXPORTS_WRITE = "exports:write"
+IMPORTS_READ = "imports:read"
+IMPORTS_WRITE = "imports:write"
 
 ALL_SCOPES: frozenset[str] = frozenset(
-    {CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, CONTACTS_RESTORE, APIKEYS_MANAGE, AUDIT_READ}
+    {
+        CONTACTS_READ,
+        CONTACTS_WRITE,
+        CONTACTS_DELETE,
+        CONTACTS_RESTORE,
+        APIKEYS_MANAGE,
+        AUDIT_READ,
+        SEGMENTS_READ,
+        SEGMENTS_WRITE,
+        TAGS_READ,
+        TAGS_WRITE,
+        EXPORTS_READ,
+        EXPORTS_WRITE,
+        IMPORTS_READ,
+        IMPORTS_WRITE,
+    }
 )
+_AUDIENCES = frozenset({SEGMENTS_READ, SEGMENTS_WRITE, TAGS_READ, EXPORTS_READ, EXPORTS_WRITE})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: ALL_SCOPES,
-    Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}),
-    Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}),
-    Role.PARTNER: frozenset({CONTACTS_READ, CONTACTS_WRITE}),
+    Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ}) | _AUDIENCES,
+    Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES,
+    # Imports are for registered partners (and admins) only.
+    Role.PARTNER: frozenset({CONTACTS_READ, CONTACTS_WRITE, TAGS_READ, IMPORTS_READ, IMPORTS_WRITE}),
     Role.MIGRATION_OFFICER: frozenset({CONTACTS_READ}),
 }
 

@@ -26,6 +26,8 @@ class Route:
     summary: str
     status: int = 200
     dev_only: bool = False
+    # The job whose state machine this route starts or whose files it signs URLs for (None: neither).
+    workflow: str | None = None
 
     @property
     def handler_module(self) -> str:
@@ -74,6 +76,125 @@ ROUTES: tuple[Route, ...] = (
         "List soft-deleted contacts not yet purged",
     ),
     Route("list_audit_log", "GET", "/api/v1/admin/audit-log", "admin", p.AUDIT_READ, "Read the audit trail"),
+    # Segments (saved audiences)
+    Route("create_segment", "POST", "/api/v1/segments", "segments", p.SEGMENTS_WRITE, "Save a segment", 201),
+    Route("list_segments", "GET", "/api/v1/segments", "segments", p.SEGMENTS_READ, "List segments"),
+    Route("get_segment", "GET", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_READ, "Get a segment"),
+    Route("update_segment", "PATCH", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_WRITE, "Update a segment"),
+    Route("delete_segment", "DELETE", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_WRITE, "Delete a segment"),
+    Route(
+        "list_segment_contacts",
+        "GET",
+        "/api/v1/segments/{segmentId}/contacts",
+        "segments",
+        p.SEGMENTS_READ,
+        "Preview a segment's contacts",
+    ),
+    Route(
+        "count_segment_contacts",
+        "GET",
+        "/api/v1/segments/{segmentId}/count",
+        "segments",
+        p.SEGMENTS_READ,
+        "Count a segment's contacts",
+    ),
+    # Tags
+    Route("create_tag", "POST", "/api/v1/tags", "tags", p.TAGS_WRITE, "Create a tag", 201),
+    Route("list_tags", "GET", "/api/v1/tags", "tags", p.TAGS_READ, "List tags"),
+    Route(
+        "delete_tag",
+        "DELETE",
+        "/api/v1/tags/{tagId}",
+        "tags",
+        p.TAGS_WRITE,
+        "Delete a tag (a job removes it from its contacts)",
+        202,
+        workflow="tagging",
+    ),
+    Route(
+        "tag_contact",
+        "PUT",
+        "/api/v1/contacts/{contactId}/tags/{tagId}",
+        "contacts",
+        p.CONTACTS_WRITE,
+        "Tag a contact",
+    ),
+    Route(
+        "untag_contact",
+        "DELETE",
+        "/api/v1/contacts/{contactId}/tags/{tagId}",
+        "contacts",
+        p.CONTACTS_WRITE,
+        "Remove a tag from a contact",
+    ),
+    Route(
+        "create_tag_assignment",
+        "POST",
+        "/api/v1/tag-assignments",
+        "tag_assignments",
+        p.TAGS_WRITE,
+        "Tag every contact of a segment (asynchronous)",
+        202,
+        workflow="tagging",
+    ),
+    Route(
+        "list_tag_assignments",
+        "GET",
+        "/api/v1/tag-assignments",
+        "tag_assignments",
+        p.TAGS_READ,
+        "List tagging operations",
+    ),
+    Route(
+        "get_tag_assignment",
+        "GET",
+        "/api/v1/tag-assignments/{operationId}",
+        "tag_assignments",
+        p.TAGS_READ,
+        "Status and counts of a tagging operation",
+    ),
+    # Exports
+    Route(
+        "create_export",
+        "POST",
+        "/api/v1/exports",
+        "exports",
+        p.EXPORTS_WRITE,
+        "Export a segment (asynchronous)",
+        202,
+        workflow="exports",
+    ),
+    Route("list_exports", "GET", "/api/v1/exports", "exports", p.EXPORTS_READ, "List exports", workflow="exports"),
+    Route(
+        "get_export",
+        "GET",
+        "/api/v1/exports/{operationId}",
+        "exports",
+        p.EXPORTS_READ,
+        "Status of an export and, once finished, a download URL",
+        workflow="exports",
+    ),
+    # Imports
+    Route(
+        "create_import",
+        "POST",
+        "/api/v1/imports",
+        "imports",
+        p.IMPORTS_WRITE,
+        "Import a CSV file (inline, or through an upload URL)",
+        202,
+        workflow="imports",
+    ),
+    Route("list_imports", "GET", "/api/v1/imports", "imports", p.IMPORTS_READ, "List imports", workflow="imports"),
+    Route(
+        "get_import",
+        "GET",
+        "/api/v1/imports/{operationId}",
+        "imports",
+        p.IMPORTS_READ,
+        "Progress, counts and errors of an import",
+        workflow="imports",
+    ),
 )
 
 ROUTES_BY_NAME: dict[str, Route] = {route.name: route for route in ROUTES}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.models.envelope import PageQuery
@@ -105,17 +105,48 @@ class ContactDeleted(BaseModel):
 
 
 CONTACT_SORT_FIELDS = ("createdAt", "updatedAt", "lastName")
+_TAGS_DESCRIPTION = "Comma-separated tag names"
 
 
-class ContactListQuery(PageQuery):
-    sort: str | None = Field(None, description="createdAt, updatedAt or lastName; prefix `-` for descending.")
-    ownerId: str | None = None
-    organizationId: str | None = None
-    tag: str | None = None
+class ContactFilterFields(BaseModel):
+    """The contact filter grammar, shared by `GET /contacts` and saved segments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ownerId: UserId | None = None
+    organizationId: OrganizationId | None = None
+    createdAfter: DateTimeFilter | None = Field(None, description="Created at or after this moment.")
+    createdBefore: DateTimeFilter | None = Field(None, description="Created before this moment.")
     updatedSince: DateTimeFilter | None = None
     search: str | None = Field(
-        None, min_length=2, description="Prefix of a name, email or phone number (at least 2 characters)."
+        None,
+        min_length=2,
+        max_length=100,
+        description="Prefix of a name, email or phone number (at least 2 characters).",
     )
+
+
+class ContactListQuery(PageQuery, ContactFilterFields):
+    sort: str | None = Field(None, description="createdAt, updatedAt or lastName; prefix `-` for descending.")
+    tag: str | None = Field(None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with any of them.")
+    tagsAll: str | None = Field(None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with all of them.")
+
+
+def _tag_list(value: Any) -> Any:
+    """A segment's tags as a JSON list, or comma-separated like the list query."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+SegmentTags = Annotated[list[TagName], BeforeValidator(_tag_list), Field(min_length=1, max_length=MAX_TAGS)]
+
+
+class ContactFilter(ContactFilterFields):
+    """A saved filter: the fields of `GET /api/v1/contacts`, with tag lists as JSON arrays."""
+
+    tag: SegmentTags | None = Field(None, description="Contacts with any of these tags.")
+    tagsAll: SegmentTags | None = Field(None, description="Contacts with all of these tags.")
 
 
 class DeletedContactsQuery(PageQuery):

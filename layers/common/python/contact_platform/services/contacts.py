@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,13 +20,14 @@ from contact_platform.models.contacts import (
 from contact_platform.models.envelope import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, search_terms
+from contact_platform.services.contact_queries import Criteria, plan, split_tags
 from contact_platform.services.sorting import parse_sort
 from contact_platform.services.users import require_assignable_owner
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
-from contact_platform.store.paging import LastKey, Page, collect
+from contact_platform.store.paging import collect
 
 RETENTION = timedelta(days=90)
 ENTITY = "contact"
@@ -49,7 +48,7 @@ _FIELDS = {
 }
 
 
-def _to_api(item: ContactItem) -> Contact:
+def to_api(item: ContactItem) -> Contact:
     return Contact(
         id=item.contact_id,
         firstName=item.first_name,
@@ -95,6 +94,7 @@ def _derive(item: ContactItem) -> None:
     item.name = item.name or _full_name(item)
     item.email_keys = list(dict.fromkeys(search_terms.email_key(email) for email in item.emails))
     item.tag_keys = list(dict.fromkeys(search_terms.fold(tag) for tag in item.tags))
+    item.phone_keys = list(dict.fromkeys(key for key in map(search_terms.phone_key, item.phones) if key))
     item.last_name_key = search_terms.sort_name(item.last_name, item.name)
     item.search_tokens = search_terms.contact_tokens(
         first_name=item.first_name, last_name=item.last_name, name=item.name, emails=item.emails, phones=item.phones
@@ -159,11 +159,11 @@ def create_contact(caller: Caller, body: ContactCreate) -> Contact:
             setattr(item, attribute, _stored(field, getattr(body, field)))
     _derive(item)
     _write(None, item, caller, "contact.created", sorted(sent))
-    return _to_api(item)
+    return to_api(item)
 
 
 def get_contact(caller: Caller, contact_id: str) -> Contact:
-    return _to_api(_visible(caller, contact_id))
+    return to_api(_visible(caller, contact_id))
 
 
 # Update ----------------------------------------------------------------------------------------
@@ -198,10 +198,10 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
                 "Validation failed", [Detail("name", "one of name, firstName or lastName is required")]
             )
         _derive(new)
-        before, after = _to_api(old).model_dump(), _to_api(new).model_dump()
+        before, after = to_api(old).model_dump(), to_api(new).model_dump()
         changed = [field for field in sent if before[field] != after[field]]
         if not changed:
-            return _to_api(old)
+            return to_api(old)
         new.version = old.version + 1
         new.updated_at = clock.iso(clock.now())
         try:
@@ -210,7 +210,7 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
             if expected is not None:
                 raise errors.precondition_failed("Contact has changed since it was read") from None
             continue
-        return _to_api(new)
+        return to_api(new)
     raise errors.conflict("Contact is being changed by another request; retry")
 
 
@@ -256,7 +256,7 @@ def restore_contact(caller: Caller, contact_id: str) -> Contact:
         _write(old, new, caller, "contact.restored", ["isActive", "deletedAt", "deletedBy"])
     except StaleVersion:
         raise errors.conflict("Contact is being changed by another request; retry") from None
-    return _to_api(new)
+    return to_api(new)
 
 
 def list_deleted_contacts(
@@ -279,95 +279,21 @@ def list_deleted_contacts(
         limit=limit,
         start=decode_cursor(cursor, binding),
     )
-    return Listing(
-        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
-    )
+    return Listing(items=[to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit)
 
 
 # List and search -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Plan:
-    fetch: Callable[[int, LastKey | None], Page[ContactItem]]
-    binding: str
-
-
-def _filters(caller: Caller, query: ContactListQuery) -> Callable[[ContactItem], bool]:
-    owner = query.ownerId if caller.sees_all_records else caller.user_id
-    since = clock.iso(query.updatedSince) if query.updatedSince else None
-    tag_key = search_terms.fold(query.tag) if query.tag else None
-
-    def keep(item: ContactItem) -> bool:
-        return (
-            item.is_active
-            and (owner is None or item.owner_id == owner)
-            and (query.organizationId is None or item.organization_id == query.organizationId)
-            and (tag_key is None or tag_key in item.tag_keys)
-            and (since is None or item.updated_at >= since)
-        )
-
-    return keep
-
-
-def _pointed(tenant_id: str, ids: list[str]) -> list[ContactItem]:
-    found = store.get_contacts(tenant_id, ids)
-    return [found[contact_id] for contact_id in ids if contact_id in found]
-
-
-def _plan(caller: Caller, query: ContactListQuery) -> _Plan:
-    tenant = caller.tenant_id
-    field, forward = parse_sort(query.sort, CONTACT_SORT_FIELDS, default="createdAt")
-    owner = query.ownerId if caller.sees_all_records else caller.user_id
-    if query.search is not None:
-        term = search_terms.search_term(query.search)
-        if len(term) < search_terms.MIN_SEARCH_LENGTH:
-            raise errors.validation_error("Validation failed", [Detail("search", "at least 2 characters")])
-        if query.sort:
-            raise errors.invalid_request("sort cannot be combined with search", [Detail("sort", "not with search")])
-
-        def search_page(size: int, start: LastKey | None) -> Page[ContactItem]:
-            entries = store.search_entries(tenant, term, limit=size, start=start)
-            ids = [e.contact_id for e in entries.items if e.token == search_terms.first_match(list(e.tokens), term)]
-            return Page(_pointed(tenant, ids), entries.last_key)
-
-        return _Plan(search_page, f"search|{term}")
-    if query.tag is not None:
-        if field != "createdAt":
-            raise errors.invalid_request(
-                "With tag, sort by createdAt only", [Detail("sort", "createdAt or -createdAt")]
-            )
-        tag_key = search_terms.fold(query.tag)
-
-        def tag_page(size: int, start: LastKey | None) -> Page[ContactItem]:
-            assigned = store.tag_assignments(tenant, tag_key, limit=size, start=start, forward=forward)
-            return Page(_pointed(tenant, [a.contact_id for a in assigned.items]), assigned.last_key)
-
-        return _Plan(tag_page, f"tag|{tag_key}|{forward}")
-    index, partition, sort_from = "GSI1", keys.contacts_collection(tenant), None
-    if field == "updatedAt":
-        index = "GSI2"
-        sort_from = clock.iso(query.updatedSince) if query.updatedSince else None
-    elif field == "lastName":
-        index = "GSI3"
-    elif owner is not None:
-        index, partition = "GSI4", keys.owner_collection(tenant, owner)
-    elif query.organizationId is not None:
-        index, partition = "GSI5", keys.organization_collection(tenant, query.organizationId)
-
-    def index_page(size: int, start: LastKey | None) -> Page[ContactItem]:
-        return store.list_index(index, partition, limit=size, start=start, forward=forward, sort_from=sort_from)
-
-    return _Plan(index_page, f"index|{index}|{partition}|{forward}|{sort_from}")
-
-
 def list_contacts(caller: Caller, query: ContactListQuery) -> Listing[Contact]:
-    plan = _plan(caller, query)
+    field, forward = parse_sort(query.sort, CONTACT_SORT_FIELDS, default="createdAt")
+    criteria = Criteria.of(query, split_tags(query.tag), split_tags(query.tagsAll), caller)
+    chosen = plan(caller.tenant_id, criteria, sort_field=field, forward=forward)
     filters = query.model_dump(exclude={"cursor", "limit"}, mode="json")
-    binding = f"contacts|{caller.tenant_id}|{caller.user_id}|{plan.binding}|{sorted(filters.items())}"
-    page = collect(plan.fetch, _filters(caller, query), limit=query.limit, start=decode_cursor(query.cursor, binding))
+    binding = f"contacts|{caller.tenant_id}|{caller.user_id}|{chosen.binding}|{sorted(filters.items())}"
+    page = collect(chosen.fetch, criteria.matches, limit=query.limit, start=decode_cursor(query.cursor, binding))
     return Listing(
-        items=[_to_api(item) for item in page.items],
+        items=[to_api(item) for item in page.items],
         nextCursor=encode_cursor(page.last_key, binding),
         limit=query.limit,
     )

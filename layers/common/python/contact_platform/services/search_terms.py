@@ -44,6 +44,12 @@ def phone_keys(phone: str) -> list[str]:
     return list(dict.fromkeys(key for key in (international, national) if key))
 
 
+def phone_key(phone: str) -> str | None:
+    """The form a phone number is found by for duplicates: digits of its international form."""
+    found = phone_keys(phone)
+    return found[0] if found else None
+
+
 def name_tokens(*names: str | None) -> list[str]:
     """Every word of the names, and each multi-word name whole (so `jan bei` finds `Jan Beispiel`)."""
     tokens: list[str] = []

@@ -4,10 +4,12 @@ A contact item carries its derived state (`emailKeys`, `searchTokens`, `tagKeys`
 hang on it can always be computed from the item alone:
 - an email guard per normalized email (uniqueness among active contacts),
 - a search item per token (prefix search without scanning the tenant),
-- a tag assignment per tag (the `tag` filter).
+- a tag assignment per tag (the `tag` filter),
+- a phone entry per phone number (finding duplicates by phone; phones are not unique).
 An active contact also carries the keys of the five list indexes. An inactive (soft-deleted) one
-carries none of these, only a key in the tenant's deleted-contacts index (GSI1): it drops out of
-every list, search and tag query at once.
+carries none of these, only a key in the tenant's deleted-contacts index (GSI1) and one in the
+housekeeping index (GSI2, the day its 90 days end): it drops out of every list, search and tag query
+at once, and the scheduled cleanup finds it without a scan.
 
 Every write is `replace(old, new)`: one TransactWriteItems with the contact (conditional on the
 version read), the derived items that appeared, changed or went away, and the audit item.
@@ -16,6 +18,7 @@ version read), the derived items that appeared, changed or went away, and the au
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -24,7 +27,9 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
+from contact_platform import clock
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
@@ -61,6 +66,7 @@ class ContactItem(Item, discriminator="contact"):
     email_keys = string_list("emailKeys")
     search_tokens = string_list("searchTokens")
     tag_keys = string_list("tagKeys")
+    phone_keys = string_list("phoneKeys")
     last_name_key = UnicodeAttribute(null=True, attr_name="lastNameKey")
 
 
@@ -79,6 +85,10 @@ class ContactSearchEntry(Item, discriminator="contact-search"):
 class ContactTagAssignment(Item, discriminator="contact-tag"):
     contact_id = UnicodeAttribute(attr_name="contactId")
     tag_key = UnicodeAttribute(attr_name="tagKey")
+
+
+class ContactPhoneEntry(Item, discriminator="contact-phone"):
+    contact_id = UnicodeAttribute(attr_name="contactId")
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -111,11 +121,19 @@ def list_index(
     start: LastKey | None,
     forward: bool,
     sort_from: str | None = None,
+    sort_before: str | None = None,
 ) -> Page[ContactItem]:
-    """One page of active contacts from a list index (`sort_from`: lowest sort key to include)."""
+    """One page of contacts from a list index, sort keys from `sort_from` (included) to `sort_before`
+    (excluded: every key is `<moment>#<id>`, so `<= sort_before` leaves out that moment itself)."""
     index = getattr(ContactItem, index_name.lower())
     sort_attribute = getattr(ContactItem, f"{index_name.lower()}sk")
-    condition = sort_attribute >= sort_from if sort_from else None
+    condition: Condition | None = None
+    if sort_from and sort_before:
+        condition = sort_attribute.between(sort_from, sort_before)
+    elif sort_from:
+        condition = sort_attribute >= sort_from
+    elif sort_before:
+        condition = sort_attribute <= sort_before
     return query_page(index, partition, limit=limit, start=start, forward=forward, condition=condition)
 
 
@@ -127,6 +145,24 @@ def search_entries(tenant_id: str, term: str, *, limit: int, start: LastKey | No
         start=start,
         condition=ContactSearchEntry.sk.startswith(term),
     )
+
+
+def contacts_by_email(tenant_id: str, email_keys: Iterable[str]) -> dict[str, str]:
+    """Normalized email -> the active contact holding it (BatchGetItem on the email guards)."""
+    wanted = [(keys.contact_email_guard_pk(tenant_id, key), keys.GUARD_SK) for key in dict.fromkeys(email_keys)]
+    if not wanted:
+        return {}
+    marker = "#CONTACTEMAIL#"
+    return {
+        guard.pk.split(marker, 1)[1]: guard.contact_id
+        for guard in ContactEmailGuard.batch_get(wanted, consistent_read=True)
+    }
+
+
+def contacts_by_phone(tenant_id: str, phone_key: str) -> list[str]:
+    """IDs of active contacts with that phone number (digits of its international form), oldest ID first."""
+    page = query_page(ContactPhoneEntry, keys.contact_phone_pk(tenant_id, phone_key), limit=10, consistent=True)
+    return [entry.contact_id for entry in page.items]
 
 
 def tag_assignments(
@@ -141,7 +177,8 @@ def tag_assignments(
 
 
 def _index_keys(contact: ContactItem) -> None:
-    """Set the list-index keys of an active contact; an inactive one is only in the deleted index."""
+    """Set the list-index keys of an active contact; an inactive one is only in the deleted index
+    and in the housekeeping index on the day it is due for purging."""
     tenant, contact_id = contact.tenant_id, contact.contact_id
     created = keys.sortable(contact.created_at, contact_id)
     for number in range(2, 6):
@@ -150,6 +187,10 @@ def _index_keys(contact: ContactItem) -> None:
     if not contact.is_active:
         deleted = keys.sortable(contact.deleted_at or contact.updated_at, contact_id)
         contact.gsi1pk, contact.gsi1sk = keys.deleted_contacts_collection(tenant), deleted
+        if contact.expires_at is not None:
+            due = clock.iso(clock.from_epoch(int(contact.expires_at)))
+            contact.gsi2pk = keys.due_partition(due[:10])
+            contact.gsi2sk = keys.due_sort_key(due, tenant, contact_id)
         return
     collection = keys.contacts_collection(tenant)
     contact.gsi1pk, contact.gsi1sk = collection, created
@@ -190,6 +231,10 @@ def derived_items(contact: ContactItem) -> list[Item]:
         )
         for tag_key in contact.tag_keys
     ]
+    items += [
+        ContactPhoneEntry(pk=keys.contact_phone_pk(tenant, phone_key), sk=contact_id, contact_id=contact_id)
+        for phone_key in contact.phone_keys
+    ]
     return items
 
 
@@ -197,12 +242,18 @@ def _by_key(items: list[Item]) -> dict[tuple[str, str], Item]:
     return {(item.pk, item.sk): item for item in items}
 
 
-def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None:
-    """Write `new` over `old` (None: create) with all derived items, in one transaction.
+@dataclass
+class ContactWrite:
+    """One contact write: `new` over `old` (None: create) with its audit item."""
 
-    Raises UniqueValueTaken when an email belongs to another active contact, StaleVersion when the
-    contact changed (or appeared) since `old` was read.
-    """
+    old: ContactItem | None
+    new: ContactItem
+    audit: AuditItem
+
+
+def _add_to(tx: TransactWrite, write: ContactWrite) -> int:
+    """Put a contact write into a transaction; returns how many items it takes."""
+    old, new = write.old, write.new
     _index_keys(new)
     before = _by_key(derived_items(old)) if old else {}
     after = _by_key(derived_items(new))
@@ -212,28 +263,114 @@ def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None
     if 2 + len(removed) + len(added) + len(changed) > MAX_TRANSACTION_ITEMS:
         raise ValueError("a contact write needs more items than one transaction holds")
     contact_condition: Condition = ContactItem.version == old.version if old else ContactItem.pk.does_not_exist()
+    tx.save(new, condition=contact_condition, return_values="ALL_OLD")
+    for item in removed:
+        tx.delete(item)
+    for item in added:
+        if isinstance(item, ContactEmailGuard):
+            tx.save(item, condition=ContactEmailGuard.pk.does_not_exist(), return_values="ALL_OLD")
+        else:
+            tx.save(item)
+    for item in changed:
+        tx.save(item)
+    tx.save(write.audit)
+    return 2 + len(removed) + len(added) + len(changed)
+
+
+def _failure(error: TransactWriteError, contact_id: str) -> Exception:
+    """The reason a one-contact transaction was cancelled, as a store error."""
+    if error.cause_response_code != "TransactionCanceledException":
+        return error
+    reasons = [reason for reason in error.cancellation_reasons if reason]
+    for reason in reasons:
+        taken = reason.raw_item
+        if taken and taken.get("kind", {}).get("S") == "contact-email":
+            email_key = taken["PK"]["S"].split("#CONTACTEMAIL#", 1)[1]
+            return UniqueValueTaken(email_key, taken["contactId"]["S"])
+    if all(reason.code in ("ConditionalCheckFailed", "TransactionConflict") for reason in reasons):
+        return StaleVersion(contact_id)
+    return error
+
+
+def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None:
+    """Write `new` over `old` (None: create) with all derived items, in one transaction.
+
+    Raises UniqueValueTaken when an email belongs to another active contact, StaleVersion when the
+    contact changed (or appeared) since `old` was read.
+    """
     try:
         with transaction() as tx:
-            tx.save(new, condition=contact_condition)
-            for item in removed:
-                tx.delete(item)
-            for item in added:
-                if isinstance(item, ContactEmailGuard):
-                    tx.save(item, condition=ContactEmailGuard.pk.does_not_exist(), return_values="ALL_OLD")
-                else:
-                    tx.save(item)
-            for item in changed:
-                tx.save(item)
-            tx.save(audit)
+            _add_to(tx, ContactWrite(old, new, audit))
     except TransactWriteError as error:
-        if error.cause_response_code != "TransactionCanceledException":
-            raise
-        reasons = [reason for reason in error.cancellation_reasons if reason]
-        for reason in reasons:
-            taken = reason.raw_item
-            if taken and taken.get("kind", {}).get("S") == "contact-email":
-                email_key = taken["PK"]["S"].split("#CONTACTEMAIL#", 1)[1]
-                raise UniqueValueTaken(email_key, taken["contactId"]["S"]) from error
-        if all(reason.code in ("ConditionalCheckFailed", "TransactionConflict") for reason in reasons):
-            raise StaleVersion(new.contact_id) from error
-        raise
+        raise _failure(error, new.contact_id) from error
+
+
+def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
+    """Many contact writes in as few transactions as fit (100 items each), for bulk jobs.
+
+    A transaction that is cancelled (a taken email, a changed contact) is retried one contact at a
+    time, so one bad write never holds back the others. Returns contact ID -> error of the writes
+    that failed (UniqueValueTaken, StaleVersion).
+    """
+    failed: dict[str, Exception] = {}
+    groups: list[list[ContactWrite]] = [[]]
+    sizes = [0]
+    for write in writes:
+        size = _write_size(write)
+        if sizes[-1] + size > MAX_TRANSACTION_ITEMS:
+            groups.append([])
+            sizes.append(0)
+        groups[-1].append(write)
+        sizes[-1] += size
+    for group in groups:
+        if not group:
+            continue
+        try:
+            with transaction() as tx:
+                for write in group:
+                    _add_to(tx, write)
+        except TransactWriteError as error:
+            if error.cause_response_code != "TransactionCanceledException" or len(group) == 1:
+                if len(group) == 1:
+                    failed[group[0].new.contact_id] = _failure(error, group[0].new.contact_id)
+                    continue
+                raise
+            for write in group:
+                try:
+                    replace(write.old, write.new, write.audit)
+                except (UniqueValueTaken, StaleVersion) as single:
+                    failed[write.new.contact_id] = single
+    return failed
+
+
+def _write_size(write: ContactWrite) -> int:
+    old_items = len(derived_items(write.old)) if write.old else 0
+    return 2 + old_items + len(derived_items(write.new)) if write.new.is_active else 2 + old_items
+
+
+# Purging ---------------------------------------------------------------------------------------
+
+
+def due_for_purge(day: str, until_iso: str, *, start: LastKey | None) -> Page[ContactItem]:
+    """Soft-deleted contacts of every tenant whose retention ends on `day`, up to `until_iso`."""
+    return query_page(
+        ContactItem.gsi2, keys.due_partition(day), limit=100, start=start, condition=ContactItem.gsi2sk <= until_iso
+    )
+
+
+def purge(contact: ContactItem) -> int:
+    """Delete a soft-deleted contact and every item left in its partition; a restore in between wins
+    (the delete is conditional on the version read). Returns the number of items deleted."""
+    partition = query_page(Item, contact.pk, limit=MAX_TRANSACTION_ITEMS - 1, consistent=True)
+    others = [item for item in partition.items if item.sk != CONTACT_SK]
+    try:
+        with transaction() as tx:
+            tx.delete(
+                contact,
+                condition=(ContactItem.version == contact.version) & (ContactItem.is_active == False),  # noqa: E712
+            )
+            for item in others:
+                tx.delete(item)
+    except TransactWriteError as error:
+        raise _failure(error, contact.contact_id) from error
+    return 1 + len(others)

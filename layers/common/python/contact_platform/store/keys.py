@@ -76,8 +76,54 @@ def contact_email_guard_pk(tenant_id: str, email_key: str) -> str:
     return _tenant(tenant_id) + f"CONTACTEMAIL#{email_key}"
 
 
+def contact_phone_pk(tenant_id: str, phone_key: str) -> str:
+    return _tenant(tenant_id) + f"CONTACTPHONE#{phone_key}"
+
+
 def search_pk(tenant_id: str, token: str) -> str:
     return _tenant(tenant_id) + f"SEARCH#{token[:2]}"
+
+
+# Segments, tags, operations (asynchronous jobs)
+def segment_pk(tenant_id: str, segment_id: str) -> str:
+    return _tenant(tenant_id) + f"SEGMENT#{segment_id}"
+
+
+def segments_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "SEGMENTS"
+
+
+def tag_pk(tenant_id: str, tag_id: str) -> str:
+    return _tenant(tenant_id) + f"TAGDEF#{tag_id}"
+
+
+def tags_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "TAGDEFS"
+
+
+def tag_name_guard_pk(tenant_id: str, tag_key: str) -> str:
+    return _tenant(tenant_id) + f"TAGNAME#{tag_key}"
+
+
+def operation_pk(tenant_id: str, operation_id: str) -> str:
+    return _tenant(tenant_id) + f"OP#{operation_id}"
+
+
+def operations_collection(tenant_id: str, job: str) -> str:
+    return _tenant(tenant_id) + f"OPS#{job}"
+
+
+# Housekeeping (global, not tenant-owned): what the scheduled cleanup has to do on which day.
+def due_partition(day: str) -> str:
+    """`DUE#2026-11-21`: items whose next housekeeping step falls on that (UTC) day."""
+    return f"DUE#{day}"
+
+
+def due_sort_key(moment_iso: str, tenant_id: str, entity_id: str) -> str:
+    return f"{moment_iso}#{tenant_id}#{entity_id}"
+
+
+HOUSEKEEPING_PK = "HOUSEKEEPING"
 
 
 # Audit trail, rate limits, idempotency records

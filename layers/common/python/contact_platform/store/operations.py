@@ -1,0 +1,178 @@
+"""Operations: one item per asynchronous job (export, import, tagging) and one result item per chunk.
+
+The operation and its chunk results share a partition, so a status read is one Query. A chunk result
+is written once (a retried chunk finds it and reports the first result), and finalize verifies that
+every planned chunk has one. Finished operations carry a key in the housekeeping index (GSI2) for the
+day their scratch files or export file are due for removal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from contact_platform.store import keys
+from contact_platform.store.audit import AuditItem
+from contact_platform.store.paging import LastKey, Page, query_page
+from contact_platform.store.table import Item, string_map, transaction
+
+OPERATION_SK = "OPERATION"
+CHUNK_PREFIX = "CHUNK#"
+PENDING, TRIGGERED, FINISHED, FAILED, EXPIRED = "PENDING", "TRIGGERED", "FINISHED", "FAILED", "EXPIRED"
+ENDED = (FINISHED, FAILED, EXPIRED)
+
+
+class OperationItem(Item, discriminator="operation"):
+    tenant_id = UnicodeAttribute(attr_name="tenantId")
+    operation_id = UnicodeAttribute(attr_name="id")
+    job = UnicodeAttribute()
+    status = UnicodeAttribute()
+    params = string_map("params")
+    result = string_map("result")
+    errors = ListAttribute(of=MapAttribute, default=list)
+    failure_reason = UnicodeAttribute(null=True, attr_name="failureReason")
+    chunks = NumberAttribute(null=True)
+    file_key = UnicodeAttribute(null=True, attr_name="fileKey")
+    file_expires_at = UnicodeAttribute(null=True, attr_name="fileExpiresAt")
+    error_report_key = UnicodeAttribute(null=True, attr_name="errorReportKey")
+    scratch_removed = NumberAttribute(default=0, attr_name="scratchRemoved")
+    requested_by = UnicodeAttribute(attr_name="requestedBy")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    finished_at = UnicodeAttribute(null=True, attr_name="finishedAt")
+
+
+class ChunkResultItem(Item, discriminator="operation-chunk"):
+    chunk = NumberAttribute()
+    counts = string_map("counts")
+    errors_key = UnicodeAttribute(null=True, attr_name="errorsKey")
+    error_count = NumberAttribute(default=0, attr_name="errorCount")
+
+
+def new_operation(
+    tenant_id: str, operation_id: str, *, job: str, params: dict[str, Any], requested_by: str, at: str
+) -> OperationItem:
+    return OperationItem(
+        pk=keys.operation_pk(tenant_id, operation_id),
+        sk=OPERATION_SK,
+        gsi1pk=keys.operations_collection(tenant_id, job),
+        gsi1sk=keys.sortable(at, operation_id),
+        tenant_id=tenant_id,
+        operation_id=operation_id,
+        job=job,
+        status=PENDING,
+        params=params,
+        result={},
+        requested_by=requested_by,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+def create(operation: OperationItem, audit: AuditItem | None) -> bool:
+    """Write a new operation (with its audit item); False when one with that ID exists already."""
+    if audit is None:
+        try:
+            operation.save(condition=OperationItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+    try:
+        with transaction() as tx:
+            tx.save(operation, condition=OperationItem.pk.does_not_exist())
+            tx.save(audit)
+    except TransactWriteError as error:
+        if error.cause_response_code == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
+def get(tenant_id: str, operation_id: str) -> OperationItem | None:
+    try:
+        return OperationItem.get(keys.operation_pk(tenant_id, operation_id), OPERATION_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_with_chunks(tenant_id: str, operation_id: str) -> tuple[OperationItem | None, list[ChunkResultItem]]:
+    """The operation and the chunk results written so far: one Query while the partition fits a page."""
+    operation: OperationItem | None = None
+    chunks: list[ChunkResultItem] = []
+    start: LastKey | None = None
+    while True:
+        page = query_page(Item, keys.operation_pk(tenant_id, operation_id), limit=1000, start=start, consistent=True)
+        for item in page.items:
+            if isinstance(item, OperationItem):
+                operation = item
+            elif isinstance(item, ChunkResultItem):
+                chunks.append(item)
+        start = page.last_key
+        if start is None:
+            return operation, chunks
+
+
+def list_operations(tenant_id: str, job: str, *, limit: int, start: LastKey | None) -> Page[OperationItem]:
+    """Newest first."""
+    return query_page(
+        OperationItem.gsi1, keys.operations_collection(tenant_id, job), limit=limit, start=start, forward=False
+    )
+
+
+def update(operation: OperationItem, condition: Condition | None = None, **changes: Any) -> bool:
+    """Set attributes (by Python name) if `condition` holds; False when it does not."""
+    actions = [
+        getattr(OperationItem, name).remove() if value is None else getattr(OperationItem, name).set(value)
+        for name, value in changes.items()
+    ]
+    try:
+        operation.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def status_is(*statuses: str) -> Condition:
+    return OperationItem.status.is_in(*statuses)
+
+
+def put_chunk_result(tenant_id: str, operation_id: str, result: ChunkResultItem) -> ChunkResultItem:
+    """Record a chunk's result once; a repeat returns the result recorded first."""
+    result.pk = keys.operation_pk(tenant_id, operation_id)
+    result.sk = f"{CHUNK_PREFIX}{int(result.chunk):06d}"
+    try:
+        result.save(condition=ChunkResultItem.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return ChunkResultItem.get(result.pk, result.sk, consistent_read=True)
+    return result
+
+
+def get_chunk_result(tenant_id: str, operation_id: str, chunk: int) -> ChunkResultItem | None:
+    try:
+        return ChunkResultItem.get(
+            keys.operation_pk(tenant_id, operation_id), f"{CHUNK_PREFIX}{chunk:06d}", consistent_read=True
+        )
+    except DoesNotExist:
+        return None
+
+
+def delete_chunk_results(chunks: list[ChunkResultItem]) -> None:
+    with ChunkResultItem.batch_write() as batch:
+        for chunk in chunks:
+            batch.delete(chunk)
+
+
+def due(day: str, until_iso: str, *, start: LastKey | None) -> Page[OperationItem]:
+    """Operations of every tenant with housekeeping due on `day`, up to `until_iso`."""
+    return query_page(
+        OperationItem.gsi2, keys.due_partition(day), limit=100, start=start, condition=OperationItem.gsi2sk <= until_iso
+    )
