@@ -28,6 +28,8 @@ class Route:
     dev_only: bool = False
     # The job whose state machine this route starts or whose files it signs URLs for (None: neither).
     workflow: str | None = None
+    # Also takes a `text/csv` body (up to 6 MB) besides JSON.
+    csv_body: bool = False
 
     @property
     def handler_module(self) -> str:
@@ -184,6 +186,7 @@ ROUTES: tuple[Route, ...] = (
         "Import a CSV file (inline, or through an upload URL)",
         202,
         workflow="imports",
+        csv_body=True,
     ),
     Route("list_imports", "GET", "/api/v1/imports", "imports", p.IMPORTS_READ, "List imports", workflow="imports"),
     Route(

@@ -45,6 +45,8 @@ from contact_platform.routes import ROUTES_BY_NAME, Route
 from contact_platform.services.authentication import caller_from_context
 
 JSON_BODY_LIMIT = 1024 * 1024
+CSV_BODY_LIMIT = 6 * 1024 * 1024
+CSV = "text/csv"
 ERROR_STATUSES = {
     400: "Malformed request, bad cursor or sort",
     401: "Invalid or expired API key",
@@ -80,9 +82,15 @@ def _body(data: Any) -> Any:
     return {"success": True, "data": data, "meta": meta()}
 
 
-def _etag(data: Any) -> dict[str, str]:
-    version = getattr(data, "version", None) if isinstance(data, BaseModel) else None
-    return {"ETag": f'"{version}"'} if isinstance(version, int) else {}
+def _headers(data: Any) -> dict[str, str]:
+    """`ETag` for versioned resources, `Location` for an accepted job's status."""
+    if not isinstance(data, BaseModel):
+        return {}
+    version, status_url = getattr(data, "version", None), getattr(data, "statusUrl", None)
+    headers = {"ETag": f'"{version}"'} if isinstance(version, int) else {}
+    if isinstance(status_url, str):
+        headers["Location"] = status_url
+    return headers
 
 
 class Endpoint:
@@ -108,7 +116,7 @@ class Endpoint:
 
         def call(*args: Any, **kwargs: Any) -> Response[Any]:
             data = function(*args, **kwargs)
-            return Response(route.status, JSON, _body(data), headers=_etag(data))
+            return Response(route.status, JSON, _body(data), headers=_headers(data))
 
         call.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=parameters,
@@ -178,6 +186,9 @@ class Endpoint:
             headers.update(rate_limit.check(state.caller))
             if route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
+        if route.csv_body and _content_type(event) == CSV:
+            state.csv_body = _raw_body(event, CSV_BODY_LIMIT)
+            event = {**event, "body": None, "isBase64Encoded": False}
         event = _as_json_request(event)
         key = idempotency.key_of(event.get("headers")) if route.method in ("POST", "PATCH") else None
         if key is None or state.caller is None:
@@ -187,14 +198,24 @@ class Endpoint:
         )
 
 
+def _content_type(event: dict[str, Any]) -> str:
+    headers = {k.lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _raw_body(event: dict[str, Any], limit: int) -> bytes:
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
+    if len(raw) > limit:
+        raise errors.payload_too_large(limit)
+    return raw
+
+
 def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
     """Enforce the 1 MB body limit and read every body as JSON, whatever Content-Type says."""
-    body = event.get("body")
-    if body is None:
+    if event.get("body") is None:
         return event
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
-    if len(raw) > JSON_BODY_LIMIT:
-        raise errors.payload_too_large(JSON_BODY_LIMIT)
+    raw = _raw_body(event, JSON_BODY_LIMIT)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

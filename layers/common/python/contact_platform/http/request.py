@@ -14,6 +14,7 @@ from contact_platform.permissions import Caller
 class RequestState:
     request_id: str
     caller: Caller | None = None
+    csv_body: bytes | None = None  # a `text/csv` body, for routes that take one (Route.csv_body)
 
 
 _current: ContextVar[RequestState] = ContextVar("request_state")
@@ -42,3 +43,9 @@ def request_id_of(event: dict[str, Any]) -> str:
     """`req_` plus API Gateway's request id (the same id API Gateway logs)."""
     raw = str((event.get("requestContext") or {}).get("requestId") or "unknown")
     return "req_" + raw.replace("-", "")
+
+
+def csv_body() -> bytes | None:
+    """The raw `text/csv` body of the current request, if it sent one."""
+    state = _current.get(None)
+    return state.csv_body if state else None

@@ -130,3 +130,8 @@ CustomFields = Annotated[
 MAX_EMAILS = 5
 MAX_PHONES = 5
 MAX_TAGS = 20
+
+ContactId = Annotated[str, StringConstraints(pattern=r"^con_[A-Za-z0-9]{1,40}$")]
+ShortName = text(100)
+Description = text(500)
+FileName = text(200)

@@ -18,6 +18,7 @@ from contact_platform.models.contacts import (
     ContactPatch,
 )
 from contact_platform.models.envelope import Listing
+from contact_platform.models.fields import MAX_TAGS
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, search_terms
 from contact_platform.services.contact_queries import Criteria, plan, split_tags
@@ -25,7 +26,7 @@ from contact_platform.services.sorting import parse_sort
 from contact_platform.services.users import require_assignable_owner
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
-from contact_platform.store.contacts import ContactItem
+from contact_platform.store.contacts import ContactItem, ContactWrite
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import collect
 
@@ -60,7 +61,7 @@ def to_api(item: ContactItem) -> Contact:
         ownerId=item.owner_id,
         tags=list(item.tags),
         consentGivenAt=item.consent_given_at,
-        customFields=_plain_map(item.custom_fields),
+        customFields=plain_map(item.custom_fields),
         isActive=item.is_active,
         createdAt=item.created_at,
         updatedAt=item.updated_at,
@@ -70,7 +71,7 @@ def to_api(item: ContactItem) -> Contact:
     )
 
 
-def _plain_map(value: Any) -> dict[str, Any]:
+def plain_map(value: Any) -> dict[str, Any]:
     return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value or {})
 
 
@@ -136,11 +137,10 @@ def _write(old: ContactItem | None, new: ContactItem, caller: Caller, action: st
 # Create, read ----------------------------------------------------------------------------------
 
 
-def create_contact(caller: Caller, body: ContactCreate) -> Contact:
+def new_contact_write(caller: Caller, body: ContactCreate, contact_id: str) -> ContactWrite:
+    """The write that creates a contact from `body` (owner: the body's, else the caller)."""
     owner_id = body.ownerId or caller.user_id
-    require_assignable_owner(caller, owner_id)
-    now = clock.iso(clock.now())
-    contact_id = new_id("con")
+    now = clock.now()
     item = ContactItem(
         pk=keys.contact_pk(caller.tenant_id, contact_id),
         sk=store.CONTACT_SK,
@@ -148,8 +148,8 @@ def create_contact(caller: Caller, body: ContactCreate) -> Contact:
         contact_id=contact_id,
         owner_id=owner_id,
         is_active=True,
-        created_at=now,
-        updated_at=now,
+        created_at=clock.iso(now),
+        updated_at=clock.iso(now),
         created_by=caller.user_id,
         version=1,
     )
@@ -158,8 +158,20 @@ def create_contact(caller: Caller, body: ContactCreate) -> Contact:
         if field in sent and field != "ownerId":
             setattr(item, attribute, _stored(field, getattr(body, field)))
     _derive(item)
-    _write(None, item, caller, "contact.created", sorted(sent))
-    return to_api(item)
+    entry = audit.entry(
+        caller, entity_type=ENTITY, entity_id=contact_id, action="contact.created", at=now, changed=sorted(sent)
+    )
+    return ContactWrite(None, item, entry)
+
+
+def create_contact(caller: Caller, body: ContactCreate) -> Contact:
+    require_assignable_owner(caller, body.ownerId or caller.user_id)
+    write = new_contact_write(caller, body, new_id("con"))
+    try:
+        store.replace(None, write.new, write.audit)
+    except UniqueValueTaken as taken:
+        raise _email_conflict(taken) from taken
+    return to_api(write.new)
 
 
 def get_contact(caller: Caller, contact_id: str) -> Contact:
@@ -211,6 +223,45 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
                 raise errors.precondition_failed("Contact has changed since it was read") from None
             continue
         return to_api(new)
+    raise errors.conflict("Contact is being changed by another request; retry")
+
+
+# Tags ------------------------------------------------------------------------------------------
+
+
+def retagged(caller: Caller, old: ContactItem, *, add: list[str], remove: set[str]) -> ContactWrite | None:
+    """The write that adds tag names `add` and removes tag keys `remove`; None when nothing changes.
+    Raises a 422 when the contact would carry more than MAX_TAGS tags."""
+    tags = [tag for tag in old.tags if search_terms.fold(tag) not in remove]
+    held = {search_terms.fold(tag) for tag in tags}
+    tags += [name for name in add if search_terms.fold(name) not in held]
+    if tags == list(old.tags):
+        return None
+    if len(tags) > MAX_TAGS:
+        raise errors.validation_error("Validation failed", [Detail("tags", f"a contact has at most {MAX_TAGS} tags")])
+    now = clock.now()
+    new = _copy(old)
+    new.tags = tags
+    _derive(new)
+    new.version = old.version + 1
+    new.updated_at = clock.iso(now)
+    entry = audit.entry(
+        caller, entity_type=ENTITY, entity_id=old.contact_id, action="contact.updated", at=now, changed=["tags"]
+    )
+    return ContactWrite(old, new, entry)
+
+
+def retag_contact(caller: Caller, contact_id: str, *, add: list[str], remove: set[str]) -> Contact:
+    for _ in range(_WRITE_ATTEMPTS):
+        old = _visible(caller, contact_id)
+        write = retagged(caller, old, add=add, remove=remove)
+        if write is None:
+            return to_api(old)
+        try:
+            store.replace(write.old, write.new, write.audit)
+        except StaleVersion:
+            continue
+        return to_api(write.new)
     raise errors.conflict("Contact is being changed by another request; retry")
 
 

@@ -351,13 +351,6 @@ def _write_size(write: ContactWrite) -> int:
 # Purging ---------------------------------------------------------------------------------------
 
 
-def due_for_purge(day: str, until_iso: str, *, start: LastKey | None) -> Page[ContactItem]:
-    """Soft-deleted contacts of every tenant whose retention ends on `day`, up to `until_iso`."""
-    return query_page(
-        ContactItem.gsi2, keys.due_partition(day), limit=100, start=start, condition=ContactItem.gsi2sk <= until_iso
-    )
-
-
 def purge(contact: ContactItem) -> int:
     """Delete a soft-deleted contact and every item left in its partition; a restore in between wins
     (the delete is conditional on the version read). Returns the number of items deleted."""

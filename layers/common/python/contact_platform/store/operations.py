@@ -48,7 +48,7 @@ class OperationItem(Item, discriminator="operation"):
 class ChunkResultItem(Item, discriminator="operation-chunk"):
     chunk = NumberAttribute()
     counts = string_map("counts")
-    errors_key = UnicodeAttribute(null=True, attr_name="errorsKey")
+    file_key = UnicodeAttribute(null=True, attr_name="fileKey")  # the chunk's output: export rows, import errors
     error_count = NumberAttribute(default=0, attr_name="errorCount")
 
 
@@ -169,10 +169,3 @@ def delete_chunk_results(chunks: list[ChunkResultItem]) -> None:
     with ChunkResultItem.batch_write() as batch:
         for chunk in chunks:
             batch.delete(chunk)
-
-
-def due(day: str, until_iso: str, *, start: LastKey | None) -> Page[OperationItem]:
-    """Operations of every tenant with housekeeping due on `day`, up to `until_iso`."""
-    return query_page(
-        OperationItem.gsi2, keys.due_partition(day), limit=100, start=start, condition=OperationItem.gsi2sk <= until_iso
-    )

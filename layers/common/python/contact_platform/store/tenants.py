@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import UniqueValueTaken
+from contact_platform.store.paging import LastKey, query_page
 from contact_platform.store.table import Item, transaction
 
 
@@ -85,3 +86,16 @@ def create_user(user: UserItem, email_key: str, audit: AuditItem) -> None:
             if reason and reason.raw_item and "userId" in reason.raw_item:
                 raise UniqueValueTaken(user.email, reason.raw_item["userId"]["S"]) from error
         raise
+
+
+def first_admin(tenant_id: str) -> UserItem | None:
+    """The tenant's oldest active admin (who files dropped straight into the uploads bucket act as)."""
+    start: LastKey | None = None
+    while True:
+        page = query_page(UserItem.gsi1, keys.users_collection(tenant_id), limit=50, start=start)
+        for user in page.items:
+            if isinstance(user, UserItem) and user.active and user.role == "admin":
+                return user
+        start = page.last_key
+        if start is None:
+            return None

@@ -1,0 +1,13 @@
+"""PUT /api/v1/contacts/{contactId}/tags/{tagId}: tag one contact (repeating it changes nothing)."""
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.models.contacts import Contact
+from contact_platform.services import tags
+
+
+@endpoint("tag_contact")
+def tag_contact(contactId: str, tagId: str) -> Contact:
+    return tags.tag_contact(caller(), contactId, tagId)
+
+
+handler = tag_contact.handler

@@ -1,0 +1,18 @@
+"""GET /api/v1/imports: the tenant's imports, newest first."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.models.envelope import Listing
+from contact_platform.models.operations import Import, OperationListQuery
+from contact_platform.services import imports
+
+
+@endpoint("list_imports")
+def list_imports(query: Annotated[OperationListQuery, Query()]) -> Listing[Import]:
+    return imports.list_imports(caller(), query)
+
+
+handler = list_imports.handler

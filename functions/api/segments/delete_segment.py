@@ -1,0 +1,13 @@
+"""DELETE /api/v1/segments/{segmentId}: delete a segment (its contacts stay)."""
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.models.segments import SegmentDeleted
+from contact_platform.services import segments
+
+
+@endpoint("delete_segment")
+def delete_segment(segmentId: str) -> SegmentDeleted:
+    return segments.delete_segment(caller(), segmentId)
+
+
+handler = delete_segment.handler

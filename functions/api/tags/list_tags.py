@@ -1,0 +1,18 @@
+"""GET /api/v1/tags: the tenant's tags, by name."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.models.envelope import Listing, PageQuery
+from contact_platform.models.tags import Tag
+from contact_platform.services import tags
+
+
+@endpoint("list_tags")
+def list_tags(query: Annotated[PageQuery, Query()]) -> Listing[Tag]:
+    return tags.list_tags(caller(), query)
+
+
+handler = list_tags.handler

@@ -1,0 +1,119 @@
+"""The export job: plan the segment's contact IDs into chunks, render each chunk's rows into a part
+file, concatenate header and parts into one file in the exports bucket (S3 multipart, bounded memory)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from contact_platform import aws, clock
+from contact_platform.config import settings
+from contact_platform.jobs import steps
+from contact_platform.jobs.csv_writing import csv_line, jsonl_line
+from contact_platform.jobs.s3_files import MultipartWriter, iter_object
+from contact_platform.services import operations, segments
+from contact_platform.services.contacts import plain_map
+from contact_platform.store import contacts as contact_store
+from contact_platform.store import segments as segment_store
+from contact_platform.store.contacts import ContactItem
+from contact_platform.store.operations import OperationItem
+
+WORKFLOW = "exports"
+FILE_RETENTION = timedelta(days=7)
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+
+
+def file_key(operation: OperationItem) -> str:
+    return f"tenants/{operation.tenant_id}/exports/{operation.operation_id}.{operation.params['format']}"
+
+
+def _cell(item: ContactItem, field: str) -> Any:
+    """A contact's value for one export column (lists stay lists; CSV joins them with `;`)."""
+    if field == "email":
+        return item.emails[0] if item.emails else None
+    if field == "customFields":
+        return plain_map(item.custom_fields)
+    if field == "id":
+        return item.contact_id
+    attribute = {
+        "firstName": "first_name",
+        "lastName": "last_name",
+        "organizationId": "organization_id",
+        "ownerId": "owner_id",
+        "consentGivenAt": "consent_given_at",
+        "createdAt": "created_at",
+        "updatedAt": "updated_at",
+    }.get(field, field)
+    value = getattr(item, attribute)
+    return list(value) if isinstance(value, list) else value
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(part) for part in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
+    return str(value)
+
+
+def render(item: ContactItem, fields: list[str], fmt: str) -> bytes:
+    if fmt == "jsonl":
+        return jsonl_line({field: _cell(item, field) for field in fields})
+    return csv_line([_csv_text(_cell(item, field)) for field in fields])
+
+
+# Steps -----------------------------------------------------------------------------------------
+
+
+def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    segment = segment_store.get_segment(operation.tenant_id, str(operation.params["segmentId"]))
+    if segment is None:
+        raise steps.JobRefused("The segment was deleted before the export started")
+    steps.begin(operation)
+    scope = operations.acting_caller(operation)
+    ids = (item.contact_id for item in segments.members(segment, scope))
+    return steps.write_chunks(operation, ids, settings().chunk_rows)
+
+
+def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    if steps.recorded(operation, event) is not None:
+        return {"chunk": int(event["chunk"]["chunk"])}
+    number = int(event["chunk"]["chunk"])
+    ids = [str(contact_id) for contact_id in steps.read_json_lines(str(event["chunk"]["key"]))]
+    scope = operations.acting_caller(operation)
+    fields, fmt = list(operation.params["fields"]), str(operation.params["format"])
+    rows: list[bytes] = []
+    for offset in range(0, len(ids), 100):
+        found = contact_store.get_contacts(operation.tenant_id, ids[offset : offset + 100])
+        for contact_id in ids[offset : offset + 100]:
+            item = found.get(contact_id)
+            if item is not None and item.is_active and scope.may_access(item.owner_id):
+                rows.append(render(item, fields, fmt))
+    part = steps.scratch_key(operation, steps.chunk_name("part", number, fmt))
+    steps.put_scratch(part, b"".join(rows))
+    return steps.record(WORKFLOW, operation, event, {"rows": len(rows)}, file_key=part)
+
+
+def _parts(operation: OperationItem, keys: list[str]) -> Iterator[bytes]:
+    s3 = aws.client("s3")
+    for key in keys:
+        yield from iter_object(s3, settings().uploads_bucket, key)
+
+
+def finalize(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    chunks = steps.all_chunk_results(operation, int(event["chunks"]))
+    fmt = str(operation.params["format"])
+    key = file_key(operation)
+    with MultipartWriter(aws.client("s3"), settings().exports_bucket, key, content_type=CONTENT_TYPES[fmt]) as writer:
+        if fmt == "csv":
+            writer.write(csv_line(list(operation.params["fields"])))
+        for piece in _parts(operation, [str(chunk.file_key) for chunk in chunks]):
+            writer.write(piece)
+    rows = steps.summed(chunks).get("rows", 0)
+    expires = clock.iso(clock.now() + FILE_RETENTION)
+    steps.finish(operation, {"rowCount": rows}, file_key=key, file_expires_at=expires)
+    return {"status": "FINISHED"}

@@ -1,0 +1,99 @@
+"""The tagging job: add a tag to every contact of a segment (action "add"), or take a deleted tag off
+every contact holding it and then delete the tag and free its name (action "remove").
+
+A chunk writes its contacts in grouped transactions (store.contacts.replace_many); a contact that
+changed meanwhile is retried on its own. A retried chunk finds the tag present and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from contact_platform import errors
+from contact_platform.config import settings
+from contact_platform.jobs import steps
+from contact_platform.services import operations, segments
+from contact_platform.services.contacts import retag_contact, retagged
+from contact_platform.store import contacts as contact_store
+from contact_platform.store import segments as segment_store
+from contact_platform.store import tags as tag_store
+from contact_platform.store.contacts import ContactWrite
+from contact_platform.store.operations import OperationItem
+from contact_platform.store.paging import LastKey
+
+WORKFLOW = "tagging"
+
+
+def _holders(tenant_id: str, tag_key: str) -> Iterator[str]:
+    start: LastKey | None = None
+    while True:
+        page = contact_store.tag_assignments(tenant_id, tag_key, limit=500, start=start, forward=True)
+        yield from (assignment.contact_id for assignment in page.items)
+        start = page.last_key
+        if start is None:
+            return
+
+
+def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    params = operation.params
+    if params["action"] == "add":
+        segment = segment_store.get_segment(operation.tenant_id, str(params["segmentId"]))
+        if segment is None:
+            raise steps.JobRefused("The segment was deleted before the tagging started")
+        steps.begin(operation)
+        ids: Iterator[str] = (c.contact_id for c in segments.members(segment, operations.acting_caller(operation)))
+    else:
+        steps.begin(operation)
+        ids = _holders(operation.tenant_id, str(params["tagKey"]))
+    return steps.write_chunks(operation, ids, settings().chunk_rows)
+
+
+def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    if steps.recorded(operation, event) is not None:
+        return {"chunk": int(event["chunk"]["chunk"])}
+    scope = operations.acting_caller(operation)
+    adding = operation.params["action"] == "add"
+    name, tag_key = str(operation.params["tagName"]), str(operation.params["tagKey"])
+    add, remove = ([name], set()) if adding else ([], {tag_key})
+    ids = [str(contact_id) for contact_id in steps.read_json_lines(str(event["chunk"]["key"]))]
+    counts = {"matched": 0, "tagged": 0, "alreadyTagged": 0, "untagged": 0, "failed": 0}
+    changed = "tagged" if adding else "untagged"
+    for offset in range(0, len(ids), 100):
+        found = contact_store.get_contacts(operation.tenant_id, ids[offset : offset + 100])
+        writes: list[ContactWrite] = []
+        for item in found.values():
+            if not item.is_active or not scope.may_access(item.owner_id):
+                continue
+            counts["matched"] += 1
+            try:
+                write = retagged(scope, item, add=add, remove=remove)
+            except errors.ApiError:
+                counts["failed"] += 1  # the contact has the most tags it may carry
+                continue
+            if write is None:
+                counts["alreadyTagged"] += 1 if adding else 0
+                continue
+            writes.append(write)
+        failed = contact_store.replace_many(writes)
+        counts[changed] += len(writes) - len(failed)
+        for contact_id in failed:
+            try:
+                retag_contact(scope, contact_id, add=add, remove=remove)
+                counts[changed] += 1
+            except errors.ApiError as error:
+                if error.status == 404:
+                    counts["matched"] -= 1  # deleted meanwhile
+                else:
+                    counts["failed"] += 1  # at the tag limit now
+    return steps.record(WORKFLOW, operation, event, counts)
+
+
+def finalize(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    chunks = steps.all_chunk_results(operation, int(event["chunks"]))
+    if operation.params["action"] == "remove":
+        tag = tag_store.get_tag(operation.tenant_id, str(operation.params["tagId"]))
+        if tag is not None:
+            tag_store.remove(tag)
+    steps.finish(operation, steps.summed(chunks))
+    return {"status": "FINISHED"}

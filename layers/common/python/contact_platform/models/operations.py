@@ -1,0 +1,158 @@
+"""Asynchronous operations: the 202 answer, and the status of exports, imports and tag assignments."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contact_platform.models.envelope import PageQuery
+from contact_platform.models.fields import FileName
+
+Status = Literal["PENDING", "TRIGGERED", "FINISHED", "FAILED", "EXPIRED"]
+SegmentId = Field(pattern=r"^seg_[A-Za-z0-9]{1,40}$")
+EXPORT_FIELDS = (
+    "id",
+    "firstName",
+    "lastName",
+    "name",
+    "email",
+    "emails",
+    "phones",
+    "organizationId",
+    "ownerId",
+    "tags",
+    "consentGivenAt",
+    "customFields",
+    "createdAt",
+    "updatedAt",
+)
+ExportField = Literal[
+    "id",
+    "firstName",
+    "lastName",
+    "name",
+    "email",
+    "emails",
+    "phones",
+    "organizationId",
+    "ownerId",
+    "tags",
+    "consentGivenAt",
+    "customFields",
+    "createdAt",
+    "updatedAt",
+]
+
+
+class OperationAccepted(BaseModel):
+    operationId: str = Field(examples=["op_hfh5BK0ImfcP7mqujsVC"])
+    status: Status
+    statusUrl: str = Field(examples=["/api/v1/exports/op_hfh5BK0ImfcP7mqujsVC"])
+
+
+class Operation(BaseModel):
+    operationId: str
+    status: Status
+    failureReason: str | None = Field(None, description="Why the operation FAILED.")
+    requestedBy: str
+    createdAt: str
+    updatedAt: str
+    finishedAt: str | None
+
+
+class OperationListQuery(PageQuery):
+    pass
+
+
+# Tag assignments -------------------------------------------------------------------------------
+
+
+class TagAssignmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tagId: str = Field(pattern=r"^tag_[A-Za-z0-9]{1,40}$")
+    segmentId: str = SegmentId
+
+
+class TagAssignment(Operation):
+    action: Literal["add", "remove"] = Field(description="add: tag a segment; remove: a deleted tag leaves contacts.")
+    tagId: str
+    tagName: str
+    segmentId: str | None
+    matched: int = Field(description="Contacts of the segment (or holders of the deleted tag) found so far.")
+    tagged: int
+    alreadyTagged: int
+    untagged: int
+    failed: int = Field(description="Contacts that could not take the tag (they carry the most tags allowed).")
+
+
+# Exports ---------------------------------------------------------------------------------------
+
+
+class ExportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    segmentId: str = SegmentId
+    format: Literal["csv", "jsonl"] = "csv"
+    fields: list[ExportField] | None = Field(
+        None, min_length=1, max_length=len(EXPORT_FIELDS), description="Columns in this order; default: all."
+    )
+
+
+class Export(Operation):
+    segmentId: str
+    format: Literal["csv", "jsonl"]
+    fields: list[str]
+    rowCount: int | None
+    downloadUrl: str | None = Field(None, description="Presigned when FINISHED, signed at the time of this request.")
+    downloadUrlExpiresAt: str | None
+    fileExpiresAt: str | None = Field(None, description="After this the file is removed and the export EXPIRED.")
+
+
+# Imports ---------------------------------------------------------------------------------------
+
+ImportMode = Literal["skip", "upsert"]
+
+
+class ImportUpload(BaseModel):
+    """`POST /imports` with JSON: ask for a presigned upload URL for a larger file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fileName: FileName
+    mode: ImportMode = "skip"
+
+
+class ImportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: ImportMode = Field("skip", description="skip: duplicates are reported and skipped; upsert: updated.")
+    fileName: str | None = Field(None, max_length=200, description="A name for an inline CSV body.")
+
+
+class ImportAccepted(OperationAccepted):
+    uploadUrl: str | None = Field(None, description="PUT the CSV file here (JSON requests only); it starts the job.")
+    uploadUrlExpiresAt: str | None = None
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="Record number in the file; the header is 1.")
+    field: str
+    issue: str
+    value: str
+
+
+class Import(Operation):
+    fileName: str
+    mode: ImportMode
+    totalRows: int | None
+    processedRows: int
+    created: int
+    updated: int
+    skippedDuplicates: int
+    failed: int
+    errors: list[ImportRowError] = Field(description="The first 100 row errors.")
+    errorCount: int
+    errorReportUrl: str | None = Field(None, description="All row errors as CSV (presigned, signed now).")
+    unknownColumns: list[str]

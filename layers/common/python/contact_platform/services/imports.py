@@ -1,0 +1,146 @@
+"""Imports: take a CSV inline or hand out an upload URL, start the job for any file created under
+`tenants/<tenantId>/imports/`, report progress, counts and row errors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote_plus
+
+from contact_platform import aws, clock, errors
+from contact_platform.config import settings
+from contact_platform.errors import Detail
+from contact_platform.http.observability import logger
+from contact_platform.jobs.csv_reading import CsvRefused, open_csv
+from contact_platform.jobs.imports import import_key
+from contact_platform.models.envelope import Listing
+from contact_platform.models.operations import Import, ImportAccepted, ImportQuery, ImportUpload, OperationListQuery
+from contact_platform.permissions import Caller, Role
+from contact_platform.services import operations
+from contact_platform.services.contacts import plain_map
+from contact_platform.store import operations as store
+from contact_platform.store import tenants
+from contact_platform.store.operations import ChunkResultItem, OperationItem
+
+JOB = "imports"
+UPLOAD_WINDOW = timedelta(days=1)  # an upload URL's job not started by then is FAILED by the cleanup
+_UPLOAD_KEY = re.compile(r"^tenants/(?P<tenant>[^/]+)/imports/(?P<rest>.+)$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe_name(file_name: str | None) -> str:
+    name = _UNSAFE.sub("_", file_name or "").strip("._") or "import"
+    return name if name.lower().endswith(".csv") else f"{name}.csv"
+
+
+def _new_import(caller: Caller, mode: str, file_name: str) -> OperationItem:
+    operation = operations.new_operation(caller, JOB, {"mode": mode, "fileName": file_name})
+    key = import_key(caller.tenant_id, operation.operation_id, file_name)
+    operation.params = {**operation.params, "bucket": settings().uploads_bucket, "fileKey": key}
+    return operation
+
+
+def create_import(caller: Caller, query: ImportQuery, upload: ImportUpload | None, csv: bytes | None) -> ImportAccepted:
+    """Inline CSV (checked now, so a file that is not CSV is a 422 and starts nothing), or an upload URL."""
+    if csv is not None:
+        try:
+            open_csv(lambda: iter([csv]))
+        except CsvRefused as refused:
+            raise errors.validation_error(refused.reason, [Detail("body", refused.reason)]) from refused
+        operation = _new_import(caller, query.mode, _safe_name(query.fileName))
+        operations.record(caller, operation, "import.requested")
+        aws.client("s3").put_object(
+            Bucket=settings().uploads_bucket, Key=operation.params["fileKey"], Body=csv, ContentType="text/csv"
+        )
+        operations.start_execution(operation)
+        return ImportAccepted(**operations.accepted(operation).model_dump())
+    if upload is None:
+        raise errors.validation_error(
+            "Send the CSV file as the body (Content-Type: text/csv) or JSON {fileName} for an upload URL",
+            [Detail("body", "a text/csv body or a JSON object with fileName")],
+        )
+    operation = _new_import(caller, upload.mode, _safe_name(upload.fileName))
+    expires = clock.now() + UPLOAD_WINDOW
+    operations.record(caller, operation, "import.requested", due_iso=clock.iso(expires))
+    seconds = settings().download_url_seconds
+    url = aws.upload_url(settings().uploads_bucket, operation.params["fileKey"], "text/csv", seconds)
+    return ImportAccepted(
+        **operations.accepted(operation).model_dump(),
+        uploadUrl=url,
+        uploadUrlExpiresAt=clock.iso(clock.now() + timedelta(seconds=seconds)),
+    )
+
+
+def start_from_upload(bucket: str, raw_key: str, etag: str) -> str | None:
+    """An object was created in the uploads bucket: start its import (once, however often S3 tells us).
+    Returns the operation ID, or None when the object is not an import."""
+    key = unquote_plus(raw_key)
+    found = _UPLOAD_KEY.match(key)
+    if not found:
+        return None
+    tenant_id, rest = found["tenant"], found["rest"]
+    operation_id = rest.split("/", 1)[0] if "/" in rest else ""
+    existing = store.get(tenant_id, operation_id) if operation_id.startswith("op_") else None
+    if existing is not None and existing.job == JOB and existing.params.get("fileKey") == key:
+        if existing.status == store.PENDING:
+            operations.start_execution(existing)
+        return existing.operation_id
+    admin = tenants.first_admin(tenant_id)
+    if admin is None:
+        logger.warning("upload for an unknown tenant ignored", extra={"key": key})
+        return None
+    caller = Caller(tenant_id, admin.user_id, Role(admin.role), frozenset(), "", f"s3:{etag}")
+    operation = operations.new_operation(
+        caller,
+        JOB,
+        {"mode": "skip", "fileName": key.rsplit("/", 1)[-1], "bucket": bucket, "fileKey": key, "source": "s3"},
+        operation_id="op_" + hashlib.sha256(f"{bucket}/{key}#{etag}".encode()).hexdigest()[:20],
+    )
+    operations.start(caller, operation, "import.requested")
+    return operation.operation_id
+
+
+def _counts(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str, Any]:
+    totals = operations.totals(operation, chunks)
+    return {
+        "processedRows": totals.get("processedRows", 0),
+        "created": totals.get("created", 0),
+        "updated": totals.get("updated", 0),
+        "skippedDuplicates": totals.get("skippedDuplicates", 0),
+        "failed": totals.get("failed", 0),
+        "errorCount": totals.get("errors", 0),
+    }
+
+
+def _to_api(operation: OperationItem, chunks: list[ChunkResultItem]) -> Import:
+    params = operation.params
+    report_url = None
+    if operation.error_report_key:
+        report_url = aws.download_url(
+            settings().exports_bucket,
+            operation.error_report_key,
+            f"import-{operation.operation_id}-errors.csv",
+            settings().download_url_seconds,
+        )
+    total = params.get("totalRows")
+    return Import(
+        **operations.common_fields(operation),
+        fileName=str(params["fileName"]),
+        mode=params.get("mode", "skip"),
+        totalRows=int(total) if total is not None else None,
+        **_counts(operation, chunks),
+        errors=[plain_map(error) for error in operation.errors],
+        errorReportUrl=report_url,
+        unknownColumns=list(params.get("unknownColumns") or []),
+    )
+
+
+def get_import(caller: Caller, operation_id: str) -> Import:
+    operation, chunks = operations.visible(caller, JOB, operation_id)
+    return _to_api(operation, chunks)
+
+
+def list_imports(caller: Caller, query: OperationListQuery) -> Listing[Import]:
+    return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, []))

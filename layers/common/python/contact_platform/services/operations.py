@@ -1,0 +1,194 @@
+"""Operations: starting a job's state machine, the caller a job acts as, reading an operation back.
+
+Statuses: PENDING (created) -> TRIGGERED (the plan step runs) -> FINISHED or FAILED; an export whose
+file is gone is EXPIRED. A job that cannot even be started is FAILED at once, never left PENDING.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from contact_platform import aws, clock, errors
+from contact_platform.config import settings
+from contact_platform.http.cursor import decode_cursor, encode_cursor
+from contact_platform.http.observability import logger
+from contact_platform.ids import new_id
+from contact_platform.models.envelope import Listing
+from contact_platform.models.operations import OperationAccepted, OperationListQuery
+from contact_platform.permissions import Caller, Role
+from contact_platform.services import audit
+from contact_platform.store import keys
+from contact_platform.store import operations as store
+from contact_platform.store.operations import ChunkResultItem, OperationItem
+from contact_platform.store.paging import collect
+
+T = TypeVar("T")
+STATUS_PATHS = {"exports": "/api/v1/exports", "imports": "/api/v1/imports", "tagging": "/api/v1/tag-assignments"}
+
+
+def acting_caller(operation: OperationItem) -> Caller:
+    """The caller a job acts as: who requested it, with the same view of records."""
+    scope = operation.params.get("scope") or {}
+    return Caller(
+        tenant_id=operation.tenant_id,
+        user_id=str(scope.get("userId") or operation.requested_by),
+        role=Role(str(scope.get("role") or Role.ADMIN)),
+        scopes=frozenset(),
+        key_id=str(scope.get("keyId") or ""),
+        request_id=operation.operation_id,
+    )
+
+
+def scope_of(caller: Caller) -> dict[str, str]:
+    return {"userId": caller.user_id, "role": str(caller.role), "keyId": caller.key_id}
+
+
+def new_operation(caller: Caller, job: str, params: dict[str, Any], operation_id: str | None = None) -> OperationItem:
+    return store.new_operation(
+        caller.tenant_id,
+        operation_id or new_id("op"),
+        job=job,
+        params={**params, "scope": scope_of(caller)},
+        requested_by=caller.user_id,
+        at=clock.iso(clock.now()),
+    )
+
+
+def record(caller: Caller, operation: OperationItem, action: str, *, due_iso: str | None = None) -> bool:
+    """Write the new operation with an audit entry (`due_iso`: when the cleanup should look at it if
+    nothing else happens); False when an operation with that ID exists already."""
+    entry = audit.entry(
+        caller, entity_type="operation", entity_id=operation.operation_id, action=action, at=clock.now(), changed=[]
+    )
+    if due_iso:
+        for name, value in due_keys(operation, due_iso).items():
+            setattr(operation, name, value)
+    return store.create(operation, entry)
+
+
+def start(caller: Caller, operation: OperationItem, action: str) -> bool:
+    """Record the operation and start its state machine; False (nothing started) when it exists already."""
+    if not record(caller, operation, action):
+        return False
+    start_execution(operation)
+    return True
+
+
+def start_execution(operation: OperationItem, attempt: int = 1) -> None:
+    """Start the state machine, named after the operation (a second start of the same attempt is a no-op).
+    If it cannot be started, the operation is FAILED with the reason and the error is raised."""
+    name = operation.operation_id if attempt == 1 else f"{operation.operation_id}-{attempt}"
+    try:
+        aws.client("stepfunctions").start_execution(
+            stateMachineArn=settings().state_machine_arn(operation.job),
+            name=name,
+            input=json.dumps({"tenantId": operation.tenant_id, "operationId": operation.operation_id}),
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
+            return
+        fail(operation, f"The job could not be started: {error.response['Error']['Code']}")
+        raise
+    except BotoCoreError as error:
+        fail(operation, f"The job could not be started: {type(error).__name__}")
+        raise
+
+
+def restart(operation: OperationItem) -> None:
+    """Run a FAILED job again under the same operation: chunk work is idempotent, so rows written by the
+    failed run are not written twice."""
+    attempt = int(operation.params.get("attempt", 1)) + 1
+    params = {**operation.params, "attempt": attempt}
+    if not store.update(
+        operation,
+        store.status_is(store.FAILED),
+        status=store.PENDING,
+        params=params,
+        failure_reason=None,
+        finished_at=None,
+        updated_at=clock.iso(clock.now()),
+    ):
+        raise errors.conflict("Only a FAILED operation can be run again")
+    start_execution(operation, attempt)
+
+
+def fail(operation: OperationItem, reason: str) -> bool:
+    """Mark an operation FAILED (unless it has ended already); due for scratch-file removal."""
+    now = clock.iso(clock.now())
+    logger.warning("operation failed", extra={"operationId": operation.operation_id, "reason": reason})
+    return store.update(
+        operation,
+        ~store.status_is(*store.ENDED),
+        status=store.FAILED,
+        failure_reason=reason[:1000],
+        finished_at=now,
+        updated_at=now,
+        **due_keys(operation, now),
+    )
+
+
+def due_keys(operation: OperationItem, due_iso: str) -> dict[str, str]:
+    """Index keys that put the operation into the cleanup's list for `due_iso`."""
+    return {
+        "gsi2pk": keys.due_partition(due_iso[:10]),
+        "gsi2sk": keys.due_sort_key(due_iso, operation.tenant_id, operation.operation_id),
+    }
+
+
+def accepted(operation: OperationItem) -> OperationAccepted:
+    return OperationAccepted(
+        operationId=operation.operation_id,
+        status=operation.status,
+        statusUrl=f"{STATUS_PATHS[operation.job]}/{operation.operation_id}",
+    )
+
+
+def visible(caller: Caller, job: str, operation_id: str) -> tuple[OperationItem, list[ChunkResultItem]]:
+    """The caller's operation of that job with its chunk results, or 404 (another tenant's or user's
+    operation does not exist for this caller)."""
+    operation, chunks = store.get_with_chunks(caller.tenant_id, operation_id)
+    if operation is None or operation.job != job or not caller.may_access(operation.requested_by):
+        raise errors.not_found("Operation")
+    return operation, chunks
+
+
+def totals(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str, int]:
+    """Counts so far: the final ones once finalized, else the sum over the chunks reported."""
+    if operation.result:
+        return {key: int(value) for key, value in operation.result.items() if isinstance(value, int | float)}
+    summed: dict[str, int] = {}
+    for chunk in chunks:
+        for key, value in chunk.counts.items():
+            summed[key] = summed.get(key, 0) + int(value)
+    return summed
+
+
+def list_operations(
+    caller: Caller, job: str, query: OperationListQuery, to_api: Callable[[OperationItem], T]
+) -> Listing[T]:
+    binding = f"operations|{job}|{caller.tenant_id}|{caller.user_id}"
+    page = collect(
+        lambda size, start: store.list_operations(caller.tenant_id, job, limit=size, start=start),
+        lambda item: caller.may_access(item.requested_by),
+        limit=query.limit,
+        start=decode_cursor(query.cursor, binding),
+    )
+    return Listing(
+        items=[to_api(item) for item in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=query.limit
+    )
+
+
+def common_fields(operation: OperationItem) -> dict[str, Any]:
+    return {
+        "operationId": operation.operation_id,
+        "status": operation.status,
+        "failureReason": operation.failure_reason,
+        "requestedBy": operation.requested_by,
+        "createdAt": operation.created_at,
+        "updatedAt": operation.updated_at,
+        "finishedAt": operation.finished_at,
+    }
