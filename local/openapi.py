@@ -43,6 +43,7 @@ def build(server_url: str | None = None) -> dict[str, Any]:
         on_conflict="error",
     )
     query_models = {}
+    csv_routes = {route.name for route in ROUTES if route.csv_body}
     for route in ROUTES:
         endpoint = getattr(importlib.import_module(route.handler_module), route.name)
         merge.add_schema(endpoint.resolver.get_openapi_schema(security_schemes=SECURITY_SCHEMES))
@@ -51,7 +52,17 @@ def build(server_url: str | None = None) -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
             _describe_query(operation, query_models.get(operation["operationId"]))
+            if operation["operationId"] in csv_routes:
+                _accept_csv(operation)
     return document
+
+
+def _accept_csv(operation: dict[str, Any]) -> None:
+    """A route that also takes a `text/csv` body (Route.csv_body): document it next to the JSON one."""
+    body = operation.setdefault("requestBody", {"content": {}})
+    body["content"]["text/csv"] = {
+        "schema": {"type": "string", "description": "The CSV file itself (UTF-8 or Windows-1252, up to 6 MB)."}
+    }
 
 
 def _query_model(function: Any) -> type[BaseModel] | None:
@@ -101,9 +112,12 @@ def render_markdown(document: dict[str, Any]) -> str:
             params = [f"`{p['name']}` ({p['in']})" for p in operation.get("parameters", [])]
             if params:
                 lines += ["- Parameters: " + ", ".join(params)]
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            content = operation.get("requestBody", {}).get("content", {})
+            body = content.get("application/json", {}).get("schema")
             if body:
                 lines += [f"- Body: `{body.get('$ref', '').rsplit('/', 1)[-1] or 'JSON'}`"]
+            if "text/csv" in content:
+                lines += ["- Body: a CSV file (`Content-Type: text/csv`)"]
             statuses = ", ".join(sorted(operation.get("responses", {})))
             lines += [f"- Responses: {statuses}", ""]
     return "\n".join(lines)

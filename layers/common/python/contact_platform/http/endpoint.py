@@ -188,8 +188,9 @@ class Endpoint:
                 raise errors.missing_permission(str(route.permission))
         if route.csv_body and _content_type(event) == CSV:
             state.csv_body = _raw_body(event, CSV_BODY_LIMIT)
-            event = {**event, "body": None, "isBase64Encoded": False}
-        event = _as_json_request(event)
+            event = _as_json_request({**event, "body": "null", "isBase64Encoded": False})
+        else:
+            event = _as_json_request(event)
         key = idempotency.key_of(event.get("headers")) if route.method in ("POST", "PATCH") else None
         if key is None or state.caller is None:
             return self.resolver.resolve(event, context)

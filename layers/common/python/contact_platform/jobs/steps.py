@@ -63,7 +63,15 @@ def step_handler(workflow: str, step: str, work: Work) -> Callable[[Event, Any],
         operation = store.get(str(event["tenantId"]), str(event["operationId"]))
         if operation is None:
             raise JobRefused("The operation does not exist")
-        return work(operation, event)
+        if step != "process_chunk":
+            return work(operation, event)
+        try:
+            return work(operation, event)
+        except Exception as error:
+            chunk = int(event["chunk"]["chunk"])
+            reason = f"{type(error).__name__}: {error}"
+            store.put_chunk_failure(operation.tenant_id, operation.operation_id, chunk, reason)
+            raise
 
     return handler
 
@@ -152,12 +160,15 @@ def record(
 def all_chunk_results(operation: OperationItem, expected: int) -> list[ChunkResultItem]:
     """Every chunk's result in chunk order; a missing one fails the job (the emulator's DISTRIBUTED Map
     does not fail when an item fails, so this check is what catches it)."""
-    _, chunks = store.get_with_chunks(operation.tenant_id, operation.operation_id)
+    _, chunks, failures = store.get_all(operation.tenant_id, operation.operation_id)
     by_number = {int(chunk.chunk): chunk for chunk in chunks}
     missing = [number for number in range(1, expected + 1) if number not in by_number]
     if missing:
         shown = ", ".join(str(number) for number in missing[:10])
-        raise JobRefused(f"{len(missing)} of {expected} chunks reported no result (chunks {shown})")
+        reasons = {int(failure.chunk): failure.reason for failure in failures}
+        known = next((f"chunk {n} failed: {reasons[n]}" for n in missing if n in reasons), "")
+        summary = f"{len(missing)} of {expected} chunks reported no result (chunks {shown})"
+        raise JobRefused(f"{summary}; {known}" if known else summary)
     return [by_number[number] for number in range(1, expected + 1)]
 
 

@@ -106,8 +106,7 @@ def _tidy(operation: OperationItem, now: datetime, report: dict[str, Any]) -> No
     if not operation.scratch_removed:
         prefix = f"scratch/{operation.tenant_id}/{operation.operation_id}/"
         report["scratchFilesRemoved"] += _remove_prefix(settings().uploads_bucket, prefix)
-        _, chunks = operation_store.get_with_chunks(operation.tenant_id, operation.operation_id)
-        operation_store.delete_chunk_results(chunks)
+        operation_store.delete_chunk_items(operation.tenant_id, operation.operation_id)
     expires = operation.file_expires_at
     if operation.status == operation_store.FINISHED and operation.job == "exports" and expires:
         if expires > now_iso:

@@ -19,7 +19,6 @@ from contact_platform.models.envelope import Listing
 from contact_platform.models.operations import Import, ImportAccepted, ImportQuery, ImportUpload, OperationListQuery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import operations
-from contact_platform.services.contacts import plain_map
 from contact_platform.store import operations as store
 from contact_platform.store import tenants
 from contact_platform.store.operations import ChunkResultItem, OperationItem
@@ -131,7 +130,7 @@ def _to_api(operation: OperationItem, chunks: list[ChunkResultItem]) -> Import:
         mode=params.get("mode", "skip"),
         totalRows=int(total) if total is not None else None,
         **_counts(operation, chunks),
-        errors=[plain_map(error) for error in operation.errors],
+        errors=list(operation.errors),
         errorReportUrl=report_url,
         unknownColumns=list(params.get("unknownColumns") or []),
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, string_map, transaction
+from contact_platform.store.table import Item, transaction
 
 OPERATION_SK = "OPERATION"
 CHUNK_PREFIX = "CHUNK#"
@@ -30,9 +30,10 @@ class OperationItem(Item, discriminator="operation"):
     operation_id = UnicodeAttribute(attr_name="id")
     job = UnicodeAttribute()
     status = UnicodeAttribute()
-    params = string_map("params")
-    result = string_map("result")
-    errors = ListAttribute(of=MapAttribute, default=list)
+    # JSON documents: read back as plain dicts and lists
+    params = JSONAttribute(default=dict)
+    result = JSONAttribute(default=dict)
+    errors = JSONAttribute(default=list)
     failure_reason = UnicodeAttribute(null=True, attr_name="failureReason")
     chunks = NumberAttribute(null=True)
     file_key = UnicodeAttribute(null=True, attr_name="fileKey")
@@ -47,9 +48,16 @@ class OperationItem(Item, discriminator="operation"):
 
 class ChunkResultItem(Item, discriminator="operation-chunk"):
     chunk = NumberAttribute()
-    counts = string_map("counts")
+    counts = JSONAttribute(default=dict)
     file_key = UnicodeAttribute(null=True, attr_name="fileKey")  # the chunk's output: export rows, import errors
     error_count = NumberAttribute(default=0, attr_name="errorCount")
+
+
+class ChunkFailureItem(Item, discriminator="operation-chunk-failure"):
+    """Why a chunk's last attempt failed (finalize names it when the chunk reported no result)."""
+
+    chunk = NumberAttribute()
+    reason = UnicodeAttribute()
 
 
 def new_operation(
@@ -102,8 +110,17 @@ def get(tenant_id: str, operation_id: str) -> OperationItem | None:
 
 def get_with_chunks(tenant_id: str, operation_id: str) -> tuple[OperationItem | None, list[ChunkResultItem]]:
     """The operation and the chunk results written so far: one Query while the partition fits a page."""
+    operation, chunks, _ = get_all(tenant_id, operation_id)
+    return operation, chunks
+
+
+def get_all(
+    tenant_id: str, operation_id: str
+) -> tuple[OperationItem | None, list[ChunkResultItem], list[ChunkFailureItem]]:
+    """The operation, its chunk results and its chunk failures."""
     operation: OperationItem | None = None
     chunks: list[ChunkResultItem] = []
+    failures: list[ChunkFailureItem] = []
     start: LastKey | None = None
     while True:
         page = query_page(Item, keys.operation_pk(tenant_id, operation_id), limit=1000, start=start, consistent=True)
@@ -112,9 +129,11 @@ def get_with_chunks(tenant_id: str, operation_id: str) -> tuple[OperationItem | 
                 operation = item
             elif isinstance(item, ChunkResultItem):
                 chunks.append(item)
+            elif isinstance(item, ChunkFailureItem):
+                failures.append(item)
         start = page.last_key
         if start is None:
-            return operation, chunks
+            return operation, chunks, failures
 
 
 def list_operations(tenant_id: str, job: str, *, limit: int, start: LastKey | None) -> Page[OperationItem]:
@@ -156,6 +175,12 @@ def put_chunk_result(tenant_id: str, operation_id: str, result: ChunkResultItem)
     return result
 
 
+def put_chunk_failure(tenant_id: str, operation_id: str, chunk: int, reason: str) -> None:
+    ChunkFailureItem(
+        pk=keys.operation_pk(tenant_id, operation_id), sk=f"CHUNKFAIL#{chunk:06d}", chunk=chunk, reason=reason[:500]
+    ).save()
+
+
 def get_chunk_result(tenant_id: str, operation_id: str, chunk: int) -> ChunkResultItem | None:
     try:
         return ChunkResultItem.get(
@@ -165,7 +190,9 @@ def get_chunk_result(tenant_id: str, operation_id: str, chunk: int) -> ChunkResu
         return None
 
 
-def delete_chunk_results(chunks: list[ChunkResultItem]) -> None:
-    with ChunkResultItem.batch_write() as batch:
-        for chunk in chunks:
-            batch.delete(chunk)
+def delete_chunk_items(tenant_id: str, operation_id: str) -> None:
+    """Remove the chunk results and failures (the cleanup, once the operation has ended)."""
+    _, chunks, failures = get_all(tenant_id, operation_id)
+    with Item.batch_write() as batch:
+        for item in [*chunks, *failures]:
+            batch.delete(item)

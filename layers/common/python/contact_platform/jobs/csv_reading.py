@@ -1,0 +1,431 @@
+"""Reading an uploaded contact CSV with bounded memory, whatever the file's size.
+
+`open_csv` takes a byte stream factory (each call yields the file again from the start, in chunks)
+and passes over the file twice:
+
+1. Inspect: the whole file through an incremental UTF-8 decoder (valid UTF-8, with or without a
+   BOM, wins; otherwise Windows-1252 when no byte is undefined there), plus the first 8 KB for
+   binary content and the delimiter.
+2. Parse: the bytes through `io.TextIOWrapper` (lines with their own line ends, each at most
+   `LINE_LIMIT` characters) into `csv.reader`. The header is read and mapped before `open_csv`
+   returns, so a file that is not a contact CSV is refused as a whole (`CsvRefused`); the rows
+   follow lazily.
+
+Rows never raise: hostile cells (NUL bytes, huge cells, spreadsheet formulas, malformed quoting,
+extra cells) become `RowProblem`s on the row, and the caller decides to skip it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+FIELDS = ("firstName", "lastName", "name", "email", "phone", "company", "tags")
+
+HEAD_BYTES = 8 * 1024  # inspected for binary content and the delimiter
+MAX_COLUMNS = 200
+MAX_CELL = 4096  # characters; a longer cell is a row problem
+FIELD_LIMIT = 8 * 1024 * 1024  # csv.field_size_limit: a 1 MB cell is read and reported, not a csv.Error
+LINE_LIMIT = 2 * FIELD_LIMIT  # characters of one physical line kept; the rest of the line is dropped
+PREVIEW = 100  # characters of an offending value in a RowProblem or an unknown column name
+SNIFF_RECORDS = 20
+
+NAME_FIELDS = frozenset({"name", "firstName", "lastName"})
+REACH_FIELDS = frozenset({"email", "phone"})
+
+REFUSED_EMPTY = "The file is empty"
+REFUSED_BINARY = "The file is not CSV text (binary content)"
+REFUSED_ENCODING = "The file is neither UTF-8 nor Windows-1252 text"
+REFUSED_NO_CONTACT_COLUMNS = "The header row names no contact columns; expected for example Name, E-Mail, Telefon"
+
+_BOM = codecs.BOM_UTF8
+_UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"PK\x03\x04",  # ZIP, XLSX, DOCX
+    b"PK\x05\x06",  # empty ZIP
+    b"%PDF-",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",  # JPEG
+    b"\x1f\x8b",  # gzip
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # OLE2: XLS, DOC
+    b"Rar!\x1a\x07",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x7fELF",
+    b"MZ\x90\x00",  # Windows executable
+)
+# C0 control bytes other than tab, LF and CR, and DEL: text hardly ever contains them.
+_CONTROL_BYTES = tuple(bytes([b]) for b in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# Bytes Windows-1252 leaves undefined (Python's cp1252 codec refuses them).
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+
+# Delimiters in tie-break order, last wins: a `;` or tab file often holds unquoted commas in names.
+_DELIMITERS = (",", ";", "\t")
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": (
+        "email",
+        "e-mail",
+        "mail",
+        "emailaddress",
+        "e-mail-adresse",
+        "emailadresse",
+        "email address",
+        "mailadresse",
+    ),
+    "firstName": ("firstname", "first name", "vorname", "givenname", "given name"),
+    "lastName": ("lastname", "last name", "nachname", "surname", "familienname", "zuname"),
+    "name": ("name", "fullname", "full name", "kontakt", "kontaktname", "vollständiger name", "contact name"),
+    "phone": (
+        "phone",
+        "telefon",
+        "tel",
+        "telephone",
+        "telefonnummer",
+        "phonenumber",
+        "mobile",
+        "mobil",
+        "handy",
+        "mobilnummer",
+        "mobile phone",
+        "mobiltelefon",
+        "telefonnr",
+    ),
+    "company": (
+        "company",
+        "firma",
+        "organisation",
+        "organization",
+        "unternehmen",
+        "companyname",
+        "firmenname",
+    ),
+    "tags": ("tags", "tag", "schlagworte", "labels"),
+}
+
+# A text field starting with one of these is a spreadsheet formula (OWASP CSV injection).
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+# A phone number may start with `+` (international format): only these count there.
+_PHONE_FORMULA_STARTS = frozenset("=@\t\r")
+
+
+class CsvRefused(Exception):
+    """The file as a whole is not a usable contact CSV; `reason` is a clear English sentence for the API client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    field: str  # canonical field name, or "row" for problems of the whole row
+    issue: str
+    value: str  # the offending value, at most PREVIEW characters ("" when not applicable)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # record number in the file: the header is 1, the first data row is 2
+    values: dict[str, str]  # canonical field -> stripped cell text; only mapped, non-empty cells
+    problems: tuple[RowProblem, ...]
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    encoding: str  # "utf-8" (BOM or not; BOM stripped) or "cp1252"
+    delimiter: str  # ",", ";" or "\t"
+    columns: tuple[str, ...]  # header cells as written
+    mapping: dict[int, str]  # column index -> canonical field
+    unknown_columns: tuple[str, ...]  # non-empty header cells that map to no field (each cut to PREVIEW characters)
+
+
+def _normal_header(cell: str) -> str:
+    text = unicodedata.normalize("NFC", cell).strip().replace("\ufeff", "").casefold()
+    for ignored in "-_. ":
+        text = text.replace(ignored, "")
+    return text
+
+
+HEADER_FIELDS: dict[str, str] = {
+    _normal_header(synonym): field for field, synonyms in _SYNONYMS.items() for synonym in synonyms
+}
+
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+
+
+# Pass 1: encoding, emptiness, binary content --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inspection:
+    encoding: str
+    bom: bool
+    head: bytes  # the first HEAD_BYTES bytes after the BOM
+    complete: bool  # head is the whole file
+
+
+def _looks_binary(head: bytes) -> bool:
+    if head.startswith(_MAGIC):
+        return True
+    controls = sum(head.count(byte) for byte in _CONTROL_BYTES)
+    # A stray NUL in a text file is a row problem; binary data (or UTF-16) is full of control bytes.
+    return controls >= 2 and controls * 20 > len(head)
+
+
+def _inspect(source: Callable[[], Iterator[bytes]]) -> _Inspection:
+    head = bytearray()
+    limit = HEAD_BYTES + len(_BOM)  # the head is read with room for a BOM
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok = cp1252_ok = True
+    content_beyond_head = False
+    size = 0
+    for chunk in source():
+        size += len(chunk)
+        rest = chunk
+        if len(head) < limit:
+            room = limit - len(head)
+            head += chunk[:room]
+            rest = chunk[room:]
+        if rest and not content_beyond_head:
+            content_beyond_head = bool(rest.strip(_WHITESPACE))
+        if utf8_ok:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        if cp1252_ok and any(byte in chunk for byte in _CP1252_UNDEFINED):
+            cp1252_ok = False
+        if not utf8_ok and not cp1252_ok and len(head) >= limit:
+            break  # neither encoding fits: nothing more to learn
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+
+    bom = head.startswith(_BOM)
+    body = bytes(head[len(_BOM) :] if bom else head)
+    complete = size == len(head)
+    if not complete:
+        body = body[:HEAD_BYTES]
+    if not body.strip(_WHITESPACE) and not content_beyond_head:
+        raise CsvRefused(REFUSED_EMPTY)
+    if body.startswith(_UTF16_32_BOMS):
+        raise CsvRefused(REFUSED_ENCODING)
+    if _looks_binary(body):
+        raise CsvRefused(REFUSED_BINARY)
+    if utf8_ok:
+        return _Inspection("utf-8", bom, body, complete)
+    if cp1252_ok:
+        return _Inspection("cp1252", bom, body, complete)
+    raise CsvRefused(REFUSED_ENCODING)
+
+
+# Delimiter -------------------------------------------------------------------------------------
+
+
+def _record_widths(text: str, delimiter: str) -> list[int]:
+    """Cell counts of the first non-blank records of `text` (the header first)."""
+    widths: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                widths.append(len(cells))
+                if len(widths) == SNIFF_RECORDS:
+                    break
+    except csv.Error:
+        pass
+    return widths
+
+
+def sniff_delimiter(text: str) -> str:
+    """`,`, `;` or tab: the one splitting the header into the most cells while at least 80 % of the
+    following records have as many cells; failing consistency, the most header cells; ties go to tab,
+    then `;`, then `,`. A file whose header has one cell under every candidate is read with `,`."""
+    best, best_key = ",", (False, 1, -1)
+    for preference, delimiter in enumerate(_DELIMITERS):
+        widths = _record_widths(text, delimiter)
+        if not widths or widths[0] < 2:
+            continue
+        header, data = widths[0], widths[1:]
+        consistent = sum(width == header for width in data) * 5 >= len(data) * 4
+        key = (consistent, header, preference)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _sniff_text(inspection: _Inspection) -> str:
+    text = inspection.head.decode(inspection.encoding, errors="ignore")
+    if not inspection.complete:
+        # Drop the last, possibly cut record; keep a lone first line (a very wide header) as it is.
+        end = max(text.rfind("\n"), text.rfind("\r"))
+        if end > 0:
+            text = text[: end + 1]
+    return text
+
+
+# Pass 2: lines and records ---------------------------------------------------------------------
+
+
+class _ChunkStream(io.RawIOBase):
+    """A raw, readable byte stream over an iterator of chunks, skipping the first `skip` bytes."""
+
+    def __init__(self, chunks: Iterator[bytes], skip: int) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._pending = memoryview(b"")
+        self._skip = skip
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            if self._skip:
+                dropped = min(self._skip, len(chunk))
+                self._skip -= dropped
+                chunk = chunk[dropped:]
+            self._pending = memoryview(chunk)
+        target = memoryview(buffer).cast("B")
+        count = min(len(target), len(self._pending))
+        target[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+class _Lines:
+    """Physical lines with their line ends (`\\n`, `\\r\\n` or `\\r`), for `csv.reader`. A line longer
+    than LINE_LIMIT characters is cut there (the rest of it is dropped) and counted in `overlong`."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._text = text
+        self.overlong = 0
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self._text.readline
+        while line := readline(LINE_LIMIT):
+            if len(line) == LINE_LIMIT and line[-1] not in "\r\n":
+                self.overlong += 1
+                while (rest := readline(LINE_LIMIT)) and len(rest) == LINE_LIMIT and rest[-1] not in "\r\n":
+                    pass
+                line += "\n"
+            yield line
+
+
+def _text_stream(source: Callable[[], Iterator[bytes]], inspection: _Inspection) -> io.TextIOWrapper:
+    raw = _ChunkStream(source(), len(_BOM) if inspection.bom else 0)
+    buffered = io.BufferedReader(raw, buffer_size=256 * 1024)
+    # errors="replace": the object could change between the two passes; rows must never raise.
+    return io.TextIOWrapper(buffered, encoding=inspection.encoding, errors="replace", newline="")
+
+
+def _map_header(columns: tuple[str, ...]) -> tuple[dict[int, str], tuple[str, ...]]:
+    mapping: dict[int, str] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(columns):
+        field = HEADER_FIELDS.get(_normal_header(cell))
+        if field is not None and field not in mapping.values():
+            mapping[index] = field
+        elif cell.strip():
+            unknown.append(cell[:PREVIEW])
+    return mapping, tuple(unknown)
+
+
+def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator[Row]]:
+    """Choose encoding, sniff delimiter, map the header; raise CsvRefused for a file that is not CSV."""
+    inspection = _inspect(source)
+    delimiter = sniff_delimiter(_sniff_text(inspection))
+    lines = _Lines(_text_stream(source, inspection))
+    reader = csv.reader(lines, delimiter=delimiter)
+
+    number = 0
+    header: list[str] | None = None
+    while header is None:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            raise CsvRefused(REFUSED_EMPTY) from None
+        except csv.Error as error:
+            raise CsvRefused(f"The header row is not valid CSV: {error}") from None
+        number += 1
+        if any(cell.strip() for cell in cells):
+            header = cells
+    if len(header) > MAX_COLUMNS:
+        raise CsvRefused(f"The header has {len(header)} columns; at most {MAX_COLUMNS} are allowed")
+    columns = tuple(header)
+    mapping, unknown = _map_header(columns)
+    fields = set(mapping.values())
+    if not fields & NAME_FIELDS and not fields & REACH_FIELDS:
+        raise CsvRefused(REFUSED_NO_CONTACT_COLUMNS)
+    layout = CsvLayout(inspection.encoding, delimiter, columns, mapping, unknown)
+    return layout, _rows(reader, lines, number, layout)
+
+
+# Rows ------------------------------------------------------------------------------------------
+
+
+def _starts(field: str) -> frozenset[str]:
+    return _PHONE_FORMULA_STARTS if field == "phone" else _FORMULA_STARTS
+
+
+def _cell_problems(field: str, value: str) -> list[RowProblem]:
+    problems: list[RowProblem] = []
+    if "\0" in value:
+        problems.append(RowProblem(field, "contains a NUL byte", value.replace("\0", "")[:PREVIEW]))
+    if len(value) > MAX_CELL:
+        problems.append(RowProblem(field, f"longer than {MAX_CELL} characters", value[:PREVIEW]))
+    if value[0] in _starts(field):
+        problems.append(RowProblem(field, f"starts with {value[0]!r} (spreadsheet formula)", value[:PREVIEW]))
+    return problems
+
+
+def _rows(reader: Iterator[list[str]], lines: _Lines, number: int, layout: CsvLayout) -> Iterator[Row]:
+    mapped = tuple((index, field, _starts(field)) for index, field in layout.mapping.items())
+    width = len(layout.columns)
+    while True:
+        overlong = lines.overlong
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            number += 1
+            yield Row(number, {}, (RowProblem("row", f"is not valid CSV: {error}", ""),))
+            continue
+        number += 1
+        count = len(cells)
+        values: dict[str, str] = {}
+        problems: list[RowProblem] = []
+        for index, field, starts in mapped:
+            if index < count:
+                value = cells[index].strip()
+                if value:
+                    values[field] = value
+                    if value[0] in starts or "\0" in value or len(value) > MAX_CELL:
+                        problems.extend(_cell_problems(field, value))
+        if count > width:
+            extra = [cell for cell in cells[width:] if cell.strip()]
+            if extra:
+                used = max(index for index, cell in enumerate(cells) if cell.strip()) + 1
+                problems.append(RowProblem("row", f"has {used} cells, the header has {width}", ""))
+        if lines.overlong != overlong:
+            problems.append(RowProblem("row", f"has a line longer than {LINE_LIMIT} characters (cut)", ""))
+        if not values and not problems and not any(cell.strip() for cell in cells):
+            continue  # a blank line (or only delimiters): counted in `number`, not yielded
+        yield Row(number, values, tuple(problems))

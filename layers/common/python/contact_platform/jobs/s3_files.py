@@ -1,0 +1,159 @@
+"""Streaming S3 I/O with bounded memory: a multipart writer that holds at most one part, and readers
+that stream an object in chunks or lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any
+
+MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
+PART_SIZE = 8 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
+
+
+class MultipartWriter:
+    """Writes one S3 object from many `write` calls, buffering at most `part_size` bytes.
+
+    The multipart upload starts with the first full part; a file smaller than one part (also an
+    empty one) is written with a single `put_object` on exit. On success `__exit__` completes the
+    upload; on an exception it aborts the multipart upload (no orphaned parts) and re-raises.
+    """
+
+    def __init__(self, client: Any, bucket: str, key: str, *, content_type: str, part_size: int = PART_SIZE) -> None:
+        if part_size < MIN_PART_SIZE:
+            raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._content_type = content_type
+        self._part_size = part_size
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self._written = 0
+        self._closed = False
+
+    @property
+    def bytes_written(self) -> int:
+        """Bytes passed to `write` so far."""
+        return self._written
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held in memory, waiting for the next part: never more than `part_size`."""
+        return len(self._buffer)
+
+    @property
+    def parts_uploaded(self) -> int:
+        return len(self._parts)
+
+    def write(self, data: bytes) -> None:
+        """Buffer `data`; upload a part whenever the buffer reaches the part size."""
+        if self._closed:
+            raise ValueError("write to a closed MultipartWriter")
+        self._written += len(data)
+        view = memoryview(data)
+        while view:
+            room = self._part_size - len(self._buffer)
+            self._buffer += view[:room]
+            view = view[room:]
+            if len(self._buffer) >= self._part_size:
+                self._upload_part()
+
+    def _upload_part(self) -> None:
+        if self._upload_id is None:
+            created = self._client.create_multipart_upload(
+                Bucket=self._bucket, Key=self._key, ContentType=self._content_type
+            )
+            self._upload_id = str(created["UploadId"])
+        number = len(self._parts) + 1
+        body = bytes(self._buffer)
+        self._buffer.clear()
+        uploaded = self._client.upload_part(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=body
+        )
+        self._parts.append({"PartNumber": number, "ETag": uploaded["ETag"]})
+
+    def _finish(self) -> None:
+        if self._upload_id is None:
+            self._client.put_object(
+                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), ContentType=self._content_type
+            )
+            self._buffer.clear()
+            return
+        if self._buffer:
+            self._upload_part()
+        self._client.complete_multipart_upload(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+        )
+
+    def _abort(self) -> None:
+        self._buffer.clear()
+        if self._upload_id is not None:
+            # Best effort: the original error is the one worth raising.
+            with contextlib.suppress(Exception):
+                self._client.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
+
+    def __enter__(self) -> MultipartWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._closed = True
+        if exc_type is not None:
+            self._abort()
+            return
+        try:
+            self._finish()
+        except BaseException:
+            self._abort()
+            raise
+
+
+def iter_object(client: Any, bucket: str, key: str, *, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
+    """The object's body in chunks of at most `chunk_size` bytes."""
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    try:
+        for chunk in body.iter_chunks(chunk_size):
+            if chunk:
+                yield bytes(chunk)
+    finally:
+        body.close()
+
+
+def object_source(client: Any, bucket: str, key: str) -> Callable[[], Iterator[bytes]]:
+    """A byte stream factory for `open_csv`: each call streams the object again from the start."""
+
+    def source() -> Iterator[bytes]:
+        return iter_object(client, bucket, key)
+
+    return source
+
+
+def iter_lines(client: Any, bucket: str, key: str) -> Iterator[bytes]:
+    """The object line by line (each with its `\\n`; the last one may lack it), for JSON Lines files.
+    Memory holds one chunk plus the longest line."""
+    pending: list[bytes] = []  # the start of a line that continues in the next chunk
+    for chunk in iter_object(client, bucket, key):
+        start = 0
+        end = chunk.find(b"\n")
+        while end >= 0:
+            piece = chunk[start : end + 1]
+            if pending:
+                pending.append(piece)
+                piece = b"".join(pending)
+                pending.clear()
+            yield piece
+            start = end + 1
+            end = chunk.find(b"\n", start)
+        if start < len(chunk):
+            pending.append(chunk[start:])
+    if pending:
+        yield b"".join(pending)

@@ -1,0 +1,127 @@
+"""Exports as Step Functions jobs on the emulator's interpreter: CSV and JSON Lines, presigned
+downloads, several chunks, listing, bad input and another tenant's segment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.support.fixtures import Api, business_items
+from tests.support.jobs import accepted, csv_rows, download, run, wait_for
+
+
+@pytest.fixture
+def api(jobs_aws: None) -> Api:
+    return Api()
+
+
+def _segment(api: Api, key: str, **body: Any) -> str:
+    reply = api.post("/api/v1/segments", key=key, json={"name": "Export audience", **body})
+    assert reply.status == 201, reply.body
+    return str(reply.data["id"])
+
+
+def test_a_csv_export_of_several_chunks_has_a_header_every_row_and_guarded_cells(
+    api: Api, admin: dict[str, Any]
+) -> None:
+    key = admin["apiKey"]
+    people = [api.create_contact(key, name=f"Person {n}", tags=["export"]) for n in range(7)]
+    hostile = api.create_contact(
+        key, name='=HYPERLINK("http://evil")', emails=["quote@example.com"], tags=["export", "a,b"]
+    )
+    api.create_contact(key, name="Not exported")
+    segment = _segment(api, key, filter={"tag": ["export"]})
+
+    done = run(api, "/api/v1/exports", key, json={"segmentId": segment, "format": "csv"})
+    assert done["status"] == "FINISHED", done
+    assert done["rowCount"] == 8 and done["segmentId"] == segment and done["downloadUrl"]
+    assert done["fileExpiresAt"] > done["finishedAt"]
+    query = parse_qs(urlparse(done["downloadUrl"]).query)
+    assert query["X-Amz-Expires"] == ["900"], "a download URL lives 15 minutes by default"
+
+    rows = csv_rows(download(done["downloadUrl"]))
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["id", "firstName", "lastName", "name"]
+    assert [row[0] for row in body] == [p["id"] for p in people] + [hostile["id"]]
+    last = dict(zip(header, body[-1], strict=True))
+    assert last["name"] == '\'=HYPERLINK("http://evil")', "formula cells are defused"
+    assert last["email"] == "quote@example.com" and last["tags"] == "export;a,b"
+
+
+def test_a_jsonl_export_with_chosen_fields(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    contact = api.create_contact(key, firstName="Jörg", lastName="Müller", emails=["j@example.com"])
+    segment = _segment(api, key, contactIds=[contact["id"]])
+    done = run(api, "/api/v1/exports", key, json={"segmentId": segment, "format": "jsonl", "fields": ["id", "name"]})
+    assert done["status"] == "FINISHED" and done["fields"] == ["id", "name"]
+    lines = download(done["downloadUrl"]).decode("utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [{"id": contact["id"], "name": "Jörg Müller"}]
+
+
+def test_an_empty_segment_exports_only_the_header(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    segment = _segment(api, key, filter={"tag": ["nobody"]})
+    done = run(api, "/api/v1/exports", key, json={"segmentId": segment, "fields": ["id", "email"]})
+    assert done["status"] == "FINISHED" and done["rowCount"] == 0
+    assert csv_rows(download(done["downloadUrl"])) == [["id", "email"]]
+
+
+def test_exports_are_listed_newest_first_and_signed_each_time(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    api.create_contact(key, name="Someone")
+    segment = _segment(api, key, filter={})
+    first = run(api, "/api/v1/exports", key, json={"segmentId": segment})
+    second = run(api, "/api/v1/exports", key, json={"segmentId": segment, "format": "jsonl"})
+    page = api.get("/api/v1/exports", key=key, params={"limit": 1})
+    assert [e["operationId"] for e in page.data] == [second["operationId"]]
+    rest = api.get("/api/v1/exports", key=key, params={"cursor": page.body["meta"]["pagination"]["nextCursor"]})
+    assert [e["operationId"] for e in rest.data] == [first["operationId"]]
+    assert rest.data[0]["downloadUrl"]
+
+
+def test_a_deleted_or_unknown_segment_is_404_and_starts_nothing(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    segment = _segment(api, key, filter={})
+    api.delete(f"/api/v1/segments/{segment}", key=key)
+    before = business_items()
+    for segment_id in (segment, "seg_unknown"):
+        reply = api.post("/api/v1/exports", key=key, json={"segmentId": segment_id})
+        assert reply.status == 404 and reply.error["message"] == "Segment not found"
+    assert [i for i in business_items() if i["kind"]["S"] == "operation"] == []
+    assert len(business_items()) == len(before)
+
+
+def test_bad_export_bodies_are_422(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    segment = _segment(api, key, filter={})
+    for body in (
+        {},
+        {"segmentId": segment, "format": "xlsx"},
+        {"segmentId": segment, "fields": ["password"]},
+        {"segmentId": segment, "fields": []},
+        {"segmentId": "not-a-segment"},
+    ):
+        assert api.post("/api/v1/exports", key=key, json=body).status == 422, body
+
+
+def test_an_export_seen_by_a_user_holds_only_the_users_contacts(api: Api, admin: dict[str, Any]) -> None:
+    user = api.token("user", tenant_id=admin["tenantId"])
+    api.create_contact(admin["apiKey"], name="Admin's", tags=["t"])
+    mine = api.create_contact(user["apiKey"], name="User's", tags=["t"])
+    segment = _segment(api, admin["apiKey"], filter={"tag": ["t"]})
+    done = run(api, "/api/v1/exports", user["apiKey"], json={"segmentId": segment, "fields": ["id"]})
+    assert csv_rows(download(done["downloadUrl"])) == [["id"], [mine["id"]]]
+    assert api.get(f"/api/v1/exports/{done['operationId']}", key=admin["apiKey"]).status == 200
+    other = api.token("user", tenant_id=admin["tenantId"])
+    assert api.get(f"/api/v1/exports/{done['operationId']}", key=other["apiKey"]).status == 404
+
+
+def test_the_status_is_readable_while_the_job_runs(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    api.create_contact(key, name="Someone")
+    started = accepted(api, "/api/v1/exports", key, json={"segmentId": _segment(api, key, filter={})})
+    assert started["statusUrl"] == f"/api/v1/exports/{started['operationId']}"
+    assert wait_for(api, started["statusUrl"], key)["status"] == "FINISHED"

@@ -1,0 +1,188 @@
+"""Imports as Step Functions jobs: inline CSV, presigned uploads, files dropped into S3, row checks,
+duplicates, modes, encodings and hostile files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from contact_platform import config
+from tests.support.fixtures import JOBS_ENVIRONMENT, Api, business_items
+from tests.support.jobs import accepted, csv_rows, download, run, wait_for
+
+UPLOADS = JOBS_ENVIRONMENT[config.ENV_UPLOADS_BUCKET]
+
+
+@pytest.fixture
+def api(jobs_aws: None) -> Api:
+    return Api()
+
+
+def _import(api: Api, key: str, data: bytes, **params: Any) -> dict[str, Any]:
+    return run(api, "/api/v1/imports", key, body=data, headers={"Content-Type": "text/csv"}, params=params or None)
+
+
+def _contacts(api: Api, key: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        reply = api.get("/api/v1/contacts", key=key, params={"limit": 200, **({"cursor": cursor} if cursor else {})})
+        found += reply.data
+        cursor = reply.body["meta"]["pagination"]["nextCursor"]
+        if cursor is None:
+            return found
+
+
+def test_a_german_semicolon_file_with_bom_reports_every_kind_of_row(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    existing = api.create_contact(key, name="Schon Da", emails=["schon@example.com"])
+    text = (
+        "Vorname;Nachname;E-Mail;Telefon;Firma;Lieblingsfarbe\r\n"
+        "Anna;Schmidt;anna@example.com;+49 170 1234567;ACME;blau\r\n"  # 2: created
+        "Bernd;;bernd@example;;;\r\n"  # 3: invalid email
+        "Carla;Meyer;;;;\r\n"  # 4: no email and no phone
+        "Anna;Zwei;ANNA@example.com;;;\r\n"  # 5: duplicate of row 2 in the file
+        "Schon;Wieder;schon@example.com;;;\r\n"  # 6: duplicate of an existing contact
+        "\"=cmd|' /C calc'!A0\";Evil;evil@example.com;;;\r\n"  # 7: formula cell
+        ";;nur@example.com;;;\r\n"  # 8: no name
+        "Dora;Telefon;;0170 7654321;;\r\n"  # 9: created by phone only
+    )
+    done = _import(api, key, "\ufeff".encode() + text.encode("utf-8"))
+    assert done["status"] == "FINISHED", done
+    assert done["totalRows"] == 8 and done["processedRows"] == 8
+    assert (done["created"], done["updated"], done["skippedDuplicates"], done["failed"]) == (2, 0, 2, 4)
+    assert done["unknownColumns"] == ["Lieblingsfarbe"]
+    errors = {(e["row"], e["field"]): e for e in done["errors"]}
+    assert errors[(3, "email")]["value"] == "bernd@example"
+    assert errors[(4, "email")]["issue"] == "an email or a phone number is required"
+    assert errors[(5, "email")]["issue"] == "duplicate of row 2 in this file"
+    assert errors[(6, "email")]["issue"] == f"duplicate of existing contact {existing['id']}"
+    assert "formula" in errors[(7, "firstName")]["issue"]
+    assert (8, "name") in errors
+    report = csv_rows(download(done["errorReportUrl"]))
+    assert report[0] == ["row", "field", "issue", "value"] and len(report) - 1 == done["errorCount"]
+
+    names = {c["name"]: c for c in _contacts(api, key)}
+    assert set(names) == {"Schon Da", "Anna Schmidt", "Dora Telefon"}
+    anna = names["Anna Schmidt"]
+    assert anna["emails"] == ["anna@example.com"] and anna["phones"] == ["+49 170 1234567"]
+    assert anna["customFields"] == {"company": "ACME"} and anna["ownerId"] == admin["userId"]
+
+
+def test_upsert_updates_existing_contacts_by_email_then_phone(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    by_email = api.create_contact(key, name="Old Name", emails=["old@example.com"], tags=["kept"])
+    by_phone = api.create_contact(key, name="Phone Person", phones=["+49 30 123456"])
+    text = "name,email,phone,tags\nNew Name,OLD@example.com,,vip\nPhone Person,,030 123456,called\nFresh,fresh@example.com,,\n"
+    done = _import(api, key, text.encode(), mode="upsert")
+    assert (done["created"], done["updated"], done["skippedDuplicates"], done["failed"]) == (1, 2, 0, 0), done
+    email_contact = api.get(f"/api/v1/contacts/{by_email['id']}", key=key).data
+    assert email_contact["name"] == "New Name" and email_contact["tags"] == ["kept", "vip"]
+    assert api.get(f"/api/v1/contacts/{by_phone['id']}", key=key).data["tags"] == ["called"]
+
+
+def test_a_windows_1252_tab_separated_file(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    text = "Name\tEmail\nJürgen Größe\tj@example.com\n"
+    done = _import(api, key, text.encode("cp1252"))
+    assert done["created"] == 1, done
+    assert [c["name"] for c in _contacts(api, key)] == ["Jürgen Größe"]
+
+
+def test_an_upload_url_starts_the_job_when_the_file_arrives(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    started = accepted(api, "/api/v1/imports", key, json={"fileName": "../../partner list.csv"})
+    assert started["status"] == "PENDING" and "partner_list.csv" in started["uploadUrl"]
+    status = api.get(started["statusUrl"], key=key).data
+    assert status["status"] == "PENDING" and status["fileName"] == "partner_list.csv"
+    response = requests.put(
+        started["uploadUrl"], data=b"name,email\nUp Loaded,up@example.com\n", headers={"Content-Type": "text/csv"}
+    )
+    assert response.status_code == 200
+    done = wait_for(api, started["statusUrl"], key)
+    assert done["status"] == "FINISHED" and done["created"] == 1
+
+
+def test_a_file_dropped_into_the_bucket_starts_an_import_once(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=UPLOADS, Key=f"tenants/{admin['tenantId']}/imports/drop.csv", Body=b"name,email\nD,d@x.de\n")
+    listed = api.get("/api/v1/imports", key=key).data
+    assert len(listed) == 1 and listed[0]["fileName"] == "drop.csv"
+    done = wait_for(api, f"/api/v1/imports/{listed[0]['operationId']}", key)
+    assert done["created"] == 1
+    s3.put_object(Bucket=UPLOADS, Key=f"scratch/{admin['tenantId']}/x.csv", Body=b"name,email\nX,x@x.de\n")
+    s3.put_object(Bucket=UPLOADS, Key="tenants/ten_unknown/imports/x.csv", Body=b"name,email\nX,x@x.de\n")
+    assert len(api.get("/api/v1/imports", key=key).data) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "The file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "binary"),
+        (b"colour,size\nred,10\n", "names no contact columns"),
+        (",".join(f"c{n}" for n in range(10_000)).encode() + b"\n", "10000 columns"),
+    ],
+)
+def test_an_inline_body_that_is_not_a_contact_csv_is_422_and_writes_nothing(
+    api: Api, admin: dict[str, Any], data: bytes, reason: str
+) -> None:
+    before = business_items()
+    reply = api.post("/api/v1/imports", key=admin["apiKey"], body=data, headers={"Content-Type": "text/csv"})
+    assert reply.status == 422 and reason in reply.error["message"], reply.body
+    assert business_items() == before
+
+
+def test_a_dropped_file_that_is_not_csv_fails_the_operation_with_the_reason(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    boto3.client("s3").put_object(
+        Bucket=UPLOADS, Key=f"tenants/{admin['tenantId']}/imports/photo.csv", Body=b"\x89PNG\r\n\x1a\n" + bytes(500)
+    )
+    operation = api.get("/api/v1/imports", key=key).data[0]
+    done = wait_for(api, f"/api/v1/imports/{operation['operationId']}", key)
+    assert done["status"] == "FAILED" and "binary" in done["failureReason"]
+    assert _contacts(api, key) == []
+
+
+def test_hostile_rows_are_reported_one_by_one(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    big = "x" * 1_000_000
+    data = (
+        b"name,email\n"
+        b"Good One,good@example.com\n"
+        b"Nul\x00Byte,nul@example.com\n" + f"{big},big@example.com\n".encode() + b"Bad \xff\xfe UTF,bad@example.com\n"
+    )
+    done = _import(api, key, data)
+    assert done["status"] == "FINISHED", done
+    assert done["created"] == 2 and done["failed"] == 2, done  # the invalid UTF-8 reads as Windows-1252
+    issues = {e["row"]: e["issue"] for e in done["errors"]}
+    assert "NUL" in issues[3] and "longer" in issues[4]
+    assert all(len(e["value"]) <= 100 for e in done["errors"])
+
+
+def test_more_than_six_megabytes_inline_is_413(api: Api, admin: dict[str, Any]) -> None:
+    data = b"name,email\n" + b"x,x@example.com\n" * 400_000
+    reply = api.post("/api/v1/imports", key=admin["apiKey"], body=data, headers={"Content-Type": "text/csv"})
+    assert reply.status == 413 and reply.error["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_only_partners_and_admins_may_import(api: Api, admin: dict[str, Any]) -> None:
+    manager = api.token("manager", tenant_id=admin["tenantId"])
+    partner = api.token("partner", tenant_id=admin["tenantId"])
+    body, headers = b"name,email\nP,p@example.com\n", {"Content-Type": "text/csv"}
+    refused = api.post("/api/v1/imports", key=manager["apiKey"], body=body, headers=headers)
+    assert refused.status == 403 and refused.error["message"] == "Missing required permission: imports:write"
+    done = _import(api, partner["apiKey"], body)
+    assert done["created"] == 1
+    assert api.get(f"/api/v1/imports/{done['operationId']}", key=manager["apiKey"]).status == 200
+
+
+def test_neither_csv_nor_json_is_422(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.post("/api/v1/imports", key=admin["apiKey"])
+    assert reply.status == 422 and reply.error["details"][0]["field"] == "body"
+    assert api.post("/api/v1/imports", key=admin["apiKey"], json={"fileName": ""}).status == 422
+    assert api.post("/api/v1/imports", key=admin["apiKey"], json={"fileName": "a.csv", "mode": "merge"}).status == 422

@@ -1,0 +1,93 @@
+"""Jobs whose steps fail (injected through the test-only FAULT_STEP setting): they end FAILED with a
+reason, never stay TRIGGERED; a retried chunk and a re-run job create no duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from contact_platform import config
+from contact_platform.services import operations
+from contact_platform.store import operations as operation_store
+from tests.support.fixtures import Api
+from tests.support.jobs import run, wait_for
+
+Fault = Callable[[str | None], None]
+ROWS = b"name,email\n" + b"".join(f"Row {n},row{n}@example.com\n".encode() for n in range(12))
+
+
+@pytest.fixture
+def api(jobs_aws: None) -> Api:
+    return Api()
+
+
+@pytest.fixture
+def fault(monkeypatch: pytest.MonkeyPatch) -> Iterator[Fault]:
+    def inject(step: str | None) -> None:
+        if step is None:
+            monkeypatch.delenv(config.ENV_FAULT_STEP, raising=False)
+        else:
+            monkeypatch.setenv(config.ENV_FAULT_STEP, step)
+        config.settings.cache_clear()
+
+    yield inject
+    monkeypatch.delenv(config.ENV_FAULT_STEP, raising=False)
+    config.settings.cache_clear()
+
+
+def _import(api: Api, key: str) -> dict[str, Any]:
+    return run(api, "/api/v1/imports", key, body=ROWS, headers={"Content-Type": "text/csv"})
+
+
+def _contact_count(api: Api, key: str) -> int:
+    return len(api.get("/api/v1/contacts", key=key, params={"limit": 200}).data)
+
+
+@pytest.mark.parametrize("step", ["plan", "process_chunk", "finalize"])
+def test_a_failing_step_ends_the_import_failed_with_a_reason(
+    api: Api, admin: dict[str, Any], fault: Fault, step: str
+) -> None:
+    fault(f"imports.{step}")
+    done = _import(api, admin["apiKey"])
+    assert done["status"] == "FAILED"
+    assert f"fault injected in imports.{step}" in done["failureReason"]
+    assert done["finishedAt"]
+
+
+@pytest.mark.parametrize("workflow", ["exports", "tagging"])
+def test_other_jobs_fail_the_same_way(api: Api, admin: dict[str, Any], fault: Fault, workflow: str) -> None:
+    key = admin["apiKey"]
+    api.create_contact(key, name="Someone")
+    segment = api.post("/api/v1/segments", key=key, json={"name": "s", "filter": {}}).data["id"]
+    tag = api.post("/api/v1/tags", key=key, json={"name": "t"}).data["id"]
+    fault(f"{workflow}.finalize")
+    if workflow == "exports":
+        done = run(api, "/api/v1/exports", key, json={"segmentId": segment})
+        assert done["downloadUrl"] is None
+    else:
+        done = run(api, "/api/v1/tag-assignments", key, json={"tagId": tag, "segmentId": segment})
+    assert done["status"] == "FAILED" and "finalize" in done["failureReason"]
+
+
+def test_a_retried_chunk_creates_no_duplicates(api: Api, admin: dict[str, Any], fault: Fault) -> None:
+    fault("imports.process_chunk:once")  # every chunk fails once after writing its contacts, then is retried
+    done = _import(api, admin["apiKey"])
+    assert done["status"] == "FINISHED", done
+    assert done["created"] == 12 and done["skippedDuplicates"] == 0
+    assert _contact_count(api, admin["apiKey"]) == 12
+
+
+def test_running_a_failed_import_again_creates_no_duplicates(api: Api, admin: dict[str, Any], fault: Fault) -> None:
+    key = admin["apiKey"]
+    fault("imports.finalize")
+    failed = _import(api, key)
+    assert failed["status"] == "FAILED" and _contact_count(api, key) == 12
+    fault(None)
+    operation = operation_store.get(admin["tenantId"], failed["operationId"])
+    assert operation is not None
+    operations.restart(operation)
+    done = wait_for(api, f"/api/v1/imports/{failed['operationId']}", key)
+    assert done["status"] == "FINISHED" and done["created"] == 12 and done["failureReason"] is None
+    assert _contact_count(api, key) == 12
