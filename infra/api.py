@@ -1,6 +1,7 @@
 """The API stack: the REST API generated from the route table, its authorizer, stage, limits and logs.
 
-Each route group's functions and methods live in a nested stack (infra/route_group.py).
+Each route group's functions and methods live in a nested stack (infra/route_group.py). Routes of a job
+(`Route.workflow`) are wired to the jobs stack's buckets and state machines (infra/workflows.py).
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ from contact_platform import config
 from contact_platform.routes import ROUTES, Route
 from infra.gateway_responses import add_gateway_responses
 from infra.observability import alarm_on_server_errors
-from infra.platform_function import LOG_RETENTION, PlatformFunction, function_code, shared_layer
-from infra.route_group import RouteDependencies, RouteGroupStack, pascal
+from infra.platform_function import (
+    LOG_RETENTION,
+    PlatformFunction,
+    common_environment,
+    function_code,
+    pascal,
+    shared_layer,
+)
+from infra.route_group import RouteDependencies, RouteGroupStack
 from infra.settings import Settings
 from infra.table_access import grant_authorizer_access
+from infra.workflows import JobResources
 
 STAGE_NAME = "prod"
 AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
@@ -71,21 +80,16 @@ class ApiStack(Stack):
         table: dynamodb.ITable,
         cursor_secret: secretsmanager.ISecret,
         alarm_topic: sns.ITopic,
+        jobs: JobResources,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         layer = shared_layer(self, settings.layer_path)
-        common_environment = {
-            "POWERTOOLS_SERVICE_NAME": "contact-platform",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-            "LOG_LEVEL": "INFO",
-            config.ENV_TABLE_NAME: table.table_name,
-            config.ENV_DEV_MODE: "true" if settings.dev_mode else "false",
-        }
+        common = common_environment(table.table_name, settings.dev_mode)
 
         self.api = self._rest_api(settings)
         add_gateway_responses(self.api)
-        authorizer = self._authorizer(layer, table, alarm_topic, common_environment)
+        authorizer = self._authorizer(layer, table, alarm_topic, common)
 
         deps = RouteDependencies(
             api=self.api,
@@ -96,11 +100,13 @@ class ApiStack(Stack):
             cursor_secret=cursor_secret,
             alarm_topic=alarm_topic,
             environment={
-                **common_environment,
+                **common,
                 config.ENV_CURSOR_SECRET_ARN: cursor_secret.secret_arn,
                 config.ENV_RATE_LIMIT: str(settings.rate_limit_per_window),
                 config.ENV_RATE_WINDOW: str(settings.rate_limit_window_seconds),
             },
+            jobs=jobs,
+            download_url_seconds=settings.download_url_seconds,
         )
         for group, routes in route_groups(deployed_routes(settings.dev_mode)).items():
             RouteGroupStack(self, f"{pascal(group)}Routes", group=group, routes=routes, deps=deps)
@@ -167,7 +173,7 @@ class ApiStack(Stack):
         layer: lambda_.ILayerVersion,
         table: dynamodb.ITable,
         alarm_topic: sns.ITopic,
-        common_environment: dict[str, str],
+        environment: dict[str, str],
     ) -> apigw.RequestAuthorizer:
         function = PlatformFunction(
             self,
@@ -176,7 +182,7 @@ class ApiStack(Stack):
             description="API key (Authorization: Bearer or X-API-Key) -> tenant, user, role, scopes",
             code=function_code(),
             layer=layer,
-            environment={**common_environment, config.ENV_AUTH_CACHE_SECONDS: str(AUTHORIZER_CACHE_SECONDS)},
+            environment={**environment, config.ENV_AUTH_CACHE_SECONDS: str(AUTHORIZER_CACHE_SECONDS)},
             alarm_topic=alarm_topic,
             timeout=Duration.seconds(10),
         )

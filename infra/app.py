@@ -1,4 +1,4 @@
-"""The CDK app: data, observability and API stacks, checked by cdk-nag (AwsSolutions).
+"""The CDK app: data, observability, jobs and API stacks, checked by cdk-nag (AwsSolutions).
 
 `make synth` (`python -m infra.app [-c key=value ...]`) or `npx aws-cdk@2 synth` writes cdk.out/;
 synthesis fails on any unacknowledged cdk-nag error.
@@ -18,6 +18,7 @@ from infra.api import ApiStack
 from infra.data import DataStack
 from infra.observability import ObservabilityStack
 from infra.settings import REPO_ROOT, LayerNotBuilt, Settings
+from infra.workflows import JobsStack
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -34,15 +35,26 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) 
     observability = ObservabilityStack(
         app, "ContactPlatformObservability", alarm_email=settings.alarm_email, description="contact-platform: alarms"
     )
-    ApiStack(
+    jobs = JobsStack(
+        app,
+        "ContactPlatformJobs",
+        settings=settings,
+        table=data.table,
+        alarm_topic=observability.alarm_topic,
+        description="contact-platform: job buckets, state machines, step functions and triggers",
+    )
+    api = ApiStack(
         app,
         "ContactPlatformApi",
         settings=settings,
         table=data.table,
         cursor_secret=data.cursor_secret,
         alarm_topic=observability.alarm_topic,
+        jobs=jobs.resources,
         description="contact-platform: REST API, authorizer and route functions",
     )
+    # Routes name the job buckets without a reference to them (infra/storage.py): deploy the jobs first.
+    api.add_stack_dependency(jobs)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True))
     return app
 

@@ -1,4 +1,5 @@
-"""Alarms and where they go: one encrypted SNS topic, an error alarm per function, a 5XX alarm per API."""
+"""Alarms and where they go: one encrypted SNS topic, an error alarm per function, a 5XX alarm per API,
+a depth alarm per dead-letter queue."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 ALARM_PERIOD = Duration.minutes(5)
@@ -71,3 +73,10 @@ def alarm_on_server_errors(scope: Construct, api: apigw.RestApi, topic: sns.ITop
     metric = api.metric_server_error(period=ALARM_PERIOD, statistic="Sum")
     description = "The API answered with 5XX (see the access log and the route functions' alarms)"
     return _alarm_on_any(scope, "ServerErrorsAlarm", metric, description, topic)
+
+
+def alarm_on_dead_letters(scope: Construct, queue: sqs.IQueue, topic: sns.ITopic) -> cloudwatch.Alarm:
+    """Any message waiting in a dead-letter queue: an event that failed every retry."""
+    metric = queue.metric_approximate_number_of_messages_visible(period=ALARM_PERIOD, statistic="Maximum")
+    description = f"{scope.node.path}: an event failed every attempt and waits in the dead-letter queue"
+    return _alarm_on_any(scope, "DeadLettersAlarm", metric, description, topic)

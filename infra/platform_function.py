@@ -9,8 +9,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from contact_platform import config
 from infra.observability import alarm_on_function_errors
 from infra.settings import REPO_ROOT
 
@@ -30,6 +32,22 @@ def function_code() -> lambda_.Code:
     return lambda_.Code.from_asset(str(REPO_ROOT), exclude=_CODE_EXCLUDES, ignore_mode=IgnoreMode.GLOB)
 
 
+def pascal(name: str) -> str:
+    """`api_keys` -> `ApiKeys` (construct ids)."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def common_environment(table_name: str, dev_mode: bool) -> dict[str, str]:
+    """What every platform function is told: Powertools settings, the table, dev mode."""
+    return {
+        "POWERTOOLS_SERVICE_NAME": "contact-platform",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "LOG_LEVEL": "INFO",
+        config.ENV_TABLE_NAME: table_name,
+        config.ENV_DEV_MODE: "true" if dev_mode else "false",
+    }
+
+
 def shared_layer(scope: Construct, layer_path: Path) -> lambda_.LayerVersion:
     """The layer `make layer` builds: `python/` with contact_platform and its dependencies for arm64/3.12."""
     return lambda_.LayerVersion(
@@ -45,7 +63,8 @@ def shared_layer(scope: Construct, layer_path: Path) -> lambda_.LayerVersion:
 class PlatformFunction(Construct):
     """A function with its own least-privilege role (no managed policies), log group and error alarm.
 
-    Callers grant what the handler needs on `role`; logs and X-Ray are granted here.
+    Callers grant what the handler needs on `role`; logs and X-Ray are granted here. Functions invoked
+    asynchronously (S3 events, schedules) pass a `dead_letter_queue` for events that fail every retry.
     """
 
     def __init__(
@@ -61,6 +80,8 @@ class PlatformFunction(Construct):
         alarm_topic: sns.ITopic,
         memory_mb: int = DEFAULT_MEMORY_MB,
         timeout: Duration = DEFAULT_TIMEOUT,
+        dead_letter_queue: sqs.IQueue | None = None,
+        retry_attempts: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
@@ -83,6 +104,8 @@ class PlatformFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             environment=environment,
+            dead_letter_queue=dead_letter_queue,
+            retry_attempts=retry_attempts,
         )
         alarm_on_function_errors(self, self.function, alarm_topic)
         Validations.of(self.function.node.default_child or self.function).acknowledge(

@@ -20,8 +20,9 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from contact_platform.routes import Route
-from infra.platform_function import PlatformFunction, function_code
+from infra.platform_function import PlatformFunction, function_code, pascal
 from infra.table_access import grant_route_access
+from infra.workflows import JobResources, grant_route_job_access, route_job_environment
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,8 @@ class RouteDependencies:
     cursor_secret: secretsmanager.ISecret
     alarm_topic: sns.ITopic
     environment: dict[str, str]
-
-
-def pascal(name: str) -> str:
-    """`api_keys` -> `ApiKeys` (construct ids)."""
-    return "".join(part.capitalize() for part in name.split("_"))
+    jobs: JobResources
+    download_url_seconds: int
 
 
 def arn_path(path: str) -> str:
@@ -62,10 +60,11 @@ class ApiRoute(Construct):
             description=f"{route.method} {route.path}: {route.summary}",
             code=code,
             layer=deps.layer,
-            environment=deps.environment,
+            environment={**deps.environment, **route_job_environment(route, deps.jobs, deps.download_url_seconds)},
             alarm_topic=deps.alarm_topic,
         )
         grant_route_access(handler.role, deps.table, route)
+        grant_route_job_access(handler.role, route, deps.jobs)
         deps.cursor_secret.grant_read(handler.role)
         # Invocation is scoped to this stage, method and path. The stage name is a literal: a reference to
         # the stage would make this stack depend on the deployment, which itself depends on this method.

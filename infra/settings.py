@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "rateLimitPerWindow": 1000,  # per API key, counted by the functions (DESIGN section 5)
     "rateLimitWindowSeconds": 600,
     "alarmEmail": "",  # subscribed to the alarm topic when set
+    "downloadUrlSeconds": 900,  # how long presigned upload and download URLs of job files stay valid
 }
 
 
@@ -36,6 +37,7 @@ class Settings:
     rate_limit_per_window: int
     rate_limit_window_seconds: int
     alarm_email: str
+    download_url_seconds: int
 
     @classmethod
     def from_context(cls, scope: Construct) -> Settings:
@@ -59,4 +61,5 @@ class Settings:
             rate_limit_per_window=int(value("rateLimitPerWindow")),
             rate_limit_window_seconds=int(value("rateLimitWindowSeconds")),
             alarm_email=str(value("alarmEmail")),
+            download_url_seconds=int(value("downloadUrlSeconds")),
         )

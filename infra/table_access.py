@@ -43,3 +43,15 @@ def grant_route_access(role: iam.IRole, table: dynamodb.ITable, route: Route) ->
 
 def grant_authorizer_access(role: iam.IRole, table: dynamodb.ITable) -> None:
     role.add_to_principal_policy(iam.PolicyStatement(actions=list(AUTHORIZER_ACTIONS), resources=[table.table_arn]))
+
+
+# Job steps and triggers: records and audit items as the routes write them, plus the batches chunk work
+# is made of (BatchGetItem to read a chunk's records, BatchWriteItem to write its items and results).
+JOB_ACTIONS = (*READ_ACTIONS, *WRITE_ACTIONS, "dynamodb:BatchWriteItem")
+
+
+def grant_job_access(role: iam.IRole, table: dynamodb.ITable) -> None:
+    role.add_to_principal_policy(iam.PolicyStatement(actions=list(JOB_ACTIONS), resources=[table.table_arn]))
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(QUERY_ACTIONS), resources=[table.table_arn, *index_arns(table)])
+    )

@@ -123,7 +123,10 @@ class Assembly:
 
     def statements_of(self, function: Found) -> list[Json]:
         """Every statement of the function's role's policies."""
-        role = self.referenced(function, function.properties["Role"], "AWS::IAM::Role")
+        return self.statements_of_role(self.referenced(function, function.properties["Role"], "AWS::IAM::Role"))
+
+    def statements_of_role(self, role: Found) -> list[Json]:
+        """Every statement of the role's policies."""
         return [
             statement
             for policy in self.resources("AWS::IAM::Policy")
@@ -143,3 +146,8 @@ def synthesize(outdir: Path, layer_path: Path, *, dev_mode: bool) -> Assembly:
 def actions(statement: Json) -> list[str]:
     value = statement["Action"]
     return [value] if isinstance(value, str) else list(value)
+
+
+def resources_of(statement: Json) -> list[Any]:
+    value = statement["Resource"]
+    return value if isinstance(value, list) else [value]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from contact_platform.routes import ROUTES
 from contact_platform.store.table import INDEX_NAMES, TTL_ATTRIBUTE, table_definition
-from infra.api import AUTHORIZER_HANDLER
 from tests.infra.synthesized import Assembly
 
 pytestmark = pytest.mark.xdist_group("infra")
@@ -34,10 +34,11 @@ def test_table_expires_items_is_recoverable_and_outlives_its_stack(assembly: Ass
 def test_functions_are_given_the_table_and_route_functions_the_cursor_key(assembly: Assembly) -> None:
     (table,) = assembly.resources("AWS::DynamoDB::Table")
     (secret,) = assembly.resources("AWS::SecretsManager::Secret")
+    route_handlers = {route.handler for route in ROUTES}
     for function in assembly.resources("AWS::Lambda::Function"):
         variables = function.properties["Environment"]["Variables"]
         assert assembly.referenced(function, variables["TABLE_NAME"], table.type) == table
-        if function.properties["Handler"] == AUTHORIZER_HANDLER:
-            assert "CURSOR_SECRET_ARN" not in variables
-        else:
+        if function.properties["Handler"] in route_handlers:
             assert assembly.referenced(function, variables["CURSOR_SECRET_ARN"], secret.type) == secret
+        else:  # the authorizer, the job steps and triggers make no cursors
+            assert "CURSOR_SECRET_ARN" not in variables

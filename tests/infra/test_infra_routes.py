@@ -8,6 +8,7 @@ import re
 import pytest
 
 from contact_platform.routes import ROUTES, Route
+from contact_platform.workflows import TRIGGERS, WORKFLOWS
 from infra.api import AUTHORIZER_HANDLER, STAGE_NAME
 from infra.settings import REPO_ROOT
 from tests.infra.synthesized import Assembly, Found
@@ -15,6 +16,7 @@ from tests.infra.synthesized import Assembly, Found
 pytestmark = pytest.mark.xdist_group("infra")
 
 ROUTES_BY_HANDLER = {route.handler: route for route in ROUTES}
+JOB_HANDLERS = {step.handler for workflow in WORKFLOWS for step in workflow.steps} | {t.handler for t in TRIGGERS}
 
 
 def functions_by_handler(assembly: Assembly) -> dict[str, Found]:
@@ -28,10 +30,10 @@ def route_of(assembly: Assembly, method: Found) -> Route:
     return ROUTES_BY_HANDLER[assembly.function_of(method).properties["Handler"]]
 
 
-def test_one_function_per_route_plus_the_authorizer(assembly: Assembly) -> None:
+def test_one_function_per_route_plus_the_authorizer_and_the_job_functions(assembly: Assembly) -> None:
     handlers = functions_by_handler(assembly)
-    assert len(handlers) == len(ROUTES) + 1
-    assert set(handlers) == {route.handler for route in ROUTES} | {AUTHORIZER_HANDLER}
+    assert len(handlers) == len(ROUTES) + 1 + len(JOB_HANDLERS)
+    assert set(handlers) == {route.handler for route in ROUTES} | {AUTHORIZER_HANDLER} | JOB_HANDLERS
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
@@ -44,13 +46,16 @@ def test_route_has_a_handler_module_and_its_function(assembly: Assembly, route: 
     assert function.properties["Environment"]["Variables"]["DEV_MODE"] == "true"
 
 
-def test_all_functions_share_one_code_asset_and_one_layer(assembly: Assembly) -> None:
+def test_all_functions_share_one_code_asset_and_one_layer_asset(assembly: Assembly) -> None:
     functions = assembly.resources("AWS::Lambda::Function")
     assert len({function.properties["Code"]["S3Key"] for function in functions}) == 1
     layers = {assembly.referenced(f, f.properties["Layers"], "AWS::Lambda::LayerVersion") for f in functions}
-    (layer,) = layers
-    assert layer.properties["CompatibleArchitectures"] == ["arm64"]
-    assert layer.properties["CompatibleRuntimes"] == ["python3.12"]
+    # A layer version per stack with functions (the API and the jobs), published from the same build.
+    assert len(layers) == 2
+    assert len({layer.properties["Content"]["S3Key"] for layer in layers}) == 1
+    for layer in layers:
+        assert layer.properties["CompatibleArchitectures"] == ["arm64"]
+        assert layer.properties["CompatibleRuntimes"] == ["python3.12"]
 
 
 def test_every_route_is_a_method_on_its_path_invoking_its_function(assembly: Assembly) -> None:
@@ -102,7 +107,8 @@ def test_without_dev_mode_the_dev_only_routes_are_left_out(production_assembly: 
     dev_only = [route for route in ROUTES if route.dev_only]
     assert dev_only, "the route table has no dev-only route left: this test checks nothing"
     handlers = functions_by_handler(production_assembly)
-    assert set(handlers) == {route.handler for route in ROUTES if not route.dev_only} | {AUTHORIZER_HANDLER}
+    expected = {route.handler for route in ROUTES if not route.dev_only} | {AUTHORIZER_HANDLER} | JOB_HANDLERS
+    assert set(handlers) == expected
     paths = {production_assembly.path_of(method) for method in production_assembly.resources("AWS::ApiGateway::Method")}
     assert not paths & {route.path for route in dev_only}
     assert {f.properties["Environment"]["Variables"]["DEV_MODE"] for f in handlers.values()} == {"false"}

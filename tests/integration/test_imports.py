@@ -76,7 +76,12 @@ def test_upsert_updates_existing_contacts_by_email_then_phone(api: Api, admin: d
     key = admin["apiKey"]
     by_email = api.create_contact(key, name="Old Name", emails=["old@example.com"], tags=["kept"])
     by_phone = api.create_contact(key, name="Phone Person", phones=["+49 30 123456"])
-    text = "name,email,phone,tags\nNew Name,OLD@example.com,,vip\nPhone Person,,030 123456,called\nFresh,fresh@example.com,,\n"
+    text = (
+        "name,email,phone,tags\n"
+        "New Name,OLD@example.com,,vip\n"
+        "Phone Person,,030 123456,called\n"
+        "Fresh,fresh@example.com,,\n"
+    )
     done = _import(api, key, text.encode(), mode="upsert")
     assert (done["created"], done["updated"], done["skippedDuplicates"], done["failed"]) == (1, 2, 0, 0), done
     email_contact = api.get(f"/api/v1/contacts/{by_email['id']}", key=key).data

@@ -33,7 +33,9 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     deleted = api.create_contact(key, name="Deleted Person")
     api.delete(f"/api/v1/contacts/{deleted['id']}", key=key)
     extra_key = api.post("/api/v1/api-keys", key=key, json={"name": "a second key"}).data
-    return {"contact": contact, "deleted": deleted, "key": extra_key}
+    segment = api.post("/api/v1/segments", key=key, json={"name": "A's", "filter": {"tag": ["secret"]}}).data
+    tag = api.post("/api/v1/tags", key=key, json={"name": "secret"}).data
+    return {"contact": contact, "deleted": deleted, "key": extra_key, "segment": segment, "tag": tag}
 
 
 @case("create_contact")
@@ -101,6 +103,71 @@ def _revoke_key(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned
     assert api.delete(f"/api/v1/api-keys/{owned['key']['id']}", key=intruder["apiKey"]).status == 404
 
 
+@case("create_segment")
+def _create_segment(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    body = {"name": "Mine", "contactIds": [owned["contact"]["id"]]}
+    segment = api.post("/api/v1/segments", key=intruder["apiKey"], json=body).data
+    assert api.get(f"/api/v1/segments/{segment['id']}/count", key=intruder["apiKey"]).data["count"] == 0
+    assert api.get(f"/api/v1/segments/{segment['id']}/contacts", key=intruder["apiKey"]).data == []
+
+
+@case("list_segments")
+def _list_segments(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get("/api/v1/segments", key=intruder["apiKey"]).data == []
+
+
+@case("get_segment")
+def _get_segment(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get(f"/api/v1/segments/{owned['segment']['id']}", key=intruder["apiKey"]).status == 404
+
+
+@case("update_segment")
+def _update_segment(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    path = f"/api/v1/segments/{owned['segment']['id']}"
+    assert api.patch(path, key=intruder["apiKey"], json={"name": "Hijacked"}).status == 404
+
+
+@case("delete_segment")
+def _delete_segment(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.delete(f"/api/v1/segments/{owned['segment']['id']}", key=intruder["apiKey"]).status == 404
+
+
+@case("list_segment_contacts")
+def _segment_contacts(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    path = f"/api/v1/segments/{owned['segment']['id']}/contacts"
+    assert api.get(path, key=intruder["apiKey"]).status == 404
+
+
+@case("count_segment_contacts")
+def _segment_count(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get(f"/api/v1/segments/{owned['segment']['id']}/count", key=intruder["apiKey"]).status == 404
+
+
+@case("create_tag")
+def _create_tag(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.post("/api/v1/tags", key=intruder["apiKey"], json={"name": "secret"}).status == 201, "names per tenant"
+
+
+@case("list_tags")
+def _list_tags(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get("/api/v1/tags", key=intruder["apiKey"]).data == []
+
+
+@case("tag_contact")
+def _tag_contact(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    own_tag = api.post("/api/v1/tags", key=intruder["apiKey"], json={"name": "mine"}).data
+    own_contact = api.create_contact(intruder["apiKey"], name="Mine")
+    for contact, tag in ((owned["contact"], own_tag), (own_contact, owned["tag"])):
+        reply = api.call("PUT", f"/api/v1/contacts/{contact['id']}/tags/{tag['id']}", key=intruder["apiKey"])
+        assert reply.status == 404
+
+
+@case("untag_contact")
+def _untag_contact(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    path = f"/api/v1/contacts/{owned['contact']['id']}/tags/{owned['tag']['id']}"
+    assert api.delete(path, key=intruder["apiKey"]).status == 404
+
+
 @pytest.mark.parametrize("route_name", sorted(CASES))
 def test_another_tenant_cannot_reach_the_records(
     api: Api, admin: dict[str, Any], other_admin: dict[str, Any], owned: dict[str, Any], route_name: str
@@ -114,4 +181,7 @@ def test_another_tenant_cannot_reach_the_records(
 
 
 def test_every_authenticated_route_has_an_isolation_case() -> None:
-    assert set(CASES) == {route.name for route in ROUTES if not route.public}
+    from tests.integration.test_tenant_isolation_jobs import JOB_CASES
+
+    assert set(CASES).isdisjoint(JOB_CASES)
+    assert set(CASES) | set(JOB_CASES) == {route.name for route in ROUTES if not route.public}

@@ -1,0 +1,44 @@
+"""Acknowledging cdk-nag's wildcard-resource findings (AwsSolutions-IAM5) exactly, one resource at a time.
+
+cdk-nag reports a wildcard resource as `AwsSolutions-IAM5[Resource::<flattened ARN>]` and accepts only an
+acknowledgment of that exact id. The ARNs acknowledged here are built from names and pseudo parameters
+(no cross-stack references), so they resolve the same at construction time as when cdk-nag reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from constructs import IConstruct
+
+
+def flatten(value: Any) -> str:
+    """A resolved CloudFormation value as cdk-nag flattens it (utils/flatten-cfn-reference in cdk-nag)."""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return str(delimiter).join(flatten(item) for item in items)
+        if "Fn::Sub" in value:
+            return flatten(value["Fn::Sub"])
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{flatten(resource)}.{flatten(attribute)}>"
+        if "Fn::ImportValue" in value:
+            return flatten(value["Fn::ImportValue"])
+        if "Ref" in value:
+            return f"<{flatten(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def wildcard_finding(scope: IConstruct, resource: str) -> str:
+    """The IAM5 rule id cdk-nag reports for `resource` (an ARN with a `*`) granted in `scope`'s stack."""
+    return f"AwsSolutions-IAM5[Resource::{flatten(Stack.of(scope).resolve(resource))}]"
+
+
+def acknowledge_wildcard(scope: IConstruct, resource: str, reason: str) -> None:
+    """Acknowledge the IAM5 finding for `resource` on `scope` (a role: its policies are its children)."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=wildcard_finding(scope, resource), reason=reason))
