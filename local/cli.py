@@ -1,22 +1,25 @@
 """`cdp`: the developer's command line (dev-only; never part of the Lambda layer).
 
-    cdp serve [--port N] [--admin-key KEY] [--aws-endpoint URL]
+    cdp serve [--port N] [--admin-key KEY] [--aws-endpoint URL] [--cleanup-interval SECONDS]
+    cdp cleanup [--now ISO-DATE] [--aws-endpoint URL]
     cdp bootstrap-admin --tenant-id ten_acme --name "Acme GmbH" --email admin@acme.example
     cdp contacts restore CONTACT_ID
     cdp contacts restore --deleted-since DATE
 
-`serve` remembers its URL and admin key in `.cdp/local.json`; the other commands use them unless
-`--base-url`/`--api-key` (or CDP_BASE_URL/CDP_API_KEY) say otherwise.
+`serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json`; the other commands use
+them unless `--base-url`/`--api-key` (or CDP_BASE_URL/CDP_API_KEY) or `--aws-endpoint` say otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,12 @@ STATE_FILE = Path(".cdp/local.json")
 def _serve(args: argparse.Namespace) -> int:
     from local.stack import LocalStack
 
-    stack = LocalStack(port=args.port, admin_key=args.admin_key, aws_endpoint=args.aws_endpoint)
+    stack = LocalStack(
+        port=args.port,
+        admin_key=args.admin_key,
+        aws_endpoint=args.aws_endpoint,
+        cleanup_interval=args.cleanup_interval,
+    )
     try:
         running = stack.start()
     except OSError as error:
@@ -34,7 +42,8 @@ def _serve(args: argparse.Namespace) -> int:
         stack.stop()
         return 1
     STATE_FILE.parent.mkdir(exist_ok=True)
-    STATE_FILE.write_text(json.dumps({"baseUrl": running.base_url, "apiKey": running.admin_key}))
+    state = {"baseUrl": running.base_url, "apiKey": running.admin_key, "awsEndpoint": running.aws_endpoint}
+    STATE_FILE.write_text(json.dumps(state))
     emulator = "embedded moto server" if not args.aws_endpoint else "external endpoint"
     print(
         f"contact-data-platform is running locally\n"
@@ -107,6 +116,61 @@ def _restore(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _moment(text: str) -> datetime:
+    """An ISO 8601 date or date-time (UTC unless it says otherwise)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or date-time: {text!r} (for example 2025-08-12 or 2025-08-12T08:41:45Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise argparse.ArgumentTypeError(f"not a number of seconds (0 or more): {text!r}")
+    return seconds
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    """Run the scheduled cleanup once, now (or at --now), in the running local stack."""
+    from contact_platform.workflows import CLEANUP
+    from local.stack import environment, handlers, long_running_lambda_client, scheduled_event, trigger_function_name
+
+    state = json.loads(STATE_FILE.read_text()) if STATE_FILE.exists() else {}
+    endpoint = args.aws_endpoint or state.get("awsEndpoint")
+    if not endpoint:
+        raise SystemExit("cdp cleanup: no local stack found; start `cdp serve` first or pass --aws-endpoint URL")
+    os.environ.update(environment(endpoint))
+    event = scheduled_event(args.now)
+    function = trigger_function_name(CLEANUP)
+    lambdas = long_running_lambda_client(endpoint)
+    try:
+        try:
+            answer = lambdas.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+            result, errored = json.loads(answer["Payload"].read() or b"null"), "FunctionError" in answer
+        except lambdas.exceptions.ResourceNotFoundException:
+            # `cdp serve --aws-endpoint` registers no functions there: it runs them in its own process.
+            from local.gateway import direct_invoker
+
+            result, errored = direct_invoker(handlers())(function, event)
+    except Exception as error:
+        print(f"cdp cleanup: cannot invoke {function} at {endpoint}: {error}", file=sys.stderr)
+        return 1
+    if errored:
+        print(
+            f"cdp cleanup: {function} failed: {result.get('errorType')}: {result.get('errorMessage')}", file=sys.stderr
+        )
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cdp", description="contact-data-platform developer tools")
     commands = root.add_subparsers(dest="command", required=True)
@@ -114,7 +178,20 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--admin-key", help="use this admin key (cdp_test_<32 hex>) instead of a new one")
     serve.add_argument("--aws-endpoint", help="use this AWS endpoint (e.g. LocalStack) instead of the embedded one")
+    serve.add_argument(
+        "--cleanup-interval",
+        type=_seconds,
+        default=3600.0,
+        metavar="SECONDS",
+        help="run the scheduled cleanup every SECONDS (default 3600; 0: never)",
+    )
     serve.set_defaults(run=_serve)
+    cleanup = commands.add_parser("cleanup", help="run the scheduled cleanup once in the running local stack")
+    cleanup.add_argument(
+        "--now", type=_moment, metavar="ISO-DATE", help="the moment the cleanup takes as now (default: now)"
+    )
+    cleanup.add_argument("--aws-endpoint", help="the local stack's AWS endpoint (default: the one `cdp serve` uses)")
+    cleanup.set_defaults(run=_cleanup)
     bootstrap = commands.add_parser("bootstrap-admin", help="create a tenant's admin and first key on a deployed stage")
     bootstrap.add_argument("--tenant-id", required=True, help="ten_<letters and digits>")
     bootstrap.add_argument("--name", required=True, help="the tenant's display name")

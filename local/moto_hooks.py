@@ -10,8 +10,17 @@
   slows down and grows with every contact written. Instead the transaction remembers only the items
   it touches and, when it is cancelled, puts exactly those back and drops the stream records it made.
   Transactions run one at a time, as their all-or-nothing promise needs.
+- Step Functions logs: moto's ASL interpreter logs an ERROR line (`Exception=FailureEventException
+  ...`) for every state a failure passes through, even when a Catch handles it as designed, and
+  warns on every parse that `ToleratedFailurePercentage` has no effect (a known gap, DESIGN
+  section 8). Those lines are dropped; its other errors and warnings still show.
+- Step Functions definitions (`install_step_functions()`, for stacks that execute state machines):
+  moto's ASL grammar takes `ToleratedFailurePercentage` only as a number with a fraction (`0.0`) and
+  rejects an integer (`0`, `5`), which AWS accepts; the definition moto parses (not the one it
+  stores) gets such integers as floats. Separate because importing moto's interpreter takes about
+  two seconds (it imports moto's Batch and EC2 models), which tests without jobs need not pay.
 
-`install()` refuses any other moto version.
+`install()` and `install_step_functions()` refuse any other moto version.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import logging
 import threading
 import time
 import traceback
@@ -35,9 +45,16 @@ from moto.dynamodb.models.table import Table
 
 MOTO_VERSION = "5.2.5"
 FUNCTION_ERROR = "x-amz-function-error"
+# Logger -> start of the messages dropped from it (moto/stepfunctions/parser/asl/...).
+EXPECTED_NOISE = {
+    "moto.stepfunctions.parser.asl.component.eval_component": "Exception=FailureEventException",
+    "moto.stepfunctions.parser.asl.parse.preprocessor": "ToleratedFailurePercentage declarations",
+}
 
 _original_invoke = LambdaFunction.invoke
 _original_transact_write_items = DynamoDBBackend.transact_write_items
+_original_parse: Callable[[str], Any] | None = None
+FRACTION_ONLY_FIELDS = ("ToleratedFailurePercentage",)
 _transactions = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -153,6 +170,46 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             raise
 
 
+def _as_fractions(value: Any) -> tuple[Any, bool]:
+    """(value with FRACTION_ONLY_FIELDS' integers as floats, whether anything changed)."""
+    changed = False
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in FRACTION_ONLY_FIELDS and isinstance(item, int) and not isinstance(item, bool):
+                value[key], changed = float(item), True
+            else:
+                value[key], inner = _as_fractions(item)
+                changed = changed or inner
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            value[index], inner = _as_fractions(item)
+            changed = changed or inner
+    return value, changed
+
+
+def _parse(definition: str) -> Any:
+    assert _original_parse is not None
+    try:
+        document, changed = _as_fractions(json.loads(definition))
+    except ValueError:
+        changed = False  # not JSON: moto reports it
+    return _original_parse(json.dumps(document) if changed else definition)
+
+
+class _ExpectedNoise(logging.Filter):
+    """Drops the lines EXPECTED_NOISE names for the logger it is on."""
+
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.start)
+
+
+_noise_filters = {name: _ExpectedNoise(start) for name, start in EXPECTED_NOISE.items()}
+
+
 def install() -> None:
     if moto.__version__ != MOTO_VERSION:
         raise RuntimeError(f"local/moto_hooks.py is written for moto {MOTO_VERSION}, found {moto.__version__}")
@@ -160,3 +217,16 @@ def install() -> None:
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
     dynamodb_models.copy = _TablesNotCopied  # type: ignore[attr-defined,assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    for name, noise in _noise_filters.items():
+        logging.getLogger(name).addFilter(noise)  # added once: the same filter object
+
+
+def install_step_functions() -> None:
+    """`install()`, and the adapters for executing state machines."""
+    global _original_parse
+    install()
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    if _original_parse is None:
+        _original_parse = AmazonStateLanguageParser.parse
+        AmazonStateLanguageParser.parse = staticmethod(_parse)  # type: ignore[method-assign]

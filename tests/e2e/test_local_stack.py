@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -77,8 +78,9 @@ def test_serve_prints_its_key_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
         assert requests.get(
             f"{running.base_url}/api/v1/contacts", headers={"X-API-Key": running.admin_key}, timeout=30
         ).ok
-        state = (tmp_path / ".cdp" / "local.json").read_text()
-        assert running.admin_key in state
+        state = json.loads((tmp_path / ".cdp" / "local.json").read_text())
+        assert state["apiKey"] == running.admin_key and state["baseUrl"] == running.base_url
+        assert state["awsEndpoint"].startswith("http://127.0.0.1:")
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
     log = (running.output or tmp_path).read_text()
@@ -110,6 +112,12 @@ def test_serve_against_another_aws_endpoint(tmp_path: Path) -> None:
                 Key={"PK": {"S": f"TENANT#ten_demo#CONTACT#{created.json()['data']['id']}"}, "SK": {"S": "CONTACT"}},
             )
             assert item["Item"]["name"] == {"S": "Elsewhere"}
+            buckets = {b["Name"] for b in boto3.client("s3", endpoint_url=endpoint).list_buckets()["Buckets"]}
+            assert {"contact-platform-uploads", "contact-platform-exports"} <= buckets
+            # No functions are registered there: `cdp cleanup` runs the handler itself, as serve does.
+            cleanup = _cdp("cleanup", cwd=tmp_path)
+            assert cleanup.returncode == 0, cleanup.stderr
+            assert isinstance(json.loads(cleanup.stdout), dict)
     finally:
         emulator.terminate()
         emulator.wait(timeout=20)
@@ -144,3 +152,30 @@ def test_cdp_bootstrap_admin_creates_a_tenants_first_key(stack: Stack, tmp_path:
     audit = http.get(f"{stack.base_url}/api/v1/admin/audit-log", params={"action": "tenant.created"}).json()["data"]
     assert [entry["entityId"] for entry in audit] == ["ten_bootstrapped"]
     assert created.json()["data"]["id"] not in str(stack.session().get(f"{stack.base_url}/api/v1/contacts").json())
+
+
+def _aws_endpoint(stack: Stack, tmp_path: Path) -> str:
+    return (stack.output or tmp_path).read_text().split("AWS:", 1)[1].split()[0]
+
+
+def test_cdp_cleanup_runs_the_scheduled_cleanup_now(stack: Stack, tmp_path: Path) -> None:
+    _local_only(stack)
+    done = _cdp("cleanup", "--aws-endpoint", _aws_endpoint(stack, tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout)
+    assert isinstance(counts, dict) and all(isinstance(n, int) for n in counts.values()), counts
+    bad = _cdp("cleanup", "--now", "next tuesday", cwd=tmp_path)
+    assert bad.returncode == 2 and "not an ISO 8601 date or date-time: 'next tuesday'" in bad.stderr
+
+
+def test_the_local_stack_has_the_jobs_resources(stack: Stack, tmp_path: Path) -> None:
+    _local_only(stack)
+    endpoint = _aws_endpoint(stack, tmp_path)
+    states = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="eu-central-1")
+    names = {machine["name"] for machine in states.list_state_machines()["stateMachines"]}
+    assert names == {"cdp-exports", "cdp-imports", "cdp-tagging"}
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-central-1")
+    [target] = s3.get_bucket_notification_configuration(Bucket="contact-platform-uploads")[
+        "LambdaFunctionConfigurations"
+    ]
+    assert target["LambdaFunctionArn"].endswith(":function:cdp-s3-upload")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import zipfile
 from collections.abc import Iterator
+from unittest import mock
 
 import boto3
 import moto
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core import config as moto_config
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
@@ -116,3 +119,39 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws: None)
     )
     assert len(client.scan(TableName=table)["Items"]) == 3
     assert records() == recorded + 1
+
+
+def test_state_machines_may_give_tolerated_failure_percentage_as_an_integer(aws: None) -> None:
+    """AWS accepts `"ToleratedFailurePercentage": 0`; moto 5.2.5's grammar wants `0.0` unless adapted."""
+    moto_hooks.install_step_functions()
+    document = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ToleratedFailurePercentage": 5,
+                "ItemProcessor": {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
+    }
+    definition = json.dumps(document)
+    states = boto3.client("stepfunctions")
+    with mock.patch.dict(moto_config.default_user_config, {"stepfunctions": {"execute_state_machine": True}}):
+        created = states.create_state_machine(
+            name="m", definition=definition, roleArn="arn:aws:iam::123456789012:role/r"
+        )
+        stored = states.describe_state_machine(stateMachineArn=created["stateMachineArn"])["definition"]
+    assert stored == definition, "moto keeps the definition as given"
+
+
+def test_expected_step_functions_noise_is_dropped_and_other_errors_are_kept(caplog: pytest.LogCaptureFixture) -> None:
+    moto_hooks.install()
+    interpreter = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
+    with caplog.at_level(logging.INFO, logger="moto.stepfunctions"):
+        interpreter.error("%s at '%s'", "Exception=FailureEventException, Error=JobRefused", "Task")
+        interpreter.error("%s at '%s'", "Exception=KeyError, Details=['x']", "Task")
+        logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor").warning(
+            "ToleratedFailurePercentage declarations currently have no effect on the program evaluation."
+        )
+    assert [record.getMessage() for record in caplog.records] == ["Exception=KeyError, Details=['x'] at 'Task'"]

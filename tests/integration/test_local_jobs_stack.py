@@ -125,6 +125,7 @@ def test_jobs_aws_provisions_buckets_functions_state_machines_and_the_upload_not
     [rule] = target["Filter"]["Key"]["FilterRules"]
     assert (rule["Name"].lower(), rule["Value"]) == ("prefix", "tenants/")
     uploads = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_bucket(settings.uploads_bucket)
+    assert uploads.notification_configuration is not None
     [emulated] = uploads.notification_configuration.cloud_function  # what moto's PutObject invokes
     assert emulated.matches("s3:ObjectCreated:Put", "tenants/ten_x/imports/contacts.csv")
     assert emulated.matches("s3:ObjectCreated:CompleteMultipartUpload", "tenants/ten_x/imports/big.csv")

@@ -1,30 +1,52 @@
-"""Shared fixtures: in-process AWS (moto) with the table and secret, and an API harness that sends
-real API Gateway REST events through the local gateway's code path (authorizer, then the route's
-own function), without HTTP.
+"""Shared fixtures: in-process AWS (moto) with the table and secret (`aws`) or with everything jobs
+need (`jobs_aws`), and an API harness that sends real API Gateway REST events through the local
+gateway's code path (authorizer, then the route's own function), without HTTP.
 """
 
 from __future__ import annotations
 
 import json as jsonlib
 import os
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 from urllib.parse import urlencode
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.stepfunctions.parser.utils import TMP_THREADS
 
+from contact_platform import config
+from contact_platform.workflows import WORKFLOWS
 from local import moto_hooks
 from local.gateway import Gateway, direct_invoker
-from local.stack import function_names, handlers
+from local.stack import Provisioned, function_names, handlers, provision, state_machine_arn
 from tests.support.stack import Stack, external_stack, roomy_key, serve
+
+# What `jobs_aws` adds to the test environment. Small chunks, so that jobs of a few hundred rows
+# run several chunks.
+JOBS_ENVIRONMENT = {
+    config.ENV_UPLOADS_BUCKET: "cdp-test-uploads",
+    config.ENV_EXPORTS_BUCKET: "cdp-test-exports",
+    config.ENV_CHUNK_ROWS: "50",
+    **{workflow.state_machine_env: state_machine_arn(workflow) for workflow in WORKFLOWS},
+}
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
-    """A fresh in-process AWS account with the platform's table and cursor secret (moto adapted as locally)."""
+def aws(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A fresh in-process AWS account with the platform's table and cursor secret (moto adapted as locally).
+
+    In a test that also asks for `jobs_aws`, that account is the jobs one (so `api`, `admin`, ... work there).
+    """
+    if "jobs_aws" in request.fixturenames:
+        request.getfixturevalue("jobs_aws")
+        yield
+        return
     from contact_platform.store.table import table_definition
 
     moto_hooks.install()
@@ -32,6 +54,58 @@ def aws() -> Iterator[None]:
         boto3.client("dynamodb").create_table(**table_definition())
         boto3.client("secretsmanager").create_secret(Name=os.environ["CURSOR_SECRET_ARN"], SecretString="test-key")
         yield
+
+
+@pytest.fixture
+def jobs_aws() -> Iterator[Provisioned]:
+    """A fresh in-process AWS account provisioned for jobs by the local stack's own `provision()`:
+    table, secret, uploads and exports buckets, every function (routes, authorizer, workflow steps,
+    triggers), the state machines (executed by moto, steps run by the Lambda hook) and the uploads
+    bucket's notification to the import trigger (synchronous inside PutObject).
+
+    The environment gets JOBS_ENVIRONMENT (bucket names, `<WF>_STATE_MACHINE_ARN`, CHUNK_ROWS=50)
+    for the test and loses it afterwards. Executions still running at the end are stopped.
+    """
+    moto_hooks.install_step_functions()
+    try:
+        with mock.patch.dict(os.environ, JOBS_ENVIRONMENT):
+            config.settings.cache_clear()
+            with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+                provisioned = provision(None)
+                os.environ.update(provisioned.state_machine_environment())
+                try:
+                    yield provisioned
+                finally:
+                    _stop_executions()
+    finally:
+        config.settings.cache_clear()  # the environment is the test environment again
+
+
+def _stop_executions(timeout: float = 30) -> None:
+    """Stop what is still running and let moto's interpreter threads end inside the mock, so that
+    no step's AWS call escapes it."""
+    states = boto3.client("stepfunctions")
+    for machine in states.list_state_machines()["stateMachines"]:
+        running = states.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
+        for execution in running["executions"]:
+            states.stop_execution(executionArn=execution["executionArn"])
+    deadline = time.monotonic() + timeout
+    for thread in list(TMP_THREADS):
+        if thread is not threading.current_thread() and thread.is_alive():
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def wait_for_execution(execution_arn: str, timeout: float = 60) -> dict[str, Any]:
+    """`DescribeExecution` once the execution is no longer RUNNING (in-process AWS)."""
+    states = boto3.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        execution: dict[str, Any] = states.describe_execution(executionArn=execution_arn)
+        if execution["status"] != "RUNNING":
+            return execution
+        if time.monotonic() > deadline:
+            raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout} s")
+        time.sleep(0.05)
 
 
 @dataclass
@@ -117,6 +191,7 @@ class Api:
 
 @pytest.fixture
 def api(aws: None) -> Api:
+    """The API on in-process AWS (the jobs account when the test asks for `jobs_aws` as well)."""
     return Api()
 
 

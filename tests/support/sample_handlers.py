@@ -15,3 +15,12 @@ class Broken(Exception):
 
 def fail(event: dict[str, Any], context: Any) -> None:
     raise Broken("it broke")
+
+
+RECORDED: list[dict[str, Any]] = []
+
+
+def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Remembers every event it gets (in RECORDED) and answers with a count."""
+    RECORDED.append(event)
+    return {"recorded": len(RECORDED)}
