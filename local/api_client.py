@@ -47,3 +47,26 @@ class ApiClient:
     def restore_contact(self, contact_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self.request("POST", f"/api/v1/admin/contacts/{contact_id}/restore")["data"]
         return body
+
+    # Jobs ------------------------------------------------------------------------------------
+
+    INLINE_LIMIT = 6 * 1024 * 1024
+
+    def start_import(self, data: bytes, file_name: str, mode: str) -> dict[str, Any]:
+        """Inline up to 6 MB; larger files go to the presigned upload URL (the upload starts the job)."""
+        if len(data) < self.INLINE_LIMIT:
+            headers = {"Content-Type": "text/csv"}
+            params = {"mode": mode, "fileName": file_name}
+            body: dict[str, Any] = self.request("POST", "/api/v1/imports", data=data, headers=headers, params=params)
+            return dict(body["data"])
+        started = self.request("POST", "/api/v1/imports", json={"fileName": file_name, "mode": mode})["data"]
+        upload = requests.put(started["uploadUrl"], data=data, headers={"Content-Type": "text/csv"}, timeout=300)
+        upload.raise_for_status()
+        return dict(started)
+
+    def start_export(self, segment_id: str, fmt: str) -> dict[str, Any]:
+        body = self.request("POST", "/api/v1/exports", json={"segmentId": segment_id, "format": fmt})
+        return dict(body["data"])
+
+    def status(self, status_url: str) -> dict[str, Any]:
+        return dict(self.request("GET", status_url)["data"])

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from local.jobs_cli import add_commands
+
 STATE_FILE = Path(".cdp/local.json")
 
 
@@ -202,7 +204,7 @@ def parser() -> argparse.ArgumentParser:
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
     restore.add_argument("contact_id", nargs="?")
     restore.add_argument("--deleted-since", help="restore every contact deleted since this ISO date/time")
-    for command in (restore,):
+    for command in (restore, *add_commands(commands, _client)):
         command.add_argument("--base-url")
         command.add_argument("--api-key")
     restore.set_defaults(run=_restore)
@@ -210,8 +212,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from local.api_client import ApiError
+
     args = parser().parse_args(argv)
-    sys.exit(args.run(args))
+    try:
+        sys.exit(args.run(args))
+    except ApiError as error:
+        print(f"cdp {args.command}: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

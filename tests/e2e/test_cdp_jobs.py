@@ -1,0 +1,39 @@
+"""`cdp import FILE --wait` and `cdp export --segment ID --wait -o FILE` against the running stack."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_local_stack import _cdp
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.xdist_group("stack")
+
+
+def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path: Path) -> None:
+    tenant = stack.session().post(f"{stack.base_url}/dev/token", json={"role": "admin"}, timeout=30).json()["data"]
+    connection = ["--base-url", stack.base_url, "--api-key", tenant["apiKey"]]
+    source = tmp_path / "partner.csv"
+    source.write_text("Vorname;Nachname;E-Mail\nAnna;Import;anna.import@example.com\nBad;Row;not-an-email\n")
+
+    imported = _cdp("import", str(source), "--wait", *connection, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "2 rows: 1 created, 0 updated, 0 duplicates skipped, 1 failed" in imported.stdout
+    assert "row 3 email:" in imported.stdout and "FINISHED" in imported.stderr and "[" in imported.stderr
+
+    session = stack.session(tenant["apiKey"])
+    segment = session.post(f"{stack.base_url}/api/v1/segments", json={"name": "all", "filter": {}}, timeout=30)
+    out = tmp_path / "out.csv"
+    exported = _cdp(
+        "export", "--segment", segment.json()["data"]["id"], "--wait", "-o", str(out), *connection, cwd=tmp_path
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert "1 rows exported" in exported.stdout
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(row["name"], row["email"]) for row in rows] == [("Anna Import", "anna.import@example.com")]
+
+    missing = _cdp("export", "--segment", "seg_unknown", "--wait", *connection, cwd=tmp_path)
+    assert missing.returncode != 0 and "Segment not found" in missing.stderr
