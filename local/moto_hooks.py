@@ -10,6 +10,17 @@
   slows down and grows with every contact written. Instead the transaction remembers only the items
   it touches and, when it is cancelled, puts exactly those back and drops the stream records it made.
   Transactions run one at a time, as their all-or-nothing promise needs.
+- DynamoDB queries: moto 5.2.5 answers every Query by sorting the whole table and filtering it, so
+  each lookup of a small partition costs time in proportion to everything stored, and an import of
+  100,000 rows (one phone lookup per row) grows quadratically. Instead a Query of the table reads
+  only its partition, as DynamoDB does, and a Query of an index filters the items unsorted (the
+  matches are sorted by their full key afterwards anyway).
+- DynamoDB items: moto 5.2.5 checks the 400 KB item limit on every attribute it sets while building
+  an item, summing the sizes of all attributes set so far each time: quadratic in the attributes,
+  more than half the time of writing a contact. Instead a new item's size is summed once, against
+  the same limit.
+- Server routing: moto's server lists its package directory on every request to find the service.
+  The list does not change while it runs, so it is read once.
 - Step Functions logs: moto's ASL interpreter logs an ERROR line (`Exception=FailureEventException
   ...`) for every state a failure passes through, even when a Catch handles it as designed, and
   warns on every parse that `ToleratedFailurePercentage` has no effect (a known gap, DESIGN
@@ -26,6 +37,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import json
 import logging
@@ -34,14 +46,17 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import moto
+import moto.backends as moto_backends
 import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.utilities import bytesize
 
 MOTO_VERSION = "5.2.5"
 FUNCTION_ERROR = "x-amz-function-error"
@@ -53,6 +68,11 @@ EXPECTED_NOISE = {
 
 _original_invoke = LambdaFunction.invoke
 _original_transact_write_items = DynamoDBBackend.transact_write_items
+_original_query = Table.query
+_original_all_items = Table.all_items
+_original_list_of_moto_modules = moto_backends.list_of_moto_modules
+ITEM_SIZE_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (LimitedSizeDict)
+_query_scope = threading.local()  # what `Table.all_items` returns inside the Query in progress
 _original_parse: Callable[[str], Any] | None = None
 FRACTION_ONLY_FIELDS = ("ToleratedFailurePercentage",)
 _transactions = threading.Lock()
@@ -170,6 +190,42 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             raise
 
 
+def _all_items(self: Any) -> list[Any]:
+    items = cast(dict[Any, dict[Any, Any]], self.items)
+    if getattr(_query_scope, "table", None) is not self:
+        return _original_all_items(self)
+    hash_key = _query_scope.hash_key
+    if hash_key is None:  # an index: every item, in no particular order
+        return [item for partition in items.values() for item in partition.values()]
+    partition = items.get(hash_key)  # `get`: the defaultdict must not grow
+    return list(partition.values()) if partition else []
+
+
+def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    if not self.range_key_attr:
+        return _original_query(self, hash_key, *args, **kwargs)
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    _query_scope.table, _query_scope.hash_key = self, None if index_name else hash_key
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        _query_scope.table = None
+
+
+def _item_init(self: Any, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    self.hash_key, self.range_key = hash_key, range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict()  # later updates check the limit attribute by attribute, as before
+    dict.update(self.attrs, values)
+
+
+@functools.cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(_original_list_of_moto_modules())
+
+
 def _as_fractions(value: Any) -> tuple[Any, bool]:
     """(value with FRACTION_ONLY_FIELDS' integers as floats, whether anything changed)."""
     changed = False
@@ -217,6 +273,10 @@ def install() -> None:
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
     dynamodb_models.copy = _TablesNotCopied  # type: ignore[attr-defined,assignment]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    Table.query = _query  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
+    Item.__init__ = _item_init  # type: ignore[method-assign]
+    moto_backends.list_of_moto_modules = _moto_modules
     for name, noise in _noise_filters.items():
         logging.getLogger(name).addFilter(noise)  # added once: the same filter object
 

@@ -155,3 +155,57 @@ def test_expected_step_functions_noise_is_dropped_and_other_errors_are_kept(capl
             "ToleratedFailurePercentage declarations currently have no effect on the program evaluation."
         )
     assert [record.getMessage() for record in caplog.records] == ["Exception=KeyError, Details=['x'] at 'Task'"]
+
+
+def test_queries_read_their_partition_or_index_in_key_order(aws: None) -> None:
+    """A Query of the table reads only its partition; one of an index filters without sorting the
+    table first. Answers and pages are as before: ordered by key, in both directions."""
+    moto_hooks.install()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    for partition in ("A", "B"):
+        for number in (3, 1, 2):
+            index_keys = {"GSI1PK": {"S": f"I{partition}"}, "GSI1SK": {"S": str(9 - number)}}
+            item = {"PK": {"S": partition}, "SK": {"S": str(number)}, **index_keys}
+            client.put_item(TableName=table, Item=item)
+
+    def walk(**query: object) -> list[tuple[str, str]]:
+        found, start = [], None
+        while True:
+            page = client.query(TableName=table, Limit=2, **query, **({"ExclusiveStartKey": start} if start else {}))
+            found += [(item["PK"]["S"], item["SK"]["S"]) for item in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+    whole_table = mock.patch.object(moto_hooks, "_original_all_items", side_effect=AssertionError("table sorted"))
+    with whole_table:
+        assert walk(KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "B"}}) == [
+            ("B", "1"),
+            ("B", "2"),
+            ("B", "3"),
+        ]
+        backwards = walk(
+            KeyConditionExpression="PK = :p AND SK > :s",
+            ExpressionAttributeValues={":p": {"S": "A"}, ":s": {"S": "1"}},
+            ScanIndexForward=False,
+        )
+        assert backwards == [("A", "3"), ("A", "2")]
+        assert walk(KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "C"}}) == []
+        by_index = walk(
+            IndexName="GSI1", KeyConditionExpression="GSI1PK = :p", ExpressionAttributeValues={":p": {"S": "IA"}}
+        )
+        assert by_index == [("A", "3"), ("A", "2"), ("A", "1")]
+    assert "C" not in [key.value for key in dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].tables[table].items]
+    assert len(client.scan(TableName=table)["Items"]) == 6, "a scan still sees every item"
+
+
+def test_items_over_400_kb_are_refused_whole(aws: None) -> None:
+    moto_hooks.install()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    parts = {f"a{number}": {"S": "x" * 100_000} for number in range(4)}
+    client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "1"}, **parts})
+    with pytest.raises(client.exceptions.ClientError, match="Item size has exceeded the maximum allowed size"):
+        client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "2"}, **parts, "a4": {"S": "x" * 6_000}})
+    assert [item["SK"]["S"] for item in client.scan(TableName=table)["Items"]] == ["1"]
