@@ -1,0 +1,68 @@
+"""DynamoDB requests per call of the segment, tag and job routes, beyond what every call costs (the
+API key's GetItem and the rate-limit counter's UpdateItem)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.support.fixtures import Api, Reply
+from tests.support.jobs import run
+from tests.support.request_counter import dynamodb_requests
+
+EVERY_CALL = {"GetItem": 1, "UpdateItem": 1}
+
+
+@pytest.fixture
+def api(jobs_aws: None) -> Api:
+    return Api()
+
+
+def spent(call: Callable[[], Reply], status: int) -> dict[str, int]:
+    """The route's own requests: those of the call less EVERY_CALL."""
+    with dynamodb_requests() as sent:
+        assert call().status == status
+    assert all(sent.get(name, 0) >= count for name, count in EVERY_CALL.items()), sent
+    return {name: count - EVERY_CALL.get(name, 0) for name, count in sent.items() if count > EVERY_CALL.get(name, 0)}
+
+
+def test_segment_routes_are_one_or_two_requests(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    for number in range(3):
+        api.create_contact(key, name=f"Budget {number}", organizationId="org_budget")
+    body = {"name": "Budget", "filter": {"organizationId": "org_budget"}}
+    assert spent(lambda: api.post("/api/v1/segments", key=key, json=body), 201) == {"TransactWriteItems": 1}
+    segment = api.get("/api/v1/segments", key=key).data[0]
+    path = f"/api/v1/segments/{segment['id']}"
+    assert spent(lambda: api.get("/api/v1/segments", key=key), 200) == {"Query": 1}
+    assert spent(lambda: api.get(path, key=key), 200) == {"GetItem": 1}
+    assert spent(lambda: api.get(f"{path}/contacts", key=key), 200) == {"GetItem": 1, "Query": 1}
+    assert spent(lambda: api.get(f"{path}/count", key=key), 200) == {"GetItem": 1, "Query": 1}
+    assert spent(lambda: api.patch(path, key=key, json={"name": "B2"}), 200) == {"GetItem": 1, "TransactWriteItems": 1}
+    assert spent(lambda: api.delete(path, key=key), 200) == {"GetItem": 1, "TransactWriteItems": 1}
+
+
+def test_tagging_a_contact_is_one_transaction_and_nothing_when_it_has_the_tag(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Budget")
+    assert spent(lambda: api.post("/api/v1/tags", key=key, json={"name": "vip"}), 201) == {"TransactWriteItems": 1}
+    assert spent(lambda: api.get("/api/v1/tags", key=key), 200) == {"Query": 1}
+    tag = api.get("/api/v1/tags", key=key).data[0]
+    path = f"/api/v1/contacts/{contact['id']}/tags/{tag['id']}"
+    tag_and_contact = {"GetItem": 2}
+    assert spent(lambda: api.call("PUT", path, key=key), 200) == tag_and_contact | {"TransactWriteItems": 1}
+    assert spent(lambda: api.call("PUT", path, key=key), 200) == tag_and_contact
+    assert spent(lambda: api.delete(path, key=key), 200) == tag_and_contact | {"TransactWriteItems": 1}
+
+
+def test_job_status_and_lists_are_one_query(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    api.create_contact(key, name="Budget")
+    segment = api.post("/api/v1/segments", key=key, json={"name": "All", "filter": {}}).data
+    done = run(api, "/api/v1/exports", key, json={"segmentId": segment["id"], "format": "csv"})
+    status = f"/api/v1/exports/{done['operationId']}"
+    assert spent(lambda: api.get(status, key=key), 200) == {"Query": 1}
+    assert spent(lambda: api.get("/api/v1/exports", key=key), 200) == {"Query": 1}
+    assert spent(lambda: api.get(f"/api/v1/imports/{done['operationId']}", key=key), 404) == {"Query": 1}
