@@ -8,6 +8,7 @@ import logging
 import os
 import zipfile
 from collections.abc import Iterator
+from typing import Any
 from unittest import mock
 
 import boto3
@@ -209,3 +210,39 @@ def test_items_over_400_kb_are_refused_whole(aws: None) -> None:
     with pytest.raises(client.exceptions.ClientError, match="Item size has exceeded the maximum allowed size"):
         client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "2"}, **parts, "a4": {"S": "x" * 6_000}})
     assert [item["SK"]["S"] for item in client.scan(TableName=table)["Items"]] == ["1"]
+
+
+def test_reads_answer_every_attribute_type_as_written(aws: None) -> None:
+    """Query, Scan, GetItem and BatchGetItem answers are written with json.dumps: binary values
+    (alone, in sets, lists and maps), numbers, sets, booleans and nulls come back as they went in."""
+    moto_hooks.install()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    attributes = {
+        "b": {"B": b"\x00\xff"},
+        "bs": {"BS": [b"a", b"b"]},
+        "l": {"L": [{"S": "ä"}, {"B": b"\x01"}, {"N": "1.50"}]},
+        "m": {"M": {"k": {"S": "v"}, "b": {"B": b"zz"}, "t": {"BOOL": False}}},
+        "n": {"N": "12"},
+        "ns": {"NS": ["1", "2.5"]},
+        "ss": {"SS": ["x"]},
+        "t": {"BOOL": True},
+        "z": {"NULL": True},
+    }
+    key = {"PK": {"S": "T"}, "SK": {"S": "1"}}
+    item = key | attributes
+    client.put_item(TableName=table, Item=item)
+    unordered = {"bs", "ns", "ss"}  # sets: no order
+
+    def same(found: dict[str, Any]) -> bool:
+        def plain(value: dict[str, Any]) -> dict[str, Any]:
+            return {name: sorted(next(iter(v.values()))) if name in unordered else v for name, v in value.items()}
+
+        return plain(found) == plain(item)
+
+    assert same(client.get_item(TableName=table, Key=key)["Item"])
+    query = client.query(TableName=table, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": key["PK"]})
+    assert query["Count"] == 1 and same(query["Items"][0])
+    assert same(client.scan(TableName=table)["Items"][0])
+    batch = client.batch_get_item(RequestItems={table: {"Keys": [key, {"PK": {"S": "none"}, "SK": {"S": "1"}}]}})
+    assert [same(found) for found in batch["Responses"][table]] == [True] and batch["UnprocessedKeys"] == {}
