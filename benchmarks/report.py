@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.counting import Requests
 from benchmarks.timing import Sample
+
+if TYPE_CHECKING:
+    from benchmarks.chunk_memory import ChunkMemory, StepMemory
+    from benchmarks.jobs import JobRun, JobSize, RawRun
 
 SERVICES = ("dynamodb", "lambda")
 
@@ -44,9 +48,13 @@ class Transport:
 class Report:
     concurrency: int
     emulator: str
-    transport: Transport
+    transport: Transport | None  # None when the API part was skipped
     sizes: list[SizeRun]
     seconds: float
+    chunk_rows: int = 0
+    jobs: list[JobSize] = field(default_factory=list)
+    memory: list[ChunkMemory] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was left out, and why
 
 
 # Text ------------------------------------------------------------------------------------------
@@ -134,18 +142,189 @@ def _growth_section(sizes: list[SizeRun]) -> list[str]:
     return lines
 
 
-def render(report: Report) -> str:
-    transport = report.transport
-    keep_alive, fresh = transport.keep_alive.percentile(50), transport.fresh_connection.percentile(50)
-    lines = [
-        f"contact-data-platform benchmark: local stack on {report.emulator}",
-        f"GET /heartbeat (one Lambda invoke, no DynamoDB), p50: keep-alive {_ms(keep_alive)} ms, "
-        f"new connection {_ms(fresh)} ms ({_ratio(keep_alive, fresh)})",
-        "",
+# Jobs ------------------------------------------------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+def _job_cells(job: JobRun) -> str:
+    status = job.status if job.ended else f"{job.status}*"
+    return f"{status:<9} {job.rows:>7} {job.wall:>8.1f} {job.per_second:>8.1f}"
+
+
+def _raw_cells(raw: RawRun) -> str:
+    return f"{raw.name:<15} {raw.items:>7} {raw.calls:>6} {raw.wall:>7.1f} {raw.per_second:>8.1f}"
+
+
+def _steps_line(job: JobRun) -> str:
+    if not job.steps:
+        return f"  {job.job}: steps not timed"
+    chunks = job.step_seconds("process_chunk")
+    parts = [f"plan {sum(job.step_seconds('plan')):.1f}"]
+    if chunks:
+        parts.append(f"{len(chunks)} chunk invocations {sum(chunks):.1f} (longest {max(chunks):.1f})")
+    parts += [
+        f"{step} {sum(job.step_seconds(step)):.1f}" for step in ("finalize", "mark_failed") if job.step_seconds(step)
     ]
+    in_steps = sum(step.seconds for step in job.steps)
+    return f"  {job.job} steps, seconds inside the handlers: {', '.join(parts)}; outside them {job.wall - in_steps:.1f}"
+
+
+def _requests_line(job: JobRun) -> str:
+    rows = max(job.rows, 1)
+    dynamodb = job.requests.per_call(rows, "dynamodb")
+    detail = " + ".join(f"{count:.2f} {name}" for name, count in dynamodb.items() if count >= 0.005)
+    invokes = sum(job.requests.per_call(rows, "lambda").values())
+    grown = job.table_items_after - job.table_items_before
+    items = f"; table items +{grown} ({grown / rows:.1f} per row)" if job.job == "import" else ""
+    return (
+        f"  {job.job} per row: {sum(dynamodb.values()):.2f} DynamoDB requests ({detail}), {invokes:.4f} Lambda invokes"
+        f"{items}; {job.requests.retries} retried requests; {job.polls} status polls"
+    )
+
+
+def _job_problem(job: JobRun) -> list[str]:
+    if job.status == "FINISHED" and job.ended:
+        return []
+    if not job.ended:
+        counts = {
+            k: job.detail.get(k) for k in ("processedRows", "created", "rowCount") if job.detail.get(k) is not None
+        }
+        return [f"  * {job.job} still {job.status} when the bench stopped waiting after {job.wall:.0f} s: {counts}"]
+    return [f"  {job.job} {job.status}: {job.detail.get('failureReason')}"]
+
+
+def _jobs_title(size: JobSize) -> str:
+    chunks = -(-size.rows // size.chunk_rows) if size.chunk_rows else 0
+    if size.seeded:
+        return (
+            f"R = {size.rows} contacts written directly as store contact items (no import), "
+            f"{chunks} chunk(s) of up to {size.chunk_rows}"
+        )
+    return f"R = {size.rows} rows ({size.csv_bytes / MIB:.1f} MiB CSV, {chunks} chunk(s) of up to {size.chunk_rows})"
+
+
+def _jobs_size_section(size: JobSize) -> list[str]:
+    lines = [
+        _jobs_title(size),
+        f"  {'':<28} {'job':-^35} | {'raw boto3, same emulator':-^47} {'job/raw':>8}",
+        f"  {'':<28} {'status':<9} {'rows':>7} {'wall s':>8} {'rows/s':>8} | {'':<15} {'items':>7} {'calls':>6}"
+        f" {'wall s':>7} {'rows/s':>8} {'(wall)':>8}",
+    ]
+    pairs: list[tuple[str, JobRun | None, RawRun]] = [
+        ("import (upload URL, poll)", size.import_job, size.raw_write),
+        ("export (segment, csv)", size.export_job, size.raw_query),
+    ]
+    for name, job, raw in pairs:
+        if job is None:
+            why = "seeded instead" if size.seeded and name.startswith("import") else "not run"
+            lines.append(f"  {name:<28} {why:<35} | {_raw_cells(raw)}")
+            continue
+        ratio = _ratio(job.wall, raw.wall) if job.ended and job.status == "FINISHED" else "-"
+        lines.append(f"  {name:<28} {_job_cells(job)} | {_raw_cells(raw)} {ratio:>8}")
+    for job in (size.import_job, size.export_job):
+        if job is not None:
+            lines += [*_job_problem(job), _steps_line(job), _requests_line(job)]
+    if size.export_job is None and not size.seeded:
+        lines.append("  no export: the import did not finish")
+    return [*lines, ""]
+
+
+def _jobs_growth(jobs: list[JobSize]) -> list[str]:
+    """Each size against the smallest of its kind (imported, seeded)."""
+    lines = []
+    for seeded in (False, True):
+        kind = [size for size in jobs if size.seeded == seeded]
+        if len(kind) > 1:
+            lines += _kind_growth(kind)
+    return lines
+
+
+def _kind_growth(jobs: list[JobSize]) -> list[str]:
+    smallest = jobs[0]
+    lines = []
+    for size in jobs[1:]:
+        at = f"rows/s at R = {size.rows} / at R = {smallest.rows}"
+        lines.append(f"Growth: {at} (1.00x = the same speed per row; 0.50x = each row cost twice as much)")
+        pairs: list[tuple[str, JobRun | RawRun | None, JobRun | RawRun | None]] = [
+            ("import", size.import_job, smallest.import_job),
+            ("raw BatchWriteItem", size.raw_write, smallest.raw_write),
+            ("export", size.export_job, smallest.export_job),
+            ("raw Query pages", size.raw_query, smallest.raw_query),
+        ]
+        for name, large, small in pairs:
+            ratio = _ratio(large.per_second, small.per_second) if large and small else "-"
+            lines.append(f"  {name:<20} {ratio:>7}")
+        lines.append("")
+    return lines
+
+
+def _mib(value: float) -> str:
+    return f"{value / MIB:.1f}"
+
+
+def _memory_row(run: ChunkMemory) -> str:
+    def cells(step: StepMemory) -> str:
+        return (
+            f"{_mib(step.rss_before_kib * 1024):>8} {_mib(step.max_rss_kib * 1024):>8} "
+            f"{_mib(step.growth_bytes):>7} {step.seconds:>7.1f}"
+        )
+
+    return f"  {run.job:<7} {run.rows:>8} {run.chunks:>6} | {cells(run.plan)} | {cells(run.chunk)}"
+
+
+def _memory_section(memory: list[ChunkMemory]) -> list[str]:
+    lines = [
+        "Chunk worker memory: plan, then chunk 1 of its manifest, each in a worker process of its own",
+        "  (RSS at start = resident set after imports and warm-up; peak = the highest resident set during",
+        "  the invocation, as Lambda's Max Memory Used; growth = peak - start, the step's own memory)",
+        f"  {'job':<7} {'rows':>8} {'chunks':>6} | {'plan':-^32} | {'chunk 1':-^32}",
+        f"  {'':<7} {'':>8} {'':>6} | {'RSS MiB':>8} {'peak':>8} {'growth':>7} {'s':>7}"
+        f" | {'RSS MiB':>8} {'peak':>8} {'growth':>7} {'s':>7}",
+        *(_memory_row(run) for run in memory),
+    ]
+    for job in ("import", "export"):
+        runs = [run for run in memory if run.job == job]
+        for run in runs[1:]:
+            small = runs[0]
+            lines.append(
+                f"  {job}: chunk 1 growth at {run.rows} rows / at {small.rows} rows = "
+                f"{_ratio(run.chunk.growth_bytes, small.chunk.growth_bytes)} (plan: "
+                f"{_ratio(run.plan.growth_bytes, small.plan.growth_bytes)})"
+            )
+        for run in runs:
+            counts = ", ".join(f"{key} {value}" for key, value in run.chunk_counts.items() if value)
+            lines.append(f"  {job} {run.rows}: chunk 1 recorded {counts or 'nothing'}")
+    return [*lines, ""]
+
+
+def render(report: Report) -> str:
+    lines = [f"contact-data-platform benchmark: local stack on {report.emulator}"]
+    if report.transport is not None:
+        transport = report.transport
+        keep_alive, fresh = transport.keep_alive.percentile(50), transport.fresh_connection.percentile(50)
+        lines += [
+            f"GET /heartbeat (one Lambda invoke, no DynamoDB), p50: keep-alive {_ms(keep_alive)} ms, "
+            f"new connection {_ms(fresh)} ms ({_ratio(keep_alive, fresh)})",
+            "",
+        ]
     for run in report.sizes:
         lines += _size_section(run, report.concurrency)
-    lines += _growth_section(report.sizes)
+    if report.sizes:
+        lines += _growth_section(report.sizes)
+    if report.jobs:
+        lines += [
+            f"Jobs (Step Functions workflows, CHUNK_ROWS {report.chunk_rows}); each size on an emptied emulator and a",
+            "fresh tenant; wall = POST to the operation's finishedAt; raw = the bare loop over R items on the same",
+            "emulator right after the job",
+            "",
+        ]
+        for size in report.jobs:
+            lines += _jobs_size_section(size)
+        lines += _jobs_growth(report.jobs)
+    if report.memory:
+        lines += _memory_section(report.memory)
+    lines += [f"Note: {note}" for note in report.notes]
     lines.append(f"Total {report.seconds:.0f} s. Figures are for comparison within this run, not absolute capacity.")
     return "\n".join(lines)
 
@@ -183,15 +362,87 @@ def _operation_json(operation: Operation) -> dict[str, Any]:
     }
 
 
+def _job_json(job: JobRun) -> dict[str, Any]:
+    rows = max(job.rows, 1)
+    return {
+        "status": job.status,
+        "ended": job.ended,
+        "rows": job.rows,
+        "wallSeconds": round(job.wall, 2),
+        "rowsPerSecond": round(job.per_second, 2),
+        "steps": [
+            {"step": step.step, "seconds": round(step.seconds, 3), "errored": step.errored} for step in job.steps
+        ],
+        "requestsPerRow": {service: job.requests.per_call(rows, service) for service in SERVICES},
+        "retries": job.requests.retries,
+        "tableItemsBefore": job.table_items_before,
+        "tableItemsAfter": job.table_items_after,
+        "polls": job.polls,
+        "failureReason": job.detail.get("failureReason"),
+    }
+
+
+def _raw_json(raw: RawRun) -> dict[str, Any]:
+    return {
+        "operation": raw.name,
+        "items": raw.items,
+        "calls": raw.calls,
+        "wallSeconds": round(raw.wall, 2),
+        "rowsPerSecond": round(raw.per_second, 2),
+    }
+
+
+def _jobs_json(size: JobSize) -> dict[str, Any]:
+    def ratio(job: JobRun | None, raw: RawRun) -> float | None:
+        return round(job.wall / raw.wall, 2) if job and job.ended and raw.wall else None
+
+    return {
+        "rows": size.rows,
+        "csvBytes": size.csv_bytes,
+        "chunkRows": size.chunk_rows,
+        "seeded": size.seeded,
+        "import": _job_json(size.import_job) if size.import_job else None,
+        "rawBatchWriteItem": _raw_json(size.raw_write),
+        "importToRawWall": ratio(size.import_job, size.raw_write),
+        "export": _job_json(size.export_job) if size.export_job else None,
+        "rawQuery": _raw_json(size.raw_query),
+        "exportToRawWall": ratio(size.export_job, size.raw_query),
+    }
+
+
+def _step_memory_json(step: StepMemory) -> dict[str, Any]:
+    return {
+        "seconds": round(step.seconds, 2),
+        "growthBytes": step.growth_bytes,
+        "rssBeforeKiB": step.rss_before_kib,
+        "maxRssKiB": step.max_rss_kib,
+    }
+
+
+def _memory_json(run: ChunkMemory) -> dict[str, Any]:
+    return {
+        "job": run.job,
+        "rows": run.rows,
+        "chunkRows": run.chunk_rows,
+        "chunks": run.chunks,
+        "plan": _step_memory_json(run.plan),
+        "chunk1": _step_memory_json(run.chunk),
+        "chunk1Counts": run.chunk_counts,
+    }
+
+
 def to_json(report: Report) -> dict[str, Any]:
+    transport = report.transport
     return {
         "emulator": report.emulator,
         "concurrency": report.concurrency,
         "seconds": round(report.seconds, 1),
         "heartbeat": {
-            "keepAlive": _sample_json(report.transport.keep_alive),
-            "freshConnection": _sample_json(report.transport.fresh_connection),
-        },
+            "keepAlive": _sample_json(transport.keep_alive),
+            "freshConnection": _sample_json(transport.fresh_connection),
+        }
+        if transport
+        else None,
         "sizes": [
             {
                 "size": run.size,
@@ -201,4 +452,8 @@ def to_json(report: Report) -> dict[str, Any]:
             }
             for run in report.sizes
         ],
+        "chunkRows": report.chunk_rows,
+        "jobs": [_jobs_json(size) for size in report.jobs],
+        "chunkMemory": [_memory_json(run) for run in report.memory],
+        "notes": report.notes,
     }

@@ -1,14 +1,23 @@
-"""`make bench`: the API on the embedded emulator next to bare DynamoDB calls on the same emulator.
+"""`make bench`: the API and the jobs on the embedded emulator next to bare DynamoDB calls on the same emulator.
 
-For each size N: N creates, N gets, a walk over every list page, a few searches and N deletes over
-HTTP, each next to its raw boto3 equivalent; DynamoDB requests per API call as the emulator
-receives them; and how per-call latency grows from one size to the next. A report, not a test:
-nothing here asserts on timings.
+API part, for each size N: N creates, N gets, a walk over every list page, a few searches and N
+deletes over HTTP, each next to its raw boto3 equivalent; DynamoDB requests per API call as the
+emulator receives them; and how per-call latency grows from one size to the next.
+
+Jobs part (benchmarks/jobs.py), for each size R: an import of an R-row CSV and an export of the R
+contacts as Step Functions workflows, next to a raw BatchWriteItem / Query loop over R items; then
+a chunk worker's peak memory when the whole file (or segment) has M rows (benchmarks/chunk_memory.py).
+
+A report, not a test: nothing here asserts on timings.
 
     python -m benchmarks.run [--sizes 10 30] [--concurrency 4] [--repeats 5] [--json PATH]
+                             [--jobs-rows 1000 2000] [--memory-rows 10000 100000] [--memory-jobs import export]
+                             [--export-rows N ...] [--chunk-rows N]
+                             [--skip-api] [--skip-jobs] [--skip-memory]
 
-The default sizes are small because every write on the embedded emulator costs time in proportion
-to everything written before it (benchmarks/README.md).
+The default sizes are small: every request to the embedded emulator costs milliseconds of Python
+on both sides, and an import makes about one per row (benchmarks/README.md). `--jobs-rows 100000`
+runs the 100,000-row import and export (about an hour).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -23,17 +33,34 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+import boto3
 import moto
+import requests
 
+from benchmarks import chunk_memory
 from benchmarks.api import ApiClient, contact_body, create_bench_key, searches
+from benchmarks.chunk_memory import ChunkMemory
 from benchmarks.counting import RequestCounter
+from benchmarks.jobs import (
+    JobRunner,
+    JobsContext,
+    JobSize,
+    JobsStopped,
+    Tenant,
+    measure_jobs_size,
+    measure_seeded_export,
+    timed_steps,
+)
 from benchmarks.raw import RawTable
 from benchmarks.report import Measured, Operation, Report, SizeRun, Transport, render, to_json
 from benchmarks.timing import Sample, timed_map, timed_pages
-from local.stack import REGION, TABLE_NAME, LocalStack
+from contact_platform import config
+from local.stack import REGION, TABLE_NAME, LocalStack, Running, provision
 
 T = TypeVar("T")
 DEFAULT_SIZES = (100, 400)
+DEFAULT_JOBS_ROWS = (1000, 2000)
+DEFAULT_MEMORY_ROWS = (10_000, 100_000)
 BENCH_RATE_LIMIT = 1_000_000  # the largest the API accepts
 HEARTBEATS = 20
 
@@ -44,9 +71,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=4, help="threads for creates, gets and deletes")
     parser.add_argument("--repeats", type=int, default=5, help="walks over the list, and runs of each search")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--skip-api", action="store_true", help="leave out the API part")
+    parser.add_argument("--skip-jobs", action="store_true", help="leave out the import and export jobs")
+    parser.add_argument("--skip-memory", action="store_true", help="leave out the chunk worker memory")
+    parser.add_argument(
+        "--jobs-rows", type=int, nargs="+", default=list(DEFAULT_JOBS_ROWS), help="CSV rows (and contacts exported)"
+    )
+    parser.add_argument(
+        "--memory-rows", type=int, nargs="+", default=list(DEFAULT_MEMORY_ROWS), help="rows of the whole file"
+    )
+    parser.add_argument(
+        "--memory-jobs",
+        nargs="+",
+        choices=("import", "export"),
+        default=["import"],
+        help="jobs whose chunk worker memory to measure (export first writes M contacts: slow at 100,000)",
+    )
+    parser.add_argument(
+        "--export-rows",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also export this many contacts written directly (for sizes the import cannot reach here)",
+    )
+    parser.add_argument("--chunk-rows", type=int, help="CHUNK_ROWS for the stack (default: the configured one)")
+    parser.add_argument("--jobs-timeout", type=float, default=1800, help="seconds to wait for one job")
+    parser.add_argument("--poll", type=float, default=2.0, help="seconds between status reads of a running job")
     args = parser.parse_args(argv)
     if min(args.sizes) < 1 or args.concurrency < 1 or args.repeats < 1:
         parser.error("sizes, concurrency and repeats must be at least 1")
+    counts = [*args.jobs_rows, *args.memory_rows, *args.export_rows, args.chunk_rows or 1]
+    if min(counts) < 1:
+        parser.error("jobs rows, memory rows and chunk rows must be at least 1")
     return args
 
 
@@ -106,25 +162,94 @@ def measure_size(
     return SizeRun(size, table_items, operations, transaction, len(raw.transaction_items(0)))
 
 
+def fresh_emulator(running: Running) -> None:
+    """Empty the embedded emulator (moto's reset) and provision the stack again: table, buckets,
+    functions, state machines. Each job size starts from the same empty table."""
+    requests.post(f"{running.aws_endpoint}/moto-api/reset", timeout=60).raise_for_status()
+    provisioned = provision(running.aws_endpoint)
+    os.environ.update(provisioned.state_machine_environment())
+
+
+def measure_api(running: Running, counter: RequestCounter, args: argparse.Namespace) -> tuple[Transport, list[SizeRun]]:
+    api = ApiClient(running.base_url, create_bench_key(running.base_url, running.admin_key, BENCH_RATE_LIMIT))
+    transport = measure_transport(api)
+    sizes = []
+    for position, size in enumerate(args.sizes):
+        run = f"bench{position}"
+        raw = RawTable(running.aws_endpoint, REGION, TABLE_NAME, run, args.concurrency)
+        sizes.append(measure_size(api, raw, counter, run, size, args))
+    return transport, sizes
+
+
+def measure_jobs(
+    running: Running, counter: RequestCounter, args: argparse.Namespace, notes: list[str]
+) -> list[JobSize]:
+    table = boto3.client("dynamodb", endpoint_url=running.aws_endpoint, region_name=REGION)
+    sizes: list[JobSize] = []
+    with timed_steps() as steps:
+        runner = JobRunner(counter, steps, table, TABLE_NAME, args.poll, args.jobs_timeout)
+        context = JobsContext(
+            running.base_url,
+            running.aws_endpoint,
+            REGION,
+            TABLE_NAME,
+            config.settings().chunk_rows,
+            runner,
+            lambda: fresh_emulator(running),
+            progress,
+        )
+        plan = [(rows, measure_jobs_size) for rows in args.jobs_rows]
+        plan += [(rows, measure_seeded_export) for rows in args.export_rows]
+        for rows, measure_one in plan:
+            try:
+                sizes.append(measure_one(context, rows))
+            except JobsStopped as stopped:
+                sizes.append(stopped.size)
+                notes.append(
+                    f"a job of R = {rows} did not end within {args.jobs_timeout:.0f} s (--jobs-timeout); its workflow "
+                    "was stopped, but the chunk it was running goes on in this process, so the sizes after it "
+                    "were left out and the memory part shares the machine with it"
+                )
+                break
+    return sizes
+
+
+def measure_memory(running: Running, args: argparse.Namespace) -> list[ChunkMemory]:
+    found = []
+    measures = {"import": chunk_memory.measure_import, "export": chunk_memory.measure_export}
+    for job in args.memory_jobs:
+        for rows in args.memory_rows:
+            fresh_emulator(running)
+            found.append(measures[job](Tenant(running.base_url), rows, progress))
+    return found
+
+
 def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     started = time.perf_counter()
-    stack = LocalStack(port=0)
+    if args.chunk_rows is not None:
+        os.environ[config.ENV_CHUNK_ROWS] = str(args.chunk_rows)  # read when the stack starts
+    stack = LocalStack(port=0, cleanup_interval=0)  # no cleanup run in the middle of a job
+    transport: Transport | None = None
+    sizes: list[SizeRun] = []
+    jobs: list[JobSize] = []
+    memory: list[ChunkMemory] = []
+    notes: list[str] = []
     try:
         running = stack.start()
-        api = ApiClient(running.base_url, create_bench_key(running.base_url, running.admin_key, BENCH_RATE_LIMIT))
-        transport = measure_transport(api)
-        sizes = []
-        for position, size in enumerate(args.sizes):
-            run = f"bench{position}"
-            raw = RawTable(running.aws_endpoint, REGION, TABLE_NAME, run, args.concurrency)
-            sizes.append(measure_size(api, raw, counter, run, size, args))
+        if not args.skip_api:
+            transport, sizes = measure_api(running, counter, args)
+        if not args.skip_jobs:
+            jobs = measure_jobs(running, counter, args, notes)
+        if not args.skip_memory:
+            memory = measure_memory(running, args)
     except KeyboardInterrupt:
         logging.disable()  # requests still in flight fail as the stack stops: no tracebacks for them
         raise
     finally:
         stack.stop()
     emulator = f"embedded moto {moto.__version__}"
-    return Report(args.concurrency, emulator, transport, sizes, time.perf_counter() - started)
+    chunk_rows = config.settings().chunk_rows
+    return Report(args.concurrency, emulator, transport, sizes, time.perf_counter() - started, chunk_rows, jobs, memory)
 
 
 def main(argv: list[str] | None = None) -> int:
