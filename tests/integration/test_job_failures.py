@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 
 from contact_platform import config
-from contact_platform.services import operations
-from contact_platform.store import operations as operation_store
 from tests.support.fixtures import Api
-from tests.support.jobs import run, wait_for
+from tests.support.jobs import accepted, run, wait_for
 
 Fault = Callable[[str | None], None]
 ROWS = b"name,email\n" + b"".join(f"Row {n},row{n}@example.com\n".encode() for n in range(12))
@@ -85,9 +83,47 @@ def test_running_a_failed_import_again_creates_no_duplicates(api: Api, admin: di
     failed = _import(api, key)
     assert failed["status"] == "FAILED" and _contact_count(api, key) == 12
     fault(None)
-    operation = operation_store.get(admin["tenantId"], failed["operationId"])
-    assert operation is not None
-    operations.restart(operation)
-    done = wait_for(api, f"/api/v1/imports/{failed['operationId']}", key)
+    retried = accepted(api, f"/api/v1/imports/{failed['operationId']}/retry", key)
+    assert retried["operationId"] == failed["operationId"]
+    done = wait_for(api, retried["statusUrl"], key)
     assert done["status"] == "FINISHED" and done["created"] == 12 and done["failureReason"] is None
     assert _contact_count(api, key) == 12
+    log = api.get("/api/v1/admin/audit-log", key=key, params={"action": "import.retried"}).data
+    assert [entry["entityId"] for entry in log] == [failed["operationId"]]
+
+
+def test_only_a_failed_job_of_ones_own_can_be_run_again(api: Api, admin: dict[str, Any], fault: Fault) -> None:
+    key = admin["apiKey"]
+    finished = _import(api, key)
+    again = api.post(f"/api/v1/imports/{finished['operationId']}/retry", key=key)
+    assert again.status == 409 and "FINISHED" in again.body["error"]["message"]
+    assert api.post("/api/v1/imports/op_unknown/retry", key=key).status == 404
+    assert api.post(f"/api/v1/exports/{finished['operationId']}/retry", key=key).status == 404, "not an export"
+    fault("imports.finalize")
+    failed = _import(api, key)
+    fault(None)
+    manager = api.token("manager", tenant_id=admin["tenantId"])
+    refused = api.post(f"/api/v1/imports/{failed['operationId']}/retry", key=manager["apiKey"])
+    assert refused.status == 403 and refused.error["message"] == "Missing required permission: imports:write"
+    assert api.get(f"/api/v1/imports/{failed['operationId']}", key=key).data["status"] == "FAILED"
+
+
+def test_a_tag_whose_deletion_failed_is_deleted_by_running_it_again(
+    api: Api, admin: dict[str, Any], fault: Fault
+) -> None:
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Tagged", tags=["old"])
+    created = api.post("/api/v1/tags", key=key, json={"name": "gone"}).data
+    api.call("PUT", f"/api/v1/contacts/{contact['id']}/tags/{created['id']}", key=key)
+    fault("tagging.plan")
+    deleting = api.delete(f"/api/v1/tags/{created['id']}", key=key)
+    assert deleting.status == 202
+    failed = wait_for(api, deleting.data["statusUrl"], key)
+    assert failed["status"] == "FAILED"
+    assert "gone" in api.get(f"/api/v1/contacts/{contact['id']}", key=key).data["tags"], "still on the contact"
+    assert api.post("/api/v1/tags", key=key, json={"name": "gone"}).status == 409, "the name is still taken"
+    fault(None)
+    done = run(api, f"/api/v1/tag-assignments/{failed['operationId']}/retry", key)
+    assert done["status"] == "FINISHED"
+    assert api.get(f"/api/v1/contacts/{contact['id']}", key=key).data["tags"] == ["old"]
+    assert api.post("/api/v1/tags", key=key, json={"name": "gone"}).status == 201, "the name is free again"

@@ -81,6 +81,22 @@ def _list_assignments(api: Api, owner: dict[str, Any], intruder: dict[str, Any],
     assert api.get("/api/v1/tag-assignments", key=intruder["apiKey"]).data == []
 
 
+def _retry(path: str, job: str) -> Case:
+    """404, not the 409 the owner gets for a job that has not failed: for them the job does not exist."""
+
+    def check(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+        reply = api.post(f"/api/v1/{path}/{owned[job]}/retry", key=intruder["apiKey"])
+        assert reply.status == 404 and reply.error["code"] == "RESOURCE_NOT_FOUND"
+        assert api.post(f"/api/v1/{path}/{owned[job]}/retry", key=owner["apiKey"]).status == 409
+
+    return check
+
+
+case("retry_export")(_retry("exports", "export"))
+case("retry_import")(_retry("imports", "import"))
+case("retry_tag_assignment")(_retry("tag-assignments", "tagging"))
+
+
 @case("delete_tag")
 def _delete_tag(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     assert api.delete(f"/api/v1/tags/{owned['tag']}", key=intruder["apiKey"]).status == 404

@@ -155,6 +155,16 @@ ROUTES: tuple[Route, ...] = (
         p.TAGS_READ,
         "Status and counts of a tagging operation",
     ),
+    Route(
+        "retry_tag_assignment",
+        "POST",
+        "/api/v1/tag-assignments/{operationId}/retry",
+        "tag_assignments",
+        p.TAGS_WRITE,
+        "Run a failed tagging operation (assignment or tag deletion) again",
+        202,
+        workflow="tagging",
+    ),
     # Exports
     Route(
         "create_export",
@@ -174,6 +184,16 @@ ROUTES: tuple[Route, ...] = (
         "exports",
         p.EXPORTS_READ,
         "Status of an export and, once finished, a download URL",
+        workflow="exports",
+    ),
+    Route(
+        "retry_export",
+        "POST",
+        "/api/v1/exports/{operationId}/retry",
+        "exports",
+        p.EXPORTS_WRITE,
+        "Run a failed export again",
+        202,
         workflow="exports",
     ),
     # Imports
@@ -196,6 +216,16 @@ ROUTES: tuple[Route, ...] = (
         "imports",
         p.IMPORTS_READ,
         "Progress, counts and errors of an import",
+        workflow="imports",
+    ),
+    Route(
+        "retry_import",
+        "POST",
+        "/api/v1/imports/{operationId}/retry",
+        "imports",
+        p.IMPORTS_WRITE,
+        "Run a failed import again (no row is written twice)",
+        202,
         workflow="imports",
     ),
 )

@@ -71,3 +71,8 @@ def get_export(caller: Caller, operation_id: str) -> Export:
 
 def list_exports(caller: Caller, query: OperationListQuery) -> Listing[Export]:
     return operations.list_operations(caller, JOB, query, _to_api)
+
+
+def retry_export(caller: Caller, operation_id: str) -> OperationAccepted:
+    """Run a FAILED export again."""
+    return operations.retry(caller, JOB, operation_id)

@@ -16,7 +16,14 @@ from contact_platform.http.observability import logger
 from contact_platform.jobs.csv_reading import CsvRefused, open_csv
 from contact_platform.jobs.imports import import_key
 from contact_platform.models.envelope import Listing
-from contact_platform.models.operations import Import, ImportAccepted, ImportQuery, ImportUpload, OperationListQuery
+from contact_platform.models.operations import (
+    Import,
+    ImportAccepted,
+    ImportQuery,
+    ImportUpload,
+    OperationAccepted,
+    OperationListQuery,
+)
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import operations
 from contact_platform.store import operations as store
@@ -143,3 +150,8 @@ def get_import(caller: Caller, operation_id: str) -> Import:
 
 def list_imports(caller: Caller, query: OperationListQuery) -> Listing[Import]:
     return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, []))
+
+
+def retry_import(caller: Caller, operation_id: str) -> OperationAccepted:
+    """Run a FAILED import again."""
+    return operations.retry(caller, JOB, operation_id)

@@ -28,6 +28,7 @@ from contact_platform.store.paging import collect
 
 T = TypeVar("T")
 STATUS_PATHS = {"exports": "/api/v1/exports", "imports": "/api/v1/imports", "tagging": "/api/v1/tag-assignments"}
+RETRIED = {"exports": "export.retried", "imports": "import.retried", "tagging": "tagging.retried"}
 
 
 def acting_caller(operation: OperationItem) -> Caller:
@@ -98,22 +99,30 @@ def start_execution(operation: OperationItem, attempt: int = 1) -> None:
         raise
 
 
-def restart(operation: OperationItem) -> None:
-    """Run a FAILED job again under the same operation: chunk work is idempotent, so rows written by the
-    failed run are not written twice."""
+def retry(caller: Caller, job: str, operation_id: str) -> OperationAccepted:
+    """Run the caller's FAILED job again under the same operation (409 for any other status).
+
+    Its chunks run afresh from a new plan; the chunk work is idempotent, so what the failed run wrote
+    is not written twice (an import's rows keep their contact IDs, a contact keeps a tag once)."""
+    operation, _ = visible(caller, job, operation_id)
     attempt = int(operation.params.get("attempt", 1)) + 1
-    params = {**operation.params, "attempt": attempt}
-    if not store.update(
+    entry = audit.entry(
+        caller, entity_type="operation", entity_id=operation_id, action=RETRIED[job], at=clock.now(), changed=[]
+    )
+    reopened = store.reopen(
         operation,
-        store.status_is(store.FAILED),
+        entry,
         status=store.PENDING,
-        params=params,
+        params={**operation.params, "attempt": attempt},
         failure_reason=None,
         finished_at=None,
         updated_at=clock.iso(clock.now()),
-    ):
-        raise errors.conflict("Only a FAILED operation can be run again")
+    )
+    if not reopened:
+        raise errors.conflict(f"Only a FAILED operation can be run again; this one is {operation.status}")
+    store.delete_chunk_items(operation.tenant_id, operation.operation_id)
     start_execution(operation, attempt)
+    return accepted(operation)
 
 
 def fail(operation: OperationItem, reason: str) -> bool:

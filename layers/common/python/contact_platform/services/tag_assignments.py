@@ -63,3 +63,8 @@ def get_tag_assignment(caller: Caller, operation_id: str) -> TagAssignment:
 
 def list_tag_assignments(caller: Caller, query: OperationListQuery) -> Listing[TagAssignment]:
     return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, operations.totals(item, [])))
+
+
+def retry_tag_assignment(caller: Caller, operation_id: str) -> OperationAccepted:
+    """Run a FAILED tagging operation (a tag assignment or a tag deletion) again."""
+    return operations.retry(caller, JOB, operation_id)

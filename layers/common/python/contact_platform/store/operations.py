@@ -143,18 +143,37 @@ def list_operations(tenant_id: str, job: str, *, limit: int, start: LastKey | No
     )
 
 
-def update(operation: OperationItem, condition: Condition | None = None, **changes: Any) -> bool:
-    """Set attributes (by Python name) if `condition` holds; False when it does not."""
-    actions = [
+def _actions(changes: dict[str, Any]) -> list[Any]:
+    """Update actions for attributes given by Python name (None removes the attribute)."""
+    return [
         getattr(OperationItem, name).remove() if value is None else getattr(OperationItem, name).set(value)
         for name, value in changes.items()
     ]
+
+
+def update(operation: OperationItem, condition: Condition | None = None, **changes: Any) -> bool:
+    """Set attributes (by Python name) if `condition` holds; False when it does not."""
     try:
-        operation.update(actions=actions, condition=condition)
+        operation.update(actions=_actions(changes), condition=condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    return True
+
+
+def reopen(operation: OperationItem, audit: AuditItem, **changes: Any) -> bool:
+    """Apply `changes` to a FAILED operation together with its audit item; False unless it is FAILED."""
+    try:
+        with transaction() as tx:
+            tx.update(operation, actions=_actions(changes), condition=status_is(FAILED))
+            tx.save(audit)
+    except TransactWriteError as error:
+        if error.cause_response_code == "TransactionCanceledException":
+            return False
+        raise
+    for name, value in changes.items():
+        setattr(operation, name, value)
     return True
 
 
@@ -191,7 +210,7 @@ def get_chunk_result(tenant_id: str, operation_id: str, chunk: int) -> ChunkResu
 
 
 def delete_chunk_items(tenant_id: str, operation_id: str) -> None:
-    """Remove the chunk results and failures (the cleanup, once the operation has ended)."""
+    """Remove the chunk results and failures (once the operation has ended, or before it runs again)."""
     _, chunks, failures = get_all(tenant_id, operation_id)
     with Item.batch_write() as batch:
         for item in [*chunks, *failures]:
