@@ -55,18 +55,26 @@ def test_a_failing_step_ends_the_import_failed_with_a_reason(
 
 
 @pytest.mark.parametrize("workflow", ["exports", "tagging"])
-def test_other_jobs_fail_the_same_way(api: Api, admin: dict[str, Any], fault: Fault, workflow: str) -> None:
+def test_other_jobs_fail_the_same_way_and_run_again(
+    api: Api, admin: dict[str, Any], fault: Fault, workflow: str
+) -> None:
     key = admin["apiKey"]
     api.create_contact(key, name="Someone")
     segment = api.post("/api/v1/segments", key=key, json={"name": "s", "filter": {}}).data["id"]
     tag = api.post("/api/v1/tags", key=key, json={"name": "t"}).data["id"]
     fault(f"{workflow}.finalize")
-    if workflow == "exports":
-        done = run(api, "/api/v1/exports", key, json={"segmentId": segment})
-        assert done["downloadUrl"] is None
-    else:
-        done = run(api, "/api/v1/tag-assignments", key, json={"tagId": tag, "segmentId": segment})
+    path = "/api/v1/exports" if workflow == "exports" else "/api/v1/tag-assignments"
+    body = {"segmentId": segment} if workflow == "exports" else {"tagId": tag, "segmentId": segment}
+    done = run(api, path, key, json=body)
     assert done["status"] == "FAILED" and "finalize" in done["failureReason"]
+    assert done.get("downloadUrl") is None
+    fault(None)
+    again = run(api, f"{path}/{done['operationId']}/retry", key)
+    assert again["status"] == "FINISHED" and again["failureReason"] is None
+    if workflow == "exports":
+        assert again["rowCount"] == 1 and again["downloadUrl"]
+    else:
+        assert again["matched"] == 1 and again["tagged"] + again["alreadyTagged"] == 1
 
 
 def test_a_retried_chunk_creates_no_duplicates(api: Api, admin: dict[str, Any], fault: Fault) -> None:
