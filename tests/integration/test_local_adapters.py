@@ -201,6 +201,52 @@ def test_queries_read_their_partition_or_index_in_key_order(aws: None) -> None:
     assert len(client.scan(TableName=table)["Items"]) == 6, "a scan still sees every item"
 
 
+def test_an_index_query_sees_every_kind_of_write_at_once(aws: None) -> None:
+    """Index partitions are grouped once per state of the table: put, update in place, delete and a
+    cancelled transaction each show in the next index query."""
+    moto_hooks.install()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+
+    def in_index(partition: str) -> list[str]:
+        page = client.query(
+            TableName=table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :p",
+            ExpressionAttributeValues={":p": {"S": partition}},
+        )
+        return [item["PK"]["S"] for item in page["Items"]]
+
+    for name in ("a", "b"):
+        client.put_item(
+            TableName=table, Item={"PK": {"S": name}, "SK": {"S": "1"}, "GSI1PK": {"S": "X"}, "GSI1SK": {"S": name}}
+        )
+    assert in_index("X") == ["a", "b"]
+    client.update_item(
+        TableName=table,
+        Key={"PK": {"S": "a"}, "SK": {"S": "1"}},
+        UpdateExpression="SET GSI1PK = :y",
+        ExpressionAttributeValues={":y": {"S": "Y"}},
+    )
+    assert in_index("X") == ["b"] and in_index("Y") == ["a"]
+    client.delete_item(TableName=table, Key={"PK": {"S": "b"}, "SK": {"S": "1"}})
+    assert in_index("X") == []
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": table, "Key": {"PK": {"S": "a"}, "SK": {"S": "1"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": {"PK": {"S": "none"}, "SK": {"S": "1"}},
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+            ]
+        )
+    assert in_index("Y") == ["a"], "the cancelled delete is undone in the index too"
+
+
 def test_items_over_400_kb_are_refused_whole(aws: None) -> None:
     moto_hooks.install()
     client = boto3.client("dynamodb")
