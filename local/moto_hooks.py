@@ -228,8 +228,24 @@ def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
 
 # Index partitions: the table grouped by an index's hash key, for the table's current generation.
 def _written(table: Any) -> None:
-    """Count a write to the table (after it is made): the index groupings are built again."""
+    """Count a write that changed what an index holds (after it is made): groupings are built again."""
     table.__dict__["_cdp_generation"] = table.__dict__.get("_cdp_generation", 0) + 1
+
+
+def _indexed(table: Any, item: Any) -> bool:
+    """Whether an item (moto's, or the attributes of a put) has any index key attribute."""
+    if item is None:
+        return False
+    attrs = item.attrs if isinstance(item, Item) else item
+    return any(key["AttributeName"] in attrs for index in table.all_indexes() for key in index.schema)
+
+
+def _stored(table: Any, hash_key: Any, range_key: Any) -> Any:
+    """The item with that key, or None (without growing moto's defaultdict)."""
+    partition = table.items.get(hash_key)
+    if not table.range_key_attr:  # then moto keeps the item itself under its hash key
+        return partition
+    return partition.get(range_key) if partition else None
 
 
 def _index_partition(table: Any, index_name: str, hash_key: Any) -> list[Any]:
@@ -248,34 +264,53 @@ def _index_partition(table: Any, index_name: str, hash_key: Any) -> list[Any]:
                 value = item.attrs.get(hash_attrs[0])
                 if value is not None and all(attr in item.attrs for attr in range_attrs):
                     groups.setdefault(value, []).append(item)
+        found = groupings[index_name] = (generation, groups, set())
+    _, groups, in_order = found
+    group = groups.get(hash_key, [])
+    if hash_key not in in_order:  # sorted once, as the Query sorts: nearly free for it afterwards
         order = [*hash_attrs, *range_attrs, table.hash_key_attr, table.range_key_attr]
-        for group in groups.values():  # the query sorts again: nearly free on sorted input
-            group.sort(key=lambda item: tuple(item.attrs[attr] for attr in order))
-        found = groupings[index_name] = (generation, groups)
-    return list(found[1].get(hash_key, []))
+        group.sort(key=lambda item: tuple(item.attrs[attr] for attr in order))
+        in_order.add(hash_key)
+    return list(group)
 
 
-def _put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+def _put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
     try:
-        return _original_put_item(self, *args, **kwargs)
-    finally:
-        _written(self)
-
-
-def _delete_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        hash_key = DynamoType(item_attrs[self.hash_key_attr])
+        range_key = DynamoType(item_attrs[self.range_key_attr]) if self.range_key_attr else None
+    except KeyError:  # moto reports the missing key
+        return _original_put_item(self, item_attrs, *args, **kwargs)
+    relevant = _indexed(self, item_attrs) or _indexed(self, _stored(self, hash_key, range_key))
     try:
-        return _original_delete_item(self, *args, **kwargs)
+        return _original_put_item(self, item_attrs, *args, **kwargs)
     finally:
-        _written(self)
+        if relevant:
+            _written(self)
 
 
-def _update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
-    """moto changes an existing item in place: count the write on its table."""
+def _delete_item(self: Any, hash_key: Any, range_key: Any = None) -> Any:
+    relevant = _indexed(self, _stored(self, hash_key, range_key))
     try:
-        return _original_update_item(self, table_name, *args, **kwargs)
+        return _original_delete_item(self, hash_key, range_key)
     finally:
-        table = self.tables.get(table_name)
-        if table is not None:
+        if relevant:
+            _written(self)
+
+
+def _update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    """moto changes an existing item in place: a write to note if the item had or has index keys."""
+    table = self.tables.get(table_name)
+    before = None
+    if table is not None and table.hash_key_attr in key:
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+        before = _stored(table, DynamoType(key[table.hash_key_attr]), range_key)
+    had = table is not None and _indexed(table, before)
+    after = None
+    try:
+        after = _original_update_item(self, table_name, key, *args, **kwargs)
+        return after
+    finally:
+        if table is not None and (had or _indexed(table, after)):
             _written(table)
 
 
