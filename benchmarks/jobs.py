@@ -89,12 +89,8 @@ class StepClock:
         self._steps: dict[str, list[StepTime]] = {}
         self._original: Callable[[str], Callable[[Any, Any], Any]] | None = None
 
-    def install(self) -> bool:
-        """False when the hook has no `resolve_handler` to wrap (then steps are not timed)."""
-        found: Callable[[str], Callable[[Any, Any], Any]] | None = getattr(moto_hooks, "resolve_handler", None)
-        if found is None or self._original is not None:
-            return self._original is not None
-        original = self._original = found
+    def install(self) -> None:
+        original = self._original = moto_hooks.resolve_handler
 
         def resolve_handler(handler: str) -> Callable[[Any, Any], Any]:
             function = original(handler)
@@ -117,7 +113,6 @@ class StepClock:
             return timed
 
         setattr(moto_hooks, "resolve_handler", resolve_handler)  # noqa: B010 (mypy: no assignment to a function)
-        return True
 
     def uninstall(self) -> None:
         if self._original is not None:

@@ -14,9 +14,10 @@
   each lookup of a small partition costs time in proportion to everything stored, and an import of
   100,000 rows (one phone lookup per row) grows quadratically. Instead a Query of the table reads
   only its partition, as DynamoDB does. A Query of an index reads that index's partition from a
-  grouping of the table by the index's hash key, kept in key order and built again after any write
-  to the table: paging through 100,000 contacts of a 1,000,000-item table no longer filters and
-  sorts the whole table for every page (an export's plan took more than its 15 minutes).
+  grouping of the table by the index's hash key, built again after a write that touches index keys
+  (a rate-limit counter's update does not) and sorted per partition when first read: paging
+  through 100,000 contacts of a 1,000,000-item table no longer filters and sorts the whole table
+  for every page (an export's plan took more than its 15 minutes).
 - DynamoDB items: moto 5.2.5 checks the 400 KB item limit on every attribute it sets while building
   an item, summing the sizes of all attributes set so far each time: quadratic in the attributes,
   more than half the time of writing a contact. Instead a new item's size is summed once, against
@@ -79,15 +80,15 @@ _original_transact_write_items = DynamoDBBackend.transact_write_items
 _original_query = Table.query
 _original_all_items = Table.all_items
 _original_list_of_moto_modules = moto_backends.list_of_moto_modules
-ITEM_SIZE_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (LimitedSizeDict)
 _original_execute_result = DynamoResult.execute_result
-WIRE_FORM_OUTPUTS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
 _query_scope = threading.local()  # what `Table.all_items` returns inside the Query in progress
 _original_put_item = Table.put_item
 _original_delete_item = Table.delete_item
 _original_update_item = DynamoDBBackend.update_item
 _original_parse: Callable[[str], Any] | None = None
 FRACTION_ONLY_FIELDS = ("ToleratedFailurePercentage",)
+ITEM_SIZE_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (LimitedSizeDict)
+WIRE_FORM_OUTPUTS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
 _transactions = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -236,8 +237,13 @@ def _indexed(table: Any, item: Any) -> bool:
     """Whether an item (moto's, or the attributes of a put) has any index key attribute."""
     if item is None:
         return False
+    names = table.__dict__.get("_cdp_index_keys")
+    if names is None:  # indexes are fixed once the table exists (no UpdateTable here)
+        names = table.__dict__["_cdp_index_keys"] = frozenset(
+            key["AttributeName"] for index in table.all_indexes() for key in index.schema
+        )
     attrs = item.attrs if isinstance(item, Item) else item
-    return any(key["AttributeName"] in attrs for index in table.all_indexes() for key in index.schema)
+    return any(name in attrs for name in names)
 
 
 def _stored(table: Any, hash_key: Any, range_key: Any) -> Any:
