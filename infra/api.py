@@ -19,7 +19,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from contact_platform import config
-from contact_platform.routes import ROUTES, Route
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
 from infra.gateway_responses import add_gateway_responses
 from infra.observability import alarm_on_server_errors
 from infra.platform_function import (
@@ -36,7 +36,6 @@ from infra.table_access import grant_authorizer_access
 from infra.workflows import JobResources
 
 STAGE_NAME = "prod"
-AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
 AUTHORIZER_CACHE_SECONDS = 60
 
 ACCESS_LOG_FORMAT = {
@@ -134,9 +133,10 @@ class ApiStack(Stack):
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
             ),
         )
-        # The outer guard in front of the per-key limits the functions count (DESIGN section 5). The stage's
-        # method throttling above applies to every request; the usage plan adds its limits to requests that
-        # carry an API Gateway usage key (none yet: platform keys are checked by the authorizer).
+        # The outer guard in front of the per-key limits the functions count (docs/architecture.md, API
+        # conventions). The stage's method throttling above applies to every request; the usage plan adds
+        # its limits to requests that carry an API Gateway usage key (none yet: platform keys are checked
+        # by the authorizer).
         api.add_usage_plan(
             "UsagePlan",
             description="Outer throttle for the whole stage",
@@ -149,7 +149,8 @@ class ApiStack(Stack):
             Acknowledgment(
                 id="AwsSolutions-APIG2",
                 reason="Requests are validated in the route functions against pydantic models, so that errors "
-                "use the platform envelope with field details (422 VALIDATION_ERROR, DESIGN section 5)",
+                "use the platform envelope with field details (422 VALIDATION_ERROR, docs/architecture.md, "
+                "API conventions)",
             )
         )
         Validations.of(api.node.find_child("CloudWatchRole")).acknowledge(

@@ -30,7 +30,7 @@ def _key_pair(key_schema: list[dict[str, str]], types: dict[str, str]) -> tuple[
 
 
 class DataStack(Stack):
-    """The single table (DESIGN section 4) and the HMAC key that signs pagination cursors."""
+    """The single table (docs/data-model.md) and the HMAC key that signs pagination cursors."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -63,7 +63,7 @@ class DataStack(Stack):
         self.cursor_secret = secretsmanager.Secret(
             self,
             "CursorSigningKey",
-            description="HMAC key that signs pagination cursors (contact_platform.http.cursor)",
+            description="HMAC key that signs pagination cursors (contact_platform.cursor)",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
         )
         Validations.of(self.cursor_secret).acknowledge(

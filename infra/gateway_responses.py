@@ -1,4 +1,4 @@
-"""API Gateway's own errors in the platform's error envelope (DESIGN section 5).
+"""API Gateway's own errors in the platform's error envelope (docs/architecture.md, API conventions).
 
 These are the answers that never reach a function: no or bad key (the authorizer said no), unknown
 route, stage throttling, oversized request, integration failures.

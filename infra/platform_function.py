@@ -111,7 +111,8 @@ class PlatformFunction(Construct):
         Validations.of(self.function.node.default_child or self.function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",
-                reason="Python 3.12 is the platform's pinned runtime (DESIGN section 9): the layer is built for cp312",
+                reason="Python 3.12 is the platform's pinned runtime (docs/architecture.md, Infrastructure): "
+                "the layer is built for cp312",
             )
         )
         Validations.of(self.role).acknowledge(

@@ -95,8 +95,8 @@ class ApiRoute(Construct):
         Validations.of(method).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-COG4",
-                reason="Callers authenticate with platform API keys (DESIGN section 5), checked by the Lambda "
-                "REQUEST authorizer, not with Cognito user pools",
+                reason="Callers authenticate with platform API keys (docs/architecture.md, API conventions), "
+                "checked by the Lambda REQUEST authorizer, not with Cognito user pools",
             )
         )
         if route.public:

@@ -1,5 +1,5 @@
-"""The job buckets (DESIGN sections 6 and 9): private, S3-managed encryption, TLS only, no versioning,
-short lifecycles, server access logs in a bucket of their own.
+"""The job buckets (docs/architecture.md, Jobs and Infrastructure): private, S3-managed encryption, TLS
+only, no versioning, short lifecycles, server access logs in a bucket of their own.
 
 - uploads: import files (`tenants/<tenantId>/imports/...`, also through presigned PUTs from browsers) and
   the jobs' scratch files and chunk manifests (`scratch/<tenantId>/<operationId>/...`); kept 1 day.

@@ -1,4 +1,4 @@
-"""The jobs stack (DESIGN section 6): the job buckets, a state machine per workflow of the workflow table
+"""The jobs stack (docs/architecture.md, Jobs): the job buckets, a state machine per workflow of the workflow table
 (contact_platform/workflows.py) with a function per step, and the triggers: an object created under
 `tenants/` in the uploads bucket starts an import, a daily schedule runs the cleanup.
 

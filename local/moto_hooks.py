@@ -1,4 +1,4 @@
-"""Adapters that make moto fit the local stack (DESIGN section 8), written against one moto version.
+"""Adapters that make moto fit the local stack (docs/architecture.md, Local stack), written against one moto version.
 
 - Lambda: moto would run functions in Docker. Instead `LambdaFunction._invoke_lambda` imports the
   module named by the function's `Handler` and calls it with `(event, context)`, answering with real
@@ -30,8 +30,8 @@
   The list does not change while it runs, so it is read once.
 - Step Functions logs: moto's ASL interpreter logs an ERROR line (`Exception=FailureEventException
   ...`) for every state a failure passes through, even when a Catch handles it as designed, and
-  warns on every parse that `ToleratedFailurePercentage` has no effect (a known gap, DESIGN
-  section 8). Those lines are dropped; its other errors and warnings still show.
+  warns on every parse that `ToleratedFailurePercentage` has no effect (a known gap,
+  docs/architecture.md, Local stack). Those lines are dropped; its other errors and warnings still show.
 - Step Functions definitions (`install_step_functions()`, for stacks that execute state machines):
   moto's ASL grammar takes `ToleratedFailurePercentage` only as a number with a fraction (`0.0`) and
   rejects an integer (`0`, `5`), which AWS accepts; the definition moto parses (not the one it

@@ -28,7 +28,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
 from contact_platform import config
-from contact_platform.routes import ROUTES
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from contact_platform.workflows import CLEANUP, S3_UPLOAD, TRIGGERS, WORKFLOWS, Step, Trigger, Workflow
 from local import moto_hooks
 
@@ -40,7 +40,6 @@ UPLOADS_BUCKET = "contact-platform-uploads"
 EXPORTS_BUCKET = "contact-platform-exports"
 FUNCTION_PREFIX = "cdp-"
 AUTHORIZER_NAME = "authorizer"
-AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
 ROLE_NAME = "cdp-local-function"
 UPLOAD_NOTIFICATION_ID = "start-import-on-upload"
 UPLOAD_PREFIX = "tenants/"

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contact_platform.errors import ApiError
-from contact_platform.http.observability import logger
+from contact_platform.observability import logger
 from contact_platform.services.authentication import authenticate
 
 

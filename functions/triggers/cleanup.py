@@ -4,7 +4,7 @@
 from typing import Any
 
 from contact_platform import clock
-from contact_platform.http.observability import logger, tracer
+from contact_platform.observability import logger, tracer
 from contact_platform.services.cleanup import run_cleanup
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from contact_platform.http.observability import logger, tracer
+from contact_platform.observability import logger, tracer
 from contact_platform.services.imports import start_from_upload
 
 

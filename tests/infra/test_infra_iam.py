@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from contact_platform.routes import ROUTES, Route
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
 from contact_platform.store.table import INDEX_NAMES
-from infra.api import AUTHORIZER_HANDLER
 from tests.infra.synthesized import Assembly, Found, Json, actions
 
 pytestmark = pytest.mark.xdist_group("infra")

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from contact_platform.routes import ROUTES, Route
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
 from contact_platform.workflows import TRIGGERS, WORKFLOWS
-from infra.api import AUTHORIZER_HANDLER, STAGE_NAME
+from infra.api import STAGE_NAME
 from infra.settings import REPO_ROOT
 from tests.infra.synthesized import Assembly, Found
 

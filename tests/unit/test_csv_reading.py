@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from contact_platform.jobs import csv_reading
-from contact_platform.jobs.csv_reading import CsvLayout, CsvRefused, Row, RowProblem, open_csv
+from contact_platform.files import csv_reading
+from contact_platform.files.csv_reading import CsvLayout, CsvRefused, Row, RowProblem, open_csv
 
 Source = Callable[[], Iterator[bytes]]
 

@@ -9,8 +9,8 @@ from types import MappingProxyType
 
 import pytest
 
-from contact_platform.jobs.csv_reading import open_csv
-from contact_platform.jobs.csv_writing import FORMULA_STARTS, csv_line, guard_cell, jsonl_line
+from contact_platform.files.csv_reading import open_csv
+from contact_platform.files.csv_writing import FORMULA_STARTS, csv_line, guard_cell, jsonl_line
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)

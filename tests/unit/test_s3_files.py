@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from contact_platform.jobs.csv_reading import Row, open_csv
-from contact_platform.jobs.s3_files import (
+from contact_platform.files.csv_reading import Row, open_csv
+from contact_platform.files.s3_files import (
     MIN_PART_SIZE,
     PART_SIZE,
     MultipartWriter,

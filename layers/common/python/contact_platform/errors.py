@@ -1,4 +1,7 @@
-"""The platform's error taxonomy (DESIGN section 5). Services raise these; the HTTP layer renders them."""
+"""The platform's error taxonomy (docs/architecture.md, API conventions).
+
+Services raise these; the HTTP layer renders them.
+"""
 
 from __future__ import annotations
 

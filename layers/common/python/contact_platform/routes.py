@@ -11,7 +11,7 @@ with its service function.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from contact_platform import permissions as p
 
@@ -24,6 +24,7 @@ class Route:
     resource: str
     permission: str | None  # None: public, no authorizer
     summary: str
+    _: KW_ONLY
     status: int = 200
     dev_only: bool = False
     # The job whose state machine this route starts or whose files it signs URLs for (None: neither).
@@ -50,11 +51,20 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route("get_heartbeat", "GET", "/heartbeat", "health", None, "Service health check"),
-    Route("create_dev_token", "POST", "/dev/token", "dev", None, "Issue an API key (dev mode only)", 201, True),
-    Route("create_api_key", "POST", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "Create an API key", 201),
+    Route(
+        "create_dev_token",
+        "POST",
+        "/dev/token",
+        "dev",
+        None,
+        "Issue an API key (dev mode only)",
+        status=201,
+        dev_only=True,
+    ),
+    Route("create_api_key", "POST", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "Create an API key", status=201),
     Route("list_api_keys", "GET", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "List the tenant's API keys"),
     Route("revoke_api_key", "DELETE", "/api/v1/api-keys/{keyId}", "api_keys", p.APIKEYS_MANAGE, "Revoke an API key"),
-    Route("create_contact", "POST", "/api/v1/contacts", "contacts", p.CONTACTS_WRITE, "Create a contact", 201),
+    Route("create_contact", "POST", "/api/v1/contacts", "contacts", p.CONTACTS_WRITE, "Create a contact", status=201),
     Route("list_contacts", "GET", "/api/v1/contacts", "contacts", p.CONTACTS_READ, "List and search contacts"),
     Route("get_contact", "GET", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_READ, "Get a contact"),
     Route("update_contact", "PATCH", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_WRITE, "Update a contact"),
@@ -79,7 +89,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("list_audit_log", "GET", "/api/v1/admin/audit-log", "admin", p.AUDIT_READ, "Read the audit trail"),
     # Segments (saved audiences)
-    Route("create_segment", "POST", "/api/v1/segments", "segments", p.SEGMENTS_WRITE, "Save a segment", 201),
+    Route("create_segment", "POST", "/api/v1/segments", "segments", p.SEGMENTS_WRITE, "Save a segment", status=201),
     Route("list_segments", "GET", "/api/v1/segments", "segments", p.SEGMENTS_READ, "List segments"),
     Route("get_segment", "GET", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_READ, "Get a segment"),
     Route("update_segment", "PATCH", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_WRITE, "Update a segment"),
@@ -101,7 +111,7 @@ ROUTES: tuple[Route, ...] = (
         "Count a segment's contacts",
     ),
     # Tags
-    Route("create_tag", "POST", "/api/v1/tags", "tags", p.TAGS_WRITE, "Create a tag", 201),
+    Route("create_tag", "POST", "/api/v1/tags", "tags", p.TAGS_WRITE, "Create a tag", status=201),
     Route("list_tags", "GET", "/api/v1/tags", "tags", p.TAGS_READ, "List tags"),
     Route(
         "delete_tag",
@@ -110,7 +120,7 @@ ROUTES: tuple[Route, ...] = (
         "tags",
         p.TAGS_WRITE,
         "Delete a tag (a job removes it from its contacts)",
-        202,
+        status=202,
         workflow="tagging",
     ),
     Route(
@@ -136,7 +146,7 @@ ROUTES: tuple[Route, ...] = (
         "tag_assignments",
         p.TAGS_WRITE,
         "Tag every contact of a segment (asynchronous)",
-        202,
+        status=202,
         workflow="tagging",
     ),
     Route(
@@ -162,7 +172,7 @@ ROUTES: tuple[Route, ...] = (
         "tag_assignments",
         p.TAGS_WRITE,
         "Run a failed tagging operation (assignment or tag deletion) again",
-        202,
+        status=202,
         workflow="tagging",
     ),
     # Exports
@@ -173,7 +183,7 @@ ROUTES: tuple[Route, ...] = (
         "exports",
         p.EXPORTS_WRITE,
         "Export a segment (asynchronous)",
-        202,
+        status=202,
         workflow="exports",
     ),
     Route("list_exports", "GET", "/api/v1/exports", "exports", p.EXPORTS_READ, "List exports", workflow="exports"),
@@ -193,7 +203,7 @@ ROUTES: tuple[Route, ...] = (
         "exports",
         p.EXPORTS_WRITE,
         "Run a failed export again",
-        202,
+        status=202,
         workflow="exports",
     ),
     # Imports
@@ -204,7 +214,7 @@ ROUTES: tuple[Route, ...] = (
         "imports",
         p.IMPORTS_WRITE,
         "Import a CSV file (inline, or through an upload URL)",
-        202,
+        status=202,
         workflow="imports",
         csv_body=True,
     ),
@@ -225,12 +235,15 @@ ROUTES: tuple[Route, ...] = (
         "imports",
         p.IMPORTS_WRITE,
         "Run a failed import again (no row is written twice)",
-        202,
+        status=202,
         workflow="imports",
     ),
 )
 
 ROUTES_BY_NAME: dict[str, Route] = {route.name: route for route in ROUTES}
+
+# The Lambda authorizer in front of every non-public route (infra/api.py, local/gateway.py).
+AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:

@@ -4,7 +4,7 @@
 - the local stack registers the same functions and state machines (local/stack.py),
 - a test checks that every `${...}` substitution of an ASL file names a step of its workflow.
 
-Every job has the same shape (DESIGN section 6): plan -> Map over chunks (process_chunk) -> finalize,
+Every job has the same shape (docs/architecture.md, Jobs): plan -> Map over chunks (process_chunk) -> finalize,
 with a Catch on each step leading to mark_failed. The definitions are `infra/workflows/<name>.asl.json`.
 """
 

@@ -1,1 +1,1 @@
-"""HTTP concerns: the endpoint factory, envelope, error mapping, caller context, cursors, rate limit, idempotency."""
+"""HTTP concerns: the endpoint factory, envelope, error mapping, caller context, rate limit, idempotency."""

@@ -33,7 +33,6 @@ from contact_platform.config import settings
 from contact_platform.errors import ApiError
 from contact_platform.http import idempotency, rate_limit, request
 from contact_platform.http.envelope import JSON, error_body, error_response, meta
-from contact_platform.http.observability import logger, tracer
 from contact_platform.http.validation import from_pydantic
 from contact_platform.models.envelope import (
     Envelope,
@@ -41,8 +40,8 @@ from contact_platform.models.envelope import (
     ListEnvelope,
     Listing,
 )
+from contact_platform.observability import logger, tracer
 from contact_platform.routes import ROUTES_BY_NAME, Route
-from contact_platform.services.authentication import caller_from_context
 
 JSON_BODY_LIMIT = 1024 * 1024
 CSV_BODY_LIMIT = 6 * 1024 * 1024
@@ -182,7 +181,7 @@ class Endpoint:
             raise errors.not_found("Route")
         if not route.public:
             authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-            state.caller = caller_from_context(authorizer, state.request_id)
+            state.caller = request.caller_from_context(authorizer, state.request_id)
             headers.update(rate_limit.check(state.caller))
             if route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))

@@ -1,4 +1,4 @@
-"""Success and error bodies (DESIGN section 5) and the API Gateway proxy responses carrying them."""
+"""Success and error bodies (docs/architecture.md, API conventions) and the proxy responses carrying them."""
 
 from __future__ import annotations
 

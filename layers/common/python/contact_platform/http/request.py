@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from contact_platform import errors
-from contact_platform.permissions import Caller
+from contact_platform.permissions import Caller, Role
 
 
 @dataclass
@@ -49,3 +50,19 @@ def csv_body() -> bytes | None:
     """The raw `text/csv` body of the current request, if it sent one."""
     state = _current.get(None)
     return state.csv_body if state else None
+
+
+def caller_from_context(context: Mapping[str, object], request_id: str) -> Caller:
+    """The caller of a request, from the authorizer context API Gateway passed on."""
+    try:
+        return Caller(
+            tenant_id=str(context["tenantId"]),
+            user_id=str(context["userId"]),
+            role=Role(str(context["role"])),
+            scopes=frozenset(str(context.get("scopes", "")).split()),
+            key_id=str(context["keyId"]),
+            request_id=request_id,
+            rate_limit=int(str(context.get("rateLimit", 0))),
+        )
+    except (KeyError, ValueError) as error:
+        raise errors.authentication_failed() from error

@@ -1,1 +1,1 @@
-"""Bulk jobs (imports, exports, tagging): the Step Functions steps and their streaming file library."""
+"""Bulk jobs (imports, exports, tagging): the work of each Step Functions step (plan, process_chunk, finalize)."""

@@ -10,9 +10,9 @@ from typing import Any
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
+from contact_platform.files.csv_writing import csv_line, jsonl_line
+from contact_platform.files.s3_files import MultipartWriter, iter_object
 from contact_platform.jobs import steps
-from contact_platform.jobs.csv_writing import csv_line, jsonl_line
-from contact_platform.jobs.s3_files import MultipartWriter, iter_object
 from contact_platform.services import operations, segments
 from contact_platform.services.contacts import plain_map
 from contact_platform.store import contacts as contact_store

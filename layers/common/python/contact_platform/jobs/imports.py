@@ -20,10 +20,10 @@ from pydantic import ValidationError
 
 from contact_platform import aws
 from contact_platform.config import settings
+from contact_platform.files.csv_reading import CsvRefused, Row, open_csv
+from contact_platform.files.csv_writing import csv_line
+from contact_platform.files.s3_files import MultipartWriter, iter_object, object_source
 from contact_platform.jobs import steps
-from contact_platform.jobs.csv_reading import CsvRefused, Row, open_csv
-from contact_platform.jobs.csv_writing import csv_line
-from contact_platform.jobs.s3_files import MultipartWriter, iter_object, object_source
 from contact_platform.models.contacts import ContactCreate, ContactPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import contacts, operations, search_terms
@@ -37,11 +37,6 @@ WORKFLOW = "imports"
 INLINE_ERRORS = 100
 REPORT_HEADER = ["row", "field", "issue", "value"]
 COUNTS = ("processedRows", "created", "updated", "skippedDuplicates", "failed", "errors")
-
-
-def import_key(tenant_id: str, operation_id: str, file_name: str) -> str:
-    """Where an import's file lives; any object created under `tenants/<tenantId>/imports/` starts a job."""
-    return f"tenants/{tenant_id}/imports/{operation_id}/{file_name}"
 
 
 def report_key(operation: OperationItem) -> str:

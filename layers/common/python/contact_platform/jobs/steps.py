@@ -15,7 +15,7 @@ from typing import Any
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
-from contact_platform.http.observability import logger, tracer
+from contact_platform.observability import logger, tracer
 from contact_platform.services import operations
 from contact_platform.store import operations as store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
@@ -96,7 +96,7 @@ def put_scratch(key: str, body: bytes) -> None:
 
 
 def read_json_lines(key: str) -> Iterator[Any]:
-    from contact_platform.jobs.s3_files import iter_lines
+    from contact_platform.files.s3_files import iter_lines
 
     for line in iter_lines(aws.client("s3"), settings().uploads_bucket, key):
         if line.strip():

@@ -1,4 +1,4 @@
-"""The response envelope of every route (DESIGN section 5), as models so OpenAPI documents it."""
+"""The response envelope of every route (docs/architecture.md, API conventions), as models so OpenAPI documents it."""
 
 from __future__ import annotations
 

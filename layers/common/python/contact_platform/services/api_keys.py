@@ -9,8 +9,8 @@ from datetime import datetime
 
 from contact_platform import clock, errors
 from contact_platform.config import settings
+from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
-from contact_platform.http.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
 from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
 from contact_platform.models.envelope import Listing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from contact_platform.clock import iso
-from contact_platform.http.cursor import decode_cursor, encode_cursor
+from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.models.audit import AuditEntry
 from contact_platform.models.envelope import Listing
 from contact_platform.permissions import Caller

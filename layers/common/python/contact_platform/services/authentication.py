@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from contact_platform import clock, errors
 from contact_platform.config import settings
-from contact_platform.permissions import Caller, Role
+from contact_platform.permissions import Role
 from contact_platform.services.api_keys import KEY_FORMAT, hash_key
 from contact_platform.store import api_keys as store
 
@@ -75,19 +75,3 @@ def authenticate(headers: Mapping[str, str]) -> Grant:
     if settings().auth_cache_seconds > 0:
         _cache[key_hash] = (time.monotonic() + settings().auth_cache_seconds, grant)
     return grant
-
-
-def caller_from_context(context: Mapping[str, object], request_id: str) -> Caller:
-    """The caller of a request, from the authorizer context API Gateway passed on."""
-    try:
-        return Caller(
-            tenant_id=str(context["tenantId"]),
-            user_id=str(context["userId"]),
-            role=Role(str(context["role"])),
-            scopes=frozenset(str(context.get("scopes", "")).split()),
-            key_id=str(context["keyId"]),
-            request_id=request_id,
-            rate_limit=int(str(context.get("rateLimit", 0))),
-        )
-    except (KeyError, ValueError) as error:
-        raise errors.authentication_failed() from error

@@ -17,7 +17,7 @@ from typing import Any
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
-from contact_platform.http.observability import logger
+from contact_platform.observability import logger
 from contact_platform.services import operations
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import housekeeping

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contact_platform import clock, errors
+from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
-from contact_platform.http.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import (
     CONTACT_SORT_FIELDS,
@@ -141,17 +141,8 @@ def new_contact_write(caller: Caller, body: ContactCreate, contact_id: str) -> C
     """The write that creates a contact from `body` (owner: the body's, else the caller)."""
     owner_id = body.ownerId or caller.user_id
     now = clock.now()
-    item = ContactItem(
-        pk=keys.contact_pk(caller.tenant_id, contact_id),
-        sk=store.CONTACT_SK,
-        tenant_id=caller.tenant_id,
-        contact_id=contact_id,
-        owner_id=owner_id,
-        is_active=True,
-        created_at=clock.iso(now),
-        updated_at=clock.iso(now),
-        created_by=caller.user_id,
-        version=1,
+    item = store.new_contact(
+        caller.tenant_id, contact_id, owner_id=owner_id, created_by=caller.user_id, at=clock.iso(now)
     )
     sent = body.model_dump(exclude_unset=True)
     for field, attribute in _FIELDS.items():

@@ -12,9 +12,7 @@ from urllib.parse import unquote_plus
 from contact_platform import aws, clock, errors
 from contact_platform.config import settings
 from contact_platform.errors import Detail
-from contact_platform.http.observability import logger
-from contact_platform.jobs.csv_reading import CsvRefused, open_csv
-from contact_platform.jobs.imports import import_key
+from contact_platform.files.csv_reading import CsvRefused, open_csv
 from contact_platform.models.envelope import Listing
 from contact_platform.models.operations import (
     Import,
@@ -24,6 +22,7 @@ from contact_platform.models.operations import (
     OperationAccepted,
     OperationListQuery,
 )
+from contact_platform.observability import logger
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import operations
 from contact_platform.store import operations as store
@@ -34,6 +33,11 @@ JOB = "imports"
 UPLOAD_WINDOW = timedelta(days=1)  # an upload URL's job not started by then is FAILED by the cleanup
 _UPLOAD_KEY = re.compile(r"^tenants/(?P<tenant>[^/]+)/imports/(?P<rest>.+)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def import_key(tenant_id: str, operation_id: str, file_name: str) -> str:
+    """Where an import's file lives; any object created under `tenants/<tenantId>/imports/` starts a job."""
+    return f"tenants/{tenant_id}/imports/{operation_id}/{file_name}"
 
 
 def _safe_name(file_name: str | None) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from contact_platform import clock, errors
-from contact_platform.http.cursor import decode_cursor, encode_cursor
+from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact, ContactFilter
 from contact_platform.models.envelope import Listing, PageQuery

@@ -4,8 +4,8 @@ tag's folded name (`search_terms.fold`) is what the `tag` filter and the assignm
 from __future__ import annotations
 
 from contact_platform import clock, errors
+from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
-from contact_platform.http.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact
 from contact_platform.models.envelope import Listing, PageQuery

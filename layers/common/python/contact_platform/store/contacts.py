@@ -91,6 +91,22 @@ class ContactPhoneEntry(Item, discriminator="contact-phone"):
     contact_id = UnicodeAttribute(attr_name="contactId")
 
 
+def new_contact(tenant_id: str, contact_id: str, *, owner_id: str, created_by: str, at: str) -> ContactItem:
+    """A new active contact at version 1, keyed for the table; the caller fills in its fields."""
+    return ContactItem(
+        pk=keys.contact_pk(tenant_id, contact_id),
+        sk=CONTACT_SK,
+        tenant_id=tenant_id,
+        contact_id=contact_id,
+        owner_id=owner_id,
+        is_active=True,
+        created_at=at,
+        updated_at=at,
+        created_by=created_by,
+        version=1,
+    )
+
+
 # Reading ---------------------------------------------------------------------------------------
 
 
