@@ -36,7 +36,6 @@ from infra.table_access import grant_authorizer_access
 from infra.workflows import JobResources
 
 STAGE_NAME = "prod"
-AUTHORIZER_CACHE_SECONDS = 60
 
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -183,7 +182,7 @@ class ApiStack(Stack):
             description="API key (Authorization: Bearer or X-API-Key) -> tenant, user, role, scopes",
             code=function_code(),
             layer=layer,
-            environment={**environment, config.ENV_AUTH_CACHE_SECONDS: str(AUTHORIZER_CACHE_SECONDS)},
+            environment={**environment, config.ENV_AUTH_CACHE_SECONDS: str(config.DEPLOYED_AUTH_CACHE_SECONDS)},
             alarm_topic=alarm_topic,
             timeout=Duration.seconds(10),
         )

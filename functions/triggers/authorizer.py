@@ -28,7 +28,7 @@ def _stage_arn(method_arn: str) -> str:
     return f"{api}/{stage}/*/*"
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         grant = authenticate(event.get("headers") or {})

@@ -6,7 +6,7 @@ from contact_platform.observability import logger, tracer
 from contact_platform.services.imports import start_from_upload
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     started = []

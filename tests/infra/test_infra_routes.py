@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from contact_platform import config
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
 from contact_platform.workflows import TRIGGERS, WORKFLOWS
 from infra.api import STAGE_NAME
@@ -88,7 +89,9 @@ def test_authorizer_reads_either_header_so_the_gateway_cache_is_off(assembly: As
     assert not authorizer.properties.get("IdentitySource")
     function = assembly.referenced(authorizer, authorizer.properties["AuthorizerUri"], "AWS::Lambda::Function")
     assert function.properties["Handler"] == AUTHORIZER_HANDLER
-    assert function.properties["Environment"]["Variables"]["AUTH_CACHE_SECONDS"] == "60"
+    assert function.properties["Environment"]["Variables"]["AUTH_CACHE_SECONDS"] == str(
+        config.DEPLOYED_AUTH_CACHE_SECONDS
+    )
 
 
 def test_api_gateway_may_invoke_a_route_function_only_for_its_method_and_path(assembly: Assembly) -> None:

@@ -56,6 +56,27 @@ def test_duplicate_email_is_409_naming_the_existing_contact(api: Api, admin: dic
     assert business_items() == before
 
 
+def test_duplicate_email_of_a_contact_the_caller_cannot_read_names_no_id(api: Api, admin: dict[str, Any]) -> None:
+    hidden = api.create_contact(admin["apiKey"], name="Admin's", emails=["hidden@example.com"])
+    user = api.token("user", admin["tenantId"])
+    assert api.get(f"/api/v1/contacts/{hidden['id']}", key=user["apiKey"]).status == 404
+    before = business_items()
+    reply = api.post("/api/v1/contacts", key=user["apiKey"], json={"name": "Mine", "emails": ["hidden@example.com"]})
+    assert reply.status == 409
+    assert reply.error == {
+        "code": "CONFLICT",
+        "message": "The value hidden@example.com is already taken",
+        "details": [{"field": "emails", "issue": "already taken"}],
+    }
+    assert hidden["id"] not in str(reply.body)
+    mine = api.create_contact(user["apiKey"], name="Mine", emails=["mine@example.com"])
+    patched = api.patch(f"/api/v1/contacts/{mine['id']}", key=user["apiKey"], json={"emails": ["hidden@example.com"]})
+    assert patched.status == 409 and hidden["id"] not in str(patched.body)
+    assert business_items() != before  # only `mine` was written
+    own = api.post("/api/v1/contacts", key=user["apiKey"], json={"name": "Again", "emails": ["mine@example.com"]})
+    assert own.status == 409 and mine["id"] in own.error["message"], "the caller's own contact is named"
+
+
 def test_same_email_in_another_tenant_is_fine(api: Api, admin: dict[str, Any], other_admin: dict[str, Any]) -> None:
     api.create_contact(admin["apiKey"], name="A", emails=["same@example.com"])
     assert (
@@ -84,6 +105,7 @@ def test_same_email_in_another_tenant_is_fine(api: Api, admin: dict[str, Any], o
         ({"name": "x", "consentGivenAt": "0001-01-01T00:00:00+00:01"}, "consentGivenAt", "date-time out of range"),
         ({"name": "x", "organizationId": "acme"}, "organizationId", "String should match pattern"),
         ({"name": "x", "consentGivenAt": "yesterday"}, "consentGivenAt", "must be an ISO 8601 date-time"),
+        ({"name": "x", "consentGivenAt": "2999-01-01T00:00:00Z"}, "consentGivenAt", "cannot lie in the future"),
         ({"name": "x", "consentGivenAt": 1700000000}, "consentGivenAt", "must be an ISO 8601 date-time"),
         ({"name": "x", "colour": "red"}, "colour", "unknown field"),
         ({"name": "x", "isActive": False}, "isActive", "unknown field"),

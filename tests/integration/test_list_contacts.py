@@ -67,11 +67,12 @@ def test_sort_by_updated_at_and_updated_since(api: Api, admin: dict[str, Any], p
     assert _ids(since_default_sort) == [touched["id"]]
 
 
-def test_unknown_sort_field_is_400_listing_the_allowed(api: Api, admin: dict[str, Any]) -> None:
+def test_unknown_sort_field_is_422_listing_the_allowed(api: Api, admin: dict[str, Any]) -> None:
     reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"sort": "email"})
-    assert reply.status == 400
-    assert reply.error["code"] == "INVALID_REQUEST"
+    assert reply.status == 422
+    assert reply.error["code"] == "VALIDATION_ERROR"
     assert "createdAt, updatedAt, lastName" in reply.error["message"]
+    assert reply.error["details"] == [{"field": "sort", "issue": "one of createdAt, updatedAt, lastName"}]
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,7 @@ def test_filters_by_tag_owner_and_organization(api: Api, admin: dict[str, Any], 
     assert _ids(api.get("/api/v1/contacts", key=key, params={"organizationId": "org_acme"})) == [owned["id"]]
     combined = {"tag": "odd", "organizationId": "org_acme", "ownerId": colleague["userId"]}
     assert _ids(api.get("/api/v1/contacts", key=key, params=combined)) == [owned["id"]]
-    assert api.get("/api/v1/contacts", key=key, params={"tag": "odd", "sort": "lastName"}).status == 400
+    assert api.get("/api/v1/contacts", key=key, params={"tag": "odd", "sort": "lastName"}).status == 422
 
 
 def test_filtered_pages_stay_complete(api: Api, admin: dict[str, Any]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.fixtures import Api, business_items
 
 
@@ -120,6 +122,21 @@ def test_bad_definitions_are_422_and_write_nothing(api: Api, admin: dict[str, An
         assert reply.status == 422, (body["name"], reply.body)
         assert reply.error["code"] == "VALIDATION_ERROR" and reply.error["details"]
     assert business_items() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "issue"),
+    [
+        ({"name": "Neither"}, "give filter or contactIds"),
+        ({"name": "Both", "filter": {}, "contactIds": ["con_a"]}, "give either filter or contactIds, not both"),
+    ],
+)
+def test_a_missing_or_double_definition_says_which(
+    api: Api, admin: dict[str, Any], body: dict[str, Any], issue: str
+) -> None:
+    reply = api.post("/api/v1/segments", key=admin["apiKey"], json=body)
+    assert reply.status == 422
+    assert reply.error["details"] == [{"field": "filter", "issue": issue}]
 
 
 def test_segments_need_their_scopes(api: Api, admin: dict[str, Any]) -> None:

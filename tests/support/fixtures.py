@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from unittest import mock
@@ -47,6 +48,19 @@ def aws(request: pytest.FixtureRequest) -> Iterator[None]:
         request.getfixturevalue("jobs_aws")
         yield
         return
+    with _account():
+        yield
+
+
+@pytest.fixture(scope="module")
+def aws_module() -> Iterator[None]:
+    """One in-process AWS account like `aws` for a whole module (for many cheap, parametrised cases)."""
+    with _account():
+        yield
+
+
+@contextmanager
+def _account() -> Iterator[None]:
     from contact_platform.store.table import table_definition
 
     moto_hooks.install()

@@ -27,7 +27,7 @@ def test_sort_parsing() -> None:
     assert parse_sort("-b", ("a", "b"), default="a") == ("b", False)
     with pytest.raises(ApiError) as raised:
         parse_sort("c", ("a", "b"), default="a")
-    assert raised.value.status == 400 and "a, b" in raised.value.message
+    assert raised.value.status == 422 and "a, b" in raised.value.message
 
 
 def test_create_trims_and_requires_a_name() -> None:

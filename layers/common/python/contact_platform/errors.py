@@ -50,6 +50,17 @@ def conflict(message: str, details: list[Detail] | None = None) -> ApiError:
     return ApiError(409, "CONFLICT", message, details or [])
 
 
+def value_taken(*, entity: str, field: str, value: str, holder_id: str | None) -> ApiError:
+    """409 for a unique value in use (docs/architecture.md, API conventions): the record holding it is
+    named only when the caller may read it (`holder_id`); otherwise the message says only that it is taken."""
+    if holder_id is None:
+        return conflict(f"The value {value} is already taken", [Detail(field, "already taken")])
+    return conflict(
+        f"A {entity} with {field} {value} already exists: {holder_id}",
+        [Detail(field, f"already used by {entity} {holder_id}")],
+    )
+
+
 def precondition_failed(message: str) -> ApiError:
     return ApiError(412, "PRECONDITION_FAILED", message)
 

@@ -5,16 +5,20 @@ returns its data; everything else happens here, the same way for every route:
 
 1. the caller from the authorizer context (never from the request), the rate limit, the route's
    permission, the body limit;
-2. `Idempotency-Key` replay for POST and PATCH;
-3. Powertools' resolver for parsing and validation, with the platform's envelope and errors
+2. the request's shape before any model sees it: query parameters the route does not take (422),
+   JSON nested deeper than `MAX_JSON_DEPTH` (400);
+3. `Idempotency-Key` replay for POST and PATCH, keyed on what the request really carries;
+4. Powertools' resolver for parsing and validation, with the platform's envelope and errors
    (never Powertools' default bodies);
-4. `ETag` for versioned resources, `X-RateLimit-*` and `X-Request-Id` on every response.
+5. `ETag` for versioned resources, `X-RateLimit-*` and `X-Request-Id` on every response.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import inspect
+import re
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -24,13 +28,14 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from contact_platform import errors
 from contact_platform.config import settings
-from contact_platform.errors import ApiError
+from contact_platform.errors import ApiError, Detail
 from contact_platform.http import idempotency, rate_limit, request
 from contact_platform.http.envelope import JSON, error_body, error_response, meta
 from contact_platform.http.validation import from_pydantic
@@ -46,15 +51,18 @@ from contact_platform.routes import ROUTES_BY_NAME, Route
 JSON_BODY_LIMIT = 1024 * 1024
 CSV_BODY_LIMIT = 6 * 1024 * 1024
 CSV = "text/csv"
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
 ERROR_STATUSES = {
-    400: "Malformed request, bad cursor or sort",
+    400: "Body not JSON or nested deeper than 32 levels, or a tampered cursor",
     401: "Invalid or expired API key",
     403: "Missing permission",
     404: "Not found",
     409: "Conflict",
     412: "If-Match does not match",
     413: "Body too large",
-    422: "Validation failed",
+    422: "Validation failed (body, or an unknown or bad query parameter)",
     429: "Rate limit exceeded",
     500: "Internal error",
 }
@@ -92,6 +100,20 @@ def _headers(data: Any) -> dict[str, str]:
     return headers
 
 
+def _query_names(hints: dict[str, Any]) -> frozenset[str]:
+    """The query parameters a handler takes: the fields of its `Query()` models, or the parameter itself."""
+    names: set[str] = set()
+    for name, hint in hints.items():
+        if not any(isinstance(meta, Query) for meta in getattr(hint, "__metadata__", ())):
+            continue
+        model = typing.get_args(hint)[0]
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            names.update(field.alias or field_name for field_name, field in model.model_fields.items())
+        else:
+            names.add(name)
+    return frozenset(names)
+
+
 class Endpoint:
     """One route's Lambda function: `handler` is its entry point, `resolver` its Powertools app."""
 
@@ -100,9 +122,9 @@ class Endpoint:
         self.function = function
         self.resolver = APIGatewayRestResolver(enable_validation=True)
         self._register()
-        self.handler = logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)(
-            tracer.capture_lambda_handler(self._handle)
-        )
+        self.handler = logger.inject_lambda_context(
+            correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+        )(tracer.capture_lambda_handler(self._handle))
 
     # Registration with Powertools (parsing, validation, OpenAPI) ---------------------------------
 
@@ -112,6 +134,7 @@ class Endpoint:
         signature = inspect.signature(function)
         returned = _envelope_model(hints.get("return", Any))
         parameters = [parameter.replace(annotation=hints[name]) for name, parameter in signature.parameters.items()]
+        self.query_names = _query_names({name: hints[name] for name in signature.parameters})
 
         def call(*args: Any, **kwargs: Any) -> Response[Any]:
             data = function(*args, **kwargs)
@@ -185,6 +208,8 @@ class Endpoint:
             headers.update(rate_limit.check(state.caller))
             if route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
+        _refuse_unknown_query(event, self.query_names)
+        fingerprint = _fingerprint(event)
         if route.csv_body and _content_type(event) == CSV:
             state.csv_body = _raw_body(event, CSV_BODY_LIMIT)
             event = _as_json_request({**event, "body": "null", "isBase64Encoded": False})
@@ -194,8 +219,46 @@ class Endpoint:
         if key is None or state.caller is None:
             return self.resolver.resolve(event, context)
         return idempotency.run_once(
-            state.caller, route.name, key, event, context, lambda: self.resolver.resolve(event, context)
+            state.caller, route.name, key, fingerprint, context, lambda: self.resolver.resolve(event, context)
         )
+
+
+def _refuse_unknown_query(event: dict[str, Any], accepted: frozenset[str]) -> None:
+    """422 naming every query parameter the route does not take, and listing those it does."""
+    sent = {**(event.get("queryStringParameters") or {}), **(event.get("multiValueQueryStringParameters") or {})}
+    unknown = sorted(name for name in sent if name not in accepted)
+    if not unknown:
+        return
+    issue = (
+        f"unknown query parameter; accepted: {', '.join(sorted(accepted))}"
+        if accepted
+        else "unknown query parameter; this route takes none"
+    )
+    raise errors.validation_error(
+        f"Unknown query parameter: {', '.join(unknown)}", [Detail(name, issue) for name in unknown]
+    )
+
+
+def _fingerprint(event: dict[str, Any]) -> str:
+    """What the request carries, for `Idempotency-Key`: path, query, content type and the body's bytes."""
+    query = event.get("multiValueQueryStringParameters") or {
+        name: [value] for name, value in (event.get("queryStringParameters") or {}).items()
+    }
+    digest = hashlib.sha256()
+    for part in (str(event.get("path")), repr(sorted(query.items())), _content_type(event)):
+        digest.update(part.encode() + b"\0")
+    body = event.get("body") or ""
+    digest.update(base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode())
+    return digest.hexdigest()
+
+
+def _json_depth(text: str) -> int:
+    """How deep arrays and objects nest, counted without parsing (so without recursion)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _content_type(event: dict[str, Any]) -> str:
@@ -220,6 +283,10 @@ def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise errors.invalid_request("Request body is not UTF-8") from error
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise errors.invalid_request(
+            f"JSON nested deeper than {MAX_JSON_DEPTH} levels", [Detail("body", f"at most {MAX_JSON_DEPTH} levels")]
+        )
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
     headers["Content-Type"] = JSON
     multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}

@@ -1,8 +1,9 @@
 """`Idempotency-Key` on POST and PATCH (Powertools idempotency, records in the same table).
 
 The first successful (2xx) response is stored and replayed for 24 h with `Idempotent-Replayed: true`.
-The same key with another body or path: 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still
-runs: 409. Failed requests are not stored, so a client may retry them with the same key.
+The same key with another request (path, query, content type or body bytes, as `http/endpoint.py`
+fingerprints them): 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409.
+Failed requests are not stored, so a client may retry them with the same key.
 """
 
 from __future__ import annotations
@@ -62,13 +63,13 @@ def run_once(
     caller: Caller,
     route_name: str,
     key: str,
-    event: dict[str, Any],
+    fingerprint: str,
     context: LambdaContext,
     compute: Callable[[], Response],
 ) -> Response:
     config = IdempotencyConfig(
         event_key_jmespath="[route, key]",
-        payload_validation_jmespath="[path, body]",
+        payload_validation_jmespath="fingerprint",
         expires_after_seconds=REPLAY_SECONDS,
         response_hook=_mark_replayed,
     )
@@ -84,9 +85,7 @@ def run_once(
         return response
 
     try:
-        replayed: Response = once(
-            request={"route": route_name, "key": key, "path": event.get("path"), "body": event.get("body")}
-        )
+        replayed: Response = once(request={"route": route_name, "key": key, "fingerprint": fingerprint})
         return replayed
     except _NotStored as not_stored:
         return not_stored.response

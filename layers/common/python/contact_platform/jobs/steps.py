@@ -54,7 +54,7 @@ def step_handler(workflow: str, step: str, work: Work) -> Callable[[Event, Any],
     """A Lambda handler for one step: loads the operation, runs `work`; chunk steps place their own
     fault point (before recording their result), the others fail at the start when asked to."""
 
-    @logger.inject_lambda_context(log_event=False)
+    @logger.inject_lambda_context(log_event=False, clear_state=True)
     @tracer.capture_lambda_handler
     def handler(event: Event, context: Any) -> dict[str, Any]:
         logger.append_keys(operationId=event.get("operationId"), step=f"{workflow}.{step}")

@@ -17,10 +17,10 @@ from contact_platform.models.fields import (
     Email,
     FullName,
     OrganizationId,
+    PastTimestamp,
     PersonName,
     Phone,
     TagName,
-    Timestamp,
     UserId,
 )
 
@@ -46,7 +46,7 @@ class ContactCreate(BaseModel):
     organizationId: OrganizationId | None = None
     ownerId: UserId | None = Field(None, description="Defaults to the calling user.")
     tags: Tags = []
-    consentGivenAt: Timestamp | None = None
+    consentGivenAt: PastTimestamp | None = None
     customFields: CustomFields = {}
 
     @model_validator(mode="after")
@@ -68,7 +68,7 @@ class ContactPatch(BaseModel):
     organizationId: OrganizationId | None = None
     ownerId: UserId | None = None
     tags: Tags | None = None
-    consentGivenAt: Timestamp | None = None
+    consentGivenAt: PastTimestamp | None = None
     customFields: CustomFields | None = None
 
     @model_validator(mode="after")

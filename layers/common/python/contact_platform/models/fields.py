@@ -71,7 +71,15 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("date-time out of range") from error
 
 
+def _not_in_the_future(value: datetime) -> datetime:
+    if value > datetime.now(UTC):
+        raise ValueError("cannot lie in the future")
+    return value
+
+
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
+PastTimestamp = Annotated[Timestamp, AfterValidator(_not_in_the_future)]
+"""A moment that has happened (a consent given, a registration): the future is a 422."""
 DateTimeFilter = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
 
 MAX_CUSTOM_FIELDS = 50

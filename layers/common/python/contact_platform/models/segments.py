@@ -17,10 +17,12 @@ ContactIds = Annotated[list[ContactId], Field(min_length=1, max_length=MAX_SEGME
 
 def _one_definition(model: BaseModel, *, required: bool) -> None:
     given = [field for field in ("filter", "contactIds") if getattr(model, field) is not None]
-    if len(given) > 1 or (required and not given):
+    if len(given) > 1:
         raise PydanticCustomError(
             "segment_definition", "give either filter or contactIds, not both", {"field": "filter"}
         )
+    if required and not given:
+        raise PydanticCustomError("segment_definition", "give filter or contactIds", {"field": "filter"})
 
 
 class SegmentCreate(BaseModel):

@@ -1,14 +1,19 @@
 """From an API key to a grant (tenant, user, role, scopes, key): what the authorizer decides on.
 
 One consistent GetItem on the key's lookup item. Warm authorizer instances may keep a grant for
-`AUTH_CACHE_SECONDS` (0 by default, so revocation takes effect at once).
+`AUTH_CACHE_SECONDS` (0 by default, so revocation takes effect at once;
+`config.DEPLOYED_AUTH_CACHE_SECONDS` on AWS). A cached grant is checked against its key's expiry on
+every use, so an expired key is refused at once; a revoked key keeps working on an instance that
+cached it for at most the cache time, the bound docs/architecture.md ("A request") documents.
+At most `MAX_CACHED_GRANTS` grants are kept.
 """
 
 from __future__ import annotations
 
-import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from contact_platform import clock, errors
 from contact_platform.config import settings
@@ -38,7 +43,16 @@ class Grant:
         }
 
 
-_cache: dict[str, tuple[float, Grant]] = {}
+MAX_CACHED_GRANTS = 1000
+
+
+@dataclass(frozen=True)
+class _Cached:
+    grant: Grant
+    until: datetime  # the earlier of the cache time's end and the key's expiry
+
+
+_cache: OrderedDict[str, _Cached] = OrderedDict()
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -56,13 +70,16 @@ def authenticate(headers: Mapping[str, str]) -> Grant:
     if not raw or not KEY_FORMAT.match(raw):
         raise errors.authentication_failed()
     key_hash = hash_key(raw)
-    cached = _cache.get(key_hash)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
+    now = clock.now()
+    cached = _cache.pop(key_hash, None)
+    if cached is not None and cached.until > now:
+        _cache[key_hash] = cached
+        return cached.grant
     lookup = store.find_by_hash(key_hash)
     if lookup is None:
         raise errors.authentication_failed()
-    if lookup.key_expires_at and clock.parse_iso(lookup.key_expires_at) <= clock.now():
+    expires_at = clock.parse_iso(lookup.key_expires_at) if lookup.key_expires_at else None
+    if expires_at is not None and expires_at <= now:
         raise errors.authentication_failed()
     grant = Grant(
         tenant_id=lookup.tenant_id,
@@ -73,5 +90,8 @@ def authenticate(headers: Mapping[str, str]) -> Grant:
         rate_limit=int(lookup.rate_limit),
     )
     if settings().auth_cache_seconds > 0:
-        _cache[key_hash] = (time.monotonic() + settings().auth_cache_seconds, grant)
+        until = now + timedelta(seconds=settings().auth_cache_seconds)
+        _cache[key_hash] = _Cached(grant, min(until, expires_at) if expires_at else until)
+        while len(_cache) > MAX_CACHED_GRANTS:
+            _cache.popitem(last=False)
     return grant

@@ -96,7 +96,7 @@ def plan(tenant: str, criteria: Criteria, *, sort_field: str = "createdAt", forw
     and only by creation with a tag)."""
     if criteria.search is not None:
         if sort_field != "createdAt" or not forward:
-            raise errors.invalid_request("sort cannot be combined with search", [Detail("sort", "not with search")])
+            raise errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
         term = criteria.search
 
         def search_page(size: int, start: LastKey | None) -> Page[ContactItem]:
@@ -110,7 +110,7 @@ def plan(tenant: str, criteria: Criteria, *, sort_field: str = "createdAt", forw
         driving_tag = criteria.tags_any[0]
     if driving_tag is not None:
         if sort_field != "createdAt":
-            raise errors.invalid_request(
+            raise errors.validation_error(
                 "With tag, sort by createdAt only", [Detail("sort", "createdAt or -createdAt")]
             )
         tag_key = driving_tag

@@ -102,10 +102,12 @@ def _derive(item: ContactItem) -> None:
     )
 
 
-def _email_conflict(taken: UniqueValueTaken) -> errors.ApiError:
-    return errors.conflict(
-        f"A contact with email {taken.value} already exists: {taken.owner_id}",
-        [Detail("emails", f"already used by contact {taken.owner_id}")],
+def email_conflict(caller: Caller, taken: UniqueValueTaken) -> errors.ApiError:
+    """409 naming the contact that holds the email only when the caller may read that contact."""
+    holder = store.get_contact(caller.tenant_id, taken.owner_id)
+    readable = holder is not None and holder.is_active and caller.may_access(holder.owner_id)
+    return errors.value_taken(
+        entity="contact", field="emails", value=taken.value, holder_id=taken.owner_id if readable else None
     )
 
 
@@ -131,7 +133,7 @@ def _write(old: ContactItem | None, new: ContactItem, caller: Caller, action: st
     try:
         store.replace(old, new, entry)
     except UniqueValueTaken as taken:
-        raise _email_conflict(taken) from taken
+        raise email_conflict(caller, taken) from taken
 
 
 # Create, read ----------------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def create_contact(caller: Caller, body: ContactCreate) -> Contact:
     try:
         store.replace(None, write.new, write.audit)
     except UniqueValueTaken as taken:
-        raise _email_conflict(taken) from taken
+        raise email_conflict(caller, taken) from taken
     return to_api(write.new)
 
 

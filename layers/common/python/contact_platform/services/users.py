@@ -49,7 +49,8 @@ def create_user(caller: Caller, *, name: str, email: str, role: Role, user_id: s
     try:
         store.create_user(user, search_terms.email_key(email), entry)
     except UniqueValueTaken as taken:
-        raise errors.conflict(f"A user with email {email} already exists: {taken.owner_id}") from taken
+        # Users are created by admins (and the dev and bootstrap paths), who may read every user.
+        raise errors.value_taken(entity="user", field="email", value=email, holder_id=taken.owner_id) from taken
     return user
 
 

@@ -1,0 +1,119 @@
+"""The request's shape, checked for every route before any model sees it (docs/architecture.md, API
+conventions): JSON nested too deep is a 400, a query parameter the route does not take is a 422 that
+lists the ones it does, and every bad query value is a 422 `VALIDATION_ERROR` with `details`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from contact_platform.http.endpoint import MAX_JSON_DEPTH
+from contact_platform.routes import ROUTES, Route
+from tests.support.fixtures import Api, business_items
+
+BODY_ROUTES = [route for route in ROUTES if route.method in ("POST", "PATCH", "PUT")]
+
+
+def _path(route: Route) -> str:
+    """The route's path with a well-formed, unknown ID in every parameter."""
+    return re.sub(r"\{(\w+)\}", "xyz_unknown0000000000000", route.path)
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.fixture(scope="module")
+def roomy(aws_module: None) -> tuple[Api, dict[str, Any]]:
+    api = Api()
+    return api, api.token("admin")
+
+
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda route: route.name)
+def test_json_nested_too_deep_is_400_on_every_route(roomy: tuple[Api, dict[str, Any]], route: Route) -> None:
+    api, admin = roomy
+    key = None if route.public else admin["apiKey"]
+    before = business_items()
+    for body in (_nested(1000), _nested(MAX_JSON_DEPTH + 1), '{"a": ' * 40 + "1" + "}" * 40):
+        reply = api.call(route.method, _path(route), key=key, body=body, headers={"Content-Type": "application/json"})
+        assert reply.status == 400, (route.name, reply.body)
+        assert reply.error["code"] == "INVALID_REQUEST"
+        assert reply.error["details"] == [{"field": "body", "issue": f"at most {MAX_JSON_DEPTH} levels"}]
+    assert business_items() == before
+
+
+def test_nesting_up_to_the_limit_reaches_the_model(roomy: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = roomy
+    deep_but_allowed = {"name": "x", "customFields": {"a": _nested(MAX_JSON_DEPTH)}}  # a string: not nesting
+    assert api.post("/api/v1/contacts", key=admin["apiKey"], json=deep_but_allowed).status == 201
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], body=_nested(MAX_JSON_DEPTH))
+    assert reply.status == 422 and reply.error["code"] == "VALIDATION_ERROR"
+
+
+def test_brackets_inside_strings_do_not_count(roomy: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = roomy
+    tricky = '{"name": "[[[[\\"' + "[" * 100 + '"}'
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], body=tricky)
+    assert reply.status == 201, reply.body
+    assert reply.data["name"].startswith('[[[["[')
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_unknown_query_parameter_is_422_listing_the_accepted(roomy: tuple[Api, dict[str, Any]], route: Route) -> None:
+    api, admin = roomy
+    key = None if route.public else admin["apiKey"]
+    before = business_items()
+    reply = api.call(
+        route.method, _path(route), key=key, params={"tags": "x"}, json={} if route in BODY_ROUTES else None
+    )
+    assert reply.status == 422, (route.name, reply.body)
+    assert reply.error["code"] == "VALIDATION_ERROR"
+    assert reply.error["message"] == "Unknown query parameter: tags"
+    [detail] = reply.error["details"]
+    assert detail["field"] == "tags"
+    assert detail["issue"].startswith("unknown query parameter")
+    assert business_items() == before
+
+
+def test_the_accepted_parameters_are_listed(roomy: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = roomy
+    reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"tags": "lead", "limt": "5"})
+    assert reply.status == 422
+    assert [detail["field"] for detail in reply.error["details"]] == ["limt", "tags"]
+    issue = reply.error["details"][0]["issue"]
+    for accepted in ("cursor", "limit", "sort", "tag", "tagsAll", "search", "updatedSince", "ownerId"):
+        assert accepted in issue
+    taking_none = api.get("/api/v1/contacts/con_unknown", key=admin["apiKey"], params={"x": "1"})
+    assert taking_none.error["details"] == [{"field": "x", "issue": "unknown query parameter; this route takes none"}]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"sort": "email"}, "sort"),
+        ({"sort": "-nope"}, "sort"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "201"}, "limit"),
+        ({"limit": "lots"}, "limit"),
+        ({"createdAfter": "yesterday"}, "createdAfter"),
+        ({"updatedSince": "2025-13-45"}, "updatedSince"),
+        ({"search": "a"}, "search"),
+        ({"search": "ab", "sort": "lastName"}, "sort"),
+    ],
+)
+def test_every_bad_query_value_is_422_with_details(
+    roomy: tuple[Api, dict[str, Any]], params: dict[str, str], field: str
+) -> None:
+    api, admin = roomy
+    reply = api.get("/api/v1/contacts", key=admin["apiKey"], params=params)
+    assert reply.status == 422, reply.body
+    assert reply.error["code"] == "VALIDATION_ERROR"
+    assert field in [detail["field"] for detail in reply.error["details"]]
+
+
+def test_a_tampered_cursor_stays_400(roomy: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = roomy
+    reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"cursor": "not-a-cursor"})
+    assert reply.status == 400 and reply.error["code"] == "INVALID_REQUEST"
