@@ -14,9 +14,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
-from aws_lambda_powertools.event_handler.openapi.params import Query as QueryParam
 from pydantic import BaseModel
 
+from contact_platform.http.params import Query as QueryParam
 from contact_platform.routes import ROUTES
 
 TITLE = "contact-data-platform API"

@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from contact_platform.observability import logger, tracer
+from contact_platform.observability import logger, traced
 from contact_platform.services.imports import start_from_upload
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
-@tracer.capture_lambda_handler
+@traced
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     started = []
     for record in event.get("Records", []):

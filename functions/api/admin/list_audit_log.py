@@ -2,11 +2,10 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.http.params import Query
 from contact_platform.models.audit import AuditEntry, AuditLogQuery
-from contact_platform.models.envelope import Listing
+from contact_platform.models.paging import Listing
 from contact_platform.services import audit
 
 

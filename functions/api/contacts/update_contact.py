@@ -2,9 +2,8 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header
-
 from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.http.params import Header
 from contact_platform.models.contacts import Contact, ContactPatch
 from contact_platform.services import contacts
 

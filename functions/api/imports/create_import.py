@@ -3,9 +3,8 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-
 from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.http.params import Body, Query
 from contact_platform.http.request import csv_body
 from contact_platform.models.operations import ImportAccepted, ImportQuery, ImportUpload
 from contact_platform.services import imports

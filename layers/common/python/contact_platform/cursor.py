@@ -11,8 +11,6 @@ import hmac
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-
 from contact_platform.config import settings
 from contact_platform.errors import Detail, invalid_request
 
@@ -21,6 +19,8 @@ _SECRET_MAX_AGE_SECONDS = 3600
 
 
 def _signing_key() -> bytes:
+    from aws_lambda_powertools.utilities import parameters  # lists only: not on a cold start of other routes
+
     secret = parameters.get_secret(settings().cursor_secret_arn, max_age=_SECRET_MAX_AGE_SECONDS)
     return str(secret).encode()
 

@@ -1,16 +1,20 @@
 """`@endpoint("<route name>")` turns a thin handler function into a route's Lambda function.
 
-The handler function names its inputs (path parameters, a body model, a query model, headers) and
-returns its data; everything else happens here, the same way for every route:
+The handler function names its inputs (path parameters, a body model, a query model, headers; see
+`http/params.py`) and returns its data; everything else happens here, the same way for every route:
 
 1. the caller from the authorizer context (never from the request), the rate limit, the route's
    permission, the body limit;
 2. the request's shape before any model sees it: query parameters the route does not take (422),
    JSON nested deeper than `MAX_JSON_DEPTH` (400);
 3. `Idempotency-Key` replay for POST and PATCH, keyed on what the request really carries;
-4. Powertools' resolver for parsing and validation, with the platform's envelope and errors
-   (never Powertools' default bodies);
+4. parsing and validation of path, query, headers and body with the handler's pydantic types, with
+   the platform's envelope and errors;
 5. `ETag` for versioned resources, `X-RateLimit-*` and `X-Request-Id` on every response.
+
+One function serves one route, so no router runs per request; Powertools' resolver is built only
+for the OpenAPI document (`resolver`, used by local/openapi.py), never on a cold start
+(docs/architecture.md, "Cold start").
 """
 
 from __future__ import annotations
@@ -18,34 +22,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import inspect
+import json
 import re
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestValidationError,
-)
-from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from contact_platform import errors
 from contact_platform.config import settings
 from contact_platform.errors import ApiError, Detail
 from contact_platform.http import idempotency, rate_limit, request
-from contact_platform.http.envelope import JSON, error_body, error_response, meta
+from contact_platform.http.envelope import JSON, error_response, meta
+from contact_platform.http.params import Body, Header, Query
 from contact_platform.http.validation import from_pydantic
-from contact_platform.models.envelope import (
-    Envelope,
-    ErrorEnvelope,
-    ListEnvelope,
-    Listing,
-)
-from contact_platform.observability import logger, tracer
+from contact_platform.models.paging import Listing
+from contact_platform.observability import logger, traced
 from contact_platform.routes import ROUTES_BY_NAME, Route
 
 JSON_BODY_LIMIT = 1024 * 1024
@@ -54,39 +49,77 @@ CSV = "text/csv"
 MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKETS = re.compile(r"[\[\]{}]")
-ERROR_STATUSES = {
-    400: "Body not JSON or nested deeper than 32 levels, or a tampered cursor",
-    401: "Invalid or expired API key",
-    403: "Missing permission",
-    404: "Not found",
-    409: "Conflict",
-    412: "If-Match does not match",
-    413: "Body too large",
-    422: "Validation failed (body, or an unknown or bad query parameter)",
-    429: "Rate limit exceeded",
-    500: "Internal error",
-}
-PUBLIC_ERROR_STATUSES = (400, 404, 413, 422, 500)
+_CORRELATION_ID = "requestContext.requestId"  # Powertools' correlation_paths.API_GATEWAY_REST
 
 
-def _powertools_path(path: str) -> str:
-    return path.replace("{", "<").replace("}", ">")
+@dataclass
+class _Input:
+    """One parameter of the handler: where it comes from and how it is validated (the validator is
+    built on first use, so that an import builds none)."""
+
+    name: str
+    source: str  # "path", "query", "header", "body"
+    annotation: Any
+    required: bool
+    default: Any
+    header: str = ""
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.annotation)
 
 
-def _envelope_model(returned: Any) -> Any:
-    """`Contact` -> `Envelope[Contact]`; `Listing[Contact]` -> `ListEnvelope[Contact]`."""
-    if isinstance(returned, type) and issubclass(returned, Listing):
-        (item,) = returned.__pydantic_generic_metadata__["args"]
-        return ListEnvelope[item]  # type: ignore[valid-type]
-    return Envelope[returned]
+def _inputs(route: Route, function: Callable[..., Any]) -> list[_Input]:
+    hints = typing.get_type_hints(function, include_extras=True)
+    found = []
+    for name, parameter in inspect.signature(function).parameters.items():
+        hint = hints[name]
+        markers = getattr(hint, "__metadata__", ())
+        annotation = typing.get_args(hint)[0] if markers else hint
+        required = parameter.default is inspect.Parameter.empty
+        default = None if required else parameter.default
+        header = next((marker.alias for marker in markers if isinstance(marker, Header)), "")
+        if any(isinstance(marker, Query) for marker in markers):
+            source = "query"
+        elif header:
+            source = "header"
+        elif f"{{{name}}}" in route.path:
+            source = "path"
+        elif any(isinstance(marker, Body) for marker in markers) or isinstance(annotation, type):
+            source = "body"
+        else:
+            raise TypeError(f"{function.__name__}: cannot tell where parameter {name} comes from")
+        found.append(_Input(name, source, annotation, required, default, header.lower()))
+    return found
+
+
+def _query_names(inputs: list[_Input]) -> frozenset[str]:
+    """The query parameters a handler takes: the fields of its `Query()` model."""
+    names: set[str] = set()
+    for taken in inputs:
+        if taken.source == "query":
+            model = taken.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names.update(field.alias or field_name for field_name, field in model.model_fields.items())
+    return frozenset(names)
+
+
+def _jsonable(data: Any) -> Any:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json", by_alias=True)
+    if isinstance(data, list | tuple):
+        return [_jsonable(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _jsonable(value) for key, value in data.items()}
+    return data
 
 
 def _body(data: Any) -> Any:
     """The envelope around a handler's result (lists carry `meta.pagination`)."""
     if isinstance(data, Listing):
         pagination = {"nextCursor": data.nextCursor, "limit": data.limit}
-        return {"success": True, "data": data.items, "meta": {**meta(), "pagination": pagination}}
-    return {"success": True, "data": data, "meta": meta()}
+        return {"success": True, "data": _jsonable(data.items), "meta": {**meta(), "pagination": pagination}}
+    return {"success": True, "data": _jsonable(data), "meta": meta()}
 
 
 def _headers(data: Any) -> dict[str, str]:
@@ -100,90 +133,28 @@ def _headers(data: Any) -> dict[str, str]:
     return headers
 
 
-def _query_names(hints: dict[str, Any]) -> frozenset[str]:
-    """The query parameters a handler takes: the fields of its `Query()` models, or the parameter itself."""
-    names: set[str] = set()
-    for name, hint in hints.items():
-        if not any(isinstance(meta, Query) for meta in getattr(hint, "__metadata__", ())):
-            continue
-        model = typing.get_args(hint)[0]
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            names.update(field.alias or field_name for field_name, field in model.model_fields.items())
-        else:
-            names.add(name)
-    return frozenset(names)
-
-
 class Endpoint:
-    """One route's Lambda function: `handler` is its entry point, `resolver` its Powertools app."""
+    """One route's Lambda function: `handler` is its entry point."""
 
     def __init__(self, route: Route, function: Callable[..., Any]) -> None:
         self.route = route
         self.function = function
-        self.resolver = APIGatewayRestResolver(enable_validation=True)
-        self._register()
-        self.handler = logger.inject_lambda_context(
-            correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
-        )(tracer.capture_lambda_handler(self._handle))
-
-    # Registration with Powertools (parsing, validation, OpenAPI) ---------------------------------
-
-    def _register(self) -> None:
-        route, function = self.route, self.function
-        hints = typing.get_type_hints(function, include_extras=True)
-        signature = inspect.signature(function)
-        returned = _envelope_model(hints.get("return", Any))
-        parameters = [parameter.replace(annotation=hints[name]) for name, parameter in signature.parameters.items()]
-        self.query_names = _query_names({name: hints[name] for name in signature.parameters})
-
-        def call(*args: Any, **kwargs: Any) -> Response[Any]:
-            data = function(*args, **kwargs)
-            return Response(route.status, JSON, _body(data), headers=_headers(data))
-
-        call.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=parameters,
-            return_annotation=Response[returned],  # type: ignore[valid-type]
+        self.inputs = _inputs(route, function)
+        self.query_names = _query_names(self.inputs)
+        self.handler = logger.inject_lambda_context(correlation_id_path=_CORRELATION_ID, clear_state=True)(
+            traced(self._handle)
         )
-        call.__name__ = function.__name__
-        call.__doc__ = function.__doc__
-        error_model = {"application/json": {"model": ErrorEnvelope}}
-        statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
-        responses: dict[int, Any] = {
-            route.status: {"description": route.summary, "content": {"application/json": {"model": returned}}},
-            **{status: {"description": ERROR_STATUSES[status], "content": error_model} for status in statuses},
-        }
-        self.resolver.route(
-            _powertools_path(route.path),
-            route.method,
-            summary=route.summary,
-            description=function.__doc__,
-            operation_id=route.name,
-            tags=[route.resource],
-            responses=responses,
-            security=None if route.public else [{"bearerAuth": []}, {"apiKeyHeader": []}],
-        )(call)
 
-        def api_error(error: ApiError) -> Response[Any]:
-            return Response(error.status, JSON, error_body(error), headers=error.headers)
+    @cached_property
+    def resolver(self) -> Any:
+        """The route as a Powertools resolver, for the OpenAPI document only."""
+        from contact_platform.http.openapi_operation import resolver_for
 
-        def invalid(error: RequestValidationError) -> Response[Any]:
-            return api_error(from_pydantic(error.errors()))
-
-        def no_route(_: NotFoundError) -> Response[Any]:
-            return api_error(errors.not_found("Route"))
-
-        def unexpected(_: Exception) -> Response[Any]:
-            logger.exception("unhandled error", extra={"route": route.name})
-            return api_error(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
-
-        self.resolver.exception_handler(ApiError)(api_error)
-        self.resolver.exception_handler(RequestValidationError)(invalid)
-        self.resolver.not_found(no_route)
-        self.resolver.exception_handler(Exception)(unexpected)
+        return resolver_for(self.route, self.function)
 
     # Per request -----------------------------------------------------------------------------------
 
-    def _handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         state = request.begin(request.request_id_of(event))
         headers = {"X-Request-Id": state.request_id}
         try:
@@ -197,7 +168,7 @@ class Endpoint:
         return _with_headers(response, headers)
 
     def _guarded(
-        self, event: dict[str, Any], context: LambdaContext, state: request.RequestState, headers: dict[str, str]
+        self, event: dict[str, Any], context: Any, state: request.RequestState, headers: dict[str, str]
     ) -> dict[str, Any]:
         route = self.route
         if route.dev_only and not settings().dev_mode:
@@ -209,18 +180,55 @@ class Endpoint:
             if route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
         _refuse_unknown_query(event, self.query_names)
-        fingerprint = _fingerprint(event)
         if route.csv_body and _content_type(event) == CSV:
             state.csv_body = _raw_body(event, CSV_BODY_LIMIT)
-            event = _as_json_request({**event, "body": "null", "isBase64Encoded": False})
+            text: str | None = "null"
         else:
-            event = _as_json_request(event)
+            text = _json_text(event)
         key = idempotency.key_of(event.get("headers")) if route.method in ("POST", "PATCH") else None
         if key is None or state.caller is None:
-            return self.resolver.resolve(event, context)
+            return self._respond(event, text)
         return idempotency.run_once(
-            state.caller, route.name, key, fingerprint, context, lambda: self.resolver.resolve(event, context)
+            state.caller, route.name, key, _fingerprint(event), context, lambda: self._respond(event, text)
         )
+
+    def _respond(self, event: dict[str, Any], text: str | None) -> dict[str, Any]:
+        data = self.function(**self._arguments(event, text))
+        return {
+            "statusCode": self.route.status,
+            "headers": {"Content-Type": JSON, **_headers(data)},
+            "body": json.dumps(_body(data), separators=(",", ":"), ensure_ascii=False),
+        }
+
+    def _arguments(self, event: dict[str, Any], text: str | None) -> dict[str, Any]:
+        """Every input validated; all problems together as one 422 (malformed JSON: 400)."""
+        path = event.get("pathParameters") or {}
+        query = event.get("queryStringParameters") or {}
+        headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+        arguments: dict[str, Any] = {}
+        problems: list[dict[str, Any]] = []
+        for taken in self.inputs:
+            try:
+                if taken.source == "body":
+                    if text is None:
+                        if taken.required:
+                            problems.append({"type": "missing", "loc": ("body",), "msg": "required"})
+                            continue
+                        arguments[taken.name] = taken.adapter.validate_python(taken.default)
+                    else:
+                        arguments[taken.name] = taken.adapter.validate_json(text)
+                elif taken.source == "query":
+                    arguments[taken.name] = taken.adapter.validate_python(query)
+                elif taken.source == "header":
+                    value = headers.get(taken.header, taken.default)
+                    arguments[taken.name] = taken.adapter.validate_python(value)
+                else:
+                    arguments[taken.name] = taken.adapter.validate_python(path.get(taken.name))
+            except ValidationError as error:
+                problems += [dict(problem) for problem in error.errors()]
+        if problems:
+            raise from_pydantic(problems)
+        return arguments
 
 
 def _refuse_unknown_query(event: dict[str, Any], accepted: frozenset[str]) -> None:
@@ -274,10 +282,10 @@ def _raw_body(event: dict[str, Any], limit: int) -> bytes:
     return raw
 
 
-def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
-    """Enforce the 1 MB body limit and read every body as JSON, whatever Content-Type says."""
+def _json_text(event: dict[str, Any]) -> str | None:
+    """The body as JSON text (whatever Content-Type says), within the 1 MB limit and 32 levels."""
     if event.get("body") is None:
-        return event
+        return None
     raw = _raw_body(event, JSON_BODY_LIMIT)
     try:
         text = raw.decode("utf-8")
@@ -287,11 +295,7 @@ def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
         raise errors.invalid_request(
             f"JSON nested deeper than {MAX_JSON_DEPTH} levels", [Detail("body", f"at most {MAX_JSON_DEPTH} levels")]
         )
-    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
-    headers["Content-Type"] = JSON
-    multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
-    multi["Content-Type"] = [JSON]
-    return {**event, "body": text, "isBase64Encoded": False, "headers": headers, "multiValueHeaders": multi}
+    return text
 
 
 def _with_headers(response: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:

@@ -11,23 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
-    DataRecord,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from contact_platform import errors
 from contact_platform.errors import ApiError, Detail
 from contact_platform.permissions import Caller
-from contact_platform.store.idempotency import persistence_for
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -42,7 +28,7 @@ class _NotStored(Exception):
         self.response = response
 
 
-def _mark_replayed(response: Any, idempotent_data: DataRecord) -> Any:
+def _mark_replayed(response: Any, idempotent_data: Any) -> Any:
     response.setdefault("headers", {})["Idempotent-Replayed"] = "true"
     return response
 
@@ -64,9 +50,19 @@ def run_once(
     route_name: str,
     key: str,
     fingerprint: str,
-    context: LambdaContext,
+    context: Any,
     compute: Callable[[], Response],
 ) -> Response:
+    """`compute()` once per key; imported only by requests that carry the header (a cold start of a
+    route without it never loads Powertools' idempotency utility)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    from contact_platform.store.idempotency import persistence_for
+
     config = IdempotencyConfig(
         event_key_jmespath="[route, key]",
         payload_validation_jmespath="fingerprint",

@@ -15,7 +15,7 @@ from typing import Any
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
-from contact_platform.observability import logger, tracer
+from contact_platform.observability import logger, traced
 from contact_platform.services import operations
 from contact_platform.store import operations as store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
@@ -55,7 +55,7 @@ def step_handler(workflow: str, step: str, work: Work) -> Callable[[Event, Any],
     fault point (before recording their result), the others fail at the start when asked to."""
 
     @logger.inject_lambda_context(log_event=False, clear_state=True)
-    @tracer.capture_lambda_handler
+    @traced
     def handler(event: Event, context: Any) -> dict[str, Any]:
         logger.append_keys(operationId=event.get("operationId"), step=f"{workflow}.{step}")
         if step != "process_chunk":

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from contact_platform.models.base import Model
 from contact_platform.models.fields import Timestamp, UserId, text
 from contact_platform.permissions import Role
 
@@ -13,7 +14,7 @@ Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*:[a-z][a-z-]*$")
 Scopes = Annotated[list[Scope], Field(max_length=50)]
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: text(100)  # type: ignore[valid-type]
@@ -23,7 +24,7 @@ class ApiKeyCreate(BaseModel):
     rateLimit: int | None = Field(None, ge=1, le=1_000_000, description="Requests per rate-limit window.")
 
 
-class ApiKey(BaseModel):
+class ApiKey(Model):
     id: str
     name: str
     prefix: str = Field(description="The first characters of the key, to recognise it.")

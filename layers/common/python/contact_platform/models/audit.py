@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from contact_platform.models.envelope import PageQuery
+from contact_platform.models.base import Model
 from contact_platform.models.fields import DateTimeFilter
+from contact_platform.models.paging import PageQuery
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Model):
     id: str
     entityType: str = Field(examples=["contact"])
     entityId: str

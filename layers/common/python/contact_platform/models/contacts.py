@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from contact_platform.models.envelope import PageQuery
+from contact_platform.models.base import Model
 from contact_platform.models.fields import (
     MAX_EMAILS,
     MAX_PHONES,
@@ -23,6 +23,7 @@ from contact_platform.models.fields import (
     TagName,
     UserId,
 )
+from contact_platform.models.paging import PageQuery
 
 Emails = Annotated[list[Email], Field(max_length=MAX_EMAILS, description="The first one is the primary email.")]
 Phones = Annotated[list[Phone], Field(max_length=MAX_PHONES)]
@@ -35,7 +36,7 @@ def _require_a_name(data: Any) -> None:
         raise PydanticCustomError("name_missing", "one of name, firstName or lastName is required", {"field": "name"})
 
 
-class ContactCreate(BaseModel):
+class ContactCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     firstName: PersonName | None = None
@@ -55,7 +56,7 @@ class ContactCreate(BaseModel):
         return self
 
 
-class ContactPatch(BaseModel):
+class ContactPatch(Model):
     """Only the fields sent change; `null` clears an optional field."""
 
     model_config = ConfigDict(extra="forbid")
@@ -79,7 +80,7 @@ class ContactPatch(BaseModel):
         return self
 
 
-class Contact(BaseModel):
+class Contact(Model):
     id: str = Field(examples=["con_hfh5BK0ImfcP7mqujsVC"])
     firstName: str | None
     lastName: str | None
@@ -99,7 +100,7 @@ class Contact(BaseModel):
     version: int
 
 
-class ContactDeleted(BaseModel):
+class ContactDeleted(Model):
     message: str = Field(examples=["Contact deleted successfully"])
     contactId: str
 
@@ -108,7 +109,7 @@ CONTACT_SORT_FIELDS = ("createdAt", "updatedAt", "lastName")
 _TAGS_DESCRIPTION = "Comma-separated tag names"
 
 
-class ContactFilterFields(BaseModel):
+class ContactFilterFields(Model):
     """The contact filter grammar, shared by `GET /contacts` and saved segments."""
 
     model_config = ConfigDict(extra="forbid")

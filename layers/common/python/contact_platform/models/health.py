@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from contact_platform.models.base import Model
 
 
-class Heartbeat(BaseModel):
+class Heartbeat(Model):
     status: Literal["ok"] = "ok"
     time: str

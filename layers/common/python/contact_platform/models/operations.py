@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from contact_platform.models.envelope import PageQuery
+from contact_platform.models.base import Model
 from contact_platform.models.fields import FileName
+from contact_platform.models.paging import PageQuery
 
 Status = Literal["PENDING", "TRIGGERED", "FINISHED", "FAILED", "EXPIRED"]
 SegmentId = Field(pattern=r"^seg_[A-Za-z0-9]{1,40}$")
@@ -45,13 +46,13 @@ ExportField = Literal[
 ]
 
 
-class OperationAccepted(BaseModel):
+class OperationAccepted(Model):
     operationId: str = Field(examples=["op_hfh5BK0ImfcP7mqujsVC"])
     status: Status
     statusUrl: str = Field(examples=["/api/v1/exports/op_hfh5BK0ImfcP7mqujsVC"])
 
 
-class Operation(BaseModel):
+class Operation(Model):
     operationId: str
     status: Status
     failureReason: str | None = Field(None, description="Why the operation FAILED.")
@@ -68,7 +69,7 @@ class OperationListQuery(PageQuery):
 # Tag assignments -------------------------------------------------------------------------------
 
 
-class TagAssignmentCreate(BaseModel):
+class TagAssignmentCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     tagId: str = Field(pattern=r"^tag_[A-Za-z0-9]{1,40}$")
@@ -90,7 +91,7 @@ class TagAssignment(Operation):
 # Exports ---------------------------------------------------------------------------------------
 
 
-class ExportCreate(BaseModel):
+class ExportCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     segmentId: str = SegmentId
@@ -115,7 +116,7 @@ class Export(Operation):
 ImportMode = Literal["skip", "upsert"]
 
 
-class ImportUpload(BaseModel):
+class ImportUpload(Model):
     """`POST /imports` with JSON: ask for a presigned upload URL for a larger file."""
 
     model_config = ConfigDict(extra="forbid")
@@ -124,7 +125,7 @@ class ImportUpload(BaseModel):
     mode: ImportMode = "skip"
 
 
-class ImportQuery(BaseModel):
+class ImportQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     mode: ImportMode = Field("skip", description="skip: duplicates are reported and skipped; upsert: updated.")
@@ -136,7 +137,7 @@ class ImportAccepted(OperationAccepted):
     uploadUrlExpiresAt: str | None = None
 
 
-class ImportRowError(BaseModel):
+class ImportRowError(Model):
     row: int = Field(description="Record number in the file; the header is 1.")
     field: str
     issue: str

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from contact_platform.models.base import Model
 from contact_platform.models.contacts import ContactFilter
-from contact_platform.models.envelope import PageQuery
 from contact_platform.models.fields import ContactId, Description, ShortName
+from contact_platform.models.paging import PageQuery
 
 MAX_SEGMENT_CONTACTS = 10_000
 ContactIds = Annotated[list[ContactId], Field(min_length=1, max_length=MAX_SEGMENT_CONTACTS)]
@@ -25,7 +26,7 @@ def _one_definition(model: BaseModel, *, required: bool) -> None:
         raise PydanticCustomError("segment_definition", "give filter or contactIds", {"field": "filter"})
 
 
-class SegmentCreate(BaseModel):
+class SegmentCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: ShortName
@@ -39,7 +40,7 @@ class SegmentCreate(BaseModel):
         return self
 
 
-class SegmentPatch(BaseModel):
+class SegmentPatch(Model):
     """Only the fields sent change; sending `filter` or `contactIds` replaces the definition."""
 
     model_config = ConfigDict(extra="forbid")
@@ -57,7 +58,7 @@ class SegmentPatch(BaseModel):
         return self
 
 
-class Segment(BaseModel):
+class Segment(Model):
     id: str = Field(examples=["seg_hfh5BK0ImfcP7mqujsVC"])
     name: str
     description: str | None
@@ -70,12 +71,12 @@ class Segment(BaseModel):
     version: int
 
 
-class SegmentDeleted(BaseModel):
+class SegmentDeleted(Model):
     message: str = Field(examples=["Segment deleted successfully"])
     segmentId: str
 
 
-class SegmentCount(BaseModel):
+class SegmentCount(Model):
     segmentId: str
     count: int = Field(description="Active contacts in the segment that the caller may see, counted now.")
 

@@ -13,7 +13,7 @@ from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
-from contact_platform.models.envelope import Listing
+from contact_platform.models.paging import Listing
 from contact_platform.permissions import ROLE_SCOPES, Caller, Role
 from contact_platform.services import audit
 from contact_platform.services.users import get_active_user

@@ -7,7 +7,7 @@ from datetime import datetime
 from contact_platform.clock import iso
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.models.audit import AuditEntry
-from contact_platform.models.envelope import Listing
+from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.store import audit as audit_store
 from contact_platform.store.audit import AuditItem

@@ -17,8 +17,8 @@ from contact_platform.models.contacts import (
     ContactListQuery,
     ContactPatch,
 )
-from contact_platform.models.envelope import Listing
 from contact_platform.models.fields import MAX_TAGS
+from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, search_terms
 from contact_platform.services.contact_queries import Criteria, plan, split_tags

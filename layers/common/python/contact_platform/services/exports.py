@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
-from contact_platform.models.envelope import Listing
 from contact_platform.models.operations import (
     EXPORT_FIELDS,
     Export,
@@ -14,6 +13,7 @@ from contact_platform.models.operations import (
     OperationAccepted,
     OperationListQuery,
 )
+from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import operations, segments
 from contact_platform.store import operations as store

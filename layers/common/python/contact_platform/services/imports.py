@@ -13,7 +13,6 @@ from contact_platform import aws, clock, errors
 from contact_platform.config import settings
 from contact_platform.errors import Detail
 from contact_platform.files.csv_reading import CsvRefused, open_csv
-from contact_platform.models.envelope import Listing
 from contact_platform.models.operations import (
     Import,
     ImportAccepted,
@@ -22,6 +21,7 @@ from contact_platform.models.operations import (
     OperationAccepted,
     OperationListQuery,
 )
+from contact_platform.models.paging import Listing
 from contact_platform.observability import logger
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import operations

@@ -16,8 +16,8 @@ from contact_platform import aws, clock, errors
 from contact_platform.config import settings
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
-from contact_platform.models.envelope import Listing
 from contact_platform.models.operations import OperationAccepted, OperationListQuery
+from contact_platform.models.paging import Listing
 from contact_platform.observability import logger
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import phonenumbers
-
 from contact_platform.models.fields import DEFAULT_PHONE_REGION
 
 MIN_SEARCH_LENGTH = 2
@@ -34,6 +32,8 @@ def email_key(email: str) -> str:
 
 def phone_keys(phone: str) -> list[str]:
     """Digits of the international and the national form (`4917012345`, `017012345`)."""
+    import phonenumbers  # on first use, as in models/fields.py
+
     try:
         number = phonenumbers.parse(phone, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException:

@@ -9,7 +9,7 @@ from contact_platform import clock, errors
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact, ContactFilter
-from contact_platform.models.envelope import Listing, PageQuery
+from contact_platform.models.paging import Listing, PageQuery
 from contact_platform.models.segments import (
     Segment,
     SegmentCount,

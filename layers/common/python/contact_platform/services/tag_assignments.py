@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from contact_platform import errors
 from contact_platform.errors import Detail
-from contact_platform.models.envelope import Listing
 from contact_platform.models.operations import (
     OperationAccepted,
     OperationListQuery,
     TagAssignment,
     TagAssignmentCreate,
 )
+from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import operations, segments, tags
 from contact_platform.store.operations import OperationItem

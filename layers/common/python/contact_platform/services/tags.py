@@ -8,8 +8,8 @@ from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact
-from contact_platform.models.envelope import Listing, PageQuery
 from contact_platform.models.operations import OperationAccepted
+from contact_platform.models.paging import Listing, PageQuery
 from contact_platform.models.tags import Tag, TagCreate
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, operations, search_terms

@@ -1,0 +1,96 @@
+"""Cold start: the CPU time a fresh interpreter spends importing one handler module of each kind,
+next to a bare `import boto3` measured in the same run, alternating, so both see the same machine.
+
+Each figure is the median of `runs` subprocesses' user + system CPU time (from the kernel's child
+accounting, not wall time, so a busy neighbour moves it less). Bytecode is compiled first, as pip
+does for boto3, so neither side pays for compiling source. Tracing is off, as in the local stack and
+wherever `POWERTOOLS_TRACE_DISABLED` is true; the "GET, tracing on" row shows what X-Ray adds where a
+deployed function has it on (docs/architecture.md, "Cold start").
+"""
+
+from __future__ import annotations
+
+import compileall
+import os
+import resource
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = "boto3"
+# (route kind, module, tracing on)
+KINDS: tuple[tuple[str, str, bool], ...] = (
+    ("GET", "functions.api.contacts.get_contact", False),
+    ("list", "functions.api.contacts.list_contacts", False),
+    ("POST", "functions.api.contacts.create_contact", False),
+    ("job step", "functions.workflows.imports.process_chunk", False),
+    ("authorizer", "functions.triggers.authorizer", False),
+    ("GET, tracing on", "functions.api.contacts.get_contact", True),
+)
+GOAL_RATIO = 1.6
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    kind: str
+    module: str
+    seconds: float  # median CPU seconds of the module's import
+    baseline: float  # median CPU seconds of `import boto3` in the same run
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.baseline
+
+
+def _environment(tracing: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_LAMBDA_FUNCTION_NAME", "PYTHONDONTWRITEBYTECODE")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "layers" / "common" / "python"), str(REPO)])
+    env.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    env["POWERTOOLS_TRACE_DISABLED"] = "false" if tracing else "true"
+    if tracing:
+        env["AWS_LAMBDA_FUNCTION_NAME"] = "cold-start-bench"
+    return env
+
+
+def _cpu_seconds(module: str, env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", f"import {module}"], env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure_cold_starts(runs: int = 7) -> list[ColdStart]:
+    for folder in (REPO / "layers" / "common" / "python" / "contact_platform", REPO / "functions"):
+        compileall.compile_dir(folder, quiet=1)
+    results = []
+    for kind, module, tracing in KINDS:
+        env = _environment(tracing)
+        _cpu_seconds(module, env)  # warm the page cache for both
+        _cpu_seconds(BASELINE, env)
+        ours, bare = [], []
+        for _ in range(runs):
+            ours.append(_cpu_seconds(module, env))
+            bare.append(_cpu_seconds(BASELINE, env))
+        results.append(ColdStart(kind, module, statistics.median(ours), statistics.median(bare)))
+    return results
+
+
+def render_cold_starts(results: list[ColdStart]) -> list[str]:
+    lines = [
+        f"Cold start: CPU time of a handler module's import / a bare `import {BASELINE}`, same run, median",
+        f"{'kind':<16} {'module':<44} {'import s':>9} {'boto3 s':>8} {'ratio':>6}  goal <= {GOAL_RATIO}x",
+    ]
+    for result in results:
+        held = "" if result.kind.endswith("tracing on") else ("holds" if result.ratio <= GOAL_RATIO else "MISSED")
+        lines.append(
+            f"{result.kind:<16} {result.module:<44} {result.seconds:>9.3f} {result.baseline:>8.3f} "
+            f"{result.ratio:>5.2f}x  {held}"
+        )
+    return [*lines, ""]
+
+
+if __name__ == "__main__":
+    print("\n".join(render_cold_starts(measure_cold_starts())))

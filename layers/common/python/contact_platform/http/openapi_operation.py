@@ -1,0 +1,101 @@
+"""A route as a Powertools resolver, for the OpenAPI document only (local/openapi.py merges them).
+
+The handler's markers (`http/params.py`) become Powertools' parameters here, and the response is
+described as the envelope around the handler's return type. Request handling never imports this
+module (docs/architecture.md, "Cold start").
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi import params as powertools
+
+from contact_platform.http.params import Body, Header, Query
+from contact_platform.models.envelope import Envelope, ErrorEnvelope, ListEnvelope
+from contact_platform.models.paging import Listing
+from contact_platform.routes import Route
+
+JSON = "application/json"
+ERROR_STATUSES = {
+    400: "Body not JSON or nested deeper than 32 levels, or a tampered cursor",
+    401: "Invalid or expired API key",
+    403: "Missing permission",
+    404: "Not found",
+    409: "Conflict",
+    412: "If-Match does not match",
+    413: "Body too large",
+    422: "Validation failed (body, or an unknown or bad query parameter)",
+    429: "Rate limit exceeded",
+    500: "Internal error",
+}
+PUBLIC_ERROR_STATUSES = (400, 404, 413, 422, 500)
+
+
+def _powertools_path(path: str) -> str:
+    return path.replace("{", "<").replace("}", ">")
+
+
+def _envelope_model(returned: Any) -> Any:
+    """`Contact` -> `Envelope[Contact]`; `Listing[Contact]` -> `ListEnvelope[Contact]`."""
+    if isinstance(returned, type) and issubclass(returned, Listing):
+        (item,) = returned.__pydantic_generic_metadata__["args"]
+        return ListEnvelope[item]  # type: ignore[valid-type]
+    return Envelope[returned]
+
+
+def _powertools_hint(hint: Any) -> Any:
+    """`Annotated[M, Query()]` -> `Annotated[M, powertools.Query()]` (and Header, Body)."""
+    markers = getattr(hint, "__metadata__", ())
+    if not markers:
+        return hint
+    annotation = typing.get_args(hint)[0]
+    for marker in markers:
+        if isinstance(marker, Query):
+            return Annotated[annotation, powertools.Query()]
+        if isinstance(marker, Header):
+            return Annotated[annotation, powertools.Header(alias=marker.alias)]
+        if isinstance(marker, Body):
+            return Annotated[annotation, powertools.Body()]
+    return hint
+
+
+def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestResolver:
+    hints = typing.get_type_hints(function, include_extras=True)
+    signature = inspect.signature(function)
+    returned = _envelope_model(hints.get("return", Any))
+    parameters = [
+        parameter.replace(annotation=_powertools_hint(hints[name])) for name, parameter in signature.parameters.items()
+    ]
+
+    def call(*args: Any, **kwargs: Any) -> Response[Any]:
+        raise NotImplementedError("documentation only: requests are handled by http/endpoint.py")
+
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters,
+        return_annotation=Response[returned],  # type: ignore[valid-type]
+    )
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    error_model = {JSON: {"model": ErrorEnvelope}}
+    statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
+    responses: dict[int, Any] = {
+        route.status: {"description": route.summary, "content": {JSON: {"model": returned}}},
+        **{status: {"description": ERROR_STATUSES[status], "content": error_model} for status in statuses},
+    }
+    resolver = APIGatewayRestResolver(enable_validation=True)
+    resolver.route(
+        _powertools_path(route.path),
+        route.method,
+        summary=route.summary,
+        description=function.__doc__,
+        operation_id=route.name,
+        tags=[route.resource],
+        responses=responses,
+        security=None if route.public else [{"bearerAuth": []}, {"apiKeyHeader": []}],
+    )(call)
+    return resolver

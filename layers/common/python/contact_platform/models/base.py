@@ -1,0 +1,14 @@
+"""The base of every API model: validators and serializers are built on first use, not at import.
+
+A route's handler imports its resource's models module, which holds the inputs of every route of the
+resource; building them all at import cost a GET route about 0.1 s of cold start for models it never
+uses (docs/architecture.md, "Cold start"). Request models add `extra="forbid"` to the inherited config.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(defer_build=True)

@@ -1,0 +1,28 @@
+"""What every list takes and returns: `cursor` and `limit` in, one page and the next cursor out."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import ConfigDict, Field
+
+from contact_platform.models.base import Model
+
+T = TypeVar("T")
+
+
+class Listing(Model, Generic[T]):
+    """What a list service returns: one page and the cursor to the next."""
+
+    items: list[T]
+    nextCursor: str | None
+    limit: int
+
+
+class PageQuery(Model):
+    """`cursor` and `limit` of every list (default 50, at most 200)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cursor: str | None = Field(None, description="`meta.pagination.nextCursor` of the previous page.")
+    limit: int = Field(50, ge=1, le=200)
