@@ -114,12 +114,14 @@ def update_tag(caller: Caller, tag_id: str, patch: TagPatch) -> Tag:
                 store.update(item, entry, color=color, description=description, at=clock.iso(now))
             except StaleVersion:
                 raise errors.not_found("Tag") from None
+            item.color, item.description, item.updated_at = color, description, clock.iso(now)
     if patch.name is not None and patch.name != current_name(item):
         _rename(caller, item, patch.name)
-    return _to_api(active_tag(caller, tag_id))
+    return _to_api(item)
 
 
 def _rename(caller: Caller, item: TagItem, name: str) -> None:
+    """Reserve the new name and start the rename job; `item` shows the pending rename."""
     if item.renaming_key is not None:
         raise errors.conflict(_BUSY, [Detail("name", "a rename of this tag is running")])
     operation = operations.new_operation(
@@ -146,6 +148,7 @@ def _rename(caller: Caller, item: TagItem, name: str) -> None:
     except StaleVersion:
         raise errors.conflict(_BUSY, [Detail("name", "the tag is being renamed or deleted")]) from None
     operations.start(caller, operation, "tagging.started")
+    item.renaming_to, item.renaming_operation_id = name, operation.operation_id
 
 
 def delete_tag(caller: Caller, tag_id: str) -> OperationAccepted:
