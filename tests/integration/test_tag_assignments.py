@@ -189,3 +189,36 @@ def test_purging_a_deleted_contact_leaves_the_count_alone(api: Api, admin: dict[
     assert cleanup(90.001)["contactsPurged"] == 1
     assert _tags(api, key)["Counted"]["contactCount"] == 1
     assert api.get(f"/api/v1/contacts/{kept['id']}", key=key).data["tags"] == ["Counted"]
+
+
+def test_while_a_rename_is_pending_the_new_name_counts_and_the_old_one_is_refused(
+    api: Api,
+    admin: dict[str, Any],
+    fault: Fault,  # noqa: F811
+) -> None:
+    """A rename whose finalize step failed leaves the tag mid-rename until it is retried."""
+    key = admin["apiKey"]
+    first = api.create_contact(key, name="First", tags=["old name"])
+    tag = _tags(api, key)["old name"]
+    fault("tagging.finalize")
+    started = api.patch(f"/api/v1/tags/{tag['id']}", key=key, json={"name": "New Name"})
+    failed = wait_for(api, f"/api/v1/tag-assignments/{started.data['renameOperationId']}", key)
+    assert (failed["status"], failed["renamed"]) == ("FAILED", 1), failed
+    fault(None)
+    pending = api.get(f"/api/v1/tags/{tag['id']}", key=key).data
+    assert (pending["name"], pending["renamingTo"], pending["contactCount"]) == ("old name", "New Name", 1)
+    assert api.get(f"/api/v1/contacts/{first['id']}", key=key).data["tags"] == ["New Name"]
+    second = api.create_contact(key, name="Second", tags=["new name"])
+    assert second["tags"] == ["New Name"], "the reserved name is the tag's, in its spelling"
+    assert api.get(f"/api/v1/tags/{tag['id']}", key=key).data["contactCount"] == 2
+    refused = api.post("/api/v1/contacts", key=key, json={"name": "Third", "tags": ["Old Name"]})
+    assert refused.status == 409 and refused.error["details"][0]["field"] == "tags"
+    assert api.patch(f"/api/v1/tags/{tag['id']}", key=key, json={"name": "Other"}).status == 409
+    assert api.delete(f"/api/v1/tags/{tag['id']}", key=key).status == 409
+    tagged = api.call("PUT", f"/api/v1/contacts/{second['id']}/tags/{tag['id']}", key=key)
+    assert tagged.status == 200 and tagged.data["version"] == 1, "tagging by ID takes the new name: held already"
+    retried = run(api, f"/api/v1/tag-assignments/{failed['operationId']}/retry", key)
+    assert retried["status"] == "FINISHED"
+    done = api.get(f"/api/v1/tags/{tag['id']}", key=key).data
+    assert (done["name"], done["renamingTo"], done["contactCount"]) == ("New Name", None, 2)
+    assert api.create_contact(key, name="Fourth", tags=["old name"])["tags"] == ["old name"], "the old name is free"
