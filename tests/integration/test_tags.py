@@ -188,3 +188,15 @@ def test_another_tenants_tag_id_filters_nothing(api: Api, admin: dict[str, Any],
     api.create_contact(other_admin["apiKey"], name="Theirs", tags=["shared name"])
     foreign = _tags(api, other_admin["apiKey"])["shared name"]["id"]
     assert api.get("/api/v1/contacts", key=admin["apiKey"], params={"tag": foreign}).data == []
+
+
+def test_twenty_tags_replaced_by_twenty_new_ones_in_one_update(api: Api, admin: dict[str, Any]) -> None:
+    """The largest tag change: 40 assignment items and 60 tag items would not fit one transaction,
+    so the new tags are made first and the contact write moves the counts."""
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Busy", tags=[f"old {n}" for n in range(20)])
+    reply = api.patch(f"/api/v1/contacts/{contact['id']}", key=key, json={"tags": [f"new {n}" for n in range(20)]})
+    assert reply.status == 200, reply.body
+    counts = {name: tag["contactCount"] for name, tag in _tags(api, key).items()}
+    assert counts == {f"old {n}": 0 for n in range(20)} | {f"new {n}": 1 for n in range(20)}
+    assert len(api.get("/api/v1/contacts", key=key, params={"tag": "new 19"}).data) == 1

@@ -308,6 +308,14 @@ class _TagsMoved(Exception):
     """A tag the transaction counted on was created, renamed or removed meanwhile: resolve again."""
 
 
+class _TooLarge(Exception):
+    """The writes and the tags they make need more items than one transaction holds."""
+
+    def __init__(self, changes: tag_store.TagChanges, guards: dict[str, tag_store.TagNameGuard]) -> None:
+        super().__init__("the contact writes need more items than one transaction holds")
+        self.changes, self.guards = changes, guards
+
+
 def _failure(error: TransactWriteError, contact_id: str) -> Exception:
     """The reason a transaction was cancelled, as a store error."""
     if error.cause_response_code != "TransactionCanceledException":
@@ -348,8 +356,8 @@ def _transact(writes: list[ContactWrite]) -> None:
     with transaction() as tx:
         for write in writes:
             size += _add_to(tx, write)
-        if size + changes.size() > MAX_TRANSACTION_ITEMS:
-            raise ValueError("the contact writes need more items than one transaction holds")
+        if size + changes.size(guards) > MAX_TRANSACTION_ITEMS:
+            raise _TooLarge(changes, guards)
         last = writes[-1]
         tag_store.put_changes(tx, changes, guards, at=last.new.updated_at, by=last.audit.actor_user_id)
 
@@ -365,6 +373,13 @@ def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None
         try:
             _transact([ContactWrite(old, new, audit)])
             return
+        except _TooLarge as large:
+            # Making its new tags in the same transaction would not fit (20 tags replaced by 20 new
+            # ones): make them first, with no holders yet; the write then only moves their counts.
+            missing = large.changes.new_names(large.guards)
+            if not missing:
+                raise ValueError(str(large)) from large
+            tag_store.create_tags(large.changes.tenant_id, missing, at=new.updated_at, by=audit.actor_user_id)
         except TransactWriteError as error:
             failure = _failure(error, new.contact_id)
             if not isinstance(failure, _TagsMoved):
@@ -394,6 +409,9 @@ def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
             continue
         try:
             _transact(group)
+            continue
+        except _TooLarge:
+            pass  # a write that does not fit with the tags it makes: replace() makes them first
         except TransactWriteError as error:
             if error.cause_response_code != "TransactionCanceledException":
                 raise
@@ -401,11 +419,11 @@ def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
             if alone is not None and not isinstance(alone, _TagsMoved):
                 failed[group[0].new.contact_id] = alone
                 continue
-            for write in group:
-                try:
-                    replace(write.old, write.new, write.audit)
-                except (UniqueValueTaken, StaleVersion, TagUnavailable) as single:
-                    failed[write.new.contact_id] = single
+        for write in group:
+            try:
+                replace(write.old, write.new, write.audit)
+            except (UniqueValueTaken, StaleVersion, TagUnavailable) as single:
+                failed[write.new.contact_id] = single
     return failed
 
 

@@ -151,9 +151,28 @@ class TagChanges:
     def touched(self) -> list[str]:
         return sorted(self.gained.keys() | self.lost.keys())
 
-    def size(self) -> int:
-        """An upper bound of the transaction items `put_changes` adds (a new tag takes two)."""
-        return 2 * len(self.touched)
+    def new_names(self, guards: dict[str, TagNameGuard]) -> dict[str, str]:
+        """Folded name -> spelling of the names taken that no tag holds yet."""
+        return {key: self.names[key] for key in self.touched if self.gained[key] and key not in guards}
+
+    def size(self, guards: dict[str, TagNameGuard]) -> int:
+        """The transaction items `put_changes` adds: two per tag it makes, one per tag it counts."""
+        counted = {guards[key].tag_id for key in self.touched if key in guards}
+        return 2 * len(self.new_names(guards)) + len(counted)
+
+
+def create_tags(tenant_id: str, names: dict[str, str], *, at: str, by: str) -> None:
+    """Make tags with no holders yet (folded name -> spelling), for a contact write too large to make
+    them itself; a name taken meanwhile is left to the tag that took it."""
+    try:
+        with transaction() as tx:
+            for key, name in names.items():
+                tag = new_tag(tenant_id, new_id("tag"), name=name, tag_key=key, at=at, by=by)
+                tx.save(tag, condition=TagItem.pk.does_not_exist())
+                tx.save(_guard(tenant_id, key, tag.tag_id, name), condition=TagNameGuard.pk.does_not_exist())
+    except TransactWriteError as error:
+        if error.cause_response_code != "TransactionCanceledException":
+            raise
 
 
 def _assignable(tag_keys: set[str]) -> Condition:
