@@ -56,7 +56,8 @@ class TagNameGuard(Item, discriminator="tag-name"):
     name = UnicodeAttribute(null=True)  # the tag's spelling of the name
 
 
-def _tag_key(tenant_id: str, tag_id: str) -> TagItem:
+def _tag_ref(tenant_id: str, tag_id: str) -> TagItem:
+    """The tag's key only, for an update that must not overwrite what it does not name."""
     return TagItem(pk=keys.tag_pk(tenant_id, tag_id), sk=TAG_SK)
 
 
@@ -217,7 +218,7 @@ def put_changes(tx: TransactWrite, changes: TagChanges, guards: dict[str, TagNam
         if added:
             condition &= _assignable(added)
         tx.update(
-            _tag_key(changes.tenant_id, tag_id),
+            _tag_ref(changes.tenant_id, tag_id),
             actions=[TagItem.contact_count.add(delta)],
             condition=condition,
             return_values="ALL_OLD",
