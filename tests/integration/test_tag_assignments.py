@@ -134,6 +134,8 @@ def test_renaming_a_tag_reserves_the_name_at_once_and_renames_it_on_every_contac
     holders = [api.create_contact(key, name=f"Holder {n}", tags=["lead", "keep"]) for n in range(4)]
     other = _tag(api, key, "Taken")
     tag = _tags(api, key)["lead"]
+    by_id = _segment(api, key, filter={"tag": [tag["id"]]})
+    by_name = _segment(api, key, filter={"tag": ["lead"]})
     clash = api.patch(f"/api/v1/tags/{tag['id']}", key=key, json={"name": "TAKEN"})
     assert clash.status == 409 and other["id"] in clash.error["message"], "tags are tenant-wide: named"
     renamed = api.patch(f"/api/v1/tags/{tag['id']}", key=key, json={"name": "Prospect", "color": "#00AA00"})
@@ -153,6 +155,8 @@ def test_renaming_a_tag_reserves_the_name_at_once_and_renames_it_on_every_contac
         assert api.get(f"/api/v1/contacts/{holder['id']}", key=key).data["tags"] == ["keep", "Prospect"]
     assert len(api.get("/api/v1/contacts", key=key, params={"tag": "prospect"}).data) == 4
     assert api.get("/api/v1/contacts", key=key, params={"tag": "lead"}).data == []
+    assert api.get(f"/api/v1/segments/{by_id}/count", key=key).data["count"] == 4, "an ID follows the tag"
+    assert api.get(f"/api/v1/segments/{by_name}/count", key=key).data["count"] == 0, "a name is a name"
     assert api.create_contact(key, name="New lead", tags=["lead"])["tags"] == ["lead"], "the old name is free"
     assert _tags(api, key)["lead"]["id"] != tag["id"]
 
