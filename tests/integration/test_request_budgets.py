@@ -37,7 +37,33 @@ def test_delete_is_one_transaction_plus_reads(api: Api, admin: dict[str, Any]) -
     contact = api.create_contact(admin["apiKey"], name="Budget", emails=["b@example.com"], tags=["a", "b"])
     with dynamodb_requests() as sent:
         assert api.delete(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"]).status == 200
+    # The contact gives up its tags: one BatchGetItem of their name guards finds the tags whose
+    # contactCount the transaction moves (docs/data-model.md, Tags).
+    assert sent == {"GetItem": 2, "UpdateItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_a_write_that_changes_tags_reads_their_name_guards_once(api: Api, admin: dict[str, Any]) -> None:
+    """Taking or giving up tags needs to know which tags hold those names (to make a new one or move
+    its count): one BatchGetItem for all of them; a write that leaves the tags alone reads none."""
+    with dynamodb_requests() as sent:
+        contact = api.create_contact(admin["apiKey"], name="Tagged", tags=["a", "b", "c"])
+    assert sent == {"GetItem": 1, "UpdateItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+    with dynamodb_requests() as sent:
+        api.patch(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"], json={"tags": ["a", "d"]})
+    assert sent == {"GetItem": 2, "UpdateItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+    with dynamodb_requests() as sent:
+        api.patch(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"], json={"name": "Renamed"})
     assert sent == {"GetItem": 2, "UpdateItem": 1, "TransactWriteItems": 1}
+
+
+def test_a_tag_filter_by_id_reads_the_tags_once(api: Api, admin: dict[str, Any]) -> None:
+    """A tag ID stands for the tag's name: one BatchGetItem for every ID of the filter."""
+    api.create_contact(admin["apiKey"], name="Tagged", tags=["t", "u"])
+    ids = ",".join(tag["id"] for tag in api.get("/api/v1/tags", key=admin["apiKey"]).data)
+    with dynamodb_requests() as sent:
+        reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"tagsAll": ids})
+    assert len(reply.data) == 1
+    assert sent == {"GetItem": 1, "UpdateItem": 1, "BatchGetItem": 2, "Query": 1}
 
 
 def test_create_and_update_are_one_transaction(api: Api, admin: dict[str, Any]) -> None:

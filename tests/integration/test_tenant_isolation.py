@@ -34,7 +34,7 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     api.delete(f"/api/v1/contacts/{deleted['id']}", key=key)
     extra_key = api.post("/api/v1/api-keys", key=key, json={"name": "a second key"}).data
     segment = api.post("/api/v1/segments", key=key, json={"name": "A's", "filter": {"tag": ["secret"]}}).data
-    tag = api.post("/api/v1/tags", key=key, json={"name": "secret"}).data
+    tag = api.get("/api/v1/tags", key=key).data[0]  # made by the contact that carries it
     return {"contact": contact, "deleted": deleted, "key": extra_key, "segment": segment, "tag": tag}
 
 
@@ -151,6 +151,18 @@ def _create_tag(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned
 @case("list_tags")
 def _list_tags(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     assert api.get("/api/v1/tags", key=intruder["apiKey"]).data == []
+
+
+@case("get_tag")
+def _get_tag(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.get(f"/api/v1/tags/{owned['tag']['id']}", key=intruder["apiKey"])
+    assert reply.status == 404 and "data" not in reply.body
+
+
+@case("update_tag")
+def _update_tag(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    for body in ({"color": "#000000"}, {"name": "renamed by B"}):
+        assert api.patch(f"/api/v1/tags/{owned['tag']['id']}", key=intruder["apiKey"], json=body).status == 404
 
 
 @case("tag_contact")

@@ -112,7 +112,17 @@ ROUTES: tuple[Route, ...] = (
     ),
     # Tags
     Route("create_tag", "POST", "/api/v1/tags", "tags", p.TAGS_WRITE, "Create a tag", status=201),
-    Route("list_tags", "GET", "/api/v1/tags", "tags", p.TAGS_READ, "List tags"),
+    Route("list_tags", "GET", "/api/v1/tags", "tags", p.TAGS_READ, "List tags with their contact counts"),
+    Route("get_tag", "GET", "/api/v1/tags/{tagId}", "tags", p.TAGS_READ, "Get a tag"),
+    Route(
+        "update_tag",
+        "PATCH",
+        "/api/v1/tags/{tagId}",
+        "tags",
+        p.TAGS_WRITE,
+        "Change a tag's colour or description, or rename it (a job renames it on every contact)",
+        workflow="tagging",
+    ),
     Route(
         "delete_tag",
         "DELETE",

@@ -1,8 +1,12 @@
-"""The tagging job: add a tag to every contact of a segment (action "add"), or take a deleted tag off
-every contact holding it and then delete the tag and free its name (action "remove").
+"""The tagging job (docs/architecture.md, Jobs), three actions on one workflow:
+- "add": add a tag to every contact of a segment;
+- "remove": take a deleted tag off every contact holding it, then delete the tag and free its name;
+- "rename": move every contact holding the tag from its old name to the reserved new one, then give
+  the tag its new name and free the old one.
 
-A chunk writes its contacts in grouped transactions (store.contacts.replace_many); a contact that
-changed meanwhile is retried on its own. A retried chunk finds the tag present and changes nothing.
+A chunk writes its contacts in grouped transactions (store.contacts.replace_many, which also keeps the
+tag's `contactCount`); a contact that changed meanwhile is retried on its own. A retried chunk finds
+the work done and changes nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from contact_platform import errors
+from contact_platform import clock, errors
 from contact_platform.config import settings
 from contact_platform.jobs import steps
 from contact_platform.services import operations, segments
@@ -49,16 +53,27 @@ def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
     return steps.write_chunks(operation, ids, settings().chunk_rows)
 
 
+def _retagging(operation: OperationItem) -> tuple[list[str], set[str], str]:
+    """The names a chunk adds, the folded names it removes, and the count its writes go to."""
+    params = operation.params
+    if params["action"] == "rename":
+        return [str(params["newName"])], {str(params["tagKey"])}, "renamed"
+    if params["action"] == "remove":
+        return [], {str(params["tagKey"])}, "untagged"
+    tag = tag_store.get_tag(operation.tenant_id, str(params["tagId"]))
+    if tag is None or tag.state != tag_store.ACTIVE:
+        raise steps.JobRefused("The tag was deleted while the tagging ran")
+    return [tag.renaming_to or tag.name], set(), "tagged"
+
+
 def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
     if steps.recorded(operation, event) is not None:
         return {"chunk": int(event["chunk"]["chunk"])}
     scope = operations.acting_caller(operation)
     adding = operation.params["action"] == "add"
-    name, tag_key = str(operation.params["tagName"]), str(operation.params["tagKey"])
-    add, remove = ([name], set()) if adding else ([], {tag_key})
+    add, remove, changed = _retagging(operation)
     ids = [str(contact_id) for contact_id in steps.read_json_lines(str(event["chunk"]["key"]))]
-    counts = {"matched": 0, "tagged": 0, "alreadyTagged": 0, "untagged": 0, "failed": 0}
-    changed = "tagged" if adding else "untagged"
+    counts = {"matched": 0, "tagged": 0, "alreadyTagged": 0, "untagged": 0, "renamed": 0, "failed": 0}
     for offset in range(0, len(ids), 100):
         found = contact_store.get_contacts(operation.tenant_id, ids[offset : offset + 100])
         writes: list[ContactWrite] = []
@@ -91,9 +106,11 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
 
 def finalize(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
     chunks = steps.all_chunk_results(operation, int(event["chunks"]))
-    if operation.params["action"] == "remove":
-        tag = tag_store.get_tag(operation.tenant_id, str(operation.params["tagId"]))
-        if tag is not None:
-            tag_store.remove(tag)
+    action = operation.params["action"]
+    tag = tag_store.get_tag(operation.tenant_id, str(operation.params["tagId"]))
+    if tag is not None and action == "remove":
+        tag_store.remove(tag)
+    elif tag is not None and action == "rename":
+        tag_store.finish_rename(tag, operation.operation_id, clock.iso(clock.now()))
     steps.finish(operation, steps.summed(chunks))
     return {"status": "FINISHED"}

@@ -106,7 +106,7 @@ class ContactDeleted(Model):
 
 
 CONTACT_SORT_FIELDS = ("createdAt", "updatedAt", "lastName")
-_TAGS_DESCRIPTION = "Comma-separated tag names"
+_TAGS_DESCRIPTION = "Comma-separated tag names or tag IDs"
 
 
 class ContactFilterFields(Model):
@@ -146,8 +146,8 @@ SegmentTags = Annotated[list[TagName], BeforeValidator(_tag_list), Field(min_len
 class ContactFilter(ContactFilterFields):
     """A saved filter: the fields of `GET /api/v1/contacts`, with tag lists as JSON arrays."""
 
-    tag: SegmentTags | None = Field(None, description="Contacts with any of these tags.")
-    tagsAll: SegmentTags | None = Field(None, description="Contacts with all of these tags.")
+    tag: SegmentTags | None = Field(None, description="Contacts with any of these tags (names or IDs).")
+    tagsAll: SegmentTags | None = Field(None, description="Contacts with all of these tags (names or IDs).")
 
 
 class DeletedContactsQuery(PageQuery):

@@ -77,7 +77,9 @@ class TagAssignmentCreate(Model):
 
 
 class TagAssignment(Operation):
-    action: Literal["add", "remove"] = Field(description="add: tag a segment; remove: a deleted tag leaves contacts.")
+    action: Literal["add", "remove", "rename"] = Field(
+        description="add: tag a segment; remove: a deleted tag leaves contacts; rename: contacts take the new name."
+    )
     tagId: str
     tagName: str
     segmentId: str | None
@@ -85,6 +87,7 @@ class TagAssignment(Operation):
     tagged: int
     alreadyTagged: int
     untagged: int
+    renamed: int = Field(description="Contacts moved to the tag's new name (action rename).")
     failed: int = Field(description="Contacts that could not take the tag (they carry the most tags allowed).")
 
 

@@ -1,27 +1,56 @@
-"""Tags: named labels, unique per tenant; contacts carry tag names."""
+"""Tags: the tenant's labels, unique per tenant by name (case- and accent-insensitively); contacts
+carry tag names, and every name a contact carries is a tag (docs/data-model.md, Tags)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import TagName
+from contact_platform.models.fields import Description, TagName
 
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+_COLOR = "A display colour, `#RRGGBB`."
 
 
 class TagCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: TagName
-    color: Color | None = Field(None, description="A display colour, `#RRGGBB`.")
+    color: Color | None = Field(None, description=_COLOR)
+    description: Description | None = None
+
+
+class TagPatch(Model):
+    """Only the fields sent change; `null` clears colour or description. A new `name` is reserved at
+    once (409 when another tag holds it) and a tagging job renames the tag on every contact; the tag
+    shows the pending name in `renamingTo` and the job in `renameOperationId` until it has finished."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: TagName | None = Field(None, description="Rename the tag (asynchronous, see renameOperationId).")
+    color: Color | None = Field(None, description=_COLOR)
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _name_not_null(self) -> TagPatch:
+        if "name" in self.model_fields_set and self.name is None:
+            raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": "name"})
+        return self
 
 
 class Tag(Model):
     id: str = Field(examples=["tag_hfh5BK0ImfcP7mqujsVC"])
     name: str
     color: str | None
+    description: str | None
+    contactCount: int = Field(description="Active contacts holding the tag, kept with every write.")
+    renamingTo: str | None = Field(description="The name a rename in progress gives the tag.")
+    renameOperationId: str | None = Field(
+        description="The tagging job of that rename: GET /api/v1/tag-assignments/{operationId}."
+    )
     createdAt: str
     createdBy: str
+    updatedAt: str

@@ -7,6 +7,7 @@ condition) and checks every other criterion on the items it reads. Never a scan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from contact_platform.permissions import Caller
 from contact_platform.services import search_terms
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
+from contact_platform.store import tags as tag_store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.paging import LastKey, Page
 
@@ -31,7 +33,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class Criteria:
-    """A contact filter in the form the store reads: folded tag keys, ISO bounds, a search term."""
+    """A contact filter in the form the store reads: folded tag names (from tag names or IDs), ISO
+    bounds, a search term."""
 
     owner_id: str | None = None
     organization_id: str | None = None
@@ -53,8 +56,8 @@ class Criteria:
         return cls(
             owner_id=fields.ownerId if scope.sees_all_records else scope.user_id,
             organization_id=fields.organizationId,
-            tags_any=tuple(dict.fromkeys(search_terms.fold(tag) for tag in tags_any)),
-            tags_all=tuple(dict.fromkeys(search_terms.fold(tag) for tag in tags_all)),
+            tags_any=_tag_keys(scope.tenant_id, tags_any),
+            tags_all=_tag_keys(scope.tenant_id, tags_all),
             created_after=_iso(fields.createdAfter),
             created_before=_iso(fields.createdBefore),
             updated_since=_iso(fields.updatedSince),
@@ -74,6 +77,16 @@ class Criteria:
             and (self.updated_since is None or item.updated_at >= self.updated_since)
             and (self.search is None or any(token.startswith(self.search) for token in item.search_tokens))
         )
+
+
+_TAG_ID = re.compile(r"^tag_[A-Za-z0-9]{1,40}$")
+
+
+def _tag_keys(tenant: str, tags: list[str]) -> tuple[str, ...]:
+    """The folded names the filter's tags stand for: a tag ID is the tenant's tag of that ID (one
+    BatchGetItem for all of them), anything else a tag name (also an ID of no tag of the tenant)."""
+    found = tag_store.get_tags(tenant, [tag for tag in tags if _TAG_ID.match(tag)])
+    return tuple(dict.fromkeys(found[tag].tag_key if tag in found else search_terms.fold(tag) for tag in tags))
 
 
 def split_tags(text: str | None) -> list[str]:

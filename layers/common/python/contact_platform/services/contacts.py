@@ -27,7 +27,7 @@ from contact_platform.services.users import require_assignable_owner
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
 from contact_platform.store.contacts import ContactItem, ContactWrite
-from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
 from contact_platform.store.paging import collect
 
 RETENTION = timedelta(days=90)
@@ -94,11 +94,27 @@ def _derive(item: ContactItem) -> None:
     """Recompute the derived state (name, lookup keys, tokens) from the fields."""
     item.name = item.name or _full_name(item)
     item.email_keys = list(dict.fromkeys(search_terms.email_key(email) for email in item.emails))
-    item.tag_keys = list(dict.fromkeys(search_terms.fold(tag) for tag in item.tags))
+    item.tags, item.tag_keys = _tag_names(item.tags)
     item.phone_keys = list(dict.fromkeys(key for key in map(search_terms.phone_key, item.phones) if key))
     item.last_name_key = search_terms.sort_name(item.last_name, item.name)
     item.search_tokens = search_terms.contact_tokens(
         first_name=item.first_name, last_name=item.last_name, name=item.name, emails=item.emails, phones=item.phones
+    )
+
+
+def _tag_names(tags: list[str]) -> tuple[list[str], list[str]]:
+    """Tag names without repeats by folded name (`Lead` and `lead` are one tag), and their folded
+    names in the same order (the store pairs them up: store/contacts.py)."""
+    by_key: dict[str, str] = {}
+    for tag in tags:
+        by_key.setdefault(search_terms.fold(tag), tag)
+    return list(by_key.values()), list(by_key)
+
+
+def _tag_conflict(unavailable: TagUnavailable) -> errors.ApiError:
+    return errors.conflict(
+        f"The tag {unavailable.name} is being deleted or renamed; retry when that job has finished",
+        [Detail("tags", f"{unavailable.name} is being deleted or renamed")],
     )
 
 
@@ -134,6 +150,8 @@ def _write(old: ContactItem | None, new: ContactItem, caller: Caller, action: st
         store.replace(old, new, entry)
     except UniqueValueTaken as taken:
         raise email_conflict(caller, taken) from taken
+    except TagUnavailable as unavailable:
+        raise _tag_conflict(unavailable) from unavailable
 
 
 # Create, read ----------------------------------------------------------------------------------
@@ -164,6 +182,8 @@ def create_contact(caller: Caller, body: ContactCreate) -> Contact:
         store.replace(None, write.new, write.audit)
     except UniqueValueTaken as taken:
         raise email_conflict(caller, taken) from taken
+    except TagUnavailable as unavailable:
+        raise _tag_conflict(unavailable) from unavailable
     return to_api(write.new)
 
 
@@ -254,6 +274,8 @@ def retag_contact(caller: Caller, contact_id: str, *, add: list[str], remove: se
             store.replace(write.old, write.new, write.audit)
         except StaleVersion:
             continue
+        except TagUnavailable as unavailable:
+            raise _tag_conflict(unavailable) from unavailable
         return to_api(write.new)
     raise errors.conflict("Contact is being changed by another request; retry")
 

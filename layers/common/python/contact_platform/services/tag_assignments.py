@@ -31,7 +31,7 @@ def create_tag_assignment(caller: Caller, body: TagAssignmentCreate) -> Operatio
         {
             "action": "add",
             "tagId": tag.tag_id,
-            "tagName": tag.name,
+            "tagName": tags.current_name(tag),
             "tagKey": tag.tag_key,
             "segmentId": segment.segment_id,
         },
@@ -52,6 +52,7 @@ def _to_api(operation: OperationItem, counts: dict[str, int]) -> TagAssignment:
         tagged=counts.get("tagged", 0),
         alreadyTagged=counts.get("alreadyTagged", 0),
         untagged=counts.get("untagged", 0),
+        renamed=counts.get("renamed", 0),
         failed=counts.get("failed", 0),
     )
 
@@ -66,5 +67,5 @@ def list_tag_assignments(caller: Caller, query: OperationListQuery) -> Listing[T
 
 
 def retry_tag_assignment(caller: Caller, operation_id: str) -> OperationAccepted:
-    """Run a FAILED tagging operation (a tag assignment or a tag deletion) again."""
+    """Run a FAILED tagging operation (a tag assignment, deletion or rename) again."""
     return operations.retry(caller, JOB, operation_id)

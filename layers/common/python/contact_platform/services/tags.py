@@ -1,5 +1,9 @@
-"""Tags: create, list and delete them; tag and untag single contacts. Contacts carry tag names; the
-tag's folded name (`search_terms.fold`) is what the `tag` filter and the assignment index use."""
+"""Tags: create, list, read, change and delete them; tag and untag single contacts.
+
+Contacts carry tag names; every name a contact carries is a tag of the tenant, made on first use by
+the contact write path (store/contacts.py), which also keeps each tag's `contactCount`. The tag's
+folded name (`search_terms.fold`) is what the `tag` filter and the assignment index use.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact
 from contact_platform.models.operations import OperationAccepted
 from contact_platform.models.paging import Listing, PageQuery
-from contact_platform.models.tags import Tag, TagCreate
+from contact_platform.models.tags import Tag, TagCreate, TagPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, operations, search_terms
 from contact_platform.services.contacts import retag_contact
@@ -19,10 +23,28 @@ from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.tags import TagItem
 
 ENTITY = "tag"
+_BUSY = "Tag is being renamed or deleted; retry when that job has finished"
 
 
 def _to_api(item: TagItem) -> Tag:
-    return Tag(id=item.tag_id, name=item.name, color=item.color, createdAt=item.created_at, createdBy=item.created_by)
+    return Tag(
+        id=item.tag_id,
+        name=item.name,
+        color=item.color,
+        description=item.description,
+        contactCount=max(int(item.contact_count or 0), 0),
+        renamingTo=item.renaming_to,
+        renameOperationId=item.renaming_operation_id,
+        createdAt=item.created_at,
+        createdBy=item.created_by,
+        updatedAt=item.updated_at or item.created_at,
+    )
+
+
+def _name_conflict(name: str, taken: UniqueValueTaken) -> errors.ApiError:
+    """Tags are tenant-wide (every caller who may write tags may read them all), so a taken name
+    names the tag holding it (docs/architecture.md, API conventions)."""
+    return errors.value_taken(entity="tag", field="name", value=name, holder_id=taken.owner_id)
 
 
 def active_tag(caller: Caller, tag_id: str) -> TagItem:
@@ -31,6 +53,11 @@ def active_tag(caller: Caller, tag_id: str) -> TagItem:
     if item is None or item.state != store.ACTIVE:
         raise errors.not_found("Tag")
     return item
+
+
+def current_name(tag: TagItem) -> str:
+    """The name a contact takes the tag by: the new one as soon as a rename has started."""
+    return tag.renaming_to or tag.name
 
 
 def create_tag(caller: Caller, body: TagCreate) -> Tag:
@@ -42,6 +69,7 @@ def create_tag(caller: Caller, body: TagCreate) -> Tag:
         name=body.name,
         tag_key=search_terms.fold(body.name),
         color=body.color,
+        description=body.description,
         at=clock.iso(now),
         by=caller.user_id,
     )
@@ -49,11 +77,12 @@ def create_tag(caller: Caller, body: TagCreate) -> Tag:
     try:
         store.create(item, entry)
     except UniqueValueTaken as taken:
-        raise errors.conflict(
-            f"A tag named {body.name} already exists: {taken.owner_id}",
-            [Detail("name", f"already used by tag {taken.owner_id}")],
-        ) from taken
+        raise _name_conflict(body.name, taken) from taken
     return _to_api(item)
+
+
+def get_tag(caller: Caller, tag_id: str) -> Tag:
+    return _to_api(active_tag(caller, tag_id))
 
 
 def list_tags(caller: Caller, query: PageQuery) -> Listing[Tag]:
@@ -64,9 +93,66 @@ def list_tags(caller: Caller, query: PageQuery) -> Listing[Tag]:
     )
 
 
+def update_tag(caller: Caller, tag_id: str, patch: TagPatch) -> Tag:
+    """Colour and description change at once; a new name is reserved at once and a tagging job
+    (action "rename") renames the tag on every contact holding it."""
+    item = active_tag(caller, tag_id)
+    sent = patch.model_fields_set
+    now = clock.now()
+    if {"color", "description"} & sent:
+        color = patch.color if "color" in sent else item.color
+        description = patch.description if "description" in sent else item.description
+        if (color, description) != (item.color, item.description):
+            changed = sorted({"color", "description"} & sent)
+            entry = audit.entry(
+                caller, entity_type=ENTITY, entity_id=tag_id, action="tag.updated", at=now, changed=changed
+            )
+            try:
+                store.update(item, entry, color=color, description=description, at=clock.iso(now))
+            except StaleVersion:
+                raise errors.not_found("Tag") from None
+            item.color, item.description, item.updated_at = color, description, clock.iso(now)
+    if patch.name is not None and patch.name != current_name(item):
+        _rename(caller, item, patch.name)
+    return _to_api(item)
+
+
+def _rename(caller: Caller, item: TagItem, name: str) -> None:
+    """Reserve the new name and start the rename job; `item` shows the pending rename."""
+    if item.renaming_key is not None:
+        raise errors.conflict(_BUSY, [Detail("name", "a rename of this tag is running")])
+    operation = operations.new_operation(
+        caller,
+        "tagging",
+        {
+            "action": "rename",
+            "tagId": item.tag_id,
+            "tagName": item.name,
+            "tagKey": item.tag_key,
+            "newName": name,
+            "newKey": search_terms.fold(name),
+        },
+    )
+    entry = audit.entry(
+        caller, entity_type=ENTITY, entity_id=item.tag_id, action="tag.renamed", at=clock.now(), changed=["name"]
+    )
+    try:
+        store.reserve_name(
+            item, name=name, tag_key=search_terms.fold(name), operation_id=operation.operation_id, audit=entry
+        )
+    except UniqueValueTaken as taken:
+        raise _name_conflict(name, taken) from taken
+    except StaleVersion:
+        raise errors.conflict(_BUSY, [Detail("name", "the tag is being renamed or deleted")]) from None
+    operations.start(caller, operation, "tagging.started")
+    item.renaming_to, item.renaming_operation_id = name, operation.operation_id
+
+
 def delete_tag(caller: Caller, tag_id: str) -> OperationAccepted:
     """The tag leaves lists at once; a tagging job removes it from every contact, then frees its name."""
     item = active_tag(caller, tag_id)
+    if item.renaming_key is not None:
+        raise errors.conflict(_BUSY)
     operation = operations.new_operation(
         caller, "tagging", {"action": "remove", "tagId": tag_id, "tagName": item.name, "tagKey": item.tag_key}
     )
@@ -74,16 +160,16 @@ def delete_tag(caller: Caller, tag_id: str) -> OperationAccepted:
     try:
         store.mark_deleting(item, operation.operation_id, entry)
     except StaleVersion:
-        raise errors.not_found("Tag") from None
+        raise errors.conflict(_BUSY) from None
     operations.start(caller, operation, "tagging.started")
     return operations.accepted(operation)
 
 
 def tag_contact(caller: Caller, contact_id: str, tag_id: str) -> Contact:
     tag = active_tag(caller, tag_id)
-    return retag_contact(caller, contact_id, add=[tag.name], remove=set())
+    return retag_contact(caller, contact_id, add=[current_name(tag)], remove=set())
 
 
 def untag_contact(caller: Caller, contact_id: str, tag_id: str) -> Contact:
     tag = active_tag(caller, tag_id)
-    return retag_contact(caller, contact_id, add=[], remove={tag.tag_key})
+    return retag_contact(caller, contact_id, add=[], remove={tag.tag_key, tag.renaming_key or tag.tag_key})

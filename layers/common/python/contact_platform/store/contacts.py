@@ -12,7 +12,10 @@ housekeeping index (GSI2, the day its 90 days end): it drops out of every list, 
 at once, and the scheduled cleanup finds it without a scan.
 
 Every write is `replace(old, new)`: one TransactWriteItems with the contact (conditional on the
-version read), the derived items that appeared, changed or went away, and the audit item.
+version read), the derived items that appeared, changed or went away, the audit item, and the tags
+the contact took or gave up (store/tags.py: a tag made on first use, `contactCount` moved; a
+soft-deleted contact holds no tag, so deleting and restoring move the counts, purging does not).
+Bulk jobs group writes with `replace_many`, one tag update per tag per transaction.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from pynamodb.transactions import TransactWrite
 
 from contact_platform import clock
 from contact_platform.store import keys
+from contact_platform.store import tags as tag_store
 from contact_platform.store.audit import AuditItem
-from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, query_page
 from contact_platform.store.table import Item, string_list, string_map, transaction
 
@@ -40,6 +44,8 @@ CONTACT_SK = "CONTACT"
 MAX_TRANSACTION_ITEMS = 100
 # Sorts contacts without a last name after every letter.
 NO_NAME_SORT_KEY = "~"
+# Writes whose tags moved meanwhile (a tag made, renamed or removed by another request) are resolved again.
+_TAG_ATTEMPTS = 3
 
 
 class ContactItem(Item, discriminator="contact"):
@@ -267,6 +273,13 @@ class ContactWrite:
     audit: AuditItem
 
 
+def _held(contact: ContactItem | None) -> dict[str, str]:
+    """Folded tag name -> name of the tags an active contact holds (an inactive one holds none)."""
+    if contact is None or not contact.is_active:
+        return {}
+    return dict(zip(contact.tag_keys, contact.tags, strict=False))
+
+
 def _add_to(tx: TransactWrite, write: ContactWrite) -> int:
     """Put a contact write into a transaction; returns how many items it takes."""
     old, new = write.old, write.new
@@ -276,8 +289,6 @@ def _add_to(tx: TransactWrite, write: ContactWrite) -> int:
     removed = [before[key] for key in before.keys() - after.keys()]
     added = [item for key, item in after.items() if key not in before]
     changed = [item for key, item in after.items() if key in before and before[key].serialize() != item.serialize()]
-    if 2 + len(removed) + len(added) + len(changed) > MAX_TRANSACTION_ITEMS:
-        raise ValueError("a contact write needs more items than one transaction holds")
     contact_condition: Condition = ContactItem.version == old.version if old else ContactItem.pk.does_not_exist()
     tx.save(new, condition=contact_condition, return_values="ALL_OLD")
     for item in removed:
@@ -293,32 +304,87 @@ def _add_to(tx: TransactWrite, write: ContactWrite) -> int:
     return 2 + len(removed) + len(added) + len(changed)
 
 
+class _TagsMoved(Exception):
+    """A tag the transaction counted on was created, renamed or removed meanwhile: resolve again."""
+
+
+class _TooLarge(Exception):
+    """The writes and the tags they make need more items than one transaction holds."""
+
+    def __init__(self, changes: tag_store.TagChanges, guards: dict[str, tag_store.TagNameGuard]) -> None:
+        super().__init__("the contact writes need more items than one transaction holds")
+        self.changes, self.guards = changes, guards
+
+
 def _failure(error: TransactWriteError, contact_id: str) -> Exception:
-    """The reason a one-contact transaction was cancelled, as a store error."""
+    """The reason a transaction was cancelled, as a store error."""
     if error.cause_response_code != "TransactionCanceledException":
         return error
     reasons = [reason for reason in error.cancellation_reasons if reason]
     for reason in reasons:
-        taken = reason.raw_item
-        if taken and taken.get("kind", {}).get("S") == "contact-email":
+        taken = reason.raw_item or {}
+        kind = taken.get("kind", {}).get("S")
+        if kind == "contact-email":
             email_key = taken["PK"]["S"].split("#CONTACTEMAIL#", 1)[1]
             return UniqueValueTaken(email_key, taken["contactId"]["S"])
+        if kind == "tag" and reason.code == "ConditionalCheckFailed":
+            return TagUnavailable(taken["name"]["S"])
+        if kind == "tag-name" or (reason.code == "ConditionalCheckFailed" and not taken):
+            return _TagsMoved()  # a tag made meanwhile under the same name, or one gone since it was read
     if all(reason.code in ("ConditionalCheckFailed", "TransactionConflict") for reason in reasons):
         return StaleVersion(contact_id)
     return error
 
 
-def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None:
-    """Write `new` over `old` (None: create) with all derived items, in one transaction.
+def _tag_changes(writes: list[ContactWrite]) -> tuple[tag_store.TagChanges, dict[str, tag_store.TagNameGuard]]:
+    """The tags the writes take and give up, with the guards of those names (one BatchGetItem when
+    any tag changes, none otherwise). A name a tag holds already is written in the tag's spelling."""
+    changes = tag_store.TagChanges(writes[0].new.tenant_id)
+    for write in writes:
+        changes.add(_held(write.old), _held(write.new))
+    guards = tag_store.name_guards(changes.tenant_id, changes.touched)
+    for write in writes:
+        spelled = {key: guards[key].name for key in changes.gained if key in guards and guards[key].name}
+        write.new.tags = [spelled.get(key, name) for key, name in zip(write.new.tag_keys, write.new.tags, strict=False)]
+    return changes, guards
 
-    Raises UniqueValueTaken when an email belongs to another active contact, StaleVersion when the
-    contact changed (or appeared) since `old` was read.
+
+def _transact(writes: list[ContactWrite]) -> None:
+    """The writes and their tag changes in one TransactWriteItems (docs/data-model.md, Tags)."""
+    changes, guards = _tag_changes(writes)
+    size = 0
+    with transaction() as tx:
+        for write in writes:
+            size += _add_to(tx, write)
+        if size + changes.size(guards) > MAX_TRANSACTION_ITEMS:
+            raise _TooLarge(changes, guards)
+        last = writes[-1]
+        tag_store.put_changes(tx, changes, guards, at=last.new.updated_at, by=last.audit.actor_user_id)
+
+
+def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None:
+    """Write `new` over `old` (None: create) with all derived items and tag counts, in one transaction.
+
+    Raises UniqueValueTaken when an email belongs to another active contact, TagUnavailable when a tag
+    it takes is being deleted (or renamed away from that name), StaleVersion when the contact changed
+    (or appeared) since `old` was read.
     """
-    try:
-        with transaction() as tx:
-            _add_to(tx, ContactWrite(old, new, audit))
-    except TransactWriteError as error:
-        raise _failure(error, new.contact_id) from error
+    for _ in range(_TAG_ATTEMPTS):
+        try:
+            _transact([ContactWrite(old, new, audit)])
+            return
+        except _TooLarge as large:
+            # Making its new tags in the same transaction would not fit (20 tags replaced by 20 new
+            # ones): make them first, with no holders yet; the write then only moves their counts.
+            missing = large.changes.new_names(large.guards)
+            if not missing:
+                raise ValueError(str(large)) from large
+            tag_store.create_tags(large.changes.tenant_id, missing, at=new.updated_at, by=audit.actor_user_id)
+        except TransactWriteError as error:
+            failure = _failure(error, new.contact_id)
+            if not isinstance(failure, _TagsMoved):
+                raise failure from error
+    raise StaleVersion(new.contact_id)
 
 
 def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
@@ -326,7 +392,7 @@ def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
 
     A transaction that is cancelled (a taken email, a changed contact) is retried one contact at a
     time, so one bad write never holds back the others. Returns contact ID -> error of the writes
-    that failed (UniqueValueTaken, StaleVersion).
+    that failed (UniqueValueTaken, StaleVersion, TagUnavailable).
     """
     failed: dict[str, Exception] = {}
     groups: list[list[ContactWrite]] = [[]]
@@ -342,26 +408,32 @@ def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
         if not group:
             continue
         try:
-            with transaction() as tx:
-                for write in group:
-                    _add_to(tx, write)
+            _transact(group)
+            continue
+        except _TooLarge:
+            pass  # a write that does not fit with the tags it makes: replace() makes them first
         except TransactWriteError as error:
-            if error.cause_response_code != "TransactionCanceledException" or len(group) == 1:
-                if len(group) == 1:
-                    failed[group[0].new.contact_id] = _failure(error, group[0].new.contact_id)
-                    continue
+            if error.cause_response_code != "TransactionCanceledException":
                 raise
-            for write in group:
-                try:
-                    replace(write.old, write.new, write.audit)
-                except (UniqueValueTaken, StaleVersion) as single:
-                    failed[write.new.contact_id] = single
+            alone = _failure(error, group[0].new.contact_id) if len(group) == 1 else None
+            if alone is not None and not isinstance(alone, _TagsMoved):
+                failed[group[0].new.contact_id] = alone
+                continue
+        for write in group:
+            try:
+                replace(write.old, write.new, write.audit)
+            except (UniqueValueTaken, StaleVersion, TagUnavailable) as single:
+                failed[write.new.contact_id] = single
     return failed
 
 
 def _write_size(write: ContactWrite) -> int:
+    """An upper bound of the items the write takes in a transaction, its tag items included."""
     old_items = len(derived_items(write.old)) if write.old else 0
-    return 2 + old_items + len(derived_items(write.new)) if write.new.is_active else 2 + old_items
+    before, after = _held(write.old), _held(write.new)
+    tag_items = 2 * len(before.keys() ^ after.keys())
+    new_items = len(derived_items(write.new)) if write.new.is_active else 0
+    return 2 + old_items + new_items + tag_items
 
 
 # Purging ---------------------------------------------------------------------------------------

@@ -18,3 +18,11 @@ class UniqueValueTaken(StoreError):
 
 class StaleVersion(StoreError):
     """The record changed (or vanished) since it was read."""
+
+
+class TagUnavailable(StoreError):
+    """A contact was to take a tag that is being deleted, or the old name of a tag being renamed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"tag {name} is being deleted or renamed")
+        self.name = name
