@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +22,7 @@ from contact_platform.config import settings
 from contact_platform.files.csv_reading import CsvRefused, Row, open_csv
 from contact_platform.files.csv_writing import csv_line
 from contact_platform.files.s3_files import MultipartWriter, iter_object, object_source
+from contact_platform.ids import derived_id
 from contact_platform.jobs import steps
 from contact_platform.models.contacts import ContactCreate, ContactPatch
 from contact_platform.permissions import Caller
@@ -45,7 +45,7 @@ def report_key(operation: OperationItem) -> str:
 
 def contact_id_for(operation_id: str, row: int) -> str:
     """The same operation and row always give the same contact ID (idempotent chunks)."""
-    return "con_" + hashlib.sha256(f"{operation_id}#{row}".encode()).hexdigest()[:20]
+    return derived_id("con", f"{operation_id}#{row}")
 
 
 # Plan ------------------------------------------------------------------------------------------

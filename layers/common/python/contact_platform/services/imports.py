@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from contact_platform import aws, clock, errors
 from contact_platform.config import settings
 from contact_platform.errors import Detail
 from contact_platform.files.csv_reading import CsvRefused, open_csv
+from contact_platform.ids import derived_id
 from contact_platform.models.envelope import Listing
 from contact_platform.models.operations import (
     Import,
@@ -106,7 +106,7 @@ def start_from_upload(bucket: str, raw_key: str, etag: str) -> str | None:
         caller,
         JOB,
         {"mode": "skip", "fileName": key.rsplit("/", 1)[-1], "bucket": bucket, "fileKey": key, "source": "s3"},
-        operation_id="op_" + hashlib.sha256(f"{bucket}/{key}#{etag}".encode()).hexdigest()[:20],
+        operation_id=derived_id("op", f"{bucket}/{key}#{etag}"),
     )
     operations.start(caller, operation, "import.requested")
     return operation.operation_id
