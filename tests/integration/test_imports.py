@@ -3,6 +3,7 @@ duplicates, modes, encodings and hostile files."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import boto3
@@ -103,12 +104,48 @@ def test_an_upload_url_starts_the_job_when_the_file_arrives(api: Api, admin: dic
     assert started["status"] == "PENDING" and "partner_list.csv" in started["uploadUrl"]
     status = api.get(started["statusUrl"], key=key).data
     assert status["status"] == "PENDING" and status["fileName"] == "partner_list.csv"
+    assert started["uploadHeaders"] == {"Content-Type": "text/csv"}
+    assert started["statusUrl"] == f"/api/v1/imports/{started['operationId']}"
     response = requests.put(
-        started["uploadUrl"], data=b"name,email\nUp Loaded,up@example.com\n", headers={"Content-Type": "text/csv"}
+        started["uploadUrl"], data=b"name,email\nUp Loaded,up@example.com\n", headers=started["uploadHeaders"]
     )
     assert response.status_code == 200
     done = wait_for(api, started["statusUrl"], key)
     assert done["status"] == "FINISHED" and done["created"] == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "sent"),
+    [({"Content-Type": "application/x-www-form-urlencoded"}, "application/x-www-form-urlencoded"), ({}, "")],
+    ids=["curl-default", "no-header"],
+)
+def test_an_upload_without_its_headers_fails_naming_the_content_type(
+    api: Api, admin: dict[str, Any], headers: dict[str, str], sent: str
+) -> None:
+    key = admin["apiKey"]
+    started = accepted(api, "/api/v1/imports", key, json={"fileName": "big.csv"})
+    data = b"name,email\nUp Loaded,up@example.com\n"
+    assert requests.put(started["uploadUrl"], data=data, headers=headers).status_code == 200
+    done = wait_for(api, started["statusUrl"], key)
+    assert done["status"] == "FAILED", done
+    named = re.match(
+        r"The upload was sent with Content-Type (\S+); the upload URL requires Content-Type: text/csv",
+        done["failureReason"],
+    )
+    assert named is not None, done["failureReason"]
+    assert named[1] == sent if sent else named[1] != "text/csv"
+    # Sent again as told, the import runs on retry.
+    assert requests.put(started["uploadUrl"], data=data, headers=started["uploadHeaders"]).status_code == 200
+    accepted(api, f"{started['statusUrl']}/retry", key)
+    assert wait_for(api, started["statusUrl"], key)["created"] == 1
+
+
+def test_an_empty_upload_fails_saying_so(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    started = accepted(api, "/api/v1/imports", key, json={"fileName": "big.csv"})
+    assert requests.put(started["uploadUrl"], data=b"", headers=started["uploadHeaders"]).status_code == 200
+    done = wait_for(api, started["statusUrl"], key)
+    assert done["status"] == "FAILED" and done["failureReason"] == "The uploaded object is empty (0 bytes)"
 
 
 def test_a_file_dropped_into_the_bucket_starts_an_import_once(api: Api, admin: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from contact_platform import aws
 from contact_platform.config import settings
 from contact_platform.files.csv_reading import CsvRefused, Row, open_csv
 from contact_platform.files.csv_writing import csv_line
-from contact_platform.files.s3_files import MultipartWriter, iter_object, object_source
+from contact_platform.files.s3_files import MultipartWriter, head_object, iter_object, object_source
 from contact_platform.ids import derived_id
 from contact_platform.jobs import steps
 from contact_platform.models.contacts import ContactCreate, ContactPatch
@@ -79,7 +79,23 @@ def _records(rows: Iterator[Row]) -> Iterator[dict[str, Any]]:
         yield record
 
 
+def _check_upload(operation: OperationItem) -> None:
+    """A file PUT to an upload URL must have come with the content type the URL is signed over. AWS
+    refuses a PUT without it (403); an emulator may store the object anyway, empty when the client sent
+    a form type (curl's `--data-binary` default): say so instead of "the file is empty"."""
+    required = operation.params.get("uploadContentType")
+    head = head_object(aws.client("s3"), str(operation.params["bucket"]), str(operation.params["fileKey"]))
+    if required and head.media_type != required:
+        raise steps.JobRefused(
+            f"The upload was sent with Content-Type {head.content_type or '(none)'}; the upload URL requires "
+            f"Content-Type: {required} (the uploadHeaders). PUT the file again with that header, then retry the import"
+        )
+    if head.size == 0:
+        raise steps.JobRefused("The uploaded object is empty (0 bytes)")
+
+
 def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    _check_upload(operation)
     source = object_source(aws.client("s3"), str(operation.params["bucket"]), str(operation.params["fileKey"]))
     try:
         layout, rows = open_csv(source)

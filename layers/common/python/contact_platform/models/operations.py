@@ -132,7 +132,19 @@ class ImportQuery(BaseModel):
 
 
 class ImportAccepted(OperationAccepted):
-    uploadUrl: str | None = Field(None, description="PUT the CSV file here (JSON requests only); it starts the job.")
+    statusUrl: str = Field(examples=["/api/v1/imports/op_hfh5BK0ImfcP7mqujsVC"])
+    uploadUrl: str | None = Field(
+        None,
+        description="PUT the CSV file here with the uploadHeaders (JSON requests only); the upload starts the job.",
+    )
+    uploadHeaders: dict[str, str] | None = Field(
+        None,
+        description=(
+            "Headers the upload must carry: the URL is signed over them. "
+            """`curl -X PUT -H 'Content-Type: text/csv' --data-binary @big.csv "$uploadUrl"`"""
+        ),
+        examples=[{"Content-Type": "text/csv"}],
+    )
     uploadUrlExpiresAt: str | None = None
 
 

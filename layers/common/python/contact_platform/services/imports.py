@@ -31,6 +31,7 @@ from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 JOB = "imports"
 UPLOAD_WINDOW = timedelta(days=1)  # an upload URL's job not started by then is FAILED by the cleanup
+UPLOAD_CONTENT_TYPE = "text/csv"  # the upload URL is signed over it: the PUT must send exactly this header
 _UPLOAD_KEY = re.compile(r"^tenants/(?P<tenant>[^/]+)/imports/(?P<rest>.+)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -53,7 +54,8 @@ def _new_import(caller: Caller, mode: str, file_name: str) -> OperationItem:
 
 
 def create_import(caller: Caller, query: ImportQuery, upload: ImportUpload | None, csv: bytes | None) -> ImportAccepted:
-    """Inline CSV (checked now, so a file that is not CSV is a 422 and starts nothing), or an upload URL."""
+    """Inline CSV (checked now, so a file that is not CSV is a 422 and starts nothing), or an upload URL
+    with the headers its PUT must carry (the plan step names a wrong content type, see jobs/imports)."""
     if csv is not None:
         try:
             open_csv(lambda: iter([csv]))
@@ -72,13 +74,15 @@ def create_import(caller: Caller, query: ImportQuery, upload: ImportUpload | Non
             [Detail("body", "a text/csv body or a JSON object with fileName")],
         )
     operation = _new_import(caller, upload.mode, _safe_name(upload.fileName))
+    operation.params = {**operation.params, "uploadContentType": UPLOAD_CONTENT_TYPE}
     expires = clock.now() + UPLOAD_WINDOW
     operations.record(caller, operation, "import.requested", due_iso=clock.iso(expires))
     seconds = settings().download_url_seconds
-    url = aws.upload_url(settings().uploads_bucket, operation.params["fileKey"], "text/csv", seconds)
+    url = aws.upload_url(settings().uploads_bucket, operation.params["fileKey"], UPLOAD_CONTENT_TYPE, seconds)
     return ImportAccepted(
         **operations.accepted(operation).model_dump(),
         uploadUrl=url,
+        uploadHeaders={"Content-Type": UPLOAD_CONTENT_TYPE},
         uploadUrlExpiresAt=clock.iso(clock.now() + timedelta(seconds=seconds)),
     )
 
