@@ -223,6 +223,21 @@ def test_only_partners_and_admins_may_import(api: Api, admin: dict[str, Any]) ->
     assert api.get(f"/api/v1/imports/{done['operationId']}", key=manager["apiKey"]).status == 200
 
 
+def test_a_partners_import_names_only_the_contacts_it_may_read(api: Api, admin: dict[str, Any]) -> None:
+    hidden = api.create_contact(admin["apiKey"], name="Admin Own", emails=["hidden@example.com"])
+    partner = api.token("partner", tenant_id=admin["tenantId"])
+    own = api.create_contact(partner["apiKey"], name="Partner Own", emails=["own@example.com"])
+    text = b"name,email\nA,hidden@example.com\nB,own@example.com\n"
+    for mode in ("skip", "upsert"):
+        done = _import(api, partner["apiKey"], text, mode=mode)
+        issues = {e["row"]: e["issue"] for e in done["errors"]}
+        assert issues[2] == "the email is already taken by another contact", done
+        assert hidden["id"] not in str(done) and hidden["id"] not in download(done["errorReportUrl"]).decode()
+        if mode == "skip":
+            assert issues[3] == f"duplicate of existing contact {own['id']}"
+    assert api.get(f"/api/v1/contacts/{hidden['id']}", key=admin["apiKey"]).data["name"] == "Admin Own"
+
+
 def test_neither_csv_nor_json_is_422(api: Api, admin: dict[str, Any]) -> None:
     reply = api.post("/api/v1/imports", key=admin["apiKey"])
     assert reply.status == 422 and reply.error["details"][0]["field"] == "body"

@@ -194,6 +194,20 @@ def _existing(tenant_id: str, valid: dict[int, ContactCreate]) -> dict[int, tupl
     return matches
 
 
+def taken(field: str) -> str:
+    """A row's email or phone belongs to a contact the importer may not read: say so without naming it
+    (docs/architecture.md, API conventions: a uniqueness conflict names only what the caller may read)."""
+    return f"the {field} is already taken by another contact"
+
+
+def _readable(scope: Caller, contact_ids: list[str]) -> set[str]:
+    """Those of the contacts the caller may read (all for admins and managers: no read needed)."""
+    if scope.sees_all_records or not contact_ids:
+        return set(contact_ids)
+    found = contact_store.get_contacts(scope.tenant_id, contact_ids)
+    return {contact_id for contact_id, item in found.items() if scope.may_access(item.owner_id)}
+
+
 def _upsert(scope: Caller, contact_id: str, body: ContactCreate) -> None:
     """Fill in the row's values on the existing contact: names and company replace, email, phone and
     tags are added. Repeating it changes nothing more."""
@@ -235,12 +249,16 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
         if body is not None:
             valid[row] = body
     matches = _existing(operation.tenant_id, valid)
+    visible = _readable(scope, [contact_id for _, contact_id in matches.values()])
     creates: dict[int, ContactWrite] = {}
     for row, body in valid.items():
         match = matches.get(row)
         own_id = contact_id_for(operation.operation_id, row)
         if match and match[1] == own_id:
             chunk.counts["created"] += 1  # written by an earlier attempt of this chunk
+        elif match and match[1] not in visible:
+            field = match[0]
+            chunk.duplicate(row, field, taken(field), body.emails[0] if field == "email" else body.phones[0])
         elif match and upsert:
             try:
                 _upsert(scope, match[1], body)
@@ -261,8 +279,9 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
         elif isinstance(problem, StaleVersion):
             chunk.counts["created"] += 1  # the contact with this row's ID exists: an earlier attempt made it
         else:
-            taken = problem if isinstance(problem, UniqueValueTaken) else None
-            chunk.duplicate(row, "email", f"duplicate of existing contact {taken.owner_id if taken else ''}", "")
+            holder = problem.owner_id if isinstance(problem, UniqueValueTaken) else ""
+            shown = holder in _readable(scope, [holder]) if holder else False
+            chunk.duplicate(row, "email", f"duplicate of existing contact {holder}" if shown else taken("email"), "")
     errors_key = steps.scratch_key(operation, steps.chunk_name("errors", number, "csv"))
     steps.put_scratch(errors_key, b"".join(chunk.lines))
     return steps.record(WORKFLOW, operation, event, chunk.counts, file_key=errors_key)
