@@ -4,6 +4,7 @@ duplicates, modes, encodings and hostile files."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import boto3
@@ -11,6 +12,7 @@ import pytest
 import requests
 
 from contact_platform import config
+from contact_platform.jobs.imports import PROGRESS_ROWS
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, business_items
 from tests.support.jobs import accepted, csv_rows, download, run, wait_for
 
@@ -236,6 +238,24 @@ def test_a_partners_import_names_only_the_contacts_it_may_read(api: Api, admin: 
         if mode == "skip":
             assert issues[3] == f"duplicate of existing contact {own['id']}"
     assert api.get(f"/api/v1/contacts/{hidden['id']}", key=admin["apiKey"]).data["name"] == "Admin Own"
+
+
+def test_processed_rows_move_within_a_chunk(api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_CHUNK_ROWS, "1000")  # one chunk of 600 rows: progress every PROGRESS_ROWS
+    config.settings.cache_clear()
+    key = admin["apiKey"]
+    data = b"name,email\n" + b"".join(f"Row {n},row{n}@example.com\n".encode() for n in range(600))
+    started = accepted(api, "/api/v1/imports", key, body=data, headers={"Content-Type": "text/csv"})
+    seen: list[tuple[str, int]] = []
+    while not seen or seen[-1][0] not in ("FINISHED", "FAILED"):
+        status = api.get(started["statusUrl"], key=key).data
+        seen.append((status["status"], status["processedRows"]))
+        time.sleep(0.02)
+    assert seen[-1] == ("FINISHED", 600)
+    during = {rows for state, rows in seen if state == "TRIGGERED"}
+    assert during & {PROGRESS_ROWS, 2 * PROGRESS_ROWS}, f"no progress seen within the chunk: {sorted(during)}"
+    [operation] = [i for i in business_items() if i.get("kind", {}).get("S") == "operation"]
+    assert operation["progress"]["M"] == {"1": {"N": "600"}}, "one progress write a slice, the last one 600"
 
 
 def test_neither_csv_nor_json_is_422(api: Api, admin: dict[str, Any]) -> None:

@@ -2,8 +2,9 @@
 
 - plan: read the CSV (encoding, delimiter, header mapping; a file that is not CSV fails the job and
   writes nothing), mark rows that repeat an earlier row's email or phone, write chunks of rows.
-- process_chunk: check each row (a name plus an email or a phone; formats), find existing contacts by
-  normalized email, then phone; skip or update them (mode), create the rest in grouped transactions.
+- process_chunk: in slices of PROGRESS_ROWS rows, check each row (a name plus an email or a phone;
+  formats), find existing contacts by normalized email, then phone; skip or update them (mode),
+  create the rest in grouped transactions; then record the rows done (`processedRows` moves).
   New contacts get IDs derived from operation and row, so a retried chunk creates no duplicates.
 - finalize: sum the counts, merge the chunks' error rows into one CSV report, keep the first 100 inline.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +21,8 @@ from pydantic import ValidationError
 
 from contact_platform import aws
 from contact_platform.config import settings
-from contact_platform.files.csv_reading import CsvRefused, Row, open_csv
-from contact_platform.files.csv_writing import csv_line
+from contact_platform.files.csv_reading import CsvRefused, Row, open_csv, split_list
+from contact_platform.files.csv_writing import csv_line, unguard_cell
 from contact_platform.files.s3_files import MultipartWriter, head_object, iter_object, object_source
 from contact_platform.ids import derived_id
 from contact_platform.jobs import steps
@@ -35,6 +37,7 @@ from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 WORKFLOW = "imports"
 INLINE_ERRORS = 100
+PROGRESS_ROWS = 250  # a chunk records its progress after every so many rows
 REPORT_HEADER = ["row", "field", "issue", "value"]
 COUNTS = ("processedRows", "created", "updated", "skippedDuplicates", "failed", "errors")
 
@@ -51,9 +54,16 @@ def contact_id_for(operation_id: str, row: int) -> str:
 # Plan ------------------------------------------------------------------------------------------
 
 
+def _listed(values: dict[str, str], one: str, many: str) -> list[str]:
+    """A row's emails (or phones): the single column first, then the list column (the export writes
+    both, `email` being the first of `emails`), each once."""
+    single = [values[one]] if values.get(one) else []
+    return list(dict.fromkeys([*single, *split_list(values.get(many, ""))]))
+
+
 def _dedupe_keys(values: dict[str, str]) -> tuple[str | None, str | None]:
-    email = values.get("email")
-    phone = values.get("phone")
+    email = next(iter(_listed(values, "email", "emails")), None)
+    phone = next(iter(_listed(values, "phone", "phones")), None)
     return (search_terms.email_key(email) if email else None, search_terms.phone_key(phone) if phone else None)
 
 
@@ -144,35 +154,64 @@ class _Chunk:
         self.error(row, field, issue, value)
 
 
+def _custom_fields(values: dict[str, str]) -> dict[str, Any]:
+    """The `customFields` column (a JSON object, as exported) with a `company` column added."""
+    custom: dict[str, Any] = {}
+    if values.get("customFields"):
+        try:
+            parsed = json.loads(values["customFields"])
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise _CellProblem("customFields", "is not a JSON object")
+        custom = parsed
+    if values.get("company"):
+        custom = {**custom, "company": values["company"]}
+    return custom
+
+
+class _CellProblem(Exception):
+    def __init__(self, field: str, issue: str) -> None:
+        super().__init__(issue)
+        self.field = field
+        self.issue = issue
+
+
 def _candidate(values: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {}
-    for field in ("firstName", "lastName", "name"):
+    for field in ("firstName", "lastName", "name", "organizationId", "consentGivenAt"):
         if values.get(field):
             body[field] = values[field]
-    if values.get("email"):
-        body["emails"] = [values["email"]]
-    if values.get("phone"):
-        body["phones"] = [values["phone"]]
+    for field, one in (("emails", "email"), ("phones", "phone")):
+        listed = _listed(values, one, field)
+        if listed:
+            body[field] = listed
     if values.get("tags"):
-        body["tags"] = [tag.strip() for tag in values["tags"].replace(";", ",").split(",") if tag.strip()]
-    if values.get("company"):
-        body["customFields"] = {"company": values["company"]}
+        body["tags"] = split_list(values["tags"])
+    custom = _custom_fields(values)
+    if custom:
+        body["customFields"] = custom
     return body
 
 
-_LOCATIONS = {"emails": "email", "phones": "phone", "customFields": "company"}
+# The columns a contact field comes from, in the order a row error names them.
+_COLUMNS = {"emails": ("email", "emails"), "phones": ("phone", "phones"), "customFields": ("customFields", "company")}
 
 
 def _validated(row: int, values: dict[str, str], chunk: _Chunk) -> ContactCreate | None:
-    if not (values.get("email") or values.get("phone")):
+    if not (values.get("email") or values.get("emails") or values.get("phone") or values.get("phones")):
         chunk.failed(row, "email", "an email or a phone number is required", "")
         return None
     try:
         return ContactCreate.model_validate(_candidate(values))
+    except _CellProblem as cell:
+        chunk.failed(row, cell.field, cell.issue, values.get(cell.field, ""))
+        return None
     except ValidationError as invalid:
         for index, problem in enumerate(invalid.errors()):
             location = [str(part) for part in problem["loc"]] or [str((problem.get("ctx") or {}).get("field", "row"))]
-            field = _LOCATIONS.get(location[0], location[0])
+            columns = _COLUMNS.get(location[0], ())
+            field = next((column for column in columns if column in values), columns[0] if columns else location[0])
             (chunk.failed if index == 0 else chunk.error)(row, field, str(problem["msg"]), values.get(field, ""))
         return None
 
@@ -225,15 +264,21 @@ def _upsert(scope: Caller, contact_id: str, body: ContactCreate) -> None:
     contacts.update_contact(scope, contact_id, ContactPatch.model_validate(patch), None)
 
 
-def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
-    if steps.recorded(operation, event) is not None:
-        return {"chunk": int(event["chunk"]["chunk"])}
-    number = int(event["chunk"]["chunk"])
-    scope = operations.acting_caller(operation)
-    upsert = operation.params.get("mode") == "upsert"
-    chunk = _Chunk()
+def _slices(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _checked(records: list[dict[str, Any]], chunk: _Chunk) -> dict[int, ContactCreate]:
+    """Row -> contact to write, for the rows without problems; the others become error rows."""
     valid: dict[int, ContactCreate] = {}
-    for record in steps.read_json_lines(str(event["chunk"]["key"])):
+    for record in records:
         row, values = int(record["row"]), dict(record["values"])
         chunk.counts["processedRows"] += 1
         problems = record.get("problems")
@@ -248,6 +293,12 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
         body = _validated(row, values, chunk)
         if body is not None:
             valid[row] = body
+    return valid
+
+
+def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCreate], chunk: _Chunk) -> None:
+    """Skip, update or create the checked rows of one slice (lookups and writes grouped per slice)."""
+    upsert = operation.params.get("mode") == "upsert"
     matches = _existing(operation.tenant_id, valid)
     visible = _readable(scope, [contact_id for _, contact_id in matches.values()])
     creates: dict[int, ContactWrite] = {}
@@ -282,6 +333,19 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
             holder = problem.owner_id if isinstance(problem, UniqueValueTaken) else ""
             shown = holder in _readable(scope, [holder]) if holder else False
             chunk.duplicate(row, "email", f"duplicate of existing contact {holder}" if shown else taken("email"), "")
+
+
+def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    """The chunk's rows in slices of PROGRESS_ROWS: each slice is checked and written, then the rows
+    done so far are recorded as the chunk's progress (one UpdateItem a slice)."""
+    if steps.recorded(operation, event) is not None:
+        return {"chunk": int(event["chunk"]["chunk"])}
+    number = int(event["chunk"]["chunk"])
+    scope = operations.acting_caller(operation)
+    chunk = _Chunk()
+    for records in _slices(steps.read_json_lines(str(event["chunk"]["key"])), PROGRESS_ROWS):
+        _write(operation, scope, _checked(records, chunk), chunk)
+        steps.progress(operation, number, chunk.counts["processedRows"])
     errors_key = steps.scratch_key(operation, steps.chunk_name("errors", number, "csv"))
     steps.put_scratch(errors_key, b"".join(chunk.lines))
     return steps.record(WORKFLOW, operation, event, chunk.counts, file_key=errors_key)
@@ -298,7 +362,7 @@ def _first_errors(chunks: list[ChunkResultItem]) -> list[dict[str, Any]]:
             continue
         text = b"".join(iter_object(aws.client("s3"), settings().uploads_bucket, str(chunk.file_key)))
         for row, field, issue, value in csv.reader(io.StringIO(text.decode("utf-8"), newline="")):
-            found.append({"row": int(row), "field": field, "issue": issue, "value": value.removeprefix("'")})
+            found.append({"row": int(row), "field": field, "issue": issue, "value": unguard_cell(value)})
             if len(found) == INLINE_ERRORS:
                 return found
     return found

@@ -116,10 +116,18 @@ def start_from_upload(bucket: str, raw_key: str, etag: str) -> str | None:
     return operation.operation_id
 
 
+def _processed_rows(operation: OperationItem, chunks: list[ChunkResultItem]) -> int:
+    """While the job runs: the reported chunks' rows plus the progress of chunks still running."""
+    reported = {int(chunk.chunk): int(chunk.counts.get("processedRows", 0)) for chunk in chunks}
+    running = store.chunk_progress(operation)
+    return sum(reported.values()) + sum(rows for number, rows in running.items() if number not in reported)
+
+
 def _counts(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str, Any]:
     totals = operations.totals(operation, chunks)
+    running = not operation.result and operation.status == store.TRIGGERED
     return {
-        "processedRows": totals.get("processedRows", 0),
+        "processedRows": _processed_rows(operation, chunks) if running else totals.get("processedRows", 0),
         "created": totals.get("created", 0),
         "updated": totals.get("updated", 0),
         "skippedDuplicates": totals.get("skippedDuplicates", 0),
