@@ -3,8 +3,10 @@ duplicates, modes, encodings and hostile files."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -148,6 +150,19 @@ def test_an_empty_upload_fails_saying_so(api: Api, admin: dict[str, Any]) -> Non
     assert requests.put(started["uploadUrl"], data=b"", headers=started["uploadHeaders"]).status_code == 200
     done = wait_for(api, started["statusUrl"], key)
     assert done["status"] == "FAILED" and done["failureReason"] == "The uploaded object is empty (0 bytes)"
+
+
+def test_the_documented_import_answers_show_an_import_status_url_and_the_upload_curl() -> None:
+    document = json.loads(Path("docs/openapi.json").read_text())
+    accepted_import = document["components"]["schemas"]["ImportAccepted"]["properties"]
+    assert accepted_import["statusUrl"]["examples"][0].startswith("/api/v1/imports/op_")
+    assert accepted_import["uploadHeaders"]["examples"] == [{"Content-Type": "text/csv"}]
+    for path in ("/api/v1/imports", "/api/v1/imports/{operationId}/retry"):
+        answer = document["paths"][path]["post"]["responses"]["202"]["content"]["application/json"]["schema"]
+        assert answer["$ref"].endswith("Envelope_ImportAccepted_"), path
+    curl = "curl -X PUT -H 'Content-Type: text/csv' --data-binary @big.csv \"$uploadUrl\""
+    assert curl in document["paths"]["/api/v1/imports"]["post"]["description"]
+    assert curl in Path("README.md").read_text()
 
 
 def test_a_file_dropped_into_the_bucket_starts_an_import_once(api: Api, admin: dict[str, Any]) -> None:

@@ -19,7 +19,6 @@ from contact_platform.models.operations import (
     ImportAccepted,
     ImportQuery,
     ImportUpload,
-    OperationAccepted,
     OperationListQuery,
 )
 from contact_platform.observability import logger
@@ -168,6 +167,6 @@ def list_imports(caller: Caller, query: OperationListQuery) -> Listing[Import]:
     return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, []))
 
 
-def retry_import(caller: Caller, operation_id: str) -> OperationAccepted:
-    """Run a FAILED import again."""
-    return operations.retry(caller, JOB, operation_id)
+def retry_import(caller: Caller, operation_id: str) -> ImportAccepted:
+    """Run a FAILED import again (it reads the file where it is: no upload URL)."""
+    return ImportAccepted(**operations.retry(caller, JOB, operation_id).model_dump())
