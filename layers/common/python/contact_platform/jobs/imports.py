@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import ValidationError
-
 from contact_platform import aws
 from contact_platform.config import settings
-from contact_platform.files.csv_reading import CsvRefused, Row, open_csv, split_list
+from contact_platform.files.csv_reading import CsvRefused, Row, open_csv
 from contact_platform.files.csv_writing import csv_line, unguard_cell
 from contact_platform.files.s3_files import MultipartWriter, head_object, iter_object, object_source
 from contact_platform.ids import derived_id
 from contact_platform.jobs import steps
+from contact_platform.jobs.import_rows import ChunkReport, listed, validated
 from contact_platform.models.contacts import ContactCreate, ContactPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import contacts, operations, search_terms
@@ -39,7 +37,6 @@ WORKFLOW = "imports"
 INLINE_ERRORS = 100
 PROGRESS_ROWS = 250  # a chunk records its progress after every so many rows
 REPORT_HEADER = ["row", "field", "issue", "value"]
-COUNTS = ("processedRows", "created", "updated", "skippedDuplicates", "failed", "errors")
 
 
 def report_key(operation: OperationItem) -> str:
@@ -54,16 +51,9 @@ def contact_id_for(operation_id: str, row: int) -> str:
 # Plan ------------------------------------------------------------------------------------------
 
 
-def _listed(values: dict[str, str], one: str, many: str) -> list[str]:
-    """A row's emails (or phones): the single column first, then the list column (the export writes
-    both, `email` being the first of `emails`), each once."""
-    single = [values[one]] if values.get(one) else []
-    return list(dict.fromkeys([*single, *split_list(values.get(many, ""))]))
-
-
 def _dedupe_keys(values: dict[str, str]) -> tuple[str | None, str | None]:
-    email = next(iter(_listed(values, "email", "emails")), None)
-    phone = next(iter(_listed(values, "phone", "phones")), None)
+    email = next(iter(listed(values, "email", "emails")), None)
+    phone = next(iter(listed(values, "phone", "phones")), None)
     return (search_terms.email_key(email) if email else None, search_terms.phone_key(phone) if phone else None)
 
 
@@ -134,88 +124,6 @@ def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
 # Process a chunk -------------------------------------------------------------------------------
 
 
-class _Chunk:
-    """The counts and error rows of one chunk."""
-
-    def __init__(self) -> None:
-        self.counts = dict.fromkeys(COUNTS, 0)
-        self.lines: list[bytes] = []
-
-    def error(self, row: int, field: str, issue: str, value: str) -> None:
-        self.counts["errors"] += 1
-        self.lines.append(csv_line([str(row), field, issue, value[:100]]))
-
-    def failed(self, row: int, field: str, issue: str, value: str) -> None:
-        self.counts["failed"] += 1
-        self.error(row, field, issue, value)
-
-    def duplicate(self, row: int, field: str, issue: str, value: str) -> None:
-        self.counts["skippedDuplicates"] += 1
-        self.error(row, field, issue, value)
-
-
-def _custom_fields(values: dict[str, str]) -> dict[str, Any]:
-    """The `customFields` column (a JSON object, as exported) with a `company` column added."""
-    custom: dict[str, Any] = {}
-    if values.get("customFields"):
-        try:
-            parsed = json.loads(values["customFields"])
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            raise _CellProblem("customFields", "is not a JSON object")
-        custom = parsed
-    if values.get("company"):
-        custom = {**custom, "company": values["company"]}
-    return custom
-
-
-class _CellProblem(Exception):
-    def __init__(self, field: str, issue: str) -> None:
-        super().__init__(issue)
-        self.field = field
-        self.issue = issue
-
-
-def _candidate(values: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for field in ("firstName", "lastName", "name", "organizationId", "consentGivenAt"):
-        if values.get(field):
-            body[field] = values[field]
-    for field, one in (("emails", "email"), ("phones", "phone")):
-        listed = _listed(values, one, field)
-        if listed:
-            body[field] = listed
-    if values.get("tags"):
-        body["tags"] = split_list(values["tags"])
-    custom = _custom_fields(values)
-    if custom:
-        body["customFields"] = custom
-    return body
-
-
-# The columns a contact field comes from, in the order a row error names them.
-_COLUMNS = {"emails": ("email", "emails"), "phones": ("phone", "phones"), "customFields": ("customFields", "company")}
-
-
-def _validated(row: int, values: dict[str, str], chunk: _Chunk) -> ContactCreate | None:
-    if not (values.get("email") or values.get("emails") or values.get("phone") or values.get("phones")):
-        chunk.failed(row, "email", "an email or a phone number is required", "")
-        return None
-    try:
-        return ContactCreate.model_validate(_candidate(values))
-    except _CellProblem as cell:
-        chunk.failed(row, cell.field, cell.issue, values.get(cell.field, ""))
-        return None
-    except ValidationError as invalid:
-        for index, problem in enumerate(invalid.errors()):
-            location = [str(part) for part in problem["loc"]] or [str((problem.get("ctx") or {}).get("field", "row"))]
-            columns = _COLUMNS.get(location[0], ())
-            field = next((column for column in columns if column in values), columns[0] if columns else location[0])
-            (chunk.failed if index == 0 else chunk.error)(row, field, str(problem["msg"]), values.get(field, ""))
-        return None
-
-
 def _existing(tenant_id: str, valid: dict[int, ContactCreate]) -> dict[int, tuple[str, str]]:
     """Row -> (matched field, contact ID) for rows matching an active contact: by email, then phone."""
     email_of = {row: search_terms.email_key(body.emails[0]) for row, body in valid.items() if body.emails}
@@ -275,7 +183,7 @@ def _slices(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[
         yield batch
 
 
-def _checked(records: list[dict[str, Any]], chunk: _Chunk) -> dict[int, ContactCreate]:
+def _checked(records: list[dict[str, Any]], chunk: ChunkReport) -> dict[int, ContactCreate]:
     """Row -> contact to write, for the rows without problems; the others become error rows."""
     valid: dict[int, ContactCreate] = {}
     for record in records:
@@ -290,13 +198,13 @@ def _checked(records: list[dict[str, Any]], chunk: _Chunk) -> dict[int, ContactC
             field, earlier = record["duplicateOf"]
             chunk.duplicate(row, field, f"duplicate of row {earlier} in this file", values.get(field, ""))
             continue
-        body = _validated(row, values, chunk)
+        body = validated(row, values, chunk)
         if body is not None:
             valid[row] = body
     return valid
 
 
-def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCreate], chunk: _Chunk) -> None:
+def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCreate], chunk: ChunkReport) -> None:
     """Skip, update or create the checked rows of one slice (lookups and writes grouped per slice)."""
     upsert = operation.params.get("mode") == "upsert"
     matches = _existing(operation.tenant_id, valid)
@@ -342,7 +250,7 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
         return {"chunk": int(event["chunk"]["chunk"])}
     number = int(event["chunk"]["chunk"])
     scope = operations.acting_caller(operation)
-    chunk = _Chunk()
+    chunk = ChunkReport()
     for records in _slices(steps.read_json_lines(str(event["chunk"]["key"])), PROGRESS_ROWS):
         _write(operation, scope, _checked(records, chunk), chunk)
         steps.progress(operation, number, chunk.counts["processedRows"])
