@@ -3,6 +3,10 @@ duplicates, modes, encodings and hostile files."""
 
 from __future__ import annotations
 
+import json
+import re
+import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,6 +14,7 @@ import pytest
 import requests
 
 from contact_platform import config
+from contact_platform.jobs.imports import PROGRESS_ROWS
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, business_items
 from tests.support.jobs import accepted, csv_rows, download, run, wait_for
 
@@ -103,12 +108,61 @@ def test_an_upload_url_starts_the_job_when_the_file_arrives(api: Api, admin: dic
     assert started["status"] == "PENDING" and "partner_list.csv" in started["uploadUrl"]
     status = api.get(started["statusUrl"], key=key).data
     assert status["status"] == "PENDING" and status["fileName"] == "partner_list.csv"
+    assert started["uploadHeaders"] == {"Content-Type": "text/csv"}
+    assert started["statusUrl"] == f"/api/v1/imports/{started['operationId']}"
     response = requests.put(
-        started["uploadUrl"], data=b"name,email\nUp Loaded,up@example.com\n", headers={"Content-Type": "text/csv"}
+        started["uploadUrl"], data=b"name,email\nUp Loaded,up@example.com\n", headers=started["uploadHeaders"]
     )
     assert response.status_code == 200
     done = wait_for(api, started["statusUrl"], key)
     assert done["status"] == "FINISHED" and done["created"] == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "sent"),
+    [({"Content-Type": "application/x-www-form-urlencoded"}, "application/x-www-form-urlencoded"), ({}, "")],
+    ids=["curl-default", "no-header"],
+)
+def test_an_upload_without_its_headers_fails_naming_the_content_type(
+    api: Api, admin: dict[str, Any], headers: dict[str, str], sent: str
+) -> None:
+    key = admin["apiKey"]
+    started = accepted(api, "/api/v1/imports", key, json={"fileName": "big.csv"})
+    data = b"name,email\nUp Loaded,up@example.com\n"
+    assert requests.put(started["uploadUrl"], data=data, headers=headers).status_code == 200
+    done = wait_for(api, started["statusUrl"], key)
+    assert done["status"] == "FAILED", done
+    named = re.match(
+        r"The upload was sent with Content-Type (\S+); the upload URL requires Content-Type: text/csv",
+        done["failureReason"],
+    )
+    assert named is not None, done["failureReason"]
+    assert named[1] == sent if sent else named[1] != "text/csv"
+    # Sent again as told, the import runs on retry.
+    assert requests.put(started["uploadUrl"], data=data, headers=started["uploadHeaders"]).status_code == 200
+    accepted(api, f"{started['statusUrl']}/retry", key)
+    assert wait_for(api, started["statusUrl"], key)["created"] == 1
+
+
+def test_an_empty_upload_fails_saying_so(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    started = accepted(api, "/api/v1/imports", key, json={"fileName": "big.csv"})
+    assert requests.put(started["uploadUrl"], data=b"", headers=started["uploadHeaders"]).status_code == 200
+    done = wait_for(api, started["statusUrl"], key)
+    assert done["status"] == "FAILED" and done["failureReason"] == "The uploaded object is empty (0 bytes)"
+
+
+def test_the_documented_import_answers_show_an_import_status_url_and_the_upload_curl() -> None:
+    document = json.loads(Path("docs/openapi.json").read_text())
+    accepted_import = document["components"]["schemas"]["ImportAccepted"]["properties"]
+    assert accepted_import["statusUrl"]["examples"][0].startswith("/api/v1/imports/op_")
+    assert accepted_import["uploadHeaders"]["examples"] == [{"Content-Type": "text/csv"}]
+    for path in ("/api/v1/imports", "/api/v1/imports/{operationId}/retry"):
+        answer = document["paths"][path]["post"]["responses"]["202"]["content"]["application/json"]["schema"]
+        assert answer["$ref"].endswith("Envelope_ImportAccepted_"), path
+    curl = "curl -X PUT -H 'Content-Type: text/csv' --data-binary @big.csv \"$uploadUrl\""
+    assert curl in document["paths"]["/api/v1/imports"]["post"]["description"]
+    assert curl in Path("README.md").read_text()
 
 
 def test_a_file_dropped_into_the_bucket_starts_an_import_once(api: Api, admin: dict[str, Any]) -> None:
@@ -184,6 +238,39 @@ def test_only_partners_and_admins_may_import(api: Api, admin: dict[str, Any]) ->
     done = _import(api, partner["apiKey"], body)
     assert done["created"] == 1
     assert api.get(f"/api/v1/imports/{done['operationId']}", key=manager["apiKey"]).status == 200
+
+
+def test_a_partners_import_names_only_the_contacts_it_may_read(api: Api, admin: dict[str, Any]) -> None:
+    hidden = api.create_contact(admin["apiKey"], name="Admin Own", emails=["hidden@example.com"])
+    partner = api.token("partner", tenant_id=admin["tenantId"])
+    own = api.create_contact(partner["apiKey"], name="Partner Own", emails=["own@example.com"])
+    text = b"name,email\nA,hidden@example.com\nB,own@example.com\n"
+    for mode in ("skip", "upsert"):
+        done = _import(api, partner["apiKey"], text, mode=mode)
+        issues = {e["row"]: e["issue"] for e in done["errors"]}
+        assert issues[2] == "the email is already taken by another contact", done
+        assert hidden["id"] not in str(done) and hidden["id"] not in download(done["errorReportUrl"]).decode()
+        if mode == "skip":
+            assert issues[3] == f"duplicate of existing contact {own['id']}"
+    assert api.get(f"/api/v1/contacts/{hidden['id']}", key=admin["apiKey"]).data["name"] == "Admin Own"
+
+
+def test_processed_rows_move_within_a_chunk(api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_CHUNK_ROWS, "1000")  # one chunk of 600 rows: progress every PROGRESS_ROWS
+    config.settings.cache_clear()
+    key = admin["apiKey"]
+    data = b"name,email\n" + b"".join(f"Row {n},row{n}@example.com\n".encode() for n in range(600))
+    started = accepted(api, "/api/v1/imports", key, body=data, headers={"Content-Type": "text/csv"})
+    seen: list[tuple[str, int]] = []
+    while not seen or seen[-1][0] not in ("FINISHED", "FAILED"):
+        status = api.get(started["statusUrl"], key=key).data
+        seen.append((status["status"], status["processedRows"]))
+        time.sleep(0.02)
+    assert seen[-1] == ("FINISHED", 600)
+    during = {rows for state, rows in seen if state == "TRIGGERED"}
+    assert during & {PROGRESS_ROWS, 2 * PROGRESS_ROWS}, f"no progress seen within the chunk: {sorted(during)}"
+    [operation] = [i for i in business_items() if i.get("kind", {}).get("S") == "operation"]
+    assert operation["progress"]["M"] == {"1": {"N": "600"}}, "one progress write a slice, the last one 600"
 
 
 def test_neither_csv_nor_json_is_422(api: Api, admin: dict[str, Any]) -> None:

@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+from contact_platform import config
+from contact_platform.jobs import imports
+from functions.workflows.imports.process_chunk import handler as process_chunk
+from local.moto_hooks import LambdaContext
 from tests.support.fixtures import Api, Reply
 from tests.support.jobs import run
 from tests.support.request_counter import dynamodb_requests
@@ -75,3 +79,25 @@ def test_job_status_and_lists_are_one_query(api: Api, admin: dict[str, Any]) -> 
     assert spent(lambda: api.get(status, key=key), 200) == {"Query": 1}
     assert spent(lambda: api.get("/api/v1/exports", key=key), 200) == {"Query": 1}
     assert spent(lambda: api.get(f"/api/v1/imports/{done['operationId']}", key=key), 404) == {"Query": 1}
+
+
+def test_an_import_chunk_records_its_progress_with_one_update_a_slice(
+    api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """processedRows moves within a chunk for one UpdateItem per PROGRESS_ROWS rows: a 300-row chunk
+    sends 2 (after 250 rows and at its end), nothing else updates an item."""
+    monkeypatch.setenv(config.ENV_CHUNK_ROWS, "1000")
+    monkeypatch.setenv(config.ENV_FAULT_STEP, "imports.process_chunk")  # the job fails, its chunk file stays
+    config.settings.cache_clear()
+    tenant, key = admin["tenantId"], admin["apiKey"]
+    data = b"name,email\n" + b"".join(f"Row {n},row{n}@example.com\n".encode() for n in range(300))
+    failed = run(api, "/api/v1/imports", key, body=data, headers={"Content-Type": "text/csv"})
+    assert failed["status"] == "FAILED", failed
+    monkeypatch.delenv(config.ENV_FAULT_STEP)
+    config.settings.cache_clear()
+    operation_id = failed["operationId"]
+    chunk = {"chunk": 1, "key": f"scratch/{tenant}/{operation_id}/chunk-000001.jsonl"}
+    context = LambdaContext("cdp-imports-process-chunk", "arn:aws:lambda:eu-central-1:123456789012:function:x")
+    with dynamodb_requests() as sent:
+        assert process_chunk({"tenantId": tenant, "operationId": operation_id, "chunk": chunk}, context) == {"chunk": 1}
+    assert sent["UpdateItem"] == -(-300 // imports.PROGRESS_ROWS) == 2, sent

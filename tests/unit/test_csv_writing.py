@@ -9,8 +9,16 @@ from types import MappingProxyType
 
 import pytest
 
-from contact_platform.files.csv_reading import open_csv
-from contact_platform.files.csv_writing import FORMULA_STARTS, csv_line, guard_cell, jsonl_line
+from contact_platform.files.csv_reading import open_csv, split_list
+from contact_platform.files.csv_writing import (
+    DIALECTS,
+    FORMULA_STARTS,
+    csv_line,
+    guard_cell,
+    jsonl_line,
+    list_cell,
+    unguard_cell,
+)
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
@@ -18,9 +26,28 @@ def test_guard_cell_prefixes_a_quote_to_formula_starts(start: str) -> None:
     assert guard_cell(start + "SUM(A1:A9)") == "'" + start + "SUM(A1:A9)"
 
 
-@pytest.mark.parametrize("value", ["", "Jan", "a=b", " =1", "'=1", "0170 123", "Ä@b"])
+@pytest.mark.parametrize("value", ["", "Jan", "a=b", " =1", "'Tis", "0170 123", "Ä@b"])
 def test_guard_cell_leaves_other_values_alone(value: str) -> None:
     assert guard_cell(value) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["+49 151 2345678", "=1", "'=1", "''+x", "-5", "@a", "\tx", "'", "'Tis", "plain", "", "a'=b"]
+)
+def test_unguard_cell_gives_back_exactly_what_guard_cell_was_given(value: str) -> None:
+    assert unguard_cell(guard_cell(value)) == value
+    assert guard_cell("'=1") == "''=1", "apostrophes before a formula start get a guard, so unguarding is exact"
+
+
+def test_list_cells_keep_a_single_item_with_a_comma_together() -> None:
+    assert list_cell(["export", "a,b"]) == "export;a,b" and list_cell(["a,b"]) == "a,b;"
+    assert split_list(list_cell(["a,b"])) == ["a,b"] and split_list("vip, called") == ["vip", "called"]
+
+
+def test_the_excel_de_dialect_writes_semicolons_and_quotes_cells_holding_them() -> None:
+    dialect = DIALECTS["excel-de"]
+    assert dialect.bom and dialect.delimiter == ";" and not DIALECTS["rfc4180"].bom
+    assert csv_line(["Doe, Jane", "a;b", "+49 1"], dialect.delimiter) == b'Doe, Jane;"a;b";\'+49 1\r\n'
 
 
 def test_csv_line_is_one_crlf_record_in_utf8_quoting_only_where_needed() -> None:

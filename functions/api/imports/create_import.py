@@ -14,6 +14,13 @@ from contact_platform.services import imports
 def create_import(
     query: Annotated[ImportQuery, Query()], body: Annotated[ImportUpload | None, Body()] = None
 ) -> ImportAccepted:
+    """Send the CSV as the body (`Content-Type: text/csv`, up to 6 MB), or JSON `{"fileName", "mode"}` for a
+    presigned upload URL. The upload must carry `uploadHeaders` (the URL is signed over them; without
+    them AWS answers 403); an upload that cannot be read fails the import with the reason in
+    `failureReason` (a wrong content type, an empty object):
+
+        curl -X PUT -H 'Content-Type: text/csv' --data-binary @big.csv "$uploadUrl"
+    """
     return imports.create_import(caller(), query, body, csv_body())
 
 

@@ -12,7 +12,10 @@ and passes over the file twice:
    follow lazily.
 
 Rows never raise: hostile cells (NUL bytes, huge cells, spreadsheet formulas, malformed quoting,
-extra cells) become `RowProblem`s on the row, and the caller decides to skip it.
+extra cells) become `RowProblem`s on the row, and the caller decides to skip it. A cell the export's
+formula guard defused (`'+49 151 ...`) is read without the guard (files/csv_writing.unguard_cell).
+The export's own column names are known, so an export imports without loss (docs/architecture.md,
+"Export and import speak the same file").
 """
 
 from __future__ import annotations
@@ -25,10 +28,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from contact_platform.files.csv_writing import unguard_cell
+
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-FIELDS = ("firstName", "lastName", "name", "email", "phone", "company", "tags")
+FIELDS = (
+    "firstName",
+    "lastName",
+    "name",
+    "email",
+    "emails",
+    "phone",
+    "phones",
+    "company",
+    "tags",
+    "organizationId",
+    "consentGivenAt",
+    "customFields",
+)
 
 HEAD_BYTES = 8 * 1024  # inspected for binary content and the delimiter
 MAX_COLUMNS = 200
@@ -39,7 +57,7 @@ PREVIEW = 100  # characters of an offending value in a RowProblem or an unknown 
 SNIFF_RECORDS = 20
 
 NAME_FIELDS = frozenset({"name", "firstName", "lastName"})
-REACH_FIELDS = frozenset({"email", "phone"})
+REACH_FIELDS = frozenset({"email", "emails", "phone", "phones"})
 
 REFUSED_EMPTY = "The file is empty"
 REFUSED_BINARY = "The file is not CSV text (binary content)"
@@ -111,12 +129,28 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "firmenname",
     ),
     "tags": ("tags", "tag", "schlagworte", "labels"),
+    # The export's own column names (jobs/exports.py), so that an export imports without loss.
+    "emails": ("emails",),
+    "phones": ("phones",),
+    "organizationId": ("organizationid",),
+    "consentGivenAt": ("consentgivenat", "consent given at", "einwilligung"),
+    "customFields": ("customfields", "custom fields"),
 }
+# Export columns the importing tenant assigns itself: known (not reported as unknown), not read.
+_ASSIGNED_COLUMNS = ("id", "ownerid", "createdat", "updatedat")
 
 # A text field starting with one of these is a spreadsheet formula (OWASP CSV injection).
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 # A phone number may start with `+` (international format): only these count there.
 _PHONE_FORMULA_STARTS = frozenset("=@\t\r")
+_PHONE_FIELDS = frozenset({"phone", "phones"})
+
+
+def split_list(cell: str) -> list[str]:
+    """The items of a list cell (emails, phones, tags): split on `;` when it holds one, else on `,`
+    (the export writes `;`, see files/csv_writing.list_cell); blank items dropped."""
+    separator = ";" if ";" in cell else ","
+    return [item.strip() for item in cell.split(separator) if item.strip()]
 
 
 class CsvRefused(Exception):
@@ -160,6 +194,7 @@ def _normal_header(cell: str) -> str:
 HEADER_FIELDS: dict[str, str] = {
     _normal_header(synonym): field for field, synonyms in _SYNONYMS.items() for synonym in synonyms
 }
+ASSIGNED_HEADERS = frozenset(_normal_header(column) for column in _ASSIGNED_COLUMNS)
 
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 
@@ -339,9 +374,12 @@ def _map_header(columns: tuple[str, ...]) -> tuple[dict[int, str], tuple[str, ..
     mapping: dict[int, str] = {}
     unknown: list[str] = []
     for index, cell in enumerate(columns):
-        field = HEADER_FIELDS.get(_normal_header(cell))
+        normal = _normal_header(cell)
+        field = HEADER_FIELDS.get(normal)
         if field is not None and field not in mapping.values():
             mapping[index] = field
+        elif normal in ASSIGNED_HEADERS:
+            continue
         elif cell.strip():
             unknown.append(cell[:PREVIEW])
     return mapping, tuple(unknown)
@@ -381,7 +419,7 @@ def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator
 
 
 def _starts(field: str) -> frozenset[str]:
-    return _PHONE_FORMULA_STARTS if field == "phone" else _FORMULA_STARTS
+    return _PHONE_FORMULA_STARTS if field in _PHONE_FIELDS else _FORMULA_STARTS
 
 
 def _cell_problems(field: str, value: str) -> list[RowProblem]:
@@ -416,7 +454,9 @@ def _rows(reader: Iterator[list[str]], lines: _Lines, number: int, layout: CsvLa
             if index < count:
                 value = cells[index].strip()
                 if value:
-                    values[field] = value
+                    # The check sees the cell as written: a guarded `'=...` is the export's defused
+                    # value, taken without its guard; a bare `=...` is a formula (a row problem).
+                    values[field] = unguard_cell(value)
                     if value[0] in starts or "\0" in value or len(value) > MAX_CELL:
                         problems.extend(_cell_problems(field, value))
         if count > width:

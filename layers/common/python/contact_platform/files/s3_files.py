@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -115,6 +116,22 @@ class MultipartWriter:
         except BaseException:
             self._abort()
             raise
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    size: int
+    content_type: str  # as stored with the object ("" when it has none)
+
+    @property
+    def media_type(self) -> str:
+        """The content type without parameters, lower case: `text/csv; charset=utf-8` -> `text/csv`."""
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+
+def head_object(client: Any, bucket: str, key: str) -> ObjectHead:
+    head = client.head_object(Bucket=bucket, Key=key)
+    return ObjectHead(int(head.get("ContentLength", 0)), str(head.get("ContentType") or ""))
 
 
 def iter_object(client: Any, bucket: str, key: str, *, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:

@@ -10,11 +10,12 @@ from typing import Any
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
-from contact_platform.files.csv_writing import csv_line, jsonl_line
+from contact_platform.files.csv_writing import BOM, DIALECTS, csv_line, jsonl_line, list_cell
 from contact_platform.files.s3_files import MultipartWriter, iter_object
 from contact_platform.jobs import steps
 from contact_platform.services import operations, segments
 from contact_platform.services.contacts import plain_map
+from contact_platform.services.exports import dialect_of
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import segments as segment_store
 from contact_platform.store.contacts import ContactItem
@@ -54,16 +55,17 @@ def _csv_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(str(part) for part in value)
+        return list_cell([str(part) for part in value])
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
     return str(value)
 
 
-def render(item: ContactItem, fields: list[str], fmt: str) -> bytes:
-    if fmt == "jsonl":
+def render(item: ContactItem, fields: list[str], dialect: str | None) -> bytes:
+    """One row: a JSON Lines record (no dialect) or a CSV record in the dialect."""
+    if dialect is None:
         return jsonl_line({field: _cell(item, field) for field in fields})
-    return csv_line([_csv_text(_cell(item, field)) for field in fields])
+    return csv_line([_csv_text(_cell(item, field)) for field in fields], DIALECTS[dialect].delimiter)
 
 
 # Steps -----------------------------------------------------------------------------------------
@@ -85,14 +87,14 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     number = int(event["chunk"]["chunk"])
     ids = [str(contact_id) for contact_id in steps.read_json_lines(str(event["chunk"]["key"]))]
     scope = operations.acting_caller(operation)
-    fields, fmt = list(operation.params["fields"]), str(operation.params["format"])
+    fields, fmt, dialect = list(operation.params["fields"]), str(operation.params["format"]), dialect_of(operation)
     rows: list[bytes] = []
     for offset in range(0, len(ids), 100):
         found = contact_store.get_contacts(operation.tenant_id, ids[offset : offset + 100])
         for contact_id in ids[offset : offset + 100]:
             item = found.get(contact_id)
             if item is not None and item.is_active and scope.may_access(item.owner_id):
-                rows.append(render(item, fields, fmt))
+                rows.append(render(item, fields, dialect))
     part = steps.scratch_key(operation, steps.chunk_name("part", number, fmt))
     steps.put_scratch(part, b"".join(rows))
     return steps.record(WORKFLOW, operation, event, {"rows": len(rows)}, file_key=part)
@@ -106,11 +108,12 @@ def _parts(operation: OperationItem, keys: list[str]) -> Iterator[bytes]:
 
 def finalize(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
     chunks = steps.all_chunk_results(operation, int(event["chunks"]))
-    fmt = str(operation.params["format"])
+    fmt, fields = str(operation.params["format"]), list(operation.params["fields"])
     key = file_key(operation)
     with MultipartWriter(aws.client("s3"), settings().exports_bucket, key, content_type=CONTENT_TYPES[fmt]) as writer:
-        if fmt == "csv":
-            writer.write(csv_line(list(operation.params["fields"])))
+        dialect = dialect_of(operation)
+        if dialect is not None:
+            writer.write((BOM if DIALECTS[dialect].bom else b"") + csv_line(fields, DIALECTS[dialect].delimiter))
         for piece in _parts(operation, [str(chunk.file_key) for chunk in chunks]):
             writer.write(piece)
     rows = steps.summed(chunks).get("rows", 0)

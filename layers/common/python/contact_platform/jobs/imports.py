@@ -2,8 +2,9 @@
 
 - plan: read the CSV (encoding, delimiter, header mapping; a file that is not CSV fails the job and
   writes nothing), mark rows that repeat an earlier row's email or phone, write chunks of rows.
-- process_chunk: check each row (a name plus an email or a phone; formats), find existing contacts by
-  normalized email, then phone; skip or update them (mode), create the rest in grouped transactions.
+- process_chunk: in slices of PROGRESS_ROWS rows, check each row (a name plus an email or a phone;
+  formats), find existing contacts by normalized email, then phone; skip or update them (mode),
+  create the rest in grouped transactions; then record the rows done (`processedRows` moves).
   New contacts get IDs derived from operation and row, so a retried chunk creates no duplicates.
 - finalize: sum the counts, merge the chunks' error rows into one CSV report, keep the first 100 inline.
 """
@@ -11,32 +12,31 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import ValidationError
-
 from contact_platform import aws
 from contact_platform.config import settings
 from contact_platform.files.csv_reading import CsvRefused, Row, open_csv
-from contact_platform.files.csv_writing import csv_line
-from contact_platform.files.s3_files import MultipartWriter, iter_object, object_source
+from contact_platform.files.csv_writing import csv_line, unguard_cell
+from contact_platform.files.s3_files import MultipartWriter, head_object, iter_object, object_source
+from contact_platform.ids import derived_id
 from contact_platform.jobs import steps
+from contact_platform.jobs.import_rows import ChunkReport, listed, validated
 from contact_platform.models.contacts import ContactCreate, ContactPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import contacts, operations, search_terms
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import operations as operation_store
 from contact_platform.store.contacts import ContactWrite
-from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
 from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 WORKFLOW = "imports"
 INLINE_ERRORS = 100
+PROGRESS_ROWS = 250  # a chunk records its progress after every so many rows
 REPORT_HEADER = ["row", "field", "issue", "value"]
-COUNTS = ("processedRows", "created", "updated", "skippedDuplicates", "failed", "errors")
 
 
 def report_key(operation: OperationItem) -> str:
@@ -45,15 +45,15 @@ def report_key(operation: OperationItem) -> str:
 
 def contact_id_for(operation_id: str, row: int) -> str:
     """The same operation and row always give the same contact ID (idempotent chunks)."""
-    return "con_" + hashlib.sha256(f"{operation_id}#{row}".encode()).hexdigest()[:20]
+    return derived_id("con", f"{operation_id}#{row}")
 
 
 # Plan ------------------------------------------------------------------------------------------
 
 
 def _dedupe_keys(values: dict[str, str]) -> tuple[str | None, str | None]:
-    email = values.get("email")
-    phone = values.get("phone")
+    email = next(iter(listed(values, "email", "emails")), None)
+    phone = next(iter(listed(values, "phone", "phones")), None)
     return (search_terms.email_key(email) if email else None, search_terms.phone_key(phone) if phone else None)
 
 
@@ -79,7 +79,23 @@ def _records(rows: Iterator[Row]) -> Iterator[dict[str, Any]]:
         yield record
 
 
+def _check_upload(operation: OperationItem) -> None:
+    """A file PUT to an upload URL must have come with the content type the URL is signed over. AWS
+    refuses a PUT without it (403); an emulator may store the object anyway, empty when the client sent
+    a form type (curl's `--data-binary` default): say so instead of "the file is empty"."""
+    required = operation.params.get("uploadContentType")
+    head = head_object(aws.client("s3"), str(operation.params["bucket"]), str(operation.params["fileKey"]))
+    if required and head.media_type != required:
+        raise steps.JobRefused(
+            f"The upload was sent with Content-Type {head.content_type or '(none)'}; the upload URL requires "
+            f"Content-Type: {required} (the uploadHeaders). PUT the file again with that header, then retry the import"
+        )
+    if head.size == 0:
+        raise steps.JobRefused("The uploaded object is empty (0 bytes)")
+
+
 def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    _check_upload(operation)
     source = object_source(aws.client("s3"), str(operation.params["bucket"]), str(operation.params["fileKey"]))
     try:
         layout, rows = open_csv(source)
@@ -108,59 +124,6 @@ def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
 # Process a chunk -------------------------------------------------------------------------------
 
 
-class _Chunk:
-    """The counts and error rows of one chunk."""
-
-    def __init__(self) -> None:
-        self.counts = dict.fromkeys(COUNTS, 0)
-        self.lines: list[bytes] = []
-
-    def error(self, row: int, field: str, issue: str, value: str) -> None:
-        self.counts["errors"] += 1
-        self.lines.append(csv_line([str(row), field, issue, value[:100]]))
-
-    def failed(self, row: int, field: str, issue: str, value: str) -> None:
-        self.counts["failed"] += 1
-        self.error(row, field, issue, value)
-
-    def duplicate(self, row: int, field: str, issue: str, value: str) -> None:
-        self.counts["skippedDuplicates"] += 1
-        self.error(row, field, issue, value)
-
-
-def _candidate(values: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for field in ("firstName", "lastName", "name"):
-        if values.get(field):
-            body[field] = values[field]
-    if values.get("email"):
-        body["emails"] = [values["email"]]
-    if values.get("phone"):
-        body["phones"] = [values["phone"]]
-    if values.get("tags"):
-        body["tags"] = [tag.strip() for tag in values["tags"].replace(";", ",").split(",") if tag.strip()]
-    if values.get("company"):
-        body["customFields"] = {"company": values["company"]}
-    return body
-
-
-_LOCATIONS = {"emails": "email", "phones": "phone", "customFields": "company"}
-
-
-def _validated(row: int, values: dict[str, str], chunk: _Chunk) -> ContactCreate | None:
-    if not (values.get("email") or values.get("phone")):
-        chunk.failed(row, "email", "an email or a phone number is required", "")
-        return None
-    try:
-        return ContactCreate.model_validate(_candidate(values))
-    except ValidationError as invalid:
-        for index, problem in enumerate(invalid.errors()):
-            location = [str(part) for part in problem["loc"]] or [str((problem.get("ctx") or {}).get("field", "row"))]
-            field = _LOCATIONS.get(location[0], location[0])
-            (chunk.failed if index == 0 else chunk.error)(row, field, str(problem["msg"]), values.get(field, ""))
-        return None
-
-
 def _existing(tenant_id: str, valid: dict[int, ContactCreate]) -> dict[int, tuple[str, str]]:
     """Row -> (matched field, contact ID) for rows matching an active contact: by email, then phone."""
     email_of = {row: search_terms.email_key(body.emails[0]) for row, body in valid.items() if body.emails}
@@ -176,6 +139,20 @@ def _existing(tenant_id: str, valid: dict[int, ContactCreate]) -> dict[int, tupl
         if holders:
             matches[row] = ("phone", holders[0])
     return matches
+
+
+def taken(field: str) -> str:
+    """A row's email or phone belongs to a contact the importer may not read: say so without naming it
+    (docs/architecture.md, API conventions: a uniqueness conflict names only what the caller may read)."""
+    return f"the {field} is already taken by another contact"
+
+
+def _readable(scope: Caller, contact_ids: list[str]) -> set[str]:
+    """Those of the contacts the caller may read (all for admins and managers: no read needed)."""
+    if scope.sees_all_records or not contact_ids:
+        return set(contact_ids)
+    found = contact_store.get_contacts(scope.tenant_id, contact_ids)
+    return {contact_id for contact_id, item in found.items() if scope.may_access(item.owner_id)}
 
 
 def _upsert(scope: Caller, contact_id: str, body: ContactCreate) -> None:
@@ -195,15 +172,21 @@ def _upsert(scope: Caller, contact_id: str, body: ContactCreate) -> None:
     contacts.update_contact(scope, contact_id, ContactPatch.model_validate(patch), None)
 
 
-def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
-    if steps.recorded(operation, event) is not None:
-        return {"chunk": int(event["chunk"]["chunk"])}
-    number = int(event["chunk"]["chunk"])
-    scope = operations.acting_caller(operation)
-    upsert = operation.params.get("mode") == "upsert"
-    chunk = _Chunk()
+def _slices(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _checked(records: list[dict[str, Any]], chunk: ChunkReport) -> dict[int, ContactCreate]:
+    """Row -> contact to write, for the rows without problems; the others become error rows."""
     valid: dict[int, ContactCreate] = {}
-    for record in steps.read_json_lines(str(event["chunk"]["key"])):
+    for record in records:
         row, values = int(record["row"]), dict(record["values"])
         chunk.counts["processedRows"] += 1
         problems = record.get("problems")
@@ -215,16 +198,26 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
             field, earlier = record["duplicateOf"]
             chunk.duplicate(row, field, f"duplicate of row {earlier} in this file", values.get(field, ""))
             continue
-        body = _validated(row, values, chunk)
+        body = validated(row, values, chunk)
         if body is not None:
             valid[row] = body
+    return valid
+
+
+def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCreate], chunk: ChunkReport) -> None:
+    """Skip, update or create the checked rows of one slice (lookups and writes grouped per slice)."""
+    upsert = operation.params.get("mode") == "upsert"
     matches = _existing(operation.tenant_id, valid)
+    visible = _readable(scope, [contact_id for _, contact_id in matches.values()])
     creates: dict[int, ContactWrite] = {}
     for row, body in valid.items():
         match = matches.get(row)
         own_id = contact_id_for(operation.operation_id, row)
         if match and match[1] == own_id:
             chunk.counts["created"] += 1  # written by an earlier attempt of this chunk
+        elif match and match[1] not in visible:
+            field = match[0]
+            chunk.duplicate(row, field, taken(field), body.emails[0] if field == "email" else body.phones[0])
         elif match and upsert:
             try:
                 _upsert(scope, match[1], body)
@@ -244,9 +237,25 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
             chunk.counts["created"] += 1
         elif isinstance(problem, StaleVersion):
             chunk.counts["created"] += 1  # the contact with this row's ID exists: an earlier attempt made it
+        elif isinstance(problem, TagUnavailable):
+            chunk.failed(row, "tags", f"the tag {problem.name} is being deleted or renamed", problem.name)
         else:
-            taken = problem if isinstance(problem, UniqueValueTaken) else None
-            chunk.duplicate(row, "email", f"duplicate of existing contact {taken.owner_id if taken else ''}", "")
+            holder = problem.owner_id if isinstance(problem, UniqueValueTaken) else ""
+            shown = holder in _readable(scope, [holder]) if holder else False
+            chunk.duplicate(row, "email", f"duplicate of existing contact {holder}" if shown else taken("email"), "")
+
+
+def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    """The chunk's rows in slices of PROGRESS_ROWS: each slice is checked and written, then the rows
+    done so far are recorded as the chunk's progress (one UpdateItem a slice)."""
+    if steps.recorded(operation, event) is not None:
+        return {"chunk": int(event["chunk"]["chunk"])}
+    number = int(event["chunk"]["chunk"])
+    scope = operations.acting_caller(operation)
+    chunk = ChunkReport()
+    for records in _slices(steps.read_json_lines(str(event["chunk"]["key"])), PROGRESS_ROWS):
+        _write(operation, scope, _checked(records, chunk), chunk)
+        steps.progress(operation, number, chunk.counts["processedRows"])
     errors_key = steps.scratch_key(operation, steps.chunk_name("errors", number, "csv"))
     steps.put_scratch(errors_key, b"".join(chunk.lines))
     return steps.record(WORKFLOW, operation, event, chunk.counts, file_key=errors_key)
@@ -263,7 +272,7 @@ def _first_errors(chunks: list[ChunkResultItem]) -> list[dict[str, Any]]:
             continue
         text = b"".join(iter_object(aws.client("s3"), settings().uploads_bucket, str(chunk.file_key)))
         for row, field, issue, value in csv.reader(io.StringIO(text.decode("utf-8"), newline="")):
-            found.append({"row": int(row), "field": field, "issue": issue, "value": value.removeprefix("'")})
+            found.append({"row": int(row), "field": field, "issue": issue, "value": unguard_cell(value)})
             if len(found) == INLINE_ERRORS:
                 return found
     return found

@@ -135,11 +135,19 @@ def begin(operation: OperationItem, **params: Any) -> None:
         store.status_is(store.PENDING, store.TRIGGERED),
         status=store.TRIGGERED,
         params={**operation.params, **params},
+        progress={},
         updated_at=clock.iso(clock.now()),
     )
 
 
 # Chunk results ---------------------------------------------------------------------------------
+
+
+def progress(operation: OperationItem, chunk: int, rows: int) -> None:
+    """A running chunk's rows done so far (one UpdateItem); a retried chunk overwrites its own entry,
+    so nothing counts twice. Status reads add it for chunks that have no result yet
+    (services/imports._processed_rows)."""
+    store.set_chunk_progress(operation, chunk, rows)
 
 
 def recorded(operation: OperationItem, event: Event) -> ChunkResultItem | None:

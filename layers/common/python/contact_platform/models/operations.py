@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import FileName
@@ -94,19 +95,34 @@ class TagAssignment(Operation):
 # Exports ---------------------------------------------------------------------------------------
 
 
+CsvDialect = Literal["rfc4180", "excel-de"]
+DIALECT_DESCRIPTION = (
+    "CSV only. rfc4180 (default): `,` delimiter, UTF-8 without BOM; "
+    "excel-de: `;` delimiter, UTF-8 with BOM (German spreadsheets). Both CRLF; the importer reads both."
+)
+
+
 class ExportCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     segmentId: str = SegmentId
     format: Literal["csv", "jsonl"] = "csv"
+    dialect: CsvDialect | None = Field(None, description=DIALECT_DESCRIPTION)
     fields: list[ExportField] | None = Field(
         None, min_length=1, max_length=len(EXPORT_FIELDS), description="Columns in this order; default: all."
     )
+
+    @model_validator(mode="after")
+    def _dialect_for_csv(self) -> ExportCreate:
+        if self.dialect is not None and self.format != "csv":
+            raise PydanticCustomError("dialect_csv_only", "a dialect applies to CSV exports only", {"field": "dialect"})
+        return self
 
 
 class Export(Operation):
     segmentId: str
     format: Literal["csv", "jsonl"]
+    dialect: CsvDialect | None = Field(None, description="The CSV dialect written (null for JSON Lines).")
     fields: list[str]
     rowCount: int | None
     downloadUrl: str | None = Field(None, description="Presigned when FINISHED, signed at the time of this request.")
@@ -136,7 +152,19 @@ class ImportQuery(Model):
 
 
 class ImportAccepted(OperationAccepted):
-    uploadUrl: str | None = Field(None, description="PUT the CSV file here (JSON requests only); it starts the job.")
+    statusUrl: str = Field(examples=["/api/v1/imports/op_hfh5BK0ImfcP7mqujsVC"])
+    uploadUrl: str | None = Field(
+        None,
+        description="PUT the CSV file here with the uploadHeaders (JSON requests only); the upload starts the job.",
+    )
+    uploadHeaders: dict[str, str] | None = Field(
+        None,
+        description=(
+            "Headers the upload must carry: the URL is signed over them. "
+            """`curl -X PUT -H 'Content-Type: text/csv' --data-binary @big.csv "$uploadUrl"`"""
+        ),
+        examples=[{"Content-Type": "text/csv"}],
+    )
     uploadUrlExpiresAt: str | None = None
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
+from contact_platform.files.csv_writing import DEFAULT_DIALECT
 from contact_platform.models.operations import (
     EXPORT_FIELDS,
     Export,
@@ -25,11 +26,19 @@ JOB = "exports"
 def create_export(caller: Caller, body: ExportCreate) -> OperationAccepted:
     segments.found(caller, body.segmentId)
     fields = list(dict.fromkeys(body.fields or EXPORT_FIELDS))
+    dialect = (body.dialect or DEFAULT_DIALECT) if body.format == "csv" else None
     operation = operations.new_operation(
-        caller, JOB, {"segmentId": body.segmentId, "format": body.format, "fields": fields}
+        caller, JOB, {"segmentId": body.segmentId, "format": body.format, "dialect": dialect, "fields": fields}
     )
     operations.start(caller, operation, "export.requested")
     return operations.accepted(operation)
+
+
+def dialect_of(operation: OperationItem) -> str | None:
+    """The CSV dialect of an export (operations from before dialects: the default), None for JSON Lines."""
+    if operation.params["format"] != "csv":
+        return None
+    return str(operation.params.get("dialect") or DEFAULT_DIALECT)
 
 
 def is_expired(operation: OperationItem, now_iso: str) -> bool:
@@ -56,6 +65,7 @@ def _to_api(operation: OperationItem) -> Export:
         **fields,
         segmentId=str(operation.params["segmentId"]),
         format=operation.params["format"],
+        dialect=dialect_of(operation),
         fields=list(operation.params["fields"]),
         rowCount=int(row_count) if row_count is not None else None,
         downloadUrl=url,

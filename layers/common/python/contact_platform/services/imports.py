@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -13,12 +12,12 @@ from contact_platform import aws, clock, errors
 from contact_platform.config import settings
 from contact_platform.errors import Detail
 from contact_platform.files.csv_reading import CsvRefused, open_csv
+from contact_platform.ids import derived_id
 from contact_platform.models.operations import (
     Import,
     ImportAccepted,
     ImportQuery,
     ImportUpload,
-    OperationAccepted,
     OperationListQuery,
 )
 from contact_platform.models.paging import Listing
@@ -31,6 +30,7 @@ from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 JOB = "imports"
 UPLOAD_WINDOW = timedelta(days=1)  # an upload URL's job not started by then is FAILED by the cleanup
+UPLOAD_CONTENT_TYPE = "text/csv"  # the upload URL is signed over it: the PUT must send exactly this header
 _UPLOAD_KEY = re.compile(r"^tenants/(?P<tenant>[^/]+)/imports/(?P<rest>.+)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -53,7 +53,8 @@ def _new_import(caller: Caller, mode: str, file_name: str) -> OperationItem:
 
 
 def create_import(caller: Caller, query: ImportQuery, upload: ImportUpload | None, csv: bytes | None) -> ImportAccepted:
-    """Inline CSV (checked now, so a file that is not CSV is a 422 and starts nothing), or an upload URL."""
+    """Inline CSV (checked now, so a file that is not CSV is a 422 and starts nothing), or an upload URL
+    with the headers its PUT must carry (the plan step names a wrong content type, see jobs/imports)."""
     if csv is not None:
         try:
             open_csv(lambda: iter([csv]))
@@ -72,13 +73,15 @@ def create_import(caller: Caller, query: ImportQuery, upload: ImportUpload | Non
             [Detail("body", "a text/csv body or a JSON object with fileName")],
         )
     operation = _new_import(caller, upload.mode, _safe_name(upload.fileName))
+    operation.params = {**operation.params, "uploadContentType": UPLOAD_CONTENT_TYPE}
     expires = clock.now() + UPLOAD_WINDOW
     operations.record(caller, operation, "import.requested", due_iso=clock.iso(expires))
     seconds = settings().download_url_seconds
-    url = aws.upload_url(settings().uploads_bucket, operation.params["fileKey"], "text/csv", seconds)
+    url = aws.upload_url(settings().uploads_bucket, operation.params["fileKey"], UPLOAD_CONTENT_TYPE, seconds)
     return ImportAccepted(
         **operations.accepted(operation).model_dump(),
         uploadUrl=url,
+        uploadHeaders={"Content-Type": UPLOAD_CONTENT_TYPE},
         uploadUrlExpiresAt=clock.iso(clock.now() + timedelta(seconds=seconds)),
     )
 
@@ -106,16 +109,24 @@ def start_from_upload(bucket: str, raw_key: str, etag: str) -> str | None:
         caller,
         JOB,
         {"mode": "skip", "fileName": key.rsplit("/", 1)[-1], "bucket": bucket, "fileKey": key, "source": "s3"},
-        operation_id="op_" + hashlib.sha256(f"{bucket}/{key}#{etag}".encode()).hexdigest()[:20],
+        operation_id=derived_id("op", f"{bucket}/{key}#{etag}"),
     )
     operations.start(caller, operation, "import.requested")
     return operation.operation_id
 
 
+def _processed_rows(operation: OperationItem, chunks: list[ChunkResultItem]) -> int:
+    """While the job runs: the reported chunks' rows plus the progress of chunks still running."""
+    reported = {int(chunk.chunk): int(chunk.counts.get("processedRows", 0)) for chunk in chunks}
+    running = store.chunk_progress(operation)
+    return sum(reported.values()) + sum(rows for number, rows in running.items() if number not in reported)
+
+
 def _counts(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str, Any]:
     totals = operations.totals(operation, chunks)
+    running = not operation.result and operation.status == store.TRIGGERED
     return {
-        "processedRows": totals.get("processedRows", 0),
+        "processedRows": _processed_rows(operation, chunks) if running else totals.get("processedRows", 0),
         "created": totals.get("created", 0),
         "updated": totals.get("updated", 0),
         "skippedDuplicates": totals.get("skippedDuplicates", 0),
@@ -156,6 +167,6 @@ def list_imports(caller: Caller, query: OperationListQuery) -> Listing[Import]:
     return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, []))
 
 
-def retry_import(caller: Caller, operation_id: str) -> OperationAccepted:
-    """Run a FAILED import again."""
-    return operations.retry(caller, JOB, operation_id)
+def retry_import(caller: Caller, operation_id: str) -> ImportAccepted:
+    """Run a FAILED import again (it reads the file where it is: no upload URL)."""
+    return ImportAccepted(**operations.retry(caller, JOB, operation_id).model_dump())

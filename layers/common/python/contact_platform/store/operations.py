@@ -17,7 +17,7 @@ from pynamodb.expressions.condition import Condition
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, transaction
+from contact_platform.store.table import Item, string_map, transaction
 
 OPERATION_SK = "OPERATION"
 CHUNK_PREFIX = "CHUNK#"
@@ -44,6 +44,7 @@ class OperationItem(Item, discriminator="operation"):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     finished_at = UnicodeAttribute(null=True, attr_name="finishedAt")
+    progress = string_map()  # chunk number -> rows a running import chunk has done (set_chunk_progress)
 
 
 class ChunkResultItem(Item, discriminator="operation-chunk"):
@@ -192,6 +193,17 @@ def put_chunk_result(tenant_id: str, operation_id: str, result: ChunkResultItem)
             raise
         return ChunkResultItem.get(result.pk, result.sk, consistent_read=True)
     return result
+
+
+def set_chunk_progress(operation: OperationItem, chunk: int, rows: int) -> None:
+    """One UpdateItem on the operation's progress map (created empty by the plan step)."""
+    operation.update(actions=[OperationItem.progress[str(chunk)].set(rows)])
+
+
+def chunk_progress(operation: OperationItem) -> dict[int, int]:
+    """Chunk number -> rows done, of the chunks that recorded progress."""
+    recorded: dict[str, Any] = operation.progress.as_dict() if operation.progress else {}  # type: ignore[no-untyped-call]
+    return {int(number): int(rows) for number, rows in recorded.items()}
 
 
 def put_chunk_failure(tenant_id: str, operation_id: str, chunk: int, reason: str) -> None:

@@ -1,0 +1,107 @@
+"""An import row becomes a contact: its cells (the canonical fields of files/csv_reading) as a
+`ContactCreate`, or error rows naming the column at fault; and the counts and error rows of a chunk.
+The export's own columns read back as they were written (docs/architecture.md, "Export and import
+speak the same file")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from contact_platform.files.csv_reading import split_list
+from contact_platform.files.csv_writing import csv_line
+from contact_platform.models.contacts import ContactCreate
+
+COUNTS = ("processedRows", "created", "updated", "skippedDuplicates", "failed", "errors")
+
+
+def listed(values: dict[str, str], one: str, many: str) -> list[str]:
+    """A row's emails (or phones): the single column first, then the list column (the export writes
+    both, `email` being the first of `emails`), each once."""
+    single = [values[one]] if values.get(one) else []
+    return list(dict.fromkeys([*single, *split_list(values.get(many, ""))]))
+
+
+class ChunkReport:
+    """The counts and error rows of one chunk."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(COUNTS, 0)
+        self.lines: list[bytes] = []
+
+    def error(self, row: int, field: str, issue: str, value: str) -> None:
+        self.counts["errors"] += 1
+        self.lines.append(csv_line([str(row), field, issue, value[:100]]))
+
+    def failed(self, row: int, field: str, issue: str, value: str) -> None:
+        self.counts["failed"] += 1
+        self.error(row, field, issue, value)
+
+    def duplicate(self, row: int, field: str, issue: str, value: str) -> None:
+        self.counts["skippedDuplicates"] += 1
+        self.error(row, field, issue, value)
+
+
+def _custom_fields(values: dict[str, str]) -> dict[str, Any]:
+    """The `customFields` column (a JSON object, as exported) with a `company` column added."""
+    custom: dict[str, Any] = {}
+    if values.get("customFields"):
+        try:
+            parsed = json.loads(values["customFields"])
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise _CellProblem("customFields", "is not a JSON object")
+        custom = parsed
+    if values.get("company"):
+        custom = {**custom, "company": values["company"]}
+    return custom
+
+
+class _CellProblem(Exception):
+    def __init__(self, field: str, issue: str) -> None:
+        super().__init__(issue)
+        self.field = field
+        self.issue = issue
+
+
+def _candidate(values: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for field in ("firstName", "lastName", "name", "organizationId", "consentGivenAt"):
+        if values.get(field):
+            body[field] = values[field]
+    for field, one in (("emails", "email"), ("phones", "phone")):
+        items = listed(values, one, field)
+        if items:
+            body[field] = items
+    if values.get("tags"):
+        body["tags"] = split_list(values["tags"])
+    custom = _custom_fields(values)
+    if custom:
+        body["customFields"] = custom
+    return body
+
+
+# The columns a contact field comes from, in the order a row error names them.
+_COLUMNS = {"emails": ("email", "emails"), "phones": ("phone", "phones"), "customFields": ("customFields", "company")}
+
+
+def validated(row: int, values: dict[str, str], chunk: ChunkReport) -> ContactCreate | None:
+    """The row as a contact to write, or None once its error rows are in `chunk`."""
+    if not (values.get("email") or values.get("emails") or values.get("phone") or values.get("phones")):
+        chunk.failed(row, "email", "an email or a phone number is required", "")
+        return None
+    try:
+        return ContactCreate.model_validate(_candidate(values))
+    except _CellProblem as cell:
+        chunk.failed(row, cell.field, cell.issue, values.get(cell.field, ""))
+        return None
+    except ValidationError as invalid:
+        for index, problem in enumerate(invalid.errors()):
+            location = [str(part) for part in problem["loc"]] or [str((problem.get("ctx") or {}).get("field", "row"))]
+            columns = _COLUMNS.get(location[0], ())
+            field = next((column for column in columns if column in values), columns[0] if columns else location[0])
+            (chunk.failed if index == 0 else chunk.error)(row, field, str(problem["msg"]), values.get(field, ""))
+        return None
