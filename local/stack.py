@@ -2,7 +2,8 @@
 background the embedded emulator's provisioning (or that of another AWS endpoint), the demo tenant
 and the cleanup timer. The gateway answers at once; a request waits for what its route needs:
 nothing for the heartbeat, the table and the demo tenant for the API, the functions and state
-machines for the job routes (`Readiness`).
+machines for the job routes (`Readiness`). Those come last, when a job route asks for them or a few
+seconds after the data, so that they do not slow the first API requests down.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ HOST = "127.0.0.1"
 DEFAULT_CLEANUP_INTERVAL_SECONDS = 3600.0
 ALWAYS_READY = ("get_heartbeat",)  # routes that touch no AWS resource
 READY_TIMEOUT_SECONDS = 120
+JOBS_AFTER_SECONDS = 3.0  # after the data, unless a job route asks earlier
 
 log = logging.getLogger("cdp.stack")
 
@@ -38,6 +40,7 @@ class Readiness:
 
     def __init__(self) -> None:
         self.data, self.jobs = threading.Event(), threading.Event()
+        self.jobs_wanted = threading.Event()
         self.failure: BaseException | None = None
 
     def fail(self, error: BaseException) -> None:
@@ -48,6 +51,8 @@ class Readiness:
     def wait_for(self, route: Route) -> None:
         if route.name in ALWAYS_READY:
             return
+        if route.workflow:
+            self.jobs_wanted.set()
         needed = self.jobs if route.workflow else self.data
         if not needed.wait(READY_TIMEOUT_SECONDS) or self.failure is not None:
             log.error("%s %s: the local stack is not provisioned (%s)", route.method, route.path, self.failure)
@@ -127,6 +132,7 @@ class DevStack:
 
             ensure_demo_admin(self.admin_key, "req_cdp_serve")
             self.ready.data.set()
+            self.ready.jobs_wanted.wait(JOBS_AFTER_SECONDS)
             if self._emulator is not None:
                 self._emulator.enable_state_machines()
                 provisioned = provision_functions(provisioned)
@@ -151,6 +157,7 @@ class DevStack:
 
     def wait_until_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         """Until everything is provisioned (for callers that use the stack at once, as the benchmarks do)."""
+        self.ready.jobs_wanted.set()
         if not self.ready.jobs.wait(timeout):
             raise RuntimeError(f"the local stack is not ready after {timeout} s")
         if self.ready.failure is not None:

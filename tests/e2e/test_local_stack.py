@@ -255,7 +255,8 @@ def test_cdp_cleanup_runs_the_scheduled_cleanup_now(stack: Stack, tmp_path: Path
 
 def test_the_local_stack_has_the_jobs_resources(stack: Stack, tmp_path: Path) -> None:
     _local_only(stack)
-    endpoint = _aws_endpoint(stack, tmp_path)
+    assert stack.session().get(f"{stack.base_url}/api/v1/imports", timeout=120).status_code == 200
+    endpoint = _aws_endpoint(stack, tmp_path)  # a job route has waited for them: they are there
     states = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="eu-central-1")
     names = {machine["name"] for machine in states.list_state_machines()["stateMachines"]}
     assert names == {"cdp-exports", "cdp-imports", "cdp-tagging"}
