@@ -40,7 +40,7 @@ from contact_platform.permissions import Caller, Role
 from contact_platform.services import contacts
 from contact_platform.store import contacts as contact_store
 from contact_platform.store.contacts import ContactItem
-from local import moto_hooks
+from local import lambda_runtime
 
 BENCH_RATE_LIMIT = 1_000_000
 WRITE_BATCH = 25  # BatchWriteItem's largest request
@@ -82,7 +82,7 @@ class StepTime:
 
 class StepClock:
     """Times every workflow step invocation by operation ID, by wrapping the handler that
-    `local.moto_hooks.run_handler` resolves (inside the one-invocation-per-function lock)."""
+    `local.lambda_runtime.run_handler` resolves (inside the one-invocation-per-function lock)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -90,7 +90,7 @@ class StepClock:
         self._original: Callable[[str], Callable[[Any, Any], Any]] | None = None
 
     def install(self) -> None:
-        original = self._original = moto_hooks.resolve_handler
+        original = self._original = lambda_runtime.resolve_handler
 
         def resolve_handler(handler: str) -> Callable[[Any, Any], Any]:
             function = original(handler)
@@ -112,11 +112,11 @@ class StepClock:
 
             return timed
 
-        setattr(moto_hooks, "resolve_handler", resolve_handler)  # noqa: B010 (mypy: no assignment to a function)
+        setattr(lambda_runtime, "resolve_handler", resolve_handler)  # noqa: B010 (mypy: no assignment to a function)
 
     def uninstall(self) -> None:
         if self._original is not None:
-            setattr(moto_hooks, "resolve_handler", self._original)  # noqa: B010
+            setattr(lambda_runtime, "resolve_handler", self._original)  # noqa: B010
             self._original = None
 
     def _add(self, operation_id: str, step: StepTime) -> None:
@@ -185,7 +185,8 @@ class Tenant:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        response = requests.post(f"{base_url}/dev/token", json={"role": "admin"}, timeout=TIMEOUT_SECONDS)
+        body: dict[str, Any] = {"role": "admin", "newTenant": True}
+        response = requests.post(f"{base_url}/dev/token", json=body, timeout=TIMEOUT_SECONDS)
         response.raise_for_status()
         token = response.json()["data"]
         self.tenant_id: str = token["tenantId"]

@@ -55,7 +55,9 @@ from benchmarks.raw import RawTable
 from benchmarks.report import Measured, Operation, Report, SizeRun, Transport, render, to_json
 from benchmarks.timing import Sample, timed_map, timed_pages
 from contact_platform import config
-from local.stack import REGION, TABLE_NAME, LocalStack, Running, provision
+from local.provision import provision
+from local.resources import REGION, TABLE_NAME
+from local.stack import DevStack, Running
 
 T = TypeVar("T")
 DEFAULT_SIZES = (100, 400)
@@ -228,7 +230,7 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     started = time.perf_counter()
     if args.chunk_rows is not None:
         os.environ[config.ENV_CHUNK_ROWS] = str(args.chunk_rows)  # read when the stack starts
-    stack = LocalStack(port=0, cleanup_interval=0)  # no cleanup run in the middle of a job
+    stack = DevStack(port=0, cleanup_interval=0)  # no cleanup run in the middle of a job
     transport: Transport | None = None
     sizes: list[SizeRun] = []
     jobs: list[JobSize] = []
@@ -236,6 +238,7 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     notes: list[str] = []
     try:
         running = stack.start()
+        stack.wait_until_ready()
         if not args.skip_api:
             transport, sizes = measure_api(running, counter, args)
         if not args.skip_jobs:

@@ -18,7 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from contact_platform import config
+from contact_platform import config, function_settings
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
 from infra.gateway_responses import add_gateway_responses
 from infra.observability import alarm_on_server_errors
@@ -184,7 +184,7 @@ class ApiStack(Stack):
             layer=layer,
             environment={**environment, config.ENV_AUTH_CACHE_SECONDS: str(config.DEPLOYED_AUTH_CACHE_SECONDS)},
             alarm_topic=alarm_topic,
-            timeout=Duration.seconds(10),
+            settings=function_settings.AUTHORIZER,
         )
         grant_authorizer_access(function.role, table)
         # The key may come in either of two headers. API Gateway's authorizer cache needs identity sources and

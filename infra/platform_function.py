@@ -12,15 +12,14 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from contact_platform import config
+from contact_platform import config, function_settings
+from contact_platform.function_settings import FunctionSettings
 from infra.observability import alarm_on_function_errors
 from infra.settings import REPO_ROOT
 
-RUNTIME = lambda_.Runtime.PYTHON_3_12
-ARCHITECTURE = lambda_.Architecture.ARM_64
+RUNTIME = next(runtime for runtime in lambda_.Runtime.ALL if runtime.name == function_settings.RUNTIME)
+ARCHITECTURE = lambda_.Architecture.custom(function_settings.ARCHITECTURE)
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-DEFAULT_MEMORY_MB = 512
-DEFAULT_TIMEOUT = Duration.seconds(15)  # well under API Gateway's 29 s integration timeout
 
 # The code asset is the repository root reduced to `functions/`, so handlers keep their import path
 # (`functions.api.contacts.get_contact.handler`); the shared package comes from the layer.
@@ -78,8 +77,7 @@ class PlatformFunction(Construct):
         layer: lambda_.ILayerVersion,
         environment: dict[str, str],
         alarm_topic: sns.ITopic,
-        memory_mb: int = DEFAULT_MEMORY_MB,
-        timeout: Duration = DEFAULT_TIMEOUT,
+        settings: FunctionSettings = function_settings.ROUTE,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int | None = None,
     ) -> None:
@@ -98,8 +96,8 @@ class PlatformFunction(Construct):
             layers=[layer],
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            memory_size=memory_mb,
-            timeout=timeout,
+            memory_size=settings.memory_mb,
+            timeout=Duration.seconds(settings.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             role=self.role,
             log_group=self.log_group,

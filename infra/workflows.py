@@ -27,13 +27,12 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from contact_platform import config
+from contact_platform import config, function_settings
 from contact_platform.routes import Route
 from contact_platform.workflows import CLEANUP, S3_UPLOAD, WORKFLOWS, WORKFLOWS_BY_NAME, Step, Trigger, Workflow
 from infra.nag import acknowledge_wildcard
 from infra.observability import alarm_on_dead_letters
 from infra.platform_function import (
-    DEFAULT_MEMORY_MB,
     LOG_RETENTION,
     PlatformFunction,
     common_environment,
@@ -44,12 +43,6 @@ from infra.platform_function import (
 from infra.settings import Settings
 from infra.storage import MULTIPART_WRITE, OBJECT_DELETE, OBJECT_PUT, OBJECT_READ, SCRATCH_PREFIX, JobBucket, JobStorage
 from infra.table_access import grant_job_access
-
-# plan, process_chunk and finalize do bulk work (up to the ASL's 900 s task timeout); mark_failed one update.
-BULK_STEP_MEMORY_MB = 1024
-BULK_STEP_TIMEOUT = Duration.minutes(15)
-MARK_FAILED_STEP = "mark_failed"
-MARK_FAILED_TIMEOUT = Duration.minutes(1)
 
 IMPORT_UPLOAD_PREFIX = "tenants/"  # S3 filters by prefix only: the trigger keeps `tenants/<id>/imports/` keys
 CLEANUP_SCHEDULE = events.Schedule.cron(minute="0", hour="3")  # daily at 03:00 UTC
@@ -197,7 +190,6 @@ class WorkflowJob(Construct):
         )
 
     def _step_function(self, step: Step, deps: JobDependencies) -> PlatformFunction:
-        bulk = step.name != MARK_FAILED_STEP
         function = PlatformFunction(
             self,
             pascal(step.name),
@@ -207,8 +199,7 @@ class WorkflowJob(Construct):
             layer=deps.layer,
             environment=deps.environment,
             alarm_topic=deps.alarm_topic,
-            memory_mb=BULK_STEP_MEMORY_MB if bulk else DEFAULT_MEMORY_MB,
-            timeout=BULK_STEP_TIMEOUT if bulk else MARK_FAILED_TIMEOUT,
+            settings=function_settings.for_step(step),
         )
         grant_job_access(function.role, deps.table)
         # Import files and scratch files (chunk manifests, chunk parts, row errors) in uploads;
@@ -259,7 +250,7 @@ class JobsStack(Stack):
         )
 
     def _trigger_function(
-        self, trigger: Trigger, deps: JobDependencies, environment: dict[str, str], **options: Any
+        self, trigger: Trigger, deps: JobDependencies, environment: dict[str, str]
     ) -> PlatformFunction:
         scope = Construct(self, pascal(trigger.name))
         return PlatformFunction(
@@ -273,7 +264,7 @@ class JobsStack(Stack):
             alarm_topic=deps.alarm_topic,
             dead_letter_queue=_dead_letter_queue(scope, deps.alarm_topic),
             retry_attempts=ASYNC_RETRY_ATTEMPTS,
-            **options,
+            settings=function_settings.for_trigger(trigger),
         )
 
     def _s3_upload_trigger(self, trigger: Trigger, deps: JobDependencies, uploads: s3.Bucket) -> PlatformFunction:
@@ -282,7 +273,6 @@ class JobsStack(Stack):
             trigger,
             deps,
             {**deps.environment, WORKFLOWS_BY_NAME["imports"].state_machine_env: imports.state_machine_arn},
-            timeout=Duration.minutes(1),
         )
         grant_job_access(function.role, deps.table)
         imports.grant_start_execution(function.role)
@@ -316,9 +306,7 @@ class JobsStack(Stack):
         return function
 
     def _cleanup_trigger(self, trigger: Trigger, deps: JobDependencies) -> PlatformFunction:
-        function = self._trigger_function(
-            trigger, deps, deps.environment, memory_mb=BULK_STEP_MEMORY_MB, timeout=BULK_STEP_TIMEOUT
-        )
+        function = self._trigger_function(trigger, deps, deps.environment)
         grant_job_access(function.role, deps.table)
         # Removes ended jobs' scratch files (listed by prefix) and expired export files.
         deps.uploads.grant_list(function.role)

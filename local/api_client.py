@@ -18,6 +18,10 @@ class ApiError(Exception):
         self.body = body
 
 
+class Unreachable(Exception):
+    """Nothing answers at the client's base URL."""
+
+
 class ApiClient:
     def __init__(self, base_url: str, api_key: str) -> None:
         self.base_url = base_url.rstrip("/")
@@ -25,7 +29,10 @@ class ApiClient:
         self.session.headers["Authorization"] = f"Bearer {api_key}"
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.session.request(method, self.base_url + path, timeout=TIMEOUT_SECONDS, **kwargs)
+        try:
+            response = self.session.request(method, self.base_url + path, timeout=TIMEOUT_SECONDS, **kwargs)
+        except requests.ConnectionError as error:
+            raise Unreachable(self.base_url) from error
         body = response.json()
         if not response.ok:
             raise ApiError(response.status_code, body)

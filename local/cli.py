@@ -6,8 +6,9 @@
     cdp contacts restore CONTACT_ID
     cdp contacts restore --deleted-since DATE
 
-`serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json`; the other commands use
-them unless `--base-url`/`--api-key` (or CDP_BASE_URL/CDP_API_KEY) or `--aws-endpoint` say otherwise.
+`serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json` while it runs (it
+removes the record when it stops); the other commands use them unless `--base-url`/`--api-key` (or
+CDP_BASE_URL/CDP_API_KEY) or `--aws-endpoint` say otherwise, and say on stderr which URL they use.
 """
 
 from __future__ import annotations
@@ -26,47 +27,70 @@ from typing import Any
 from local.jobs_cli import add_commands
 
 STATE_FILE = Path(".cdp/local.json")
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from local.stack import LocalStack
+    """Serve until Ctrl-C or SIGTERM; the record in STATE_FILE lives exactly as long (Local stack,
+    docs/architecture.md). The process ends with `os._exit` once the record is gone and the output
+    flushed: what still runs (a workflow's thread, the emulator's state) dies with the data it holds."""
+    from local.stack import DevStack
 
-    stack = LocalStack(
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def provisioning_failed(error: BaseException) -> None:
+        failed.append(error)
+        stop.set()
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    stack = DevStack(
         port=args.port,
         admin_key=args.admin_key,
         aws_endpoint=args.aws_endpoint,
         cleanup_interval=args.cleanup_interval,
+        on_failure=provisioning_failed,
     )
     try:
         running = stack.start()
     except OSError as error:
         print(f"cdp serve: cannot listen on port {args.port}: {error.strerror}. Try --port N.", file=sys.stderr)
-        stack.stop()
         return 1
-    STATE_FILE.parent.mkdir(exist_ok=True)
-    state = {"baseUrl": running.base_url, "apiKey": running.admin_key, "awsEndpoint": running.aws_endpoint}
-    STATE_FILE.write_text(json.dumps(state))
-    emulator = "embedded moto server" if not args.aws_endpoint else "external endpoint"
-    print(
-        f"contact-data-platform is running locally\n"
-        f"  API:        {running.base_url}/api/v1\n"
-        f"  Docs:       {running.base_url}/docs  (OpenAPI: {running.base_url}/openapi.json)\n"
-        f"  AWS:        {running.aws_endpoint} ({emulator})\n"
-        f"  Tenant:     {running.tenant_id}\n"
-        f"  Admin key:  {running.admin_key}\n\n"
-        f"Try:\n"
-        f'  curl -H "Authorization: Bearer {running.admin_key}" {running.base_url}/api/v1/contacts\n\n'
-        f"Press Ctrl-C to stop.",
-        flush=True,
-    )
-    stop = threading.Event()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stop.set())
-    stop.wait()
-    print("\nStopping...", flush=True)
-    stack.stop()
+    record = {"baseUrl": running.base_url, "apiKey": running.admin_key, "awsEndpoint": running.aws_endpoint}
+    try:
+        STATE_FILE.parent.mkdir(exist_ok=True)
+        STATE_FILE.write_text(json.dumps(record))
+        emulator = "embedded moto server" if not args.aws_endpoint else "external endpoint"
+        print(
+            f"contact-data-platform is running locally\n"
+            f"  API:        {running.base_url}/api/v1\n"
+            f"  Docs:       {running.base_url}/docs  (OpenAPI: {running.base_url}/openapi.json)\n"
+            f"  AWS:        {running.aws_endpoint} ({emulator})\n"
+            f"  Tenant:     {running.tenant_id}\n"
+            f"  Admin key:  {running.admin_key}\n\n"
+            f"Try:\n"
+            f'  curl -H "Authorization: Bearer {running.admin_key}" {running.base_url}/api/v1/contacts\n\n'
+            f"Press Ctrl-C to stop.",
+            flush=True,
+        )
+        stop.wait()
+        print("\nStopping...", flush=True)
+    finally:
+        _forget(record)
+    if failed:
+        print(f"cdp serve: the local stack could not be provisioned: {failed[0]}", file=sys.stderr, flush=True)
     print("Stopped.", flush=True)
-    return 0
+    os._exit(1 if failed else 0)
+
+
+def _forget(record: dict[str, str]) -> None:
+    """Remove STATE_FILE if it is still this stack's record (another `cdp serve` may have replaced it)."""
+    try:
+        if json.loads(STATE_FILE.read_text()) == record:
+            STATE_FILE.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def _bootstrap_admin(args: argparse.Namespace) -> int:
@@ -88,14 +112,34 @@ def _bootstrap_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connection(args: argparse.Namespace) -> tuple[str, str]:
+    """(base URL, where it comes from): --base-url, CDP_BASE_URL, the record of `cdp serve`, the default."""
+    if getattr(args, "base_url", None):
+        return args.base_url, "--base-url"
+    if os.environ.get("CDP_BASE_URL"):
+        return os.environ["CDP_BASE_URL"], "CDP_BASE_URL"
+    if _state().get("baseUrl"):
+        return _state()["baseUrl"], f"the local stack recorded in {STATE_FILE}"
+    return DEFAULT_BASE_URL, "the default"
+
+
+def _state() -> dict[str, str]:
+    try:
+        state: dict[str, str] = json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+    return state
+
+
 def _client(args: argparse.Namespace) -> Any:
+    """The API client the command uses; says on stderr which base URL it talks to and why."""
     from local.api_client import ApiClient
 
-    state = json.loads(STATE_FILE.read_text()) if STATE_FILE.exists() else {}
-    base_url = args.base_url or os.environ.get("CDP_BASE_URL") or state.get("baseUrl") or "http://127.0.0.1:8000"
-    api_key = args.api_key or os.environ.get("CDP_API_KEY") or state.get("apiKey")
+    base_url, source = _connection(args)
+    api_key = args.api_key or os.environ.get("CDP_API_KEY") or _state().get("apiKey")
     if not api_key:
         raise SystemExit("cdp: no API key; pass --api-key, set CDP_API_KEY or start `cdp serve` first")
+    print(f"cdp {args.command}: {base_url} ({source})", file=sys.stderr, flush=True)
     return ApiClient(base_url, api_key)
 
 
@@ -142,25 +186,24 @@ def _seconds(text: str) -> float:
 def _cleanup(args: argparse.Namespace) -> int:
     """Run the scheduled cleanup once, now (or at --now), in the running local stack."""
     from contact_platform.workflows import CLEANUP
-    from local.stack import environment, handlers, long_running_lambda_client, scheduled_event, trigger_function_name
+    from local.lambda_runtime import direct_invoker, long_running_lambda_client
+    from local.resources import REGION, environment, functions_by_name, trigger_function_name
+    from local.timer import scheduled_event
 
-    state = json.loads(STATE_FILE.read_text()) if STATE_FILE.exists() else {}
-    endpoint = args.aws_endpoint or state.get("awsEndpoint")
+    endpoint = args.aws_endpoint or _state().get("awsEndpoint")
     if not endpoint:
         raise SystemExit("cdp cleanup: no local stack found; start `cdp serve` first or pass --aws-endpoint URL")
     os.environ.update(environment(endpoint))
     event = scheduled_event(args.now)
     function = trigger_function_name(CLEANUP)
-    lambdas = long_running_lambda_client(endpoint)
+    lambdas = long_running_lambda_client(endpoint, REGION)
     try:
         try:
             answer = lambdas.invoke(FunctionName=function, Payload=json.dumps(event).encode())
             result, errored = json.loads(answer["Payload"].read() or b"null"), "FunctionError" in answer
         except lambdas.exceptions.ResourceNotFoundException:
             # `cdp serve --aws-endpoint` registers no functions there: it runs them in its own process.
-            from local.gateway import direct_invoker
-
-            result, errored = direct_invoker(handlers())(function, event)
+            result, errored = direct_invoker(functions_by_name())(function, event)
     except Exception as error:
         print(f"cdp cleanup: cannot invoke {function} at {endpoint}: {error}", file=sys.stderr)
         return 1
@@ -212,13 +255,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from local.api_client import ApiError
+    from local.api_client import ApiError, Unreachable
 
     args = parser().parse_args(argv)
     try:
         sys.exit(args.run(args))
     except ApiError as error:
         print(f"cdp {args.command}: {error}", file=sys.stderr)
+        sys.exit(1)
+    except Unreachable:
+        base_url, source = _connection(args)
+        hint = "start `cdp serve` or pass --base-url" if source.startswith("the ") else f"check {source}"
+        print(f"cdp {args.command}: {base_url} ({source}) does not answer; {hint}", file=sys.stderr)
         sys.exit(1)
 
 

@@ -9,6 +9,7 @@ Powertools, no CDN) and `/openapi.json` the document built from the same route t
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import logging
 import time
@@ -19,17 +20,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import aws_lambda_powertools.event_handler.openapi as powertools_openapi
-
 from contact_platform.errors import ApiError, authentication_failed, not_found, payload_too_large
 from contact_platform.http.envelope import error_response
 from contact_platform.http.request import begin
 from contact_platform.routes import Route, match
-from local.moto_hooks import LambdaContext, run_handler
+from local.lambda_runtime import Invoke
 
 log = logging.getLogger("cdp.gateway")
 API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
-SWAGGER_ASSETS = Path(powertools_openapi.__file__).parent / "swagger_ui"
+# Found without importing Powertools' OpenAPI package (slow to import, not needed otherwise).
+_POWERTOOLS = importlib.util.find_spec("aws_lambda_powertools")
+SWAGGER_ASSETS = Path(str(_POWERTOOLS and _POWERTOOLS.origin)).parent / "event_handler" / "openapi" / "swagger_ui"
 ASSET_TYPES = {".js": "application/javascript", ".css": "text/css"}
 DOCS_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>contact-data-platform API</title>
@@ -38,9 +39,6 @@ DOCS_PAGE = """<!doctype html>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
 </body></html>"""
 
-# Invokes a function by name with an event: (payload, errored).
-Invoke = Callable[[str, dict[str, Any]], tuple[dict[str, Any], bool]]
-
 
 class FunctionError(Exception):
     def __init__(self, payload: dict[str, Any]) -> None:
@@ -48,32 +46,21 @@ class FunctionError(Exception):
         self.payload = payload
 
 
-def lambda_invoker(lambda_client: Any) -> Invoke:
-    """Invoke through the Lambda API (the embedded emulator runs the handler in-process)."""
-
-    def invoke(function: str, event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        answer = lambda_client.invoke(FunctionName=function, Payload=json.dumps(event).encode())
-        return json.loads(answer["Payload"].read() or b"{}"), "FunctionError" in answer
-
-    return invoke
-
-
-def direct_invoker(handlers: dict[str, str]) -> Invoke:
-    """Call the handlers in this process (when the data plane is LocalStack or another endpoint)."""
-
-    def invoke(function: str, event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        context = LambdaContext(function, f"arn:aws:lambda:local:000000000000:function:{function}")
-        result, errored, _ = run_handler(handlers[function], json.loads(json.dumps(event)), context)
-        return result, errored
-
-    return invoke
-
-
 class Gateway:
-    def __init__(self, invoke: Invoke, functions: dict[str, str], openapi: Callable[[], dict[str, Any]]) -> None:
+    """`functions`: route name (and "authorizer") -> function name; `prepare(route)` runs before a
+    route's request is dispatched (the local stack waits there for what the route needs)."""
+
+    def __init__(
+        self,
+        invoke: Invoke,
+        functions: dict[str, str],
+        openapi: Callable[[], dict[str, Any]],
+        prepare: Callable[[Route], None] = lambda route: None,
+    ) -> None:
         self.invoke = invoke
         self.functions = functions
         self.openapi = openapi
+        self.prepare = prepare
 
     # Events ----------------------------------------------------------------------------------------
 
@@ -140,6 +127,7 @@ class Gateway:
             if found is None:
                 raise not_found("Route")
             route, params = found
+            self.prepare(route)
             event |= {"resource": route.path, "pathParameters": params or None}
             event["requestContext"]["resourcePath"] = route.path
             if not route.public:

@@ -1,41 +1,68 @@
 """`cdp import FILE.csv [--wait]` and `cdp export --segment ID [--wait] [-o FILE]`: start a job over
-the API, show a progress bar while it runs, print the summary (errors included) at the end."""
+the API, show a progress bar (rows done of all, rows per second, time left) while it runs, print the
+summary (errors included) at the end."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
-from local.api_client import ApiClient
+if TYPE_CHECKING:
+    from local.api_client import ApiClient
 
 ENDED = ("FINISHED", "FAILED", "EXPIRED")
-BAR_WIDTH = 30
+# An operation's status -> (rows done, rows in all or None while unknown).
+Rows = Callable[[dict[str, Any]], tuple[int, int | None]]
 
 
-def bar(done: int, total: int | None) -> str:
-    if not total:
-        return f"[{'?' * BAR_WIDTH}] {done} rows"
-    filled = min(BAR_WIDTH, BAR_WIDTH * done // total)
-    return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} rows"
+class RowRate(ProgressColumn):
+    """Rows per second, as rich estimates it from the last updates."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} rows/s", style="progress.data.speed")
 
 
-def wait(
-    client: ApiClient, status_url: str, progress: Callable[[dict[str, Any]], str], poll: float = 0.5
-) -> dict[str, Any]:
-    """Poll until the operation has ended, redrawing one progress line on stderr."""
-    while True:
-        status = client.status(status_url)
-        print(f"\r{status['status']:<9} {progress(status)}", end="", file=sys.stderr, flush=True)
-        if status["status"] in ENDED:
-            print(file=sys.stderr)
-            return status
-        time.sleep(poll)
+def progress_bar(console: Console | None = None) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        RowRate(),
+        TimeRemainingColumn(),
+        console=console or Console(stderr=True),
+    )
+
+
+def wait(client: ApiClient, status_url: str, rows: Rows, poll: float = 0.5) -> dict[str, Any]:
+    """Poll until the operation has ended, showing its progress on stderr."""
+    with progress_bar() as bar:
+        task = bar.add_task("QUEUED", total=None)
+        while True:
+            status = client.status(status_url)
+            done, total = rows(status)
+            bar.update(task, description=status["status"], completed=done, total=total)
+            if status["status"] in ENDED:
+                return status
+            time.sleep(poll)
+
+
+def import_rows(status: dict[str, Any]) -> tuple[int, int | None]:
+    return int(status.get("processedRows") or 0), status.get("totalRows")
+
+
+def export_rows(status: dict[str, Any]) -> tuple[int, int | None]:
+    """An export counts its rows when it has written them all."""
+    count = status.get("rowCount")
+    return int(count or 0), count
 
 
 def run_import(client: ApiClient, args: argparse.Namespace) -> int:
@@ -44,7 +71,7 @@ def run_import(client: ApiClient, args: argparse.Namespace) -> int:
     print(f"import {started['operationId']} started ({started['statusUrl']})")
     if not args.wait:
         return 0
-    done = wait(client, started["statusUrl"], lambda s: bar(int(s.get("processedRows") or 0), s.get("totalRows")))
+    done = wait(client, started["statusUrl"], import_rows)
     if done["status"] != "FINISHED":
         print(f"import {done['status']}: {done.get('failureReason')}")
         return 1
@@ -64,12 +91,14 @@ def run_export(client: ApiClient, args: argparse.Namespace) -> int:
     print(f"export {started['operationId']} started ({started['statusUrl']})")
     if not args.wait:
         return 0
-    done = wait(client, started["statusUrl"], lambda s: bar(int(s.get("rowCount") or 0), s.get("rowCount")))
+    done = wait(client, started["statusUrl"], export_rows)
     if done["status"] != "FINISHED":
         print(f"export {done['status']}: {done.get('failureReason')}")
         return 1
     print(f"{done['rowCount']} rows exported")
     if args.output:
+        import requests
+
         response = requests.get(done["downloadUrl"], timeout=300, stream=True)
         response.raise_for_status()
         with Path(args.output).open("wb") as target:

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.xdist_group("stack")
 
 
 def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path: Path) -> None:
-    tenant = stack.session().post(f"{stack.base_url}/dev/token", json={"role": "admin"}, timeout=30).json()["data"]
+    body = {"role": "admin", "newTenant": True}
+    tenant = stack.session().post(f"{stack.base_url}/dev/token", json=body, timeout=30).json()["data"]
     connection = ["--base-url", stack.base_url, "--api-key", tenant["apiKey"]]
     source = tmp_path / "partner.csv"
     source.write_text("Vorname;Nachname;E-Mail\nAnna;Import;anna.import@example.com\nBad;Row;not-an-email\n")
@@ -22,7 +23,8 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     imported = _cdp("import", str(source), "--wait", *connection, cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert "2 rows: 1 created, 0 updated, 0 duplicates skipped, 1 failed" in imported.stdout
-    assert "row 3 email:" in imported.stdout and "FINISHED" in imported.stderr and "[" in imported.stderr
+    assert "row 3 email:" in imported.stdout and "FINISHED" in imported.stderr and "2/2 rows" in imported.stderr
+    assert imported.stderr.startswith(f"cdp import: {stack.base_url} (--base-url)\n")
 
     session = stack.session(tenant["apiKey"])
     segment = session.post(f"{stack.base_url}/api/v1/segments", json={"name": "all", "filter": {}}, timeout=30)

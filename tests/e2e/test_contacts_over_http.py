@@ -99,7 +99,7 @@ def test_pagination_over_http(stack: Stack) -> None:
 
 
 def test_tenants_are_isolated_over_http(stack: Stack) -> None:
-    other = requests.post(f"{stack.base_url}/dev/token", json={"role": "admin"}, timeout=30)
+    other = requests.post(f"{stack.base_url}/dev/token", json={"role": "admin", "newTenant": True}, timeout=30)
     if other.status_code == 404:
         pytest.skip("the stage under test has dev mode off: no second tenant can be created")
     intruder = stack.session(other.json()["data"]["apiKey"])

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -82,15 +85,45 @@ def test_serve_prints_its_key_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
         assert state["apiKey"] == running.admin_key and state["baseUrl"] == running.base_url
         assert state["awsEndpoint"].startswith("http://127.0.0.1:")
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        assert process.wait(timeout=10) == 0
     log = (running.output or tmp_path).read_text()
     assert "Stopped." in log and "Traceback" not in log
+    assert not (tmp_path / ".cdp" / "local.json").exists(), "the record goes with the stack"
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{running.base_url}/heartbeat", timeout=5)
 
 
-def test_serve_against_another_aws_endpoint(tmp_path: Path) -> None:
-    """`--aws-endpoint` puts the data on that endpoint (LocalStack in practice; a moto server here)."""
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """An AWS endpoint that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_serve_answers_before_the_data_plane_does_and_sigterm_removes_its_record(
+    tmp_path: Path, silent_endpoint: str
+) -> None:
+    """HTTP comes first: the heartbeat answers while provisioning still waits for the endpoint; API
+    requests wait for it. SIGTERM ends the stack at once, without its record."""
+    with serve(tmp_path, "--aws-endpoint", silent_endpoint) as (running, process):
+        assert requests.get(f"{running.base_url}/heartbeat", timeout=10).status_code == 200
+        with pytest.raises(requests.ReadTimeout):
+            requests.get(f"{running.base_url}/api/v1/contacts", headers={"X-API-Key": running.admin_key}, timeout=2)
+        assert (tmp_path / ".cdp" / "local.json").exists()
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        stopped_in = time.monotonic() - began
+    assert not (tmp_path / ".cdp" / "local.json").exists()
+    assert "Stopped." in (running.output or tmp_path).read_text()
+    assert stopped_in < 5, f"stopped in {stopped_in:.1f} s"
+
+
+@pytest.fixture
+def separate_moto(tmp_path: Path) -> Iterator[str]:
+    """A moto server in a process of its own (LocalStack's stand-in): its endpoint."""
     port = free_port()
     emulator = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-p", str(port)],
@@ -101,26 +134,78 @@ def test_serve_against_another_aws_endpoint(tmp_path: Path) -> None:
     endpoint = f"http://127.0.0.1:{port}"
     try:
         _wait_for(endpoint)
-        with serve(tmp_path, "--aws-endpoint", endpoint) as (running, _):
-            banner = (running.output or tmp_path).read_text()
-            assert f"AWS:        {endpoint} (external endpoint)" in banner
-            created = running.session().post(f"{running.base_url}/api/v1/contacts", json={"name": "Elsewhere"})
-            assert created.status_code == 201, created.text
-            table = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-central-1")
-            item = table.get_item(
-                TableName="contact-platform",
-                Key={"PK": {"S": f"TENANT#ten_demo#CONTACT#{created.json()['data']['id']}"}, "SK": {"S": "CONTACT"}},
-            )
-            assert item["Item"]["name"] == {"S": "Elsewhere"}
-            buckets = {b["Name"] for b in boto3.client("s3", endpoint_url=endpoint).list_buckets()["Buckets"]}
-            assert {"contact-platform-uploads", "contact-platform-exports"} <= buckets
-            # No functions are registered there: `cdp cleanup` runs the handler itself, as serve does.
-            cleanup = _cdp("cleanup", cwd=tmp_path)
-            assert cleanup.returncode == 0, cleanup.stderr
-            assert isinstance(json.loads(cleanup.stdout), dict)
+        yield endpoint
     finally:
         emulator.terminate()
         emulator.wait(timeout=20)
+
+
+def test_serve_against_another_aws_endpoint(tmp_path: Path, separate_moto: str) -> None:
+    """`--aws-endpoint` puts the data on that endpoint (LocalStack in practice; a moto server here)."""
+    endpoint = separate_moto
+    with serve(tmp_path, "--aws-endpoint", endpoint) as (running, _):
+        banner = (running.output or tmp_path).read_text()
+        assert f"AWS:        {endpoint} (external endpoint)" in banner
+        created = running.session().post(f"{running.base_url}/api/v1/contacts", json={"name": "Elsewhere"})
+        assert created.status_code == 201, created.text
+        table = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-central-1")
+        item = table.get_item(
+            TableName="contact-platform",
+            Key={"PK": {"S": f"TENANT#ten_demo#CONTACT#{created.json()['data']['id']}"}, "SK": {"S": "CONTACT"}},
+        )
+        assert item["Item"]["name"] == {"S": "Elsewhere"}
+        buckets = {b["Name"] for b in boto3.client("s3", endpoint_url=endpoint).list_buckets()["Buckets"]}
+        assert {"contact-platform-uploads", "contact-platform-exports"} <= buckets
+        # No functions are registered there: `cdp cleanup` runs the handler itself, as serve does.
+        cleanup = _cdp("cleanup", cwd=tmp_path)
+        assert cleanup.returncode == 0, cleanup.stderr
+        assert isinstance(json.loads(cleanup.stdout), dict)
+
+
+# Run in a process of its own: the stack of `cdp serve --aws-endpoint`, one request through it,
+# then what of moto is patched (every attribute an adapter of local/emulator/ replaces).
+UNPATCHED_CHECK = """
+import json, os, sys
+import requests
+from local.stack import DevStack
+stack = DevStack(port=0, aws_endpoint=sys.argv[1], cleanup_interval=0)
+running = stack.start()
+stack.wait_until_ready()
+reply = requests.post(running.base_url + "/api/v1/contacts", json={"name": "Unpatched"},
+                      headers={"X-API-Key": running.admin_key}, timeout=60)
+loaded = sorted(name for name in sys.modules if name.startswith("local.emulator") or name == "moto.server")
+import copy, moto.backends
+from moto.awslambda.models import LambdaFunction
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+targets = [LambdaFunction._invoke_lambda, LambdaFunction.invoke, DynamoDBBackend.transact_write_items,
+           DynamoDBBackend.update_item, Table.query, Table.all_items, Table.put_item, Table.delete_item,
+           Item.__init__, DynamoResult.execute_result, moto.backends.list_of_moto_modules,
+           AmazonStateLanguageParser.parse, DynamoHandler.call_action]
+patched = [f.__qualname__ for f in targets if not f.__module__.startswith("moto.")]
+if dynamodb_models.copy is not copy:
+    patched.append("moto.dynamodb.models.copy")
+print(json.dumps({"status": reply.status_code, "loaded": loaded, "patched": patched}))
+os._exit(0)
+"""
+
+
+def test_serve_with_aws_endpoint_runs_handlers_without_any_moto_patch(tmp_path: Path, separate_moto: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", UNPATCHED_CHECK, separate_moto],
+        cwd=tmp_path,
+        env={**serve_environment(), "PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"status": 201, "loaded": [], "patched": []}
 
 
 def _wait_for(endpoint: str) -> None:
@@ -170,7 +255,8 @@ def test_cdp_cleanup_runs_the_scheduled_cleanup_now(stack: Stack, tmp_path: Path
 
 def test_the_local_stack_has_the_jobs_resources(stack: Stack, tmp_path: Path) -> None:
     _local_only(stack)
-    endpoint = _aws_endpoint(stack, tmp_path)
+    assert stack.session().get(f"{stack.base_url}/api/v1/imports", timeout=120).status_code == 200
+    endpoint = _aws_endpoint(stack, tmp_path)  # a job route has waited for them: they are there
     states = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="eu-central-1")
     names = {machine["name"] for machine in states.list_state_machines()["stateMachines"]}
     assert names == {"cdp-exports", "cdp-imports", "cdp-tagging"}

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from contact_platform import clock, config
-from local.stack import function_name
+from local.resources import function_name
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, table_items
 from tests.support.jobs import download, run
 

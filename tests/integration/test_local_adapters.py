@@ -6,6 +6,8 @@ import io
 import json
 import logging
 import os
+import sys
+import threading
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -19,13 +21,14 @@ from moto.core import config as moto_config
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
-from local import moto_hooks
+from local import emulator
+from local.emulator import dynamodb_queries
 from local.gateway import Gateway
 
 
 @pytest.fixture
 def lambdas(aws: None) -> Iterator[object]:
-    moto_hooks.install()
+    emulator.install()
     role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     client = boto3.client("lambda")
     code = io.BytesIO()
@@ -59,8 +62,8 @@ def test_a_raising_handler_is_an_unhandled_function_error(lambdas: object) -> No
 
 def test_hook_refuses_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "0.0.1")
-    with pytest.raises(RuntimeError, match=r"written for moto 5\.2\.5"):
-        moto_hooks.install()
+    with pytest.raises(RuntimeError, match=r"local/emulator/ is written for moto 5\.2\.5"):
+        emulator.install()
 
 
 def test_gateway_builds_rest_api_proxy_events() -> None:
@@ -82,7 +85,7 @@ def test_gateway_builds_rest_api_proxy_events() -> None:
 
 
 def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws: None) -> None:
-    moto_hooks.install()
+    emulator.install()
     client = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
     client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"N": "1"}})
@@ -124,7 +127,7 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws: None)
 
 def test_state_machines_may_give_tolerated_failure_percentage_as_an_integer(aws: None) -> None:
     """AWS accepts `"ToleratedFailurePercentage": 0`; moto 5.2.5's grammar wants `0.0` unless adapted."""
-    moto_hooks.install_step_functions()
+    emulator.install_step_functions()
     document = {
         "StartAt": "Each",
         "States": {
@@ -147,7 +150,7 @@ def test_state_machines_may_give_tolerated_failure_percentage_as_an_integer(aws:
 
 
 def test_expected_step_functions_noise_is_dropped_and_other_errors_are_kept(caplog: pytest.LogCaptureFixture) -> None:
-    moto_hooks.install()
+    emulator.install()
     interpreter = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
     with caplog.at_level(logging.INFO, logger="moto.stepfunctions"):
         interpreter.error("%s at '%s'", "Exception=FailureEventException, Error=JobRefused", "Task")
@@ -161,7 +164,7 @@ def test_expected_step_functions_noise_is_dropped_and_other_errors_are_kept(capl
 def test_queries_read_their_partition_or_index_in_key_order(aws: None) -> None:
     """A Query of the table reads only its partition; one of an index filters without sorting the
     table first. Answers and pages are as before: ordered by key, in both directions."""
-    moto_hooks.install()
+    emulator.install()
     client = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
     for partition in ("A", "B"):
@@ -179,7 +182,7 @@ def test_queries_read_their_partition_or_index_in_key_order(aws: None) -> None:
             if not start:
                 return found
 
-    whole_table = mock.patch.object(moto_hooks, "_original_all_items", side_effect=AssertionError("table sorted"))
+    whole_table = mock.patch.object(dynamodb_queries, "_original_all_items", side_effect=AssertionError("table sorted"))
     with whole_table:
         assert walk(KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "B"}}) == [
             ("B", "1"),
@@ -204,7 +207,7 @@ def test_queries_read_their_partition_or_index_in_key_order(aws: None) -> None:
 def test_an_index_query_sees_every_kind_of_write_at_once(aws: None) -> None:
     """Index partitions are grouped once per state of the table: put, update in place, delete and a
     cancelled transaction each show in the next index query."""
-    moto_hooks.install()
+    emulator.install()
     client = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
 
@@ -248,7 +251,7 @@ def test_an_index_query_sees_every_kind_of_write_at_once(aws: None) -> None:
 
 
 def test_items_over_400_kb_are_refused_whole(aws: None) -> None:
-    moto_hooks.install()
+    emulator.install()
     client = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
     parts = {f"a{number}": {"S": "x" * 100_000} for number in range(4)}
@@ -261,7 +264,7 @@ def test_items_over_400_kb_are_refused_whole(aws: None) -> None:
 def test_reads_answer_every_attribute_type_as_written(aws: None) -> None:
     """Query, Scan, GetItem and BatchGetItem answers are written with json.dumps: binary values
     (alone, in sets, lists and maps), numbers, sets, booleans and nulls come back as they went in."""
-    moto_hooks.install()
+    emulator.install()
     client = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
     attributes = {
@@ -292,3 +295,53 @@ def test_reads_answer_every_attribute_type_as_written(aws: None) -> None:
     assert same(client.scan(TableName=table)["Items"][0])
     batch = client.batch_get_item(RequestItems={table: {"Keys": [key, {"PK": {"S": "none"}, "SK": {"S": "1"}}]}})
     assert [same(found) for found in batch["Responses"][table]] == [True] and batch["UnprocessedKeys"] == {}
+
+
+def test_dynamodb_requests_from_many_threads_see_whole_items(aws: None) -> None:
+    """An item updated in place on one thread while another thread queries it (moto deep-copies it)."""
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    key = {"PK": {"S": "TENANT#t#OP#race"}, "SK": {"S": "OPERATION"}}
+    existing = {f"x{n}": {"N": str(n)} for n in range(2000)}  # a deep copy long enough to be interrupted
+    client.put_item(TableName=table, Item={**key, "progress": {"M": existing}})
+    failures: list[BaseException] = []
+
+    def update(n: int) -> None:
+        try:
+            client.update_item(
+                TableName=table,
+                Key=key,
+                UpdateExpression="SET progress.#n = :rows",
+                ExpressionAttributeNames={"#n": str(n)},
+                ExpressionAttributeValues={":rows": {"N": str(n)}},
+            )
+        except BaseException as error:
+            failures.append(error)
+
+    def read() -> None:
+        try:
+            for _ in range(30):
+                client.query(
+                    TableName=table,
+                    KeyConditionExpression="PK = :pk",
+                    ExpressionAttributeValues={":pk": key["PK"]},
+                    ConsistentRead=True,
+                )
+        except BaseException as error:
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often, as they would under load
+    try:
+        readers = [threading.Thread(target=read) for _ in range(2)]
+        for reader in readers:
+            reader.start()
+        for n in range(100):
+            update(n)
+        for reader in readers:
+            reader.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    stored = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert len(stored["progress"]["M"]) == 2100

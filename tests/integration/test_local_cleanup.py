@@ -18,9 +18,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from local import cli, moto_hooks
-from local.gateway import lambda_invoker
-from local.stack import REGION, CleanupTimer, scheduled_event
+from local import cli
+from local import emulator as adapters
+from local.lambda_runtime import lambda_invoker
+from local.resources import REGION
+from local.timer import CleanupTimer, scheduled_event
 from tests.support import sample_handlers
 
 EVENT_FIELDS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
@@ -151,7 +153,7 @@ def test_cdp_cleanup_without_a_running_stack(tmp_path: Path, monkeypatch: pytest
 @pytest.fixture
 def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A moto server in this process (as `cdp serve` runs it) whose endpoint `.cdp/local.json` names."""
-    moto_hooks.install()
+    adapters.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

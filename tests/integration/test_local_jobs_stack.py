@@ -16,18 +16,16 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
-from contact_platform import config, workflows
+from contact_platform import config, function_settings, workflows
 from contact_platform.workflows import S3_UPLOAD, TRIGGERS, WORKFLOWS
-from local.stack import (
+from local.provision import Provisioned, provision
+from local.resources import (
     FUNCTION_PREFIX,
-    STEP_TIMEOUT_SECONDS,
     SUBSTITUTION,
-    Provisioned,
     definition,
     function_names,
     functions,
-    handlers,
-    provision,
+    functions_by_name,
     state_machine_name,
     step_function_name,
     trigger_function_name,
@@ -99,13 +97,23 @@ def test_jobs_aws_provisions_buckets_functions_state_machines_and_the_upload_not
     assert {settings.uploads_bucket, settings.exports_bucket} <= buckets
 
     registered = _registered()
-    assert set(registered) == {function.name for function in functions()} == set(handlers())
+    assert set(registered) == {function.name for function in functions()} == set(functions_by_name())
     for workflow in WORKFLOWS:
         for step in workflow.steps:
             function = registered[step_function_name(step)]
-            assert (function["Handler"], function["Timeout"]) == (step.handler, STEP_TIMEOUT_SECONDS)
+            assert (function["Handler"], function["Timeout"]) == (
+                step.handler,
+                60 if step.name == "mark_failed" else 900,
+            )
+            assert function["MemorySize"] == (512 if step.name == "mark_failed" else 1024)
     for trigger in TRIGGERS:
-        assert registered[trigger_function_name(trigger)]["Handler"] == trigger.handler
+        function = registered[trigger_function_name(trigger)]
+        assert function["Handler"] == trigger.handler
+        wanted = function_settings.for_trigger(trigger)
+        assert (function["Timeout"], function["MemorySize"]) == (wanted.timeout_seconds, wanted.memory_mb)
+    for function in registered.values():
+        assert (function["Runtime"], function["Architectures"]) == ("python3.12", ["arm64"])
+    assert (registered["cdp-authorizer"]["Timeout"], registered["cdp-get-contact"]["Timeout"]) == (10, 15)
     assert {"cdp-exports-plan", "cdp-imports-process-chunk", "cdp-tagging-mark-failed"} <= set(registered)
     assert {"cdp-s3-upload", "cdp-cleanup", "cdp-authorizer"} <= set(registered)
     variables = registered["cdp-s3-upload"]["Environment"]["Variables"]

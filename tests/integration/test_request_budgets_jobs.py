@@ -11,7 +11,7 @@ import pytest
 from contact_platform import config
 from contact_platform.jobs import imports
 from functions.workflows.imports.process_chunk import handler as process_chunk
-from local.moto_hooks import LambdaContext
+from local.lambda_runtime import LambdaContext
 from tests.support.fixtures import Api, Reply
 from tests.support.jobs import run
 from tests.support.request_counter import dynamodb_requests
@@ -97,7 +97,12 @@ def test_an_import_chunk_records_its_progress_with_one_update_a_slice(
     config.settings.cache_clear()
     operation_id = failed["operationId"]
     chunk = {"chunk": 1, "key": f"scratch/{tenant}/{operation_id}/chunk-000001.jsonl"}
-    context = LambdaContext("cdp-imports-process-chunk", "arn:aws:lambda:eu-central-1:123456789012:function:x")
+    context = LambdaContext(
+        "cdp-imports-process-chunk",
+        "arn:aws:lambda:eu-central-1:123456789012:function:x",
+        memory_mb=1024,
+        timeout_seconds=900,
+    )
     with dynamodb_requests() as sent:
         assert process_chunk({"tenantId": tenant, "operationId": operation_id, "chunk": chunk}, context) == {"chunk": 1}
     assert sent["UpdateItem"] == -(-300 // imports.PROGRESS_ROWS) == 2, sent

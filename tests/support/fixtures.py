@@ -23,9 +23,11 @@ from moto.stepfunctions.parser.utils import TMP_THREADS
 
 from contact_platform import config
 from contact_platform.workflows import WORKFLOWS
-from local import moto_hooks
-from local.gateway import Gateway, direct_invoker
-from local.stack import Provisioned, function_names, handlers, provision, state_machine_arn
+from local import emulator
+from local.gateway import Gateway
+from local.lambda_runtime import direct_invoker
+from local.provision import Provisioned, provision
+from local.resources import function_names, functions_by_name, state_machine_arn
 from tests.support.stack import Stack, external_stack, roomy_key, serve
 
 # What `jobs_aws` adds to the test environment. Small chunks, so that jobs of a few hundred rows
@@ -63,7 +65,7 @@ def aws_module() -> Iterator[None]:
 def _account() -> Iterator[None]:
     from contact_platform.store.table import table_definition
 
-    moto_hooks.install()
+    emulator.install()
     with mock_aws():
         boto3.client("dynamodb").create_table(**table_definition())
         boto3.client("secretsmanager").create_secret(Name=os.environ["CURSOR_SECRET_ARN"], SecretString="test-key")
@@ -80,7 +82,7 @@ def jobs_aws() -> Iterator[Provisioned]:
     The environment gets JOBS_ENVIRONMENT (bucket names, `<WF>_STATE_MACHINE_ARN`, CHUNK_ROWS=50)
     for the test and loses it afterwards. Executions still running at the end are stopped.
     """
-    moto_hooks.install_step_functions()
+    emulator.install_step_functions()
     try:
         with mock.patch.dict(os.environ, JOBS_ENVIRONMENT):
             config.settings.cache_clear()
@@ -145,7 +147,7 @@ class Api:
     """Calls the API as API Gateway would: an event per request, authorizer first."""
 
     def __init__(self) -> None:
-        self.gateway = Gateway(direct_invoker(handlers()), function_names(), openapi=dict)
+        self.gateway = Gateway(direct_invoker(functions_by_name()), function_names(), openapi=dict)
 
     def call(
         self,
@@ -185,10 +187,8 @@ class Api:
     def token(
         self, role: str = "admin", tenant_id: str | None = None, scopes: list[str] | None = None
     ) -> dict[str, Any]:
-        """A new user and key (POST /dev/token)."""
-        body: dict[str, Any] = {"role": role}
-        if tenant_id:
-            body["tenantId"] = tenant_id
+        """A new user and key (POST /dev/token), in a new tenant unless `tenant_id` names one."""
+        body: dict[str, Any] = {"role": role, **({"tenantId": tenant_id} if tenant_id else {"newTenant": True})}
         if scopes is not None:
             body["scopes"] = scopes
         reply = self.post("/dev/token", json=body)

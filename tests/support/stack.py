@@ -80,7 +80,8 @@ def _wait_until_up(stack: Stack, process: subprocess.Popen[str]) -> None:
             )
         if stack.output and "Press Ctrl-C to stop." in stack.output.read_text():
             try:
-                if requests.get(f"{stack.base_url}/heartbeat", timeout=2).ok:
+                # Listening once the banner shows; the first answer may take a while on a busy machine.
+                if requests.get(f"{stack.base_url}/heartbeat", timeout=STARTUP_SECONDS).ok:
                     return
             except requests.ConnectionError:
                 pass

@@ -1,7 +1,7 @@
 """THE workflow table: every asynchronous job, its steps and the triggers, listed once. From it
 
 - CDK creates one function per step and trigger and the state machines (infra/workflows.py),
-- the local stack registers the same functions and state machines (local/stack.py),
+- the local stack registers the same functions and state machines (local/provision.py),
 - a test checks that every `${...}` substitution of an ASL file names a step of its workflow.
 
 Every job has the same shape (docs/architecture.md, Jobs): plan -> Map over chunks (process_chunk) -> finalize,

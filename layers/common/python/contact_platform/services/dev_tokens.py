@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contact_platform import errors
 from contact_platform.config import settings
+from contact_platform.demo_tenant import DEMO_ADMIN_ID, DEMO_TENANT_ID, DEMO_TENANT_NAME
 from contact_platform.ids import new_id
 from contact_platform.models.api_keys import ApiKeyCreated
 from contact_platform.models.dev import DevToken, DevTokenRequest
@@ -12,8 +13,6 @@ from contact_platform.services import api_keys, users
 from contact_platform.services.api_keys import hash_key
 from contact_platform.store import api_keys as key_store
 
-DEMO_TENANT_ID = "ten_demo"
-DEMO_ADMIN_ID = "usr_demoadmin"
 SYSTEM_USER = "system"
 
 
@@ -40,11 +39,16 @@ def _token(created: ApiKeyCreated, tenant_id: str) -> DevToken:
 
 
 def issue_dev_token(body: DevTokenRequest, request_id: str) -> DevToken:
+    """A new user and key in the demo tenant, the tenant `tenantId` names, or (`newTenant`) a new one."""
     if not settings().dev_mode:
         raise errors.not_found("Route")
-    tenant_id = body.tenantId or new_id("ten")
+    if body.tenantId and body.newTenant:
+        raise errors.validation_error(
+            "Validation failed", [errors.Detail("newTenant", "give tenantId or newTenant, not both")]
+        )
+    tenant_id = new_id("ten") if body.newTenant else body.tenantId or DEMO_TENANT_ID
     system = _system(tenant_id, request_id)
-    users.ensure_tenant(system, f"Tenant {tenant_id}")
+    users.ensure_tenant(system, DEMO_TENANT_NAME if tenant_id == DEMO_TENANT_ID else f"Tenant {tenant_id}")
     user_id = new_id("usr")
     user = users.create_user(
         system, name=f"Dev {body.role.value}", email=f"{user_id.lower()}@dev.invalid", role=body.role, user_id=user_id
@@ -84,7 +88,7 @@ def ensure_demo_admin(admin_key: str | None, request_id: str) -> DevToken:
     """The local stack's demo tenant, its admin and an admin key."""
     return bootstrap_admin(
         DEMO_TENANT_ID,
-        tenant_name="Demo tenant",
+        tenant_name=DEMO_TENANT_NAME,
         admin_email="admin@demo.invalid",
         admin_user_id=DEMO_ADMIN_ID,
         admin_key=admin_key,

@@ -1,0 +1,69 @@
+"""Adapters that make moto fit the local stack (docs/architecture.md, Local stack), one module per
+patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VERSION):
+
+- `awslambda`: moto would run functions in Docker; the adapter runs them in this process
+  (local/lambda_runtime.py) and reports errors as Lambda does.
+- `dynamodb_transactions`: a cancelled TransactWriteItems puts back only the items it touched
+  instead of deep-copying the whole table per item.
+- `dynamodb_queries`: a Query reads its partition (of the table, or of an index grouping) instead
+  of sorting and filtering the whole table.
+- `dynamodb_items`: a new item's 400 KB check sums its size once instead of once per attribute.
+- `dynamodb_serial`: DynamoDB requests are handled one at a time (moto's backend is not thread-safe).
+- `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are written with `json.dumps`.
+- `server`: moto's server lists its package directory once, not on every request.
+- `stepfunctions`: drops the interpreter's expected noise, and (`install_step_functions()`) lets
+  `ToleratedFailurePercentage` be an integer as AWS does.
+- `embedded`: the ThreadedMotoServer `cdp serve` runs, with the adapters installed.
+
+Nothing here is imported with `cdp serve --aws-endpoint`: handlers then run on an unpatched process.
+`install()` and `install_step_functions()` refuse any other moto version; both may run again.
+"""
+
+from __future__ import annotations
+
+import moto
+
+MOTO_VERSION = "5.2.5"
+INSTALLED: set[str] = set()  # the adapters installed in this process, by module name
+
+
+def _check_version() -> None:
+    if moto.__version__ != MOTO_VERSION:
+        raise RuntimeError(f"local/emulator/ is written for moto {MOTO_VERSION}, found {moto.__version__}")
+
+
+def install() -> None:
+    """Every adapter but the Step Functions definition one (importing moto's interpreter is slow)."""
+    _check_version()
+    from local.emulator import (
+        awslambda,
+        dynamodb_items,
+        dynamodb_queries,
+        dynamodb_reads,
+        dynamodb_serial,
+        dynamodb_transactions,
+        server,
+        stepfunctions,
+    )
+
+    for adapter in (
+        awslambda,
+        dynamodb_transactions,
+        dynamodb_queries,
+        dynamodb_items,
+        dynamodb_reads,
+        dynamodb_serial,
+        server,
+        stepfunctions,
+    ):
+        adapter.install()
+        INSTALLED.add(adapter.__name__)
+
+
+def install_step_functions() -> None:
+    """`install()`, and the adapter for executing state machines: about two seconds to import."""
+    install()
+    from local.emulator import stepfunctions
+
+    stepfunctions.install_definitions()
+    INSTALLED.add(f"{stepfunctions.__name__}.definitions")

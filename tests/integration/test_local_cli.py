@@ -1,0 +1,67 @@
+"""The `cdp` API commands say which base URL they use, and say so in one line when nothing answers there."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from local import cli
+
+
+def _unused_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.fixture
+def stale_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A `.cdp/local.json` left by a stack that is gone: its base URL."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CDP_BASE_URL", raising=False)
+    monkeypatch.delenv("CDP_API_KEY", raising=False)
+    url = _unused_url()
+    (tmp_path / ".cdp").mkdir()
+    (tmp_path / ".cdp" / "local.json").write_text(json.dumps({"baseUrl": url, "apiKey": "cdp_test_" + "0" * 32}))
+    (tmp_path / "contacts.csv").write_text("name,email\nAnna,anna@example.com\n")
+    return url
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["import", "contacts.csv", "--wait"], ["export", "--segment", "seg_x"], ["contacts", "restore", "con_x"]],
+)
+def test_a_command_against_a_recorded_stack_that_is_gone_says_so_in_one_line(
+    stale_record: str, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit:
+        cli.main(command)
+    assert exit.value.code == 1
+    captured = capsys.readouterr()
+    name = command[0]
+    assert captured.err.splitlines() == [
+        f"cdp {name}: {stale_record} (the local stack recorded in .cdp/local.json)",
+        f"cdp {name}: {stale_record} (the local stack recorded in .cdp/local.json) does not answer; "
+        "start `cdp serve` or pass --base-url",
+    ]
+    assert captured.out == ""
+
+
+def test_the_base_url_given_wins_and_is_named(
+    stale_record: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = _unused_url()
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["contacts", "restore", "con_x", "--base-url", elsewhere])
+    assert exit.value.code == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"cdp contacts: {elsewhere} (--base-url)",
+        f"cdp contacts: {elsewhere} (--base-url) does not answer; check --base-url",
+    ]
+    monkeypatch.setenv("CDP_BASE_URL", elsewhere)
+    with pytest.raises(SystemExit):
+        cli.main(["contacts", "restore", "con_x"])
+    assert capsys.readouterr().err.splitlines()[0] == f"cdp contacts: {elsewhere} (CDP_BASE_URL)"
