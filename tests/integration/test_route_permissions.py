@@ -7,7 +7,6 @@ fails; a new route fails until it has a line in EXPECTED_PERMISSION.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from contact_platform import permissions as p
 from contact_platform.routes import ROUTES, Route
 from tests.support.fixtures import Api, account, business_items
+from tests.support.routes import path_of
 
 EXPECTED_PERMISSION: dict[str, str] = {
     "create_api_key": p.APIKEYS_MANAGE,
@@ -87,7 +87,7 @@ def _path(route: Route, records: dict[str, str]) -> str:
     """The route's path with real records of the tenant (the deleted contact for restore)."""
     if route.name == "restore_contact":
         records = {**records, "contactId": records["deletedId"]}
-    return re.sub(r"\{(\w+)\}", lambda found: records[found.group(1)], route.path)
+    return path_of(route, records)
 
 
 # A body the route would accept (so a missing check would write).
