@@ -7,14 +7,15 @@ writes nothing. And an `Idempotency-Key` whose first request is still in progres
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from itertools import count
 from typing import Any
 
+import boto3
 import pytest
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-from contact_platform.http import idempotency
 from contact_platform.store.idempotency import persistence_for
 from tests.support.fixtures import Api, account, business_items
 from tests.support.interleave import before_each
@@ -115,17 +116,33 @@ def test_a_segment_update_losing_the_race_is_409(tenant: Tenant) -> None:
 
 
 def test_an_idempotency_key_whose_first_request_is_in_progress_is_409(tenant: Tenant) -> None:
-    """The first request's record in the INPROGRESS state, written through the persistence layer the
-    route uses (as the first request does before it runs), then the same request again."""
-    api = tenant["api"]
-    body = '{"name": "Twice"}'
-    config = IdempotencyConfig(event_key_jmespath="[route, key]", payload_validation_jmespath="[path, body]")
-    persistence = persistence_for(tenant["tenantId"])
-    persistence.configure(config, function_name=f"{idempotency.__name__}.run_once.<locals>.once")
-    request = {"route": "create_contact", "key": "in-flight", "path": "/api/v1/contacts", "body": body}
-    persistence.save_inprogress(data=request, remaining_time_in_millis=60_000)
+    """The first request's record put back into the INPROGRESS state (as it is while that request
+    runs), in the attributes the route's persistence layer reads, then the same request again."""
+    api, key = tenant["api"], tenant["key"]
+    headers = {"Idempotency-Key": "in-flight"}
+    first = api.post("/api/v1/contacts", key=key, json={"name": "Twice"}, headers=headers)
+    assert first.status == 201, first.body
+    layer = persistence_for(tenant["tenantId"])
+    dynamodb = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    (record,) = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="#pk = :pk",
+        ExpressionAttributeNames={"#pk": layer.key_attr},
+        ExpressionAttributeValues={":pk": {"S": layer.static_pk_value}},
+    )["Items"]
+    dynamodb.update_item(
+        TableName=table,
+        Key={layer.key_attr: record[layer.key_attr], layer.sort_key_attr: record[layer.sort_key_attr]},
+        UpdateExpression="SET #status = :running, #expiry = :later",
+        ExpressionAttributeNames={"#status": layer.status_attr, "#expiry": layer.in_progress_expiry_attr},
+        ExpressionAttributeValues={
+            ":running": {"S": "INPROGRESS"},
+            ":later": {"N": str(int((time.time() + 60) * 1000))},
+        },
+    )
     before = business_items()
-    reply = api.post("/api/v1/contacts", key=tenant["key"], body=body, headers={"Idempotency-Key": "in-flight"})
+    reply = api.post("/api/v1/contacts", key=key, json={"name": "Twice"}, headers=headers)
     assert reply.status == 409, reply.body
     assert reply.error["message"] == "A request with this Idempotency-Key is still in progress"
-    assert business_items() == before, "no contact written"
+    assert business_items() == before, "no second contact"
