@@ -50,19 +50,20 @@ def aws(request: pytest.FixtureRequest) -> Iterator[None]:
         request.getfixturevalue("jobs_aws")
         yield
         return
-    with _account():
+    with account():
         yield
 
 
 @pytest.fixture(scope="module")
 def aws_module() -> Iterator[None]:
     """One in-process AWS account like `aws` for a whole module (for many cheap, parametrised cases)."""
-    with _account():
+    with account():
         yield
 
 
 @contextmanager
-def _account() -> Iterator[None]:
+def account() -> Iterator[None]:
+    """The `aws` account, for as long as the block lasts (a module-scoped fixture may hold one)."""
     from contact_platform.store.table import table_definition
 
     emulator.install()
@@ -82,9 +83,16 @@ def jobs_aws() -> Iterator[Provisioned]:
     The environment gets JOBS_ENVIRONMENT (bucket names, `<WF>_STATE_MACHINE_ARN`, CHUNK_ROWS=50)
     for the test and loses it afterwards. Executions still running at the end are stopped.
     """
+    with jobs_account() as provisioned:
+        yield provisioned
+
+
+@contextmanager
+def jobs_account(**environment: str) -> Iterator[Provisioned]:
+    """The `jobs_aws` account for as long as the block lasts, JOBS_ENVIRONMENT overridden by `environment`."""
     emulator.install_step_functions()
     try:
-        with mock.patch.dict(os.environ, JOBS_ENVIRONMENT):
+        with mock.patch.dict(os.environ, {**JOBS_ENVIRONMENT, **environment}):
             config.settings.cache_clear()
             with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
                 provisioned = provision(None)

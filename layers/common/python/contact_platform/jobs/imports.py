@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from contact_platform import aws
@@ -155,6 +155,12 @@ def _readable(scope: Caller, contact_ids: list[str]) -> set[str]:
     return {contact_id for contact_id, item in found.items() if scope.may_access(item.owner_id)}
 
 
+def _added(held: list[str], values: list[str], key: Callable[[str], str | None]) -> list[str]:
+    """`held` and the values it does not hold yet in any spelling (by their duplicate-finding key)."""
+    known = {key(value) for value in held}
+    return [*held, *(value for value in values if key(value) not in known)]
+
+
 def _upsert(scope: Caller, contact_id: str, body: ContactCreate) -> None:
     """Fill in the row's values on the existing contact: names and company replace, email, phone and
     tags are added. Repeating it changes nothing more."""
@@ -164,8 +170,8 @@ def _upsert(scope: Caller, contact_id: str, body: ContactCreate) -> None:
     patch: dict[str, Any] = {
         field: getattr(body, field) for field in ("firstName", "lastName", "name") if getattr(body, field)
     }
-    patch["emails"] = list(dict.fromkeys([*item.emails, *body.emails]))
-    patch["phones"] = list(dict.fromkeys([*item.phones, *body.phones]))
+    patch["emails"] = _added(item.emails, body.emails, search_terms.email_key)
+    patch["phones"] = _added(item.phones, body.phones, search_terms.phone_key)
     patch["tags"] = list(dict.fromkeys([*item.tags, *body.tags]))
     if body.customFields:
         patch["customFields"] = {**contacts.plain_map(item.custom_fields), **body.customFields}

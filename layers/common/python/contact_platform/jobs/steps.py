@@ -34,9 +34,10 @@ class InjectedFault(Exception):
     """Raised where the test-only FAULT_STEP setting asks for a failure."""
 
 
-def fault_point(workflow: str, step: str, key: str = "") -> None:
+def fault_point(workflow: str, step: str, key: str = "", chunk: int | None = None) -> None:
     """Fail here if FAULT_STEP (dev mode only) names this step: `<workflow>.<step>` always,
-    `<workflow>.<step>:once` only the first time per key in this process (a retry then succeeds)."""
+    `<workflow>.<step>:once` only the first time per key in this process (a retry then succeeds),
+    `<workflow>.process_chunk:<n>` always, but only in chunk n."""
     spec = settings().fault_step
     if not spec:
         return
@@ -47,6 +48,8 @@ def fault_point(workflow: str, step: str, key: str = "") -> None:
         if (spec, key) in _fired:
             return
         _fired.add((spec, key))
+    elif mode and mode != str(chunk):
+        return
     raise InjectedFault(f"fault injected in {target}")
 
 
@@ -159,7 +162,7 @@ def record(
     workflow: str, operation: OperationItem, event: Event, counts: dict[str, int], file_key: str | None = None
 ) -> dict[str, Any]:
     number = int(event["chunk"]["chunk"])
-    fault_point(workflow, "process_chunk", f"{operation.operation_id}#{number}")
+    fault_point(workflow, "process_chunk", f"{operation.operation_id}#{number}", chunk=number)
     result = ChunkResultItem(chunk=number, counts=counts, file_key=file_key, error_count=counts.get("errors", 0))
     store.put_chunk_result(operation.tenant_id, operation.operation_id, result)
     return {"chunk": number}

@@ -1,0 +1,137 @@
+"""Which permission each authenticated route needs, pinned route by route: a key of an admin holding
+every scope but that one is refused with 403 `INSUFFICIENT_PERMISSIONS` and nothing is written.
+
+The expected scope is written here, not read from the route table, so a wrong scope in the table
+fails; a new route fails until it has a line in EXPECTED_PERMISSION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from contact_platform import permissions as p
+from contact_platform.routes import ROUTES, Route
+from tests.support.fixtures import Api, account, business_items
+from tests.support.routes import path_of
+
+EXPECTED_PERMISSION: dict[str, str] = {
+    "create_api_key": p.APIKEYS_MANAGE,
+    "list_api_keys": p.APIKEYS_MANAGE,
+    "revoke_api_key": p.APIKEYS_MANAGE,
+    "create_contact": p.CONTACTS_WRITE,
+    "list_contacts": p.CONTACTS_READ,
+    "get_contact": p.CONTACTS_READ,
+    "update_contact": p.CONTACTS_WRITE,
+    "delete_contact": p.CONTACTS_DELETE,
+    "restore_contact": p.CONTACTS_RESTORE,
+    "list_deleted_contacts": p.CONTACTS_RESTORE,
+    "list_audit_log": p.AUDIT_READ,
+    "create_segment": p.SEGMENTS_WRITE,
+    "list_segments": p.SEGMENTS_READ,
+    "get_segment": p.SEGMENTS_READ,
+    "update_segment": p.SEGMENTS_WRITE,
+    "delete_segment": p.SEGMENTS_WRITE,
+    "list_segment_contacts": p.SEGMENTS_READ,
+    "count_segment_contacts": p.SEGMENTS_READ,
+    "create_tag": p.TAGS_WRITE,
+    "list_tags": p.TAGS_READ,
+    "get_tag": p.TAGS_READ,
+    "update_tag": p.TAGS_WRITE,
+    "delete_tag": p.TAGS_WRITE,
+    "tag_contact": p.CONTACTS_WRITE,
+    "untag_contact": p.CONTACTS_WRITE,
+    "create_tag_assignment": p.TAGS_WRITE,
+    "list_tag_assignments": p.TAGS_READ,
+    "get_tag_assignment": p.TAGS_READ,
+    "retry_tag_assignment": p.TAGS_WRITE,
+    "create_export": p.EXPORTS_WRITE,
+    "list_exports": p.EXPORTS_READ,
+    "get_export": p.EXPORTS_READ,
+    "retry_export": p.EXPORTS_WRITE,
+    "create_import": p.IMPORTS_WRITE,
+    "list_imports": p.IMPORTS_READ,
+    "get_import": p.IMPORTS_READ,
+    "retry_import": p.IMPORTS_WRITE,
+}
+AUTHENTICATED = [route for route in ROUTES if not route.public]
+
+
+@pytest.fixture(scope="module")
+def tenant() -> Iterator[dict[str, Any]]:
+    """One tenant with a contact, a deleted contact, a segment and a tag, and per scope a key
+    lacking exactly that scope (made once for the module)."""
+    with account():
+        api = Api()
+        admin = api.token("admin")
+        key = admin["apiKey"]
+        contact = api.create_contact(key, name="Guarded", emails=["guarded@example.com"])
+        deleted = api.create_contact(key, name="Deleted")
+        api.delete(f"/api/v1/contacts/{deleted['id']}", key=key)
+        records = {
+            "contactId": contact["id"],
+            "deletedId": deleted["id"],
+            "segmentId": api.post("/api/v1/segments", key=key, json={"name": "S", "filter": {}}).data["id"],
+            "tagId": api.post("/api/v1/tags", key=key, json={"name": "t"}).data["id"],
+            "keyId": admin["keyId"],
+            "operationId": "op_unknown",
+        }
+        lacking = {
+            scope: api.token("admin", tenant_id=admin["tenantId"], scopes=sorted(p.ALL_SCOPES - {scope}))["apiKey"]
+            for scope in sorted(p.ALL_SCOPES)
+        }
+        yield {"api": api, "admin": admin, "records": records, "lacking": lacking}
+
+
+def _path(route: Route, records: dict[str, str]) -> str:
+    """The route's path with real records of the tenant (the deleted contact for restore)."""
+    if route.name == "restore_contact":
+        records = {**records, "contactId": records["deletedId"]}
+    return path_of(route, records)
+
+
+# A body the route would accept (so a missing check would write).
+BODIES: dict[str, Any] = {
+    "create_api_key": {"name": "k"},
+    "create_contact": {"name": "New", "emails": ["new@example.com"]},
+    "update_contact": {"name": "Changed"},
+    "create_segment": {"name": "New", "filter": {}},
+    "update_segment": {"name": "Changed"},
+    "create_tag": {"name": "new"},
+    "create_import": {"fileName": "a.csv"},
+}
+
+
+@pytest.mark.parametrize("route", AUTHENTICATED, ids=lambda route: route.name)
+def test_a_key_lacking_the_routes_permission_is_refused_and_writes_nothing(
+    tenant: dict[str, Any], route: Route
+) -> None:
+    assert route.name in EXPECTED_PERMISSION, f"route {route.name} has no permission case here"
+    scope = EXPECTED_PERMISSION[route.name]
+    api: Api = tenant["api"]
+    records = tenant["records"]
+    body = BODIES.get(route.name)
+    if route.name in ("create_export", "create_tag_assignment"):
+        body = {"segmentId": records["segmentId"], "tagId": records["tagId"]}
+    before = business_items()
+    reply = api.call(route.method, _path(route, records), key=tenant["lacking"][scope], json=body)
+    assert reply.status == 403, reply.body
+    assert reply.error["code"] == "INSUFFICIENT_PERMISSIONS"
+    assert reply.error["message"] == f"Missing required permission: {scope}"
+    assert business_items() == before
+
+
+def test_the_same_calls_pass_the_permission_check_with_every_scope(tenant: dict[str, Any]) -> None:
+    """The cases above are refused for the missing scope, not for their paths: the full key is not refused."""
+    api: Api = tenant["api"]
+    for route in AUTHENTICATED:
+        if route.method != "GET":
+            continue
+        reply = api.get(_path(route, tenant["records"]), key=tenant["admin"]["apiKey"])
+        assert reply.status != 403, (route.name, reply.body)
+
+
+def test_every_case_names_a_route_of_the_table() -> None:
+    assert set(EXPECTED_PERMISSION) == {route.name for route in AUTHENTICATED}

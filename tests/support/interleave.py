@@ -1,0 +1,45 @@
+"""Another request's write slipped in between a request's read and its write, deterministically: a
+callback run just before each chosen DynamoDB call this thread sends (botocore's `before-call` event,
+registered among botocore's built-in handlers when this module is imported, as the request counter
+is, so every client created afterwards reports to it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore import handlers
+
+_local = threading.local()
+
+
+def _before_call(model: Any, **_: Any) -> None:
+    armed: tuple[str, Callable[[], None]] | None = getattr(_local, "armed", None)
+    if armed is None or model.name != armed[0]:
+        return
+    _local.armed = None  # the competing write's own calls run undisturbed
+    try:
+        armed[1]()
+        _local.fired += 1
+    finally:
+        _local.armed = armed
+
+
+_ENTRY = ("before-call.dynamodb", _before_call)
+if _ENTRY not in handlers.BUILTIN_HANDLERS:
+    handlers.BUILTIN_HANDLERS.append(_ENTRY)
+
+
+@contextmanager
+def before_each(operation: str, competing_write: Callable[[], None]) -> Iterator[Callable[[], int]]:
+    """Run `competing_write` before every `operation` (for example `TransactWriteItems`) of this
+    thread inside the block; yields how many times it ran."""
+    _local.fired = 0
+    _local.armed = (operation, competing_write)
+    try:
+        yield lambda: int(_local.fired)
+    finally:
+        _local.armed = None
