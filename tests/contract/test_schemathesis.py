@@ -23,13 +23,13 @@ pytestmark = pytest.mark.xdist_group("stack")
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 MAX_EXAMPLES = 25
 SEED = 1
-# The stateful phase: scenarios of up to 6 calls chained by the document's declared links only (links
+# The stateful phase: scenarios of up to 10 calls chained by the document's declared links only (links
 # schemathesis would infer from names are off), each request schema-valid, so that a chain gets past its
-# create step. The phase takes about 50 s on the local stack.
-STATEFUL_SCENARIOS = 25
+# create step more often. 60 scenarios walk 8 of the 24 links in about 90 s on the local stack.
+STATEFUL_SCENARIOS = 60
 CONFIG = """
 [phases.stateful]
-max-steps = 6
+max-steps = 10
 
 [phases.stateful.inference]
 algorithms = []
@@ -102,6 +102,7 @@ def test_workflows_chained_by_the_documented_links_conform_to_the_contract(stack
     )
     found = re.search(r"API Links:\s+(\d+) covered / (\d+) selected / (\d+) total", stdout)
     assert found, summary
+    print(found[0])  # how many of the declared links the scenarios walked (`pytest -rP` shows it)
     covered, selected, total = map(int, found.groups())
     assert selected == total == declared, summary  # the declared links only, none inferred
-    assert covered >= 1, summary
+    assert covered >= 3, summary
