@@ -7,9 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.installed
 LAYER := build/layer
+# checkov pins dependencies (boto3 among them) that contradict pyproject.toml's: its own virtualenv
+# (the path infra/checkov_scan.py runs it from).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_READY := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test unit lint synth layer openapi bench clean
+.PHONY: serve test unit lint synth layer checkov openapi bench clean
 
 $(READY): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,12 +23,21 @@ $(READY): pyproject.toml
 	@$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
+$(CHECKOV_READY):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "Installing checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV) (first run only)..."
+	@$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check "checkov==$(CHECKOV_VERSION)"
+	@touch $@
+
+## checkov: the IaC scanner in its own virtualenv (the infra tests and `make synth` run it)
+checkov: $(CHECKOV_READY)
+
 ## serve: run the platform locally on the embedded AWS emulator (http://127.0.0.1:8000)
 serve: $(READY)
 	$(BIN)/cdp serve $(ARGS)
 
 ## test: lint, type-check and run every test suite
-test: lint
+test: lint $(CHECKOV_READY)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## lint: ruff (lint + format check) and mypy (strict on layers/)
@@ -45,13 +59,14 @@ $(LAYER)/.built: $(READY) pyproject.toml $(shell find layers/common/python -name
 	find $(LAYER) -name '__pycache__' -prune -exec rm -rf {} +
 	touch $@
 
-## synth: the CloudFormation templates in cdk.out (builds the layer; fails on cdk-nag or cfn-lint errors)
+## synth: the CloudFormation templates in cdk.out (builds the layer; fails on cdk-nag, cfn-lint or checkov findings)
 #   context as for the CDK CLI: make synth ARGS="-c devMode=true"
 #   cfn-lint's W3005 (a DependsOn a GetAtt already implies) is how CDK orders a role, its policy and its function.
-synth: layer
+synth: layer $(CHECKOV_READY)
 	rm -rf cdk.out
 	$(BIN)/python -m infra.app $(ARGS)
 	$(BIN)/cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- cdk.out/*.template.json
+	$(BIN)/python -m infra.checkov_scan cdk.out
 	@echo "Templates written to cdk.out/"
 
 ## openapi: regenerate docs/openapi.json and docs/api.md from the route table
@@ -63,4 +78,4 @@ bench: $(READY)
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
 clean:
-	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache

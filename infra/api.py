@@ -19,15 +19,17 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from contact_platform import config, function_settings
+from contact_platform.names import pascal
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
 from infra.gateway_responses import add_gateway_responses
+from infra.nag import skip_checkov
 from infra.observability import alarm_on_server_errors
 from infra.platform_function import (
+    LOG_GROUP_KMS,
     LOG_RETENTION,
     PlatformFunction,
     common_environment,
     function_code,
-    pascal,
     shared_layer,
 )
 from infra.route_group import RouteDependencies, RouteGroupStack
@@ -112,6 +114,7 @@ class ApiStack(Stack):
 
     def _rest_api(self, settings: Settings) -> apigw.RestApi:
         access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)
+        skip_checkov(access_logs, {"CKV_AWS_158": LOG_GROUP_KMS})
         api = apigw.RestApi(
             self,
             "Api",
@@ -165,6 +168,13 @@ class ApiStack(Stack):
                 reason="No WAF web ACL in this design: every non-public route needs a valid API key, and traffic is "
                 "bounded by stage throttling and per-key rate limits; a web ACL can be associated per deployment",
             )
+        )
+        skip_checkov(
+            api.deployment_stage,
+            {
+                "CKV_AWS_120": "No response cache: every answer depends on the caller's tenant and key, and reads "
+                "must see the latest writes (ETags, optimistic concurrency)",
+            },
         )
         return api
 

@@ -1,4 +1,5 @@
-"""Acknowledging cdk-nag's wildcard-resource findings (AwsSolutions-IAM5) exactly, one resource at a time.
+"""Suppressing findings with their reasons: cdk-nag's wildcard-resource findings (AwsSolutions-IAM5) exactly,
+one resource at a time, and checkov's (`skip_checkov`).
 
 cdk-nag reports a wildcard resource as `AwsSolutions-IAM5[Resource::<flattened ARN>]` and accepts only an
 acknowledgment of that exact id. The ARNs acknowledged here are built from names and pseudo parameters
@@ -8,9 +9,10 @@ acknowledgment of that exact id. The ARNs acknowledged here are built from names
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
 
@@ -42,3 +44,14 @@ def wildcard_finding(scope: IConstruct, resource: str) -> str:
 def acknowledge_wildcard(scope: IConstruct, resource: str, reason: str) -> None:
     """Acknowledge the IAM5 finding for `resource` on `scope` (a role: its policies are its children)."""
     Validations.of(scope).acknowledge(Acknowledgment(id=wildcard_finding(scope, resource), reason=reason))
+
+
+def skip_checkov(scope: IConstruct, reasons: Mapping[str, str]) -> None:
+    """Suppress checkov's findings `reasons` (check id -> why it does not apply) on `scope`'s CloudFormation
+    resource (`scope` itself or its default child), as the `Metadata.checkov.skip` list checkov reads."""
+    resource = scope if isinstance(scope, CfnResource) else scope.node.default_child
+    assert isinstance(resource, CfnResource), f"{scope.node.path}: no CloudFormation resource to annotate"
+    skips = (resource.get_metadata("checkov") or {}).get("skip", [])
+    resource.add_metadata(
+        "checkov", {"skip": [*skips, *({"id": check, "comment": reason} for check, reason in reasons.items())]}
+    )

@@ -26,13 +26,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.nag import acknowledge_wildcard
+from infra.nag import acknowledge_wildcard, skip_checkov
 
 UPLOADS = "uploads"
 EXPORTS = "exports"
 RETENTION = {UPLOADS: Duration.days(1), EXPORTS: Duration.days(7)}
 INCOMPLETE_UPLOAD_RETENTION = Duration.days(1)  # parts of an abandoned multipart upload
 ACCESS_LOG_RETENTION = Duration.days(90)
+NOT_VERSIONED = (
+    "Not versioned: job files and access logs live days (lifecycle rules) and are written once under keys made "
+    "per operation; old versions would only keep deleted contact data longer"
+)
 SCRATCH_PREFIX = "scratch/"  # where the plan steps write chunk manifests (the state machines read them)
 
 S3_NAME_LIMIT = 63
@@ -105,6 +109,14 @@ class JobStorage(Construct):
                 "log every log delivery",
             )
         )
+        skip_checkov(
+            self.access_logs,
+            {
+                "CKV_AWS_18": "This is the server access log bucket of the job buckets: logging its own access "
+                "would log every log delivery",
+                "CKV_AWS_21": NOT_VERSIONED,
+            },
+        )
         self.uploads_bucket = self._bucket(
             "Uploads",
             bucket_name(stack_name, UPLOADS),
@@ -127,7 +139,7 @@ class JobStorage(Construct):
         self, construct_id: str, name: str, purpose: str, cors: Sequence[s3.CorsRule] | None = None
     ) -> s3.Bucket:
         retention = RETENTION[purpose]
-        return s3.Bucket(
+        bucket = s3.Bucket(
             self,
             construct_id,
             bucket_name=name,
@@ -149,3 +161,5 @@ class JobStorage(Construct):
             # files left fails the deletion rather than losing them), and leaves no bucket holding the name.
             removal_policy=RemovalPolicy.DESTROY,
         )
+        skip_checkov(bucket, {"CKV_AWS_21": NOT_VERSIONED})
+        return bucket

@@ -2,10 +2,10 @@
 (contact_platform/workflows.py) with a function per step, and the triggers: an object created under
 `tenants/` in the uploads bucket starts an import, a daily schedule runs the cleanup.
 
-The state machines are the ASL files in infra/workflows/, the same ones the local stack runs, with each
-`${<Step>FunctionArn}` substituted by CloudFormation (`DefinitionSubstitutions`). The file is read into
-the template (`DefinitionString`) rather than uploaded as an asset (`DefinitionBody.from_file`), so that
-cfn-lint checks the definition and the template shows it.
+Every state machine runs the one definition in infra/workflows/ (`Workflow.template`: the job's Comment and
+MaxConcurrency filled in), the same one the local stack runs, with each `${<Step>FunctionArn}` substituted
+by CloudFormation (`DefinitionSubstitutions`). The definition is written into the template
+(`DefinitionString`) rather than uploaded as an asset, so that cfn-lint checks it and the template shows it.
 """
 
 from __future__ import annotations
@@ -28,16 +28,25 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from contact_platform import config, function_settings
+from contact_platform.names import pascal
 from contact_platform.routes import Route
-from contact_platform.workflows import CLEANUP, S3_UPLOAD, WORKFLOWS, WORKFLOWS_BY_NAME, Step, Trigger, Workflow
-from infra.nag import acknowledge_wildcard
+from contact_platform.workflows import (
+    CLEANUP,
+    S3_UPLOAD,
+    WORKFLOWS,
+    WORKFLOWS_BY_NAME,
+    Step,
+    Trigger,
+    Workflow,
+)
+from infra.nag import acknowledge_wildcard, skip_checkov
 from infra.observability import alarm_on_dead_letters
 from infra.platform_function import (
+    LOG_GROUP_KMS,
     LOG_RETENTION,
     PlatformFunction,
     common_environment,
     function_code,
-    pascal,
     shared_layer,
 )
 from infra.settings import Settings
@@ -122,6 +131,14 @@ def _dead_letter_queue(scope: Construct, alarm_topic: sns.ITopic) -> sqs.Queue:
         retention_period=DEAD_LETTER_RETENTION,
     )
     alarm_on_dead_letters(scope, queue, alarm_topic)
+    skip_checkov(
+        queue,
+        {
+            "CKV_AWS_27": "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which checkov does not "
+            "recognize; the AWS-managed KMS key it asks for cannot be used by EventBridge (the cleanup "
+            "schedule's dead letters)",
+        },
+    )
     return queue
 
 
@@ -174,13 +191,14 @@ class WorkflowJob(Construct):
 
         # Unnamed like the functions' log groups: a retained group with a fixed name would block a new stack.
         log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        skip_checkov(log_group, {"CKV_AWS_158": LOG_GROUP_KMS})
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_name=name,
             state_machine_type=sfn.StateMachineType.STANDARD,
             comment=workflow.summary,
-            definition_body=sfn.DefinitionBody.from_string(workflow.asl_path.read_text()),
+            definition_body=sfn.DefinitionBody.from_string(workflow.template()),
             definition_substitutions={
                 step.substitution: self.functions[step.name].function.function_arn for step in workflow.steps
             },

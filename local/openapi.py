@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 import typing
 from pathlib import Path
@@ -17,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 from pydantic import BaseModel
 
 from contact_platform.http.params import Query as QueryParam
-from contact_platform.routes import ROUTES
+from contact_platform.routes import ROUTES, Route
 
 TITLE = "contact-data-platform API"
 VERSION = "1.0.0"
@@ -54,7 +55,82 @@ def build(server_url: str | None = None) -> dict[str, Any]:
             _describe_query(operation, query_models.get(operation["operationId"]))
             if operation["operationId"] in csv_routes:
                 _accept_csv(operation)
+    _link(document)
     return document
+
+
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def _created_id(route: Route) -> str | None:
+    """The path parameter naming what a create route makes: `POST /contacts` makes the `contactId` of
+    `/contacts/{contactId}` (the route table's item route under the create route's path)."""
+    if route.method != "POST" or route.status not in (201, 202):
+        return None
+    for item in ROUTES:
+        found = re.fullmatch(re.escape(route.path) + r"/\{(\w+)\}", item.path)
+        if found:
+            return found[1]
+    return None
+
+
+def _operation(document: dict[str, Any], route: Route) -> dict[str, Any]:
+    operation: dict[str, Any] = document["paths"][route.path][route.method.lower()]
+    return operation
+
+
+def _schema(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` itself, or what its `$ref` (or the one non-null option of its `anyOf`) points at."""
+    options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
+    if len(options) == 1:
+        schema = options[0]
+    if "$ref" in schema:
+        found: dict[str, Any] = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        return found
+    return schema
+
+
+def _data_properties(document: dict[str, Any], route: Route) -> dict[str, Any]:
+    """The properties of `data` in the route's success response envelope."""
+    response = _operation(document, route)["responses"][str(route.status)]
+    envelope = _schema(document, response["content"]["application/json"]["schema"])
+    found: dict[str, Any] = _schema(document, envelope["properties"]["data"]).get("properties", {})
+    return found
+
+
+def _body_properties(document: dict[str, Any], route: Route) -> set[str]:
+    schema = _operation(document, route).get("requestBody", {}).get("content", {}).get("application/json")
+    return set(_schema(document, schema["schema"]).get("properties", {})) if schema else set()
+
+
+def _link(document: dict[str, Any]) -> None:
+    """OpenAPI links, so that stateful clients (and schemathesis' stateful phase) chain real workflows.
+
+    By rule, from the route table: a create route's response links to every route taking what it
+    created (its item route's path parameter, `data.<parameter>` or else `data.id` of the response)
+    - as a path parameter under the created item's path (`/contacts/{contactId}`, `.../tags/{tagId}`),
+      or anywhere when no other create route makes a parameter of that name (`restore` of a contact);
+    - as a property of the JSON body when no other create route makes it (`segmentId` of an export).
+    """
+    creates = {route: name for route in ROUTES if (name := _created_id(route))}
+    makers = list(creates.values())
+    for create, name in creates.items():
+        field = name if name in _data_properties(document, create) else "id"
+        if field not in _data_properties(document, create):
+            raise ValueError(f"{create.name}: the response names no `{name}` and no `id` to link by")
+        expression = f"$response.body#/data/{field}"
+        unique = makers.count(name) == 1
+        item = f"{create.path}/{{{name}}}"
+        links: dict[str, Any] = {}
+        for target in ROUTES:
+            if target == create:
+                continue
+            if name in PATH_PARAMETER.findall(target.path) and (unique or target.path.startswith(item)):
+                links[target.name] = {"operationId": target.name, "parameters": {f"path.{name}": expression}}
+            elif unique and name in _body_properties(document, target):
+                links[target.name] = {"operationId": target.name, "requestBody": {name: expression}}
+        if links:
+            _operation(document, create)["responses"][str(create.status)]["links"] = links
 
 
 def _accept_csv(operation: dict[str, Any]) -> None:
@@ -119,7 +195,11 @@ def render_markdown(document: dict[str, Any]) -> str:
             if "text/csv" in content:
                 lines += ["- Body: a CSV file (`Content-Type: text/csv`)"]
             statuses = ", ".join(sorted(operation.get("responses", {})))
-            lines += [f"- Responses: {statuses}", ""]
+            lines += [f"- Responses: {statuses}"]
+            links = [name for response in operation["responses"].values() for name in response.get("links", {})]
+            if links:
+                lines += ["- Links (what the created ID is used by): " + ", ".join(f"`{name}`" for name in links)]
+            lines += [""]
     return "\n".join(lines)
 
 

@@ -115,7 +115,7 @@ def function_names() -> dict[str, str]:
 def definition(workflow: Workflow, arns: Mapping[str, str]) -> str:
     """The workflow's ASL file with each step's `${<Step>FunctionArn}` replaced by the ARN of that
     step's function (`arns`: function name -> ARN). Any other `${...}` left over is an error."""
-    text = workflow.asl_path.read_text()
+    text = workflow.template()
     for step in workflow.steps:
         placeholder = "${" + step.substitution + "}"
         if placeholder not in text:

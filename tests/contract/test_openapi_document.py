@@ -8,7 +8,7 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
-from contact_platform.routes import ROUTES
+from contact_platform.routes import ROUTES, Route
 from local.openapi import build, render_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -48,3 +48,80 @@ def test_errors_are_documented_as_the_platform_envelope() -> None:
                 if status.startswith(("4", "5")):
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, (operation["operationId"], status)
+
+
+def _links(document: dict[str, Any], route: Route) -> dict[str, Any]:
+    operation = document["paths"][route.path][route.method.lower()]
+    links: dict[str, Any] = operation["responses"][str(route.status)].get("links", {})
+    return links
+
+
+def test_every_create_route_links_to_the_get_update_and_delete_of_what_it_created() -> None:
+    document = _checked_in()
+    checked = 0
+    for create in ROUTES:
+        items = {route.path for route in ROUTES if route.path.startswith(create.path + "/{")}
+        item = min(items, key=len, default=None)
+        if create.method != "POST" or item is None or item.count("/") != create.path.count("/") + 1:
+            continue
+        parameter = item.rsplit("/", 1)[1].strip("{}")
+        links = _links(document, create)
+        for route in ROUTES:
+            if route.path == item:
+                assert links[route.name]["operationId"] == route.name, (create.name, route.name)
+                expression = links[route.name]["parameters"][f"path.{parameter}"]
+                assert expression in ("$response.body#/data/id", f"$response.body#/data/{parameter}"), route.name
+                checked += 1
+    assert checked >= 10  # api keys, contacts, segments, tags, the jobs' get routes
+
+
+def test_workflows_chain_through_links_segment_to_its_jobs_and_an_operation_to_its_retry() -> None:
+    document = _checked_in()
+    by_name = {route.name: route for route in ROUTES}
+    segment = _links(document, by_name["create_segment"])
+    for job in ("create_export", "create_tag_assignment"):
+        assert segment[job]["requestBody"] == {"segmentId": "$response.body#/data/id"}
+    assert _links(document, by_name["create_tag"])["create_tag_assignment"]["requestBody"] == {
+        "tagId": "$response.body#/data/id"
+    }
+    contact = _links(document, by_name["create_contact"])
+    assert {"tag_contact", "untag_contact", "restore_contact"} <= set(contact)
+    for job in ("export", "import", "tag_assignment"):
+        links = _links(document, by_name[f"create_{job}"])
+        assert set(links) >= {f"get_{job}", f"retry_{job}"}, job
+        assert links[f"retry_{job}"]["parameters"] == {"path.operationId": "$response.body#/data/operationId"}
+    # An operation ID of one job never names another job's operation.
+    assert not {"get_import", "retry_import"} & set(_links(document, by_name["create_export"]))
+
+
+def test_every_link_names_an_operation_its_parameters_and_a_field_of_the_response() -> None:
+    document = _checked_in()
+    schemas = document["components"]["schemas"]
+    operations = {op["operationId"]: (path, op) for path, ops in document["paths"].items() for op in ops.values()}
+    found = 0
+    for route in ROUTES:
+        links = _links(document, route)
+        if not links:
+            continue
+        envelope = schemas[_ref(_operation_response(document, route))]
+        data = schemas[_ref(envelope["properties"]["data"])]["properties"]
+        for link in links.values():
+            path, target = operations[link["operationId"]]
+            for parameter, expression in link.get("parameters", {}).items():
+                assert parameter.removeprefix("path.") in path, (route.name, link)
+                assert expression.removeprefix("$response.body#/data/") in data, (route.name, link)
+            for field, expression in link.get("requestBody", {}).items():
+                body = target["requestBody"]["content"]["application/json"]["schema"]
+                assert field in schemas[_ref(body)]["properties"], (route.name, link)
+                assert expression.removeprefix("$response.body#/data/") in data, (route.name, link)
+            found += 1
+    assert found >= 20
+
+
+def _operation_response(document: dict[str, Any], route: Route) -> dict[str, Any]:
+    schema: dict[str, Any] = document["paths"][route.path][route.method.lower()]["responses"][str(route.status)]
+    return schema["content"]["application/json"]["schema"]
+
+
+def _ref(schema: dict[str, Any]) -> str:
+    return str(schema["$ref"]).rsplit("/", 1)[1]

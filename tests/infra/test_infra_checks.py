@@ -1,4 +1,4 @@
-"""The synthesized templates pass cfn-lint and cdk-nag, stay far below CloudFormation's resource limit,
+"""The synthesized templates pass cfn-lint, cdk-nag and checkov, stay far below CloudFormation's resource limit,
 and synthesis explains itself when the layer was never built."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from contact_platform.routes import ROUTES
 from infra.app import build_app
+from infra.checkov_scan import scan
 from infra.nag import flatten
 from infra.settings import LayerNotBuilt
 from tests.infra.synthesized import Assembly, actions, resources_of
@@ -75,6 +76,55 @@ def test_cfn_lint_finds_no_errors_in_any_template(assembly: Assembly) -> None:
     matches = json.loads(result.stdout)
     errors = [f"{m['Rule']['Id']} {Path(m['Filename']).name}: {m['Message']}" for m in matches if m["Level"] == "Error"]
     assert errors == []
+
+
+# Every checkov check the app suppresses (infra/nag.py, skip_checkov). A new kind of suppression is a decision.
+SUPPRESSED_CHECKOV_CHECKS = {
+    "CKV_AWS_158",  # log groups: no customer-managed KMS key
+    "CKV_AWS_117",  # functions: no VPC
+    "CKV_AWS_115",  # functions: no reserved concurrency
+    "CKV_AWS_173",  # functions: no secrets in the environment
+    "CKV_AWS_116",  # synchronously invoked functions: no dead-letter queue
+    "CKV_AWS_21",  # short-lived buckets: not versioned
+    "CKV_AWS_18",  # the access log bucket logs no access of its own
+    "CKV_AWS_27",  # dead-letter queues: SQS-managed encryption
+    "CKV_AWS_120",  # no API cache
+    "CKV_AWS_119",  # the table: AWS-owned key
+    "CKV_AWS_149",  # the cursor secret: AWS-managed key
+    "CKV_AWS_59",  # public methods
+}
+
+
+def test_checkov_reports_no_finding_that_is_not_suppressed_with_a_reason(assembly: Assembly) -> None:
+    assert scan(assembly.directory) == []
+    skips = [
+        (template.name, logical_id, skip)
+        for template in assembly.templates.values()
+        for logical_id, resource in template.resources.items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert {skip["id"] for _, _, skip in skips} == SUPPRESSED_CHECKOV_CHECKS
+    for template, logical_id, skip in skips:
+        assert len(skip["comment"]) >= 40, (template, logical_id, skip)
+
+
+def test_checkov_reports_what_a_suppression_no_longer_covers(assembly: Assembly, tmp_path: Path) -> None:
+    """The scan is not vacuous: the jobs template without its suppressions has the findings they cover."""
+    (template,) = [template for name, template in assembly.templates.items() if name.startswith("ContactPlatformJobs")]
+    body = json.loads((assembly.directory / template.name).read_text())
+    for resource in body["Resources"].values():
+        resource.get("Metadata", {}).pop("checkov", None)
+    (tmp_path / template.name).write_text(json.dumps(body))
+    found = {(finding.check, finding.resource.split(".")[0]) for finding in scan(tmp_path)}
+    assert {("CKV_AWS_27", "AWS::SQS::Queue"), ("CKV_AWS_21", "AWS::S3::Bucket")} <= found
+    assert ("CKV_AWS_116", "AWS::Lambda::Function") in found
+
+
+def test_only_synchronously_invoked_functions_skip_the_dead_letter_check(assembly: Assembly) -> None:
+    for function in assembly.resources("AWS::Lambda::Function"):
+        skipped = {skip["id"] for skip in function.body.get("Metadata", {}).get("checkov", {}).get("skip", [])}
+        has_queue = "DeadLetterConfig" in function.properties
+        assert ("CKV_AWS_116" in skipped) is not has_queue, function.logical_id
 
 
 def test_cdk_nag_reports_no_unacknowledged_error(assembly: Assembly) -> None:

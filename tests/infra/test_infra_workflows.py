@@ -102,13 +102,23 @@ def test_a_workflow_runs_its_asl_file_with_each_substitution_bound_to_its_step_f
 ) -> None:
     machine = state_machine(assembly, workflow.name)
     definition = machine.properties["DefinitionString"]
-    assert json.loads(definition) == json.loads(workflow.asl_path.read_text())
+    assert json.loads(definition) == json.loads(workflow.template())
     substitutions = machine.properties["DefinitionSubstitutions"]
     placeholders = set(re.findall(r"\$\{(\w+)\}", definition))
     assert placeholders == set(substitutions) == {step.substitution for step in workflow.steps}
     for step in workflow.steps:
         function = assembly.referenced(machine, substitutions[step.substitution], LAMBDA)
         assert function.properties["Handler"] == step.handler, step.substitution
+
+
+def test_every_job_runs_the_one_definition_with_its_own_comment_and_concurrency(assembly: Assembly) -> None:
+    (definition_file,) = {workflow.asl_path for workflow in WORKFLOWS}
+    assert sorted(path.name for path in definition_file.parent.glob("*.asl.json")) == [definition_file.name]
+    for workflow in WORKFLOWS:
+        definition = json.loads(state_machine(assembly, workflow.name).properties["DefinitionString"])
+        assert definition["Comment"] == workflow.comment
+        assert definition["States"]["ProcessChunks"]["MaxConcurrency"] == workflow.max_concurrency
+    assert WORKFLOWS_BY_NAME["imports"].max_concurrency < WORKFLOWS_BY_NAME["exports"].max_concurrency
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda workflow: workflow.name)

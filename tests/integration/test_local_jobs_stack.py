@@ -59,7 +59,7 @@ def test_every_substitution_is_a_registered_function_of_a_step_of_its_own_workfl
     arns = {name: function["FunctionArn"] for name, function in registered.items()}
     states = boto3.client("stepfunctions")
     for workflow in WORKFLOWS:
-        placeholders = set(SUBSTITUTION.findall(workflow.asl_path.read_text()))
+        placeholders = set(SUBSTITUTION.findall(workflow.template()))
         assert placeholders == {step.substitution for step in workflow.steps}, workflow.name
         body = definition(workflow, arns)
         own = {arns[step_function_name(step)] for step in workflow.steps}
@@ -83,7 +83,7 @@ def test_definition_fails_loudly_on_what_it_cannot_substitute(
     extra = exports.asl_path.read_text().replace('"Comment": "', '"Comment": "${TableName} ', 1)
     (tmp_path / exports.asl_path.name).write_text(extra)
     monkeypatch.setattr(workflows, "ASL_DIRECTORY", tmp_path)
-    with pytest.raises(ValueError, match=r"exports\.asl\.json: unsubstituted \$\{TableName\}"):
+    with pytest.raises(ValueError, match=r"chunked_job\.asl\.json: unsubstituted \$\{TableName\}"):
         definition(exports, arns)
 
 
