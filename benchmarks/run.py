@@ -4,6 +4,9 @@ API part, for each size N: N creates, N gets, a walk over every list page, a few
 deletes over HTTP, each next to its raw boto3 equivalent; DynamoDB requests per API call as the
 emulator receives them; and how per-call latency grows from one size to the next.
 
+Cold-start part (benchmarks/cold_start.py): the CPU time of importing a handler module of each route
+kind next to a bare `import boto3`, measured side by side first, while the machine is quiet.
+
 Jobs part (benchmarks/jobs.py), for each size R: an import of an R-row CSV and an export of the R
 contacts as Step Functions workflows, next to a raw BatchWriteItem / Query loop over R items; then
 a chunk worker's peak memory when the whole file (or segment) has M rows (benchmarks/chunk_memory.py).
@@ -13,7 +16,7 @@ A report, not a test: nothing here asserts on timings.
     python -m benchmarks.run [--sizes 10 30] [--concurrency 4] [--repeats 5] [--json PATH]
                              [--jobs-rows 1000 2000] [--memory-rows 10000 100000] [--memory-jobs import export]
                              [--export-rows N ...] [--chunk-rows N]
-                             [--skip-api] [--skip-jobs] [--skip-memory]
+                             [--skip-api] [--skip-jobs] [--skip-memory] [--skip-cold-start]
 
 The default sizes are small: every request to the embedded emulator costs milliseconds of Python
 on both sides, and an import makes about one per row (benchmarks/README.md). `--jobs-rows 100000`
@@ -29,6 +32,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -40,6 +44,7 @@ import requests
 from benchmarks import chunk_memory
 from benchmarks.api import ApiClient, contact_body, create_bench_key, searches
 from benchmarks.chunk_memory import ChunkMemory
+from benchmarks.cold_start import measure_cold_starts, render_cold_starts
 from benchmarks.counting import RequestCounter
 from benchmarks.jobs import (
     JobRunner,
@@ -76,6 +81,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-api", action="store_true", help="leave out the API part")
     parser.add_argument("--skip-jobs", action="store_true", help="leave out the import and export jobs")
     parser.add_argument("--skip-memory", action="store_true", help="leave out the chunk worker memory")
+    parser.add_argument("--skip-cold-start", action="store_true", help="leave out the handler import times")
     parser.add_argument(
         "--jobs-rows", type=int, nargs="+", default=list(DEFAULT_JOBS_ROWS), help="CSV rows (and contacts exported)"
     )
@@ -259,14 +265,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     counter = RequestCounter()
     counter.install()  # before the local stack creates its first botocore client
+    cold_starts = [] if args.skip_cold_start else measure_cold_starts()  # before the stack loads the machine
     try:
         report = measure(counter, args)
     except KeyboardInterrupt:
         progress("Interrupted: local stack stopped, no figures.")
         return 130
+    print("\n".join(render_cold_starts(cold_starts)) if cold_starts else "", end="")
     print(render(report))
     if args.json:
-        args.json.write_text(json.dumps(to_json(report), indent=2) + "\n")
+        figures = {**to_json(report), "coldStart": [{**asdict(c), "ratio": c.ratio} for c in cold_starts]}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 

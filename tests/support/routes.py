@@ -6,7 +6,7 @@ import importlib
 import re
 import typing
 
-from contact_platform.models.envelope import Listing
+from contact_platform.models.paging import Listing
 from contact_platform.routes import ROUTES, Route
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from contact_platform.models.api_keys import Scopes
 from contact_platform.models.base import Model
@@ -21,7 +21,7 @@ class DevTokenRequest(Model):
 
     role: Role
     tenantId: TenantId | None = Field(None, description="This tenant (created when new) instead of ten_demo.")
-    newTenant: bool = Field(False, description="A new tenant with a random ID instead of ten_demo.")
+    newTenant: StrictBool = Field(False, description="A new tenant with a random ID instead of ten_demo.")
     scopes: Scopes | None = Field(None, description="Defaults to every scope the role allows.")
 
 

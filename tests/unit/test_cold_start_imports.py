@@ -1,0 +1,61 @@
+"""What a handler's import must not pull in (docs/architecture.md, "Cold start"): each module named
+here cost a cold start a tenth of a second or more. Checked in a fresh interpreter per handler."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# Modules no route handler needs at import; tracing is off as in the local stack and in tests.
+NEVER = (
+    "aws_xray_sdk",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.idempotency",
+    "aws_lambda_powertools.utilities.parameters",
+    "contact_platform.http.openapi_operation",
+    "moto",
+)
+# A GET of one record reads no phone numbers, signs no cursor and validates no email.
+NOT_FOR_A_GET = ("phonenumbers", "email_validator")
+
+
+def _loaded(module: str, *, tracing: bool = False) -> set[str]:
+    env = {**os.environ, "PYTHONPATH": f"{REPO / 'layers' / 'common' / 'python'}{os.pathsep}{REPO}"}
+    env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+    if tracing:
+        env |= {"AWS_LAMBDA_FUNCTION_NAME": "traced", "POWERTOOLS_TRACE_DISABLED": "false"}
+    script = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout))
+
+
+def _under(loaded: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in loaded if any(name == p or name.startswith(p + ".") for p in prefixes))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "functions.api.contacts.get_contact",
+        "functions.api.contacts.list_contacts",
+        "functions.api.contacts.create_contact",
+        "functions.api.imports.create_import",
+        "functions.triggers.authorizer",
+    ],
+)
+def test_a_handler_imports_no_router_no_openapi_and_no_tracing(module: str) -> None:
+    assert _under(_loaded(module), NEVER) == []
+
+
+def test_a_get_handler_imports_no_phone_or_email_validation() -> None:
+    assert _under(_loaded("functions.api.contacts.get_contact"), NOT_FOR_A_GET) == []
+
+
+def test_tracing_is_imported_where_it_is_on() -> None:
+    assert _under(_loaded("functions.api.contacts.get_contact", tracing=True), ("aws_xray_sdk",)) != []
