@@ -301,7 +301,7 @@ class JobRunner:
         def start() -> dict[str, Any]:
             accepted = tenant.call("POST", "/api/v1/imports", 202, json={"fileName": file_name})
             upload = requests.put(
-                accepted["uploadUrl"], data=data, headers={"Content-Type": "text/csv"}, timeout=TIMEOUT_SECONDS
+                accepted["uploadUrl"], data=data, headers=accepted["uploadHeaders"], timeout=TIMEOUT_SECONDS
             )
             upload.raise_for_status()
             return accepted

@@ -67,7 +67,7 @@ class ApiClient:
             body: dict[str, Any] = self.request("POST", "/api/v1/imports", data=data, headers=headers, params=params)
             return dict(body["data"])
         started = self.request("POST", "/api/v1/imports", json={"fileName": file_name, "mode": mode})["data"]
-        upload = requests.put(started["uploadUrl"], data=data, headers={"Content-Type": "text/csv"}, timeout=300)
+        upload = requests.put(started["uploadUrl"], data=data, headers=started["uploadHeaders"], timeout=300)
         upload.raise_for_status()
         return dict(started)
 

@@ -1,5 +1,5 @@
 """Exports as Step Functions jobs on the emulator's interpreter: CSV and JSON Lines, presigned
-downloads, several chunks, listing, bad input and another tenant's segment."""
+downloads, listing, bad input and another tenant's segment."""
 
 from __future__ import annotations
 

@@ -78,7 +78,8 @@ def test_other_jobs_fail_the_same_way_and_run_again(
 
 
 def test_a_retried_chunk_creates_no_duplicates(api: Api, admin: dict[str, Any], fault: Fault) -> None:
-    fault("imports.process_chunk:once")  # every chunk fails once after writing its contacts, then is retried
+    # The chunk fails once after writing its contacts, then is retried (several chunks: test_multi_chunk_jobs.py).
+    fault("imports.process_chunk:once")
     done = _import(api, admin["apiKey"])
     assert done["status"] == "FINISHED", done
     assert done["created"] == 12 and done["skippedDuplicates"] == 0
