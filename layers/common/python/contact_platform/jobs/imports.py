@@ -147,14 +147,6 @@ def taken(field: str) -> str:
     return f"the {field} is already taken by another contact"
 
 
-def _readable(scope: Caller, contact_ids: list[str]) -> set[str]:
-    """Those of the contacts the caller may read (all for admins and managers: no read needed)."""
-    if scope.sees_all_records or not contact_ids:
-        return set(contact_ids)
-    found = contact_store.get_contacts(scope.tenant_id, contact_ids)
-    return {contact_id for contact_id, item in found.items() if scope.may_access(item.owner_id)}
-
-
 def _added(held: list[str], values: list[str], key: Callable[[str], str | None]) -> list[str]:
     """`held` and the values it does not hold yet in any spelling (by their duplicate-finding key)."""
     known = {key(value) for value in held}
@@ -214,7 +206,7 @@ def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCrea
     """Skip, update or create the checked rows of one slice (lookups and writes grouped per slice)."""
     upsert = operation.params.get("mode") == "upsert"
     matches = _existing(operation.tenant_id, valid)
-    visible = _readable(scope, [contact_id for _, contact_id in matches.values()])
+    visible = contacts.readable_ids(scope, [contact_id for _, contact_id in matches.values()])
     creates: dict[int, ContactWrite] = {}
     for row, body in valid.items():
         match = matches.get(row)
@@ -247,7 +239,7 @@ def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCrea
             chunk.failed(row, "tags", f"the tag {problem.name} is being deleted or renamed", problem.name)
         else:
             holder = problem.owner_id if isinstance(problem, UniqueValueTaken) else ""
-            shown = holder in _readable(scope, [holder]) if holder else False
+            shown = holder in contacts.readable_ids(scope, [holder]) if holder else False
             chunk.duplicate(row, "email", f"duplicate of existing contact {holder}" if shown else taken("email"), "")
 
 

@@ -118,10 +118,18 @@ def _tag_conflict(unavailable: TagUnavailable) -> errors.ApiError:
     )
 
 
+def readable_ids(caller: Caller, contact_ids: list[str]) -> set[str]:
+    """Those of the contacts the caller may read (all for admins and managers: no read needed); the
+    rule for naming the holder of a taken value (docs/architecture.md, API conventions)."""
+    if caller.sees_all_records or not contact_ids:
+        return set(contact_ids)
+    found = store.get_contacts(caller.tenant_id, contact_ids)
+    return {contact_id for contact_id, item in found.items() if item.is_active and caller.may_access(item.owner_id)}
+
+
 def email_conflict(caller: Caller, taken: UniqueValueTaken) -> errors.ApiError:
     """409 naming the contact that holds the email only when the caller may read that contact."""
-    holder = store.get_contact(caller.tenant_id, taken.owner_id)
-    readable = holder is not None and holder.is_active and caller.may_access(holder.owner_id)
+    readable = taken.owner_id in readable_ids(caller, [taken.owner_id])
     return errors.value_taken(
         entity="contact", field="emails", value=taken.value, holder_id=taken.owner_id if readable else None
     )
