@@ -106,9 +106,10 @@ def lambda_invoker(lambda_client: Any) -> Invoke:
 
 def long_running_lambda_client(endpoint: str | None, region: str) -> Any:
     """A Lambda client that waits as long as a function may run and never re-sends an invocation."""
-    import boto3
     from botocore.config import Config
+
+    from contact_platform import aws
 
     longest = max(settings.timeout_seconds for settings in (BULK_STEP, *TRIGGERS.values()))
     config = Config(read_timeout=longest + 60, retries={"total_max_attempts": 1})
-    return boto3.client("lambda", endpoint_url=endpoint, region_name=region, config=config)
+    return aws.new_client("lambda", endpoint_url=endpoint, region_name=region, config=config)

@@ -12,9 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-
-from contact_platform import config, function_settings
+from contact_platform import aws, config, function_settings
 from contact_platform.workflows import S3_UPLOAD, WORKFLOWS
 from local.resources import (
     REGION,
@@ -83,7 +81,8 @@ def _found(call: Any, not_found: str, **kwargs: Any) -> Any:
 
 
 def _client(service: str, endpoint: str | None) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION)
+    """On the process's botocore session, which the handlers' clients share (`aws.session()`)."""
+    return aws.new_client(service, endpoint_url=endpoint, region_name=REGION)
 
 
 def provision_data(endpoint: str | None) -> Provisioned:

@@ -1,15 +1,43 @@
-"""boto3 clients, one per service and process (they are thread-safe), and presigned S3 URLs."""
+"""One botocore session per process, the boto3 clients made from it (one per service; clients are
+thread-safe) and presigned S3 URLs.
+
+Every client of the process, pynamodb's DynamoDB client included (`store/table.py`), comes from the
+same session, so its loader parses the endpoint rules and each service model once: a session of its
+own costs about 0.15 s of JSON parsing on first use (docs/architecture.md, "Cold start").
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 from contact_platform.config import settings
+
+# botocore's client creation is not thread-safe on a shared session (the local gateway's threads)
+CLIENT_LOCK = threading.RLock()
+
+
+@cache
+def session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@cache
+def _boto3_session() -> Any:
+    import boto3  # botocore alone on routes that use only DynamoDB (pynamodb)
+
+    return boto3.Session(botocore_session=session())  # one: boto3 adds its handlers to the session once
+
+
+def new_client(service: str, **options: Any) -> Any:
+    """A boto3 client on the process's session (`client()` keeps one per service)."""
+    with CLIENT_LOCK:
+        return _boto3_session().client(service, **options)
 
 
 @cache
@@ -17,7 +45,7 @@ def client(service: str) -> Any:
     options: dict[str, Any] = {"signature_version": "s3v4"} if service == "s3" else {}
     if service == "s3" and os.environ.get("AWS_ENDPOINT_URL"):
         options["s3"] = {"addressing_style": "path"}  # emulators on an IP address: no bucket subdomains
-    return boto3.client(service, region_name=settings().region, config=Config(**options))
+    return new_client(service, region_name=settings().region, config=Config(**options))
 
 
 def download_url(bucket: str, key: str, file_name: str, seconds: int) -> str:

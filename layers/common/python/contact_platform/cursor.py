@@ -9,8 +9,10 @@ import base64
 import hashlib
 import hmac
 import json
+from functools import cache
 from typing import Any
 
+from contact_platform import aws
 from contact_platform.config import settings
 from contact_platform.errors import Detail, invalid_request
 
@@ -18,10 +20,16 @@ MAX_CURSOR_LENGTH = 4096
 _SECRET_MAX_AGE_SECONDS = 3600
 
 
-def _signing_key() -> bytes:
-    from aws_lambda_powertools.utilities import parameters  # lists only: not on a cold start of other routes
+@cache
+def _secrets() -> Any:
+    """Powertools' secrets provider on the process's client (its default makes a session of its own)."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider  # lists only: not on other cold starts
 
-    secret = parameters.get_secret(settings().cursor_secret_arn, max_age=_SECRET_MAX_AGE_SECONDS)
+    return SecretsProvider(boto3_client=aws.client("secretsmanager"))
+
+
+def _signing_key() -> bytes:
+    secret = _secrets().get(settings().cursor_secret_arn, max_age=_SECRET_MAX_AGE_SECONDS)
     return str(secret).encode()
 
 

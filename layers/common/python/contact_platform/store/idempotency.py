@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
-import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+from contact_platform import aws
 from contact_platform.config import settings
 from contact_platform.store import keys
 from contact_platform.store.table import TTL_ATTRIBUTE
-
-
-@cache
-def _client() -> Any:
-    return boto3.client("dynamodb", region_name=settings().region)
 
 
 def persistence_for(tenant_id: str) -> DynamoDBPersistenceLayer:
@@ -25,5 +17,5 @@ def persistence_for(tenant_id: str) -> DynamoDBPersistenceLayer:
         sort_key_attr="SK",
         static_pk_value=keys.idempotency_pk(tenant_id),
         expiry_attr=TTL_ATTRIBUTE,
-        boto3_client=_client(),
+        boto3_client=aws.client("dynamodb"),
     )
