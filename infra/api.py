@@ -20,7 +20,8 @@ from constructs import Construct
 
 from contact_platform import config, function_settings
 from contact_platform.names import pascal
-from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from infra.gateway_responses import add_gateway_responses
 from infra.nag import skip_checkov
 from infra.observability import alarm_on_server_errors

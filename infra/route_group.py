@@ -20,7 +20,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from contact_platform.names import pascal
-from contact_platform.routes import Route
+from contact_platform.route import Route
 from infra.nag import skip_checkov
 from infra.platform_function import PlatformFunction, function_code
 from infra.table_access import grant_route_access

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 
-from contact_platform.routes import Route
+from contact_platform.route import Route
 from contact_platform.store.table import INDEX_NAMES
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem")

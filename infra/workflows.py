@@ -29,7 +29,7 @@ from constructs import Construct
 
 from contact_platform import config, function_settings
 from contact_platform.names import pascal
-from contact_platform.routes import Route
+from contact_platform.route import Route
 from contact_platform.workflows import (
     CLEANUP,
     S3_UPLOAD,

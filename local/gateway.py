@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from contact_platform.errors import ApiError, authentication_failed, not_found, payload_too_large
 from contact_platform.http.envelope import error_response
 from contact_platform.http.request import begin
-from contact_platform.routes import Route, match
+from contact_platform.route import Route
+from contact_platform.routes import match
 from local.lambda_runtime import Invoke
 
 log = logging.getLogger("cdp.gateway")

@@ -18,7 +18,8 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 from pydantic import BaseModel
 
 from contact_platform.http.params import Query as QueryParam
-from contact_platform.routes import ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import ROUTES
 
 TITLE = "contact-data-platform API"
 VERSION = "1.0.0"

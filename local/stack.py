@@ -20,7 +20,7 @@ from typing import Any
 from contact_platform import config
 from contact_platform.demo_tenant import DEMO_TENANT_ID
 from contact_platform.errors import ApiError
-from contact_platform.routes import Route
+from contact_platform.route import Route
 from contact_platform.workflows import CLEANUP
 from local.lambda_runtime import Invoke, direct_invoker, lambda_invoker, long_running_lambda_client
 from local.resources import REGION, environment, function_names, functions_by_name, trigger_function_name

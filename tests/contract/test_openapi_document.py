@@ -8,7 +8,8 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
-from contact_platform.routes import ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import ROUTES
 from local.openapi import build, render_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

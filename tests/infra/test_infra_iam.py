@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from contact_platform.store.table import INDEX_NAMES
 from tests.infra.synthesized import Assembly, Found, Json, actions
 

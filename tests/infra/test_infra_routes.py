@@ -8,7 +8,8 @@ import re
 import pytest
 
 from contact_platform import config
-from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from contact_platform.workflows import TRIGGERS, WORKFLOWS
 from infra.api import STAGE_NAME
 from infra.settings import REPO_ROOT

@@ -11,7 +11,8 @@ import re
 import pytest
 
 from contact_platform import config
-from contact_platform.routes import ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import ROUTES
 from contact_platform.workflows import (
     CLEANUP,
     S3_UPLOAD,

@@ -13,6 +13,7 @@ import pytest
 
 from contact_platform import clock, config
 from local.resources import function_name
+from tests.support.entities import ENTITIES, make, make_each
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, table_items
 from tests.support.jobs import download, run
 
@@ -53,6 +54,26 @@ def test_contacts_deleted_90_days_ago_are_purged_with_everything_on_them(api: Ap
     assert api.post(f"/api/v1/admin/contacts/{old['id']}/restore", key=key).status == 404
     again = cleanup(90.001)
     assert again["contactsPurged"] == 0 and again["itemsDeleted"] == 0
+
+
+def test_records_deleted_90_days_ago_are_purged_and_restored_ones_kept(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    records = make_each(api, key)
+    kept = make(api, key, "organization")
+    for entity in ENTITIES:
+        api.delete(f"{entity.path}/{records[entity.name]['id']}", key=key)
+    api.delete(f"/api/v1/organizations/{kept['id']}", key=key)
+    assert api.post(f"/api/v1/admin/organizations/{kept['id']}/restore", key=key).status == 200
+    assert cleanup(89)["recordsPurged"] == 0, "not before 90 days"
+    assert cleanup(90.001)["recordsPurged"] == len(ENTITIES)
+    for entity in ENTITIES:
+        record_id = records[entity.name]["id"]
+        assert [i for i in table_items() if record_id in json.dumps(i) and i["kind"]["S"] != "audit"] == []
+        assert (
+            api.post(f"/api/v1/admin/{entity.path.removeprefix('/api/v1/')}/{record_id}/restore", key=key).status == 404
+        )
+    assert api.get(f"/api/v1/organizations/{kept['id']}", key=key).status == 200
+    assert cleanup(90.001)["recordsPurged"] == 0
 
 
 def test_a_restored_contact_is_not_purged(api: Api, admin: dict[str, Any]) -> None:

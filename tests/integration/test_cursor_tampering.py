@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from contact_platform.routes import Route
+from contact_platform.route import Route
+from tests.support.entities import make_each
 from tests.support.fixtures import Api, jobs_account
 from tests.support.routes import LIST_ROUTES, path_of
 
@@ -43,6 +44,7 @@ def _populate(api: Api) -> Tenant:
         assert api.post("/api/v1/exports", key=key, json={"segmentId": empty}).status == 202  # a short job
         assert api.post("/api/v1/tag-assignments", key=key, json={"tagId": tag, "segmentId": segment}).status == 202
         assert api.post("/api/v1/imports", key=key, json={"fileName": "later.csv"}).status == 202
+        make_each(api, key)
     return {"key": key, "tenantId": admin["tenantId"], "records": {"segmentId": segment}}
 
 

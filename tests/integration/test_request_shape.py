@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from contact_platform.http.endpoint import MAX_JSON_DEPTH
-from contact_platform.routes import ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import ROUTES
 from tests.support.fixtures import Api, business_items
 
 BODY_ROUTES = [route for route in ROUTES if route.method in ("POST", "PATCH", "PUT")]

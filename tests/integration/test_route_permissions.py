@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from contact_platform import permissions as p
-from contact_platform.routes import ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import ROUTES
+from tests.support.entities import BY_NAME, ENTITIES, body_for, make
 from tests.support.fixtures import Api, account, business_items
 from tests.support.routes import path_of
 
@@ -56,6 +58,11 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "get_import": p.IMPORTS_READ,
     "retry_import": p.IMPORTS_WRITE,
 }
+# The declared entities' routes: verb -> action, entity -> its scopes' resource.
+_ENTITY_ACTIONS = {"create": "write", "get": "read", "update": "write", "delete": "delete", "restore": "restore"}
+for _entity, _resource in (("organization", "organizations"), ("product", "products"), ("note", "notes")):
+    EXPECTED_PERMISSION[f"list_{_resource}"] = f"{_resource}:read"
+    EXPECTED_PERMISSION.update({f"{verb}_{_entity}": f"{_resource}:{act}" for verb, act in _ENTITY_ACTIONS.items()})
 AUTHENTICATED = [route for route in ROUTES if not route.public]
 
 
@@ -78,6 +85,10 @@ def tenant() -> Iterator[dict[str, Any]]:
             "keyId": admin["keyId"],
             "operationId": "op_unknown",
         }
+        for entity in ENTITIES:  # each with a deleted record for its restore route
+            records[entity.id_param] = make(api, key, entity.name)["id"]
+            records[f"deleted:{entity.name}"] = make(api, key, entity.name)["id"]
+            api.delete(f"{entity.path}/{records[f'deleted:{entity.name}']}", key=key)
         lacking = {
             scope: api.token("admin", tenant_id=admin["tenantId"], scopes=sorted(p.ALL_SCOPES - {scope}))["apiKey"]
             for scope in sorted(p.ALL_SCOPES)
@@ -89,6 +100,8 @@ def _path(route: Route, records: dict[str, str]) -> str:
     """The route's path with real records of the tenant (the deleted contact for restore)."""
     if route.name == "restore_contact":
         records = {**records, "contactId": records["deletedId"]}
+    if route.entity is not None and route.name.startswith("restore_"):
+        records = {**records, BY_NAME[route.entity].id_param: records[f"deleted:{route.entity}"]}
     return path_of(route, records)
 
 
@@ -113,6 +126,8 @@ def test_a_key_lacking_the_routes_permission_is_refused_and_writes_nothing(
     api: Api = tenant["api"]
     records = tenant["records"]
     body = BODIES.get(route.name)
+    if route.entity is not None and route.method in ("POST", "PATCH"):
+        body = body_for(api, tenant["admin"]["apiKey"], BY_NAME[route.entity])
     if route.name in ("create_export", "create_tag_assignment"):
         body = {"segmentId": records["segmentId"], "tagId": records["tagId"]}
     before = business_items()

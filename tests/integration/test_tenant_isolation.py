@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
+from contact_platform.route import Route
 from contact_platform.routes import ROUTES
+from tests.support.entities import BY_NAME, ENTITIES, body_for, make_each
 from tests.support.fixtures import Api, business_items
+from tests.support.routes import path_of
 
 Case = Callable[[Api, dict[str, Any], dict[str, Any], dict[str, Any]], None]
 CASES: dict[str, Case] = {}
@@ -35,7 +38,19 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     extra_key = api.post("/api/v1/api-keys", key=key, json={"name": "a second key"}).data
     segment = api.post("/api/v1/segments", key=key, json={"name": "A's", "filter": {"tag": ["secret"]}}).data
     tag = api.get("/api/v1/tags", key=key).data[0]  # made by the contact that carries it
-    return {"contact": contact, "deleted": deleted, "key": extra_key, "segment": segment, "tag": tag}
+    records = make_each(api, key)
+    deleted_records = make_each(api, key)
+    for entity in ENTITIES:
+        api.delete(f"{entity.path}/{deleted_records[entity.name]['id']}", key=key)
+    return {
+        "contact": contact,
+        "deleted": deleted,
+        "key": extra_key,
+        "segment": segment,
+        "tag": tag,
+        "records": records,
+        "deleted_records": deleted_records,
+    }
 
 
 @case("create_contact")
@@ -178,6 +193,43 @@ def _tag_contact(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owne
 def _untag_contact(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     path = f"/api/v1/contacts/{owned['contact']['id']}/tags/{owned['tag']['id']}"
     assert api.delete(path, key=intruder["apiKey"]).status == 404
+
+
+def _entity_case(route: Route) -> Case:
+    """Another tenant's admin: 404 for get, update, delete and restore, nothing of A in its lists or
+    searches, and a create naming A's records as references is a 422 that writes nothing."""
+    entity = BY_NAME[str(route.entity)]
+    verb = route.name.split("_", 1)[0]
+
+    def run(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+        key, record = intruder["apiKey"], owned["records"][entity.name]
+        if verb == "list":
+            params = [{}] + ([{"ownerId": owner["userId"]}] if entity.owned else [])
+            params += [{"search": "ac"}] if entity.search else []
+            for query in params:
+                reply = api.get(entity.path, key=key, params=query)
+                assert reply.status == 200 and reply.data == [], (query, reply.body)
+            return
+        if verb == "create":
+            for field, target in entity.references.items():
+                if target in owned["records"]:
+                    body = {**body_for(api, key, entity), field: owned["records"][target]["id"]}
+                    reply = api.post(entity.path, key=key, json=body)
+                    assert reply.status == 422 and reply.error["details"][0]["field"] == field, reply.body
+            return
+        if verb == "restore":
+            record = owned["deleted_records"][entity.name]
+        path = path_of(route, {entity.id_param: record["id"]})
+        body = body_for(api, key, entity) if verb == "update" else None
+        reply = api.call(route.method, path, key=key, json=body)
+        assert reply.status == 404 and reply.error["message"] == f"{entity.label} not found", reply.body
+
+    return run
+
+
+for _route in ROUTES:
+    if _route.entity is not None:
+        CASES[_route.name] = _entity_case(_route)
 
 
 @pytest.mark.parametrize("route_name", sorted(CASES))

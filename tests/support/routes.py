@@ -7,7 +7,8 @@ import re
 import typing
 
 from contact_platform.models.paging import Listing
-from contact_platform.routes import ROUTES, Route
+from contact_platform.route import Route
+from contact_platform.routes import ROUTES
 
 
 def path_of(route: Route, records: dict[str, str]) -> str:

@@ -30,7 +30,9 @@ def _loaded(module: str, *, tracing: bool = False) -> set[str]:
     env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
     if tracing:
         env |= {"AWS_LAMBDA_FUNCTION_NAME": "traced", "POWERTOOLS_TRACE_DISABLED": "false"}
-    script = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
+    module, _, attribute = module.partition(":")  # `module:attribute`: the attribute is read too
+    touch = f"; {module}.{attribute}" if attribute else ""
+    script = f"import json, sys, {module}{touch}; print(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     return set(json.loads(done.stdout))
 
@@ -47,6 +49,7 @@ def _under(loaded: set[str], prefixes: tuple[str, ...]) -> list[str]:
         "functions.api.contacts.create_contact",
         "functions.api.imports.create_import",
         "functions.triggers.authorizer",
+        "functions.api.entity_routes:get_organization",
     ],
 )
 def test_a_handler_imports_no_router_no_openapi_and_no_tracing(module: str) -> None:
@@ -59,3 +62,15 @@ def test_a_get_handler_imports_no_phone_or_email_validation() -> None:
 
 def test_tracing_is_imported_where_it_is_on() -> None:
     assert _under(_loaded("functions.api.contacts.get_contact", tracing=True), ("aws_xray_sdk",)) != []
+
+
+DECLARATIONS = ("contact_platform.entities.organizations", "contact_platform.entities.products")
+
+
+def test_a_handler_imports_no_entity_declaration_but_its_own() -> None:
+    """The route table's derived routes are built only where the whole table is read (tools), so a
+    contact route loads no declaration and an entity's route only its own."""
+    assert _under(_loaded("functions.api.contacts.get_contact"), DECLARATIONS) == []
+    loaded = _loaded("functions.api.entity_routes:get_organization")
+    assert _under(loaded, DECLARATIONS) == ["contact_platform.entities.organizations"]
+    assert _under(loaded, ("contact_platform.store.contacts",)) == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from contact_platform.entities.catalog import PLURALS
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -33,30 +35,43 @@ EXPORTS_WRITE = "exports:write"
 IMPORTS_READ = "imports:read"
 IMPORTS_WRITE = "imports:write"
 
-ALL_SCOPES: frozenset[str] = frozenset(
-    {
-        CONTACTS_READ,
-        CONTACTS_WRITE,
-        CONTACTS_DELETE,
-        CONTACTS_RESTORE,
-        APIKEYS_MANAGE,
-        AUDIT_READ,
-        SEGMENTS_READ,
-        SEGMENTS_WRITE,
-        TAGS_READ,
-        TAGS_WRITE,
-        EXPORTS_READ,
-        EXPORTS_WRITE,
-        IMPORTS_READ,
-        IMPORTS_WRITE,
-    }
+# The entities declared in entities/ (their plural, as in `organizations:read`): read, write,
+# delete and, for admins, restore.
+ENTITY_RESOURCES = tuple(plural.replace("_", "-") for plural in PLURALS.values())
+ENTITY_ACTIONS = ("read", "write", "delete")
+ENTITY_SCOPES = frozenset(f"{resource}:{action}" for resource in ENTITY_RESOURCES for action in ENTITY_ACTIONS)
+ENTITY_RESTORE_SCOPES = frozenset(f"{resource}:restore" for resource in ENTITY_RESOURCES)
+
+ALL_SCOPES: frozenset[str] = (
+    ENTITY_SCOPES
+    | ENTITY_RESTORE_SCOPES
+    | frozenset(
+        {
+            CONTACTS_READ,
+            CONTACTS_WRITE,
+            CONTACTS_DELETE,
+            CONTACTS_RESTORE,
+            APIKEYS_MANAGE,
+            AUDIT_READ,
+            SEGMENTS_READ,
+            SEGMENTS_WRITE,
+            TAGS_READ,
+            TAGS_WRITE,
+            EXPORTS_READ,
+            EXPORTS_WRITE,
+            IMPORTS_READ,
+            IMPORTS_WRITE,
+        }
+    )
 )
 _AUDIENCES = frozenset({SEGMENTS_READ, SEGMENTS_WRITE, TAGS_READ, EXPORTS_READ, EXPORTS_WRITE})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: ALL_SCOPES,
-    Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ}) | _AUDIENCES,
-    Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES,
+    Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ})
+    | _AUDIENCES
+    | ENTITY_SCOPES,
+    Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES | ENTITY_SCOPES,
     # Imports are for registered partners (and admins) only.
     Role.PARTNER: frozenset({CONTACTS_READ, CONTACTS_WRITE, TAGS_READ, IMPORTS_READ, IMPORTS_WRITE}),
     Role.MIGRATION_OFFICER: frozenset({CONTACTS_READ}),

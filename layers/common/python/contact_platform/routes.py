@@ -5,51 +5,24 @@
 - the OpenAPI document is built (local/openapi.py -> docs/openapi.json),
 
 and each route's handler lives at `functions/api/<resource>/<name>.py`, sharing the route's name
-with its service function.
+with its service function; the routes of the entities declared in `entities/` are derived from the
+declarations and served by `functions/api/entity_routes.py` (docs/architecture.md, "Entities").
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import KW_ONLY, dataclass
+from functools import cache
 
 from contact_platform import permissions as p
+from contact_platform.route import Route
 
+# The whole table: the routes written here and those derived from the entity declarations. Built on
+# first use (module `__getattr__` below), so that a route's function, which needs only its own route
+# (`route_named`), does not import every entity's declaration (docs/architecture.md, "Cold start").
+ROUTES: tuple[Route, ...]
+ROUTES_BY_NAME: dict[str, Route]
 
-@dataclass(frozen=True)
-class Route:
-    name: str
-    method: str
-    path: str
-    resource: str
-    permission: str | None  # None: public, no authorizer
-    summary: str
-    _: KW_ONLY
-    status: int = 200
-    dev_only: bool = False
-    # The job whose state machine this route starts or whose files it signs URLs for (None: neither).
-    workflow: str | None = None
-    # Also takes a `text/csv` body (up to 6 MB) besides JSON.
-    csv_body: bool = False
-
-    @property
-    def handler_module(self) -> str:
-        return f"functions.api.{self.resource}.{self.name}"
-
-    @property
-    def handler(self) -> str:
-        return f"{self.handler_module}.handler"
-
-    @property
-    def public(self) -> bool:
-        return self.permission is None
-
-    @property
-    def path_pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")
-
-
-ROUTES: tuple[Route, ...] = (
+WRITTEN_ROUTES: tuple[Route, ...] = (
     Route("get_heartbeat", "GET", "/heartbeat", "health", None, "Service health check"),
     Route(
         "create_dev_token",
@@ -250,7 +223,30 @@ ROUTES: tuple[Route, ...] = (
     ),
 )
 
-ROUTES_BY_NAME: dict[str, Route] = {route.name: route for route in ROUTES}
+_WRITTEN_BY_NAME: dict[str, Route] = {route.name: route for route in WRITTEN_ROUTES}
+
+
+@cache
+def _table() -> tuple[tuple[Route, ...], dict[str, Route]]:
+    from contact_platform.entities.catalog import all_entities
+    from contact_platform.entities.routes import entity_routes
+
+    routes = WRITTEN_ROUTES + tuple(route for entity in all_entities() for route in entity_routes(entity))
+    return routes, {route.name: route for route in routes}
+
+
+def __getattr__(name: str) -> object:
+    if name == "ROUTES":
+        return _table()[0]
+    if name == "ROUTES_BY_NAME":
+        return _table()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def route_named(name: str) -> Route:
+    """A route of the table by name, reading only the written routes when it is one of them."""
+    return _WRITTEN_BY_NAME.get(name) or _table()[1][name]
+
 
 # The Lambda authorizer in front of every non-public route (infra/api.py, local/gateway.py).
 AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
@@ -259,7 +255,7 @@ AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route for a request and its path parameters (static segments win over parameters)."""
     candidates = []
-    for route in ROUTES:
+    for route in _table()[0]:
         found = route.path_pattern.match(path)
         if found and route.method == method:
             candidates.append((route.path.count("{"), route, found.groupdict()))

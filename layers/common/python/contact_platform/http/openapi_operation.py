@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi import params as powertools
 from contact_platform.http.params import Body, Header, Query
 from contact_platform.models.envelope import Envelope, ErrorEnvelope, ListEnvelope
 from contact_platform.models.paging import Listing
-from contact_platform.routes import Route
+from contact_platform.route import Route
 
 JSON = "application/json"
 ERROR_STATUSES = {

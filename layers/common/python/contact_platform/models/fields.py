@@ -12,6 +12,7 @@ from pydantic import (
     AwareDatetime,
     BeforeValidator,
     EmailStr,
+    Field,
     PlainValidator,
     StringConstraints,
     WithJsonSchema,
@@ -54,6 +55,13 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40), AfterValidator(_phone)]
 UserId = Annotated[str, StringConstraints(pattern=r"^usr_[A-Za-z0-9]{1,40}$")]
 OrganizationId = Annotated[str, StringConstraints(pattern=r"^org_[A-Za-z0-9]{1,40}$")]
+DealId = Annotated[str, StringConstraints(pattern=r"^deal_[A-Za-z0-9]{1,40}$")]
+# `If-Match` of an update: the `ETag` a read returned (`"3"`, weak `W/"3"`), or `*`.
+ETag = Annotated[str, StringConstraints(pattern=r'^(\*|(W/)?"[0-9]{1,12}")$')]
+# A non-negative amount (price, deal value): finite and within what DynamoDB stores as a number.
+Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
+# ISO 4217 alphabetic codes (three capitals); the list of codes in use is not checked.
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 _ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 

@@ -4,6 +4,7 @@ It walks the housekeeping index day by day, from the day after the last one it c
 today, and for each item due by `now`:
 - a contact soft-deleted 90 days ago: delete it and every item left in its partition (DynamoDB TTL
   may have been first; a contact restored meanwhile is no longer in the index);
+- a record of a declared entity (an organization, a product, a note) soft-deleted 90 days ago: delete it;
 - an ended operation: remove its scratch files and chunk results; a finished export is then due
   again when its file expires: the file is removed and the export reads EXPIRED;
 - an import whose upload URL was never used within a day: FAILED.
@@ -22,14 +23,23 @@ from contact_platform.services import operations
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import housekeeping
 from contact_platform.store import operations as operation_store
+from contact_platform.store import records as record_store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.operations import OperationItem
 from contact_platform.store.paging import LastKey
+from contact_platform.store.records import RecordItem
 from contact_platform.store.table import Item
 
 FIRST_RUN_LOOKBACK = timedelta(days=400)
-COUNTS = ("contactsPurged", "itemsDeleted", "exportsExpired", "scratchFilesRemoved", "importsAbandoned")
+COUNTS = (
+    "contactsPurged",
+    "recordsPurged",
+    "itemsDeleted",
+    "exportsExpired",
+    "scratchFilesRemoved",
+    "importsAbandoned",
+)
 
 
 def _days(first: str, last: str) -> list[str]:
@@ -70,8 +80,20 @@ def run_cleanup(now: datetime) -> dict[str, Any]:
 def _handle(item: Item, now: datetime, report: dict[str, Any]) -> None:
     if isinstance(item, ContactItem):
         _purge(item, now, report)
+    elif isinstance(item, RecordItem):
+        _purge_record(item, now, report)
     elif isinstance(item, OperationItem):
         _tidy(item, now, report)
+
+
+def _purge_record(record: RecordItem, now: datetime, report: dict[str, Any]) -> None:
+    if record.is_active or record.expires_at is None or record.expires_at > clock.epoch(now):
+        return
+    try:
+        report["itemsDeleted"] += record_store.purge(record)
+    except StaleVersion:
+        return  # restored or changed since it was read
+    report["recordsPurged"] += 1
 
 
 def _purge(contact: ContactItem, now: datetime, report: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from contact_platform.services import audit, search_terms
 from contact_platform.services.contact_queries import Criteria, plan, split_tags
 from contact_platform.services.sorting import parse_sort
 from contact_platform.services.users import require_assignable_owner
+from contact_platform.services.versions import parse_if_match
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
 from contact_platform.store.contacts import ContactItem, ContactWrite
@@ -200,16 +201,6 @@ def get_contact(caller: Caller, contact_id: str) -> Contact:
 
 
 # Update ----------------------------------------------------------------------------------------
-
-
-def parse_if_match(header: str | None) -> int | None:
-    """`If-Match: "3"` (or W/"3") -> 3; `*` or absent -> None."""
-    if header is None or header.strip() == "*":
-        return None
-    tag = header.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise errors.precondition_failed('If-Match must be the ETag of the contact, for example "3"')
-    return int(tag)
 
 
 def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_match: str | None) -> Contact:

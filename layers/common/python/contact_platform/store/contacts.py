@@ -37,7 +37,7 @@ from contact_platform.store import keys
 from contact_platform.store import tags as tag_store
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
-from contact_platform.store.paging import LastKey, Page, query_page
+from contact_platform.store.paging import LastKey, Page, index_page, query_page
 from contact_platform.store.table import Item, string_list, string_map, transaction
 
 CONTACT_SK = "CONTACT"
@@ -145,18 +145,17 @@ def list_index(
     sort_from: str | None = None,
     sort_before: str | None = None,
 ) -> Page[ContactItem]:
-    """One page of contacts from a list index, sort keys from `sort_from` (included) to `sort_before`
-    (excluded: every key is `<moment>#<id>`, so `<= sort_before` leaves out that moment itself)."""
-    index = getattr(ContactItem, index_name.lower())
-    sort_attribute = getattr(ContactItem, f"{index_name.lower()}sk")
-    condition: Condition | None = None
-    if sort_from and sort_before:
-        condition = sort_attribute.between(sort_from, sort_before)
-    elif sort_from:
-        condition = sort_attribute >= sort_from
-    elif sort_before:
-        condition = sort_attribute <= sort_before
-    return query_page(index, partition, limit=limit, start=start, forward=forward, condition=condition)
+    """One page of contacts from a list index (`store/paging.index_page`)."""
+    return index_page(
+        ContactItem,
+        index_name,
+        partition,
+        limit=limit,
+        start=start,
+        forward=forward,
+        sort_from=sort_from,
+        sort_before=sort_before,
+    )
 
 
 def search_entries(tenant_id: str, term: str, *, limit: int, start: LastKey | None) -> Page[ContactSearchEntry]:

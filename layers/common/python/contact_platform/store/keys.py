@@ -84,6 +84,37 @@ def search_pk(tenant_id: str, token: str) -> str:
     return _tenant(tenant_id) + f"SEARCH#{token[:2]}"
 
 
+# Records of the entities declared in entities/ (docs/data-model.md, "Entity records"): the entity's
+# upper-case name is part of every key, so two entities never share a partition.
+def record_pk(tenant_id: str, entity: str, record_id: str) -> str:
+    return _tenant(tenant_id) + f"{entity.upper()}#{record_id}"
+
+
+def records_collection(tenant_id: str, entity: str) -> str:
+    return _tenant(tenant_id) + f"{entity.upper()}S"
+
+
+def deleted_records_collection(tenant_id: str, entity: str) -> str:
+    return _tenant(tenant_id) + f"DELETED{entity.upper()}S"
+
+
+def record_owner_collection(tenant_id: str, entity: str, owner_id: str) -> str:
+    return _tenant(tenant_id) + f"{entity.upper()}S#OWNER#{owner_id}"
+
+
+def record_link_collection(tenant_id: str, entity: str, field: str, value: str) -> str:
+    """The records whose `field` (a reference or a parent) is `value`: `T#DEALS#stageId#stg_1`."""
+    return _tenant(tenant_id) + f"{entity.upper()}S#{field}#{value}"
+
+
+def record_search_pk(tenant_id: str, entity: str, token: str) -> str:
+    return _tenant(tenant_id) + f"{entity.upper()}SEARCH#{token[:2]}"
+
+
+def unique_guard_pk(tenant_id: str, entity: str, field: str, value_key: str) -> str:
+    return _tenant(tenant_id) + f"UNIQUE#{entity.upper()}#{field}#{value_key}"
+
+
 # Segments, tags, operations (asynchronous jobs)
 def segment_pk(tenant_id: str, segment_id: str) -> str:
     return _tenant(tenant_id) + f"SEGMENT#{segment_id}"

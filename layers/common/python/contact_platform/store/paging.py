@@ -43,6 +43,32 @@ def query_page(
     return Page(items, results.last_evaluated_key)
 
 
+def index_page(
+    model: Any,
+    index_name: str,
+    partition: str,
+    *,
+    limit: int,
+    start: LastKey | None,
+    forward: bool,
+    sort_from: str | None = None,
+    sort_before: str | None = None,
+) -> Page[Any]:
+    """One page of `model` items from a list index (`GSI1`..`GSI5`), sort keys from `sort_from`
+    (included) to `sort_before` (excluded: every key is `<value>#<id>`, so `<= sort_before` leaves
+    out that value itself)."""
+    index = getattr(model, index_name.lower())
+    sort_attribute = getattr(model, f"{index_name.lower()}sk")
+    condition: Condition | None = None
+    if sort_from and sort_before:
+        condition = sort_attribute.between(sort_from, sort_before)
+    elif sort_from:
+        condition = sort_attribute >= sort_from
+    elif sort_before:
+        condition = sort_attribute <= sort_before
+    return query_page(index, partition, limit=limit, start=start, forward=forward, condition=condition)
+
+
 # A filtered list may need several Queries to fill one page; it stops after this many and returns
 # what it has with the cursor, so one request's cost stays bounded.
 MAX_QUERIES_PER_PAGE = 5

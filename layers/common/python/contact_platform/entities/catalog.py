@@ -1,0 +1,39 @@
+"""Every declared entity: its name and the module that declares it (`entities/<plural>.py`, whose
+`ENTITY` is the declaration), in the order of the route table and the API reference.
+
+Kept free of the declarations themselves, so that a route's function imports only its own entity's
+(docs/architecture.md, "Cold start"); the whole catalog is loaded by the tools that read every
+route (the full route table, CDK, the local gateway, the OpenAPI document).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contact_platform.entities.entity import Entity
+
+# Verbs of the derived routes (their names: `<verb>_<entity>`, the list `list_<plural>`).
+CRUD_VERBS = ("create", "list", "get", "update", "delete", "restore")
+# entity name -> plural (its module, its routes' `list_<plural>`, its scopes `<plural>:*`)
+PLURALS: dict[str, str] = {"organization": "organizations", "product": "products", "note": "notes"}
+
+
+def entity(name: str) -> Entity:
+    declared: Entity = importlib.import_module(f"contact_platform.entities.{PLURALS[name]}").ENTITY
+    return declared
+
+
+def all_entities() -> tuple[Entity, ...]:
+    return tuple(entity(name) for name in PLURALS)
+
+
+def entity_of_route(route_name: str) -> Entity | None:
+    """The entity whose derived route this is (`create_organization`, `list_organizations`), if any."""
+    verb, _, rest = route_name.partition("_")
+    if verb == "list":
+        name = next((name for name, plural in PLURALS.items() if plural == rest), None)
+    else:
+        name = rest if verb in CRUD_VERBS and rest in PLURALS else None
+    return entity(name) if name else None

@@ -1,0 +1,69 @@
+"""The handler of each route derived from an entity declaration: a function with the parameters and
+types the endpoint reads (`http/endpoint.py`), calling the generic service (docs/architecture.md,
+"Entities"). Built when the route's Lambda function first imports it."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from contact_platform.entities import service
+from contact_platform.entities.entity import Entity
+from contact_platform.entities.routes import entity_routes
+from contact_platform.entities.shapes import shapes
+from contact_platform.http.endpoint import Endpoint, caller
+from contact_platform.http.params import Header, Query
+from contact_platform.models.fields import ETag
+from contact_platform.models.paging import Listing
+
+IfMatch = Annotated[ETag | None, Header(alias="If-Match")]
+
+
+def _signed(function: Callable[..., Any], name: str, parameters: dict[str, Any], returns: Any) -> Callable[..., Any]:
+    """Name the function like its route and give it the parameters the endpoint validates."""
+    function.__name__ = function.__qualname__ = name
+    function.__annotations__ = {**parameters, "return": returns}
+    function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                parameter,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=annotation,
+                default=None if annotation is IfMatch else inspect.Parameter.empty,
+            )
+            for parameter, annotation in parameters.items()
+        ],
+        return_annotation=returns,
+    )
+    return function
+
+
+def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
+    models, id_ = shapes(entity), entity.id_param
+    if verb == "create":
+        return _signed(
+            lambda body: service.create(entity, caller(), body), name, {"body": models.create}, models.public
+        )
+    if verb == "list":
+        return _signed(
+            lambda query: service.list_records(entity, caller(), query),
+            name,
+            {"query": Annotated[models.query, Query()]},
+            Listing[models.public],  # type: ignore[name-defined]
+        )
+    if verb == "update":
+        return _signed(
+            lambda body, if_match=None, **path: service.update(entity, caller(), path[id_], body, if_match),
+            name,
+            {id_: str, "body": models.patch, "if_match": IfMatch},
+            models.public,
+        )
+    one = {"get": service.get, "delete": service.delete, "restore": service.restore}[verb]
+    returns = models.deleted if verb == "delete" else models.public
+    return _signed(lambda **path: one(entity, caller(), path[id_]), name, {id_: str}, returns)
+
+
+def endpoint_for(entity: Entity, route_name: str) -> Endpoint:
+    route = next(route for route in entity_routes(entity) if route.name == route_name)
+    return Endpoint(route, _function(entity, route_name.split("_", 1)[0], route_name))

@@ -1,0 +1,39 @@
+"""The routes of a declared entity, for the route table (`contact_platform/routes.py`): create, list,
+get, update, delete and, for admins, restore; one Lambda function each, their handlers derived
+(`functions/api/entity_routes.py`)."""
+
+from __future__ import annotations
+
+from contact_platform.entities.entity import Entity
+from contact_platform.route import Route
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def entity_routes(entity: Entity) -> tuple[Route, ...]:
+    one, many = entity.label.lower(), entity.plural_name.replace("_", " ")
+    a = _article(one)
+    restore_path = entity.item_path.replace("/api/v1/", "/api/v1/admin/", 1) + "/restore"
+
+    def route(verb: str, method: str, path: str, action: str, summary: str, status: int = 200) -> Route:
+        return Route(
+            entity.route_name(verb),
+            method,
+            path,
+            entity.plural_name,
+            entity.scope(action),
+            summary,
+            status=status,
+            entity=entity.name,
+        )
+
+    return (
+        route("create", "POST", entity.path, "write", f"Create {a} {one}", 201),
+        route("list", "GET", entity.path, "read", f"List, filter, sort and search {many}"),
+        route("get", "GET", entity.item_path, "read", f"Get {a} {one}"),
+        route("update", "PATCH", entity.item_path, "write", f"Update {a} {one} (honours If-Match)"),
+        route("delete", "DELETE", entity.item_path, "delete", f"Delete {a} {one} (restorable by admins for 90 days)"),
+        route("restore", "POST", restore_path, "restore", f"Restore a deleted {one} (admins)"),
+    )

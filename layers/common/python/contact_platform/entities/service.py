@@ -1,0 +1,337 @@
+"""The generic service of every declared entity (docs/architecture.md, "Entities"): create, read,
+list, update, soft delete and restore, with the platform's rules written once:
+
+- 404 for what the caller may not see (another tenant's record, another user's private record, a
+  deleted one); 403 when a `user` changes a record it can see but does not own;
+- `If-Match` (412), a version check on every write and a few attempts when another request wrote
+  between read and write (409 after them);
+- references checked to exist in the tenant and be visible to the caller (422 naming the field);
+- unique fields by guard items in the same transaction (409 naming the holder only when readable);
+- an audit item in the same transaction as every write; soft delete purged after 90 days.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from contact_platform import clock, errors
+from contact_platform.cursor import decode_cursor, encode_cursor
+from contact_platform.entities.entity import Entity
+from contact_platform.entities.shapes import shapes
+from contact_platform.errors import Detail
+from contact_platform.ids import new_id
+from contact_platform.models.base import Model
+from contact_platform.models.paging import Listing, PageQuery
+from contact_platform.permissions import Caller, Role
+from contact_platform.services import audit, search_terms, users
+from contact_platform.services.sorting import parse_sort
+from contact_platform.services.versions import parse_if_match
+from contact_platform.store import keys
+from contact_platform.store import records as store
+from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.paging import LastKey, Page, collect
+from contact_platform.store.records import RecordItem
+
+RETENTION = timedelta(days=90)
+_WRITE_ATTEMPTS = 3
+EVERYONE = "everyone"
+
+
+# Reading and visibility ------------------------------------------------------------------------
+
+
+def _gone(record: RecordItem) -> bool:
+    return record.expires_at is not None and record.expires_at <= clock.epoch(clock.now())
+
+
+def visible(caller: Caller, record: RecordItem) -> bool:
+    """admin and manager see every record of the tenant; others their own and those shared with everyone."""
+    return (
+        record.owner_id is None
+        or caller.sees_all_records
+        or record.owner_id == caller.user_id
+        or record.visible_to == EVERYONE
+    )
+
+
+def found(entity: Entity, caller: Caller, record_id: str) -> RecordItem:
+    """The caller's active, visible record, or 404 (the same answer for one it may not see)."""
+    record = store.get_record(caller.tenant_id, entity.name, record_id)
+    if record is None or not record.is_active or not visible(caller, record):
+        raise errors.not_found(entity.label)
+    return record
+
+
+def _changeable(entity: Entity, caller: Caller, record_id: str) -> RecordItem:
+    record = found(entity, caller, record_id)
+    if not caller.may_access(record.owner_id or caller.user_id):
+        raise errors.forbidden(f"Only the owner, an admin or a manager may change this {entity.label.lower()}")
+    return record
+
+
+def to_api(entity: Entity, record: RecordItem) -> Model:
+    owner = {"ownerId": record.owner_id, "visibleTo": record.visible_to} if entity.owned else {}
+    return shapes(entity).public.model_validate(
+        {
+            **store.data_of(record),
+            **owner,
+            "id": record.record_id,
+            "createdAt": record.created_at,
+            "updatedAt": record.updated_at,
+            "version": int(record.version),
+        }
+    )
+
+
+def get(entity: Entity, caller: Caller, record_id: str) -> Model:
+    return to_api(entity, found(entity, caller, record_id))
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+
+def _reference_exists(caller: Caller, target: str, record_id: str) -> bool:
+    if target == "user":
+        return users.get_active_user(caller.tenant_id, record_id) is not None
+    if target == "contact":
+        from contact_platform.store import contacts as contact_store  # only entities that reference contacts
+
+        contact = contact_store.get_contact(caller.tenant_id, record_id)
+        return contact is not None and contact.is_active and caller.may_access(contact.owner_id)
+    record = store.get_record(caller.tenant_id, target, record_id)
+    return record is not None and record.is_active and not _gone(record) and visible(caller, record)
+
+
+def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set[str]) -> list[Detail]:
+    problems = [
+        Detail(field, f"no {target.replace('_', ' ')} with this id")
+        for field, target in entity.references.items()
+        if field in changed and data.get(field) is not None and not _reference_exists(caller, target, data[field])
+    ]
+    return problems + (entity.checks(data) if entity.checks else [])
+
+
+def _sort_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return f"{float(value):024.6f}"  # fields sorted by number are never negative
+    return search_terms.fold(str(value))[:200]
+
+
+def _derive(entity: Entity, record: RecordItem) -> None:
+    """The record's derived state, from its data alone (store/records.py)."""
+    data = store.data_of(record)
+    record.unique_keys = {field: search_terms.fold(str(data[field])) for field in entity.unique if data.get(field)}
+    values = [str(data[field]) for field in entity.search if data.get(field)]
+    whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
+    record.search_tokens = list(dict.fromkeys([*search_terms.name_tokens(*values), *whole]))
+    record.sort_value = _sort_value(data.get(entity.sort)) if entity.sort else None
+    if entity.link:
+        record.link_field, record.link_value = entity.link, data.get(entity.link)
+
+
+def _audit(entity: Entity, caller: Caller, record: RecordItem, action: str, changed: list[str]) -> Any:
+    return audit.entry(
+        caller,
+        entity_type=entity.name,
+        entity_id=record.record_id,
+        action=f"{entity.name}.{action}",
+        at=clock.parse_iso(record.updated_at),
+        changed=changed,
+    )
+
+
+def _taken(entity: Entity, caller: Caller, taken: UniqueValueTaken, data: dict[str, Any]) -> errors.ApiError:
+    holder = store.get_record(caller.tenant_id, entity.name, taken.owner_id)
+    readable = holder is not None and visible(caller, holder)
+    issue = f"already used by {entity.label.lower()} {taken.owner_id}" if readable else "already taken"
+    return errors.conflict(f"{entity.label} already exists", [Detail(taken.value, issue)])
+
+
+def _write(
+    entity: Entity, caller: Caller, old: RecordItem | None, new: RecordItem, action: str, changed: list[str]
+) -> None:
+    _derive(entity, new)
+    try:
+        store.write(old, new, _audit(entity, caller, new, action, changed))
+    except UniqueValueTaken as taken:
+        raise _taken(entity, caller, taken, store.data_of(new)) from taken
+
+
+def create(entity: Entity, caller: Caller, body: Model) -> Model:
+    data = body.model_dump(mode="json", exclude_none=True, exclude={"ownerId", "visibleTo"})
+    problems = _problems(entity, caller, data, set(data))
+    if problems:
+        raise errors.validation_error("Validation failed", problems)
+    record = store.new_record(
+        caller.tenant_id, entity.name, new_id(entity.prefix), created_by=caller.user_id, at=clock.iso(clock.now())
+    )
+    record.data = data
+    if entity.owned:
+        record.owner_id = getattr(body, "ownerId", None) or caller.user_id
+        users.require_assignable_owner(caller, record.owner_id)
+        record.visible_to = getattr(body, "visibleTo", None) or EVERYONE
+    _write(entity, caller, None, record, "created", [])
+    return to_api(entity, record)
+
+
+def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, Any]) -> tuple[RecordItem, list[str]]:
+    required = {name for name, info in entity.fields.model_fields.items() if info.is_required()}
+    nulls = [Detail(name, "required; may not be null") for name in sent if name in required and sent[name] is None]
+    if nulls:
+        raise errors.validation_error("Validation failed", nulls)
+    new = store.copy_of(old)
+    data = store.data_of(old)
+    for name, value in sent.items():
+        if name in ("ownerId", "visibleTo"):
+            continue
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    new.data = data
+    if "ownerId" in sent and sent["ownerId"] is not None:
+        users.require_assignable_owner(caller, sent["ownerId"])
+        new.owner_id = sent["ownerId"]
+    if sent.get("visibleTo") is not None:
+        new.visible_to = sent["visibleTo"]
+    before, after = to_api(entity, old).model_dump(), to_api(entity, new).model_dump()
+    changed = sorted(name for name in sent if before.get(name) != after.get(name))
+    problems = _problems(entity, caller, data, set(changed))
+    if problems:
+        raise errors.validation_error("Validation failed", problems)
+    return new, changed
+
+
+def update(entity: Entity, caller: Caller, record_id: str, patch: Model, if_match: str | None) -> Model:
+    expected = parse_if_match(if_match)
+    sent = patch.model_dump(mode="json", exclude_unset=True)
+    for _ in range(_WRITE_ATTEMPTS):
+        old = _changeable(entity, caller, record_id)
+        if expected is not None and expected != old.version:
+            raise errors.precondition_failed(f"{entity.label} has changed since version {expected}")
+        new, changed = _patched(entity, caller, old, sent)
+        if not changed:
+            return to_api(entity, old)
+        new.updated_at = clock.iso(clock.now())
+        new.version = old.version + 1
+        try:
+            _write(entity, caller, old, new, "updated", changed)
+        except StaleVersion:
+            if expected is not None:
+                raise errors.precondition_failed(f"{entity.label} has changed since version {expected}") from None
+            continue
+        return to_api(entity, new)
+    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+
+
+def delete(entity: Entity, caller: Caller, record_id: str) -> Model:
+    """Soft delete: out of every list, search and reference at once, unique values free, purged after 90 days."""
+    for _ in range(_WRITE_ATTEMPTS):
+        old = _changeable(entity, caller, record_id)
+        now = clock.now()
+        new = store.copy_of(old)
+        new.is_active, new.deleted_at, new.deleted_by = False, clock.iso(now), caller.user_id
+        new.expires_at = clock.epoch(now + RETENTION)
+        new.updated_at, new.version = clock.iso(now), old.version + 1
+        try:
+            _write(entity, caller, old, new, "deleted", ["isActive", "deletedAt", "deletedBy"])
+        except StaleVersion:
+            continue
+        message = f"{entity.label} deleted successfully"
+        return shapes(entity).deleted.model_validate({"id": record_id, "message": message})
+    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+
+
+def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
+    """Bring back a soft-deleted record not yet purged (admins); 409 if a unique value was taken since."""
+    if caller.role != Role.ADMIN:
+        raise errors.forbidden(f"Only admins restore a deleted {entity.label.lower()}")
+    old = store.get_record(caller.tenant_id, entity.name, record_id)
+    if old is None or _gone(old):
+        raise errors.not_found(entity.label)
+    if old.is_active:
+        raise errors.conflict(f"{entity.label} is not deleted")
+    new = store.copy_of(old)
+    new.is_active, new.deleted_at, new.deleted_by, new.expires_at = True, None, None, None
+    new.updated_at, new.version = clock.iso(clock.now()), old.version + 1
+    try:
+        _write(entity, caller, old, new, "restored", ["isActive", "deletedAt", "deletedBy"])
+    except StaleVersion:
+        raise errors.conflict(f"{entity.label} is being changed by another request; retry") from None
+    return to_api(entity, new)
+
+
+# Lists -----------------------------------------------------------------------------------------
+
+
+def _since(query: PageQuery) -> str | None:
+    since = getattr(query, "updatedSince", None)
+    return clock.iso(since) if since else None
+
+
+def _fetch(entity: Entity, caller: Caller, query: PageQuery, field: str, forward: bool) -> tuple[Any, str]:
+    """How to read the page: search entries, or the one list index that narrows the query most."""
+    tenant, name = caller.tenant_id, entity.name
+    term = getattr(query, "search", None)
+    if term is not None:
+        term = search_terms.fold(term)
+        if len(term) < search_terms.MIN_SEARCH_LENGTH:
+            raise errors.validation_error("Validation failed", [Detail("search", "at least 2 characters")])
+        if getattr(query, "sort", None):
+            raise errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
+
+        def search_page(size: int, start: LastKey | None) -> Page[RecordItem]:
+            entries = store.search_entries(tenant, name, term, limit=size, start=start)
+            ids = list(dict.fromkeys(entry.record_id for entry in entries.items))
+            found_records = store.get_records(tenant, name, ids)
+            return Page([found_records[i] for i in ids if i in found_records], entries.last_key)
+
+        return search_page, f"search|{term}"
+    index, partition, low = "GSI1", keys.records_collection(tenant, name), None
+    owner = getattr(query, "ownerId", None)
+    link = getattr(query, entity.link, None) if entity.link else None
+    if field == "updatedAt":
+        index, low = "GSI2", _since(query)
+    elif field != "createdAt":
+        index = "GSI3"
+    elif link is not None:
+        index, partition = "GSI5", keys.record_link_collection(tenant, name, str(entity.link), str(link))
+    elif owner is not None:
+        index, partition = "GSI4", keys.record_owner_collection(tenant, name, owner)
+
+    def index_page(size: int, start: LastKey | None) -> Page[RecordItem]:
+        return store.list_index(index, partition, limit=size, start=start, forward=forward, sort_from=low)
+
+    return index_page, f"index|{index}|{partition}|{forward}|{low}"
+
+
+def list_records(entity: Entity, caller: Caller, query: PageQuery) -> Listing[Any]:
+    field, forward = parse_sort(getattr(query, "sort", None) or "-createdAt", entity.sort_fields, default="createdAt")
+    fetch, plan = _fetch(entity, caller, query, field, forward)
+    sent = query.model_dump(mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince"})
+    wanted = {name: value for name, value in sent.items() if value is not None}
+    since = _since(query)
+
+    def keep(record: RecordItem) -> bool:
+        data = store.data_of(record)
+        owner = {"ownerId": record.owner_id}
+        return (
+            record.is_active
+            and not _gone(record)
+            and visible(caller, record)
+            and (since is None or record.updated_at >= since)
+            and all({**data, **owner}.get(name) == value for name, value in wanted.items())
+        )
+
+    binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
+    page = collect(fetch, keep, limit=query.limit, start=decode_cursor(query.cursor, binding))
+    return Listing(
+        items=[to_api(entity, record) for record in page.items],
+        nextCursor=encode_cursor(page.last_key, binding),
+        limit=query.limit,
+    )

@@ -1,0 +1,97 @@
+"""The request and response models of an entity, derived from its fields model on first use: the
+create body (the fields, plus `ownerId`/`visibleTo` for owned entities), the patch body (every field
+optional), the record as returned (the fields plus the server's), the list query and the answer to
+a delete. Built once per process and entity (docs/architecture.md, "Entities")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
+
+from contact_platform.entities.entity import Entity
+from contact_platform.models.base import Model
+from contact_platform.models.fields import DateTimeFilter, UserId
+from contact_platform.models.paging import PageQuery
+
+Visibility = Literal["owner", "everyone"]
+_model = cast(Any, create_model)  # its overloads do not type field definitions built at run time
+
+
+class _Input(Model):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+@dataclass(frozen=True)
+class Shapes:
+    create: type[Model]
+    patch: type[Model]
+    public: type[Model]
+    query: type[Model]
+    deleted: type[Model]
+
+
+def _constrained(info: FieldInfo) -> Any:
+    """The field's type with its constraints (pydantic keeps them apart from the annotation)."""
+    return Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+
+
+def _optional(info: FieldInfo, *, constrained: bool = True) -> tuple[Any, Any]:
+    annotation: Any = _constrained(info) if constrained else info.annotation
+    return annotation | None, Field(None, description=info.description, examples=info.examples)
+
+
+def _owner_fields(*, public: bool) -> dict[str, Any]:
+    owner = "The user who owns the record." if public else "Defaults to the calling user."
+    visibility = "`owner`: only its owner (and admins, managers) see it; `everyone` (the default): the tenant."
+    return {
+        "ownerId": (str | None if public else UserId | None, Field(None, description=owner)),
+        "visibleTo": (Visibility | None, Field(None, description=visibility)),
+    }
+
+
+@cache
+def shapes(entity: Entity) -> Shapes:
+    label = entity.label.replace(" ", "")
+    fields = entity.fields.model_fields
+    owner_in = _owner_fields(public=False) if entity.owned else {}
+    create = _model(
+        f"{label}Create",
+        __base__=_Input,
+        **{name: (_constrained(info), info) for name, info in fields.items()},
+        **owner_in,
+    )
+    if entity.example:
+        create.model_config["json_schema_extra"] = {"examples": [dict(entity.example)]}
+    patch = _model(
+        f"{label}Patch", __base__=_Input, **{name: _optional(info) for name, info in fields.items()}, **owner_in
+    )
+    public = _model(
+        label,
+        __base__=Model,
+        id=(str, Field(examples=[f"{entity.prefix}_hfh5BK0ImfcP7mqujsVC"])),
+        **{name: _optional(info, constrained=False) for name, info in fields.items()},
+        **(_owner_fields(public=True) if entity.owned else {}),
+        createdAt=(str, ...),
+        updatedAt=(str, ...),
+        version=(int, Field(description="Send it back in `If-Match` to update only this version.")),
+    )
+    filters: dict[str, Any] = {name: _optional(fields[name], constrained=False) for name in entity.filters}
+    if entity.owned:
+        filters["ownerId"] = (str | None, Field(None, description="Records of this owner."))
+    if entity.search:
+        searched = " or ".join(entity.search)
+        filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))
+    sorts = ", ".join(entity.sort_fields)
+    query = _model(
+        f"{label}ListQuery",
+        __base__=PageQuery,
+        sort=(str | None, Field(None, description=f"`field` or `-field`, one of {sorts}; default -createdAt.")),
+        updatedSince=(DateTimeFilter | None, Field(None, description="Only records changed at or after this time.")),
+        **filters,
+    )
+    deleted = _model(f"{label}Deleted", __base__=Model, id=(str, ...), message=(str, ...))
+    return Shapes(create=create, patch=patch, public=public, query=query, deleted=deleted)

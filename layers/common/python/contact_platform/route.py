@@ -1,0 +1,45 @@
+"""One route of the API: what the route table (`routes.py`) lists for each, and where its handler lives."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import KW_ONLY, dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    path: str
+    resource: str
+    permission: str | None  # None: public, no authorizer
+    summary: str
+    _: KW_ONLY
+    status: int = 200
+    dev_only: bool = False
+    # The job whose state machine this route starts or whose files it signs URLs for (None: neither).
+    workflow: str | None = None
+    # Also takes a `text/csv` body (up to 6 MB) besides JSON.
+    csv_body: bool = False
+    # The declared entity whose generic handler serves the route (entities/), None: a handler file.
+    entity: str | None = None
+
+    @property
+    def handler_module(self) -> str:
+        if self.entity is not None:
+            return "functions.api.entity_routes"
+        return f"functions.api.{self.resource}.{self.name}"
+
+    @property
+    def handler(self) -> str:
+        """What Lambda calls: `handler` of the route's own module, or the route's name in the module of
+        the entities' routes (each name is that route's endpoint)."""
+        return f"{self.handler_module}.{self.name if self.entity else 'handler'}"
+
+    @property
+    def public(self) -> bool:
+        return self.permission is None
+
+    @property
+    def path_pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")

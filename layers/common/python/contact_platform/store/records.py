@@ -1,0 +1,252 @@
+"""Records of the entities declared in `entities/` (organizations, products, notes, ...): one item
+type for all of them (docs/data-model.md, "Entity records").
+
+A record item carries its declared fields in `data` (as the API names them) and its derived state:
+`uniqueKeys` (field -> folded value), `searchTokens`, `sortValue` (what GSI3 orders by) and one
+`linkField`/`linkValue` (what GSI5 partitions by: a parent or the entity's most used reference). The
+items that hang on it are computed from the item alone:
+- a uniqueness guard per unique field (`T#UNIQUE#<ENTITY>#<field>#<folded value>` / GUARD),
+- a search entry per token (`T#<ENTITY>SEARCH#<2 chars>` / `<token>#id`).
+An active record is in the entity's list indexes; a soft-deleted one only in its deleted index
+(GSI1) and in the housekeeping index on the day its 90 days end (GSI2), like a contact.
+
+Every write is `write(old, new, audit)`: one TransactWriteItems with the record (conditional on the
+version read, or on not existing), the derived items that appeared or went away, and the audit item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from contact_platform import clock
+from contact_platform.store import keys
+from contact_platform.store.audit import AuditItem
+from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.paging import LastKey, Page, index_page, query_page
+from contact_platform.store.table import Item, string_list, string_map, transaction
+
+RECORD_SK = "RECORD"
+# Sorts records without a value for the sort field after every value.
+NO_SORT_VALUE = "~"
+
+
+class RecordItem(Item, discriminator="record"):
+    tenant_id = UnicodeAttribute(attr_name="tenantId")
+    entity = UnicodeAttribute()
+    record_id = UnicodeAttribute(attr_name="id")
+    data = string_map("data")
+    owner_id = UnicodeAttribute(null=True, attr_name="ownerId")
+    visible_to = UnicodeAttribute(null=True, attr_name="visibleTo")
+    unique_keys = string_map("uniqueKeys")
+    search_tokens = string_list("searchTokens")
+    sort_value = UnicodeAttribute(null=True, attr_name="sortValue")
+    link_field = UnicodeAttribute(null=True, attr_name="linkField")
+    link_value = UnicodeAttribute(null=True, attr_name="linkValue")
+    is_active = BooleanAttribute(default=True, attr_name="isActive")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    deleted_at = UnicodeAttribute(null=True, attr_name="deletedAt")
+    deleted_by = UnicodeAttribute(null=True, attr_name="deletedBy")
+    version = NumberAttribute(default=1)
+
+
+class UniqueGuard(Item, discriminator="unique-guard"):
+    record_id = UnicodeAttribute(attr_name="recordId")
+    field = UnicodeAttribute()
+
+
+class RecordSearchEntry(Item, discriminator="record-search"):
+    record_id = UnicodeAttribute(attr_name="recordId")
+    token = UnicodeAttribute()
+
+
+def new_record(tenant_id: str, entity: str, record_id: str, *, created_by: str, at: str) -> RecordItem:
+    """A new active record at version 1, keyed for the table; the caller fills in its fields."""
+    return RecordItem(
+        pk=keys.record_pk(tenant_id, entity, record_id),
+        sk=RECORD_SK,
+        tenant_id=tenant_id,
+        entity=entity,
+        record_id=record_id,
+        is_active=True,
+        created_at=at,
+        updated_at=at,
+        created_by=created_by,
+        version=1,
+    )
+
+
+def data_of(record: RecordItem) -> dict[str, Any]:
+    """The record's declared fields as plain values."""
+    return dict(record.data.as_dict())  # type: ignore[no-untyped-call]
+
+
+def copy_of(record: RecordItem) -> RecordItem:
+    return RecordItem.from_raw_data(record.serialize())
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def get_record(tenant_id: str, entity: str, record_id: str) -> RecordItem | None:
+    try:
+        return RecordItem.get(keys.record_pk(tenant_id, entity, record_id), RECORD_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_records(tenant_id: str, entity: str, record_ids: Iterable[str]) -> dict[str, RecordItem]:
+    """BatchGetItem (100 keys a request); missing ones are simply absent from the result."""
+    wanted = [(keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in dict.fromkeys(record_ids)]
+    if not wanted:
+        return {}
+    return {item.record_id: item for item in RecordItem.batch_get(wanted, consistent_read=True)}
+
+
+def list_index(
+    index_name: str,
+    partition: str,
+    *,
+    limit: int,
+    start: LastKey | None,
+    forward: bool,
+    sort_from: str | None = None,
+    sort_before: str | None = None,
+) -> Page[RecordItem]:
+    return index_page(
+        RecordItem,
+        index_name,
+        partition,
+        limit=limit,
+        start=start,
+        forward=forward,
+        sort_from=sort_from,
+        sort_before=sort_before,
+    )
+
+
+def search_entries(
+    tenant_id: str, entity: str, term: str, *, limit: int, start: LastKey | None
+) -> Page[RecordSearchEntry]:
+    return query_page(
+        RecordSearchEntry,
+        keys.record_search_pk(tenant_id, entity, term),
+        limit=limit,
+        start=start,
+        condition=RecordSearchEntry.sk.startswith(term),
+    )
+
+
+def holder_of(tenant_id: str, entity: str, field: str, value_key: str) -> str | None:
+    """The record holding a unique value, if any."""
+    try:
+        guard = UniqueGuard.get(
+            keys.unique_guard_pk(tenant_id, entity, field, value_key), keys.GUARD_SK, consistent_read=True
+        )
+    except DoesNotExist:
+        return None
+    return str(guard.record_id)
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+
+def _index_keys(record: RecordItem) -> None:
+    """The list-index keys of an active record; an inactive one is only in the deleted index and in the
+    housekeeping index on the day it is due for purging."""
+    tenant, entity, record_id = record.tenant_id, record.entity, record.record_id
+    created = keys.sortable(record.created_at, record_id)
+    for number in range(1, 6):
+        setattr(record, f"gsi{number}pk", None)
+        setattr(record, f"gsi{number}sk", None)
+    if not record.is_active:
+        record.gsi1pk = keys.deleted_records_collection(tenant, entity)
+        record.gsi1sk = keys.sortable(record.deleted_at or record.updated_at, record_id)
+        if record.expires_at is not None:
+            due = clock.iso(clock.from_epoch(int(record.expires_at)))
+            record.gsi2pk, record.gsi2sk = keys.due_partition(due[:10]), keys.due_sort_key(due, tenant, record_id)
+        return
+    collection = keys.records_collection(tenant, entity)
+    record.gsi1pk, record.gsi1sk = collection, created
+    record.gsi2pk, record.gsi2sk = collection, keys.sortable(record.updated_at, record_id)
+    record.gsi3pk, record.gsi3sk = collection, keys.sortable(record.sort_value or NO_SORT_VALUE, record_id)
+    if record.owner_id:
+        record.gsi4pk, record.gsi4sk = keys.record_owner_collection(tenant, entity, record.owner_id), created
+    if record.link_field and record.link_value:
+        link = keys.record_link_collection(tenant, entity, record.link_field, record.link_value)
+        record.gsi5pk, record.gsi5sk = link, created
+
+
+def _derived(record: RecordItem) -> dict[tuple[str, str], Item]:
+    """The items that hang on an active record, by key; none for an inactive one."""
+    if not record.is_active:
+        return {}
+    tenant, entity, record_id = record.tenant_id, record.entity, record.record_id
+    items: list[Item] = [
+        UniqueGuard(
+            pk=keys.unique_guard_pk(tenant, entity, field, value_key),
+            sk=keys.GUARD_SK,
+            record_id=record_id,
+            field=field,
+        )
+        for field, value_key in dict(record.unique_keys.as_dict()).items()  # type: ignore[no-untyped-call]
+    ]
+    items += [
+        RecordSearchEntry(
+            pk=keys.record_search_pk(tenant, entity, token), sk=f"{token}#{record_id}", record_id=record_id, token=token
+        )
+        for token in record.search_tokens
+    ]
+    return {(item.pk, item.sk): item for item in items}
+
+
+def write(old: RecordItem | None, new: RecordItem, audit: AuditItem, extra: Iterable[Item] = ()) -> None:
+    """Write `new` over `old` (None: create) with its derived items, the audit item and `extra` items
+    (an entity's own writes in the same transaction). Raises UniqueValueTaken when a unique value
+    belongs to another record, StaleVersion when the record changed (or appeared) since it was read."""
+    _index_keys(new)
+    before = _derived(old) if old else {}
+    after = _derived(new)
+    condition = RecordItem.version == old.version if old else RecordItem.pk.does_not_exist()
+    try:
+        with transaction() as tx:
+            tx.save(new, condition=condition)
+            for key in before.keys() - after.keys():
+                tx.delete(before[key])
+            for key, item in after.items():
+                if key in before:
+                    continue
+                if isinstance(item, UniqueGuard):
+                    tx.save(item, condition=UniqueGuard.pk.does_not_exist(), return_values="ALL_OLD")
+                else:
+                    tx.save(item)
+            tx.save(audit)
+            for item in extra:
+                tx.save(item)
+    except TransactWriteError as error:
+        raise _failure(error, new.record_id) from error
+
+
+def _failure(error: TransactWriteError, record_id: str) -> Exception:
+    if error.cause_response_code != "TransactionCanceledException":
+        return error
+    for reason in error.cancellation_reasons:
+        taken: dict[str, Any] = (reason.raw_item if reason else None) or {}
+        if taken.get("kind", {}).get("S") == "unique-guard":
+            return UniqueValueTaken(taken["field"]["S"], taken["recordId"]["S"])
+    return StaleVersion(record_id)
+
+
+def purge(record: RecordItem) -> int:
+    """Delete a soft-deleted record (its derived items went with the delete); a restore in between wins."""
+    try:
+        with transaction() as tx:
+            tx.delete(record, condition=(RecordItem.version == record.version) & (RecordItem.is_active == False))  # noqa: E712
+    except TransactWriteError as error:
+        raise _failure(error, record.record_id) from error
+    return 1

@@ -1,0 +1,93 @@
+"""The rules of each entity beyond the standard cases (test_entities.py): organizations' contact
+fields, products' price and currency and their tenant-wide catalog, notes' attachments and size."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support.entities import make
+from tests.support.fixtures import Api, business_items
+
+
+def _issue(reply: Any) -> list[str]:
+    assert reply.status == 422 and reply.error["code"] == "VALIDATION_ERROR", reply.body
+    return [detail["field"] for detail in reply.error["details"]]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("email", "not-an-email"), ("phone", "12"), ("name", "   "), ("name", "x" * 201)]
+)
+def test_an_organization_validates_its_fields(api: Api, admin: dict[str, Any], field: str, value: str) -> None:
+    body = {"name": "Valid GmbH", field: value}
+    assert _issue(api.post("/api/v1/organizations", key=admin["apiKey"], json=body)) == [field]
+
+
+def test_organization_names_are_unique_whatever_the_case_and_accents(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    assert api.post("/api/v1/organizations", key=key, json={"name": "Müller Bau GmbH"}).status == 201
+    reply = api.post("/api/v1/organizations", key=key, json={"name": "MULLER bau gmbh"})
+    assert reply.status == 409 and reply.error["message"] == "Organization already exists"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("price", -0.01), ("price", 1e300), ("currency", "eur"), ("currency", "EURO"), ("code", "has space")],
+)
+def test_a_product_validates_price_currency_and_code(api: Api, admin: dict[str, Any], field: str, value: Any) -> None:
+    body = {"name": "CRM Lizenz", "price": 49, "currency": "EUR", field: value}
+    assert _issue(api.post("/api/v1/products", key=admin["apiKey"], json=body)) == [field]
+
+
+def test_products_are_the_tenants_catalog_without_owner(api: Api, admin: dict[str, Any]) -> None:
+    """Any key with the products scopes changes any product (there is no owner to restrict it)."""
+    product = make(api, admin["apiKey"], "product")
+    assert "ownerId" not in product and "visibleTo" not in product
+    user = api.token("user", tenant_id=admin["tenantId"])["apiKey"]
+    assert api.patch(f"/api/v1/products/{product['id']}", key=user, json={"price": 39.5}).data["price"] == 39.5
+    assert _issue(api.post("/api/v1/products", key=user, json={**product, "ownerId": "usr_x"}))
+
+
+def test_a_product_code_is_searchable_and_optional(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    coded = make(api, key, "product", name="Support", code="SUP-GOLD")
+    uncoded = make(api, key, "product", name="Beratung", code=None)
+    assert uncoded["code"] is None
+    assert [p["id"] for p in api.get("/api/v1/products", key=key, params={"search": "sup-g"}).data] == [coded["id"]]
+
+
+def test_a_note_is_attached_to_something(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    before = business_items()
+    assert _issue(api.post("/api/v1/notes", key=key, json={"content": "floating"})) == ["dealId"]
+    assert business_items() == before
+    note = make(api, key, "note")
+    reply = api.patch(f"/api/v1/notes/{note['id']}", key=key, json={"organizationId": None})
+    assert _issue(reply) == ["dealId"], "removing its only attachment is refused"
+
+
+def test_a_note_names_existing_records_of_the_tenant(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    for field, value in (("organizationId", "org_missing"), ("contactId", "con_missing"), ("dealId", "deal_none")):
+        assert _issue(api.post("/api/v1/notes", key=key, json={"content": "x", field: value})) == [field]
+    organization = make(api, key, "organization")
+    api.delete(f"/api/v1/organizations/{organization['id']}", key=key)
+    reply = api.post("/api/v1/notes", key=key, json={"content": "x", "organizationId": organization["id"]})
+    assert _issue(reply) == ["organizationId"], "a deleted organization is no attachment"
+
+
+def test_a_note_keeps_lines_and_is_bounded_in_size(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Noted")
+    text = "Erster Punkt\nZweiter Punkt\n\tEingerückt"
+    note = api.post("/api/v1/notes", key=key, json={"content": text, "contactId": contact["id"]})
+    assert note.status == 201 and note.data["content"] == text
+    listed = api.get("/api/v1/notes", key=key, params={"contactId": contact["id"]}).data
+    assert [n["id"] for n in listed] == [note.data["id"]]
+    too_long = api.post("/api/v1/notes", key=key, json={"content": "x" * 100_001, "contactId": contact["id"]})
+    assert _issue(too_long) == ["content"]
+    body = json.dumps({"content": "😀" * 80_000, "contactId": contact["id"]}, ensure_ascii=False)
+    too_big = api.post("/api/v1/notes", key=key, body=body, headers={"Content-Type": "application/json"})
+    assert _issue(too_big) == ["content"], "100,000 characters, but more bytes than a record holds"
