@@ -110,8 +110,9 @@ def _link(document: dict[str, Any]) -> None:
     By rule, from the route table: a create route's response links to every route taking what it
     created (its item route's path parameter, `data.<parameter>` or else `data.id` of the response)
     - as a path parameter under the created item's path (`/contacts/{contactId}`, `.../tags/{tagId}`),
-      or anywhere when no other create route makes a parameter of that name (`restore` of a contact);
+      or anywhere when no other create route makes a parameter of that name (`tag_contact`);
     - as a property of the JSON body when no other create route makes it (`segmentId` of an export).
+    No link leads to a restore: it undoes a delete, and a client that deleted expects a 404 after.
     """
     creates = {route: name for route in ROUTES if (name := _created_id(route))}
     makers = list(creates.values())
@@ -124,7 +125,7 @@ def _link(document: dict[str, Any]) -> None:
         item = f"{create.path}/{{{name}}}"
         links: dict[str, Any] = {}
         for target in ROUTES:
-            if target == create:
+            if target == create or target.name.startswith("restore_"):
                 continue
             if name in PATH_PARAMETER.findall(target.path) and (unique or target.path.startswith(item)):
                 links[target.name] = {"operationId": target.name, "parameters": {f"path.{name}": expression}}

@@ -86,7 +86,10 @@ def test_workflows_chain_through_links_segment_to_its_jobs_and_an_operation_to_i
         "tagId": "$response.body#/data/id"
     }
     contact = _links(document, by_name["create_contact"])
-    assert {"tag_contact", "untag_contact", "restore_contact"} <= set(contact)
+    assert {"tag_contact", "untag_contact"} <= set(contact)
+    assert not any(name.startswith("restore_") for route in ROUTES for name in _links(document, route)), (
+        "a restore undoes a delete: no link leads to one"
+    )
     for job in ("export", "import", "tag_assignment"):
         links = _links(document, by_name[f"create_{job}"])
         assert set(links) >= {f"get_{job}", f"retry_{job}"}, job

@@ -30,7 +30,7 @@ def test_every_route_has_its_handler_module_and_a_permission_rule() -> None:
     for route in ROUTES:
         assert re.fullmatch(r"[a-z]+(_[a-z]+)+", route.name), route.name
         if route.entity is not None:  # derived from its declaration: the entities' module serves it
-            assert getattr(importlib.import_module(route.handler_module), route.name).route is route
+            assert getattr(importlib.import_module(route.handler_module), route.name).route == route
             continue
         module = ROOT / "functions" / "api" / route.resource / f"{route.name}.py"
         assert module.is_file(), module

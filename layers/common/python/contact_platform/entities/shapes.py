@@ -22,7 +22,9 @@ _model = cast(Any, create_model)  # its overloads do not type field definitions 
 
 
 class _Input(Model):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    """A request body: no unknown field, and no coercion (`false` is no price, `"3"` no order)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 @dataclass(frozen=True)
