@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from contact_platform.entities.entity import Entity
-from tests.support.entities import BY_NAME, ENTITIES, body_for, make
+from tests.support.entities import BY_NAME, ENTITIES, body_for, collection, make
 from tests.support.fixtures import Api, business_items
 from tests.support.request_counter import dynamodb_requests
 
@@ -28,8 +28,9 @@ def _ids(reply: Any) -> list[str]:
 @pytest.mark.parametrize("entity", ENTITIES, **by_name)
 def test_create_get_update_list_delete_restore(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
+    at = collection(api, key, entity)
     body = body_for(api, key, entity)
-    created = api.post(entity.path, key=key, json=body)
+    created = api.post(at, key=key, json=body)
     assert created.status == 201, created.body
     record = created.data
     assert record["id"].startswith(f"{entity.prefix}_") and record["version"] == 1
@@ -43,7 +44,7 @@ def test_create_get_update_list_delete_restore(api: Api, admin: dict[str, Any], 
     assert updated.data[field] == changed and updated.data["version"] == 2
     assert updated.data["updatedAt"] >= record["updatedAt"] and updated.data["createdAt"] == record["createdAt"]
     assert api.patch(path, key=key, json={field: changed}).data["version"] == 2, "no change, no new version"
-    assert record["id"] in _ids(api.get(entity.path, key=key))
+    assert record["id"] in _ids(api.get(at, key=key))
     deleted = api.delete(path, key=key)
     assert deleted.status == 200 and deleted.data == {
         "id": record["id"],
@@ -52,7 +53,7 @@ def test_create_get_update_list_delete_restore(api: Api, admin: dict[str, Any], 
     assert api.get(path, key=key).status == 404
     assert api.patch(path, key=key, json={field: changed}).status == 404
     assert api.delete(path, key=key).status == 404
-    assert record["id"] not in _ids(api.get(entity.path, key=key))
+    assert record["id"] not in _ids(api.get(at, key=key))
     restore = entity.item_path.replace("/api/v1/", "/api/v1/admin/").replace(f"{{{entity.id_param}}}", record["id"])
     restored = api.post(f"{restore}/restore", key=key)
     assert restored.status == 200 and restored.data["version"] == 4, restored.body
@@ -63,7 +64,8 @@ def test_create_get_update_list_delete_restore(api: Api, admin: dict[str, Any], 
 @pytest.mark.parametrize("entity", ENTITIES, **by_name)
 def test_bad_bodies_are_422_and_write_nothing(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
-    record = make(api, key, entity.name)
+    at = collection(api, key, entity)
+    record = make(api, key, entity.name, at=at)
     path = f"{entity.path}/{record['id']}"
     required = [name for name, info in entity.fields.model_fields.items() if info.is_required()]
     good = body_for(api, key, entity)
@@ -75,21 +77,22 @@ def test_bad_bodies_are_422_and_write_nothing(api: Api, admin: dict[str, Any], e
     ]
     before = business_items()
     for bad in bodies:
-        reply = api.post(entity.path, key=key, json=bad)
+        reply = api.post(at, key=key, json=bad)
         assert reply.status == 422 and reply.error["code"] == "VALIDATION_ERROR", (bad, reply.body)
     for bad_patch in ({"unknownField": 1}, {required[0]: None}, {required[0]: ["wrong type"]}):
         reply = api.patch(path, key=key, json=bad_patch)
         assert reply.status == 422, (bad_patch, reply.body)
         assert reply.error["details"][0]["field"] in (required[0], "unknownField"), reply.body
-    assert api.get(entity.path, key=key, params={"limit": 0}).status == 422
-    assert api.get(entity.path, key=key, params={"bogus": "x"}).status == 422
+    assert api.get(at, key=key, params={"limit": 0}).status == 422
+    assert api.get(at, key=key, params={"bogus": "x"}).status == 422
     assert business_items() == before
 
 
 @pytest.mark.parametrize("entity", ENTITIES, **by_name)
 def test_if_match_guards_against_lost_updates(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
-    record = make(api, key, entity.name)
+    at = collection(api, key, entity)
+    record = make(api, key, entity.name, at=at)
     path = f"{entity.path}/{record['id']}"
     change = _a_change(entity, record)
     assert api.patch(path, key=key, json=change, headers={"If-Match": '"1"'}).status == 200
@@ -102,42 +105,45 @@ def test_if_match_guards_against_lost_updates(api: Api, admin: dict[str, Any], e
 @pytest.mark.parametrize("entity", UNIQUE, **by_name)
 def test_unique_values_are_409_case_and_accent_insensitive(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
+    at = collection(api, key, entity)
     field = entity.unique[0]
-    holder = make(api, key, entity.name)
-    twin = {**body_for(api, key, entity), field: holder[field].upper()}
-    taken = api.post(entity.path, key=key, json=twin)
+    holder = make(api, key, entity.name, at=at)
+    held = holder[field]
+    twin = {**body_for(api, key, entity), field: held.upper() if isinstance(held, str) else held}
+    taken = api.post(at, key=key, json=twin)
     assert taken.status == 409 and taken.error["message"] == f"{entity.label} already exists", taken.body
     assert taken.error["details"] == [
         {"field": field, "issue": f"already used by {entity.label.lower()} {holder['id']}"}
     ]
-    other = make(api, key, entity.name)
+    other = make(api, key, entity.name, at=at)
     assert api.patch(f"{entity.path}/{other['id']}", key=key, json={field: holder[field]}).status == 409
     assert api.delete(f"{entity.path}/{holder['id']}", key=key).status == 200
-    assert api.post(entity.path, key=key, json=twin).status == 201, "a deleted record releases its value"
+    assert api.post(at, key=key, json=twin).status == 201, "a deleted record releases its value"
 
 
 @pytest.mark.parametrize("entity", ENTITIES, **by_name)
 def test_pages_and_sorts(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
+    at = collection(api, key, entity)
     names = ["Banana", "apple", "Cherry"]
     sort_field = entity.sort
-    made = [
-        make(api, key, entity.name, **({sort_field: f"{n} {i}"} if sort_field else {})) for i, n in enumerate(names)
-    ]
-    newest_first = _ids(api.get(entity.path, key=key))  # records made in the same millisecond: by ID
+    numeric = sort_field is not None and entity.fields.model_fields[sort_field].annotation is int
+    values = [2, 1, 3] if numeric else [f"{n} {i}" for i, n in enumerate(names)]
+    made = [make(api, key, entity.name, at=at, **({sort_field: value} if sort_field else {})) for value in values]
+    newest_first = _ids(api.get(at, key=key))  # records made in the same millisecond: by ID
     assert sorted(newest_first) == sorted(record["id"] for record in made)
-    first = api.get(entity.path, key=key, params={"limit": 2})
+    first = api.get(at, key=key, params={"limit": 2})
     cursor = first.body["meta"]["pagination"]["nextCursor"]
-    second = api.get(entity.path, key=key, params={"limit": 2, "cursor": cursor})
+    second = api.get(at, key=key, params={"limit": 2, "cursor": cursor})
     assert _ids(first) + _ids(second) == newest_first and second.body["meta"]["pagination"]["nextCursor"] is None
-    assert _ids(api.get(entity.path, key=key, params={"sort": "createdAt"})) == newest_first[::-1]
+    assert _ids(api.get(at, key=key, params={"sort": "createdAt"})) == newest_first[::-1]
     api.patch(f"{entity.path}/{made[0]['id']}", key=key, json=_a_change(entity, made[0]))
-    assert _ids(api.get(entity.path, key=key, params={"sort": "-updatedAt"}))[0] == made[0]["id"]
+    assert _ids(api.get(at, key=key, params={"sort": "-updatedAt"}))[0] == made[0]["id"]
     if sort_field:
         by_value = [made[1]["id"], made[0]["id"], made[2]["id"]]  # apple, Banana, Cherry: case-insensitive
-        assert _ids(api.get(entity.path, key=key, params={"sort": sort_field})) == by_value
-        assert _ids(api.get(entity.path, key=key, params={"sort": f"-{sort_field}"})) == by_value[::-1]
-    bad = api.get(entity.path, key=key, params={"sort": "bogus"})
+        assert _ids(api.get(at, key=key, params={"sort": sort_field})) == by_value
+        assert _ids(api.get(at, key=key, params={"sort": f"-{sort_field}"})) == by_value[::-1]
+    bad = api.get(at, key=key, params={"sort": "bogus"})
     assert bad.status == 422 and bad.error["details"] == [
         {"field": "sort", "issue": f"one of {', '.join(entity.sort_fields)}"}
     ]
@@ -160,34 +166,36 @@ def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any) -> 
 @pytest.mark.parametrize("entity", [e for e in ENTITIES if e.filters], **by_name)
 def test_filters(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
+    at = collection(api, key, entity)
     declared = {*BY_NAME, "contact"}
     for field in entity.filters:
         if entity.references.get(field, "contact") not in declared:
             continue  # a reference to an entity still to come (notes' dealId before deals)
-        one = make(api, key, entity.name)
+        one = make(api, key, entity.name, at=at)
         value = one.get(field)
         if value is None:  # a reference the example leaves out: give the first record one
             value = _other_value(api, key, entity, field, None)
             one = api.patch(f"{entity.path}/{one['id']}", key=key, json={field: value}).data
-        other = make(api, key, entity.name, **{field: _other_value(api, key, entity, field, value)})
+        other = make(api, key, entity.name, at=at, **{field: _other_value(api, key, entity, field, value)})
         query = {field: str(value).lower() if isinstance(value, bool) else value}
-        found = _ids(api.get(entity.path, key=key, params=query))
+        found = _ids(api.get(at, key=key, params=query))
         assert one["id"] in found and other["id"] not in found, (field, query)
 
 
 @pytest.mark.parametrize("entity", SEARCHED, **by_name)
 def test_prefix_search(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
+    at = collection(api, key, entity)
     field = entity.search[0]
-    hit = make(api, key, entity.name, **{field: "Zürich Süd Werke"})
-    miss = make(api, key, entity.name, **{field: "Other Things"})
+    hit = make(api, key, entity.name, at=at, **{field: "Zürich Süd Werke"})
+    miss = make(api, key, entity.name, at=at, **{field: "Other Things"})
     for term in ("zur", "SUD", "zürich sü"):
-        found = _ids(api.get(entity.path, key=key, params={"search": term}))
+        found = _ids(api.get(at, key=key, params={"search": term}))
         assert hit["id"] in found and miss["id"] not in found, term
-    assert api.get(entity.path, key=key, params={"search": "z"}).status == 422
-    assert api.get(entity.path, key=key, params={"search": "zur", "sort": "createdAt"}).status == 422
+    assert api.get(at, key=key, params={"search": "z"}).status == 422
+    assert api.get(at, key=key, params={"search": "zur", "sort": "createdAt"}).status == 422
     api.delete(f"{entity.path}/{hit['id']}", key=key)
-    assert _ids(api.get(entity.path, key=key, params={"search": "zur"})) == []
+    assert _ids(api.get(at, key=key, params={"search": "zur"})) == []
 
 
 @pytest.mark.parametrize("entity", OWNED, **by_name)
@@ -195,10 +203,11 @@ def test_owner_visibility(api: Api, admin: dict[str, Any], entity: Entity) -> No
     """A `user` sees its own records and those visible to everyone, changes only its own; another
     user's private record is 404 to it, as another tenant's is; admins and managers see everything."""
     tenant = admin["tenantId"]
+    at = collection(api, admin["apiKey"], entity)
     alice, bob = api.token("user", tenant_id=tenant), api.token("user", tenant_id=tenant)
     manager = api.token("manager", tenant_id=tenant)
-    private = make(api, alice["apiKey"], entity.name, visibleTo="owner")
-    shared = make(api, alice["apiKey"], entity.name)
+    private = make(api, alice["apiKey"], entity.name, at=at, visibleTo="owner")
+    shared = make(api, alice["apiKey"], entity.name, at=at)
     assert shared["ownerId"] == alice["userId"] and shared["visibleTo"] == "everyone"
     bob_key = bob["apiKey"]
     assert api.get(f"{entity.path}/{private['id']}", key=bob_key).status == 404
@@ -206,19 +215,19 @@ def test_owner_visibility(api: Api, admin: dict[str, Any], entity: Entity) -> No
     assert api.get(f"{entity.path}/{shared['id']}", key=bob_key).status == 200
     assert api.patch(f"{entity.path}/{shared['id']}", key=bob_key, json=_a_change(entity, shared)).status == 403
     assert api.delete(f"{entity.path}/{shared['id']}", key=bob_key).status == 403
-    listed = _ids(api.get(entity.path, key=bob_key))
+    listed = _ids(api.get(at, key=bob_key))
     assert shared["id"] in listed and private["id"] not in listed
-    assert private["id"] not in _ids(api.get(entity.path, key=bob_key, params={"ownerId": alice["userId"]}))
+    assert private["id"] not in _ids(api.get(at, key=bob_key, params={"ownerId": alice["userId"]}))
     for boss in (admin["apiKey"], manager["apiKey"]):
-        assert private["id"] in _ids(api.get(entity.path, key=boss))
+        assert private["id"] in _ids(api.get(at, key=boss))
         current = api.get(f"{entity.path}/{private['id']}", key=boss).data
         assert api.patch(f"{entity.path}/{private['id']}", key=boss, json=_a_change(entity, current)).status == 200
-    given = api.post(entity.path, key=bob_key, json=body_for(api, bob_key, entity, ownerId=alice["userId"]))
+    given = api.post(at, key=bob_key, json=body_for(api, bob_key, entity, ownerId=alice["userId"]))
     assert given.status == 403, "a user does not give records to someone else"
     if entity.unique:  # the holder of a taken value is named only to who may read it
         field = entity.unique[0]
         held = api.get(f"{entity.path}/{private['id']}", key=admin["apiKey"]).data[field]
-        taken = api.post(entity.path, key=bob_key, json=body_for(api, bob_key, entity, **{field: held}))
+        taken = api.post(at, key=bob_key, json=body_for(api, bob_key, entity, **{field: held}))
         assert taken.status == 409 and taken.error["details"] == [{"field": field, "issue": "already taken"}]
 
 
@@ -228,18 +237,19 @@ def test_requests_per_call(api: Api, admin: dict[str, Any], entity: Entity) -> N
     one GetItem, a list page one Query, a create one transaction (plus one GetItem per reference it
     names), update and delete one GetItem and one transaction."""
     key = admin["apiKey"]
+    at = collection(api, key, entity)
     body = body_for(api, key, entity)
-    references = sum(1 for field in entity.references if field in body)
+    references = sum(1 for field in entity.references if field in body) + (1 if entity.parent else 0)
     with dynamodb_requests() as sent:
-        record = api.post(entity.path, key=key, json=body).data
+        record = api.post(at, key=key, json=body).data
     assert sent == {"GetItem": 1 + references, "UpdateItem": 1, "TransactWriteItems": 1}
     path = f"{entity.path}/{record['id']}"
     with dynamodb_requests() as sent:
         assert api.get(path, key=key).status == 200
     assert sent == {"GetItem": 2, "UpdateItem": 1}
     with dynamodb_requests() as sent:
-        assert api.get(entity.path, key=key, params={"limit": 5}).status == 200
-    assert sent == {"GetItem": 1, "UpdateItem": 1, "Query": 1}
+        assert api.get(at, key=key, params={"limit": 5}).status == 200
+    assert sent == {"GetItem": 2 if entity.parent else 1, "UpdateItem": 1, "Query": 1}, "(and the parent)"
     change = _a_change(entity, record)
     with dynamodb_requests() as sent:
         assert api.patch(path, key=key, json=change).status == 200

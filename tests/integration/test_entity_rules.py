@@ -91,3 +91,36 @@ def test_a_note_keeps_lines_and_is_bounded_in_size(api: Api, admin: dict[str, An
     body = json.dumps({"content": "😀" * 80_000, "contactId": contact["id"]}, ensure_ascii=False)
     too_big = api.post("/api/v1/notes", key=key, body=body, headers={"Content-Type": "application/json"})
     assert _issue(too_big) == ["content"], "100,000 characters, but more bytes than a record holds"
+
+
+def test_stages_live_under_their_pipeline_with_an_order_unique_within_it(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    sales, support = make(api, key, "pipeline", name="Sales"), make(api, key, "pipeline", name="Support")
+    first = api.post(f"/api/v1/pipelines/{sales['id']}/stages", key=key, json={"name": "Qualifizierung", "order": 1})
+    assert first.status == 201 and first.data["pipelineId"] == sales["id"] and first.data["probability"] == 0
+    again = api.post(f"/api/v1/pipelines/{sales['id']}/stages", key=key, json={"name": "Angebot", "order": 1})
+    assert again.status == 409 and again.error["details"][0]["field"] == "order"
+    elsewhere = api.post(f"/api/v1/pipelines/{support['id']}/stages", key=key, json={"name": "Triage", "order": 1})
+    assert elsewhere.status == 201, "the same order in another pipeline"
+    api.post(f"/api/v1/pipelines/{sales['id']}/stages", key=key, json={"name": "Angebot", "order": 0})
+    listed = api.get(f"/api/v1/pipelines/{sales['id']}/stages", key=key, params={"sort": "order"}).data
+    assert [(stage["name"], stage["order"]) for stage in listed] == [("Angebot", 0), ("Qualifizierung", 1)]
+    moved = api.patch(f"/api/v1/stages/{first.data['id']}", key=key, json={"pipelineId": support["id"]})
+    assert _issue(moved) == ["pipelineId"], "a stage stays in its pipeline"
+
+
+def test_a_stage_needs_a_pipeline_of_the_tenant_and_a_probability_within_0_and_1(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any]
+) -> None:
+    key = admin["apiKey"]
+    missing = api.post("/api/v1/pipelines/pipe_missing/stages", key=key, json={"name": "x", "order": 1})
+    assert missing.status == 404 and missing.error["message"] == "Pipeline not found"
+    theirs = make(api, other_admin["apiKey"], "pipeline")
+    assert api.get(f"/api/v1/pipelines/{theirs['id']}/stages", key=key).status == 404
+    pipeline = make(api, key, "pipeline")
+    for probability in (-0.1, 1.01):
+        body = {"name": "x", "order": 3, "probability": probability}
+        assert _issue(api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json=body)) == ["probability"]
+    api.delete(f"/api/v1/pipelines/{pipeline['id']}", key=key)
+    gone = api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json={"name": "x", "order": 1})
+    assert gone.status == 404, "no stage for a deleted pipeline"

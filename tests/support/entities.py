@@ -17,24 +17,35 @@ _made = 0
 def _distinct(value: Any) -> Any:
     global _made
     _made += 1
-    return f"{value}-{_made}" if isinstance(value, str) else value
+    if isinstance(value, bool):
+        return value
+    return f"{value}-{_made}" if isinstance(value, str) else value + _made
 
 
 def body_for(api: Api, key: str, entity: Entity, **overrides: Any) -> dict[str, Any]:
     """A valid create body of `entity` for the tenant of `key`."""
     body = {name: _distinct(value) if name in entity.unique else value for name, value in entity.example.items()}
     for field, target in entity.references.items():
-        if field in body and field not in overrides:
+        if field in body and field not in overrides and field != entity.parent:
             body[field] = make(api, key, target)["id"]
     return {**body, **overrides}
 
 
-def make(api: Api, key: str, entity_name: str, **overrides: Any) -> dict[str, Any]:
-    """A new record (a contact for "contact") in the tenant of `key`."""
+def collection(api: Api, key: str, entity: Entity, parent_id: str | None = None) -> str:
+    """Where the entity's records are created and listed (under a new parent for a nested entity)."""
+    if entity.parent is None:
+        return entity.path
+    parent_id = parent_id or make(api, key, entity.references[entity.parent])["id"]
+    return entity.collection_path.replace(f"{{{entity.parent}}}", parent_id)
+
+
+def make(api: Api, key: str, entity_name: str, *, at: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A new record (a contact for "contact") in the tenant of `key`, created at `at` (default: the
+    entity's collection, under a new parent for a nested entity)."""
     if entity_name == "contact":
         return api.create_contact(key, name="Referenced Contact")
     entity = BY_NAME[entity_name]
-    reply = api.post(entity.path, key=key, json=body_for(api, key, entity, **overrides))
+    reply = api.post(at or collection(api, key, entity), key=key, json=body_for(api, key, entity, **overrides))
     assert reply.status == 201, (entity.name, reply.body)
     record: dict[str, Any] = reply.data
     return record

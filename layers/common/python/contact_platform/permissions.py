@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from contact_platform.entities.catalog import PLURALS
+from contact_platform.entities.catalog import PLURALS, scope_resource
 
 
 class Role(StrEnum):
@@ -37,7 +37,7 @@ IMPORTS_WRITE = "imports:write"
 
 # The entities declared in entities/ (their plural, as in `organizations:read`): read, write,
 # delete and, for admins, restore.
-ENTITY_RESOURCES = tuple(plural.replace("_", "-") for plural in PLURALS.values())
+ENTITY_RESOURCES = tuple(dict.fromkeys(scope_resource(name) for name in PLURALS))
 ENTITY_ACTIONS = ("read", "write", "delete")
 ENTITY_SCOPES = frozenset(f"{resource}:{action}" for resource in ENTITY_RESOURCES for action in ENTITY_ACTIONS)
 ENTITY_RESTORE_SCOPES = frozenset(f"{resource}:restore" for resource in ENTITY_RESOURCES)

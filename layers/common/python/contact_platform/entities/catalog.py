@@ -17,7 +17,20 @@ if TYPE_CHECKING:
 # Verbs of the derived routes (their names: `<verb>_<entity>`, the list `list_<plural>`).
 CRUD_VERBS = ("create", "list", "get", "update", "delete", "restore")
 # entity name -> plural (its module, its routes' `list_<plural>`, its scopes `<plural>:*`)
-PLURALS: dict[str, str] = {"organization": "organizations", "product": "products", "note": "notes"}
+PLURALS: dict[str, str] = {
+    "organization": "organizations",
+    "pipeline": "pipelines",
+    "stage": "stages",
+    "product": "products",
+    "note": "notes",
+}
+# Entities whose routes take another resource's scopes (a pipeline's stages are configured with it).
+SCOPE_RESOURCES: dict[str, str] = {"stage": "pipelines"}
+
+
+def scope_resource(name: str) -> str:
+    """`organizations` in `organizations:read`."""
+    return SCOPE_RESOURCES.get(name, PLURALS[name]).replace("_", "-")
 
 
 def entity(name: str) -> Entity:

@@ -41,15 +41,19 @@ def _signed(function: Callable[..., Any], name: str, parameters: dict[str, Any],
 
 def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
     models, id_ = shapes(entity), entity.id_param
+    parent = {entity.parent: str} if entity.parent else {}  # nested routes: the parent's ID from the path
     if verb == "create":
         return _signed(
-            lambda body: service.create(entity, caller(), body), name, {"body": models.create}, models.public
+            lambda body, **path: service.create(entity, caller(), body, path.get(str(entity.parent))),
+            name,
+            {**parent, "body": models.create},
+            models.public,
         )
     if verb == "list":
         return _signed(
-            lambda query: service.list_records(entity, caller(), query),
+            lambda query, **path: service.list_records(entity, caller(), query, path.get(str(entity.parent))),
             name,
-            {"query": Annotated[models.query, Query()]},
+            {**parent, "query": Annotated[models.query, Query()]},
             Listing[models.public],  # type: ignore[name-defined]
         )
     if verb == "update":

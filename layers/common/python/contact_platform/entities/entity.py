@@ -41,6 +41,10 @@ class Entity:
     sort: str | None = None  # a field the list sorts by besides createdAt and updatedAt (GSI3)
     link: str | None = None  # a reference whose filter is one Query (GSI5); other filters read pages
     references: Mapping[str, str] = field(default_factory=dict)  # field -> entity that must exist in the tenant
+    # A reference that is the record's parent (stages: `pipelineId`): set from the path of the nested
+    # create and list routes (`/pipelines/{pipelineId}/stages`), never from a body; the list is one Query.
+    parent: str | None = None
+    unique_within: str | None = None  # unique values are unique among records with the same value of this field
     owned: bool = True  # ownerId (default: the caller) and visibleTo (owner | everyone)
     # Rules across fields, on the record as it would be stored (API field names): the problems, if any.
     checks: Callable[[dict[str, Any]], list[Detail]] | None = None
@@ -62,11 +66,27 @@ class Entity:
         return "/api/v1/" + self.plural_name.replace("_", "-")
 
     @property
+    def collection_path(self) -> str:
+        """Where records are created and listed: under the parent's item path for a nested entity."""
+        if self.parent is None:
+            return self.path
+        from contact_platform.entities.catalog import PLURALS
+
+        parent_path = "/api/v1/" + PLURALS[self.references[self.parent]].replace("_", "-")
+        return f"{parent_path}/{{{self.parent}}}/{self.path.rsplit('/', 1)[1]}"
+
+    @property
+    def link_field(self) -> str | None:
+        return self.parent or self.link
+
+    @property
     def item_path(self) -> str:
         return f"{self.path}/{{{self.id_param}}}"
 
     def scope(self, action: str) -> str:
-        return f"{self.plural_name.replace('_', '-')}:{action}"
+        from contact_platform.entities.catalog import scope_resource
+
+        return f"{scope_resource(self.name)}:{action}"
 
     @property
     def sort_fields(self) -> tuple[str, ...]:

@@ -30,8 +30,8 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
         )
 
     return (
-        route("create", "POST", entity.path, "write", f"Create {a} {one}", 201),
-        route("list", "GET", entity.path, "read", f"List, filter, sort and search {many}"),
+        route("create", "POST", entity.collection_path, "write", f"Create {a} {one}", 201),
+        route("list", "GET", entity.collection_path, "read", f"List, filter, sort and search {many}"),
         route("get", "GET", entity.item_path, "read", f"Get {a} {one}"),
         route("update", "PATCH", entity.item_path, "write", f"Update {a} {one} (honours If-Match)"),
         route("delete", "DELETE", entity.item_path, "delete", f"Delete {a} {one} (restorable by admins for 90 days)"),

@@ -125,13 +125,16 @@ def _sort_value(value: Any) -> str | None:
 def _derive(entity: Entity, record: RecordItem) -> None:
     """The record's derived state, from its data alone (store/records.py)."""
     data = store.data_of(record)
-    record.unique_keys = {field: search_terms.fold(str(data[field])) for field in entity.unique if data.get(field)}
+    scope = f"{data.get(entity.unique_within)}#" if entity.unique_within else ""
+    record.unique_keys = {
+        field: scope + search_terms.fold(str(data[field])) for field in entity.unique if data.get(field) is not None
+    }
     values = [str(data[field]) for field in entity.search if data.get(field)]
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
     record.search_tokens = list(dict.fromkeys([*search_terms.name_tokens(*values), *whole]))
     record.sort_value = _sort_value(data.get(entity.sort)) if entity.sort else None
-    if entity.link:
-        record.link_field, record.link_value = entity.link, data.get(entity.link)
+    if entity.link_field:
+        record.link_field, record.link_value = entity.link_field, data.get(entity.link_field)
 
 
 def _audit(entity: Entity, caller: Caller, record: RecordItem, action: str, changed: list[str]) -> Any:
@@ -162,9 +165,22 @@ def _write(
         raise _taken(entity, caller, taken, store.data_of(new)) from taken
 
 
-def create(entity: Entity, caller: Caller, body: Model) -> Model:
+def _parent(entity: Entity, caller: Caller, parent_id: str | None) -> dict[str, str]:
+    """The parent of a nested entity's record, named by the path: 404 when the caller may not see it."""
+    if entity.parent is None or parent_id is None:
+        return {}
+    target = entity.references[entity.parent]
+    if not _reference_exists(caller, target, parent_id):
+        from contact_platform.entities.catalog import entity as declared
+
+        raise errors.not_found(declared(target).label)
+    return {entity.parent: parent_id}
+
+
+def create(entity: Entity, caller: Caller, body: Model, parent_id: str | None = None) -> Model:
     data = body.model_dump(mode="json", exclude_none=True, exclude={"ownerId", "visibleTo"})
-    problems = _problems(entity, caller, data, set(data))
+    data |= _parent(entity, caller, parent_id)
+    problems = _problems(entity, caller, data, set(data) - {str(entity.parent)})
     if problems:
         raise errors.validation_error("Validation failed", problems)
     record = store.new_record(
@@ -274,7 +290,9 @@ def _since(query: PageQuery) -> str | None:
     return clock.iso(since) if since else None
 
 
-def _fetch(entity: Entity, caller: Caller, query: PageQuery, field: str, forward: bool) -> tuple[Any, str]:
+def _fetch(
+    entity: Entity, caller: Caller, query: PageQuery, field: str, forward: bool, parent: dict[str, str]
+) -> tuple[Any, str]:
     """How to read the page: search entries, or the one list index that narrows the query most."""
     tenant, name = caller.tenant_id, entity.name
     term = getattr(query, "search", None)
@@ -294,13 +312,13 @@ def _fetch(entity: Entity, caller: Caller, query: PageQuery, field: str, forward
         return search_page, f"search|{term}"
     index, partition, low = "GSI1", keys.records_collection(tenant, name), None
     owner = getattr(query, "ownerId", None)
-    link = getattr(query, entity.link, None) if entity.link else None
+    link = parent.get(str(entity.parent)) or (getattr(query, entity.link, None) if entity.link else None)
     if field == "updatedAt":
         index, low = "GSI2", _since(query)
     elif field != "createdAt":
         index = "GSI3"
     elif link is not None:
-        index, partition = "GSI5", keys.record_link_collection(tenant, name, str(entity.link), str(link))
+        index, partition = "GSI5", keys.record_link_collection(tenant, name, str(entity.link_field), str(link))
     elif owner is not None:
         index, partition = "GSI4", keys.record_owner_collection(tenant, name, owner)
 
@@ -310,11 +328,12 @@ def _fetch(entity: Entity, caller: Caller, query: PageQuery, field: str, forward
     return index_page, f"index|{index}|{partition}|{forward}|{low}"
 
 
-def list_records(entity: Entity, caller: Caller, query: PageQuery) -> Listing[Any]:
+def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: str | None = None) -> Listing[Any]:
+    parent = _parent(entity, caller, parent_id)
     field, forward = parse_sort(getattr(query, "sort", None) or "-createdAt", entity.sort_fields, default="createdAt")
-    fetch, plan = _fetch(entity, caller, query, field, forward)
+    fetch, plan = _fetch(entity, caller, query, field, forward, parent)
     sent = query.model_dump(mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince"})
-    wanted = {name: value for name, value in sent.items() if value is not None}
+    wanted = {name: value for name, value in sent.items() if value is not None} | parent
     since = _since(query)
 
     def keep(record: RecordItem) -> bool:

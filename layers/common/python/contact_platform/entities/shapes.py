@@ -59,17 +59,18 @@ def _owner_fields(*, public: bool) -> dict[str, Any]:
 def shapes(entity: Entity) -> Shapes:
     label = entity.label.replace(" ", "")
     fields = entity.fields.model_fields
+    written = {name: info for name, info in fields.items() if name != entity.parent}  # the parent: from the path
     owner_in = _owner_fields(public=False) if entity.owned else {}
     create = _model(
         f"{label}Create",
         __base__=_Input,
-        **{name: (_constrained(info), info) for name, info in fields.items()},
+        **{name: (_constrained(info), info) for name, info in written.items()},
         **owner_in,
     )
     if entity.example:
         create.model_config["json_schema_extra"] = {"examples": [dict(entity.example)]}
     patch = _model(
-        f"{label}Patch", __base__=_Input, **{name: _optional(info) for name, info in fields.items()}, **owner_in
+        f"{label}Patch", __base__=_Input, **{name: _optional(info) for name, info in written.items()}, **owner_in
     )
     public = _model(
         label,

@@ -1,0 +1,34 @@
+"""Stages of a pipeline, created and listed under it (`/pipelines/{pipelineId}/stages`); `order`
+unique within the pipeline, `probability` the chance a deal in the stage is won (0..1)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from contact_platform.entities.entity import Entity, Fields
+from contact_platform.models.fields import text
+
+
+class StageFields(Fields):
+    pipelineId: str | None = None  # set from the path
+    name: text(100)  # type: ignore[valid-type]
+    order: Annotated[int, Field(ge=0, le=10_000, description="Position in the pipeline, unique within it.")]
+    probability: Annotated[float, Field(ge=0, le=1, description="Chance a deal in this stage is won.")] = 0.0
+
+
+ENTITY = Entity(
+    "stage",
+    "stage",
+    StageFields,
+    label="Stage",
+    unique=("order",),
+    unique_within="pipelineId",
+    sort="order",
+    references={"pipelineId": "pipeline"},
+    parent="pipelineId",
+    owned=False,
+    summary="A step of a pipeline.",
+    example={"name": "Qualifizierung", "order": 1, "probability": 0.2},
+)
