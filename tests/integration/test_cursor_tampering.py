@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from contact_platform.route import Route
-from tests.support.entities import make_each
+from tests.support.entities import make, make_each
 from tests.support.fixtures import Api, jobs_account
 from tests.support.routes import LIST_ROUTES, path_of
 
@@ -45,7 +45,10 @@ def _populate(api: Api) -> Tenant:
         assert api.post("/api/v1/tag-assignments", key=key, json={"tagId": tag, "segmentId": segment}).status == 202
         assert api.post("/api/v1/imports", key=key, json={"fileName": "later.csv"}).status == 202
         make_each(api, key)
-    return {"key": key, "tenantId": admin["tenantId"], "records": {"segmentId": segment}}
+    pipeline = make(api, key, "pipeline")["id"]  # two stages of one pipeline for its stage list
+    for _ in range(2):
+        make(api, key, "stage", at=f"/api/v1/pipelines/{pipeline}/stages")
+    return {"key": key, "tenantId": admin["tenantId"], "records": {"segmentId": segment, "pipelineId": pipeline}}
 
 
 @pytest.fixture(scope="module")

@@ -58,11 +58,17 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "get_import": p.IMPORTS_READ,
     "retry_import": p.IMPORTS_WRITE,
 }
-# The declared entities' routes: verb -> action, entity -> its scopes' resource.
+# The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {"create": "write", "get": "read", "update": "write", "delete": "delete", "restore": "restore"}
-for _entity, _resource in (("organization", "organizations"), ("product", "products"), ("note", "notes")):
-    EXPECTED_PERMISSION[f"list_{_resource}"] = f"{_resource}:read"
-    EXPECTED_PERMISSION.update({f"{verb}_{_entity}": f"{_resource}:{act}" for verb, act in _ENTITY_ACTIONS.items()})
+for _entity, _plural, _scopes in (
+    ("organization", "organizations", "organizations"),
+    ("pipeline", "pipelines", "pipelines"),
+    ("stage", "stages", "pipelines"),
+    ("product", "products", "products"),
+    ("note", "notes", "notes"),
+):
+    EXPECTED_PERMISSION[f"list_{_plural}"] = f"{_scopes}:read"
+    EXPECTED_PERMISSION.update({f"{verb}_{_entity}": f"{_scopes}:{act}" for verb, act in _ENTITY_ACTIONS.items()})
 AUTHENTICATED = [route for route in ROUTES if not route.public]
 
 

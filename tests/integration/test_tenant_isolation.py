@@ -203,6 +203,13 @@ def _entity_case(route: Route) -> Case:
 
     def run(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
         key, record = intruder["apiKey"], owned["records"][entity.name]
+        if entity.parent and verb in ("create", "list"):  # under A's parent: the parent is not found
+            parent = owned["records"][entity.references[entity.parent]]
+            at = path_of(route, {entity.parent: parent["id"]})
+            body = body_for(api, key, entity) if verb == "create" else None
+            reply = api.call(route.method, at, key=key, json=body)
+            assert reply.status == 404 and reply.error["code"] == "RESOURCE_NOT_FOUND", reply.body
+            return
         if verb == "list":
             params = [{}] + ([{"ownerId": owner["userId"]}] if entity.owned else [])
             params += [{"search": "ac"}] if entity.search else []
