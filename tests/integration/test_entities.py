@@ -5,6 +5,8 @@ and DynamoDB requests per call. An entity's own rules have tests of their own (t
 
 from __future__ import annotations
 
+import typing
+from datetime import date
 from typing import Any
 
 import pytest
@@ -127,8 +129,7 @@ def test_pages_and_sorts(api: Api, admin: dict[str, Any], entity: Entity) -> Non
     at = collection(api, key, entity)
     names = ["Banana", "apple", "Cherry"]
     sort_field = entity.sort
-    numeric = sort_field is not None and entity.fields.model_fields[sort_field].annotation is int
-    values = [2, 1, 3] if numeric else [f"{n} {i}" for i, n in enumerate(names)]
+    values = _second_first_third(entity, sort_field) if sort_field else names
     made = [make(api, key, entity.name, at=at, **({sort_field: value} if sort_field else {})) for value in values]
     newest_first = _ids(api.get(at, key=key))  # records made in the same millisecond: by ID
     assert sorted(newest_first) == sorted(record["id"] for record in made)
@@ -149,13 +150,31 @@ def test_pages_and_sorts(api: Api, admin: dict[str, Any], entity: Entity) -> Non
     ]
 
 
+def _second_first_third(entity: Entity, field: str) -> list[Any]:
+    """Three values of the field, given in the order 2nd, 1st, 3rd of how they sort."""
+    annotation = entity.fields.model_fields[field].annotation
+    kinds = {
+        typing.get_args(kind)[0] if typing.get_origin(kind) is typing.Annotated else kind
+        for kind in (typing.get_args(annotation) or (annotation,))
+    }
+    if int in kinds:
+        return [2, 1, 3]
+    if date in kinds:
+        return ["2026-01-02", "2026-01-01", "2026-01-03"]
+    return ["Banana 0", "apple 1", "Cherry 2"]  # case-insensitive: apple, Banana, Cherry
+
+
 def _a_change(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
-    """A valid change of the record: its first required field, a little longer."""
-    field = next(name for name, info in entity.fields.model_fields.items() if info.is_required())
+    """A valid change of the record: its first required text field, a little longer."""
+    fields = entity.fields.model_fields.items()
+    field = next(name for name, info in fields if info.is_required() and info.annotation is str)
     return {field: f"{record[field]} changed"}
 
 
 def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any) -> Any:
+    choices = typing.get_args(entity.fields.model_fields[field].annotation)
+    if typing.get_origin(entity.fields.model_fields[field].annotation) is typing.Literal:
+        return next(choice for choice in choices if choice != value)
     if isinstance(value, bool) or (value is None and entity.fields.model_fields[field].annotation is bool):
         return not value
     if field in entity.references:

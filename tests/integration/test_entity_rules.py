@@ -124,3 +124,47 @@ def test_a_stage_needs_a_pipeline_of_the_tenant_and_a_probability_within_0_and_1
     api.delete(f"/api/v1/pipelines/{pipeline['id']}", key=key)
     gone = api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json={"name": "x", "order": 1})
     assert gone.status == 404, "no stage for a deleted pipeline"
+
+
+def test_an_activity_is_done_at_the_moment_it_is_marked_done(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    activity = make(api, key, "activity")
+    assert activity["done"] is False and activity["doneAt"] is None
+    path = f"/api/v1/activities/{activity['id']}"
+    done = api.patch(path, key=key, json={"done": True}).data
+    assert done["doneAt"] == done["updatedAt"]
+    later = api.patch(path, key=key, json={"subject": "Erstgespräch, Protokoll"}).data
+    assert later["doneAt"] == done["doneAt"], "kept while it stays done"
+    assert api.patch(path, key=key, json={"done": False}).data["doneAt"] is None
+    assert _issue(api.post("/api/v1/activities", key=key, json={**_activity(api, key), "doneAt": done["doneAt"]}))
+
+
+def _activity(api: Api, key: str, **fields: Any) -> dict[str, Any]:
+    contact = api.create_contact(key, name="Called")
+    return {"type": "call", "subject": "Anruf", "contactId": contact["id"], **fields}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("type", "fax"), ("dueTime", "25:00"), ("dueDate", "24.12.2026"), ("durationMinutes", 0)]
+)
+def test_an_activity_validates_type_due_and_duration(api: Api, admin: dict[str, Any], field: str, value: Any) -> None:
+    key = admin["apiKey"]
+    assert _issue(api.post("/api/v1/activities", key=key, json=_activity(api, key, **{field: value}))) == [field]
+
+
+def test_activities_due_in_a_range(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    days = ["2026-12-01", "2026-12-15", "2026-12-31"]
+    made = [api.post("/api/v1/activities", key=key, json=_activity(api, key, dueDate=day)).data["id"] for day in days]
+    undated = api.post("/api/v1/activities", key=key, json=_activity(api, key)).data["id"]
+
+    def due(**bounds: str) -> list[str]:
+        reply = api.get("/api/v1/activities", key=key, params={"sort": "dueDate", **bounds})
+        assert reply.status == 200, reply.body
+        return [activity["id"] for activity in reply.data]
+
+    assert due(dueFrom="2026-12-15") == made[1:]
+    assert due(dueTo="2026-12-15") == made[:2]
+    assert due(dueFrom="2026-12-02", dueTo="2026-12-30") == [made[1]]
+    assert due() == [*made, undated], "undated last"
+    assert _issue(api.get("/api/v1/activities", key=key, params={"dueFrom": "soon"})) == ["dueFrom"]

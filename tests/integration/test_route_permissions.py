@@ -65,6 +65,7 @@ for _entity, _plural, _scopes in (
     ("pipeline", "pipelines", "pipelines"),
     ("stage", "stages", "pipelines"),
     ("product", "products", "products"),
+    ("activity", "activities", "activities"),
     ("note", "notes", "notes"),
 ):
     EXPECTED_PERMISSION[f"list_{_plural}"] = f"{_scopes}:read"

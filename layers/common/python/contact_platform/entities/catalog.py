@@ -22,6 +22,7 @@ PLURALS: dict[str, str] = {
     "pipeline": "pipelines",
     "stage": "stages",
     "product": "products",
+    "activity": "activities",
     "note": "notes",
 }
 # Entities whose routes take another resource's scopes (a pipeline's stages are configured with it).

@@ -46,8 +46,14 @@ class Entity:
     parent: str | None = None
     unique_within: str | None = None  # unique values are unique among records with the same value of this field
     owned: bool = True  # ownerId (default: the caller) and visibleTo (owner | everyone)
+    # Range filters: field -> (lower bound parameter, upper bound parameter), both included.
+    ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # Rules across fields, on the record as it would be stored (API field names): the problems, if any.
     checks: Callable[[dict[str, Any]], list[Detail]] | None = None
+    # Fields the server sets (in the record as returned, never in a body): name -> type, and the hook
+    # that sets them on every write from the record before (None on create) and after, at `now`.
+    server_fields: Mapping[str, Any] = field(default_factory=dict)
+    on_write: Callable[[dict[str, Any] | None, dict[str, Any], str], dict[str, Any]] | None = None
     summary: str = ""  # what one record is, for the API reference
     # A valid create body (the API reference's example; tests make records from it, with unique
     # values made distinct and references pointing at records they create first).

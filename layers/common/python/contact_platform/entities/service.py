@@ -158,6 +158,10 @@ def _taken(entity: Entity, caller: Caller, taken: UniqueValueTaken, data: dict[s
 def _write(
     entity: Entity, caller: Caller, old: RecordItem | None, new: RecordItem, action: str, changed: list[str]
 ) -> None:
+    if entity.on_write is not None:
+        data = store.data_of(new)
+        data.update(entity.on_write(store.data_of(old) if old else None, data, new.updated_at))
+        new.data = {name: value for name, value in data.items() if value is not None}
     _derive(entity, new)
     try:
         store.write(old, new, _audit(entity, caller, new, action, changed))
@@ -328,12 +332,21 @@ def _fetch(
     return index_page, f"index|{index}|{partition}|{forward}|{low}"
 
 
+def _within(value: Any, low: Any, high: Any) -> bool:
+    """`low <= value <= high` (a bound that is None is open; a record without the value is outside)."""
+    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+
+
 def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: str | None = None) -> Listing[Any]:
     parent = _parent(entity, caller, parent_id)
     field, forward = parse_sort(getattr(query, "sort", None) or "-createdAt", entity.sort_fields, default="createdAt")
     fetch, plan = _fetch(entity, caller, query, field, forward, parent)
-    sent = query.model_dump(mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince"})
+    bounds = {name for pair in entity.ranges.values() for name in pair}
+    sent = query.model_dump(mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince", *bounds})
     wanted = {name: value for name, value in sent.items() if value is not None} | parent
+    dumped = query.model_dump(mode="json")
+    ranges = {field: (dumped.get(low), dumped.get(high)) for field, (low, high) in entity.ranges.items()}
+    ranges = {field: bound for field, bound in ranges.items() if bound != (None, None)}
     since = _since(query)
 
     def keep(record: RecordItem) -> bool:
@@ -345,9 +358,11 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
             and visible(caller, record)
             and (since is None or record.updated_at >= since)
             and all({**data, **owner}.get(name) == value for name, value in wanted.items())
+            and all(_within(data.get(field), low, high) for field, (low, high) in ranges.items())
         )
 
     binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
+    binding += f"|{sorted(ranges.items())}"
     page = collect(fetch, keep, limit=query.limit, start=decode_cursor(query.cursor, binding))
     return Listing(
         items=[to_api(entity, record) for record in page.items],

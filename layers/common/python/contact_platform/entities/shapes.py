@@ -78,6 +78,10 @@ def shapes(entity: Entity) -> Shapes:
         id=(str, Field(examples=[f"{entity.prefix}_hfh5BK0ImfcP7mqujsVC"])),
         **{name: _optional(info, constrained=False) for name, info in fields.items()},
         **(_owner_fields(public=True) if entity.owned else {}),
+        **{
+            name: (kind | None, Field(None, description="Set by the server."))
+            for name, kind in entity.server_fields.items()
+        },
         createdAt=(str, ...),
         updatedAt=(str, ...),
         version=(int, Field(description="Send it back in `If-Match` to update only this version.")),
@@ -85,6 +89,13 @@ def shapes(entity: Entity) -> Shapes:
     filters: dict[str, Any] = {name: _optional(fields[name], constrained=False) for name in entity.filters}
     if entity.owned:
         filters["ownerId"] = (str | None, Field(None, description="Records of this owner."))
+    for field, bounds in entity.ranges.items():
+        bound: Any = fields[field].annotation
+        filters[bounds[0]] = (bound | None, Field(None, description=f"Only records whose {field} is at or after this."))
+        filters[bounds[1]] = (
+            bound | None,
+            Field(None, description=f"Only records whose {field} is at or before this."),
+        )
     if entity.search:
         searched = " or ".join(entity.search)
         filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))

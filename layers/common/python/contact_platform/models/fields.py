@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -87,6 +87,17 @@ def _not_in_the_future(value: datetime) -> datetime:
     return value
 
 
+def _iso_date(value: Any) -> Any:
+    """A calendar date as ISO 8601 (`2026-12-24`), not a number of seconds or days."""
+    if not isinstance(value, str):
+        return value  # a date already, or a type error for pydantic to report
+    if not _ISO_DATE.match(value):
+        raise ValueError("an ISO 8601 date (YYYY-MM-DD)")
+    return date.fromisoformat(value)  # a date also for strict models
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
 PastTimestamp = Annotated[Timestamp, AfterValidator(_not_in_the_future)]
 """A moment that has happened (a consent given, a registration): the future is a 422."""
