@@ -168,3 +168,10 @@ def test_activities_due_in_a_range(api: Api, admin: dict[str, Any]) -> None:
     assert due(dueFrom="2026-12-02", dueTo="2026-12-30") == [made[1]]
     assert due() == [*made, undated], "undated last"
     assert _issue(api.get("/api/v1/activities", key=key, params={"dueFrom": "soon"})) == ["dueFrom"]
+
+
+def test_null_puts_back_a_fields_default(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    product = make(api, key, "product", active=False, unit="seat")
+    changed = api.patch(f"/api/v1/products/{product['id']}", key=key, json={"active": None, "unit": None}).data
+    assert changed["active"] is True and changed["unit"] is None

@@ -209,7 +209,10 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
     for name, value in sent.items():
         if name in ("ownerId", "visibleTo"):
             continue
-        if value is None:
+        default = entity.fields.model_fields[name].default
+        if value is None and default is not None:
+            data[name] = default  # null puts back the default of a field that has one (`active`: true)
+        elif value is None:
             data.pop(name, None)
         else:
             data[name] = value
