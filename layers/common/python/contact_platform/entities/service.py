@@ -148,7 +148,7 @@ def _audit(entity: Entity, caller: Caller, record: RecordItem, action: str, chan
     )
 
 
-def _taken(entity: Entity, caller: Caller, taken: UniqueValueTaken, data: dict[str, Any]) -> errors.ApiError:
+def _taken(entity: Entity, caller: Caller, taken: UniqueValueTaken) -> errors.ApiError:
     holder = store.get_record(caller.tenant_id, entity.name, taken.owner_id)
     readable = holder is not None and visible(caller, holder)
     issue = f"already used by {entity.label.lower()} {taken.owner_id}" if readable else "already taken"
@@ -166,7 +166,7 @@ def _write(
     try:
         store.write(old, new, _audit(entity, caller, new, action, changed))
     except UniqueValueTaken as taken:
-        raise _taken(entity, caller, taken, store.data_of(new)) from taken
+        raise _taken(entity, caller, taken) from taken
 
 
 def _parent(entity: Entity, caller: Caller, parent_id: str | None) -> dict[str, str]:
