@@ -127,10 +127,8 @@ def test_unique_values_are_409_case_and_accent_insensitive(api: Api, admin: dict
 def test_pages_and_sorts(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
     at = collection(api, key, entity)
-    names = ["Banana", "apple", "Cherry"]
-    sort_field = entity.sort
-    values = _second_first_third(entity, sort_field) if sort_field else names
-    made = [make(api, key, entity.name, at=at, **({sort_field: value} if sort_field else {})) for value in values]
+    values = {field: _second_first_third(entity, field) for field in entity.sort}
+    made = [make(api, key, entity.name, at=at, **{f: v[i] for f, v in values.items()}) for i in range(3)]
     newest_first = _ids(api.get(at, key=key))  # records made in the same millisecond: by ID
     assert sorted(newest_first) == sorted(record["id"] for record in made)
     first = api.get(at, key=key, params={"limit": 2})
@@ -140,10 +138,10 @@ def test_pages_and_sorts(api: Api, admin: dict[str, Any], entity: Entity) -> Non
     assert _ids(api.get(at, key=key, params={"sort": "createdAt"})) == newest_first[::-1]
     api.patch(f"{entity.path}/{made[0]['id']}", key=key, json=_a_change(entity, made[0]))
     assert _ids(api.get(at, key=key, params={"sort": "-updatedAt"}))[0] == made[0]["id"]
-    if sort_field:
-        by_value = [made[1]["id"], made[0]["id"], made[2]["id"]]  # apple, Banana, Cherry: case-insensitive
-        assert _ids(api.get(at, key=key, params={"sort": sort_field})) == by_value
-        assert _ids(api.get(at, key=key, params={"sort": f"-{sort_field}"})) == by_value[::-1]
+    by_value = [made[1]["id"], made[0]["id"], made[2]["id"]]  # apple, Banana, Cherry: case-insensitive
+    for field in entity.sort:
+        assert _ids(api.get(at, key=key, params={"sort": field})) == by_value, field
+        assert _ids(api.get(at, key=key, params={"sort": f"-{field}"})) == by_value[::-1], field
     bad = api.get(at, key=key, params={"sort": "bogus"})
     assert bad.status == 422 and bad.error["details"] == [
         {"field": "sort", "issue": f"one of {', '.join(entity.sort_fields)}"}
@@ -157,7 +155,7 @@ def _second_first_third(entity: Entity, field: str) -> list[Any]:
         typing.get_args(kind)[0] if typing.get_origin(kind) is typing.Annotated else kind
         for kind in (typing.get_args(annotation) or (annotation,))
     }
-    if int in kinds:
+    if int in kinds or float in kinds:
         return [2, 1, 3]
     if date in kinds:
         return ["2026-01-02", "2026-01-01", "2026-01-03"]

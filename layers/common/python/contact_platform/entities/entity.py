@@ -38,7 +38,8 @@ class Entity:
     unique: tuple[str, ...] = ()  # unique per tenant among active records, case- and accent-insensitive
     search: tuple[str, ...] = ()  # prefix search (`search=`, at least 2 characters) over these fields
     filters: tuple[str, ...] = ()  # equality filters of the list (fields of `fields`)
-    sort: str | None = None  # a field the list sorts by besides createdAt and updatedAt (GSI3)
+    # Fields the list sorts by besides createdAt and updatedAt, at most three (GSI3, GSI6, GSI7).
+    sort: tuple[str, ...] = ()
     link: str | None = None  # a reference whose filter is one Query (GSI5); other filters read pages
     references: Mapping[str, str] = field(default_factory=dict)  # field -> entity that must exist in the tenant
     # A reference that is the record's parent (stages: `pipelineId`): set from the path of the nested
@@ -82,10 +83,6 @@ class Entity:
         return f"{parent_path}/{{{self.parent}}}/{self.path.rsplit('/', 1)[1]}"
 
     @property
-    def link_field(self) -> str | None:
-        return self.parent or self.link
-
-    @property
     def item_path(self) -> str:
         return f"{self.path}/{{{self.id_param}}}"
 
@@ -96,7 +93,11 @@ class Entity:
 
     @property
     def sort_fields(self) -> tuple[str, ...]:
-        return (*SERVER_SORTS, self.sort) if self.sort else SERVER_SORTS
+        return (*SERVER_SORTS, *self.sort)
+
+    def __post_init__(self) -> None:
+        if len(self.sort) > 3:
+            raise ValueError(f"{self.name}: at most three sort fields (GSI3, GSI6, GSI7)")
 
     def route_name(self, verb: str) -> str:
         return f"list_{self.plural_name}" if verb == "list" else f"{verb}_{self.name}"

@@ -20,7 +20,7 @@ ENTITY = Entity(
     label="Organization",
     unique=("name",),
     search=("name",),
-    sort="name",
+    sort=("name",),
     summary="A company the tenant's contacts and deals belong to.",
     example={
         "name": "Acme GmbH",

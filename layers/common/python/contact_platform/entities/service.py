@@ -31,7 +31,7 @@ from contact_platform.store import keys
 from contact_platform.store import records as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, collect
-from contact_platform.store.records import RecordItem
+from contact_platform.store.records import SORT_INDEXES, RecordItem
 
 RETENTION = timedelta(days=90)
 _WRITE_ATTEMPTS = 3
@@ -132,9 +132,11 @@ def _derive(entity: Entity, record: RecordItem) -> None:
     values = [str(data[field]) for field in entity.search if data.get(field)]
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
     record.search_tokens = list(dict.fromkeys([*search_terms.name_tokens(*values), *whole]))
-    record.sort_value = _sort_value(data.get(entity.sort)) if entity.sort else None
-    if entity.link_field:
-        record.link_field, record.link_value = entity.link_field, data.get(entity.link_field)
+    record.sort_values = [_sort_value(data.get(field)) or "" for field in entity.sort]
+    if entity.link:
+        record.link_field, record.link_value = entity.link, data.get(entity.link)
+    if entity.parent:
+        record.parent_field, record.parent_value = entity.parent, data.get(entity.parent)
 
 
 def _audit(entity: Entity, caller: Caller, record: RecordItem, action: str, changed: list[str]) -> Any:
@@ -317,15 +319,19 @@ def _fetch(
             return Page([found_records[i] for i in ids if i in found_records], entries.last_key)
 
         return search_page, f"search|{term}"
-    index, partition, low = "GSI1", keys.records_collection(tenant, name), None
+    index, low = "GSI1", None
+    partition = keys.records_collection(tenant, name)
+    if parent:
+        ((parent_field, parent_value),) = parent.items()
+        partition = keys.record_link_collection(tenant, name, parent_field, parent_value)
     owner = getattr(query, "ownerId", None)
-    link = parent.get(str(entity.parent)) or (getattr(query, entity.link, None) if entity.link else None)
+    link = getattr(query, entity.link, None) if entity.link else None
     if field == "updatedAt":
         index, low = "GSI2", _since(query)
     elif field != "createdAt":
-        index = "GSI3"
+        index = SORT_INDEXES[entity.sort.index(field)]
     elif link is not None:
-        index, partition = "GSI5", keys.record_link_collection(tenant, name, str(entity.link_field), str(link))
+        index, partition = "GSI5", keys.record_link_collection(tenant, name, str(entity.link), str(link))
     elif owner is not None:
         index, partition = "GSI4", keys.record_owner_collection(tenant, name, owner)
 

@@ -1,6 +1,6 @@
 """The store: pynamodb models and repositories, the ONLY code that talks to DynamoDB.
 
-One table (`table.py`): `PK`/`SK`, generic indexes GSI1..GSI5 (`GSI<n>PK`/`GSI<n>SK`, all attributes
+One table (`table.py`): `PK`/`SK`, generic indexes GSI1..GSI7 (`GSI<n>PK`/`GSI<n>SK`, all attributes
 projected), TTL on `expiresAt`. Every tenant-owned partition key starts with `TENANT#<tenantId>#`
 (written `T#` below); `<ts>` is an ISO 8601 UTC timestamp with milliseconds, so keys sort by time.
 

@@ -2,9 +2,11 @@
 type for all of them (docs/data-model.md, "Entity records").
 
 A record item carries its declared fields in `data` (as the API names them) and its derived state:
-`uniqueKeys` (field -> folded value), `searchTokens`, `sortValue` (what GSI3 orders by) and one
-`linkField`/`linkValue` (what GSI5 partitions by: a parent or the entity's most used reference). The
-items that hang on it are computed from the item alone:
+`uniqueKeys` (field -> folded value), `searchTokens`, `sortValues` (what GSI3, GSI6 and GSI7 order
+by: one value per sort field of the entity), one `linkField`/`linkValue` (what GSI5 partitions by:
+the entity's most used reference) and, for a nested entity, `parentField`/`parentValue` (its list
+indexes are then partitioned by the parent: a pipeline's stages are one partition). The items that
+hang on it are computed from the item alone:
 - a uniqueness guard per unique field (`T#UNIQUE#<ENTITY>#<field>#<folded value>` / GUARD),
 - a search entry per token (`T#<ENTITY>SEARCH#<2 chars>` / `<token>#id`).
 An active record is in the entity's list indexes; a soft-deleted one only in its deleted index
@@ -30,6 +32,8 @@ from contact_platform.store.paging import LastKey, Page, index_page, query_page
 from contact_platform.store.table import Item, string_list, string_map, transaction
 
 RECORD_SK = "RECORD"
+# The indexes ordered by an entity's own sort fields, in the order it declares them.
+SORT_INDEXES = ("GSI3", "GSI6", "GSI7")
 # Sorts records without a value for the sort field after every value.
 NO_SORT_VALUE = "~"
 
@@ -43,9 +47,11 @@ class RecordItem(Item, discriminator="record"):
     visible_to = UnicodeAttribute(null=True, attr_name="visibleTo")
     unique_keys = string_map("uniqueKeys")
     search_tokens = string_list("searchTokens")
-    sort_value = UnicodeAttribute(null=True, attr_name="sortValue")
+    sort_values = string_list("sortValues")
     link_field = UnicodeAttribute(null=True, attr_name="linkField")
     link_value = UnicodeAttribute(null=True, attr_name="linkValue")
+    parent_field = UnicodeAttribute(null=True, attr_name="parentField")
+    parent_value = UnicodeAttribute(null=True, attr_name="parentValue")
     is_active = BooleanAttribute(default=True, attr_name="isActive")
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
@@ -156,12 +162,19 @@ def holder_of(tenant_id: str, entity: str, field: str, value_key: str) -> str | 
 # Writing ---------------------------------------------------------------------------------------
 
 
+def collection_of(record: RecordItem) -> str:
+    """The partition of the record's list indexes: its entity's, or its parent's for a nested entity."""
+    if record.parent_field and record.parent_value:
+        return keys.record_link_collection(record.tenant_id, record.entity, record.parent_field, record.parent_value)
+    return keys.records_collection(record.tenant_id, record.entity)
+
+
 def _index_keys(record: RecordItem) -> None:
     """The list-index keys of an active record; an inactive one is only in the deleted index and in the
     housekeeping index on the day it is due for purging."""
     tenant, entity, record_id = record.tenant_id, record.entity, record.record_id
     created = keys.sortable(record.created_at, record_id)
-    for number in range(1, 6):
+    for number in range(1, 8):
         setattr(record, f"gsi{number}pk", None)
         setattr(record, f"gsi{number}sk", None)
     if not record.is_active:
@@ -171,10 +184,12 @@ def _index_keys(record: RecordItem) -> None:
             due = clock.iso(clock.from_epoch(int(record.expires_at)))
             record.gsi2pk, record.gsi2sk = keys.due_partition(due[:10]), keys.due_sort_key(due, tenant, record_id)
         return
-    collection = keys.records_collection(tenant, entity)
+    collection = collection_of(record)
     record.gsi1pk, record.gsi1sk = collection, created
     record.gsi2pk, record.gsi2sk = collection, keys.sortable(record.updated_at, record_id)
-    record.gsi3pk, record.gsi3sk = collection, keys.sortable(record.sort_value or NO_SORT_VALUE, record_id)
+    for index, value in zip(SORT_INDEXES, record.sort_values, strict=False):
+        setattr(record, f"{index.lower()}pk", collection)
+        setattr(record, f"{index.lower()}sk", keys.sortable(value or NO_SORT_VALUE, record_id))
     if record.owner_id:
         record.gsi4pk, record.gsi4sk = keys.record_owner_collection(tenant, entity, record.owner_id), created
     if record.link_field and record.link_value:

@@ -24,7 +24,7 @@ from pynamodb.transactions import TransactWrite
 from contact_platform import aws
 from contact_platform.config import settings
 
-INDEX_NAMES = ("GSI1", "GSI2", "GSI3", "GSI4", "GSI5")
+INDEX_NAMES = ("GSI1", "GSI2", "GSI3", "GSI4", "GSI5", "GSI6", "GSI7")
 TTL_ATTRIBUTE = "expiresAt"
 
 
@@ -40,7 +40,7 @@ def _index(name: str) -> type[GlobalSecondaryIndex[Any]]:
     return type(f"{name}Index", (GlobalSecondaryIndex,), attributes)
 
 
-Gsi1, Gsi2, Gsi3, Gsi4, Gsi5 = (_index(name) for name in INDEX_NAMES)
+Gsi1, Gsi2, Gsi3, Gsi4, Gsi5, Gsi6, Gsi7 = (_index(name) for name in INDEX_NAMES)
 
 
 class Item(Model):
@@ -63,12 +63,18 @@ class Item(Model):
     gsi4sk = UnicodeAttribute(null=True, attr_name="GSI4SK")
     gsi5pk = UnicodeAttribute(null=True, attr_name="GSI5PK")
     gsi5sk = UnicodeAttribute(null=True, attr_name="GSI5SK")
+    gsi6pk = UnicodeAttribute(null=True, attr_name="GSI6PK")
+    gsi6sk = UnicodeAttribute(null=True, attr_name="GSI6SK")
+    gsi7pk = UnicodeAttribute(null=True, attr_name="GSI7PK")
+    gsi7sk = UnicodeAttribute(null=True, attr_name="GSI7SK")
 
     gsi1 = Gsi1()
     gsi2 = Gsi2()
     gsi3 = Gsi3()
     gsi4 = Gsi4()
     gsi5 = Gsi5()
+    gsi6 = Gsi6()
+    gsi7 = Gsi7()
 
     @classmethod
     def _get_connection(cls) -> TableConnection:
