@@ -169,14 +169,16 @@ def _a_change(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
     return {field: f"{record[field]} changed"}
 
 
-def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any) -> Any:
+def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any, record: dict[str, Any]) -> Any:
     choices = typing.get_args(entity.fields.model_fields[field].annotation)
     if typing.get_origin(entity.fields.model_fields[field].annotation) is typing.Literal:
         return next(choice for choice in choices if choice != value)
     if isinstance(value, bool) or (value is None and entity.fields.model_fields[field].annotation is bool):
         return not value
     if field in entity.references:
-        return make(api, key, entity.references[field])["id"]
+        target, shared = entity.references[field], entity.within.get(field)
+        at = collection(api, key, BY_NAME[target], record[shared]) if shared else None  # a deal's stage
+        return make(api, key, target, at=at)["id"]
     return "USD" if value == "EUR" else f"{value}x"
 
 
@@ -184,16 +186,16 @@ def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any) -> 
 def test_filters(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]
     at = collection(api, key, entity)
-    declared = {*BY_NAME, "contact"}
     for field in entity.filters:
-        if entity.references.get(field, "contact") not in declared:
-            continue  # a reference to an entity still to come (notes' dealId before deals)
         one = make(api, key, entity.name, at=at)
         value = one.get(field)
         if value is None:  # a reference the example leaves out: give the first record one
-            value = _other_value(api, key, entity, field, None)
+            value = _other_value(api, key, entity, field, None, one)
             one = api.patch(f"{entity.path}/{one['id']}", key=key, json={field: value}).data
-        other = make(api, key, entity.name, at=at, **{field: _other_value(api, key, entity, field, value)})
+        other_value = {field: _other_value(api, key, entity, field, value, one)}
+        if field in entity.within:  # a deal's other stage: in the same pipeline
+            other_value[entity.within[field]] = one[entity.within[field]]
+        other = make(api, key, entity.name, at=at, **other_value)
         query = {field: str(value).lower() if isinstance(value, bool) else value}
         found = _ids(api.get(at, key=key, params=query))
         assert one["id"] in found and other["id"] not in found, (field, query)

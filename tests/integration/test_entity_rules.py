@@ -121,6 +121,8 @@ def test_a_stage_needs_a_pipeline_of_the_tenant_and_a_probability_within_0_and_1
     for probability in (-0.1, 1.01):
         body = {"name": "x", "order": 3, "probability": probability}
         assert _issue(api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json=body)) == ["probability"]
+    tiny = {"name": "x", "order": 4, "probability": 2.9e-214}  # below what DynamoDB stores: rounded to 0
+    assert api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json=tiny).data["probability"] == 0
     api.delete(f"/api/v1/pipelines/{pipeline['id']}", key=key)
     gone = api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json={"name": "x", "order": 1})
     assert gone.status == 404, "no stage for a deleted pipeline"

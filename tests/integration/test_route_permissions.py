@@ -57,6 +57,8 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "list_imports": p.IMPORTS_READ,
     "get_import": p.IMPORTS_READ,
     "retry_import": p.IMPORTS_WRITE,
+    "mark_deal_won": "deals:write",
+    "mark_deal_lost": "deals:write",
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {"create": "write", "get": "read", "update": "write", "delete": "delete", "restore": "restore"}
@@ -64,6 +66,7 @@ for _entity, _plural, _scopes in (
     ("organization", "organizations", "organizations"),
     ("pipeline", "pipelines", "pipelines"),
     ("stage", "stages", "pipelines"),
+    ("deal", "deals", "deals"),
     ("product", "products", "products"),
     ("activity", "activities", "activities"),
     ("note", "notes", "notes"),

@@ -234,6 +234,14 @@ def _entity_case(route: Route) -> Case:
     return run
 
 
+@case("mark_deal_won")
+@case("mark_deal_lost")
+def _close_deal(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    for outcome in ("won", "lost"):
+        reply = api.post(f"/api/v1/deals/{owned['records']['deal']['id']}/{outcome}", key=intruder["apiKey"])
+        assert reply.status == 404 and reply.error["message"] == "Deal not found", reply.body
+
+
 for _route in ROUTES:
     if _route.entity is not None:
         CASES[_route.name] = _entity_case(_route)

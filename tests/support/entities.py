@@ -27,7 +27,9 @@ def body_for(api: Api, key: str, entity: Entity, **overrides: Any) -> dict[str, 
     body = {name: _distinct(value) if name in entity.unique else value for name, value in entity.example.items()}
     for field, target in entity.references.items():
         if field in body and field not in overrides and field != entity.parent:
-            body[field] = make(api, key, target)["id"]
+            shared = entity.within.get(field)  # a deal's stage: made in the deal's pipeline
+            at = collection(api, key, BY_NAME[target], {**body, **overrides}[shared]) if shared else None
+            body[field] = make(api, key, target, at=at)["id"]
     return {**body, **overrides}
 
 

@@ -221,6 +221,9 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         status=202,
         workflow="imports",
     ),
+    # What deals do beyond the routes derived from their declaration (entities/deals.py).
+    Route("mark_deal_won", "POST", "/api/v1/deals/{dealId}/won", "deals", "deals:write", "Mark an open deal won"),
+    Route("mark_deal_lost", "POST", "/api/v1/deals/{dealId}/lost", "deals", "deals:write", "Mark an open deal lost"),
 )
 
 _WRITTEN_BY_NAME: dict[str, Route] = {route.name: route for route in WRITTEN_ROUTES}

@@ -21,6 +21,7 @@ PLURALS: dict[str, str] = {
     "organization": "organizations",
     "pipeline": "pipelines",
     "stage": "stages",
+    "deal": "deals",
     "product": "products",
     "activity": "activities",
     "note": "notes",

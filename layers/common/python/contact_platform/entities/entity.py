@@ -45,6 +45,9 @@ class Entity:
     # A reference that is the record's parent (stages: `pipelineId`): set from the path of the nested
     # create and list routes (`/pipelines/{pipelineId}/stages`), never from a body; the list is one Query.
     parent: str | None = None
+    # A reference whose record must share a field with this one (deals: the stage named by `stageId`
+    # has the deal's `pipelineId`): reference field -> the shared field (422 naming the reference).
+    within: Mapping[str, str] = field(default_factory=dict)
     unique_within: str | None = None  # unique values are unique among records with the same value of this field
     owned: bool = True  # ownerId (default: the caller) and visibleTo (owner | everyone)
     # Range filters: field -> (lower bound parameter, upper bound parameter), both included.

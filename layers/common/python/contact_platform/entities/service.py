@@ -12,6 +12,7 @@ list, update, soft delete and restore, with the platform's rules written once:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -91,24 +92,32 @@ def get(entity: Entity, caller: Caller, record_id: str) -> Model:
 # Writing ---------------------------------------------------------------------------------------
 
 
-def _reference_exists(caller: Caller, target: str, record_id: str) -> bool:
+def _referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] | None:
+    """The fields of the record a reference names, if it exists in the tenant and the caller sees it."""
     if target == "user":
-        return users.get_active_user(caller.tenant_id, record_id) is not None
+        return {} if users.get_active_user(caller.tenant_id, record_id) is not None else None
     if target == "contact":
         from contact_platform.store import contacts as contact_store  # only entities that reference contacts
 
         contact = contact_store.get_contact(caller.tenant_id, record_id)
-        return contact is not None and contact.is_active and caller.may_access(contact.owner_id)
+        return {} if contact is not None and contact.is_active and caller.may_access(contact.owner_id) else None
     record = store.get_record(caller.tenant_id, target, record_id)
-    return record is not None and record.is_active and not _gone(record) and visible(caller, record)
+    if record is None or not record.is_active or _gone(record) or not visible(caller, record):
+        return None
+    return store.data_of(record)
 
 
 def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set[str]) -> list[Detail]:
-    problems = [
-        Detail(field, f"no {target.replace('_', ' ')} with this id")
-        for field, target in entity.references.items()
-        if field in changed and data.get(field) is not None and not _reference_exists(caller, target, data[field])
-    ]
+    problems = []
+    for field, target in entity.references.items():
+        shared = entity.within.get(field)
+        if data.get(field) is None or not ({field, str(shared)} & changed):
+            continue
+        referenced = _referenced(caller, target, data[field])
+        if referenced is None:
+            problems.append(Detail(field, f"no {target.replace('_', ' ')} with this id"))
+        elif shared is not None and referenced.get(shared) != data.get(shared):
+            problems.append(Detail(field, f"not a {target.replace('_', ' ')} of this {shared.removesuffix('Id')}"))
     return problems + (entity.checks(data) if entity.checks else [])
 
 
@@ -176,7 +185,7 @@ def _parent(entity: Entity, caller: Caller, parent_id: str | None) -> dict[str, 
     if entity.parent is None or parent_id is None:
         return {}
     target = entity.references[entity.parent]
-    if not _reference_exists(caller, target, parent_id):
+    if _referenced(caller, target, parent_id) is None:
         from contact_platform.entities.catalog import entity as declared
 
         raise errors.not_found(declared(target).label)
@@ -232,13 +241,24 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
     return new, changed
 
 
-def update(entity: Entity, caller: Caller, record_id: str, patch: Model, if_match: str | None) -> Model:
+def update(
+    entity: Entity,
+    caller: Caller,
+    record_id: str,
+    patch: Model,
+    if_match: str | None,
+    require: Callable[[dict[str, Any]], None] | None = None,
+) -> Model:
+    """Change the fields sent. `require` checks the record as read (raising the error to answer) on
+    every attempt, so a rule about the current state holds against a concurrent write."""
     expected = parse_if_match(if_match)
     sent = patch.model_dump(mode="json", exclude_unset=True)
     for _ in range(_WRITE_ATTEMPTS):
         old = _changeable(entity, caller, record_id)
         if expected is not None and expected != old.version:
             raise errors.precondition_failed(f"{entity.label} has changed since version {expected}")
+        if require is not None:
+            require(store.data_of(old))
         new, changed = _patched(entity, caller, old, sent)
         if not changed:
             return to_api(entity, old)

@@ -8,14 +8,14 @@ from typing import Annotated
 from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
-from contact_platform.models.fields import text
+from contact_platform.models.fields import Ratio, text
 
 
 class StageFields(Fields):
     pipelineId: str | None = None  # set from the path
     name: text(100)  # type: ignore[valid-type]
     order: Annotated[int, Field(ge=0, le=10_000, description="Position in the pipeline, unique within it.")]
-    probability: Annotated[float, Field(ge=0, le=1, description="Chance a deal in this stage is won.")] = 0.0
+    probability: Annotated[Ratio, Field(description="Chance a deal in this stage is won, 0 to 1.")] = 0.0
 
 
 ENTITY = Entity(

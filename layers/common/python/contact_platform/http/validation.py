@@ -13,6 +13,11 @@ _ISSUES = {
     "missing": "required",
     "extra_forbidden": "unknown field",
     "json_invalid": "malformed JSON",
+    # A number out of its range: `min` / `max`, as the CRM seed's "value below 0" error names it.
+    "greater_than_equal": "min",
+    "greater_than": "min",
+    "less_than_equal": "max",
+    "less_than": "max",
 }
 
 

@@ -1,0 +1,87 @@
+"""Deals: a sale in a stage of a pipeline, open until won or lost. The server sets `stageChangedAt`,
+`wonAt`, `lostAt` and `closedAt`; `POST /deals/{dealId}/won` and `/lost` close a deal and a PATCH of
+`status` to `open` reopens it (services/deals.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from contact_platform.entities.entity import Entity, Fields
+from contact_platform.models.fields import (
+    Amount,
+    ContactId,
+    Currency,
+    IsoDate,
+    OrganizationId,
+    PipelineId,
+    StageId,
+    text,
+)
+
+DealStatus = Literal["open", "won", "lost"]
+CLOSED = ("won", "lost")
+
+
+class DealFields(Fields):
+    title: text(200)  # type: ignore[valid-type]
+    value: Annotated[Amount, Field(description="What the deal is worth, at least 0.")] = 0.0
+    currency: Annotated[Currency, Field(description="ISO 4217 code of the value.")] = "EUR"
+    status: DealStatus = "open"
+    lostReason: Annotated[text(500) | None, Field(description="Kept while the deal is lost.")] = None  # type: ignore[valid-type]
+    pipelineId: PipelineId
+    stageId: Annotated[StageId, Field(description="A stage of the deal's pipeline.")]
+    organizationId: OrganizationId | None = None
+    contactId: ContactId | None = None
+    expectedCloseDate: IsoDate | None = None
+
+
+def _server_fields(before: dict[str, Any] | None, after: dict[str, Any], now: str) -> dict[str, Any]:
+    """When the deal entered its stage, and when it was won or lost (kept while it stays so); a deal
+    that is open again has neither, nor a lost reason."""
+
+    def kept(field: str, unchanged: bool) -> str:
+        return str(before.get(field)) if before is not None and unchanged and before.get(field) else now
+
+    moved = before is None or before.get("stageId") != after.get("stageId")
+    fields: dict[str, Any] = {"stageChangedAt": kept("stageChangedAt", not moved)}
+    status = after.get("status")
+    same = before is not None and before.get("status") == status
+    fields["wonAt"] = kept("wonAt", same) if status == "won" else None
+    fields["lostAt"] = kept("lostAt", same) if status == "lost" else None
+    fields["closedAt"] = fields["wonAt"] or fields["lostAt"]
+    if status != "lost":
+        fields["lostReason"] = None
+    return fields
+
+
+ENTITY = Entity(
+    "deal",
+    "deal",
+    DealFields,
+    label="Deal",
+    search=("title",),
+    filters=("organizationId", "contactId", "pipelineId", "stageId", "status", "currency"),
+    ranges={"value": ("valueMin", "valueMax")},
+    sort=("value", "expectedCloseDate", "title"),
+    link="stageId",
+    references={
+        "pipelineId": "pipeline",
+        "stageId": "stage",
+        "organizationId": "organization",
+        "contactId": "contact",
+    },
+    within={"stageId": "pipelineId"},
+    server_fields={"stageChangedAt": str, "wonAt": str, "lostAt": str, "closedAt": str},
+    on_write=_server_fields,
+    summary="A sale in a stage of a pipeline: open, won or lost.",
+    example={
+        "title": "CRM Einführung",
+        "value": 25000,
+        "currency": "EUR",
+        "pipelineId": "pipe_001",
+        "stageId": "stage_001",
+        "expectedCloseDate": "2026-06-30",
+    },
+)

@@ -1,0 +1,106 @@
+"""Deals beyond the standard cases (test_entities.py): the stage belongs to the pipeline, the value
+and currency rules, won, lost and reopen with the times the server sets, the seed's list query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.entities import make
+from tests.support.fixtures import Api, business_items
+
+
+@pytest.fixture
+def board(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
+    """A pipeline with two stages, and a stage of another pipeline."""
+    key = admin["apiKey"]
+    pipeline = make(api, key, "pipeline")
+    stages = [
+        api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json={"name": name, "order": order}).data
+        for order, name in enumerate(["Qualified", "Proposal"], start=1)
+    ]
+    elsewhere = make(api, key, "stage")
+    return {"key": key, "pipeline": pipeline, "stages": stages, "elsewhere": elsewhere}
+
+
+def _deal(api: Api, board: dict[str, Any], **fields: Any) -> Any:
+    body = {"title": "CRM Einführung", "pipelineId": board["pipeline"]["id"], "stageId": board["stages"][0]["id"]}
+    return api.post("/api/v1/deals", key=board["key"], json={**body, **fields})
+
+
+def test_the_stage_must_belong_to_the_deals_pipeline(api: Api, board: dict[str, Any]) -> None:
+    before = business_items()
+    reply = _deal(api, board, stageId=board["elsewhere"]["id"])
+    assert reply.status == 422 and reply.error["details"] == [
+        {"field": "stageId", "issue": "not a stage of this pipeline"}
+    ]
+    deal = _deal(api, board).data
+    moved = api.patch(f"/api/v1/deals/{deal['id']}", key=board["key"], json={"stageId": board["elsewhere"]["id"]})
+    assert moved.status == 422 and moved.error["details"][0]["field"] == "stageId"
+    other_pipeline = {"pipelineId": board["elsewhere"]["pipelineId"]}
+    assert api.patch(f"/api/v1/deals/{deal['id']}", key=board["key"], json=other_pipeline).status == 422
+    both = {**other_pipeline, "stageId": board["elsewhere"]["id"]}
+    assert api.patch(f"/api/v1/deals/{deal['id']}", key=board["key"], json=both).status == 200
+    assert len(business_items()) > len(before)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "issue"),
+    [("value", -1, "min"), ("value", 1e16, "max"), ("currency", "eur", None), ("status", "closed", None)],
+)
+def test_value_currency_and_status_are_validated(
+    api: Api, board: dict[str, Any], field: str, value: Any, issue: str | None
+) -> None:
+    reply = _deal(api, board, **{field: value})
+    assert reply.status == 422 and reply.error["details"][0]["field"] == field, reply.body
+    if issue:
+        assert reply.error["details"] == [{"field": field, "issue": issue}]
+
+
+def test_won_lost_and_reopen_set_the_closing_times(api: Api, board: dict[str, Any]) -> None:
+    key = board["key"]
+    deal = _deal(api, board, value=1000).data
+    assert deal["status"] == "open" and deal["stageChangedAt"] == deal["createdAt"] and deal["closedAt"] is None
+    won = api.post(f"/api/v1/deals/{deal['id']}/won", key=key)
+    assert won.status == 200 and won.data["status"] == "won"
+    assert won.data["wonAt"] == won.data["closedAt"] == won.data["updatedAt"] and won.data["lostAt"] is None
+    for outcome in ("won", "lost"):
+        again = api.post(f"/api/v1/deals/{deal['id']}/{outcome}", key=key)
+        assert again.status == 409 and again.error["message"].startswith("Deal is already won"), again.body
+    renamed = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"title": "Renamed"}).data
+    assert renamed["wonAt"] == won.data["wonAt"], "closing times stay while the deal stays closed"
+    reopened = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"status": "open"}).data
+    assert reopened["wonAt"] is None and reopened["closedAt"] is None
+    lost = api.post(f"/api/v1/deals/{deal['id']}/lost", key=key, json={"lostReason": "Too expensive"}).data
+    assert lost["status"] == "lost" and lost["lostReason"] == "Too expensive" and lost["lostAt"] == lost["closedAt"]
+    open_again = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"status": "open"}).data
+    assert open_again["lostReason"] is None and open_again["lostAt"] is None
+    unknown = api.post(f"/api/v1/deals/{deal['id']}/lost", key=key, json={"reason": "x"})
+    assert unknown.status == 422 and unknown.error["details"][0] == {"field": "reason", "issue": "unknown field"}
+    stale = api.post(f"/api/v1/deals/{deal['id']}/won", key=key, headers={"If-Match": '"1"'})
+    assert stale.status == 412
+    assert api.post("/api/v1/deals/deal_doesnotexist/won", key=key).status == 404
+
+
+def test_moving_a_deal_to_another_stage_sets_stage_changed_at(api: Api, board: dict[str, Any]) -> None:
+    key = board["key"]
+    deal = _deal(api, board).data
+    renamed = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"title": "Still here"}).data
+    assert renamed["stageChangedAt"] == deal["stageChangedAt"]
+    moved = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"stageId": board["stages"][1]["id"]}).data
+    assert moved["stageChangedAt"] == moved["updatedAt"] != deal["stageChangedAt"]
+
+
+def test_the_seeds_list_query_and_value_bounds(api: Api, board: dict[str, Any]) -> None:
+    key = board["key"]
+    small, large = _deal(api, board, value=100).data, _deal(api, board, value=5000).data
+    closed = _deal(api, board, value=300).data
+    api.post(f"/api/v1/deals/{closed['id']}/won", key=key)
+    api.patch(f"/api/v1/deals/{small['id']}", key=key, json={"title": "Touched last"})
+    reply = api.get("/api/v1/deals", key=key, params={"status": "open", "sort": "-updatedAt", "limit": 50})
+    assert [deal["id"] for deal in reply.data] == [small["id"], large["id"]]
+    bounded = api.get("/api/v1/deals", key=key, params={"valueMin": 100, "valueMax": 300, "sort": "value"})
+    assert [deal["id"] for deal in bounded.data] == [small["id"], closed["id"]]
+    bad = api.get("/api/v1/deals", key=key, params={"valueMin": "lots"})
+    assert bad.status == 422 and bad.error["details"][0]["field"] == "valueMin"
