@@ -57,6 +57,7 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "list_imports": p.IMPORTS_READ,
     "get_import": p.IMPORTS_READ,
     "retry_import": p.IMPORTS_WRITE,
+    "get_deal_summary": "deals:read",
     "mark_deal_won": "deals:write",
     "mark_deal_lost": "deals:write",
 }

@@ -234,6 +234,13 @@ def _entity_case(route: Route) -> Case:
     return run
 
 
+@case("get_deal_summary")
+def _deal_summary(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    for params in ({}, {"ownerId": owner["userId"]}, {"stageId": owned["records"]["deal"]["stageId"]}):
+        reply = api.get("/api/v1/deals/summary", key=intruder["apiKey"], params=params)
+        assert reply.status == 200 and reply.data == {"count": 0, "totals": []}, reply.body
+
+
 @case("mark_deal_won")
 @case("mark_deal_lost")
 def _close_deal(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:

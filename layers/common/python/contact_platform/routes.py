@@ -222,6 +222,14 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         workflow="imports",
     ),
     # What deals do beyond the routes derived from their declaration (entities/deals.py).
+    Route(
+        "get_deal_summary",
+        "GET",
+        "/api/v1/deals/summary",
+        "deals",
+        "deals:read",
+        "Count, value and weighted value of the deals, per currency",
+    ),
     Route("mark_deal_won", "POST", "/api/v1/deals/{dealId}/won", "deals", "deals:write", "Mark an open deal won"),
     Route("mark_deal_lost", "POST", "/api/v1/deals/{dealId}/lost", "deals", "deals:write", "Mark an open deal lost"),
 )

@@ -19,6 +19,8 @@ from contact_platform.models.fields import (
     StageId,
     text,
 )
+from contact_platform.store import keys
+from contact_platform.store.tallies import Increment
 
 DealStatus = Literal["open", "won", "lost"]
 CLOSED = ("won", "lost")
@@ -56,6 +58,23 @@ def _server_fields(before: dict[str, Any] | None, after: dict[str, Any], now: st
     return fields
 
 
+def _shares(tenant_id: str, deal: dict[str, Any] | None, sign: int) -> list[Increment]:
+    """The deal's share (one deal, its value) in the summary's tallies of everyone who may read it."""
+    if deal is None:
+        return []
+    group = f"{deal['status']}#{deal['pipelineId']}#{deal['stageId']}#{deal['currency']}"
+    owner = deal["ownerId"]
+    shared = deal.get("visibleTo") == "everyone"
+    readers = ["ALL", f"OWNER#{owner}", *(("SHARED", f"SHARED#OWNER#{owner}") if shared else (f"PRIVATE#{owner}",))]
+    value = sign * float(deal.get("value", 0))
+    return [Increment(keys.deal_tally_pk(tenant_id, reader), group, sign, value) for reader in readers]
+
+
+def _tallies(tenant_id: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Increment]:
+    """The summary's counters (services/deals.py, `deal_summary`): the old share out, the new in."""
+    return [*_shares(tenant_id, before, -1), *_shares(tenant_id, after, 1)]
+
+
 ENTITY = Entity(
     "deal",
     "deal",
@@ -75,6 +94,7 @@ ENTITY = Entity(
     within={"stageId": "pipelineId"},
     server_fields={"stageChangedAt": str, "wonAt": str, "lostAt": str, "closedAt": str},
     on_write=_server_fields,
+    tallies=_tallies,
     summary="A sale in a stage of a pipeline: open, won or lost.",
     example={
         "title": "CRM Einführung",

@@ -58,6 +58,10 @@ class Entity:
     # that sets them on every write from the record before (None on create) and after, at `now`.
     server_fields: Mapping[str, Any] = field(default_factory=dict)
     on_write: Callable[[dict[str, Any] | None, dict[str, Any], str], dict[str, Any]] | None = None
+    # Tallies kept in the same transaction as each write (deals: the summary's counters): from the
+    # tenant and the record before and after (fields plus ownerId and visibleTo; None: absent or
+    # deleted), the increments of store/tallies.py.
+    tallies: Callable[[str, dict[str, Any] | None, dict[str, Any] | None], list[Any]] | None = None
     summary: str = ""  # what one record is, for the API reference
     # A valid create body (the API reference's example; tests make records from it, with unique
     # values made distinct and references pointing at records they create first).

@@ -166,6 +166,13 @@ def _taken(entity: Entity, caller: Caller, taken: UniqueValueTaken) -> errors.Ap
     return errors.conflict(f"{entity.label} already exists", [Detail(taken.value, issue)])
 
 
+def _counted(record: RecordItem | None) -> dict[str, Any] | None:
+    """What a tally sees of a record: its fields and owner while it is active."""
+    if record is None or not record.is_active:
+        return None
+    return {**store.data_of(record), "ownerId": record.owner_id, "visibleTo": record.visible_to}
+
+
 def _write(
     entity: Entity, caller: Caller, old: RecordItem | None, new: RecordItem, action: str, changed: list[str]
 ) -> None:
@@ -174,8 +181,9 @@ def _write(
         data.update(entity.on_write(store.data_of(old) if old else None, data, new.updated_at))
         new.data = {name: value for name, value in data.items() if value is not None}
     _derive(entity, new)
+    increments = entity.tallies(caller.tenant_id, _counted(old), _counted(new)) if entity.tallies else []
     try:
-        store.write(old, new, _audit(entity, caller, new, action, changed))
+        store.write(old, new, _audit(entity, caller, new, action, changed), increments)
     except UniqueValueTaken as taken:
         raise _taken(entity, caller, taken) from taken
 

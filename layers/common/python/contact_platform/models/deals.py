@@ -1,17 +1,38 @@
-"""The bodies of the deal actions (`POST /deals/{dealId}/won`, `/lost`); the deal itself is derived
-from its declaration (`entities/deals.py`)."""
+"""The bodies of the deal actions (`POST /deals/{dealId}/won`, `/lost`) and the deal summary; the
+deal itself is derived from its declaration (`entities/deals.py`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import text
+from contact_platform.models.fields import PipelineId, StageId, UserId, text
 
 
 class DealLost(Model):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     lostReason: Annotated[text(500) | None, Field(description="Why the deal was lost.")] = None  # type: ignore[valid-type]
+
+
+class DealSummaryQuery(Model):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    status: Literal["open", "won", "lost"] | None = None
+    pipelineId: PipelineId | None = None
+    stageId: StageId | None = None
+    ownerId: UserId | None = None
+
+
+class CurrencyTotal(Model):
+    currency: str
+    count: int
+    value: float
+    weightedValue: float = Field(description="Open deals at their stage's probability, won ones in full, lost ones 0.")
+
+
+class DealSummary(Model):
+    count: int = Field(description="Deals counted, in every currency.")
+    totals: list[CurrencyTotal] = Field(description="Per currency, by currency code.")

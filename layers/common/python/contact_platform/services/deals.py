@@ -1,5 +1,6 @@
-"""What deals do beyond CRUD (docs/architecture.md, "Entities"): close one as won or lost. A PATCH
-of `status` to `open` reopens it; the server fields follow in `entities/deals.py`."""
+"""What deals do beyond CRUD (docs/architecture.md, "Entities"): close one as won or lost (a PATCH
+of `status` to `open` reopens it; the server fields follow in `entities/deals.py`), and the summary
+answered from the tallies every deal write keeps (docs/data-model.md, "Tallies")."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from contact_platform.entities import service
 from contact_platform.entities.deals import CLOSED, ENTITY
 from contact_platform.entities.shapes import shapes
 from contact_platform.models.base import Model
+from contact_platform.models.deals import CurrencyTotal, DealSummary, DealSummaryQuery
 from contact_platform.permissions import Caller
+from contact_platform.store import keys, tallies
+from contact_platform.store import records as record_store
 
 
 def _open(deal: dict[str, Any]) -> None:
@@ -25,3 +29,35 @@ def close_deal(caller: Caller, deal_id: str, status: str, lost_reason: str | Non
         change["lostReason"] = lost_reason
     patch = shapes(ENTITY).patch.model_validate(change)
     return service.update(ENTITY, caller, deal_id, patch, if_match, require=_open)
+
+
+def _readers(caller: Caller, owner_id: str | None) -> list[str]:
+    """The tally partitions that add up to what the caller may see (a `user`: shared deals and its own)."""
+    if caller.sees_all_records:
+        return [f"OWNER#{owner_id}"] if owner_id else ["ALL"]
+    if owner_id == caller.user_id:
+        return [f"OWNER#{owner_id}"]
+    return [f"SHARED#OWNER#{owner_id}"] if owner_id else ["SHARED", f"PRIVATE#{caller.user_id}"]
+
+
+def deal_summary(caller: Caller, query: DealSummaryQuery) -> DealSummary:
+    """Count, value and weighted value per currency: a Query of the tallies (one per group of status,
+    stage and currency, not per deal) and one read of the stages' probabilities."""
+    prefix = f"{query.status}#" if query.status else ""
+    groups: list[tuple[list[str], tallies.Tally]] = []
+    for readers in _readers(caller, query.ownerId):
+        for tally in tallies.read(keys.deal_tally_pk(caller.tenant_id, readers), prefix):
+            status, pipeline, stage, currency = str(tally.group).split("#")
+            if int(tally.records) and query.pipelineId in (None, pipeline) and query.stageId in (None, stage):
+                groups.append(([status, stage, currency], tally))
+    stages = record_store.get_records(caller.tenant_id, "stage", {stage for (_, stage, _), _ in groups})
+    totals: dict[str, CurrencyTotal] = {}
+    for (status, stage, currency), tally in groups:
+        total = totals.setdefault(currency, CurrencyTotal(currency=currency, count=0, value=0, weightedValue=0))
+        probability = float(record_store.data_of(stages[stage]).get("probability", 0)) if stage in stages else 0.0
+        weight = {"open": probability, "won": 1.0}.get(status, 0.0)
+        total.count += int(tally.records)
+        total.value = round(total.value + float(tally.value), 6)
+        total.weightedValue = round(total.weightedValue + float(tally.value) * weight, 6)
+    ordered = [totals[currency] for currency in sorted(totals)]
+    return DealSummary(count=sum(total.count for total in ordered), totals=ordered)

@@ -107,6 +107,11 @@ def record_link_collection(tenant_id: str, entity: str, field: str, value: str) 
     return _tenant(tenant_id) + f"{entity.upper()}S#{field}#{value}"
 
 
+def deal_tally_pk(tenant_id: str, readers: str) -> str:
+    """The deal tallies readable by `readers`: `ALL`, `OWNER#u`, `SHARED`, `SHARED#OWNER#u`, `PRIVATE#u`."""
+    return _tenant(tenant_id) + f"DEALTALLY#{readers}"
+
+
 def record_search_pk(tenant_id: str, entity: str, token: str) -> str:
     return _tenant(tenant_id) + f"{entity.upper()}SEARCH#{token[:2]}"
 

@@ -25,11 +25,12 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from contact_platform import clock
-from contact_platform.store import keys
+from contact_platform.store import keys, tallies
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, index_page, query_page
 from contact_platform.store.table import Item, string_list, string_map, transaction
+from contact_platform.store.tallies import Increment
 
 RECORD_SK = "RECORD"
 # The indexes ordered by an entity's own sort fields, in the order it declares them.
@@ -220,9 +221,9 @@ def _derived(record: RecordItem) -> dict[tuple[str, str], Item]:
     return {(item.pk, item.sk): item for item in items}
 
 
-def write(old: RecordItem | None, new: RecordItem, audit: AuditItem, extra: Iterable[Item] = ()) -> None:
-    """Write `new` over `old` (None: create) with its derived items, the audit item and `extra` items
-    (an entity's own writes in the same transaction). Raises UniqueValueTaken when a unique value
+def write(old: RecordItem | None, new: RecordItem, audit: AuditItem, increments: Iterable[Increment] = ()) -> None:
+    """Write `new` over `old` (None: create) with its derived items, the audit item and the tallies'
+    `increments` (store/tallies.py) in the same transaction. Raises UniqueValueTaken when a unique value
     belongs to another record, StaleVersion when the record changed (or appeared) since it was read."""
     _index_keys(new)
     before = _derived(old) if old else {}
@@ -241,8 +242,7 @@ def write(old: RecordItem | None, new: RecordItem, audit: AuditItem, extra: Iter
                 else:
                     tx.save(item)
             tx.save(audit)
-            for item in extra:
-                tx.save(item)
+            tallies.apply(tx, increments)
     except TransactWriteError as error:
         raise _failure(error, new.record_id) from error
 
