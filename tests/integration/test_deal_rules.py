@@ -104,3 +104,20 @@ def test_the_seeds_list_query_and_value_bounds(api: Api, board: dict[str, Any]) 
     assert [deal["id"] for deal in bounded.data] == [small["id"], closed["id"]]
     bad = api.get("/api/v1/deals", key=key, params={"valueMin": "lots"})
     assert bad.status == 422 and bad.error["details"][0]["field"] == "valueMin"
+
+
+def test_a_stage_or_pipeline_with_open_deals_is_not_deleted(api: Api, board: dict[str, Any]) -> None:
+    key = board["key"]
+    deals = [_deal(api, board).data for _ in range(2)]
+    stage, pipeline = board["stages"][0], board["pipeline"]
+    refused = api.delete(f"/api/v1/stages/{stage['id']}", key=key)
+    assert (
+        refused.status == 409 and refused.error["message"] == "Stage still holds 2 open deals; move or close them first"
+    )
+    whole = api.delete(f"/api/v1/pipelines/{pipeline['id']}", key=key)
+    assert whole.status == 409 and whole.error["message"].startswith("Pipeline still holds 2 open deals")
+    assert api.delete(f"/api/v1/stages/{board['stages'][1]['id']}", key=key).status == 200, "an empty stage goes"
+    api.post(f"/api/v1/deals/{deals[0]['id']}/won", key=key)
+    api.delete(f"/api/v1/deals/{deals[1]['id']}", key=key)
+    assert api.delete(f"/api/v1/stages/{stage['id']}", key=key).status == 200, "closed and deleted deals do not hold it"
+    assert api.delete(f"/api/v1/pipelines/{pipeline['id']}", key=key).status == 200

@@ -276,4 +276,5 @@ def test_requests_per_call(api: Api, admin: dict[str, Any], entity: Entity) -> N
     assert sent == {"GetItem": 2 + changed_refs, "UpdateItem": 1, "TransactWriteItems": 1}
     with dynamodb_requests() as sent:
         assert api.delete(path, key=key).status == 200
-    assert sent == {"GetItem": 2, "UpdateItem": 1, "TransactWriteItems": 1}
+    held = {"Query": 1} if entity.before_delete else {}  # pipelines, stages: their open deals' tally
+    assert sent == {"GetItem": 2, "UpdateItem": 1, "TransactWriteItems": 1, **held}

@@ -62,6 +62,8 @@ class Entity:
     # tenant and the record before and after (fields plus ownerId and visibleTo; None: absent or
     # deleted), the increments of store/tallies.py.
     tallies: Callable[[str, dict[str, Any] | None, dict[str, Any] | None], list[Any]] | None = None
+    # A rule a delete must pass, from the caller and the record's fields (raising the error to answer).
+    before_delete: Callable[[Any, dict[str, Any]], None] | None = None
     summary: str = ""  # what one record is, for the API reference
     # A valid create body (the API reference's example; tests make records from it, with unique
     # values made distinct and references pointing at records they create first).

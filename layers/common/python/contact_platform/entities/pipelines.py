@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -16,6 +16,12 @@ class PipelineFields(Fields):
     active: bool = True
 
 
+def _no_open_deals(caller: Any, pipeline: dict[str, Any]) -> None:
+    from contact_platform.services.deals import refuse_while_open_deals  # only a delete needs it
+
+    refuse_while_open_deals("Pipeline", pipeline["id"], "", caller)
+
+
 ENTITY = Entity(
     "pipeline",
     "pipe",
@@ -25,6 +31,7 @@ ENTITY = Entity(
     filters=("active",),
     sort=("order",),
     owned=False,
+    before_delete=_no_open_deals,
     summary="A sales process: its stages are the steps a deal moves through.",
     example={"name": "Sales", "order": 1},
 )

@@ -286,6 +286,8 @@ def delete(entity: Entity, caller: Caller, record_id: str) -> Model:
     """Soft delete: out of every list, search and reference at once, unique values free, purged after 90 days."""
     for _ in range(_WRITE_ATTEMPTS):
         old = _changeable(entity, caller, record_id)
+        if entity.before_delete is not None:
+            entity.before_delete(caller, store.data_of(old) | {"id": old.record_id})
         now = clock.now()
         new = store.copy_of(old)
         new.is_active, new.deleted_at, new.deleted_by = False, clock.iso(now), caller.user_id

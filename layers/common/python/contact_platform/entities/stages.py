@@ -3,7 +3,7 @@ unique within the pipeline, `probability` the chance a deal in the stage is won 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -18,6 +18,12 @@ class StageFields(Fields):
     probability: Annotated[Ratio, Field(description="Chance a deal in this stage is won, 0 to 1.")] = 0.0
 
 
+def _no_open_deals(caller: Any, stage: dict[str, Any]) -> None:
+    from contact_platform.services.deals import refuse_while_open_deals  # only a delete needs it
+
+    refuse_while_open_deals("Stage", stage["pipelineId"], stage["id"], caller)
+
+
 ENTITY = Entity(
     "stage",
     "stage",
@@ -29,6 +35,7 @@ ENTITY = Entity(
     references={"pipelineId": "pipeline"},
     parent="pipelineId",
     owned=False,
+    before_delete=_no_open_deals,
     summary="A step of a pipeline.",
     example={"name": "Qualifizierung", "order": 1, "probability": 0.2},
 )

@@ -61,3 +61,16 @@ def deal_summary(caller: Caller, query: DealSummaryQuery) -> DealSummary:
         total.weightedValue = round(total.weightedValue + float(tally.value) * weight, 6)
     ordered = [totals[currency] for currency in sorted(totals)]
     return DealSummary(count=sum(total.count for total in ordered), totals=ordered)
+
+
+def open_deals(caller: Caller, pipeline_id: str, stage_id: str = "") -> int:
+    """How many open deals a pipeline (or one of its stages) holds, from the tallies: one Query."""
+    prefix = f"open#{pipeline_id}#" + (f"{stage_id}#" if stage_id else "")
+    return sum(int(tally.records) for tally in tallies.read(keys.deal_tally_pk(caller.tenant_id, "ALL"), prefix))
+
+
+def refuse_while_open_deals(label: str, pipeline_id: str, stage_id: str, caller: Caller) -> None:
+    count = open_deals(caller, pipeline_id, stage_id)
+    if count:
+        deals = "1 open deal" if count == 1 else f"{count} open deals"
+        raise errors.conflict(f"{label} still holds {deals}; move or close them first")
