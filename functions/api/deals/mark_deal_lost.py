@@ -5,9 +5,8 @@ from typing import Annotated
 from contact_platform.entities.deals import ENTITY
 from contact_platform.entities.shapes import shapes
 from contact_platform.http.endpoint import caller, endpoint
-from contact_platform.http.params import Body, Header
+from contact_platform.http.params import Body, IfMatch
 from contact_platform.models.deals import DealLost
-from contact_platform.models.fields import ETag
 from contact_platform.services import deals
 
 Deal = shapes(ENTITY).public
@@ -17,7 +16,7 @@ Deal = shapes(ENTITY).public
 def mark_deal_lost(
     dealId: str,
     body: Annotated[DealLost | None, Body()] = None,
-    if_match: Annotated[ETag | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> Deal:  # type: ignore[valid-type]
     return deals.close_deal(caller(), dealId, "lost", body.lostReason if body else None, if_match)
 

@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
+from contact_platform.models.deals import DealStatus
 from contact_platform.models.fields import (
     Amount,
     ContactId,
@@ -22,7 +23,6 @@ from contact_platform.models.fields import (
 from contact_platform.store import keys
 from contact_platform.store.tallies import Increment
 
-DealStatus = Literal["open", "won", "lost"]
 CLOSED = ("won", "lost")
 
 

@@ -13,11 +13,8 @@ from contact_platform.entities.entity import Entity
 from contact_platform.entities.routes import entity_routes
 from contact_platform.entities.shapes import shapes
 from contact_platform.http.endpoint import Endpoint, caller
-from contact_platform.http.params import Header, Query
-from contact_platform.models.fields import ETag
+from contact_platform.http.params import IfMatch, Query
 from contact_platform.models.paging import Listing
-
-IfMatch = Annotated[ETag | None, Header(alias="If-Match")]
 
 
 def _signed(function: Callable[..., Any], name: str, parameters: dict[str, Any], returns: Any) -> Callable[..., Any]:

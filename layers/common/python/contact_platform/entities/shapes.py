@@ -9,22 +9,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import ConfigDict, Field, create_model
+from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
 from contact_platform.entities.entity import Entity
-from contact_platform.models.base import Model
+from contact_platform.models.base import Input, Model
 from contact_platform.models.fields import DateTimeFilter, UserId
 from contact_platform.models.paging import PageQuery
 
 Visibility = Literal["owner", "everyone"]
 _model = cast(Any, create_model)  # its overloads do not type field definitions built at run time
-
-
-class _Input(Model):
-    """A request body: no unknown field, and no coercion (`false` is no price, `"3"` no order)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 @dataclass(frozen=True)
@@ -63,14 +57,14 @@ def shapes(entity: Entity) -> Shapes:
     owner_in = _owner_fields(public=False) if entity.owned else {}
     create = _model(
         f"{label}Create",
-        __base__=_Input,
+        __base__=Input,
         **{name: (_constrained(info), info) for name, info in written.items()},
         **owner_in,
     )
     if entity.example:
         create.model_config["json_schema_extra"] = {"examples": [dict(entity.example)]}
     patch = _model(
-        f"{label}Patch", __base__=_Input, **{name: _optional(info) for name, info in written.items()}, **owner_in
+        f"{label}Patch", __base__=Input, **{name: _optional(info) for name, info in written.items()}, **owner_in
     )
     public = _model(
         label,

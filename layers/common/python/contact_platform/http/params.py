@@ -10,6 +10,9 @@ document.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from contact_platform.models.fields import ETag
 
 
 @dataclass(frozen=True)
@@ -25,3 +28,7 @@ class Header:
 @dataclass(frozen=True)
 class Body:
     """The JSON body, for annotations that are not a plain model (an optional or union body)."""
+
+
+# `If-Match` of an update or an action on one record: the `ETag` a read returned, or `*`.
+IfMatch = Annotated[ETag | None, Header(alias="If-Match")]

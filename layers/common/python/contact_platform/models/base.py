@@ -12,3 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 class Model(BaseModel):
     model_config = ConfigDict(defer_build=True)
+
+
+class Input(Model):
+    """A request body read strictly: no unknown field, and no coercion (`false` is no price, `"3"` no order)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)

@@ -7,20 +7,20 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from contact_platform.models.base import Model
+from contact_platform.models.base import Input, Model
 from contact_platform.models.fields import PipelineId, StageId, UserId, text
 
+DealStatus = Literal["open", "won", "lost"]
 
-class DealLost(Model):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
+class DealLost(Input):
     lostReason: Annotated[text(500) | None, Field(description="Why the deal was lost.")] = None  # type: ignore[valid-type]
 
 
 class DealSummaryQuery(Model):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    status: Literal["open", "won", "lost"] | None = None
+    status: DealStatus | None = None
     pipelineId: PipelineId | None = None
     stageId: StageId | None = None
     ownerId: UserId | None = None

@@ -58,14 +58,14 @@ OrganizationId = Annotated[str, StringConstraints(pattern=r"^org_[A-Za-z0-9]{1,4
 DealId = Annotated[str, StringConstraints(pattern=r"^deal_[A-Za-z0-9]{1,40}$")]
 PipelineId = Annotated[str, StringConstraints(pattern=r"^pipe_[A-Za-z0-9]{1,40}$")]
 StageId = Annotated[str, StringConstraints(pattern=r"^stage_[A-Za-z0-9]{1,40}$")]
-ProductId = Annotated[str, StringConstraints(pattern=r"^prod_[A-Za-z0-9]{1,40}$")]
 # `If-Match` of an update: the `ETag` a read returned (`"3"`, weak `W/"3"`), or `*`.
 ETag = Annotated[str, StringConstraints(pattern=r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$')]
-# A non-negative amount (price, deal value): finite, at most 1e15, rounded to 6 decimal places (so
-# DynamoDB, whose numbers end at 1e-130, stores every value given).
-Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False), AfterValidator(lambda value: round(value, 6))]
-# A share from 0 to 1 (a stage's probability, a discount), rounded to 6 decimal places like Amount.
-Ratio = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(lambda value: round(value, 6))]
+# Rounded to 6 decimal places, so DynamoDB, whose numbers end at 1e-130, stores every value given.
+_SIX_PLACES = AfterValidator(lambda value: round(value, 6))
+# A non-negative amount (price, deal value): finite, at most 1e15.
+Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False), _SIX_PLACES]
+# A share from 0 to 1 (a stage's probability, a discount).
+Ratio = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _SIX_PLACES]
 # ISO 4217 alphabetic codes (three capitals); the list of codes in use is not checked.
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 _ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$")

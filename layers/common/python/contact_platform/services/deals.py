@@ -47,7 +47,7 @@ def deal_summary(caller: Caller, query: DealSummaryQuery) -> DealSummary:
     groups: list[tuple[list[str], tallies.Tally]] = []
     for readers in _readers(caller, query.ownerId):
         for tally in tallies.read(keys.deal_tally_pk(caller.tenant_id, readers), prefix):
-            status, pipeline, stage, currency = str(tally.group).split("#")
+            status, pipeline, stage, currency = str(tally.sk).split("#")
             if int(tally.records) and query.pipelineId in (None, pipeline) and query.stageId in (None, stage):
                 groups.append(([status, stage, currency], tally))
     stages = record_store.get_records(caller.tenant_id, "stage", {stage for (_, stage, _), _ in groups})

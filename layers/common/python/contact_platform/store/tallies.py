@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -25,7 +25,6 @@ _PAGE = 500
 class Tally(Item, discriminator="tally"):
     records = NumberAttribute(default=0, attr_name="count")  # `count` is pynamodb's Model.count
     value = NumberAttribute(default=0)
-    group = UnicodeAttribute()
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def apply(tx: TransactWrite, increments: Iterable[Increment]) -> None:
         if count == 0 and value == 0:
             continue
         actions: list[Action] = [Tally.records.add(int(count)), Tally.value.add(round(value, 6))]
-        actions += [Tally.group.set(sk), Tally.kind.set(Tally)]  # the discriminator: the class it stands for
+        actions.append(Tally.kind.set(Tally))  # the discriminator: the class it stands for
         tx.update(Tally(pk=pk, sk=sk), actions=actions)
 
 
