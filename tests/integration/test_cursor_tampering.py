@@ -48,7 +48,11 @@ def _populate(api: Api) -> Tenant:
     pipeline = make(api, key, "pipeline")["id"]  # two stages of one pipeline for its stage list
     for _ in range(2):
         make(api, key, "stage", at=f"/api/v1/pipelines/{pipeline}/stages")
-    return {"key": key, "tenantId": admin["tenantId"], "records": {"segmentId": segment, "pipelineId": pipeline}}
+    deal = make(api, key, "deal")["id"]  # and two products on one deal
+    for _ in range(2):
+        make(api, key, "deal_product", at=f"/api/v1/deals/{deal}/products")
+    records = {"segmentId": segment, "pipelineId": pipeline, "dealId": deal}
+    return {"key": key, "tenantId": admin["tenantId"], "records": records}
 
 
 @pytest.fixture(scope="module")

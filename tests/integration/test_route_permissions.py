@@ -71,6 +71,7 @@ for _entity, _plural, _scopes in (
     ("product", "products", "products"),
     ("activity", "activities", "activities"),
     ("note", "notes", "notes"),
+    ("deal_product", "deal_products", "deals"),
 ):
     EXPECTED_PERMISSION[f"list_{_plural}"] = f"{_scopes}:read"
     EXPECTED_PERMISSION.update({f"{verb}_{_entity}": f"{_scopes}:{act}" for verb, act in _ENTITY_ACTIONS.items()})

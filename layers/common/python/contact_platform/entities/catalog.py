@@ -23,11 +23,12 @@ PLURALS: dict[str, str] = {
     "stage": "stages",
     "deal": "deals",
     "product": "products",
+    "deal_product": "deal_products",
     "activity": "activities",
     "note": "notes",
 }
 # Entities whose routes take another resource's scopes (a pipeline's stages are configured with it).
-SCOPE_RESOURCES: dict[str, str] = {"stage": "pipelines"}
+SCOPE_RESOURCES: dict[str, str] = {"stage": "pipelines", "deal_product": "deals"}
 
 
 def scope_resource(name: str) -> str:

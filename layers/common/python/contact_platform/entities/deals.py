@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
+from contact_platform.errors import Detail
 from contact_platform.models.deals import DealStatus
 from contact_platform.models.fields import (
     Amount,
@@ -58,6 +59,12 @@ def _server_fields(before: dict[str, Any] | None, after: dict[str, Any], now: st
     return fields
 
 
+def _value_from_products(deal: dict[str, Any], changed: set[str]) -> list[Detail]:
+    if "value" in changed and deal.get("productCount"):
+        return [Detail("value", "the sum of the deal's products while it has any; change those instead")]
+    return []
+
+
 def _shares(tenant_id: str, deal: dict[str, Any] | None, sign: int) -> list[Increment]:
     """The deal's share (one deal, its value) in the summary's tallies of everyone who may read it."""
     if deal is None:
@@ -92,7 +99,14 @@ ENTITY = Entity(
         "contactId": "contact",
     },
     within={"stageId": "pipelineId"},
-    server_fields={"stageChangedAt": str, "wonAt": str, "lostAt": str, "closedAt": str},
+    checks=_value_from_products,
+    server_fields={
+        "stageChangedAt": str,
+        "wonAt": str,
+        "lostAt": str,
+        "closedAt": str,
+        "productCount": int,  # products on the deal (entities/deal_products.py): its value is their sum
+    },
     on_write=_server_fields,
     tallies=_tallies,
     summary="A sale in a stage of a pipeline: open, won or lost.",

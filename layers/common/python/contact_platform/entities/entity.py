@@ -22,6 +22,16 @@ class Fields(Model):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
+@dataclass(frozen=True)
+class Rollup:
+    """A field of each record added up in its parent, in the same transaction as the record's write
+    (deal products: each `total` into the deal's `value`); the parent counts its records in `count`."""
+
+    field: str
+    into: str
+    count: str
+
+
 def _camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -45,6 +55,13 @@ class Entity:
     # A reference that is the record's parent (stages: `pipelineId`): set from the path of the nested
     # create and list routes (`/pipelines/{pipelineId}/stages`), never from a body; the list is one Query.
     parent: str | None = None
+    segment: str = ""  # a nested collection's last path segment (`products`), default the entity's own
+    # A nested entity without an owner of its own whose parent has one (deal products) is seen and
+    # changed by who sees and changes the parent; `rollup` keeps a sum of its records in the parent.
+    rollup: Rollup | None = None
+    # Fields a write leaves out that take a field of a record it references when that reference is
+    # set (a deal product's `itemPrice` from its product's `price`): field -> (reference, its field).
+    inherit: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # A reference whose record must share a field with this one (deals: the stage named by `stageId`
     # has the deal's `pipelineId`): reference field -> the shared field (422 naming the reference).
     within: Mapping[str, str] = field(default_factory=dict)
@@ -52,8 +69,9 @@ class Entity:
     owned: bool = True  # ownerId (default: the caller) and visibleTo (owner | everyone)
     # Range filters: field -> (lower bound parameter, upper bound parameter), both included.
     ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    # Rules across fields, on the record as it would be stored (API field names): the problems, if any.
-    checks: Callable[[dict[str, Any]], list[Detail]] | None = None
+    # Rules across fields, on the record as it would be stored (API field names) and the fields the
+    # write changes: the problems, if any.
+    checks: Callable[[dict[str, Any], set[str]], list[Detail]] | None = None
     # Fields the server sets (in the record as returned, never in a body): name -> type, and the hook
     # that sets them on every write from the record before (None on create) and after, at `now`.
     server_fields: Mapping[str, Any] = field(default_factory=dict)
@@ -89,7 +107,7 @@ class Entity:
         from contact_platform.entities.catalog import PLURALS
 
         parent_path = "/api/v1/" + PLURALS[self.references[self.parent]].replace("_", "-")
-        return f"{parent_path}/{{{self.parent}}}/{self.path.rsplit('/', 1)[1]}"
+        return f"{parent_path}/{{{self.parent}}}/{self.segment or self.path.rsplit('/', 1)[1]}"
 
     @property
     def item_path(self) -> str:

@@ -23,7 +23,7 @@ class NoteFields(Fields):
     pinned: bool = False
 
 
-def _attached_and_bounded(note: dict[str, Any]) -> list[Detail]:
+def _attached_and_bounded(note: dict[str, Any], changed: set[str]) -> list[Detail]:
     problems = []
     if not any(note.get(field) for field in ATTACHMENTS):
         problems.append(Detail("dealId", "a note is attached to at least one of dealId, contactId, organizationId"))

@@ -56,19 +56,51 @@ def visible(caller: Caller, record: RecordItem) -> bool:
     )
 
 
-def found(entity: Entity, caller: Caller, record_id: str) -> RecordItem:
-    """The caller's active, visible record, or 404 (the same answer for one it may not see)."""
+def _governing(entity: Entity) -> Entity | None:
+    """The owned parent whose visibility a nested entity without an owner of its own takes (deal products)."""
+    if entity.parent is None or entity.owned:
+        return None
+    from contact_platform.entities.catalog import entity as declared
+
+    parent = declared(entity.references[entity.parent])
+    return parent if parent.owned else None
+
+
+def _seen(caller: Caller, record: RecordItem | None) -> bool:
+    return record is not None and record.is_active and not _gone(record) and visible(caller, record)
+
+
+def _read(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, RecordItem | None]:
+    """The caller's active, visible record and its governing parent, or 404 (the same answer for one it
+    may not see)."""
     record = store.get_record(caller.tenant_id, entity.name, record_id)
     if record is None or not record.is_active or not visible(caller, record):
         raise errors.not_found(entity.label)
-    return record
+    governing = _governing(entity)
+    if governing is None:
+        return record, None
+    parent = store.get_record(caller.tenant_id, governing.name, str(record.parent_value))
+    if not _seen(caller, parent):
+        raise errors.not_found(entity.label)
+    return record, parent
 
 
-def _changeable(entity: Entity, caller: Caller, record_id: str) -> RecordItem:
-    record = found(entity, caller, record_id)
+def found(entity: Entity, caller: Caller, record_id: str) -> RecordItem:
+    return _read(entity, caller, record_id)[0]
+
+
+def _may_change(entity: Entity, caller: Caller, record: RecordItem) -> None:
     if not caller.may_access(record.owner_id or caller.user_id):
         raise errors.forbidden(f"Only the owner, an admin or a manager may change this {entity.label.lower()}")
-    return record
+
+
+def _changeable(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, RecordItem | None]:
+    record, parent = _read(entity, caller, record_id)
+    _may_change(entity, caller, record)
+    governing = _governing(entity)
+    if governing is not None and parent is not None:
+        _may_change(governing, caller, parent)
+    return record, parent
 
 
 def to_api(entity: Entity, record: RecordItem) -> Model:
@@ -107,7 +139,9 @@ def _referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] |
     return store.data_of(record)
 
 
-def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set[str]) -> list[Detail]:
+def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set[str], sent: set[str]) -> list[Detail]:
+    """What is wrong with the record as it would be stored; fills in the inherited fields not `sent`
+    from the references that changed."""
     problems = []
     for field, target in entity.references.items():
         shared = entity.within.get(field)
@@ -116,9 +150,13 @@ def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set
         referenced = _referenced(caller, target, data[field])
         if referenced is None:
             problems.append(Detail(field, f"no {target.replace('_', ' ')} with this id"))
-        elif shared is not None and referenced.get(shared) != data.get(shared):
+            continue
+        if shared is not None and referenced.get(shared) != data.get(shared):
             problems.append(Detail(field, f"not a {target.replace('_', ' ')} of this {shared.removesuffix('Id')}"))
-    return problems + (entity.checks(data) if entity.checks else [])
+        for name, (reference, source) in entity.inherit.items():
+            if reference == field and name not in sent and referenced.get(source) is not None:
+                data[name] = referenced[source]
+    return problems + (entity.checks(data, changed) if entity.checks else [])
 
 
 def _sort_value(value: Any) -> str | None:
@@ -173,49 +211,108 @@ def _counted(record: RecordItem | None) -> dict[str, Any] | None:
     return {**store.data_of(record), "ownerId": record.owner_id, "visibleTo": record.visible_to}
 
 
-def _write(
+def _change(
     entity: Entity, caller: Caller, old: RecordItem | None, new: RecordItem, action: str, changed: list[str]
-) -> None:
+) -> tuple[store.Change, list[Any]]:
+    """The record's write with its server fields, derived state, audit item and tallies."""
     if entity.on_write is not None:
         data = store.data_of(new)
         data.update(entity.on_write(store.data_of(old) if old else None, data, new.updated_at))
         new.data = {name: value for name, value in data.items() if value is not None}
     _derive(entity, new)
     increments = entity.tallies(caller.tenant_id, _counted(old), _counted(new)) if entity.tallies else []
+    return store.Change(old, new, _audit(entity, caller, new, action, changed)), increments
+
+
+def _rolled_up(
+    entity: Entity, caller: Caller, old: RecordItem | None, new: RecordItem, parent: RecordItem | None
+) -> tuple[list[store.Change], list[Any]]:
+    """The parent's new sum and count of its records (deal products: the deal's value), if they change."""
+    rollup, governing = entity.rollup, _governing(entity)
+    if rollup is None or governing is None:
+        return [], []
+
+    def share(record: RecordItem | None) -> tuple[float, int]:
+        active = record is not None and record.is_active
+        return (float(store.data_of(record).get(rollup.field, 0)), 1) if record is not None and active else (0.0, 0)
+
+    (was, was_counted), (now, now_counted) = share(old), share(new)
+    if (was, was_counted) == (now, now_counted):
+        return [], []
+    if parent is None or not parent.is_active:
+        raise errors.conflict(f"Its {governing.label.lower()} is deleted; restore that first")
+    data = store.data_of(parent)
+    count = int(data.get(rollup.count, 0))
+    base = float(data.get(rollup.into, 0)) if count else 0.0  # the first record replaces a value typed in
+    data[rollup.into] = round(base - was + now, 6)
+    data[rollup.count] = count - was_counted + now_counted
+    summed = store.copy_of(parent)
+    summed.data, summed.updated_at, summed.version = data, new.updated_at, parent.version + 1
+    change, increments = _change(governing, caller, parent, summed, "updated", [rollup.into, rollup.count])
+    return [change], increments
+
+
+def _write(
+    entity: Entity,
+    caller: Caller,
+    old: RecordItem | None,
+    new: RecordItem,
+    action: str,
+    changed: list[str],
+    parent: RecordItem | None = None,
+) -> None:
+    change, increments = _change(entity, caller, old, new, action, changed)
+    parents, parent_increments = _rolled_up(entity, caller, old, new, parent)
     try:
-        store.write(old, new, _audit(entity, caller, new, action, changed), increments)
+        store.write([change, *parents], [*increments, *parent_increments])
     except UniqueValueTaken as taken:
         raise _taken(entity, caller, taken) from taken
 
 
-def _parent(entity: Entity, caller: Caller, parent_id: str | None) -> dict[str, str]:
-    """The parent of a nested entity's record, named by the path: 404 when the caller may not see it."""
+def _parent(
+    entity: Entity, caller: Caller, parent_id: str | None, *, changing: bool = False
+) -> tuple[dict[str, str], RecordItem | None]:
+    """The parent of a nested entity's record, named by the path: 404 when the caller may not see it
+    (403 when it would change a governing parent it may not change); the governing parent's record."""
     if entity.parent is None or parent_id is None:
-        return {}
-    target = entity.references[entity.parent]
-    if _referenced(caller, target, parent_id) is None:
-        from contact_platform.entities.catalog import entity as declared
+        return {}, None
+    from contact_platform.entities.catalog import entity as declared
 
-        raise errors.not_found(declared(target).label)
-    return {entity.parent: parent_id}
+    target, governing = entity.references[entity.parent], _governing(entity)
+    if governing is None:
+        if _referenced(caller, target, parent_id) is None:
+            raise errors.not_found(declared(target).label)
+        return {entity.parent: parent_id}, None
+    parent = store.get_record(caller.tenant_id, target, parent_id)
+    if parent is None or not _seen(caller, parent):
+        raise errors.not_found(governing.label)
+    if changing:
+        _may_change(governing, caller, parent)
+    return {entity.parent: parent_id}, parent
 
 
 def create(entity: Entity, caller: Caller, body: Model, parent_id: str | None = None) -> Model:
-    data = body.model_dump(mode="json", exclude_none=True, exclude={"ownerId", "visibleTo"})
-    data |= _parent(entity, caller, parent_id)
-    problems = _problems(entity, caller, data, set(data) - {str(entity.parent)})
-    if problems:
-        raise errors.validation_error("Validation failed", problems)
-    record = store.new_record(
-        caller.tenant_id, entity.name, new_id(entity.prefix), created_by=caller.user_id, at=clock.iso(clock.now())
-    )
-    record.data = data
-    if entity.owned:
-        record.owner_id = getattr(body, "ownerId", None) or caller.user_id
-        users.require_assignable_owner(caller, record.owner_id)
-        record.visible_to = getattr(body, "visibleTo", None) or EVERYONE
-    _write(entity, caller, None, record, "created", [])
-    return to_api(entity, record)
+    sent = body.model_dump(mode="json", exclude_none=True, exclude={"ownerId", "visibleTo"})
+    for _ in range(_WRITE_ATTEMPTS):  # again only when the governing parent changed meanwhile
+        at_parent, parent = _parent(entity, caller, parent_id, changing=True)
+        data = sent | at_parent
+        problems = _problems(entity, caller, data, set(sent), set(sent))
+        if problems:
+            raise errors.validation_error("Validation failed", problems)
+        record = store.new_record(
+            caller.tenant_id, entity.name, new_id(entity.prefix), created_by=caller.user_id, at=clock.iso(clock.now())
+        )
+        record.data = data
+        if entity.owned:
+            record.owner_id = getattr(body, "ownerId", None) or caller.user_id
+            users.require_assignable_owner(caller, record.owner_id)
+            record.visible_to = getattr(body, "visibleTo", None) or EVERYONE
+        try:
+            _write(entity, caller, None, record, "created", [], parent)
+        except StaleVersion:
+            continue
+        return to_api(entity, record)
+    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 
 
 def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, Any]) -> tuple[RecordItem, list[str]]:
@@ -243,9 +340,10 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
         new.visible_to = sent["visibleTo"]
     before, after = to_api(entity, old).model_dump(), to_api(entity, new).model_dump()
     changed = sorted(name for name in sent if before.get(name) != after.get(name))
-    problems = _problems(entity, caller, data, set(changed))
+    problems = _problems(entity, caller, data, set(changed), set(sent))
     if problems:
         raise errors.validation_error("Validation failed", problems)
+    new.data = data  # with the fields inherited from a changed reference
     return new, changed
 
 
@@ -262,7 +360,7 @@ def update(
     expected = parse_if_match(if_match)
     sent = patch.model_dump(mode="json", exclude_unset=True)
     for _ in range(_WRITE_ATTEMPTS):
-        old = _changeable(entity, caller, record_id)
+        old, parent = _changeable(entity, caller, record_id)
         if expected is not None and expected != old.version:
             raise errors.precondition_failed(f"{entity.label} has changed since version {expected}")
         if require is not None:
@@ -273,7 +371,7 @@ def update(
         new.updated_at = clock.iso(clock.now())
         new.version = old.version + 1
         try:
-            _write(entity, caller, old, new, "updated", changed)
+            _write(entity, caller, old, new, "updated", changed, parent)
         except StaleVersion:
             if expected is not None:
                 raise errors.precondition_failed(f"{entity.label} has changed since version {expected}") from None
@@ -285,7 +383,7 @@ def update(
 def delete(entity: Entity, caller: Caller, record_id: str) -> Model:
     """Soft delete: out of every list, search and reference at once, unique values free, purged after 90 days."""
     for _ in range(_WRITE_ATTEMPTS):
-        old = _changeable(entity, caller, record_id)
+        old, parent = _changeable(entity, caller, record_id)
         if entity.before_delete is not None:
             entity.before_delete(caller, store.data_of(old) | {"id": old.record_id})
         now = clock.now()
@@ -294,7 +392,7 @@ def delete(entity: Entity, caller: Caller, record_id: str) -> Model:
         new.expires_at = clock.epoch(now + RETENTION)
         new.updated_at, new.version = clock.iso(now), old.version + 1
         try:
-            _write(entity, caller, old, new, "deleted", ["isActive", "deletedAt", "deletedBy"])
+            _write(entity, caller, old, new, "deleted", ["isActive", "deletedAt", "deletedBy"], parent)
         except StaleVersion:
             continue
         message = f"{entity.label} deleted successfully"
@@ -314,8 +412,10 @@ def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
     new = store.copy_of(old)
     new.is_active, new.deleted_at, new.deleted_by, new.expires_at = True, None, None, None
     new.updated_at, new.version = clock.iso(clock.now()), old.version + 1
+    governing = _governing(entity)
+    parent = store.get_record(caller.tenant_id, governing.name, str(old.parent_value)) if governing else None
     try:
-        _write(entity, caller, old, new, "restored", ["isActive", "deletedAt", "deletedBy"])
+        _write(entity, caller, old, new, "restored", ["isActive", "deletedAt", "deletedBy"], parent)
     except StaleVersion:
         raise errors.conflict(f"{entity.label} is being changed by another request; retry") from None
     return to_api(entity, new)
@@ -377,7 +477,7 @@ def _within(value: Any, low: Any, high: Any) -> bool:
 
 
 def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: str | None = None) -> Listing[Any]:
-    parent = _parent(entity, caller, parent_id)
+    parent = _parent(entity, caller, parent_id)[0]
     field, forward = parse_sort(getattr(query, "sort", None) or "-createdAt", entity.sort_fields, default="createdAt")
     fetch, plan = _fetch(entity, caller, query, field, forward, parent)
     bounds = {name for pair in entity.ranges.values() for name in pair}

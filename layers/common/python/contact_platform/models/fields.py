@@ -58,12 +58,15 @@ OrganizationId = Annotated[str, StringConstraints(pattern=r"^org_[A-Za-z0-9]{1,4
 DealId = Annotated[str, StringConstraints(pattern=r"^deal_[A-Za-z0-9]{1,40}$")]
 PipelineId = Annotated[str, StringConstraints(pattern=r"^pipe_[A-Za-z0-9]{1,40}$")]
 StageId = Annotated[str, StringConstraints(pattern=r"^stage_[A-Za-z0-9]{1,40}$")]
+ProductId = Annotated[str, StringConstraints(pattern=r"^prod_[A-Za-z0-9]{1,40}$")]
 # `If-Match` of an update: the `ETag` a read returned (`"3"`, weak `W/"3"`), or `*`.
 ETag = Annotated[str, StringConstraints(pattern=r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$')]
 # Rounded to 6 decimal places, so DynamoDB, whose numbers end at 1e-130, stores every value given.
 _SIX_PLACES = AfterValidator(lambda value: round(value, 6))
 # A non-negative amount (price, deal value): finite, at most 1e15.
 Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False), _SIX_PLACES]
+# A positive quantity (of a product on a deal), at most a billion.
+Quantity = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False), _SIX_PLACES]
 # A share from 0 to 1 (a stage's probability, a discount).
 Ratio = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _SIX_PLACES]
 # ISO 4217 alphabetic codes (three capitals); the list of codes in use is not checked.

@@ -12,13 +12,15 @@ hang on it are computed from the item alone:
 An active record is in the entity's list indexes; a soft-deleted one only in its deleted index
 (GSI1) and in the housekeeping index on the day its 90 days end (GSI2), like a contact.
 
-Every write is `write(old, new, audit)`: one TransactWriteItems with the record (conditional on the
-version read, or on not existing), the derived items that appeared or went away, and the audit item.
+Every write is `write(changes)`: one TransactWriteItems with each record (conditional on the version
+read, or on not existing), the derived items that appeared or went away, and its audit item; a deal
+product and its deal's new value go together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
@@ -221,30 +223,45 @@ def _derived(record: RecordItem) -> dict[tuple[str, str], Item]:
     return {(item.pk, item.sk): item for item in items}
 
 
-def write(old: RecordItem | None, new: RecordItem, audit: AuditItem, increments: Iterable[Increment] = ()) -> None:
-    """Write `new` over `old` (None: create) with its derived items, the audit item and the tallies'
-    `increments` (store/tallies.py) in the same transaction. Raises UniqueValueTaken when a unique value
-    belongs to another record, StaleVersion when the record changed (or appeared) since it was read."""
+@dataclass
+class Change:
+    """One record written over what was read of it (None: created), with its audit item."""
+
+    old: RecordItem | None
+    new: RecordItem
+    audit: AuditItem
+
+
+def write(changes: Sequence[Change], increments: Iterable[Increment] = ()) -> None:
+    """Write each change's record over the one read (its version, or not existing) with its derived
+    items and audit item, and the tallies' `increments` (store/tallies.py), in one transaction. Raises
+    UniqueValueTaken when a unique value belongs to another record, StaleVersion when a record changed
+    (or appeared) since it was read."""
+    try:
+        with transaction() as tx:
+            for change in changes:
+                _put(tx, change)
+            tallies.apply(tx, increments)
+    except TransactWriteError as error:
+        raise _failure(error, changes[0].new.record_id) from error
+
+
+def _put(tx: Any, change: Change) -> None:
+    old, new = change.old, change.new
     _index_keys(new)
     before = _derived(old) if old else {}
     after = _derived(new)
-    condition = RecordItem.version == old.version if old else RecordItem.pk.does_not_exist()
-    try:
-        with transaction() as tx:
-            tx.save(new, condition=condition)
-            for key in before.keys() - after.keys():
-                tx.delete(before[key])
-            for key, item in after.items():
-                if key in before:
-                    continue
-                if isinstance(item, UniqueGuard):
-                    tx.save(item, condition=UniqueGuard.pk.does_not_exist(), return_values="ALL_OLD")
-                else:
-                    tx.save(item)
-            tx.save(audit)
-            tallies.apply(tx, increments)
-    except TransactWriteError as error:
-        raise _failure(error, new.record_id) from error
+    tx.save(new, condition=RecordItem.version == old.version if old else RecordItem.pk.does_not_exist())
+    for key in before.keys() - after.keys():
+        tx.delete(before[key])
+    for key, item in after.items():
+        if key in before:
+            continue
+        if isinstance(item, UniqueGuard):
+            tx.save(item, condition=UniqueGuard.pk.does_not_exist(), return_values="ALL_OLD")
+        else:
+            tx.save(item)
+    tx.save(change.audit)
 
 
 def _failure(error: TransactWriteError, record_id: str) -> Exception:
