@@ -43,6 +43,18 @@ def searches(run: str, size: int) -> dict[str, str]:
     }
 
 
+def deal_body(run: str, index: int, pipeline_id: str, stage_id: str) -> dict[str, Any]:
+    """The `index`th deal of a run, in the run's pipeline and stage."""
+    value = 1000 + index % 97 * 250
+    return {
+        "title": f"{run} deal {index}",
+        "value": value,
+        "currency": "EUR",
+        "pipelineId": pipeline_id,
+        "stageId": stage_id,
+    }
+
+
 def create_bench_key(base_url: str, admin_key: str, rate_limit: int) -> str:
     """A key of its own with a rate limit the benchmark cannot reach (the admin key allows 1000 requests/window)."""
     response = requests.post(
@@ -78,22 +90,27 @@ class ApiClient:
         body: dict[str, Any] = response.json()
         return body
 
-    def create(self, body: dict[str, Any]) -> str:
-        """The new contact's id."""
-        contact_id: str = self._call("POST", "/api/v1/contacts", 201, json=body)["data"]["id"]
-        return contact_id
+    def create(self, body: dict[str, Any], resource: str = "contacts") -> str:
+        """The new record's id (a contact unless `resource` names another collection: `deals`)."""
+        record_id: str = self._call("POST", f"/api/v1/{resource}", 201, json=body)["data"]["id"]
+        return record_id
 
-    def get(self, contact_id: str) -> None:
-        self._call("GET", f"/api/v1/contacts/{contact_id}", 200)
+    def get(self, record_id: str, resource: str = "contacts") -> None:
+        self._call("GET", f"/api/v1/{resource}/{record_id}", 200)
 
     def delete(self, contact_id: str) -> None:
         self._call("DELETE", f"/api/v1/contacts/{contact_id}", 200)
 
-    def list_page(self, cursor: str | None) -> tuple[int, str | None]:
-        """One page of the contact list: how many contacts it held, and the cursor to the next."""
+    def list_page(self, cursor: str | None, resource: str = "contacts") -> tuple[int, str | None]:
+        """One page of a list: how many records it held, and the cursor to the next."""
         params: dict[str, Any] = {"limit": PAGE_LIMIT} | ({"cursor": cursor} if cursor else {})
-        body = self._call("GET", "/api/v1/contacts", 200, params=params)
+        body = self._call("GET", f"/api/v1/{resource}", 200, params=params)
         return len(body["data"]), body["meta"]["pagination"]["nextCursor"]
+
+    def deal_summary(self) -> int:
+        """How many deals the summary counts."""
+        count: int = self._call("GET", "/api/v1/deals/summary", 200)["data"]["count"]
+        return count
 
     def search(self, term: str) -> int:
         """How many contacts the first page of a search holds."""

@@ -100,7 +100,7 @@ def _requests_row(operation: Operation) -> str:
 
 def _size_section(run: SizeRun, concurrency: int) -> list[str]:
     return [
-        f"N = {run.size} contacts (the table held {run.table_items} items when this size started)",
+        f"N = {run.size} contacts and deals (the table held {run.table_items} items when this size started)",
         f"  {'':<30} {'API':-^39} | {'raw boto3':-^24} {'API/raw':>8}",
         f"  {'operation':<30} {'calls':>5} {'wall s':>8} {'ops/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
         f" | {'wall s':>7} {'ops/s':>8} {'p50 ms':>7} {'(wall)':>8}",

@@ -1,7 +1,8 @@
 """`make bench`: the API and the jobs on the embedded emulator next to bare DynamoDB calls on the same emulator.
 
 API part, for each size N: N creates, N gets, a walk over every list page, a few searches and N
-deletes over HTTP, each next to its raw boto3 equivalent; DynamoDB requests per API call as the
+deletes over HTTP, each next to its raw boto3 equivalent; then N deals created, read and listed,
+and the deal summary over every deal so far; DynamoDB requests per API call as the
 emulator receives them; and how per-call latency grows from one size to the next.
 
 Cold-start part (benchmarks/cold_start.py): the CPU time of importing a handler module of each route
@@ -42,7 +43,7 @@ import moto
 import requests
 
 from benchmarks import chunk_memory
-from benchmarks.api import ApiClient, contact_body, create_bench_key, searches
+from benchmarks.api import ApiClient, contact_body, create_bench_key, deal_body, searches
 from benchmarks.chunk_memory import ChunkMemory
 from benchmarks.cold_start import measure_cold_starts, render_cold_starts
 from benchmarks.counting import RequestCounter
@@ -140,6 +141,29 @@ def measure_searches(api: ApiClient, counter: RequestCounter, run: str, size: in
     return operations
 
 
+def measure_deals(
+    api: ApiClient, counter: RequestCounter, run: str, size: int, args: argparse.Namespace, raw: list[Measured]
+) -> list[Operation]:
+    """N deals in a pipeline of the run's own: creates, gets, a list walk and the summary, next to the
+    raw PutItem, GetItem and Query of the contact rows (items of about the same size). The summary
+    counts every deal of the tenant, so its requests show whether they grow with the deals."""
+    pipeline = api.create({"name": f"{run} pipeline", "order": 1}, "pipelines")
+    stage = api.create({"name": "Offer", "order": 1, "probability": 0.5}, f"pipelines/{pipeline}/stages")
+    bodies = [deal_body(run, index, pipeline, stage) for index in range(size)]
+    progress(f"N = {size}: deals")
+    ids, create = measured(counter, lambda: timed_map(partial(api.create, resource="deals"), bodies, args.concurrency))
+    _, get = measured(counter, lambda: timed_map(partial(api.get, resource="deals"), ids, args.concurrency))
+    listed, walk = measured(counter, lambda: timed_pages(partial(api.list_page, resource="deals"), args.repeats))
+    counted, summary = measured(counter, lambda: timed_map(lambda _: api.deal_summary(), range(args.repeats), 1))
+    raw_create, raw_get, raw_list = raw
+    return [
+        Operation("deal create (POST / PutItem)", create, raw_create),
+        Operation("deal get (GET / GetItem)", get, raw_get),
+        Operation("deal list page (200 / Query)", walk, raw_list, f"{listed} items a walk"),
+        Operation("deal summary (GET)", summary, note=f"{counted[0] if counted else 0} deals counted"),
+    ]
+
+
 def measure_size(
     api: ApiClient, raw: RawTable, counter: RequestCounter, run: str, size: int, args: argparse.Namespace
 ) -> SizeRun:
@@ -166,6 +190,7 @@ def measure_size(
         Operation("list page (limit=200 / Query)", api_list, raw_list, f"{listed} / {raw_listed} items a walk"),
         *searches,
         Operation("delete (DELETE / DeleteItem)", api_delete, raw_delete),
+        *measure_deals(api, counter, run, size, args, [raw_create, raw_get, raw_list]),
     ]
     return SizeRun(size, table_items, operations, transaction, len(raw.transaction_items(0)))
 
