@@ -166,7 +166,8 @@ def _describe_query(operation: dict[str, Any], model: type[BaseModel] | None) ->
     """Powertools documents a query model's fields as bare types; give them the model's constraints."""
     if model is None:
         return
-    properties = model.model_json_schema()["properties"]
+    # An enum of the model (a user's role) is one of the document's components.
+    properties = model.model_json_schema(ref_template="#/components/schemas/{model}")["properties"]
     for parameter in operation.get("parameters", []):
         field = properties.get(parameter["name"]) if parameter["in"] == "query" else None
         if field is not None:

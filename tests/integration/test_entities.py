@@ -5,6 +5,7 @@ and DynamoDB requests per call. An entity's own rules have tests of their own (t
 
 from __future__ import annotations
 
+import enum
 import typing
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from contact_platform.entities.entity import Entity
-from tests.support.entities import BY_NAME, ENTITIES, body_for, collection, make
+from tests.support.entities import BY_NAME, DELETED, ENTITIES, body_for, collection, make
 from tests.support.fixtures import Api, business_items
 from tests.support.request_counter import dynamodb_requests
 
@@ -47,6 +48,8 @@ def test_create_get_update_list_delete_restore(api: Api, admin: dict[str, Any], 
     assert updated.data["updatedAt"] >= record["updatedAt"] and updated.data["createdAt"] == record["createdAt"]
     assert api.patch(path, key=key, json={field: changed}).data["version"] == 2, "no change, no new version"
     assert record["id"] in _ids(api.get(at, key=key))
+    if entity.name not in DELETED:
+        return
     deleted = api.delete(path, key=key)
     assert deleted.status == 200 and deleted.data == {
         "id": record["id"],
@@ -119,6 +122,8 @@ def test_unique_values_are_409_case_and_accent_insensitive(api: Api, admin: dict
     ]
     other = make(api, key, entity.name, at=at)
     assert api.patch(f"{entity.path}/{other['id']}", key=key, json={field: holder[field]}).status == 409
+    if entity.name not in DELETED:
+        return
     assert api.delete(f"{entity.path}/{holder['id']}", key=key).status == 200
     assert api.post(at, key=key, json=twin).status == 201, "a deleted record releases its value"
 
@@ -128,20 +133,22 @@ def test_pages_and_sorts(api: Api, admin: dict[str, Any], entity: Entity) -> Non
     key = admin["apiKey"]
     at = collection(api, key, entity)
     values = {field: _second_first_third(entity, field) for field in entity.sort}
+    # The tenant's admin is a user before the test makes any: users are listed by the example's role.
+    scope = {"role": entity.example["role"]} if entity.name == "user" else {}
     made = [make(api, key, entity.name, at=at, **{f: v[i] for f, v in values.items()}) for i in range(3)]
-    newest_first = _ids(api.get(at, key=key))  # records made in the same millisecond: by ID
+    newest_first = _ids(api.get(at, key=key, params=scope))  # records made in the same millisecond: by ID
     assert sorted(newest_first) == sorted(record["id"] for record in made)
-    first = api.get(at, key=key, params={"limit": 2})
+    first = api.get(at, key=key, params={"limit": 2, **scope})
     cursor = first.body["meta"]["pagination"]["nextCursor"]
-    second = api.get(at, key=key, params={"limit": 2, "cursor": cursor})
+    second = api.get(at, key=key, params={"limit": 2, "cursor": cursor, **scope})
     assert _ids(first) + _ids(second) == newest_first and second.body["meta"]["pagination"]["nextCursor"] is None
-    assert _ids(api.get(at, key=key, params={"sort": "createdAt"})) == newest_first[::-1]
+    assert _ids(api.get(at, key=key, params={"sort": "createdAt", **scope})) == newest_first[::-1]
     api.patch(f"{entity.path}/{made[0]['id']}", key=key, json=_a_change(entity, made[0]))
-    assert _ids(api.get(at, key=key, params={"sort": "-updatedAt"}))[0] == made[0]["id"]
+    assert _ids(api.get(at, key=key, params={"sort": "-updatedAt", **scope}))[0] == made[0]["id"]
     by_value = [made[1]["id"], made[0]["id"], made[2]["id"]]  # apple, Banana, Cherry: case-insensitive
     for field in entity.sort:
-        assert _ids(api.get(at, key=key, params={"sort": field})) == by_value, field
-        assert _ids(api.get(at, key=key, params={"sort": f"-{field}"})) == by_value[::-1], field
+        assert _ids(api.get(at, key=key, params={"sort": field, **scope})) == by_value, field
+        assert _ids(api.get(at, key=key, params={"sort": f"-{field}", **scope})) == by_value[::-1], field
     bad = api.get(at, key=key, params={"sort": "bogus"})
     assert bad.status == 422 and bad.error["details"] == [
         {"field": "sort", "issue": f"one of {', '.join(entity.sort_fields)}"}
@@ -177,6 +184,9 @@ def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any, rec
     choices = typing.get_args(entity.fields.model_fields[field].annotation)
     if typing.get_origin(entity.fields.model_fields[field].annotation) is typing.Literal:
         return next(choice for choice in choices if choice != value)
+    kind = entity.fields.model_fields[field].annotation
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):  # a user's role
+        return next(member.value for member in kind if member.value != value)
     if isinstance(value, bool) or (value is None and entity.fields.model_fields[field].annotation is bool):
         return not value
     if field in entity.references:
@@ -217,6 +227,8 @@ def test_prefix_search(api: Api, admin: dict[str, Any], entity: Entity) -> None:
         assert hit["id"] in found and miss["id"] not in found, term
     assert api.get(at, key=key, params={"search": "z"}).status == 422
     assert api.get(at, key=key, params={"search": "zur", "sort": "createdAt"}).status == 422
+    if entity.name not in DELETED:
+        return
     api.delete(f"{entity.path}/{hit['id']}", key=key)
     assert _ids(api.get(at, key=key, params={"search": "zur"})) == []
 
@@ -280,6 +292,8 @@ def test_requests_per_call(api: Api, admin: dict[str, Any], entity: Entity) -> N
         assert api.patch(path, key=key, json=change).status == 200
     changed_refs = sum(1 for field in change if field in entity.references)
     assert sent == {"GetItem": 2 + governed + changed_refs, "UpdateItem": 1, "TransactWriteItems": 1}
+    if entity.name not in DELETED:
+        return
     with dynamodb_requests() as sent:
         assert api.delete(path, key=key).status == 200
     held = {"Query": 1} if entity.before_delete else {}  # pipelines, stages: their open deals' tally

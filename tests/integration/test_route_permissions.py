@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from contact_platform import permissions as p
+from contact_platform.entities.catalog import verbs
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
-from tests.support.entities import BY_NAME, ENTITIES, body_for, make
+from tests.support.entities import BY_NAME, DELETED, ENTITIES, body_for, make
 from tests.support.fixtures import Api, account, business_items
 from tests.support.routes import path_of
 
@@ -60,6 +61,8 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "get_deal_summary": "deals:read",
     "mark_deal_won": "deals:write",
     "mark_deal_lost": "deals:write",
+    "get_current_user": "users:read",
+    "deactivate_user": "users:delete",
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {"create": "write", "get": "read", "update": "write", "delete": "delete", "restore": "restore"}
@@ -72,9 +75,12 @@ for _entity, _plural, _scopes in (
     ("activity", "activities", "activities"),
     ("note", "notes", "notes"),
     ("deal_product", "deal_products", "deals"),
+    ("user", "users", "users"),
 ):
     EXPECTED_PERMISSION[f"list_{_plural}"] = f"{_scopes}:read"
-    EXPECTED_PERMISSION.update({f"{verb}_{_entity}": f"{_scopes}:{act}" for verb, act in _ENTITY_ACTIONS.items()})
+    EXPECTED_PERMISSION.update(
+        {f"{verb}_{_entity}": f"{_scopes}:{act}" for verb, act in _ENTITY_ACTIONS.items() if verb in verbs(_entity)}
+    )
 AUTHENTICATED = [route for route in ROUTES if not route.public]
 
 
@@ -99,8 +105,9 @@ def tenant() -> Iterator[dict[str, Any]]:
         }
         for entity in ENTITIES:  # each with a deleted record for its restore route
             records[entity.id_param] = make(api, key, entity.name)["id"]
-            records[f"deleted:{entity.name}"] = make(api, key, entity.name)["id"]
-            api.delete(f"{entity.path}/{records[f'deleted:{entity.name}']}", key=key)
+            if entity.name in DELETED:
+                records[f"deleted:{entity.name}"] = make(api, key, entity.name)["id"]
+                api.delete(f"{entity.path}/{records[f'deleted:{entity.name}']}", key=key)
         lacking = {
             scope: api.token("admin", tenant_id=admin["tenantId"], scopes=sorted(p.ALL_SCOPES - {scope}))["apiKey"]
             for scope in sorted(p.ALL_SCOPES)

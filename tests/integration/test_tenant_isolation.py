@@ -12,7 +12,7 @@ import pytest
 
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
-from tests.support.entities import BY_NAME, ENTITIES, body_for, make_each
+from tests.support.entities import BY_NAME, DELETED, ENTITIES, body_for, make_each
 from tests.support.fixtures import Api, business_items
 from tests.support.routes import path_of
 
@@ -41,7 +41,8 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     records = make_each(api, key)
     deleted_records = make_each(api, key)
     for entity in ENTITIES:
-        api.delete(f"{entity.path}/{deleted_records[entity.name]['id']}", key=key)
+        if entity.name in DELETED:
+            api.delete(f"{entity.path}/{deleted_records[entity.name]['id']}", key=key)
     return {
         "contact": contact,
         "deleted": deleted,
@@ -213,9 +214,10 @@ def _entity_case(route: Route) -> Case:
         if verb == "list":
             params = [{}] + ([{"ownerId": owner["userId"]}] if entity.owned else [])
             params += [{"search": "ac"}] if entity.search else []
+            theirs = {intruder["userId"]} if entity.name == "user" else set()  # its own user
             for query in params:
                 reply = api.get(entity.path, key=key, params=query)
-                assert reply.status == 200 and reply.data == [], (query, reply.body)
+                assert reply.status == 200 and {item["id"] for item in reply.data} <= theirs, (query, reply.body)
             return
         if verb == "create":
             for field, target in entity.references.items():
@@ -247,6 +249,19 @@ def _close_deal(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned
     for outcome in ("won", "lost"):
         reply = api.post(f"/api/v1/deals/{owned['records']['deal']['id']}/{outcome}", key=intruder["apiKey"])
         assert reply.status == 404 and reply.error["message"] == "Deal not found", reply.body
+
+
+@case("get_current_user")
+def _current_user(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.get("/api/v1/users/me", key=intruder["apiKey"])
+    assert reply.status == 200 and reply.data["id"] == intruder["userId"] and reply.data["id"] != owner["userId"]
+
+
+@case("deactivate_user")
+def _deactivate_user(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    for user_id in (owner["userId"], owned["records"]["user"]["id"]):
+        reply = api.delete(f"/api/v1/users/{user_id}", key=intruder["apiKey"])
+        assert reply.status == 404 and reply.error["message"] == "User not found", reply.body
 
 
 for _route in ROUTES:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from contact_platform.entities.catalog import all_entities
+from contact_platform.entities.catalog import all_entities, verbs
 from contact_platform.entities.entity import Entity
 from tests.support.fixtures import Api
 
 ENTITIES: tuple[Entity, ...] = all_entities()
 BY_NAME: dict[str, Entity] = {entity.name: entity for entity in ENTITIES}
+# Entities whose records are soft-deleted and restored (users are deactivated instead: test_users.py).
+DELETED = frozenset(entity.name for entity in ENTITIES if "delete" in verbs(entity.name))
 _made = 0
 
 
@@ -19,6 +21,9 @@ def _distinct(value: Any) -> Any:
     _made += 1
     if isinstance(value, bool):
         return value
+    if isinstance(value, str) and "@" in value:  # an email: distinct before the domain
+        local, domain = value.split("@", 1)
+        return f"{local}.{_made}@{domain}"
     return f"{value}-{_made}" if isinstance(value, str) else value + _made
 
 

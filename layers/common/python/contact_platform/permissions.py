@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from contact_platform.entities.catalog import PLURALS, scope_resource
+from contact_platform.entities.catalog import PLURALS, scope_resource, verbs
 
 
 class Role(StrEnum):
@@ -40,7 +40,8 @@ IMPORTS_WRITE = "imports:write"
 ENTITY_RESOURCES = tuple(dict.fromkeys(scope_resource(name) for name in PLURALS))
 ENTITY_ACTIONS = ("read", "write", "delete")
 ENTITY_SCOPES = frozenset(f"{resource}:{action}" for resource in ENTITY_RESOURCES for action in ENTITY_ACTIONS)
-ENTITY_RESTORE_SCOPES = frozenset(f"{resource}:restore" for resource in ENTITY_RESOURCES)
+ENTITY_RESTORE_SCOPES = frozenset(f"{scope_resource(name)}:restore" for name in PLURALS if "restore" in verbs(name))
+USERS_DELETE = "users:delete"  # deactivating a user (entities/users.py) is for admins
 
 ALL_SCOPES: frozenset[str] = (
     ENTITY_SCOPES
@@ -64,14 +65,15 @@ ALL_SCOPES: frozenset[str] = (
         }
     )
 )
+_CRM = ENTITY_SCOPES - {USERS_DELETE}  # what managers and users may do with the CRM's records
 _AUDIENCES = frozenset({SEGMENTS_READ, SEGMENTS_WRITE, TAGS_READ, EXPORTS_READ, EXPORTS_WRITE})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: ALL_SCOPES,
     Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ})
     | _AUDIENCES
-    | ENTITY_SCOPES,
-    Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES | ENTITY_SCOPES,
+    | _CRM,
+    Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES | _CRM,
     # Imports are for registered partners (and admins) only.
     Role.PARTNER: frozenset({CONTACTS_READ, CONTACTS_WRITE, TAGS_READ, IMPORTS_READ, IMPORTS_WRITE}),
     Role.MIGRATION_OFFICER: frozenset({CONTACTS_READ}),

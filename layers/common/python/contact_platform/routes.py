@@ -232,6 +232,16 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
     ),
     Route("mark_deal_won", "POST", "/api/v1/deals/{dealId}/won", "deals", "deals:write", "Mark an open deal won"),
     Route("mark_deal_lost", "POST", "/api/v1/deals/{dealId}/lost", "deals", "deals:write", "Mark an open deal lost"),
+    # Users beyond their derived routes (entities/users.py): the caller itself, and deactivation.
+    Route("get_current_user", "GET", "/api/v1/users/me", "users", "users:read", "The user the API key acts as"),
+    Route(
+        "deactivate_user",
+        "DELETE",
+        "/api/v1/users/{userId}",
+        "users",
+        p.USERS_DELETE,
+        "Deactivate a user (admins): its API keys are revoked, its records keep their owner",
+    ),
 )
 
 _WRITTEN_BY_NAME: dict[str, Route] = {route.name: route for route in WRITTEN_ROUTES}

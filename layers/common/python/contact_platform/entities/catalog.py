@@ -26,7 +26,17 @@ PLURALS: dict[str, str] = {
     "deal_product": "deal_products",
     "activity": "activities",
     "note": "notes",
+    "user": "users",
 }
+# The derived routes of entities that have fewer than all (users are deactivated, never deleted:
+# entities/users.py), so that scopes and route names are known without importing a declaration.
+VERBS: dict[str, tuple[str, ...]] = {"user": ("create", "list", "get", "update")}
+
+
+def verbs(name: str) -> tuple[str, ...]:
+    return VERBS.get(name, CRUD_VERBS)
+
+
 # Entities whose routes take another resource's scopes (a pipeline's stages are configured with it).
 SCOPE_RESOURCES: dict[str, str] = {"stage": "pipelines", "deal_product": "deals"}
 
@@ -51,5 +61,5 @@ def entity_of_route(route_name: str) -> Entity | None:
     if verb == "list":
         name = next((name for name, plural in PLURALS.items() if plural == rest), None)
     else:
-        name = rest if verb in CRUD_VERBS and rest in PLURALS else None
+        name = rest if rest in PLURALS and verb in verbs(rest) else None
     return entity(name) if name else None

@@ -82,6 +82,13 @@ class Entity:
     tallies: Callable[[str, dict[str, Any] | None, dict[str, Any] | None], list[Any]] | None = None
     # A rule a delete must pass, from the caller and the record's fields (raising the error to answer).
     before_delete: Callable[[Any, dict[str, Any]], None] | None = None
+    # Who may create or change a record beyond the owner rule, and rules about the tenant's other
+    # records: from the caller, the record read (fields plus `id`; None on create) and the fields sent,
+    # raising the error to answer (users: admins only, the last active admin stays one).
+    guard: Callable[[Any, dict[str, Any] | None, dict[str, Any]], None] | None = None
+    # What follows a written change, from the caller and the record's fields (plus `id`) before and
+    # after (users: a deactivated user's API keys are revoked).
+    after_write: Callable[[Any, dict[str, Any], dict[str, Any]], None] | None = None
     summary: str = ""  # what one record is, for the API reference
     # A valid create body (the API reference's example; tests make records from it, with unique
     # values made distinct and references pointing at records they create first).

@@ -4,6 +4,7 @@ get, update, delete and, for admins, restore; one Lambda function each, their ha
 
 from __future__ import annotations
 
+from contact_platform.entities.catalog import verbs
 from contact_platform.entities.entity import Entity
 from contact_platform.route import Route
 
@@ -29,7 +30,7 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
             entity=entity.name,
         )
 
-    return (
+    routes = (
         route("create", "POST", entity.collection_path, "write", f"Create {a} {one}", 201),
         route("list", "GET", entity.collection_path, "read", f"List, filter, sort and search {many}"),
         route("get", "GET", entity.item_path, "read", f"Get {a} {one}"),
@@ -37,3 +38,5 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
         route("delete", "DELETE", entity.item_path, "delete", f"Delete {a} {one} (restorable by admins for 90 days)"),
         route("restore", "POST", restore_path, "restore", f"Restore a deleted {one} (admins)"),
     )
+    derived = verbs(entity.name)
+    return tuple(route for route in routes if route.name.split("_", 1)[0] in derived)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
 from contact_platform import clock, errors
@@ -291,16 +292,25 @@ def _parent(
     return {entity.parent: parent_id}, parent
 
 
-def create(entity: Entity, caller: Caller, body: Model, parent_id: str | None = None) -> Model:
+def create(
+    entity: Entity, caller: Caller, body: Model, parent_id: str | None = None, record_id: str | None = None
+) -> Model:
+    """A new record (`record_id`: an ID chosen by the platform itself, as the local demo admin's)."""
     sent = body.model_dump(mode="json", exclude_none=True, exclude={"ownerId", "visibleTo"})
-    for _ in range(_WRITE_ATTEMPTS):  # again only when the governing parent changed meanwhile
+    if entity.guard is not None:
+        entity.guard(caller, None, sent)
+    for _ in range(_WRITE_ATTEMPTS):  # again when the governing parent or a guarded tally changed meanwhile
         at_parent, parent = _parent(entity, caller, parent_id, changing=True)
         data = sent | at_parent
         problems = _problems(entity, caller, data, set(sent), set(sent))
         if problems:
             raise errors.validation_error("Validation failed", problems)
         record = store.new_record(
-            caller.tenant_id, entity.name, new_id(entity.prefix), created_by=caller.user_id, at=clock.iso(clock.now())
+            caller.tenant_id,
+            entity.name,
+            record_id or new_id(entity.prefix),
+            created_by=caller.user_id,
+            at=clock.iso(clock.now()),
         )
         record.data = data
         if entity.owned:
@@ -326,6 +336,7 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
         if name in ("ownerId", "visibleTo"):
             continue
         default = entity.fields.model_fields[name].default
+        default = default.value if isinstance(default, Enum) else default  # as stored: a user's role
         if value is None and default is not None:
             data[name] = default  # null puts back the default of a field that has one (`active`: true)
         elif value is None:
@@ -365,6 +376,8 @@ def update(
             raise errors.precondition_failed(f"{entity.label} has changed since version {expected}")
         if require is not None:
             require(store.data_of(old))
+        if entity.guard is not None:
+            entity.guard(caller, store.data_of(old) | {"id": record_id}, sent)
         new, changed = _patched(entity, caller, old, sent)
         if not changed:
             return to_api(entity, old)
@@ -376,6 +389,8 @@ def update(
             if expected is not None:
                 raise errors.precondition_failed(f"{entity.label} has changed since version {expected}") from None
             continue
+        if entity.after_write is not None:
+            entity.after_write(caller, store.data_of(old) | {"id": record_id}, store.data_of(new) | {"id": record_id})
         return to_api(entity, new)
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 

@@ -16,11 +16,10 @@ from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import ROLE_SCOPES, Caller, Role
 from contact_platform.services import audit
-from contact_platform.services.users import get_active_user
+from contact_platform.services.users import User, get_active_user
 from contact_platform.store import api_keys as store
 from contact_platform.store.api_keys import ApiKeyItem
 from contact_platform.store.errors import StaleVersion
-from contact_platform.store.tenants import UserItem
 
 KEY_FORMAT = re.compile(r"^cdp_(live|test)_[0-9a-f]{32}$")
 PREFIX_LENGTH = 13  # "cdp_live_" plus four hex digits
@@ -67,7 +66,7 @@ def _allowed_scopes(role: Role, requested: list[str] | None) -> list[str]:
 def issue_key(
     caller: Caller,
     *,
-    user: UserItem,
+    user: User,
     name: str,
     scopes: list[str] | None,
     expires_at: datetime | None = None,
@@ -80,7 +79,7 @@ def issue_key(
     raw = raw_key or new_raw_key()
     if not KEY_FORMAT.match(raw):
         raise errors.validation_error("Validation failed", [Detail("key", "must look like cdp_live_<32 hex digits>")])
-    role = Role(user.role)
+    role = user.role
     record = ApiKeyItem(
         tenant_id=caller.tenant_id,
         key_id=new_id("key"),
@@ -124,7 +123,27 @@ def revoke_api_key(caller: Caller, key_id: str) -> ApiKey:
     record = store.get_key(caller.tenant_id, key_id)
     if record is None or record.revoked_at is not None:
         raise errors.not_found("API key")
-    now = clock.now()
+    _revoke(caller, record)
+    return _to_api(record)
+
+
+def revoke_user_keys(caller: Caller, user_id: str) -> int:
+    """Revoke every key of a user (a deactivated one), page by page; how many were revoked."""
+    revoked, start = 0, None
+    while True:
+        page = store.list_keys(caller.tenant_id, limit=100, start=start)
+        for record in page.items:
+            if record.user_id == user_id and record.revoked_at is None:
+                _revoke(caller, record)
+                revoked += 1
+        start = page.last_key
+        if start is None:
+            return revoked
+
+
+def _revoke(caller: Caller, record: ApiKeyItem) -> None:
+    """Mark the key revoked and delete its lookup item (a key revoked meanwhile: 404)."""
+    key_id, now = record.key_id, clock.now()
     entry = audit.entry(
         caller, entity_type="apikey", entity_id=key_id, action="apikey.revoked", at=now, changed=["revokedAt"]
     )
@@ -132,4 +151,3 @@ def revoke_api_key(caller: Caller, key_id: str) -> ApiKey:
         store.revoke_key(record, clock.iso(now), entry)
     except StaleVersion:
         raise errors.not_found("API key") from None
-    return _to_api(record)

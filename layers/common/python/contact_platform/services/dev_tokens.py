@@ -51,7 +51,11 @@ def issue_dev_token(body: DevTokenRequest, request_id: str) -> DevToken:
     users.ensure_tenant(system, DEMO_TENANT_NAME if tenant_id == DEMO_TENANT_ID else f"Tenant {tenant_id}")
     user_id = new_id("usr")
     user = users.create_user(
-        system, name=f"Dev {body.role.value}", email=f"{user_id.lower()}@dev.invalid", role=body.role, user_id=user_id
+        system,
+        name=f"Dev {body.role.value}",
+        email=f"{user_id.lower()}@dev.example.com",
+        role=body.role,
+        user_id=user_id,
     )
     created = api_keys.issue_key(system, user=user, name=f"dev token ({body.role.value})", scopes=body.scopes)
     return _token(created, tenant_id)
@@ -89,7 +93,7 @@ def ensure_demo_admin(admin_key: str | None, request_id: str) -> DevToken:
     return bootstrap_admin(
         DEMO_TENANT_ID,
         tenant_name=DEMO_TENANT_NAME,
-        admin_email="admin@demo.invalid",
+        admin_email="admin@demo.example.com",
         admin_user_id=DEMO_ADMIN_ID,
         admin_key=admin_key,
         request_id=request_id,

@@ -22,10 +22,9 @@ from contact_platform.models.operations import (
 )
 from contact_platform.models.paging import Listing
 from contact_platform.observability import logger
-from contact_platform.permissions import Caller, Role
-from contact_platform.services import operations
+from contact_platform.permissions import Caller
+from contact_platform.services import operations, users
 from contact_platform.store import operations as store
-from contact_platform.store import tenants
 from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 JOB = "imports"
@@ -100,11 +99,11 @@ def start_from_upload(bucket: str, raw_key: str, etag: str) -> str | None:
         if existing.status == store.PENDING:
             operations.start_execution(existing)
         return existing.operation_id
-    admin = tenants.first_admin(tenant_id)
+    admin = users.first_admin(tenant_id)
     if admin is None:
         logger.warning("upload for an unknown tenant ignored", extra={"key": key})
         return None
-    caller = Caller(tenant_id, admin.user_id, Role(admin.role), frozenset(), "", f"s3:{etag}")
+    caller = Caller(tenant_id, admin.user_id, admin.role, frozenset(), "", f"s3:{etag}")
     operation = operations.new_operation(
         caller,
         JOB,

@@ -1,15 +1,38 @@
-"""Users of a tenant: creation (dev tokens, the demo tenant) and the owner rules contacts rely on."""
+"""Users of a tenant (declared in entities/users.py): the owner rules records rely on, who a key acts
+as, the platform's own creation of users (dev tokens, the demo tenant) and deactivation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from contact_platform import clock, errors
 from contact_platform.errors import Detail
-from contact_platform.ids import new_id
+from contact_platform.models.base import Model
 from contact_platform.permissions import Caller, Role
-from contact_platform.services import audit, search_terms
-from contact_platform.store import tenants as store
-from contact_platform.store.errors import UniqueValueTaken
-from contact_platform.store.tenants import UserItem
+from contact_platform.services import audit
+from contact_platform.store import keys, tenants
+from contact_platform.store import records as store
+from contact_platform.store.paging import LastKey
+from contact_platform.store.records import RecordItem
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    role: Role
+    active: bool
+
+
+def _user(record: RecordItem | None) -> User | None:
+    if record is None or not record.is_active:
+        return None
+    data = store.data_of(record)
+    return User(record.record_id, Role(data["role"]), data.get("active", True) is not False)
+
+
+def get_active_user(tenant_id: str, user_id: str) -> User | None:
+    user = _user(store.get_record(tenant_id, "user", user_id))
+    return user if user is not None and user.active else None
 
 
 def require_assignable_owner(caller: Caller, owner_id: str) -> None:
@@ -18,42 +41,56 @@ def require_assignable_owner(caller: Caller, owner_id: str) -> None:
         return
     if not caller.sees_all_records:
         raise errors.forbidden("Only admins and managers can assign records to another user")
-    owner = store.get_user(caller.tenant_id, owner_id)
-    if owner is None or not owner.active:
+    if get_active_user(caller.tenant_id, owner_id) is None:
         raise errors.validation_error("Validation failed", [Detail("ownerId", "no active user with this id")])
 
 
 def ensure_tenant(caller: Caller, name: str) -> bool:
     """Create the caller's tenant unless it exists; True when created."""
     now = clock.now()
-    tenant = store.new_tenant(caller.tenant_id, name, clock.iso(now))
+    tenant = tenants.new_tenant(caller.tenant_id, name, clock.iso(now))
     entry = audit.entry(
         caller, entity_type="tenant", entity_id=caller.tenant_id, action="tenant.created", at=now, changed=["name"]
     )
-    return store.create_tenant(tenant, entry)
+    return tenants.create_tenant(tenant, entry)
 
 
-def create_user(caller: Caller, *, name: str, email: str, role: Role, user_id: str | None = None) -> UserItem:
-    now = clock.now()
-    user = store.new_user(
-        caller.tenant_id, user_id or new_id("usr"), name=name, email=email, role=role.value, created_at=clock.iso(now)
-    )
-    entry = audit.entry(
-        caller,
-        entity_type="user",
-        entity_id=user.user_id,
-        action="user.created",
-        at=now,
-        changed=["name", "email", "role"],
-    )
-    try:
-        store.create_user(user, search_terms.email_key(email), entry)
-    except UniqueValueTaken as taken:
-        # Users are created by admins (and the dev and bootstrap paths), who may read every user.
-        raise errors.value_taken(entity="user", field="email", value=email, holder_id=taken.owner_id) from taken
-    return user
+def create_user(caller: Caller, *, name: str, email: str, role: Role, user_id: str) -> User:
+    """A user the platform makes itself (a dev token's, a tenant's first admin), through the users' service."""
+    from contact_platform.entities import service
+    from contact_platform.entities.shapes import shapes
+    from contact_platform.entities.users import ENTITY
+
+    body = shapes(ENTITY).create.model_validate({"name": name, "email": email, "role": role})
+    service.create(ENTITY, caller, body, record_id=user_id)
+    return User(user_id, role, True)
 
 
-def get_active_user(tenant_id: str, user_id: str) -> UserItem | None:
-    user = store.get_user(tenant_id, user_id)
-    return user if user is not None and user.active else None
+def first_admin(tenant_id: str) -> User | None:
+    """The tenant's oldest active admin (who files dropped straight into the uploads bucket act as)."""
+    start: LastKey | None = None
+    while True:
+        page = store.list_index("GSI1", keys.records_collection(tenant_id, "user"), limit=50, start=start, forward=True)
+        for record in page.items:
+            user = _user(record)
+            if user is not None and user.active and user.role == Role.ADMIN:
+                return user
+        start = page.last_key
+        if start is None:
+            return None
+
+
+def deactivate_user(caller: Caller, user_id: str) -> Model:
+    """`active: false` and the user's keys revoked (again, if an earlier deactivation was cut off)."""
+    from contact_platform.entities import service
+    from contact_platform.entities.shapes import shapes
+    from contact_platform.entities.users import ENTITY
+    from contact_platform.services.api_keys import revoke_user_keys
+
+    if caller.role != Role.ADMIN:
+        raise errors.forbidden("Only admins deactivate users")
+    record = service.found(ENTITY, caller, user_id)
+    if store.data_of(record).get("active") is False:
+        revoke_user_keys(caller, user_id)
+        return service.to_api(ENTITY, record)
+    return service.update(ENTITY, caller, user_id, shapes(ENTITY).patch.model_validate({"active": False}), None)

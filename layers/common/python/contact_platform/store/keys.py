@@ -17,21 +17,14 @@ def sortable(moment_iso: str, entity_id: str) -> str:
     return f"{moment_iso}#{entity_id}"
 
 
-# Tenants and users
+# Tenants (their users are entity records: entities/users.py)
 def tenant_pk(tenant_id: str) -> str:
     return _tenant(tenant_id) + "PROFILE"
 
 
-def user_pk(tenant_id: str, user_id: str) -> str:
-    return _tenant(tenant_id) + f"USER#{user_id}"
-
-
-def users_collection(tenant_id: str) -> str:
-    return _tenant(tenant_id) + "USERS"
-
-
-def user_email_guard_pk(tenant_id: str, email_key: str) -> str:
-    return _tenant(tenant_id) + f"USEREMAIL#{email_key}"
+def user_tally_pk(tenant_id: str) -> str:
+    """The tenant's count of active admins."""
+    return _tenant(tenant_id) + "USERTALLY"
 
 
 # API keys: the record is tenant-owned; the lookup by hash is global (the authorizer starts there).

@@ -33,21 +33,30 @@ class Increment:
     sk: str
     count: int
     value: float
+    # The count the tally must hold before the write for it to go ahead (the last active admin stays:
+    # entities/users.py); a write that would take it lower fails like a stale version.
+    minimum: int | None = None
 
 
 def apply(tx: TransactWrite, increments: Iterable[Increment]) -> None:
     """Add each increment to its tally (created on first use), netting those of the same tally."""
     net: dict[tuple[str, str], list[float]] = {}
+    minimums: dict[tuple[str, str], int] = {}
     for increment in increments:
-        total = net.setdefault((increment.pk, increment.sk), [0, 0.0])
+        key = (increment.pk, increment.sk)
+        total = net.setdefault(key, [0, 0.0])
         total[0] += increment.count
         total[1] += increment.value
+        if increment.minimum is not None:
+            minimums[key] = max(minimums.get(key, 0), increment.minimum)
     for (pk, sk), (count, value) in net.items():
         if count == 0 and value == 0:
             continue
         actions: list[Action] = [Tally.records.add(int(count)), Tally.value.add(round(value, 6))]
         actions.append(Tally.kind.set(Tally))  # the discriminator: the class it stands for
-        tx.update(Tally(pk=pk, sk=sk), actions=actions)
+        minimum = minimums.get((pk, sk)) if count < 0 else None
+        condition = Tally.records >= minimum if minimum is not None else None
+        tx.update(Tally(pk=pk, sk=sk), actions=actions, condition=condition)
 
 
 def read(partition: str, prefix: str = "") -> list[Tally]:
