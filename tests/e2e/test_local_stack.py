@@ -259,7 +259,7 @@ def test_the_local_stack_has_the_jobs_resources(stack: Stack, tmp_path: Path) ->
     endpoint = _aws_endpoint(stack, tmp_path)  # a job route has waited for them: they are there
     states = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="eu-central-1")
     names = {machine["name"] for machine in states.list_state_machines()["stateMachines"]}
-    assert names == {"cdp-exports", "cdp-imports", "cdp-tagging"}
+    assert names == {"cdp-exports", "cdp-imports", "cdp-tagging", "cdp-moves"}
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-central-1")
     [target] = s3.get_bucket_notification_configuration(Bucket="contact-platform-uploads")[
         "LambdaFunctionConfigurations"

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from contact_platform import config
 from contact_platform.route import Route
 from tests.support.entities import make, make_each
 from tests.support.fixtures import Api, jobs_account
@@ -40,11 +41,14 @@ def _populate(api: Api) -> Tenant:
     empty = api.post("/api/v1/segments", key=key, json={"name": "Nobody", "filter": {"tag": ["nobody"]}}).data["id"]
     tag = api.post("/api/v1/tags", key=key, json={"name": "one"}).data["id"]
     api.post("/api/v1/tags", key=key, json={"name": "two"})
-    for _ in range(2):
+    for n in range(2):
         assert api.post("/api/v1/exports", key=key, json={"segmentId": empty}).status == 202  # a short job
         assert api.post("/api/v1/tag-assignments", key=key, json={"tagId": tag, "segmentId": segment}).status == 202
         assert api.post("/api/v1/imports", key=key, json={"fileName": "later.csv"}).status == 202
         make_each(api, key)
+        organization = make(api, key, "organization", name=f"Moved {n}")["id"]
+        api.create_contact(key, name="Linked", organizationId=organization)
+        api.delete(f"/api/v1/organizations/{organization}", key=key)  # a moves job: every move is one here
     pipeline = make(api, key, "pipeline")["id"]  # two stages of one pipeline for its stage list
     for _ in range(2):
         make(api, key, "stage", at=f"/api/v1/pipelines/{pipeline}/stages")
@@ -57,7 +61,7 @@ def _populate(api: Api) -> Tenant:
 
 @pytest.fixture(scope="module")
 def tenants() -> Iterator[tuple[Api, Tenant, Tenant]]:
-    with jobs_account():
+    with jobs_account(**{config.ENV_INLINE_MOVES: "0"}):
         api = Api()
         yield api, _populate(api), _populate(api)
 

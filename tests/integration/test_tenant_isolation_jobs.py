@@ -1,5 +1,5 @@
 """Tenant isolation for the job routes: another tenant's key cannot start a job on a tenant's segment
-or tag, nor read or list its exports, imports and tagging operations. One set of jobs for tenant A
+or tag, nor read or list its exports, imports, tagging operations and moves. One set of jobs for tenant A
 is run once and every case checks it (jobs are slow on the emulator)."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from contact_platform import config
+from tests.support.faults import settings_changed
 from tests.support.fixtures import Api, business_items
-from tests.support.jobs import run
+from tests.support.jobs import run, wait_for
 
 Case = Callable[[Api, dict[str, Any], dict[str, Any], dict[str, Any]], None]
 JOB_CASES: dict[str, Case] = {}
@@ -95,11 +97,32 @@ def _retry(path: str, job: str) -> Case:
 case("retry_export")(_retry("exports", "export"))
 case("retry_import")(_retry("imports", "import"))
 case("retry_tag_assignment")(_retry("tag-assignments", "tagging"))
+case("retry_move")(_retry("moves", "move"))
+
+
+@case("get_move")
+def _get_move(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get(f"/api/v1/moves/{owned['move']}", key=intruder["apiKey"]).status == 404
+
+
+@case("list_moves")
+def _list_moves(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get("/api/v1/moves", key=intruder["apiKey"]).data == []
 
 
 @case("delete_tag")
 def _delete_tag(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     assert api.delete(f"/api/v1/tags/{owned['tag']}", key=intruder["apiKey"]).status == 404
+
+
+def _move(api: Api, key: str) -> str:
+    """A moves job: an organization deleted while a contact names it (every move a job)."""
+    organization = api.post("/api/v1/organizations", key=key, json={"name": "Moved Away"}).data["id"]
+    api.create_contact(key, name="Linked", organizationId=organization)
+    with settings_changed(**{config.ENV_INLINE_MOVES: "0"}):
+        operation = api.delete(f"/api/v1/organizations/{organization}", key=key).data["operationId"]
+    assert wait_for(api, f"/api/v1/moves/{operation}", key)["moved"] == 1
+    return str(operation)
 
 
 def test_another_tenant_cannot_reach_the_jobs(api: Api, admin: dict[str, Any], other_admin: dict[str, Any]) -> None:
@@ -115,6 +138,7 @@ def test_another_tenant_cannot_reach_the_jobs(api: Api, admin: dict[str, Any], o
             api, "/api/v1/imports", key, body=b"name,email\nA,a@example.com\n", headers={"Content-Type": "text/csv"}
         )["operationId"],
         "tagging": run(api, "/api/v1/tag-assignments", key, json={"tagId": tag, "segmentId": segment})["operationId"],
+        "move": _move(api, key),
     }
     tenant_a = f"TENANT#{admin['tenantId']}#"
     own_items = [i for i in business_items() if i["PK"]["S"].startswith(tenant_a)]

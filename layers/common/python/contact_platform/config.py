@@ -19,6 +19,8 @@ ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
 ENV_EXPORTS_BUCKET = "EXPORTS_BUCKET"
 ENV_DOWNLOAD_URL_SECONDS = "DOWNLOAD_URL_SECONDS"
 ENV_CHUNK_ROWS = "CHUNK_ROWS"
+# The most records a delete or merge moves within the request (entities/references.py); more move in a job.
+ENV_INLINE_MOVES = "INLINE_MOVES"
 # Test-only fault injection: `<workflow>.<step>` (for example `exports.finalize`) raises in that step.
 # Honoured only in dev mode, never on a production stage.
 ENV_FAULT_STEP = "FAULT_STEP"
@@ -42,6 +44,7 @@ class Settings:
     exports_bucket: str
     download_url_seconds: int
     chunk_rows: int
+    inline_moves: int
     fault_step: str | None
 
     def state_machine_arn(self, workflow: str) -> str:
@@ -70,5 +73,6 @@ def settings() -> Settings:
         exports_bucket=env.get(ENV_EXPORTS_BUCKET, "contact-platform-exports"),
         download_url_seconds=int(env.get(ENV_DOWNLOAD_URL_SECONDS, "900")),
         chunk_rows=int(env.get(ENV_CHUNK_ROWS, "5000")),
+        inline_moves=int(env.get(ENV_INLINE_MOVES, "100")),
         fault_step=(env.get(ENV_FAULT_STEP) or None) if flag(env.get(ENV_DEV_MODE)) else None,
     )

@@ -34,6 +34,8 @@ EXPORTS_READ = "exports:read"
 EXPORTS_WRITE = "exports:write"
 IMPORTS_READ = "imports:read"
 IMPORTS_WRITE = "imports:write"
+MOVES_READ = "moves:read"  # the jobs that move what referenced a deleted or merged record
+MOVES_WRITE = "moves:write"  # run a failed one again
 
 # The entities declared in entities/ (their plural, as in `organizations:read`): read, write,
 # delete and, for admins, restore.
@@ -62,10 +64,12 @@ ALL_SCOPES: frozenset[str] = (
             EXPORTS_WRITE,
             IMPORTS_READ,
             IMPORTS_WRITE,
+            MOVES_READ,
+            MOVES_WRITE,
         }
     )
 )
-_CRM = ENTITY_SCOPES - {USERS_DELETE}  # what managers and users may do with the CRM's records
+_CRM = (ENTITY_SCOPES - {USERS_DELETE}) | {MOVES_READ, MOVES_WRITE}  # managers' and users' CRM scopes
 _AUDIENCES = frozenset({SEGMENTS_READ, SEGMENTS_WRITE, TAGS_READ, EXPORTS_READ, EXPORTS_WRITE})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {

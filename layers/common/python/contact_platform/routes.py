@@ -221,6 +221,27 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         status=202,
         workflow="imports",
     ),
+    # Moves: the jobs that move what referenced a deleted or merged record (entities/references.py).
+    Route("list_moves", "GET", "/api/v1/moves", "moves", p.MOVES_READ, "List moves jobs", workflow="moves"),
+    Route(
+        "get_move",
+        "GET",
+        "/api/v1/moves/{operationId}",
+        "moves",
+        p.MOVES_READ,
+        "Status and counts of a moves job",
+        workflow="moves",
+    ),
+    Route(
+        "retry_move",
+        "POST",
+        "/api/v1/moves/{operationId}/retry",
+        "moves",
+        p.MOVES_WRITE,
+        "Run a failed moves job again",
+        status=202,
+        workflow="moves",
+    ),
     # What deals do beyond the routes derived from their declaration (entities/deals.py).
     Route(
         "get_deal_summary",

@@ -65,7 +65,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Workflow:
-    name: str  # exports, imports, tagging
+    name: str  # exports, imports, tagging, moves
     summary: str
     _: KW_ONLY
     comment: str  # the definition's Comment: what the steps do for this job
@@ -126,6 +126,13 @@ WORKFLOWS: tuple[Workflow, ...] = (
         comment="Tagging: plan the contacts (a segment, or every holder of a deleted tag) into chunks, tag or untag "
         "each chunk, sum the counts.",
         max_concurrency=10,
+    ),
+    Workflow(
+        "moves",
+        "Move the records that referenced a deleted or merged record (when there are more than 100)",
+        comment="Moves: plan the records that reference the record deleted or merged into chunks, move each "
+        "chunk's records, sum the counts.",
+        max_concurrency=4,
     ),
 )
 WORKFLOWS_BY_NAME: dict[str, Workflow] = {workflow.name: workflow for workflow in WORKFLOWS}

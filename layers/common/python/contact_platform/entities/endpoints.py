@@ -60,6 +60,13 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
             {id_: str, "body": models.patch, "if_match": IfMatch},
             models.public,
         )
+    if verb == "delete" and entity.delete_query is not None:
+        return _signed(
+            lambda query, **path: service.delete(entity, caller(), path[id_], query),
+            name,
+            {id_: str, "query": Annotated[entity.delete_query, Query()]},
+            models.deleted,
+        )
     one = {"get": service.get, "delete": service.delete, "restore": service.restore}[verb]
     returns = models.deleted if verb == "delete" else models.public
     return _signed(lambda **path: one(entity, caller(), path[id_]), name, {id_: str}, returns)

@@ -80,8 +80,11 @@ class Entity:
     # tenant and the record before and after (fields plus ownerId and visibleTo; None: absent or
     # deleted), the increments of store/tallies.py.
     tallies: Callable[[str, dict[str, Any] | None, dict[str, Any] | None], list[Any]] | None = None
-    # A rule a delete must pass, from the caller and the record's fields (raising the error to answer).
-    before_delete: Callable[[Any, dict[str, Any]], None] | None = None
+    # What a delete asks first, from the caller, the record's fields (plus `id`) and the delete's query
+    # (`delete_query`, None without one): raises the error to answer when the delete may not happen,
+    # else answers the moves (entities/references.py) of the records that reference it.
+    before_delete: Callable[[Any, dict[str, Any], Any], list[Any]] | None = None
+    delete_query: type[Model] | None = None  # the query parameters the delete takes
     # Who may create or change a record beyond the owner rule, and rules about the tenant's other
     # records: from the caller, the record read (fields plus `id`; None on create) and the fields sent,
     # raising the error to answer (users: admins only, the last active admin stays one).

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from contact_platform.entities.entity import Entity, Fields
+from contact_platform.entities.references import Move
 from contact_platform.models.fields import Email, Phone, text
 
 
@@ -13,6 +16,11 @@ class OrganizationFields(Fields):
     email: Email | None = None
 
 
+def _unlinked(caller: Any, organization: dict[str, Any], query: Any) -> list[Move]:
+    """A deleted organization is unlinked from its contacts and deals; activities and notes keep it."""
+    return [Move("organization", organization["id"], "organizationId", ("contact", "deal"), {"organizationId": None})]
+
+
 ENTITY = Entity(
     "organization",
     "org",
@@ -21,6 +29,7 @@ ENTITY = Entity(
     unique=("name",),
     search=("name",),
     sort=("name",),
+    before_delete=_unlinked,
     summary="A company the tenant's contacts and deals belong to.",
     example={
         "name": "Acme GmbH",

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
+from contact_platform.entities.references import Move
+from contact_platform.models.deals import MoveDeals
 from contact_platform.models.fields import text
 
 
@@ -16,10 +18,10 @@ class PipelineFields(Fields):
     active: bool = True
 
 
-def _no_open_deals(caller: Any, pipeline: dict[str, Any]) -> None:
-    from contact_platform.services.deals import refuse_while_open_deals  # only a delete needs it
+def _deals_moved(caller: Any, pipeline: dict[str, Any], query: MoveDeals | None) -> list[Move]:
+    from contact_platform.services.deals import moving_deals  # only a delete needs it
 
-    refuse_while_open_deals("Pipeline", pipeline["id"], "", caller)
+    return moving_deals(caller, "pipeline", pipeline, query.moveDealsTo if query else None)
 
 
 ENTITY = Entity(
@@ -31,7 +33,8 @@ ENTITY = Entity(
     filters=("active",),
     sort=("order",),
     owned=False,
-    before_delete=_no_open_deals,
+    before_delete=_deals_moved,
+    delete_query=MoveDeals,
     summary="A sales process: its stages are the steps a deal moves through.",
     example={"name": "Sales", "order": 1},
 )

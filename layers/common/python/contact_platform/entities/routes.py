@@ -19,6 +19,7 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
     restore_path = entity.item_path.replace("/api/v1/", "/api/v1/admin/", 1) + "/restore"
 
     def route(verb: str, method: str, path: str, action: str, summary: str, status: int = 200) -> Route:
+        moves = verb == "delete" and entity.before_delete is not None  # what referenced it may move in a job
         return Route(
             entity.route_name(verb),
             method,
@@ -28,6 +29,7 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
             summary,
             status=status,
             entity=entity.name,
+            workflow="moves" if moves else None,
         )
 
     routes = (

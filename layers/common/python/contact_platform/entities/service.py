@@ -19,6 +19,7 @@ from typing import Any
 
 from contact_platform import clock, errors
 from contact_platform.cursor import decode_cursor, encode_cursor
+from contact_platform.entities import references
 from contact_platform.entities.entity import Entity
 from contact_platform.entities.shapes import shapes
 from contact_platform.errors import Detail
@@ -125,7 +126,7 @@ def get(entity: Entity, caller: Caller, record_id: str) -> Model:
 # Writing ---------------------------------------------------------------------------------------
 
 
-def _referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] | None:
+def referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] | None:
     """The fields of the record a reference names, if it exists in the tenant and the caller sees it."""
     if target == "user":
         return {} if users.get_active_user(caller.tenant_id, record_id) is not None else None
@@ -148,15 +149,15 @@ def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set
         shared = entity.within.get(field)
         if data.get(field) is None or not ({field, str(shared)} & changed):
             continue
-        referenced = _referenced(caller, target, data[field])
-        if referenced is None:
+        found_record = referenced(caller, target, data[field])
+        if found_record is None:
             problems.append(Detail(field, f"no {target.replace('_', ' ')} with this id"))
             continue
-        if shared is not None and referenced.get(shared) != data.get(shared):
+        if shared is not None and found_record.get(shared) != data.get(shared):
             problems.append(Detail(field, f"not a {target.replace('_', ' ')} of this {shared.removesuffix('Id')}"))
         for name, (reference, source) in entity.inherit.items():
-            if reference == field and name not in sent and referenced.get(source) is not None:
-                data[name] = referenced[source]
+            if reference == field and name not in sent and found_record.get(source) is not None:
+                data[name] = found_record[source]
     return problems + (entity.checks(data, changed) if entity.checks else [])
 
 
@@ -181,6 +182,9 @@ def _derive(entity: Entity, record: RecordItem) -> None:
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
     record.search_tokens = list(dict.fromkeys([*search_terms.name_tokens(*values), *whole]))
     record.sort_values = [_sort_value(data.get(field)) or "" for field in entity.sort]
+    record.reference_keys = {
+        field: f"{target}#{data[field]}" for field, target in entity.references.items() if data.get(field)
+    }
     if entity.link:
         record.link_field, record.link_value = entity.link, data.get(entity.link)
     if entity.parent:
@@ -281,7 +285,7 @@ def _parent(
 
     target, governing = entity.references[entity.parent], _governing(entity)
     if governing is None:
-        if _referenced(caller, target, parent_id) is None:
+        if referenced(caller, target, parent_id) is None:
             raise errors.not_found(declared(target).label)
         return {entity.parent: parent_id}, None
     parent = store.get_record(caller.tenant_id, target, parent_id)
@@ -395,12 +399,37 @@ def update(
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 
 
-def delete(entity: Entity, caller: Caller, record_id: str) -> Model:
-    """Soft delete: out of every list, search and reference at once, unique values free, purged after 90 days."""
+def move_reference(
+    entity: Entity, caller: Caller, record_id: str, field: str, from_id: str, values: dict[str, Any]
+) -> bool:
+    """Give an active record whose `field` names `from_id` the `values` instead (None: unset), whoever
+    owns it: what a delete or merge asks of the records referencing (entities/references.py). False
+    when the record is gone or no longer names `from_id`."""
+    for _ in range(_WRITE_ATTEMPTS):
+        old = store.get_record(caller.tenant_id, entity.name, record_id)
+        if old is None or not old.is_active or store.data_of(old).get(field) != from_id:
+            return False
+        before = store.data_of(old)
+        data = {name: value for name, value in (before | values).items() if value is not None}
+        new = store.copy_of(old)
+        new.data, new.updated_at, new.version = data, clock.iso(clock.now()), old.version + 1
+        changed = sorted(name for name in values if before.get(name) != data.get(name))
+        try:
+            _write(entity, caller, old, new, "updated", changed)
+        except StaleVersion:
+            continue
+        return True
+    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+
+
+def delete(entity: Entity, caller: Caller, record_id: str, query: Model | None = None) -> Model:
+    """Soft delete: out of every list, search and reference at once, unique values free, purged after
+    90 days; then the records referencing it move as its declaration says (`before_delete`)."""
     for _ in range(_WRITE_ATTEMPTS):
         old, parent = _changeable(entity, caller, record_id)
+        moves = []
         if entity.before_delete is not None:
-            entity.before_delete(caller, store.data_of(old) | {"id": old.record_id})
+            moves = entity.before_delete(caller, store.data_of(old) | {"id": old.record_id}, query)
         now = clock.now()
         new = store.copy_of(old)
         new.is_active, new.deleted_at, new.deleted_by = False, clock.iso(now), caller.user_id
@@ -410,8 +439,11 @@ def delete(entity: Entity, caller: Caller, record_id: str) -> Model:
             _write(entity, caller, old, new, "deleted", ["isActive", "deletedAt", "deletedBy"], parent)
         except StaleVersion:
             continue
+        operation_id = references.run(caller, moves, f"{entity.name}.deleted") if moves else None
         message = f"{entity.label} deleted successfully"
-        return shapes(entity).deleted.model_validate({"id": record_id, "message": message})
+        if operation_id is not None:
+            message += "; the records that referenced it are moving in a job"
+        return shapes(entity).deleted.model_validate({"id": record_id, "message": message, "operationId": operation_id})
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 
 

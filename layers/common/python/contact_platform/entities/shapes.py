@@ -101,5 +101,12 @@ def shapes(entity: Entity) -> Shapes:
         updatedSince=(DateTimeFilter | None, Field(None, description="Only records changed at or after this time.")),
         **filters,
     )
-    deleted = _model(f"{label}Deleted", __base__=Model, id=(str, ...), message=(str, ...))
+    moving = "Set when the records that referenced it move in a job: GET /api/v1/moves/{operationId}."
+    deleted = _model(
+        f"{label}Deleted",
+        __base__=Model,
+        id=(str, ...),
+        message=(str, ...),
+        operationId=(str | None, Field(None, description=moving)),
+    )
     return Shapes(create=create, patch=patch, public=public, query=query, deleted=deleted)

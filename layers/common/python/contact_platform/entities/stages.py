@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
+from contact_platform.entities.references import Move
+from contact_platform.models.deals import MoveDeals
 from contact_platform.models.fields import Ratio, text
 
 
@@ -18,10 +20,10 @@ class StageFields(Fields):
     probability: Annotated[Ratio, Field(description="Chance a deal in this stage is won, 0 to 1.")] = 0.0
 
 
-def _no_open_deals(caller: Any, stage: dict[str, Any]) -> None:
-    from contact_platform.services.deals import refuse_while_open_deals  # only a delete needs it
+def _deals_moved(caller: Any, stage: dict[str, Any], query: MoveDeals | None) -> list[Move]:
+    from contact_platform.services.deals import moving_deals  # only a delete needs it
 
-    refuse_while_open_deals("Stage", stage["pipelineId"], stage["id"], caller)
+    return moving_deals(caller, "stage", stage, query.moveDealsTo if query else None)
 
 
 ENTITY = Entity(
@@ -35,7 +37,8 @@ ENTITY = Entity(
     references={"pipelineId": "pipeline"},
     parent="pipelineId",
     owned=False,
-    before_delete=_no_open_deals,
+    before_delete=_deals_moved,
+    delete_query=MoveDeals,
     summary="A step of a pipeline.",
     example={"name": "Qualifizierung", "order": 1, "probability": 0.2},
 )

@@ -26,6 +26,18 @@ class DealSummaryQuery(Model):
     ownerId: UserId | None = None
 
 
+class MoveDeals(Model):
+    """The query of a pipeline's or stage's delete: where its deals go (entities/pipelines.py)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    moveDealsTo: StageId | None = Field(
+        None,
+        description="A stage of another pipeline (or, for a stage, another stage): the deals move there first, "
+        "open and closed; in a job when there are more than 100 (the answer's operationId).",
+    )
+
+
 class CurrencyTotal(Model):
     currency: str
     count: int

@@ -92,6 +92,16 @@ class TagAssignment(Operation):
     failed: int = Field(description="Contacts that could not take the tag (they carry the most tags allowed).")
 
 
+# Moves -----------------------------------------------------------------------------------------
+
+
+class MoveOperation(Operation):
+    reason: str = Field(description="What asked for the move: `organization.deleted`, `contact.merged`, ...")
+    moved: int = Field(description="Records that now reference the new record (or none).")
+    unchanged: int = Field(description="Records that had moved already, changed or were deleted meanwhile.")
+    failed: int = Field(description="Records that kept changing under the move; a retry moves them.")
+
+
 # Exports ---------------------------------------------------------------------------------------
 
 

@@ -238,6 +238,27 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
     raise errors.conflict("Contact is being changed by another request; retry")
 
 
+def move_organization(caller: Caller, contact_id: str, from_id: str, to_id: str | None) -> bool:
+    """Link an active contact of organization `from_id` to `to_id` instead (None: to none), whoever
+    owns it: what a deleted or merged organization asks of its contacts (entities/references.py).
+    False when the contact is gone or no longer of `from_id`."""
+    for _ in range(_WRITE_ATTEMPTS):
+        old = store.get_contact(caller.tenant_id, contact_id)
+        if old is None or not old.is_active or old.organization_id != from_id:
+            return False
+        new = _copy(old)
+        new.organization_id = to_id
+        _derive(new)
+        new.version = old.version + 1
+        new.updated_at = clock.iso(clock.now())
+        try:
+            _write(old, new, caller, "contact.updated", ["organizationId"])
+        except StaleVersion:
+            continue
+        return True
+    raise errors.conflict("Contact is being changed by another request; retry")
+
+
 # Tags ------------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,9 @@ from typing import Any
 from contact_platform import errors
 from contact_platform.entities import service
 from contact_platform.entities.deals import CLOSED, ENTITY
+from contact_platform.entities.references import Move
 from contact_platform.entities.shapes import shapes
+from contact_platform.errors import Detail
 from contact_platform.models.base import Model
 from contact_platform.models.deals import CurrencyTotal, DealSummary, DealSummaryQuery
 from contact_platform.permissions import Caller
@@ -69,8 +71,23 @@ def open_deals(caller: Caller, pipeline_id: str, stage_id: str = "") -> int:
     return sum(int(tally.records) for tally in tallies.read(keys.deal_tally_pk(caller.tenant_id, "ALL"), prefix))
 
 
-def refuse_while_open_deals(label: str, pipeline_id: str, stage_id: str, caller: Caller) -> None:
-    count = open_deals(caller, pipeline_id, stage_id)
-    if count:
-        deals = "1 open deal" if count == 1 else f"{count} open deals"
-        raise errors.conflict(f"{label} still holds {deals}; move or close them first")
+def moving_deals(caller: Caller, target: str, record: dict[str, Any], move_to: str | None) -> list[Move]:
+    """What deleting a pipeline or stage does with its deals: without `moveDealsTo`, 409 naming how many
+    open deals it holds (closed ones keep naming it); with it, every deal moves to that stage (422 when
+    it is missing or would be deleted too)."""
+    label = target.capitalize()
+    pipeline_id = record["id"] if target == "pipeline" else record["pipelineId"]
+    if move_to is None:
+        count = open_deals(caller, pipeline_id, "" if target == "pipeline" else record["id"])
+        if count:
+            deals = "1 open deal" if count == 1 else f"{count} open deals"
+            raise errors.conflict(f"{label} still holds {deals}; move or close them first, or pass ?moveDealsTo=")
+        return []
+    stage = service.referenced(caller, "stage", move_to)
+    if stage is None:
+        raise errors.validation_error("Validation failed", [Detail("moveDealsTo", "no stage with this id")])
+    if move_to == record["id"] or stage.get("pipelineId") == record["id"]:
+        issue = f"a stage of the {target} being deleted" if target == "pipeline" else "the stage being deleted"
+        raise errors.validation_error("Validation failed", [Detail("moveDealsTo", issue)])
+    values = {"stageId": move_to, "pipelineId": stage["pipelineId"]}
+    return [Move(target, record["id"], f"{target}Id", ("deal",), values)]

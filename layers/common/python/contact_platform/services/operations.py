@@ -27,8 +27,18 @@ from contact_platform.store.operations import ChunkResultItem, OperationItem
 from contact_platform.store.paging import collect
 
 T = TypeVar("T")
-STATUS_PATHS = {"exports": "/api/v1/exports", "imports": "/api/v1/imports", "tagging": "/api/v1/tag-assignments"}
-RETRIED = {"exports": "export.retried", "imports": "import.retried", "tagging": "tagging.retried"}
+STATUS_PATHS = {
+    "exports": "/api/v1/exports",
+    "imports": "/api/v1/imports",
+    "tagging": "/api/v1/tag-assignments",
+    "moves": "/api/v1/moves",
+}
+RETRIED = {
+    "exports": "export.retried",
+    "imports": "import.retried",
+    "tagging": "tagging.retried",
+    "moves": "moves.retried",
+}
 
 
 def acting_caller(operation: OperationItem) -> Caller:

@@ -105,6 +105,11 @@ def deal_tally_pk(tenant_id: str, readers: str) -> str:
     return _tenant(tenant_id) + f"DEALTALLY#{readers}"
 
 
+def record_references_pk(tenant_id: str, target: str, target_id: str) -> str:
+    """The records of any entity that reference one record: `T#REFS#ORGANIZATION#org_1`."""
+    return _tenant(tenant_id) + f"REFS#{target.upper()}#{target_id}"
+
+
 def record_search_pk(tenant_id: str, entity: str, token: str) -> str:
     return _tenant(tenant_id) + f"{entity.upper()}SEARCH#{token[:2]}"
 

@@ -8,7 +8,9 @@ the entity's most used reference) and, for a nested entity, `parentField`/`paren
 indexes are then partitioned by the parent: a pipeline's stages are one partition). The items that
 hang on it are computed from the item alone:
 - a uniqueness guard per unique field (`T#UNIQUE#<ENTITY>#<field>#<folded value>` / GUARD),
-- a search entry per token (`T#<ENTITY>SEARCH#<2 chars>` / `<token>#id`).
+- a search entry per token (`T#<ENTITY>SEARCH#<2 chars>` / `<token>#id`),
+- a reference entry per reference set (`T#REFS#<TARGET>#<target id>` / `<entity>#<field>#id`): who
+  references a record, whatever its entity, is one Query (what a delete unlinks, a merge moves).
 An active record is in the entity's list indexes; a soft-deleted one only in its deleted index
 (GSI1) and in the housekeeping index on the day its 90 days end (GSI2), like a contact.
 
@@ -51,6 +53,7 @@ class RecordItem(Item, discriminator="record"):
     unique_keys = string_map("uniqueKeys")
     search_tokens = string_list("searchTokens")
     sort_values = string_list("sortValues")
+    reference_keys = string_map("referenceKeys")  # field -> `<target entity>#<target id>`
     link_field = UnicodeAttribute(null=True, attr_name="linkField")
     link_value = UnicodeAttribute(null=True, attr_name="linkValue")
     parent_field = UnicodeAttribute(null=True, attr_name="parentField")
@@ -72,6 +75,12 @@ class UniqueGuard(Item, discriminator="unique-guard"):
 class RecordSearchEntry(Item, discriminator="record-search"):
     record_id = UnicodeAttribute(attr_name="recordId")
     token = UnicodeAttribute()
+
+
+class RecordReference(Item, discriminator="record-reference"):
+    entity = UnicodeAttribute()
+    field = UnicodeAttribute()
+    record_id = UnicodeAttribute(attr_name="recordId")
 
 
 def new_record(tenant_id: str, entity: str, record_id: str, *, created_by: str, at: str) -> RecordItem:
@@ -151,6 +160,20 @@ def search_entries(
     )
 
 
+def referencing(
+    tenant_id: str, target: str, target_id: str, entity: str, field: str, *, limit: int, start: LastKey | None
+) -> Page[RecordReference]:
+    """One page of the active records of `entity` whose `field` names the record `target_id`."""
+    return query_page(
+        RecordReference,
+        keys.record_references_pk(tenant_id, target, target_id),
+        limit=limit,
+        start=start,
+        condition=RecordReference.sk.startswith(f"{entity}#{field}#"),
+        consistent=True,
+    )
+
+
 def holder_of(tenant_id: str, entity: str, field: str, value_key: str) -> str | None:
     """The record holding a unique value, if any."""
     try:
@@ -220,6 +243,17 @@ def _derived(record: RecordItem) -> dict[tuple[str, str], Item]:
         )
         for token in record.search_tokens
     ]
+    for field, target_key in dict(record.reference_keys.as_dict()).items():  # type: ignore[no-untyped-call]
+        target, target_id = str(target_key).split("#", 1)
+        items.append(
+            RecordReference(
+                pk=keys.record_references_pk(tenant, target, target_id),
+                sk=f"{entity}#{field}#{record_id}",
+                entity=entity,
+                field=field,
+                record_id=record_id,
+            )
+        )
     return {(item.pk, item.sk): item for item in items}
 
 
