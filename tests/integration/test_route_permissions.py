@@ -58,6 +58,7 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "list_imports": p.IMPORTS_READ,
     "get_import": p.IMPORTS_READ,
     "retry_import": p.IMPORTS_WRITE,
+    "merge_contact": p.CONTACTS_WRITE,
     "list_moves": p.MOVES_READ,
     "get_move": p.MOVES_READ,
     "retry_move": p.MOVES_WRITE,
@@ -68,7 +69,14 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "deactivate_user": "users:delete",
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
-_ENTITY_ACTIONS = {"create": "write", "get": "read", "update": "write", "delete": "delete", "restore": "restore"}
+_ENTITY_ACTIONS = {
+    "create": "write",
+    "get": "read",
+    "update": "write",
+    "delete": "delete",
+    "restore": "restore",
+    "merge": "write",
+}
 for _entity, _plural, _scopes in (
     ("organization", "organizations", "organizations"),
     ("pipeline", "pipelines", "pipelines"),

@@ -84,6 +84,18 @@ def _delete(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: di
     assert api.delete(f"/api/v1/contacts/{owned['contact']['id']}", key=intruder["apiKey"]).status == 404
 
 
+@case("merge_contact")
+def _merge(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    key, theirs = intruder["apiKey"], owned["contact"]["id"]
+    own = api.create_contact(key, name="Intruder's own")["id"]
+    away = api.post(f"/api/v1/contacts/{theirs}/merge", key=key, json={"mergeWithId": own})
+    assert away.status == 404, "A's contact does not exist for the intruder"
+    into = api.post(f"/api/v1/contacts/{own}/merge", key=key, json={"mergeWithId": theirs}, params={"dryRun": "true"})
+    assert into.status == 422 and into.error["details"] == [
+        {"field": "mergeWithId", "issue": "no contact with this id"}
+    ]
+
+
 @case("restore_contact")
 def _restore(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     assert api.post(f"/api/v1/admin/contacts/{owned['deleted']['id']}/restore", key=intruder["apiKey"]).status == 404
@@ -230,6 +242,11 @@ def _entity_case(route: Route) -> Case:
             record = owned["deleted_records"][entity.name]
         path = path_of(route, {entity.id_param: record["id"]})
         body = body_for(api, key, entity) if verb == "update" else None
+        if verb == "merge":  # A's record merged into the intruder's own is not found; its own into A's: 422
+            own = api.post(entity.path, key=key, json=body_for(api, key, entity)).data["id"]
+            body = {"mergeWithId": own}
+            into = api.post(f"{entity.path}/{own}/merge", key=key, json={"mergeWithId": record["id"]})
+            assert into.status == 422 and into.error["details"][0]["field"] == "mergeWithId", into.body
         reply = api.call(route.method, path, key=key, json=body)
         assert reply.status == 404 and reply.error["message"] == f"{entity.label} not found", reply.body
 

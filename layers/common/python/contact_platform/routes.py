@@ -45,6 +45,15 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "delete_contact", "DELETE", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_DELETE, "Delete a contact"
     ),
     Route(
+        "merge_contact",
+        "POST",
+        "/api/v1/contacts/{contactId}/merge",
+        "contacts",
+        p.CONTACTS_WRITE,
+        "Merge a duplicate contact into another (dryRun)",
+        workflow="moves",
+    ),
+    Route(
         "restore_contact",
         "POST",
         "/api/v1/admin/contacts/{contactId}/restore",

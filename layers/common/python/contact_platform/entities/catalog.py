@@ -29,8 +29,12 @@ PLURALS: dict[str, str] = {
     "user": "users",
 }
 # The derived routes of entities that have fewer than all (users are deactivated, never deleted:
-# entities/users.py), so that scopes and route names are known without importing a declaration.
-VERBS: dict[str, tuple[str, ...]] = {"user": ("create", "list", "get", "update")}
+# entities/users.py) or more (organizations are merged: their `merges`), so that scopes and route
+# names are known without importing a declaration.
+VERBS: dict[str, tuple[str, ...]] = {
+    "user": ("create", "list", "get", "update"),
+    "organization": (*CRUD_VERBS, "merge"),
+}
 
 
 def verbs(name: str) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from contact_platform.entities.routes import entity_routes
 from contact_platform.entities.shapes import shapes
 from contact_platform.http.endpoint import Endpoint, caller
 from contact_platform.http.params import IfMatch, Query
+from contact_platform.models.merges import MergeBody, MergeQuery
 from contact_platform.models.paging import Listing
 
 
@@ -59,6 +60,13 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
             name,
             {id_: str, "body": models.patch, "if_match": IfMatch},
             models.public,
+        )
+    if verb == "merge":
+        return _signed(
+            lambda body, query, **path: service.merge(entity, caller(), path[id_], body.mergeWithId, query.dryRun),
+            name,
+            {id_: str, "body": MergeBody, "query": Annotated[MergeQuery, Query()]},
+            models.merged,
         )
     if verb == "delete" and entity.delete_query is not None:
         return _signed(

@@ -92,6 +92,9 @@ class Entity:
     # What follows a written change, from the caller and the record's fields (plus `id`) before and
     # after (users: a deactivated user's API keys are revoked).
     after_write: Callable[[Any, dict[str, Any], dict[str, Any]], None] | None = None
+    # Entities whose references to a record move to the one it is merged into (organizations: their
+    # contacts, deals, activities and notes); not empty: `POST <item path>/merge` (catalog.VERBS).
+    merges: tuple[str, ...] = ()
     summary: str = ""  # what one record is, for the API reference
     # A valid create body (the API reference's example; tests make records from it, with unique
     # values made distinct and references pointing at records they create first).
@@ -100,6 +103,11 @@ class Entity:
     @property
     def plural_name(self) -> str:
         return self.plural or f"{self.name}s"
+
+    @property
+    def reference_field(self) -> str:
+        """What other records name it by: `organizationId`."""
+        return self.id_param
 
     @property
     def id_param(self) -> str:

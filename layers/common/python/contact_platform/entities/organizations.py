@@ -30,6 +30,7 @@ ENTITY = Entity(
     search=("name",),
     sort=("name",),
     before_delete=_unlinked,
+    merges=("contact", "deal", "activity", "note"),
     summary="A company the tenant's contacts and deals belong to.",
     example={
         "name": "Acme GmbH",

@@ -19,7 +19,8 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
     restore_path = entity.item_path.replace("/api/v1/", "/api/v1/admin/", 1) + "/restore"
 
     def route(verb: str, method: str, path: str, action: str, summary: str, status: int = 200) -> Route:
-        moves = verb == "delete" and entity.before_delete is not None  # what referenced it may move in a job
+        # What referenced the record may move in a job.
+        moves = (verb == "delete" and entity.before_delete is not None) or verb == "merge"
         return Route(
             entity.route_name(verb),
             method,
@@ -39,6 +40,7 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
         route("update", "PATCH", entity.item_path, "write", f"Update {a} {one} (honours If-Match)"),
         route("delete", "DELETE", entity.item_path, "delete", f"Delete {a} {one} (restorable by admins for 90 days)"),
         route("restore", "POST", restore_path, "restore", f"Restore a deleted {one} (admins)"),
+        route("merge", "POST", f"{entity.item_path}/merge", "write", f"Merge {a} {one} into another (dryRun)"),
     )
     derived = verbs(entity.name)
     return tuple(route for route in routes if route.name.split("_", 1)[0] in derived)

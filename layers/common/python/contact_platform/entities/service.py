@@ -422,6 +422,16 @@ def move_reference(
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 
 
+def _deleted(caller: Caller, old: RecordItem) -> RecordItem:
+    """The record soft-deleted by the caller now: inactive, purged after RETENTION."""
+    now = clock.now()
+    new = store.copy_of(old)
+    new.is_active, new.deleted_at, new.deleted_by = False, clock.iso(now), caller.user_id
+    new.expires_at = clock.epoch(now + RETENTION)
+    new.updated_at, new.version = clock.iso(now), old.version + 1
+    return new
+
+
 def delete(entity: Entity, caller: Caller, record_id: str, query: Model | None = None) -> Model:
     """Soft delete: out of every list, search and reference at once, unique values free, purged after
     90 days; then the records referencing it move as its declaration says (`before_delete`)."""
@@ -430,13 +440,10 @@ def delete(entity: Entity, caller: Caller, record_id: str, query: Model | None =
         moves = []
         if entity.before_delete is not None:
             moves = entity.before_delete(caller, store.data_of(old) | {"id": old.record_id}, query)
-        now = clock.now()
-        new = store.copy_of(old)
-        new.is_active, new.deleted_at, new.deleted_by = False, clock.iso(now), caller.user_id
-        new.expires_at = clock.epoch(now + RETENTION)
-        new.updated_at, new.version = clock.iso(now), old.version + 1
         try:
-            _write(entity, caller, old, new, "deleted", ["isActive", "deletedAt", "deletedBy"], parent)
+            _write(
+                entity, caller, old, _deleted(caller, old), "deleted", ["isActive", "deletedAt", "deletedBy"], parent
+            )
         except StaleVersion:
             continue
         operation_id = references.run(caller, moves, f"{entity.name}.deleted") if moves else None
@@ -444,6 +451,51 @@ def delete(entity: Entity, caller: Caller, record_id: str, query: Model | None =
         if operation_id is not None:
             message += "; the records that referenced it are moving in a job"
         return shapes(entity).deleted.model_validate({"id": record_id, "message": message, "operationId": operation_id})
+    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+
+
+def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dry_run: bool) -> Model:
+    """Merge a duplicate into the record `merge_with_id` (docs/architecture.md, "Merging duplicates"):
+    the survivor keeps its values and takes the other's where it has none (not unique ones, nor what
+    the server sets); the other is soft-deleted with `mergedInto`, in the same transaction with one
+    audit entry; then the records of `entity.merges` naming it move to the survivor."""
+    label = entity.label.lower()
+    if merge_with_id == record_id:
+        raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"the {label} itself")])
+    for _ in range(_WRITE_ATTEMPTS):
+        other, _ = _changeable(entity, caller, record_id)
+        survivor = store.get_record(caller.tenant_id, entity.name, merge_with_id)
+        if survivor is None or not _seen(caller, survivor):
+            raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"no {label} with this id")])
+        _may_change(entity, caller, survivor)
+        kept, taken = store.data_of(survivor), set(entity.unique) | set(entity.server_fields)
+        filled = {
+            name: value
+            for name, value in store.data_of(other).items()
+            if name not in taken and kept.get(name) in (None, "")
+        }
+        merged = store.copy_of(survivor)
+        merged.data = kept | filled
+        merged.updated_at, merged.version = clock.iso(clock.now()), survivor.version + 1
+        gone = _deleted(caller, other)
+        gone.merged_into = merge_with_id
+        answer = {"merged": to_api(entity, merged), "mergedId": record_id, "dryRun": dry_run}
+        if dry_run:
+            return shapes(entity).merged.model_validate(answer)
+        change, increments = _change(entity, caller, survivor, merged, "merged", sorted(filled))
+        removal, removed = _change(entity, caller, other, gone, "merged", [])
+        removal.audit = None  # the survivor's entry tells of both
+        try:
+            store.write([change, removal], [*increments, *removed])
+        except StaleVersion:
+            continue
+        moves = [
+            references.Move(
+                entity.name, record_id, entity.reference_field, entity.merges, {entity.reference_field: merge_with_id}
+            )
+        ]
+        operation_id = references.run(caller, moves, f"{entity.name}.merged")
+        return shapes(entity).merged.model_validate({**answer, "operationId": operation_id})
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 
 
@@ -458,6 +510,7 @@ def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
         raise errors.conflict(f"{entity.label} is not deleted")
     new = store.copy_of(old)
     new.is_active, new.deleted_at, new.deleted_by, new.expires_at = True, None, None, None
+    new.merged_into = None
     new.updated_at, new.version = clock.iso(clock.now()), old.version + 1
     governing = _governing(entity)
     parent = store.get_record(caller.tenant_id, governing.name, str(old.parent_value)) if governing else None

@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 from contact_platform.entities.entity import Entity
 from contact_platform.models.base import Input, Model
 from contact_platform.models.fields import DateTimeFilter, UserId
+from contact_platform.models.merges import Merged
 from contact_platform.models.paging import PageQuery
 
 Visibility = Literal["owner", "everyone"]
@@ -28,6 +29,7 @@ class Shapes:
     public: type[Model]
     query: type[Model]
     deleted: type[Model]
+    merged: type[Model]
 
 
 def _constrained(info: FieldInfo) -> Any:
@@ -109,4 +111,5 @@ def shapes(entity: Entity) -> Shapes:
         message=(str, ...),
         operationId=(str | None, Field(None, description=moving)),
     )
-    return Shapes(create=create, patch=patch, public=public, query=query, deleted=deleted)
+    merged = Merged[public]  # type: ignore[valid-type]
+    return Shapes(create=create, patch=patch, public=public, query=query, deleted=deleted, merged=merged)

@@ -97,6 +97,7 @@ class Contact(Model):
     updatedAt: str
     deletedAt: str | None
     deletedBy: str | None
+    mergedInto: str | None = Field(None, description="Deleted by a merge into this contact.")
     version: int
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,8 @@ from contact_platform.models.contacts import (
     ContactListQuery,
     ContactPatch,
 )
-from contact_platform.models.fields import MAX_TAGS
+from contact_platform.models.fields import MAX_EMAILS, MAX_PHONES, MAX_TAGS
+from contact_platform.models.merges import Merged
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, search_terms
@@ -68,6 +70,7 @@ def to_api(item: ContactItem) -> Contact:
         updatedAt=item.updated_at,
         deletedAt=item.deleted_at,
         deletedBy=item.deleted_by,
+        mergedInto=item.merged_into,
         version=int(item.version),
     )
 
@@ -300,23 +303,98 @@ def retag_contact(caller: Caller, contact_id: str, *, add: list[str], remove: se
     raise errors.conflict("Contact is being changed by another request; retry")
 
 
+# Merge -----------------------------------------------------------------------------------------
+
+
+def _united(kept: list[str], other: list[str], key: Callable[[str], str], field: str, most: int) -> list[str]:
+    """The survivor's values, then the other's it does not have (by `key`); 422 beyond `most`."""
+    held = {key(value) for value in kept}
+    united = [*kept, *(value for value in other if key(value) not in held)]
+    if len(united) > most:
+        raise errors.validation_error("Validation failed", [Detail(field, f"together more than {most}")])
+    return united
+
+
+def _merged(survivor: ContactItem, other: ContactItem) -> ContactItem:
+    """The survivor with the other's values where it has none, emails, phones and tags united."""
+    new = _copy(survivor)
+    for attribute in ("first_name", "last_name", "organization_id", "consent_given_at"):
+        if not getattr(new, attribute):
+            setattr(new, attribute, getattr(other, attribute))
+    new.emails = _united(list(survivor.emails), list(other.emails), search_terms.email_key, "emails", MAX_EMAILS)
+    new.phones = _united(
+        list(survivor.phones),
+        list(other.phones),
+        lambda phone: search_terms.phone_key(phone) or phone,
+        "phones",
+        MAX_PHONES,
+    )
+    new.tags = _united(list(survivor.tags), list(other.tags), search_terms.fold, "tags", MAX_TAGS)
+    new.custom_fields = {**plain_map(other.custom_fields), **plain_map(survivor.custom_fields)}
+    _derive(new)
+    new.version, new.updated_at = survivor.version + 1, clock.iso(clock.now())
+    return new
+
+
+def merge_contact(caller: Caller, contact_id: str, merge_with_id: str, dry_run: bool) -> Merged[Contact]:
+    """Merge a duplicate into the contact `merge_with_id` (docs/architecture.md, "Merging
+    duplicates"): the survivor keeps its values and takes the other's where it has none, emails,
+    phones and tags united; the other is soft-deleted with `mergedInto` in the same transaction (its
+    emails go to the survivor), with one audit entry; then its deals, activities and notes move."""
+    if merge_with_id == contact_id:
+        raise errors.validation_error("Validation failed", [Detail("mergeWithId", "the contact itself")])
+    for _ in range(_WRITE_ATTEMPTS):
+        other = _visible(caller, contact_id)
+        survivor = store.get_contact(caller.tenant_id, merge_with_id)
+        if survivor is None or not survivor.is_active or not caller.may_access(survivor.owner_id):
+            raise errors.validation_error("Validation failed", [Detail("mergeWithId", "no contact with this id")])
+        merged = _merged(survivor, other)
+        answer = Merged[Contact](merged=to_api(merged), mergedId=contact_id, dryRun=dry_run)
+        if dry_run:
+            return answer
+        before, after = to_api(survivor).model_dump(), answer.merged.model_dump()
+        changed = sorted(field for field in _FIELDS if before[field] != after[field])
+        gone = _deleted(caller, other)
+        gone.merged_into = merge_with_id
+        at = clock.parse_iso(merged.updated_at)
+        entry = audit.entry(
+            caller, entity_type=ENTITY, entity_id=merge_with_id, action="contact.merged", at=at, changed=changed
+        )
+        try:
+            store.replace_together([ContactWrite(other, gone, None), ContactWrite(survivor, merged, entry)])
+        except StaleVersion:
+            continue
+        except TagUnavailable as unavailable:
+            raise _tag_conflict(unavailable) from unavailable
+        from contact_platform.entities import references  # only a merge moves records of other entities
+
+        move = references.Move(
+            "contact", contact_id, "contactId", ("deal", "activity", "note"), {"contactId": merge_with_id}
+        )
+        answer.operationId = references.run(caller, [move], "contact.merged")
+        return answer
+    raise errors.conflict("Contact is being changed by another request; retry")
+
+
 # Delete, restore -------------------------------------------------------------------------------
+
+
+def _deleted(caller: Caller, old: ContactItem) -> ContactItem:
+    """The contact soft-deleted by the caller now: inactive, purged after RETENTION."""
+    now = clock.now()
+    new = _copy(old)
+    new.is_active, new.deleted_at, new.deleted_by = False, clock.iso(now), caller.user_id
+    new.expires_at = clock.epoch(now + RETENTION)
+    new.updated_at, new.version = clock.iso(now), old.version + 1
+    return new
 
 
 def delete_contact(caller: Caller, contact_id: str) -> ContactDeleted:
     """Soft delete: inactive, out of lists and search, email free again, purged after 90 days."""
     for _ in range(_WRITE_ATTEMPTS):
         old = _visible(caller, contact_id)
-        now = clock.now()
-        new = _copy(old)
-        new.is_active = False
-        new.deleted_at = clock.iso(now)
-        new.deleted_by = caller.user_id
-        new.expires_at = clock.epoch(now + RETENTION)
-        new.updated_at = clock.iso(now)
-        new.version = old.version + 1
         try:
-            _write(old, new, caller, "contact.deleted", ["isActive", "deletedAt", "deletedBy"])
+            _write(old, _deleted(caller, old), caller, "contact.deleted", ["isActive", "deletedAt", "deletedBy"])
         except StaleVersion:
             continue
         return ContactDeleted(message="Contact deleted successfully", contactId=contact_id)
@@ -335,6 +413,7 @@ def restore_contact(caller: Caller, contact_id: str) -> Contact:
     new.is_active = True
     new.deleted_at = None
     new.deleted_by = None
+    new.merged_into = None
     new.expires_at = None
     new.updated_at = clock.iso(now)
     new.version = old.version + 1

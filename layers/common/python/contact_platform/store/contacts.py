@@ -67,6 +67,7 @@ class ContactItem(Item, discriminator="contact"):
     created_by = UnicodeAttribute(attr_name="createdBy")
     deleted_at = UnicodeAttribute(null=True, attr_name="deletedAt")
     deleted_by = UnicodeAttribute(null=True, attr_name="deletedBy")
+    merged_into = UnicodeAttribute(null=True, attr_name="mergedInto")  # deleted by a merge into this contact
     version = NumberAttribute(default=1)
     # Derived state, set by the service from the fields above.
     email_keys = string_list("emailKeys")
@@ -265,11 +266,12 @@ def _by_key(items: list[Item]) -> dict[tuple[str, str], Item]:
 
 @dataclass
 class ContactWrite:
-    """One contact write: `new` over `old` (None: create) with its audit item."""
+    """One contact write: `new` over `old` (None: create) with its audit item (None: another write of
+    the same transaction tells of it: a merge writes one)."""
 
     old: ContactItem | None
     new: ContactItem
-    audit: AuditItem
+    audit: AuditItem | None
 
 
 def _held(contact: ContactItem | None) -> dict[str, str]:
@@ -279,13 +281,33 @@ def _held(contact: ContactItem | None) -> dict[str, str]:
     return dict(zip(contact.tag_keys, contact.tags, strict=False))
 
 
-def _add_to(tx: TransactWrite, write: ContactWrite) -> int:
+def _derived_change(write: ContactWrite) -> tuple[dict[tuple[str, str], Item], dict[tuple[str, str], Item]]:
+    """The derived items of the contact before and after the write, by key."""
+    before = _by_key(derived_items(write.old)) if write.old else {}
+    return before, _by_key(derived_items(write.new))
+
+
+def _handed_over(writes: list[ContactWrite]) -> dict[tuple[str, str], str]:
+    """Email guards one write gives up and another takes in the same transaction (a merge: the merged
+    contact's emails go to the survivor), by key -> the contact giving it up. A transaction may not
+    touch an item twice: the taker overwrites the guard, conditional on that holder."""
+    given: dict[tuple[str, str], str] = {}
+    for write in writes:
+        before, after = _derived_change(write)
+        given.update({key: write.new.contact_id for key in before.keys() - after.keys()})
+    handed: dict[tuple[str, str], str] = {}
+    for write in writes:
+        before, after = _derived_change(write)
+        handed.update({key: given[key] for key in after.keys() - before.keys() if key in given})
+    return handed
+
+
+def _add_to(tx: TransactWrite, write: ContactWrite, handed: dict[tuple[str, str], str]) -> int:
     """Put a contact write into a transaction; returns how many items it takes."""
     old, new = write.old, write.new
     _index_keys(new)
-    before = _by_key(derived_items(old)) if old else {}
-    after = _by_key(derived_items(new))
-    removed = [before[key] for key in before.keys() - after.keys()]
+    before, after = _derived_change(write)
+    removed = [before[key] for key in before.keys() - after.keys() if key not in handed]
     added = [item for key, item in after.items() if key not in before]
     changed = [item for key, item in after.items() if key in before and before[key].serialize() != item.serialize()]
     contact_condition: Condition = ContactItem.version == old.version if old else ContactItem.pk.does_not_exist()
@@ -294,12 +316,15 @@ def _add_to(tx: TransactWrite, write: ContactWrite) -> int:
         tx.delete(item)
     for item in added:
         if isinstance(item, ContactEmailGuard):
-            tx.save(item, condition=ContactEmailGuard.pk.does_not_exist(), return_values="ALL_OLD")
+            holder = handed.get((item.pk, item.sk))
+            free = ContactEmailGuard.contact_id == holder if holder else ContactEmailGuard.pk.does_not_exist()
+            tx.save(item, condition=free, return_values="ALL_OLD")
         else:
             tx.save(item)
     for item in changed:
         tx.save(item)
-    tx.save(write.audit)
+    if write.audit is not None:
+        tx.save(write.audit)
     return 2 + len(removed) + len(added) + len(changed)
 
 
@@ -351,26 +376,38 @@ def _tag_changes(writes: list[ContactWrite]) -> tuple[tag_store.TagChanges, dict
 def _transact(writes: list[ContactWrite]) -> None:
     """The writes and their tag changes in one TransactWriteItems (docs/data-model.md, Tags)."""
     changes, guards = _tag_changes(writes)
+    handed = _handed_over(writes)
     size = 0
     with transaction() as tx:
         for write in writes:
-            size += _add_to(tx, write)
+            size += _add_to(tx, write, handed)
         if size + changes.size(guards) > MAX_TRANSACTION_ITEMS:
             raise _TooLarge(changes, guards)
         last = writes[-1]
-        tag_store.put_changes(tx, changes, guards, at=last.new.updated_at, by=last.audit.actor_user_id)
+        tag_store.put_changes(tx, changes, guards, at=last.new.updated_at, by=_actor(writes))
 
 
-def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None:
+def _actor(writes: list[ContactWrite]) -> str:
+    return next(str(write.audit.actor_user_id) for write in reversed(writes) if write.audit is not None)
+
+
+def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem | None) -> None:
     """Write `new` over `old` (None: create) with all derived items and tag counts, in one transaction.
 
     Raises UniqueValueTaken when an email belongs to another active contact, TagUnavailable when a tag
     it takes is being deleted (or renamed away from that name), StaleVersion when the contact changed
     (or appeared) since `old` was read.
     """
+    replace_together([ContactWrite(old, new, audit)])
+
+
+def replace_together(writes: list[ContactWrite]) -> None:
+    """Several contact writes in one transaction, all or none (a merge: the survivor and the contact
+    merged into it), raising as `replace` does."""
+    new = writes[-1].new
     for _ in range(_TAG_ATTEMPTS):
         try:
-            _transact([ContactWrite(old, new, audit)])
+            _transact(writes)
             return
         except _TooLarge as large:
             # Making its new tags in the same transaction would not fit (20 tags replaced by 20 new
@@ -378,7 +415,7 @@ def replace(old: ContactItem | None, new: ContactItem, audit: AuditItem) -> None
             missing = large.changes.new_names(large.guards)
             if not missing:
                 raise ValueError(str(large)) from large
-            tag_store.create_tags(large.changes.tenant_id, missing, at=new.updated_at, by=audit.actor_user_id)
+            tag_store.create_tags(large.changes.tenant_id, missing, at=new.updated_at, by=_actor(writes))
         except TransactWriteError as error:
             failure = _failure(error, new.contact_id)
             if not isinstance(failure, _TagsMoved):

@@ -64,6 +64,7 @@ class RecordItem(Item, discriminator="record"):
     created_by = UnicodeAttribute(attr_name="createdBy")
     deleted_at = UnicodeAttribute(null=True, attr_name="deletedAt")
     deleted_by = UnicodeAttribute(null=True, attr_name="deletedBy")
+    merged_into = UnicodeAttribute(null=True, attr_name="mergedInto")  # deleted by a merge into this record
     version = NumberAttribute(default=1)
 
 
@@ -259,11 +260,12 @@ def _derived(record: RecordItem) -> dict[tuple[str, str], Item]:
 
 @dataclass
 class Change:
-    """One record written over what was read of it (None: created), with its audit item."""
+    """One record written over what was read of it (None: created), with its audit item (None: the
+    audit item of another change of the transaction tells of it: a merge writes one)."""
 
     old: RecordItem | None
     new: RecordItem
-    audit: AuditItem
+    audit: AuditItem | None
 
 
 def write(changes: Sequence[Change], increments: Iterable[Increment] = ()) -> None:
@@ -295,7 +297,8 @@ def _put(tx: Any, change: Change) -> None:
             tx.save(item, condition=UniqueGuard.pk.does_not_exist(), return_values="ALL_OLD")
         else:
             tx.save(item)
-    tx.save(change.audit)
+    if change.audit is not None:
+        tx.save(change.audit)
 
 
 def _failure(error: TransactWriteError, record_id: str) -> Exception:

@@ -1,0 +1,17 @@
+"""POST /api/v1/contacts/{contactId}/merge: merge a duplicate into the contact `mergeWithId`."""
+
+from typing import Annotated
+
+from contact_platform.http.endpoint import caller, endpoint
+from contact_platform.http.params import Query
+from contact_platform.models.contacts import Contact
+from contact_platform.models.merges import MergeBody, Merged, MergeQuery
+from contact_platform.services import contacts
+
+
+@endpoint("merge_contact")
+def merge_contact(contactId: str, body: MergeBody, query: Annotated[MergeQuery, Query()]) -> Merged[Contact]:
+    return contacts.merge_contact(caller(), contactId, body.mergeWithId, query.dryRun)
+
+
+handler = merge_contact.handler
