@@ -76,6 +76,7 @@ HEARTBEATS = 20
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="contacts per round")
+    parser.add_argument("--deals", type=int, help="deals per round (default: as many as the round's contacts)")
     parser.add_argument("--concurrency", type=int, default=4, help="threads for creates, gets and deletes")
     parser.add_argument("--repeats", type=int, default=5, help="walks over the list, and runs of each search")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -149,6 +150,7 @@ def measure_deals(
     counts every deal of the tenant, so its requests show whether they grow with the deals."""
     pipeline = api.create({"name": f"{run} pipeline", "order": 1}, "pipelines")
     stage = api.create({"name": "Offer", "order": 1, "probability": 0.5}, f"pipelines/{pipeline}/stages")
+    size = args.deals or size
     bodies = [deal_body(run, index, pipeline, stage) for index in range(size)]
     progress(f"N = {size}: deals")
     ids, create = measured(counter, lambda: timed_map(partial(api.create, resource="deals"), bodies, args.concurrency))

@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
+from tests.support.entities import make
 from tests.support.fixtures import Api, business_items
 
 
 def test_create_returns_201_with_every_field(api: Api, admin: dict[str, Any]) -> None:
+    organization = make(api, admin["apiKey"], "organization")["id"]
     reply = api.post(
         "/api/v1/contacts",
         key=admin["apiKey"],
@@ -18,7 +20,7 @@ def test_create_returns_201_with_every_field(api: Api, admin: dict[str, Any]) ->
             "lastName": "Beispiel",
             "emails": ["jan@example.com", "jan.b@example.org"],
             "phones": ["+49 170 1234567"],
-            "organizationId": "org_123",
+            "organizationId": organization,
             "tags": ["Lead", "VIP"],
             "consentGivenAt": "2025-08-12T08:41:45.427Z",
             "customFields": {"source": "fair", "score": 7, "ratio": 0.5, "optIn": True, "note": None},
@@ -38,6 +40,25 @@ def test_create_returns_201_with_every_field(api: Api, admin: dict[str, Any]) ->
     assert contact["createdAt"] == contact["updatedAt"]
     assert reply.header("ETag") == '"1"'
     assert api.get(f"/api/v1/contacts/{contact['id']}", key=admin["apiKey"]).data == contact
+
+
+def test_the_organization_must_exist_and_be_seen(api: Api, admin: dict[str, Any], other_admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    user = api.token("user", tenant_id=admin["tenantId"])
+    private = make(api, key, "organization", name="Private GmbH", visibleTo="owner")["id"]
+    gone = make(api, key, "organization", name="Gone GmbH")["id"]
+    api.delete(f"/api/v1/organizations/{gone}", key=key)
+    theirs = make(api, other_admin["apiKey"], "organization")["id"]
+    before = business_items()
+    for caller, organization in ((key, "org_unknown"), (key, theirs), (key, gone), (user["apiKey"], private)):
+        reply = api.post("/api/v1/contacts", key=caller, json={"name": "Linked", "organizationId": organization})
+        assert reply.status == 422 and reply.error["details"] == [
+            {"field": "organizationId", "issue": "no organization with this id"}
+        ], organization
+    assert business_items() == before
+    contact = api.create_contact(key, name="Linked", organizationId=private)
+    patch = api.patch(f"/api/v1/contacts/{contact['id']}", key=key, json={"organizationId": theirs})
+    assert patch.status == 422 and patch.error["details"][0]["field"] == "organizationId"
 
 
 def test_explicit_name_wins_over_derived(api: Api, admin: dict[str, Any]) -> None:

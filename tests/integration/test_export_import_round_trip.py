@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from contact_platform.models.operations import EXPORT_FIELDS
+from tests.support.entities import make
 from tests.support.fixtures import Api
 from tests.support.jobs import download, run
 
 # Fields the importing tenant assigns itself (its own IDs, owner and timestamps).
-ASSIGNED = {"id", "ownerId", "createdAt", "updatedAt"}
-CARRIED = [field for field in EXPORT_FIELDS if field not in ASSIGNED and field != "email"]
+# (Its organizations too: the organization's name carries, and the import links or creates one by it.)
+ASSIGNED = {"id", "ownerId", "createdAt", "updatedAt", "organizationId"}
+CARRIED = [field for field in EXPORT_FIELDS if field not in ASSIGNED and field not in ("email", "organization")]
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_an_export_imported_into_a_fresh_tenant_loses_nothing(
             lastName="Müller-Lüdenscheidt",
             emails=["joerg@example.com", "j.mueller@example.de"],
             phones=["+49 151 2345678", "+49 30 1234567"],
-            organizationId="org_ACME1",
+            organizationId=make(api, key, "organization", name="ACME GmbH")["id"],
             tags=["export", "a,b", "-minus"],
             consentGivenAt="2025-08-12T08:41:45.427Z",
             customFields={"company": "ACME GmbH", "note": "=not a formula; really", "size": 12},
@@ -71,6 +73,11 @@ def test_an_export_imported_into_a_fresh_tenant_loses_nothing(
         for field in CARRIED:
             assert copy[field] == source[field], (source["name"], field)
         assert copy["id"] != source["id"] and copy["ownerId"] == other_admin["userId"]
+        source_org, copy_org = source["organizationId"], copy["organizationId"]
+        assert (source_org is None) == (copy_org is None) and (copy_org is None or copy_org != source_org)
+        if copy_org:
+            assert api.get(f"/api/v1/organizations/{copy_org}", key=target).data["name"] == "ACME GmbH"
+    assert (done["organizationsCreated"], done["organizationsLinked"]) == (1, 1)
 
 
 def test_a_dialect_is_for_csv_exports_only(api: Api, admin: dict[str, Any]) -> None:
@@ -88,4 +95,5 @@ def test_a_custom_fields_cell_must_hold_a_json_object(api: Api, admin: dict[str,
     done = run(api, "/api/v1/imports", key, body=data, headers={"Content-Type": "text/csv"})
     assert (done["created"], done["failed"]) == (1, 1), done
     assert done["errors"] == [{"row": 2, "field": "customFields", "issue": "is not a JSON object", "value": "[1]"}]
-    assert _contacts(api, key)[0]["customFields"] == {"k": "v", "company": "ACME"}
+    contact = _contacts(api, key)[0]
+    assert contact["customFields"] == {"k": "v"} and contact["organizationId"].startswith("org_")

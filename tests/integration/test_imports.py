@@ -15,6 +15,7 @@ import requests
 
 from contact_platform import config
 from contact_platform.jobs.imports import PROGRESS_ROWS
+from tests.support.entities import make
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, business_items
 from tests.support.jobs import accepted, csv_rows, download, run, wait_for
 
@@ -74,7 +75,10 @@ def test_a_german_semicolon_file_with_bom_reports_every_kind_of_row(api: Api, ad
     assert set(names) == {"Schon Da", "Anna Schmidt", "Dora Telefon"}
     anna = names["Anna Schmidt"]
     assert anna["emails"] == ["anna@example.com"] and anna["phones"] == ["+49 170 1234567"]
-    assert anna["customFields"] == {"company": "ACME"} and anna["ownerId"] == admin["userId"]
+    assert anna["customFields"] == {} and anna["ownerId"] == admin["userId"]
+    acme = api.get(f"/api/v1/organizations/{anna['organizationId']}", key=key).data
+    assert acme["name"] == "ACME", "the Firma column links the organization of that name, created"
+    assert (done["organizationsCreated"], done["organizationsLinked"]) == (1, 1)
 
 
 def test_upsert_updates_existing_contacts_by_email_then_phone(api: Api, admin: dict[str, Any]) -> None:
@@ -278,3 +282,28 @@ def test_neither_csv_nor_json_is_422(api: Api, admin: dict[str, Any]) -> None:
     assert reply.status == 422 and reply.error["details"][0]["field"] == "body"
     assert api.post("/api/v1/imports", key=admin["apiKey"], json={"fileName": ""}).status == 422
     assert api.post("/api/v1/imports", key=admin["apiKey"], json={"fileName": "a.csv", "mode": "merge"}).status == 422
+
+
+def test_the_company_column_links_or_creates_organizations(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    known = make(api, key, "organization", name="Bekannt GmbH")["id"]
+    text = (
+        "name,email,Company,organizationId\n"
+        "A,a@example.com,Neu AG,\n"  # 2: creates Neu AG
+        "B,b@example.com,NEU ag,\n"  # 3: the same organization, another spelling
+        "C,c@example.com,bekannt gmbh,\n"  # 4: links the existing one
+        f"D,d@example.com,Anders AG,{known}\n"  # 5: the organizationId wins
+        "E,e@example.com,,org_unknown\n"  # 6: no such organization, no company to fall back on
+        "F,f@example.com,Fremd AG,org_unknown\n"  # 7: another tenant's ID: linked by the name instead
+        f"G,g@example.com,{'x' * 201},\n"  # 8: too long for an organization's name
+    )
+    done = _import(api, key, text.encode())
+    assert (done["created"], done["failed"], done["organizationsCreated"], done["organizationsLinked"]) == (5, 2, 2, 4)
+    errors = {(e["row"], e["field"]): e["issue"] for e in done["errors"]}
+    assert errors[(6, "organizationId")] == "no organization with this id"
+    assert (8, "company") in errors
+    linked = {c["name"]: c["organizationId"] for c in _contacts(api, key)}
+    assert linked["A"] == linked["B"] and linked["C"] == known and linked["D"] == known
+    names = {o["id"]: o["name"] for o in api.get("/api/v1/organizations", key=key).data}
+    assert names[linked["A"]] == "Neu AG" and names[linked["F"]] == "Fremd AG"
+    assert sorted(names.values()) == ["Bekannt GmbH", "Fremd AG", "Neu AG"]

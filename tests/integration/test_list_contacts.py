@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.entities import make
 from tests.support.fixtures import Api
 
 
@@ -120,21 +121,21 @@ def test_filters_by_tag_owner_and_organization(api: Api, admin: dict[str, Any], 
     key = admin["apiKey"]
     assert _all_pages(api, key, {"tag": "ODD", "limit": 1}) == [people[0]["id"], people[2]["id"], people[4]["id"]]
     colleague = api.token("user", admin["tenantId"])
-    owned = api.create_contact(key, name="Owned", ownerId=colleague["userId"], organizationId="org_acme", tags=["odd"])
+    acme = make(api, key, "organization")["id"]
+    owned = api.create_contact(key, name="Owned", ownerId=colleague["userId"], organizationId=acme, tags=["odd"])
     assert _ids(api.get("/api/v1/contacts", key=key, params={"ownerId": colleague["userId"]})) == [owned["id"]]
-    assert _ids(api.get("/api/v1/contacts", key=key, params={"organizationId": "org_acme"})) == [owned["id"]]
-    combined = {"tag": "odd", "organizationId": "org_acme", "ownerId": colleague["userId"]}
+    assert _ids(api.get("/api/v1/contacts", key=key, params={"organizationId": acme})) == [owned["id"]]
+    combined = {"tag": "odd", "organizationId": acme, "ownerId": colleague["userId"]}
     assert _ids(api.get("/api/v1/contacts", key=key, params=combined)) == [owned["id"]]
     assert api.get("/api/v1/contacts", key=key, params={"tag": "odd", "sort": "lastName"}).status == 422
 
 
 def test_filtered_pages_stay_complete(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
-    wanted = [
-        api.create_contact(key, name=f"P{i}", organizationId="org_a" if i % 3 == 0 else "org_b") for i in range(9)
-    ]
-    expected = [c["id"] for c in wanted if c["organizationId"] == "org_a"]
-    assert _all_pages(api, key, {"organizationId": "org_a", "sort": "updatedAt", "limit": 2}) == expected
+    a, b = (make(api, key, "organization", name=name)["id"] for name in ("A", "B"))
+    wanted = [api.create_contact(key, name=f"P{i}", organizationId=a if i % 3 == 0 else b) for i in range(9)]
+    expected = [c["id"] for c in wanted if c["organizationId"] == a]
+    assert _all_pages(api, key, {"organizationId": a, "sort": "updatedAt", "limit": 2}) == expected
 
 
 def test_limit_bounds_are_validated(api: Api, admin: dict[str, Any]) -> None:
@@ -163,10 +164,14 @@ def test_tampered_or_foreign_cursors_are_400(api: Api, admin: dict[str, Any], ot
 
 
 def test_lists_never_show_another_tenant(api: Api, admin: dict[str, Any], other_admin: dict[str, Any]) -> None:
+    my_org, their_org = (make(api, who["apiKey"], "organization")["id"] for who in (admin, other_admin))
     mine = api.create_contact(
-        admin["apiKey"], name="Shared Name", emails=["a@example.com"], tags=["t"], organizationId="org_x"
+        admin["apiKey"], name="Shared Name", emails=["a@example.com"], tags=["t"], organizationId=my_org
     )
-    theirs = api.create_contact(other_admin["apiKey"], name="Shared Name", tags=["t"], organizationId="org_x")
-    for params in ({}, {"search": "shared"}, {"tag": "t"}, {"organizationId": "org_x"}, {"sort": "lastName"}):
-        assert _ids(api.get("/api/v1/contacts", key=admin["apiKey"], params=params)) == [mine["id"]], params
-        assert _ids(api.get("/api/v1/contacts", key=other_admin["apiKey"], params=params)) == [theirs["id"]], params
+    theirs = api.create_contact(other_admin["apiKey"], name="Shared Name", tags=["t"], organizationId=their_org)
+    for params in ({}, {"search": "shared"}, {"tag": "t"}, {"organizationId": "both"}, {"sort": "lastName"}):
+        for who, contact, org in ((admin, mine, my_org), (other_admin, theirs, their_org)):
+            query = {**params, "organizationId": org} if "organizationId" in params else params
+            assert _ids(api.get("/api/v1/contacts", key=who["apiKey"], params=query)) == [contact["id"]], query
+        if "organizationId" in params:  # and the other tenant's organization finds nobody
+            assert api.get("/api/v1/contacts", key=admin["apiKey"], params={"organizationId": their_org}).data == []

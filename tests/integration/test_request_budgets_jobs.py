@@ -12,6 +12,7 @@ from contact_platform import config
 from contact_platform.jobs import imports
 from functions.workflows.imports.process_chunk import handler as process_chunk
 from local.lambda_runtime import LambdaContext
+from tests.support.entities import make
 from tests.support.fixtures import Api, Reply
 from tests.support.jobs import run
 from tests.support.request_counter import dynamodb_requests
@@ -34,9 +35,10 @@ def spent(call: Callable[[], Reply], status: int) -> dict[str, int]:
 
 def test_segment_routes_are_one_or_two_requests(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
+    organization = make(api, key, "organization")["id"]
     for number in range(3):
-        api.create_contact(key, name=f"Budget {number}", organizationId="org_budget")
-    body = {"name": "Budget", "filter": {"organizationId": "org_budget"}}
+        api.create_contact(key, name=f"Budget {number}", organizationId=organization)
+    body = {"name": "Budget", "filter": {"organizationId": organization}}
     assert spent(lambda: api.post("/api/v1/segments", key=key, json=body), 201) == {"TransactWriteItems": 1}
     segment = api.get("/api/v1/segments", key=key).data[0]
     path = f"/api/v1/segments/{segment['id']}"

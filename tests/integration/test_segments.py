@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.entities import make
 from tests.support.fixtures import Api, business_items
 
 
@@ -22,9 +23,10 @@ def _segment(api: Api, key: str, **body: Any) -> dict[str, Any]:
 
 def test_a_filter_segment_previews_and_counts_the_matching_active_contacts(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
-    vip = api.create_contact(key, name="Vip One", tags=["VIP", "Berlin"], organizationId="org_acme")
+    acme = make(api, key, "organization")["id"]
+    vip = api.create_contact(key, name="Vip One", tags=["VIP", "Berlin"], organizationId=acme)
     api.create_contact(key, name="Vip Two", tags=["vip"])
-    api.create_contact(key, name="Other", tags=["berlin"], organizationId="org_acme")
+    api.create_contact(key, name="Other", tags=["berlin"], organizationId=acme)
     gone = api.create_contact(key, name="Vip Gone", tags=["vip", "berlin"])
     api.delete(f"/api/v1/contacts/{gone['id']}", key=key)
 
@@ -35,7 +37,7 @@ def test_a_filter_segment_previews_and_counts_the_matching_active_contacts(api: 
 
     any_of = _segment(api, key, filter={"tag": "vip,berlin"})  # comma-separated, as in the list query
     assert api.get(f"/api/v1/segments/{any_of['id']}/count", key=key).data["count"] == 3
-    org_vips = _segment(api, key, filter={"tag": ["vip"], "organizationId": "org_acme"})
+    org_vips = _segment(api, key, filter={"tag": ["vip"], "organizationId": acme})
     assert _ids(api.get(f"/api/v1/segments/{org_vips['id']}/contacts", key=key)) == [vip["id"]]
 
 

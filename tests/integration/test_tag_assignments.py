@@ -9,6 +9,7 @@ import pytest
 
 from tests.integration.test_cleanup import cleanup
 from tests.integration.test_job_failures import Fault, fault  # noqa: F401 (a fixture)
+from tests.support.entities import make
 from tests.support.fixtures import Api, business_items
 from tests.support.jobs import run, wait_for
 
@@ -34,10 +35,11 @@ def _segment(api: Api, key: str, **body: Any) -> str:
 def test_tagging_a_segment_counts_and_shows_the_tag(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     tag = _tag(api, key, "Summer Campaign")
-    people = [api.create_contact(key, name=f"Berliner {n}", organizationId="org_berlin") for n in range(6)]
+    berlin, munich = (make(api, key, "organization", name=name)["id"] for name in ("Berlin AG", "München AG"))
+    people = [api.create_contact(key, name=f"Berliner {n}", organizationId=berlin) for n in range(6)]
     api.call("PUT", f"/api/v1/contacts/{people[0]['id']}/tags/{tag['id']}", key=key)
-    api.create_contact(key, name="Elsewhere", organizationId="org_munich")
-    segment = _segment(api, key, filter={"organizationId": "org_berlin"})
+    api.create_contact(key, name="Elsewhere", organizationId=munich)
+    segment = _segment(api, key, filter={"organizationId": berlin})
 
     done = run(api, "/api/v1/tag-assignments", key, json={"tagId": tag["id"], "segmentId": segment})
     assert done["status"] == "FINISHED", done

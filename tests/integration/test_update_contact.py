@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.entities import make
 from tests.support.fixtures import Api, business_items
 
 
@@ -36,12 +37,13 @@ def test_an_explicit_name_survives_a_first_name_change(api: Api, admin: dict[str
 
 def test_patch_null_clears_optional_fields_but_not_the_owner(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
-    contact = api.create_contact(key, name="Org person", organizationId="org_1")
+    organization = make(api, key, "organization")["id"]
+    contact = api.create_contact(key, name="Org person", organizationId=organization)
     assert (
         api.patch(f"/api/v1/contacts/{contact['id']}", key=key, json={"organizationId": None}).data["organizationId"]
         is None
     )
-    assert api.get("/api/v1/contacts", key=key, params={"organizationId": "org_1"}).data == []
+    assert api.get("/api/v1/contacts", key=key, params={"organizationId": organization}).data == []
     reply = api.patch(f"/api/v1/contacts/{contact['id']}", key=key, json={"ownerId": None})
     assert reply.status == 422
     assert reply.error["details"] == [{"field": "ownerId", "issue": "cannot be null"}]

@@ -22,6 +22,7 @@ from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.entities import references
 from contact_platform.entities.entity import Entity
 from contact_platform.entities.shapes import shapes
+from contact_platform.entities.visibility import EVERYONE, gone, seen, visible
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.base import Model
@@ -38,24 +39,9 @@ from contact_platform.store.records import SORT_INDEXES, RecordItem
 
 RETENTION = timedelta(days=90)
 _WRITE_ATTEMPTS = 3
-EVERYONE = "everyone"
 
 
 # Reading and visibility ------------------------------------------------------------------------
-
-
-def _gone(record: RecordItem) -> bool:
-    return record.expires_at is not None and record.expires_at <= clock.epoch(clock.now())
-
-
-def visible(caller: Caller, record: RecordItem) -> bool:
-    """admin and manager see every record of the tenant; others their own and those shared with everyone."""
-    return (
-        record.owner_id is None
-        or caller.sees_all_records
-        or record.owner_id == caller.user_id
-        or record.visible_to == EVERYONE
-    )
 
 
 def _governing(entity: Entity) -> Entity | None:
@@ -68,10 +54,6 @@ def _governing(entity: Entity) -> Entity | None:
     return parent if parent.owned else None
 
 
-def _seen(caller: Caller, record: RecordItem | None) -> bool:
-    return record is not None and record.is_active and not _gone(record) and visible(caller, record)
-
-
 def _read(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, RecordItem | None]:
     """The caller's active, visible record and its governing parent, or 404 (the same answer for one it
     may not see)."""
@@ -82,7 +64,7 @@ def _read(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, R
     if governing is None:
         return record, None
     parent = store.get_record(caller.tenant_id, governing.name, str(record.parent_value))
-    if not _seen(caller, parent):
+    if not seen(caller, parent):
         raise errors.not_found(entity.label)
     return record, parent
 
@@ -136,7 +118,7 @@ def referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] | 
         contact = contact_store.get_contact(caller.tenant_id, record_id)
         return {} if contact is not None and contact.is_active and caller.may_access(contact.owner_id) else None
     record = store.get_record(caller.tenant_id, target, record_id)
-    if record is None or not record.is_active or _gone(record) or not visible(caller, record):
+    if record is None or not record.is_active or gone(record) or not visible(caller, record):
         return None
     return store.data_of(record)
 
@@ -289,7 +271,7 @@ def _parent(
             raise errors.not_found(declared(target).label)
         return {entity.parent: parent_id}, None
     parent = store.get_record(caller.tenant_id, target, parent_id)
-    if parent is None or not _seen(caller, parent):
+    if parent is None or not seen(caller, parent):
         raise errors.not_found(governing.label)
     if changing:
         _may_change(governing, caller, parent)
@@ -465,7 +447,7 @@ def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dr
     for _ in range(_WRITE_ATTEMPTS):
         other, _ = _changeable(entity, caller, record_id)
         survivor = store.get_record(caller.tenant_id, entity.name, merge_with_id)
-        if survivor is None or not _seen(caller, survivor):
+        if survivor is None or not seen(caller, survivor):
             raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"no {label} with this id")])
         _may_change(entity, caller, survivor)
         kept, taken = store.data_of(survivor), set(entity.unique) | set(entity.server_fields)
@@ -504,7 +486,7 @@ def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
     if caller.role != Role.ADMIN:
         raise errors.forbidden(f"Only admins restore a deleted {entity.label.lower()}")
     old = store.get_record(caller.tenant_id, entity.name, record_id)
-    if old is None or _gone(old):
+    if old is None or gone(old):
         raise errors.not_found(entity.label)
     if old.is_active:
         raise errors.conflict(f"{entity.label} is not deleted")
@@ -593,7 +575,7 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
         owner = {"ownerId": record.owner_id}
         return (
             record.is_active
-            and not _gone(record)
+            and not gone(record)
             and visible(caller, record)
             and (since is None or record.updated_at >= since)
             and all({**data, **owner}.get(name) == value for name, value in wanted.items())

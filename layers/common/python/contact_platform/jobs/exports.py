@@ -17,6 +17,7 @@ from contact_platform.services import operations, segments
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.exports import dialect_of
 from contact_platform.store import contacts as contact_store
+from contact_platform.store import records as record_store
 from contact_platform.store import segments as segment_store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.operations import OperationItem
@@ -30,8 +31,10 @@ def file_key(operation: OperationItem) -> str:
     return f"tenants/{operation.tenant_id}/exports/{operation.operation_id}.{operation.params['format']}"
 
 
-def _cell(item: ContactItem, field: str) -> Any:
+def _cell(item: ContactItem, field: str, organizations: dict[str, str]) -> Any:
     """A contact's value for one export column (lists stay lists; CSV joins them with `;`)."""
+    if field == "organization":
+        return organizations.get(item.organization_id or "")
     if field == "email":
         return item.emails[0] if item.emails else None
     if field == "customFields":
@@ -61,11 +64,18 @@ def _csv_text(value: Any) -> str:
     return str(value)
 
 
-def render(item: ContactItem, fields: list[str], dialect: str | None) -> bytes:
-    """One row: a JSON Lines record (no dialect) or a CSV record in the dialect."""
+def render(item: ContactItem, fields: list[str], dialect: str | None, organizations: dict[str, str]) -> bytes:
+    """One row: a JSON Lines record (no dialect) or a CSV record in the dialect; `organizations`:
+    the names of the organizations the chunk's contacts name."""
     if dialect is None:
-        return jsonl_line({field: _cell(item, field) for field in fields})
-    return csv_line([_csv_text(_cell(item, field)) for field in fields], DIALECTS[dialect].delimiter)
+        return jsonl_line({field: _cell(item, field, organizations) for field in fields})
+    return csv_line([_csv_text(_cell(item, field, organizations)) for field in fields], DIALECTS[dialect].delimiter)
+
+
+def _organization_names(tenant_id: str, items: list[ContactItem]) -> dict[str, str]:
+    """Organization ID -> name for the contacts' organizations (one BatchGetItem, none without any)."""
+    found = record_store.get_records(tenant_id, "organization", {i.organization_id for i in items if i.organization_id})
+    return {record_id: str(record_store.data_of(record)["name"]) for record_id, record in found.items()}
 
 
 # Steps -----------------------------------------------------------------------------------------
@@ -91,10 +101,10 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     rows: list[bytes] = []
     for offset in range(0, len(ids), 100):
         found = contact_store.get_contacts(operation.tenant_id, ids[offset : offset + 100])
-        for contact_id in ids[offset : offset + 100]:
-            item = found.get(contact_id)
-            if item is not None and item.is_active and scope.may_access(item.owner_id):
-                rows.append(render(item, fields, dialect))
+        items = [found[i] for i in ids[offset : offset + 100] if i in found]
+        items = [item for item in items if item.is_active and scope.may_access(item.owner_id)]
+        names = _organization_names(operation.tenant_id, items) if "organization" in fields else {}
+        rows.extend(render(item, fields, dialect, names) for item in items)
     part = steps.scratch_key(operation, steps.chunk_name("part", number, fmt))
     steps.put_scratch(part, b"".join(rows))
     return steps.record(WORKFLOW, operation, event, {"rows": len(rows)}, file_key=part)

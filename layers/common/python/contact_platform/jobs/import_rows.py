@@ -8,13 +8,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from contact_platform.files.csv_reading import split_list
 from contact_platform.files.csv_writing import csv_line
 from contact_platform.models.contacts import ContactCreate
+from contact_platform.models.fields import text
 
-COUNTS = ("processedRows", "created", "updated", "skippedDuplicates", "failed", "errors")
+COUNTS = (
+    "processedRows",
+    "created",
+    "updated",
+    "skippedDuplicates",
+    "failed",
+    "errors",
+    "organizationsCreated",
+    "organizationsLinked",
+)
 
 
 def listed(values: dict[str, str], one: str, many: str) -> list[str]:
@@ -45,19 +55,22 @@ class ChunkReport:
 
 
 def _custom_fields(values: dict[str, str]) -> dict[str, Any]:
-    """The `customFields` column (a JSON object, as exported) with a `company` column added."""
-    custom: dict[str, Any] = {}
-    if values.get("customFields"):
-        try:
-            parsed = json.loads(values["customFields"])
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            raise _CellProblem("customFields", "is not a JSON object")
-        custom = parsed
-    if values.get("company"):
-        custom = {**custom, "company": values["company"]}
-    return custom
+    """The `customFields` column (a JSON object, as exported)."""
+    if not values.get("customFields"):
+        return {}
+    try:
+        parsed = json.loads(values["customFields"])
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise _CellProblem("customFields", "is not a JSON object")
+    return parsed
+
+
+def company(values: dict[str, str]) -> str | None:
+    """The row's company column (`Firma`, `Company`, `Organization`, ...): the name of the
+    organization the contact is linked to, unless its `organizationId` names one of the tenant."""
+    return _COMPANY.validate_python(values["company"]) if values.get("company") else None
 
 
 class _CellProblem(Exception):
@@ -85,13 +98,19 @@ def _candidate(values: dict[str, str]) -> dict[str, Any]:
 
 
 # The columns a contact field comes from, in the order a row error names them.
-_COLUMNS = {"emails": ("email", "emails"), "phones": ("phone", "phones"), "customFields": ("customFields", "company")}
+_COLUMNS = {"emails": ("email", "emails"), "phones": ("phone", "phones"), "customFields": ("customFields",)}
+_COMPANY: TypeAdapter[str] = TypeAdapter(text(200))  # an organization's name (entities/organizations.py)
 
 
 def validated(row: int, values: dict[str, str], chunk: ChunkReport) -> ContactCreate | None:
     """The row as a contact to write, or None once its error rows are in `chunk`."""
     if not (values.get("email") or values.get("emails") or values.get("phone") or values.get("phones")):
         chunk.failed(row, "email", "an email or a phone number is required", "")
+        return None
+    try:
+        company(values)
+    except ValidationError as invalid:
+        chunk.failed(row, "company", str(invalid.errors()[0]["msg"]), values["company"])
         return None
     try:
         return ContactCreate.model_validate(_candidate(values))

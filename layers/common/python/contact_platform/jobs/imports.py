@@ -3,8 +3,10 @@
 - plan: read the CSV (encoding, delimiter, header mapping; a file that is not CSV fails the job and
   writes nothing), mark rows that repeat an earlier row's email or phone, write chunks of rows.
 - process_chunk: in slices of PROGRESS_ROWS rows, check each row (a name plus an email or a phone;
-  formats), find existing contacts by normalized email, then phone; skip or update them (mode),
-  create the rest in grouped transactions; then record the rows done (`processedRows` moves).
+  formats), link it to its organization (by `organizationId`, or by the company column's name,
+  creating the organization when missing), find existing contacts by normalized email, then
+  phone; skip or update them (mode), create the rest in grouped transactions; then record the
+  rows done (`processedRows` moves).
   New contacts get IDs derived from operation and row, so a retried chunk creates no duplicates.
 - finalize: sum the counts, merge the chunks' error rows into one CSV report, keep the first 100 inline.
 """
@@ -23,10 +25,10 @@ from contact_platform.files.csv_writing import csv_line, unguard_cell
 from contact_platform.files.s3_files import MultipartWriter, head_object, iter_object, object_source
 from contact_platform.ids import derived_id
 from contact_platform.jobs import steps
-from contact_platform.jobs.import_rows import ChunkReport, listed, validated
+from contact_platform.jobs.import_rows import ChunkReport, company, listed, validated
 from contact_platform.models.contacts import ContactCreate, ContactPatch
 from contact_platform.permissions import Caller
-from contact_platform.services import contacts, operations, search_terms
+from contact_platform.services import contacts, operations, organization_links, search_terms
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import operations as operation_store
 from contact_platform.store.contacts import ContactWrite
@@ -165,6 +167,8 @@ def _upsert(scope: Caller, contact_id: str, body: ContactCreate) -> None:
     patch["emails"] = _added(item.emails, body.emails, search_terms.email_key)
     patch["phones"] = _added(item.phones, body.phones, search_terms.phone_key)
     patch["tags"] = list(dict.fromkeys([*item.tags, *body.tags]))
+    if body.organizationId:
+        patch["organizationId"] = body.organizationId
     if body.customFields:
         patch["customFields"] = {**contacts.plain_map(item.custom_fields), **body.customFields}
     contacts.update_contact(scope, contact_id, ContactPatch.model_validate(patch), None)
@@ -181,8 +185,9 @@ def _slices(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[
         yield batch
 
 
-def _checked(records: list[dict[str, Any]], chunk: ChunkReport) -> dict[int, ContactCreate]:
-    """Row -> contact to write, for the rows without problems; the others become error rows."""
+def _checked(records: list[dict[str, Any]], chunk: ChunkReport, companies: dict[int, str]) -> dict[int, ContactCreate]:
+    """Row -> contact to write, for the rows without problems (their company names into `companies`);
+    the others become error rows."""
     valid: dict[int, ContactCreate] = {}
     for record in records:
         row, values = int(record["row"]), dict(record["values"])
@@ -199,12 +204,54 @@ def _checked(records: list[dict[str, Any]], chunk: ChunkReport) -> dict[int, Con
         body = validated(row, values, chunk)
         if body is not None:
             valid[row] = body
+            name = company(values)
+            if name:
+                companies[row] = name
     return valid
 
 
-def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCreate], chunk: ChunkReport) -> None:
+def _linked(
+    operation: OperationItem,
+    scope: Caller,
+    valid: dict[int, ContactCreate],
+    companies: dict[int, str],
+    chunk: ChunkReport,
+) -> set[int]:
+    """Each row's organization: the one its `organizationId` names, else the one its company column
+    names, created when missing (another tenant's export carries both). Rows naming none the
+    importer sees become errors. Returns the rows linked by their company's name."""
+    named_ids = {body.organizationId for body in valid.values() if body.organizationId}
+    unknown = organization_links.unknown_organizations(scope, named_ids) if named_ids else set()
+    for row in [row for row, body in valid.items() if body.organizationId in unknown]:
+        if row in companies:
+            valid[row] = valid[row].model_copy(update={"organizationId": None})
+        else:
+            chunk.failed(row, "organizationId", organization_links.NO_ORGANIZATION, str(valid.pop(row).organizationId))
+    named = {row: name for row, name in companies.items() if row in valid and not valid[row].organizationId}
+    if not named:
+        return set()
+    found, created = organization_links.organizations_named(scope, set(named.values()), operation.operation_id)
+    chunk.counts["organizationsCreated"] += created
+    for row, name in named.items():
+        organization_id = found[search_terms.fold(name)]
+        if organization_id is None:
+            chunk.failed(row, "company", "the name is taken by an organization you may not see", name)
+            del valid[row]
+        else:
+            valid[row] = valid[row].model_copy(update={"organizationId": organization_id})
+    return {row for row in named if row in valid}
+
+
+def _write(
+    operation: OperationItem,
+    scope: Caller,
+    valid: dict[int, ContactCreate],
+    companies: dict[int, str],
+    chunk: ChunkReport,
+) -> None:
     """Skip, update or create the checked rows of one slice (lookups and writes grouped per slice)."""
     upsert = operation.params.get("mode") == "upsert"
+    linking = _linked(operation, scope, valid, companies, chunk)
     matches = _existing(operation.tenant_id, valid)
     visible = contacts.readable_ids(scope, [contact_id for _, contact_id in matches.values()])
     creates: dict[int, ContactWrite] = {}
@@ -213,6 +260,7 @@ def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCrea
         own_id = contact_id_for(operation.operation_id, row)
         if match and match[1] == own_id:
             chunk.counts["created"] += 1  # written by an earlier attempt of this chunk
+            chunk.counts["organizationsLinked"] += 1 if row in linking else 0
         elif match and match[1] not in visible:
             field = match[0]
             chunk.duplicate(row, field, taken(field), body.emails[0] if field == "email" else body.phones[0])
@@ -220,6 +268,7 @@ def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCrea
             try:
                 _upsert(scope, match[1], body)
                 chunk.counts["updated"] += 1
+                chunk.counts["organizationsLinked"] += 1 if row in linking else 0
             except Exception as error:  # a contact deleted or changed meanwhile, an email now taken
                 chunk.failed(row, match[0], f"could not update contact {match[1]}: {error}", "")
         elif match:
@@ -231,10 +280,10 @@ def _write(operation: OperationItem, scope: Caller, valid: dict[int, ContactCrea
     failed = contact_store.replace_many(list(creates.values()))
     for row, write in creates.items():
         problem = failed.get(write.new.contact_id)
-        if problem is None or (isinstance(problem, UniqueValueTaken) and problem.owner_id == write.new.contact_id):
+        mine = problem is None or (isinstance(problem, UniqueValueTaken) and problem.owner_id == write.new.contact_id)
+        if mine or isinstance(problem, StaleVersion):  # stale: an earlier attempt made the contact of this row's ID
             chunk.counts["created"] += 1
-        elif isinstance(problem, StaleVersion):
-            chunk.counts["created"] += 1  # the contact with this row's ID exists: an earlier attempt made it
+            chunk.counts["organizationsLinked"] += 1 if row in linking else 0
         elif isinstance(problem, TagUnavailable):
             chunk.failed(row, "tags", f"the tag {problem.name} is being deleted or renamed", problem.name)
         else:
@@ -252,7 +301,8 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     scope = operations.acting_caller(operation)
     chunk = ChunkReport()
     for records in _slices(steps.read_json_lines(str(event["chunk"]["key"])), PROGRESS_ROWS):
-        _write(operation, scope, _checked(records, chunk), chunk)
+        companies: dict[int, str] = {}
+        _write(operation, scope, _checked(records, chunk, companies), companies, chunk)
         steps.progress(operation, number, chunk.counts["processedRows"])
     errors_key = steps.scratch_key(operation, steps.chunk_name("errors", number, "csv"))
     steps.put_scratch(errors_key, b"".join(chunk.lines))

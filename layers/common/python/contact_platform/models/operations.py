@@ -22,6 +22,7 @@ EXPORT_FIELDS = (
     "emails",
     "phones",
     "organizationId",
+    "organization",
     "ownerId",
     "tags",
     "consentGivenAt",
@@ -38,6 +39,7 @@ ExportField = Literal[
     "emails",
     "phones",
     "organizationId",
+    "organization",  # the organization's name: another tenant's import links or creates one by it
     "ownerId",
     "tags",
     "consentGivenAt",
@@ -193,6 +195,8 @@ class Import(Operation):
     created: int
     updated: int
     skippedDuplicates: int
+    organizationsCreated: int = Field(description="Organizations the company column named that were created.")
+    organizationsLinked: int = Field(description="Contacts created or updated with the organization of their company.")
     failed: int
     errors: list[ImportRowError] = Field(description="The first 100 row errors.")
     errorCount: int

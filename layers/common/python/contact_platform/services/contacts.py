@@ -187,8 +187,17 @@ def new_contact_write(caller: Caller, body: ContactCreate, contact_id: str) -> C
     return ContactWrite(None, item, entry)
 
 
+def _require_organization(caller: Caller, organization_id: str | None) -> None:
+    """422 unless it names an active organization the caller sees (services/organization_links.py)."""
+    if organization_id:
+        from contact_platform.services.organization_links import require_organization  # only when one is named
+
+        require_organization(caller, organization_id)
+
+
 def create_contact(caller: Caller, body: ContactCreate) -> Contact:
     require_assignable_owner(caller, body.ownerId or caller.user_id)
+    _require_organization(caller, body.organizationId)
     write = new_contact_write(caller, body, new_id("con"))
     try:
         store.replace(None, write.new, write.audit)
@@ -211,6 +220,7 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
     sent = patch.model_dump(exclude_unset=True)
     if "ownerId" in sent:
         require_assignable_owner(caller, sent["ownerId"])
+    _require_organization(caller, sent.get("organizationId"))
     for _ in range(_WRITE_ATTEMPTS):
         old = _visible(caller, contact_id)
         if expected is not None and expected != old.version:

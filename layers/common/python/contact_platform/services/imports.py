@@ -131,6 +131,8 @@ def _counts(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str
         "skippedDuplicates": totals.get("skippedDuplicates", 0),
         "failed": totals.get("failed", 0),
         "errorCount": totals.get("errors", 0),
+        "organizationsCreated": totals.get("organizationsCreated", 0),
+        "organizationsLinked": totals.get("organizationsLinked", 0),
     }
 
 

@@ -175,6 +175,15 @@ def referencing(
     )
 
 
+def holders_of(tenant_id: str, entity: str, field: str, value_keys: Iterable[str]) -> dict[str, str]:
+    """Folded unique value -> the record holding it, for those held (BatchGetItem, 100 keys a request)."""
+    wanted = {keys.unique_guard_pk(tenant_id, entity, field, value_key): value_key for value_key in value_keys}
+    if not wanted:
+        return {}
+    guards = UniqueGuard.batch_get([(pk, keys.GUARD_SK) for pk in wanted], consistent_read=True)
+    return {wanted[guard.pk]: str(guard.record_id) for guard in guards}
+
+
 def holder_of(tenant_id: str, entity: str, field: str, value_key: str) -> str | None:
     """The record holding a unique value, if any."""
     try:

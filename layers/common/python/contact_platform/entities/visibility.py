@@ -1,0 +1,30 @@
+"""Who sees an entity record (docs/architecture.md, "Entities"): admin and manager every record of
+the tenant, others their own and those shared with everyone. Light on imports, so that contacts can
+check the organization they name without loading the generic entity service."""
+
+from __future__ import annotations
+
+from contact_platform import clock
+from contact_platform.permissions import Caller
+from contact_platform.store.records import RecordItem
+
+EVERYONE = "everyone"
+
+
+def gone(record: RecordItem) -> bool:
+    """Past its 90 days (the cleanup has not purged it yet)."""
+    return record.expires_at is not None and record.expires_at <= clock.epoch(clock.now())
+
+
+def visible(caller: Caller, record: RecordItem) -> bool:
+    return (
+        record.owner_id is None
+        or caller.sees_all_records
+        or record.owner_id == caller.user_id
+        or record.visible_to == EVERYONE
+    )
+
+
+def seen(caller: Caller, record: RecordItem | None) -> bool:
+    """An active record the caller sees."""
+    return record is not None and record.is_active and not gone(record) and visible(caller, record)
