@@ -6,12 +6,12 @@ from contact_platform.http.endpoint import caller, endpoint
 from contact_platform.http.params import Query
 from contact_platform.models.contacts import Contact, DeletedContactsQuery
 from contact_platform.models.paging import Listing
-from contact_platform.services import contacts
+from contact_platform.services import contact_lists
 
 
 @endpoint("list_deleted_contacts")
 def list_deleted_contacts(query: Annotated[DeletedContactsQuery, Query()]) -> Listing[Contact]:
-    return contacts.list_deleted_contacts(
+    return contact_lists.list_deleted_contacts(
         caller(), deleted_since=query.deletedSince, limit=query.limit, cursor=query.cursor
     )
 

@@ -6,6 +6,7 @@ speak the same file")."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -70,7 +71,7 @@ def _custom_fields(values: dict[str, str]) -> dict[str, Any]:
 def company(values: dict[str, str]) -> str | None:
     """The row's company column (`Firma`, `Company`, `Organization`, ...): the name of the
     organization the contact is linked to, unless its `organizationId` names one of the tenant."""
-    return _COMPANY.validate_python(values["company"]) if values.get("company") else None
+    return _company().validate_python(values["company"]) if values.get("company") else None
 
 
 class _CellProblem(Exception):
@@ -99,7 +100,12 @@ def _candidate(values: dict[str, str]) -> dict[str, Any]:
 
 # The columns a contact field comes from, in the order a row error names them.
 _COLUMNS = {"emails": ("email", "emails"), "phones": ("phone", "phones"), "customFields": ("customFields",)}
-_COMPANY: TypeAdapter[str] = TypeAdapter(text(200))  # an organization's name (entities/organizations.py)
+
+
+@cache
+def _company() -> TypeAdapter[str]:
+    """An organization's name (entities/organizations.py), built on first use (docs/architecture.md, "Cold start")."""
+    return TypeAdapter(text(200))
 
 
 def validated(row: int, values: dict[str, str], chunk: ChunkReport) -> ContactCreate | None:

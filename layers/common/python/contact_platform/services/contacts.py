@@ -4,34 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contact_platform import clock, errors
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import (
-    CONTACT_SORT_FIELDS,
     Contact,
     ContactCreate,
     ContactDeleted,
-    ContactListQuery,
     ContactPatch,
 )
 from contact_platform.models.fields import MAX_EMAILS, MAX_PHONES, MAX_TAGS
-from contact_platform.models.merges import Merged
-from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, search_terms
-from contact_platform.services.contact_queries import Criteria, plan, split_tags
-from contact_platform.services.sorting import parse_sort
 from contact_platform.services.users import require_assignable_owner
 from contact_platform.services.versions import parse_if_match
 from contact_platform.store import contacts as store
-from contact_platform.store import keys
 from contact_platform.store.contacts import ContactItem, ContactWrite
 from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
-from contact_platform.store.paging import collect
+
+if TYPE_CHECKING:  # a merge's answer, built only by a merge
+    from contact_platform.models.merges import Merged
 
 RETENTION = timedelta(days=90)
 ENTITY = "contact"
@@ -139,7 +133,7 @@ def email_conflict(caller: Caller, taken: UniqueValueTaken) -> errors.ApiError:
     )
 
 
-def _is_gone(item: ContactItem, now: datetime) -> bool:
+def is_gone(item: ContactItem, now: datetime) -> bool:
     return item.expires_at is not None and item.expires_at <= clock.epoch(now)
 
 
@@ -359,6 +353,8 @@ def merge_contact(caller: Caller, contact_id: str, merge_with_id: str, dry_run: 
         if survivor is None or not survivor.is_active or not caller.may_access(survivor.owner_id):
             raise errors.validation_error("Validation failed", [Detail("mergeWithId", "no contact with this id")])
         merged = _merged(survivor, other)
+        from contact_platform.models.merges import Merged  # only a merge answers one
+
         answer = Merged[Contact](merged=to_api(merged), mergedId=contact_id, dryRun=dry_run)
         if dry_run:
             return answer
@@ -415,7 +411,7 @@ def restore_contact(caller: Caller, contact_id: str) -> Contact:
     """Bring back a soft-deleted contact that has not been purged; 409 if its email was taken since."""
     old = store.get_contact(caller.tenant_id, contact_id)
     now = clock.now()
-    if old is None or _is_gone(old, now):
+    if old is None or is_gone(old, now):
         raise errors.not_found("Contact")
     if old.is_active:
         raise errors.conflict("Contact is not deleted")
@@ -432,43 +428,3 @@ def restore_contact(caller: Caller, contact_id: str) -> Contact:
     except StaleVersion:
         raise errors.conflict("Contact is being changed by another request; retry") from None
     return to_api(new)
-
-
-def list_deleted_contacts(
-    caller: Caller, *, deleted_since: datetime | None, limit: int, cursor: str | None
-) -> Listing[Contact]:
-    """Soft-deleted contacts not yet purged, oldest deletion first."""
-    since = clock.iso(deleted_since) if deleted_since else None
-    binding = f"deleted-contacts|{caller.tenant_id}|{since}"
-    now = clock.now()
-    page = collect(
-        lambda size, start: store.list_index(
-            "GSI1",
-            keys.deleted_contacts_collection(caller.tenant_id),
-            limit=size,
-            start=start,
-            forward=True,
-            sort_from=since,
-        ),
-        lambda item: not item.is_active and not _is_gone(item, now),
-        limit=limit,
-        start=decode_cursor(cursor, binding),
-    )
-    return Listing(items=[to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit)
-
-
-# List and search -------------------------------------------------------------------------------
-
-
-def list_contacts(caller: Caller, query: ContactListQuery) -> Listing[Contact]:
-    field, forward = parse_sort(query.sort, CONTACT_SORT_FIELDS, default="createdAt")
-    criteria = Criteria.of(query, split_tags(query.tag), split_tags(query.tagsAll), caller)
-    chosen = plan(caller.tenant_id, criteria, sort_field=field, forward=forward)
-    filters = query.model_dump(exclude={"cursor", "limit"}, mode="json")
-    binding = f"contacts|{caller.tenant_id}|{caller.user_id}|{chosen.binding}|{sorted(filters.items())}"
-    page = collect(chosen.fetch, criteria.matches, limit=query.limit, start=decode_cursor(query.cursor, binding))
-    return Listing(
-        items=[to_api(item) for item in page.items],
-        nextCursor=encode_cursor(page.last_key, binding),
-        limit=query.limit,
-    )

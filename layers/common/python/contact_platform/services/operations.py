@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -16,8 +16,6 @@ from contact_platform import aws, clock, errors
 from contact_platform.config import settings
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
-from contact_platform.models.operations import OperationAccepted, OperationListQuery
-from contact_platform.models.paging import Listing
 from contact_platform.observability import logger
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit
@@ -25,6 +23,10 @@ from contact_platform.store import keys
 from contact_platform.store import operations as store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
 from contact_platform.store.paging import collect
+
+if TYPE_CHECKING:  # the API's models: a job step, which reads and ends operations, never builds them
+    from contact_platform.models.operations import OperationAccepted, OperationListQuery
+    from contact_platform.models.paging import Listing
 
 T = TypeVar("T")
 STATUS_PATHS = {
@@ -159,6 +161,8 @@ def due_keys(operation: OperationItem, due_iso: str) -> dict[str, str]:
 
 
 def accepted(operation: OperationItem) -> OperationAccepted:
+    from contact_platform.models.operations import OperationAccepted
+
     return OperationAccepted(
         operationId=operation.operation_id,
         status=operation.status,
@@ -196,6 +200,8 @@ def list_operations(
         limit=query.limit,
         start=decode_cursor(query.cursor, binding),
     )
+    from contact_platform.models.paging import Listing
+
     return Listing(
         items=[to_api(item) for item in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=query.limit
     )
