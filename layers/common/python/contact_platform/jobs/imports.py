@@ -230,7 +230,9 @@ def _linked(
     named = {row: name for row, name in companies.items() if row in valid and not valid[row].organizationId}
     if not named:
         return set()
-    found, created = organization_links.organizations_named(scope, set(named.values()), operation.operation_id)
+    found, created = organization_links.organizations_named(
+        scope, [named[row] for row in sorted(named)], operation.operation_id
+    )
     chunk.counts["organizationsCreated"] += created
     for row, name in named.items():
         organization_id = found[search_terms.fold(name)]

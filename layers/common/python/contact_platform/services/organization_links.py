@@ -32,9 +32,12 @@ def require_organization(caller: Caller, organization_id: str | None) -> None:
 
 def organizations_named(caller: Caller, names: Iterable[str], operation_id: str) -> tuple[dict[str, str | None], int]:
     """Folded name -> the organization of that name (None: one the caller may not see holds it),
-    creating the missing ones with IDs derived from the operation and name (a retried chunk finds
-    them); and how many this call created (or an earlier attempt of the same operation)."""
-    spelled = {search_terms.fold(name): name for name in names}
+    creating the missing ones in the first spelling of `names`, with IDs derived from the operation
+    and name (a retried chunk finds them); and how many this call created (or an earlier attempt of
+    the same operation)."""
+    spelled: dict[str, str] = {}
+    for name in names:
+        spelled.setdefault(search_terms.fold(name), name)  # the first spelling names a new organization
     holders = record_store.holders_of(caller.tenant_id, ORGANIZATION, "name", spelled)
     found = record_store.get_records(caller.tenant_id, ORGANIZATION, holders.values())
     linked: dict[str, str | None] = {}
