@@ -5,15 +5,16 @@ organization's deals, activities and notes move to the record that survives.
 
 Who references a record is read from the reference entries every entity record keeps
 (store/records.py) and, for contacts (not a declared entity), from their organization index. Up to
-`settings().inline_moves` records (100) move in the request itself; more move in the `moves` job (jobs/moves.py). A
-move changes a record only while it still names the record moved from, so running it again (a
+`settings().inline_moves` records (100) move in the request itself; more move in the `moves` job
+(jobs/moves.py). A move changes a record only while it still names the record moved from, so running it again (a
 retried job) changes nothing twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -22,7 +23,7 @@ from contact_platform.config import settings
 from contact_platform.permissions import Caller
 from contact_platform.store import keys
 from contact_platform.store import records as store
-from contact_platform.store.paging import LastKey
+from contact_platform.store.paging import LastKey, Page
 
 CONTACT = "contact"  # contacts reference organizations through their own item (store/contacts.py)
 
@@ -56,24 +57,12 @@ class Move:
         )
 
 
-def _contact_ids(tenant_id: str, organization_id: str) -> Iterator[str]:
-    from contact_platform.store import contacts as contact_store  # only organizations are named by contacts
-
+def _every(page_of: Callable[[LastKey | None], Page[Any]]) -> Iterator[Any]:
+    """The items of every page, page after page of 500."""
     start: LastKey | None = None
     while True:
-        partition = keys.organization_collection(tenant_id, organization_id)
-        page = contact_store.list_index("GSI5", partition, limit=500, start=start, forward=True)
-        yield from (contact.contact_id for contact in page.items)
-        start = page.last_key
-        if start is None:
-            return
-
-
-def _record_ids(tenant_id: str, move: Move, entity: str) -> Iterator[str]:
-    start: LastKey | None = None
-    while True:
-        page = store.referencing(tenant_id, move.target, move.from_id, entity, move.field, limit=500, start=start)
-        yield from (reference.record_id for reference in page.items)
+        page = page_of(start)
+        yield from page.items
         start = page.last_key
         if start is None:
             return
@@ -83,9 +72,15 @@ def referencing(tenant_id: str, move: Move) -> Iterator[tuple[str, str]]:
     """(entity, record ID) of every active record the move changes."""
     for entity in move.entities:
         if entity == CONTACT:
-            yield from ((CONTACT, contact_id) for contact_id in _contact_ids(tenant_id, move.from_id))
+            from contact_platform.store import contacts as contact_store  # only organizations are named by contacts
+
+            index = partial(contact_store.list_index, "GSI5", keys.organization_collection(tenant_id, move.from_id))
+            contacts = _every(lambda start: index(limit=500, start=start, forward=True))  # noqa: B023 (read up before the next entity)
+            yield from ((CONTACT, contact.contact_id) for contact in contacts)
         else:
-            yield from ((entity, record_id) for record_id in _record_ids(tenant_id, move, entity))
+            entries = partial(store.referencing, tenant_id, move.target, move.from_id, entity, move.field)
+            found = _every(lambda start: entries(limit=500, start=start))  # noqa: B023 (read up before the next entity)
+            yield from ((entity, reference.record_id) for reference in found)
 
 
 def apply(caller: Caller, move: Move, entity: str, record_id: str) -> bool:

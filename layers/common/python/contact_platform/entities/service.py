@@ -64,7 +64,7 @@ def _read(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, R
     if governing is None:
         return record, None
     parent = store.get_record(caller.tenant_id, governing.name, str(record.parent_value))
-    if not seen(caller, parent):
+    if parent is None or not seen(caller, parent):
         raise errors.not_found(entity.label)
     return record, parent
 
@@ -118,7 +118,7 @@ def referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] | 
         contact = contact_store.get_contact(caller.tenant_id, record_id)
         return {} if contact is not None and contact.is_active and caller.may_access(contact.owner_id) else None
     record = store.get_record(caller.tenant_id, target, record_id)
-    if record is None or not record.is_active or gone(record) or not visible(caller, record):
+    if record is None or not seen(caller, record):
         return None
     return store.data_of(record)
 

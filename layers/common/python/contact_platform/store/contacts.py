@@ -287,26 +287,27 @@ def _derived_change(write: ContactWrite) -> tuple[dict[tuple[str, str], Item], d
     return before, _by_key(derived_items(write.new))
 
 
-def _handed_over(writes: list[ContactWrite]) -> dict[tuple[str, str], str]:
+Derived = tuple[dict[tuple[str, str], Item], dict[tuple[str, str], Item]]
+
+
+def _handed_over(writes: list[ContactWrite], derived: list[Derived]) -> dict[tuple[str, str], str]:
     """Email guards one write gives up and another takes in the same transaction (a merge: the merged
     contact's emails go to the survivor), by key -> the contact giving it up. A transaction may not
     touch an item twice: the taker overwrites the guard, conditional on that holder."""
-    given: dict[tuple[str, str], str] = {}
-    for write in writes:
-        before, after = _derived_change(write)
-        given.update({key: write.new.contact_id for key in before.keys() - after.keys()})
-    handed: dict[tuple[str, str], str] = {}
-    for write in writes:
-        before, after = _derived_change(write)
-        handed.update({key: given[key] for key in after.keys() - before.keys() if key in given})
-    return handed
+    given = {
+        key: write.new.contact_id
+        for write, (before, after) in zip(writes, derived, strict=True)
+        for key in before.keys() - after.keys()
+    }
+    return {key: given[key] for before, after in derived for key in after.keys() - before.keys() if key in given}
 
 
-def _add_to(tx: TransactWrite, write: ContactWrite, handed: dict[tuple[str, str], str]) -> int:
-    """Put a contact write into a transaction; returns how many items it takes."""
+def _add_to(tx: TransactWrite, write: ContactWrite, derived: Derived, handed: dict[tuple[str, str], str]) -> int:
+    """Put a contact write (its derived items before and after) into a transaction; returns how many
+    items it takes."""
     old, new = write.old, write.new
     _index_keys(new)
-    before, after = _derived_change(write)
+    before, after = derived
     removed = [before[key] for key in before.keys() - after.keys() if key not in handed]
     added = [item for key, item in after.items() if key not in before]
     changed = [item for key, item in after.items() if key in before and before[key].serialize() != item.serialize()]
@@ -376,11 +377,12 @@ def _tag_changes(writes: list[ContactWrite]) -> tuple[tag_store.TagChanges, dict
 def _transact(writes: list[ContactWrite]) -> None:
     """The writes and their tag changes in one TransactWriteItems (docs/data-model.md, Tags)."""
     changes, guards = _tag_changes(writes)
-    handed = _handed_over(writes)
+    derived = [_derived_change(write) for write in writes]  # once per write: imports write thousands
+    handed = _handed_over(writes, derived) if len(writes) > 1 else {}
     size = 0
     with transaction() as tx:
-        for write in writes:
-            size += _add_to(tx, write, handed)
+        for write, items in zip(writes, derived, strict=True):
+            size += _add_to(tx, write, items, handed)
         if size + changes.size(guards) > MAX_TRANSACTION_ITEMS:
             raise _TooLarge(changes, guards)
         last = writes[-1]
