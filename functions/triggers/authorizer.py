@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contact_platform.errors import ApiError
-from contact_platform.observability import logger
+from contact_platform.observability import lambda_handler
 from contact_platform.services.authentication import authenticate
 
 
@@ -28,7 +28,7 @@ def _stage_arn(method_arn: str) -> str:
     return f"{api}/{stage}/*/*"
 
 
-@logger.inject_lambda_context(clear_state=True)
+@lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         grant = authenticate(event.get("headers") or {})

@@ -4,12 +4,11 @@
 from typing import Any
 
 from contact_platform import clock
-from contact_platform.observability import logger, traced
+from contact_platform.observability import lambda_handler
 from contact_platform.services.cleanup import run_cleanup
 
 
-@logger.inject_lambda_context(log_event=False, clear_state=True)
-@traced
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     moment = event.get("time")
     return run_cleanup(clock.parse_iso(moment) if moment else clock.now())

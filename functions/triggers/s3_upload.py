@@ -2,12 +2,11 @@
 
 from typing import Any
 
-from contact_platform.observability import logger, traced
+from contact_platform.observability import lambda_handler
 from contact_platform.services.imports import start_from_upload
 
 
-@logger.inject_lambda_context(log_event=False, clear_state=True)
-@traced
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     started = []
     for record in event.get("Records", []):

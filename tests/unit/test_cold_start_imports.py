@@ -74,3 +74,41 @@ def test_a_handler_imports_no_entity_declaration_but_its_own() -> None:
     loaded = _loaded("functions.api.entity_routes:get_organization")
     assert _under(loaded, DECLARATIONS) == ["contact_platform.entities.organizations"]
     assert _under(loaded, ("contact_platform.store.contacts",)) == []
+
+
+RESUMED = """
+import gc, importlib, json
+import functions
+paused = not gc.isenabled()
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
+from contact_platform.workflows import CLEANUP, S3_UPLOAD, WORKFLOWS
+handlers = [route.handler for route in ROUTES] + [AUTHORIZER_HANDLER, CLEANUP.handler, S3_UPLOAD.handler]
+handlers += [step.handler for workflow in WORKFLOWS for step in workflow.steps]
+still_paused = []
+for handler in handlers:
+    module, _, attribute = handler.rpartition(".")
+    gc.disable()  # as functions/__init__.py leaves it for the one entry point of a Lambda process
+    getattr(importlib.import_module(module), attribute)
+    if not gc.isenabled():
+        still_paused.append(handler)
+from pydantic import TypeAdapter
+TypeAdapter(int).validate_python(1)
+from pydantic.plugin import _loader
+print(json.dumps({"paused": paused, "handlers": len(handlers), "still_paused": still_paused,
+                  "plugins_looked_for": _loader._plugins is not None}))
+"""
+
+
+def test_every_entry_point_resumes_the_collector_its_import_paused() -> None:
+    """`functions/__init__.py` pauses the garbage collector while a handler's module imports; every
+    deployed entry point, once built, must have resumed it (or its function would never collect a
+    reference cycle), and no process looks for pydantic plugins."""
+    env = {**os.environ, "PYTHONPATH": f"{REPO / 'layers' / 'common' / 'python'}{os.pathsep}{REPO}"}
+    env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    done = subprocess.run([sys.executable, "-c", RESUMED], env=env, capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout)
+    assert seen["paused"] is True
+    assert seen["handlers"] > 100
+    assert seen["still_paused"] == []
+    assert seen["plugins_looked_for"] is False

@@ -1,4 +1,5 @@
-"""Powertools Logger (one per process, service name from POWERTOOLS_SERVICE_NAME) and tracing.
+"""Powertools Logger (one per process, service name from POWERTOOLS_SERVICE_NAME), tracing, and
+`lambda_handler`, which every Lambda function's entry point is built with.
 
 Tracing is imported only where it is on: `aws_xray_sdk` alone costs about 0.3 s of a cold start
 (docs/architecture.md, "Cold start"). It is on in a Lambda function (`AWS_LAMBDA_FUNCTION_NAME` set)
@@ -7,6 +8,7 @@ unless `POWERTOOLS_TRACE_DISABLED` is true, the same rule Powertools' Tracer app
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from functools import cache
@@ -32,9 +34,19 @@ def _tracer() -> Any:
     return Tracer()
 
 
-def traced(handler: Handler) -> Handler:
-    """The Lambda handler with X-Ray's `capture_lambda_handler` when tracing is on; else unchanged."""
-    if not tracing_enabled():
-        return handler
-    wrapped: Handler = _tracer().capture_lambda_handler(handler)
+def lambda_handler(handler: Handler, *, correlation_id_path: str | None = None) -> Handler:
+    """`handler` as Lambda calls it: Powertools' log context, cleared per invocation (the event is never
+    logged: it carries API keys), inside X-Ray's `capture_lambda_handler` where tracing is on.
+
+    Built when a handler's module has imported what it needs, it also resumes the garbage collector
+    that `functions/__init__.py` paused for that import, with what the import created frozen: it
+    stays alive, so no collection needs to walk it, neither now nor in any invocation
+    (docs/architecture.md, "Cold start")."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+    inner: Handler = _tracer().capture_lambda_handler(handler) if tracing_enabled() else handler
+    wrapped: Handler = logger.inject_lambda_context(
+        inner, log_event=False, correlation_id_path=correlation_id_path, clear_state=True
+    )
     return wrapped

@@ -40,7 +40,7 @@ from contact_platform.http.envelope import JSON, error_response, meta
 from contact_platform.http.params import Body, Header, Query
 from contact_platform.http.validation import from_pydantic
 from contact_platform.models.paging import Listing
-from contact_platform.observability import logger, traced
+from contact_platform.observability import lambda_handler, logger
 from contact_platform.route import Route
 from contact_platform.routes import route_named
 
@@ -142,9 +142,7 @@ class Endpoint:
         self.function = function
         self.inputs = _inputs(route, function)
         self.query_names = _query_names(self.inputs)
-        self.handler = logger.inject_lambda_context(correlation_id_path=_CORRELATION_ID, clear_state=True)(
-            traced(self._handle)
-        )
+        self.handler = lambda_handler(self._handle, correlation_id_path=_CORRELATION_ID)
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         """Lambda calls the endpoint itself where a route has no handler file (functions/api/entity_routes.py)."""

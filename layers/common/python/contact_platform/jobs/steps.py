@@ -15,7 +15,7 @@ from typing import Any
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
-from contact_platform.observability import logger, traced
+from contact_platform.observability import lambda_handler, logger
 from contact_platform.services import operations
 from contact_platform.store import operations as store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
@@ -57,8 +57,6 @@ def step_handler(workflow: str, step: str, work: Work) -> Callable[[Event, Any],
     """A Lambda handler for one step: loads the operation, runs `work`; chunk steps place their own
     fault point (before recording their result), the others fail at the start when asked to."""
 
-    @logger.inject_lambda_context(log_event=False, clear_state=True)
-    @traced
     def handler(event: Event, context: Any) -> dict[str, Any]:
         logger.append_keys(operationId=event.get("operationId"), step=f"{workflow}.{step}")
         if step != "process_chunk":
@@ -76,7 +74,7 @@ def step_handler(workflow: str, step: str, work: Work) -> Callable[[Event, Any],
             store.put_chunk_failure(operation.tenant_id, operation.operation_id, chunk, reason)
             raise
 
-    return handler
+    return lambda_handler(handler)
 
 
 # Scratch files -----------------------------------------------------------------------------------
