@@ -72,3 +72,23 @@ def test_upsert_mode_updates_the_contacts_holding_the_phone(tenant: dict[str, An
     fritz = contacts["Fritz Existing"]
     assert fritz["id"] == tenant["existing"]["id"]
     assert fritz["phones"] == ["+49 30 1234567"], "the same number in another spelling is not added twice"
+
+
+def test_a_phone_is_found_on_a_contact_holding_it_when_the_last_one_written_with_it_no_longer_does(
+    tenant: dict[str, Any],
+) -> None:
+    """The phone hint names the last contact written with a number; when that one is deleted or its
+    number changed, another contact holding the number is still found (store/contacts.py)."""
+    api, key, first = tenant["api"], tenant["key"], tenant["existing"]
+    later = api.create_contact(key, name="Also Has Phone", phones=["030 1234567"])  # the hint names it now
+    assert api.delete(f"/api/v1/contacts/{later['id']}", key=key).status == 200
+    done = _import(tenant, "skip")
+    issues = {e["row"]: e["issue"] for e in done["errors"]}
+    assert issues[4] == f"duplicate of existing contact {first['id']}"
+    moved = api.create_contact(key, name="Had Phone", phones=["+49 170 5550001"])  # Eva First's number
+    changed = api.patch(f"/api/v1/contacts/{moved['id']}", key=key, json={"phones": ["+49 170 5550009"]})
+    assert changed.status == 200, changed.body
+    again = _import(tenant, "skip")
+    eva = _contacts(tenant)["Eva First"]
+    issues = {e["row"]: e["issue"] for e in again["errors"]}
+    assert issues[2] == f"duplicate of existing contact {eva['id']}", "found though the hint names Had Phone"

@@ -86,6 +86,21 @@ def test_a_retried_chunk_creates_no_duplicates(api: Api, admin: dict[str, Any], 
     assert _contact_count(api, admin["apiKey"]) == 12
 
 
+def test_a_chunk_stopped_between_its_transactions_and_index_entries_puts_them_when_retried(
+    api: Api, admin: dict[str, Any], fault: Fault
+) -> None:
+    # The search items and phone hints of new contacts follow their transactions (store/contacts.py):
+    # the retried chunk finds the contacts it made and puts their entries.
+    key = admin["apiKey"]
+    fault("imports.index_entries:once")
+    done = _import(api, key)
+    assert done["status"] == "FINISHED", done
+    assert done["created"] == 12 and done["skippedDuplicates"] == 0
+    for n in (0, 7, 11):
+        found = api.get("/api/v1/contacts", key=key, params={"search": f"row{n}@"}).data
+        assert [contact["name"] for contact in found] == [f"Row {n}"]
+
+
 def test_running_a_failed_import_again_creates_no_duplicates(api: Api, admin: dict[str, Any], fault: Fault) -> None:
     key = admin["apiKey"]
     fault("imports.finalize")

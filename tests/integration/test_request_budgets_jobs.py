@@ -15,7 +15,7 @@ from local.lambda_runtime import LambdaContext
 from tests.support.entities import make
 from tests.support.fixtures import Api, Reply
 from tests.support.jobs import run
-from tests.support.request_counter import dynamodb_requests
+from tests.support.request_counter import dynamodb_requests, write_units
 
 EVERY_CALL = {"GetItem": 1, "UpdateItem": 1}
 
@@ -83,28 +83,64 @@ def test_job_status_and_lists_are_one_query(api: Api, admin: dict[str, Any]) -> 
     assert spent(lambda: api.get(f"/api/v1/imports/{done['operationId']}", key=key), 404) == {"Query": 1}
 
 
-def test_an_import_chunk_records_its_progress_with_one_update_a_slice(
-    api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """processedRows moves within a chunk for one UpdateItem per PROGRESS_ROWS rows: a 300-row chunk
-    sends 2 (after 250 rows and at its end), nothing else updates an item."""
+def _chunk_of_a_failed_import(
+    api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch, data: bytes, fault: str, number: int = 1
+) -> Any:
+    """A call that processes chunk `number` of an import of `data` whose chunks failed where `fault`
+    says (their files stay), as the Map would run the chunk step's handler."""
     monkeypatch.setenv(config.ENV_CHUNK_ROWS, "1000")
-    monkeypatch.setenv(config.ENV_FAULT_STEP, "imports.process_chunk")  # the job fails, its chunk file stays
+    monkeypatch.setenv(config.ENV_FAULT_STEP, fault)
     config.settings.cache_clear()
     tenant, key = admin["tenantId"], admin["apiKey"]
-    data = b"name,email\n" + b"".join(f"Row {n},row{n}@example.com\n".encode() for n in range(300))
     failed = run(api, "/api/v1/imports", key, body=data, headers={"Content-Type": "text/csv"})
     assert failed["status"] == "FAILED", failed
     monkeypatch.delenv(config.ENV_FAULT_STEP)
     config.settings.cache_clear()
     operation_id = failed["operationId"]
-    chunk = {"chunk": 1, "key": f"scratch/{tenant}/{operation_id}/chunk-000001.jsonl"}
+    chunk = {"chunk": number, "key": f"scratch/{tenant}/{operation_id}/chunk-{number:06d}.jsonl"}
     context = LambdaContext(
         "cdp-imports-process-chunk",
         "arn:aws:lambda:eu-central-1:123456789012:function:x",
         memory_mb=1024,
         timeout_seconds=900,
     )
+    return lambda: process_chunk({"tenantId": tenant, "operationId": operation_id, "chunk": chunk}, context)
+
+
+def test_an_import_chunk_records_its_progress_with_one_update_a_slice(
+    api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """processedRows moves within a chunk for one UpdateItem per PROGRESS_ROWS rows: a 300-row chunk
+    sends 2 (after 250 rows and at its end), nothing else updates an item."""
+    data = b"name,email\n" + b"".join(f"Row {n},row{n}@example.com\n".encode() for n in range(300))
+    chunk = _chunk_of_a_failed_import(api, admin, monkeypatch, data, "imports.process_chunk")
     with dynamodb_requests() as sent:
-        assert process_chunk({"tenantId": tenant, "operationId": operation_id, "chunk": chunk}, context) == {"chunk": 1}
+        assert chunk() == {"chunk": 1}
     assert sent["UpdateItem"] == -(-300 // imports.PROGRESS_ROWS) == 2, sent
+
+
+def test_an_imported_contact_costs_at_most_12_write_units_and_no_request_of_its_own(
+    api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new contact with a name, an email and a phone: the contact, its email guard and its audit
+    entry in transactions of 33 rows (6 units), its 5 search items (the name, each word, the email,
+    the phone) and its phone hint put by BatchWriteItem (6 units); duplicates are looked up for a
+    slice at once (BatchGetItem of email guards and phone hints), never a Query a row
+    (docs/architecture.md, "Write units of an import")."""
+    rows = 300
+    data = b"name,email,phone\n" + b"".join(
+        f"Anna{n} Schmidt,anna{n}@example.com,+49 170 {n:07d}\n".encode() for n in range(rows)
+    )
+    chunk = _chunk_of_a_failed_import(api, admin, monkeypatch, data, "imports.write_rows")
+    with dynamodb_requests() as sent, write_units() as units:
+        assert chunk() == {"chunk": 1}
+    assert "Query" not in sent, sent
+    # 2 slices (250 + 50 rows): email guards and phone hints 3 + 1 BatchGetItems each; 8 + 2
+    # transactions; 250 x 6 / 25 = 60 and 50 x 6 / 25 = 12 BatchWriteItems of index entries.
+    assert sent["BatchGetItem"] == 2 * (3 + 1), sent
+    assert sent["TransactWriteItems"] == -(-250 // 33) + -(-50 // 33) == 10, sent
+    assert sent["BatchWriteItem"] == 60 + 12, sent
+    assert sum(sent.values()) / rows < 0.32, sent  # 1.15 before the index entries left the transactions
+    assert units["transaction"] == rows * 3 * 2, units
+    assert units["batch"] == rows * 6, units
+    assert (units["transaction"] + units["batch"]) / rows == 12

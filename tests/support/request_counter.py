@@ -1,4 +1,5 @@
-"""Count DynamoDB requests per operation through botocore's `before-call` event."""
+"""Count DynamoDB requests per operation through botocore's `before-call` event, and the write units
+they bill from their parameters (`before-parameter-build`)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ def _record(model: Any, **_: Any) -> None:
 
 def install() -> None:
     """Register before any botocore session is created (every new session copies BUILTIN_HANDLERS)."""
-    entry = ("before-call.dynamodb", _record)
-    if entry not in handlers.BUILTIN_HANDLERS:
-        handlers.BUILTIN_HANDLERS.append(entry)
+    for entry in (("before-call.dynamodb", _record), ("before-parameter-build.dynamodb", _count_units)):
+        if entry not in handlers.BUILTIN_HANDLERS:
+            handlers.BUILTIN_HANDLERS.append(entry)
 
 
 @contextmanager
@@ -35,3 +36,61 @@ def dynamodb_requests() -> Iterator[Counter[str]]:
         yield counter
     finally:
         _local.counter = None
+
+
+# Write units ------------------------------------------------------------------------------------
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB bills it, close enough to round to kilobytes: attribute names plus
+    values (strings and numbers by their characters, lists, sets and maps by their parts)."""
+
+    def value_size(value: dict[str, Any]) -> int:
+        (kind, raw), *_ = value.items()
+        if kind in ("L",):
+            return 3 + sum(1 + value_size(part) for part in raw)
+        if kind == "M":
+            return 3 + sum(1 + len(name.encode()) + value_size(part) for name, part in raw.items())
+        if kind in ("SS", "NS", "BS"):
+            return sum(len(str(part).encode()) for part in raw)
+        if kind in ("BOOL", "NULL"):
+            return 1
+        return len(str(raw).encode())
+
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+
+
+def _units(item: dict[str, Any], per_kilobyte: int) -> int:
+    return per_kilobyte * -(-item_size(item) // 1024)
+
+
+def _count_units(model: Any, params: dict[str, Any], **_: Any) -> None:
+    """Write units of the table's own items (index writes not counted): a transaction's puts count
+    double, a batch's puts and single puts once; updates, deletes and condition checks as one item."""
+    counter: Counter[str] | None = getattr(_local, "units", None)
+    if counter is None:
+        return
+    if model.name == "TransactWriteItems":
+        for action in params["TransactItems"]:
+            (kind, body), *_ = action.items()
+            counter["transaction"] += _units(body["Item"], 2) if kind == "Put" else 2
+    elif model.name == "BatchWriteItem":
+        for requests in params["RequestItems"].values():
+            for request in requests:
+                counter["batch"] += _units(request["PutRequest"]["Item"], 1) if "PutRequest" in request else 1
+    elif model.name == "PutItem":
+        counter["single"] += _units(params["Item"], 1)
+    elif model.name in ("UpdateItem", "DeleteItem"):
+        counter["single"] += 1
+
+
+@contextmanager
+def write_units() -> Iterator[Counter[str]]:
+    """The write units of the DynamoDB writes this thread sends inside the block, by kind of request
+    (`transaction`, `batch`, `single`): what DynamoDB bills for the table's own items."""
+    counter: Counter[str] = Counter()
+    _local.units = counter
+    try:
+        yield counter
+    finally:
+        _local.units = None

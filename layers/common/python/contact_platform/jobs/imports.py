@@ -31,7 +31,7 @@ from contact_platform.permissions import Caller
 from contact_platform.services import contacts, operations, organization_links, search_terms
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import operations as operation_store
-from contact_platform.store.contacts import ContactWrite
+from contact_platform.store.contacts import ContactItem, ContactWrite
 from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
 from contact_platform.store.operations import ChunkResultItem, OperationItem
 
@@ -127,19 +127,16 @@ def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
 
 
 def _existing(tenant_id: str, valid: dict[int, ContactCreate]) -> dict[int, tuple[str, str]]:
-    """Row -> (matched field, contact ID) for rows matching an active contact: by email, then phone."""
+    """Row -> (matched field, contact ID) for rows matching an active contact: by email, then phone
+    (a few BatchGetItems for the whole slice: store/contacts.py, contacts_by_email and _by_phone)."""
     email_of = {row: search_terms.email_key(body.emails[0]) for row, body in valid.items() if body.emails}
     by_email = contact_store.contacts_by_email(tenant_id, email_of.values())
-    matches: dict[int, tuple[str, str]] = {}
-    for row, body in valid.items():
-        email = email_of.get(row)
-        if email and email in by_email:
-            matches[row] = ("email", by_email[email])
-            continue
-        phone = search_terms.phone_key(body.phones[0]) if body.phones else None
-        holders = contact_store.contacts_by_phone(tenant_id, phone) if phone else []
-        if holders:
-            matches[row] = ("phone", holders[0])
+    matches = {row: ("email", by_email[email]) for row, email in email_of.items() if email in by_email}
+    phone_of = {
+        row: search_terms.phone_key(body.phones[0]) for row, body in valid.items() if row not in matches and body.phones
+    }
+    by_phone = contact_store.contacts_by_phone(tenant_id, [phone for phone in phone_of.values() if phone])
+    matches.update({row: ("phone", by_phone[phone]) for row, phone in phone_of.items() if phone in by_phone})
     return matches
 
 
@@ -257,11 +254,13 @@ def _write(
     matches = _existing(operation.tenant_id, valid)
     visible = contacts.readable_ids(scope, [contact_id for _, contact_id in matches.values()])
     creates: dict[int, ContactWrite] = {}
+    earlier: list[str] = []  # contacts an earlier attempt of this chunk created
     for row, body in valid.items():
         match = matches.get(row)
         own_id = contact_id_for(operation.operation_id, row)
         if match and match[1] == own_id:
-            chunk.counts["created"] += 1  # written by an earlier attempt of this chunk
+            earlier.append(own_id)
+            chunk.counts["created"] += 1
             chunk.counts["organizationsLinked"] += 1 if row in linking else 0
         elif match and match[1] not in visible:
             field = match[0]
@@ -279,11 +278,13 @@ def _write(
             chunk.duplicate(row, field, f"duplicate of existing contact {contact_id}", value)
         else:
             creates[row] = contacts.new_contact_write(scope, body, own_id)
-    failed = contact_store.replace_many(list(creates.values()))
+    failed = contact_store.replace_many(list(creates.values()), index_entries=False)
     for row, write in creates.items():
         problem = failed.get(write.new.contact_id)
         mine = problem is None or (isinstance(problem, UniqueValueTaken) and problem.owner_id == write.new.contact_id)
-        if mine or isinstance(problem, StaleVersion):  # stale: an earlier attempt made the contact of this row's ID
+        if problem is not None and (mine or isinstance(problem, StaleVersion)):
+            earlier.append(write.new.contact_id)  # stale: an earlier attempt made the contact of this row's ID
+        if mine or isinstance(problem, StaleVersion):
             chunk.counts["created"] += 1
             chunk.counts["organizationsLinked"] += 1 if row in linking else 0
         elif isinstance(problem, TagUnavailable):
@@ -292,6 +293,17 @@ def _write(
             holder = problem.owner_id if isinstance(problem, UniqueValueTaken) else ""
             shown = holder in contacts.readable_ids(scope, [holder]) if holder else False
             chunk.duplicate(row, "email", f"duplicate of existing contact {holder}" if shown else taken("email"), "")
+    written = [write.new for write in creates.values() if write.new.contact_id not in failed]
+    _put_index_entries(operation, written, earlier)
+
+
+def _put_index_entries(operation: OperationItem, created: list[ContactItem], earlier: list[str]) -> None:
+    """The search items and phone hints of the slice's new contacts, which their transactions left
+    out, and again those of the contacts an earlier attempt created (it may have stopped between
+    the two); the contacts as stored, in case they changed since."""
+    steps.fault_point(WORKFLOW, "index_entries", f"{operation.operation_id}#{created[0].contact_id if created else ''}")
+    again = contact_store.get_contacts(operation.tenant_id, earlier).values() if earlier else []
+    contact_store.put_index_entries([*created, *(contact for contact in again if contact.is_active)])
 
 
 def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
@@ -300,6 +312,7 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     if steps.recorded(operation, event) is not None:
         return {"chunk": int(event["chunk"]["chunk"])}
     number = int(event["chunk"]["chunk"])
+    steps.fault_point(WORKFLOW, "write_rows", f"{operation.operation_id}#{number}", chunk=number)
     scope = operations.acting_caller(operation)
     chunk = ChunkReport()
     for records in _slices(steps.read_json_lines(str(event["chunk"]["key"])), PROGRESS_ROWS):

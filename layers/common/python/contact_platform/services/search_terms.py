@@ -6,6 +6,7 @@ and phone numbers. A contact's tokens are bounded so its writes fit in one trans
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -44,6 +45,16 @@ def phone_keys(phone: str) -> list[str]:
     return list(dict.fromkeys(key for key in (international, national) if key))
 
 
+def phone_search_keys(phone: str) -> list[str]:
+    """The phone's search tokens: its international digits, and its national digits where a search
+    takes them as they are. `search_term` reads a query starting with the default region's national
+    prefix as a national number of that region (`0170...` looks for `49170...`), so a German number
+    is one token, a US number two (`4155550100` is searched as it is), and a Swiss number one (its
+    `044...` spelling is read as German: it is found as `+41 44...` or `0041 44...`)."""
+    keys = phone_keys(phone)
+    return keys[:1] + [key for key in keys[1:] if search_term(key) == key]
+
+
 def phone_key(phone: str) -> str | None:
     """The form a phone number is found by for duplicates: digits of its international form."""
     found = phone_keys(phone)
@@ -71,17 +82,32 @@ def contact_tokens(
     tokens = name_tokens(name, first_name, last_name)
     tokens += [email_key(email) for email in emails]
     for phone in phones:
-        tokens += phone_keys(phone)
+        tokens += phone_search_keys(phone)
     bounded = (token[:MAX_TOKEN_LENGTH] for token in tokens if len(token) >= MIN_SEARCH_LENGTH)
     return sorted(set(bounded))
 
 
 def search_term(query: str) -> str:
-    """The prefix a search query is looked up by: digits for phone-like queries, else folded text."""
+    """The prefix a search query is looked up by: digits for phone-like queries, else folded text.
+    A phone query's international prefix `00` is dropped, and a national one of the default region
+    (`0` in Germany) becomes its country code: `0170 12` looks for `4917012`."""
     if _PHONE_LIKE.match(query) and sum(ch.isdigit() for ch in query) >= MIN_SEARCH_LENGTH:
         digits = re.sub(r"\D", "", query)
-        return digits[2:] if digits.startswith("00") else digits
+        if digits.startswith("00"):
+            return digits[2:]
+        country, trunk = _default_region_prefixes()
+        return country + digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
     return fold(query)[:MAX_TOKEN_LENGTH]
+
+
+@functools.cache
+def _default_region_prefixes() -> tuple[str, str]:
+    """The default region's country code and national (trunk) prefix: `("49", "0")`."""
+    import phonenumbers
+
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_PHONE_REGION)
+    trunk = metadata.national_prefix if metadata is not None else None
+    return str(phonenumbers.country_code_for_region(DEFAULT_PHONE_REGION)), trunk or ""
 
 
 def first_match(tokens: list[str], prefix: str) -> str | None:

@@ -5,7 +5,8 @@ hang on it can always be computed from the item alone:
 - an email guard per normalized email (uniqueness among active contacts),
 - a search item per token (prefix search without scanning the tenant),
 - a tag assignment per tag (the `tag` filter),
-- a phone entry per phone number (finding duplicates by phone; phones are not unique).
+- a phone hint per phone number: the last contact written with it, where finding duplicates by
+  phone starts (phones are not unique; a hint is never deleted, so readers check what it names).
 An active contact also carries the keys of the five list indexes. An inactive (soft-deleted) one
 carries none of these, only a key in the tenant's deleted-contacts index (GSI1) and one in the
 housekeeping index (GSI2, the day its 90 days end): it drops out of every list, search and tag query
@@ -15,7 +16,11 @@ Every write is `replace(old, new)`: one TransactWriteItems with the contact (con
 version read), the derived items that appeared, changed or went away, the audit item, and the tags
 the contact took or gave up (store/tags.py: a tag made on first use, `contactCount` moved; a
 soft-deleted contact holds no tag, so deleting and restoring move the counts, purging does not).
-Bulk jobs group writes with `replace_many`, one tag update per tag per transaction.
+Bulk jobs group writes with `replace_many`, one tag update per tag per transaction. An import's
+creates leave the index entries (search items and phone hints) out of their transactions and put
+them right after with BatchWriteItem (`put_index_entries`): a third of the items per transaction
+and half the write units for those entries; a retried chunk puts them again
+(docs/architecture.md, "Write units of an import").
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -94,8 +99,15 @@ class ContactTagAssignment(Item, discriminator="contact-tag"):
     tag_key = UnicodeAttribute(attr_name="tagKey")
 
 
-class ContactPhoneEntry(Item, discriminator="contact-phone"):
+class ContactPhoneHint(Item, discriminator="contact-phone-hint"):
+    """The last contact written with a phone number (`contacts_by_phone`)."""
+
     contact_id = UnicodeAttribute(attr_name="contactId")
+
+
+PHONE_HINT_SK = "HINT"
+# Items that only serve lookups: an import puts them after the contacts' transaction.
+INDEX_ENTRY_TYPES = (ContactSearchEntry, ContactPhoneHint)
 
 
 def new_contact(tenant_id: str, contact_id: str, *, owner_id: str, created_by: str, at: str) -> ContactItem:
@@ -181,10 +193,33 @@ def contacts_by_email(tenant_id: str, email_keys: Iterable[str]) -> dict[str, st
     }
 
 
-def contacts_by_phone(tenant_id: str, phone_key: str) -> list[str]:
-    """IDs of active contacts with that phone number (digits of its international form), oldest ID first."""
-    page = query_page(ContactPhoneEntry, keys.contact_phone_pk(tenant_id, phone_key), limit=10, consistent=True)
-    return [entry.contact_id for entry in page.items]
+def contacts_by_phone(tenant_id: str, phone_keys: Iterable[str]) -> dict[str, str]:
+    """Phone key (digits of the international form) -> an active contact holding it, for the keys
+    some active contact holds: one BatchGetItem of the hints (100 keys a request), one of the
+    contacts they name; a hint whose contact no longer holds the number (deleted, changed) falls
+    back on a Query of the number's search entries."""
+    wanted = [(keys.contact_phone_pk(tenant_id, key), PHONE_HINT_SK) for key in dict.fromkeys(phone_keys)]
+    if not wanted:
+        return {}
+    marker = "#CONTACTPHONE#"
+    hints = {hint.pk.split(marker, 1)[1]: hint.contact_id for hint in ContactPhoneHint.batch_get(wanted)}
+    named = get_contacts(tenant_id, hints.values())
+    found: dict[str, str] = {}
+    for key, contact_id in hints.items():
+        contact = named.get(contact_id)
+        if contact is not None and contact.is_active and key in contact.phone_keys:
+            found[key] = contact_id
+            continue
+        page = query_page(
+            ContactSearchEntry,
+            keys.search_pk(tenant_id, key),
+            limit=1,
+            condition=ContactSearchEntry.sk.startswith(f"{key}#"),
+            consistent=True,
+        )
+        if page.items:
+            found[key] = page.items[0].contact_id
+    return found
 
 
 def tag_assignments(
@@ -254,10 +289,20 @@ def derived_items(contact: ContactItem) -> list[Item]:
         for tag_key in contact.tag_keys
     ]
     items += [
-        ContactPhoneEntry(pk=keys.contact_phone_pk(tenant, phone_key), sk=contact_id, contact_id=contact_id)
+        ContactPhoneHint(pk=keys.contact_phone_pk(tenant, phone_key), sk=PHONE_HINT_SK, contact_id=contact_id)
         for phone_key in contact.phone_keys
     ]
     return items
+
+
+def put_index_entries(contacts: Iterable[ContactItem]) -> None:
+    """Put the search items and phone hints of active contacts (BatchWriteItem, 25 a request): what
+    an import's transactions leave out. Putting them again changes nothing."""
+    with Item.batch_write() as batch:
+        for contact in contacts:
+            for item in derived_items(contact):
+                if isinstance(item, INDEX_ENTRY_TYPES):
+                    batch.save(item)
 
 
 def _by_key(items: list[Item]) -> dict[tuple[str, str], Item]:
@@ -281,13 +326,28 @@ def _held(contact: ContactItem | None) -> dict[str, str]:
     return dict(zip(contact.tag_keys, contact.tags, strict=False))
 
 
-def _derived_change(write: ContactWrite) -> tuple[dict[tuple[str, str], Item], dict[tuple[str, str], Item]]:
-    """The derived items of the contact before and after the write, by key."""
-    before = _by_key(derived_items(write.old)) if write.old else {}
-    return before, _by_key(derived_items(write.new))
-
-
 Derived = tuple[dict[tuple[str, str], Item], dict[tuple[str, str], Item]]
+
+
+def _derived_changes(writes: list[ContactWrite], index_entries: bool) -> list[Derived]:
+    """The derived items of each contact before and after its write, by key; without the index
+    entries when the transaction leaves them out, and with a phone hint only for the first write of
+    the transaction that puts it (a transaction may not touch an item twice)."""
+    changes: list[Derived] = []
+    hinted: set[tuple[str, str]] = set()
+    for write in writes:
+        before = _by_key(derived_items(write.old)) if write.old else {}
+        after = _by_key(derived_items(write.new))
+        if not index_entries:
+            before, after = _without_index_entries(before), _without_index_entries(after)
+        after = {key: item for key, item in after.items() if not (isinstance(item, ContactPhoneHint) and key in hinted)}
+        hinted.update(key for key, item in after.items() if isinstance(item, ContactPhoneHint))
+        changes.append((before, after))
+    return changes
+
+
+def _without_index_entries(items: dict[tuple[str, str], Item]) -> dict[tuple[str, str], Item]:
+    return {key: item for key, item in items.items() if not isinstance(item, INDEX_ENTRY_TYPES)}
 
 
 def _handed_over(writes: list[ContactWrite], derived: list[Derived]) -> dict[tuple[str, str], str]:
@@ -308,7 +368,9 @@ def _add_to(tx: TransactWrite, write: ContactWrite, derived: Derived, handed: di
     old, new = write.old, write.new
     _index_keys(new)
     before, after = derived
-    removed = [before[key] for key in before.keys() - after.keys() if key not in handed]
+    gone = before.keys() - after.keys()
+    # A phone hint stays: another contact may hold the number (readers check what a hint names).
+    removed = [before[key] for key in gone if key not in handed and not isinstance(before[key], ContactPhoneHint)]
     added = [item for key, item in after.items() if key not in before]
     changed = [item for key, item in after.items() if key in before and before[key].serialize() != item.serialize()]
     contact_condition: Condition = ContactItem.version == old.version if old else ContactItem.pk.does_not_exist()
@@ -374,10 +436,10 @@ def _tag_changes(writes: list[ContactWrite]) -> tuple[tag_store.TagChanges, dict
     return changes, guards
 
 
-def _transact(writes: list[ContactWrite]) -> None:
+def _transact(writes: list[ContactWrite], index_entries: bool = True) -> None:
     """The writes and their tag changes in one TransactWriteItems (docs/data-model.md, Tags)."""
     changes, guards = _tag_changes(writes)
-    derived = [_derived_change(write) for write in writes]  # once per write: imports write thousands
+    derived = _derived_changes(writes, index_entries)  # once per write: imports write thousands
     handed = _handed_over(writes, derived) if len(writes) > 1 else {}
     size = 0
     with transaction() as tx:
@@ -425,18 +487,23 @@ def replace_together(writes: list[ContactWrite]) -> None:
     raise StaleVersion(new.contact_id)
 
 
-def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
+def replace_many(writes: list[ContactWrite], *, index_entries: bool = True) -> dict[str, Exception]:
     """Many contact writes in as few transactions as fit (100 items each), for bulk jobs.
 
     A transaction that is cancelled (a taken email, a changed contact) is retried one contact at a
     time, so one bad write never holds back the others. Returns contact ID -> error of the writes
     that failed (UniqueValueTaken, StaleVersion, TagUnavailable).
+
+    `index_entries=False` (creates only) leaves the search items and phone hints out of the grouped
+    transactions; the caller puts them afterwards (`put_index_entries`).
     """
+    if not index_entries and any(write.old is not None for write in writes):
+        raise ValueError("only creates may leave their index entries out of the transaction")
     failed: dict[str, Exception] = {}
     groups: list[list[ContactWrite]] = [[]]
     sizes = [0]
     for write in writes:
-        size = _write_size(write)
+        size = _write_size(write, index_entries)
         if sizes[-1] + size > MAX_TRANSACTION_ITEMS:
             groups.append([])
             sizes.append(0)
@@ -446,7 +513,7 @@ def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
         if not group:
             continue
         try:
-            _transact(group)
+            _transact(group, index_entries)
             continue
         except _TooLarge:
             pass  # a write that does not fit with the tags it makes: replace() makes them first
@@ -465,13 +532,16 @@ def replace_many(writes: list[ContactWrite]) -> dict[str, Exception]:
     return failed
 
 
-def _write_size(write: ContactWrite) -> int:
+def _write_size(write: ContactWrite, index_entries: bool = True) -> int:
     """An upper bound of the items the write takes in a transaction, its tag items included."""
-    old_items = len(derived_items(write.old)) if write.old else 0
+
+    def counted(contact: ContactItem | None) -> int:
+        items = derived_items(contact) if contact is not None else []
+        return sum(1 for item in items if index_entries or not isinstance(item, INDEX_ENTRY_TYPES))
+
     before, after = _held(write.old), _held(write.new)
     tag_items = 2 * len(before.keys() ^ after.keys())
-    new_items = len(derived_items(write.new)) if write.new.is_active else 0
-    return 2 + old_items + new_items + tag_items
+    return 2 + counted(write.old) + counted(write.new) + tag_items
 
 
 # Purging ---------------------------------------------------------------------------------------
@@ -492,4 +562,19 @@ def purge(contact: ContactItem) -> int:
                 tx.delete(item)
     except TransactWriteError as error:
         raise _failure(error, contact.contact_id) from error
-    return 1 + len(others)
+    return 1 + len(others) + _release_phone_hints(contact)
+
+
+def _release_phone_hints(contact: ContactItem) -> int:
+    """Delete the phone hints that still name a purged contact (each conditional on it: another
+    contact written with the number since keeps its hint). Returns how many went."""
+    deleted = 0
+    for phone_key in contact.phone_keys:
+        hint = ContactPhoneHint(pk=keys.contact_phone_pk(contact.tenant_id, phone_key), sk=PHONE_HINT_SK)
+        try:
+            hint.delete(condition=ContactPhoneHint.contact_id == contact.contact_id)
+            deleted += 1
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return deleted
