@@ -261,9 +261,10 @@ def test_items_over_400_kb_are_refused_whole(aws: None) -> None:
     assert [item["SK"]["S"] for item in client.scan(TableName=table)["Items"]] == ["1"]
 
 
-def test_reads_answer_every_attribute_type_as_written(aws: None) -> None:
-    """Query, Scan, GetItem and BatchGetItem answers are written with json.dumps: binary values
-    (alone, in sets, lists and maps), numbers, sets, booleans and nulls come back as they went in."""
+def test_reads_and_writes_answer_every_attribute_type_as_written(aws: None) -> None:
+    """Query, Scan, GetItem, BatchGetItem, PutItem, UpdateItem and DeleteItem answers are written
+    with json.dumps: binary values (alone, in sets, lists and maps), numbers, sets, booleans and
+    nulls come back as they went in."""
     emulator.install()
     client = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
@@ -295,6 +296,20 @@ def test_reads_answer_every_attribute_type_as_written(aws: None) -> None:
     assert same(client.scan(TableName=table)["Items"][0])
     batch = client.batch_get_item(RequestItems={table: {"Keys": [key, {"PK": {"S": "none"}, "SK": {"S": "1"}}]}})
     assert [same(found) for found in batch["Responses"][table]] == [True] and batch["UnprocessedKeys"] == {}
+    assert same(client.put_item(TableName=table, Item=item, ReturnValues="ALL_OLD")["Attributes"])
+    updated = client.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET n = :n",
+        ExpressionAttributeValues={":n": {"N": "12"}},
+        ReturnValues="ALL_NEW",
+    )
+    assert same(updated["Attributes"])
+    assert "Attributes" not in client.update_item(
+        TableName=table, Key=key, UpdateExpression="SET n = :n", ExpressionAttributeValues={":n": {"N": "12"}}
+    )
+    assert same(client.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")["Attributes"])
+    assert "Attributes" not in client.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")
 
 
 def test_dynamodb_requests_from_many_threads_see_whole_items(aws: None) -> None:
