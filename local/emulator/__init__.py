@@ -13,7 +13,10 @@ patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VER
 - `server`: moto's server lists its package directory once, not on every request.
 - `stepfunctions`: drops the interpreter's expected noise, and (`install_step_functions()`) lets
   `ToleratedFailurePercentage` be an integer as AWS does.
-- `embedded`: the ThreadedMotoServer `cdp serve` runs, with the adapters installed.
+- `embedded`: the emulator `cdp serve` runs, with the adapters installed: the WSGI app of moto's
+  ThreadedMotoServer, served by cheroot instead of werkzeug's development server, which closed
+  every connection after one answer (a new TCP connection and thread for each AWS call); cheroot
+  keeps them, with a thread pool that grows so a request that waits for others never deadlocks.
 
 Nothing here is imported with `cdp serve --aws-endpoint`: handlers then run on an unpatched process.
 `install()` and `install_step_functions()` refuse any other moto version; both may run again.

@@ -16,10 +16,10 @@ from unittest import mock
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from moto.core.config import default_user_config
 
 from local import cli
-from local import emulator as adapters
+from local.emulator.embedded import EmbeddedEmulator
 from local.lambda_runtime import lambda_invoker
 from local.resources import REGION
 from local.timer import CleanupTimer, scheduled_event
@@ -152,20 +152,18 @@ def test_cdp_cleanup_without_a_running_stack(tmp_path: Path, monkeypatch: pytest
 
 @pytest.fixture
 def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A moto server in this process (as `cdp serve` runs it) whose endpoint `.cdp/local.json` names."""
-    adapters.install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".cdp").mkdir()
-    (tmp_path / ".cdp" / "local.json").write_text(json.dumps({"awsEndpoint": endpoint}))
-    try:
-        with mock.patch.dict(os.environ):  # `cdp cleanup` sets the local stack's environment
+    """The emulator `cdp serve` runs, in this process, whose endpoint `.cdp/local.json` names."""
+    # The emulator sets MOTO_PORT and moto's Step Functions config, `cdp cleanup` the local stack's environment.
+    with mock.patch.dict(os.environ), mock.patch.dict(default_user_config):
+        server = EmbeddedEmulator(port=0)
+        endpoint = server.start()
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / ".cdp").mkdir()
+        (tmp_path / ".cdp" / "local.json").write_text(json.dumps({"awsEndpoint": endpoint}))
+        try:
             yield endpoint
-    finally:
-        server.stop()
+        finally:
+            server.stop()
 
 
 def test_cdp_cleanup_invokes_the_running_stacks_cleanup_function(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+
+import boto3
 
 
 def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -24,3 +27,19 @@ def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Remembers every event it gets (in RECORDED) and answers with a count."""
     RECORDED.append(event)
     return {"recorded": len(RECORDED)}
+
+
+def call_back(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Calls the emulator that invoked it (`event["endpoint"]`), as the platform's handlers do."""
+    tables = boto3.client("dynamodb", endpoint_url=event["endpoint"]).list_tables()["TableNames"]
+    return {"tables": len(tables)}
+
+
+RUNNING = threading.Event()
+RELEASE = threading.Event()
+
+
+def wait_for_release(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A long invocation: sets RUNNING, then runs until RELEASE is set (at most `event["seconds"]`)."""
+    RUNNING.set()
+    return {"released": RELEASE.wait(event["seconds"])}
