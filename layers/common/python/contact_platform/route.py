@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import KW_ONLY, dataclass
 
@@ -40,6 +41,6 @@ class Route:
     def public(self) -> bool:
         return self.permission is None
 
-    @property
+    @functools.cached_property
     def path_pattern(self) -> re.Pattern[str]:
         return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")

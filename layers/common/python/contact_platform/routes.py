@@ -307,8 +307,8 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route for a request and its path parameters (static segments win over parameters)."""
     candidates = []
     for route in _table()[0]:
-        found = route.path_pattern.match(path)
-        if found and route.method == method:
+        found = route.path_pattern.match(path) if route.method == method else None
+        if found:
             candidates.append((route.path.count("{"), route, found.groupdict()))
     if not candidates:
         return None
