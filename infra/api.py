@@ -90,7 +90,9 @@ class ApiStack(Stack):
 
         self.api = self._rest_api(settings)
         add_gateway_responses(self.api)
-        authorizer = self._authorizer(layer, table, alarm_topic, common)
+        # The authorizer counts each request in its key's rate-limit window (docs/architecture.md, "A request").
+        rate_window = {config.ENV_RATE_WINDOW: str(settings.rate_limit_window_seconds)}
+        authorizer = self._authorizer(layer, table, alarm_topic, {**common, **rate_window})
 
         deps = RouteDependencies(
             api=self.api,
@@ -103,8 +105,8 @@ class ApiStack(Stack):
             environment={
                 **common,
                 config.ENV_CURSOR_SECRET_ARN: cursor_secret.secret_arn,
+                # the rate limit a new key gets unless it names one
                 config.ENV_RATE_LIMIT: str(settings.rate_limit_per_window),
-                config.ENV_RATE_WINDOW: str(settings.rate_limit_window_seconds),
             },
             jobs=jobs,
             download_url_seconds=settings.download_url_seconds,
@@ -190,17 +192,18 @@ class ApiStack(Stack):
             self,
             "Authorizer",
             handler=AUTHORIZER_HANDLER,
-            description="API key (Authorization: Bearer or X-API-Key) -> tenant, user, role, scopes",
+            description="API key (Authorization: Bearer or X-API-Key) -> tenant, user, role, scopes, request count",
             code=function_code(),
             layer=layer,
-            environment={**environment, config.ENV_AUTH_CACHE_SECONDS: str(config.DEPLOYED_AUTH_CACHE_SECONDS)},
+            environment=environment,
             alarm_topic=alarm_topic,
             settings=function_settings.AUTHORIZER,
         )
         grant_authorizer_access(function.role, table)
         # The key may come in either of two headers. API Gateway's authorizer cache needs identity sources and
         # treats every one as required, which would reject requests using the other header. So: no identity
-        # sources and no gateway cache (TTL 0); warm authorizer instances cache grants for AUTH_CACHE_SECONDS.
+        # sources and no gateway cache (TTL 0). Nor does the function cache: it counts every request in the
+        # key's rate-limit window, and a revoked key is refused on its next request.
         return apigw.RequestAuthorizer(
             self,
             "ApiKeyAuthorizer",

@@ -17,7 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "layerPath": "build/layer",  # what `make layer` builds: python/ with the package and its dependencies
     "throttleRateLimit": 100,  # API Gateway stage and usage plan: steady requests per second
     "throttleBurstLimit": 200,  # API Gateway stage and usage plan: burst
-    "rateLimitPerWindow": 1000,  # per API key, counted by the functions (docs/architecture.md, API conventions)
+    # per API key unless the key names its own, counted by the authorizer (docs/architecture.md, "A request")
+    "rateLimitPerWindow": 1000,
     "rateLimitWindowSeconds": 600,
     "alarmEmail": "",  # subscribed to the alarm topic when set
     "downloadUrlSeconds": 900,  # how long presigned upload and download URLs of job files stay valid

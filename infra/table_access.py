@@ -9,15 +9,17 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 
 from contact_platform.route import Route
+from contact_platform.store import keys
 from contact_platform.store.table import INDEX_NAMES
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem")
 QUERY_ACTIONS = ("dynamodb:Query",)
 # Records, guard items, audit items, idempotency records (Powertools), all in transactions or conditional.
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
-# Every authenticated request counts itself in its key's rate-limit window (one UpdateItem with ADD).
-RATE_LIMIT_ACTIONS = ("dynamodb:UpdateItem",)
-AUTHORIZER_ACTIONS = ("dynamodb:GetItem",)  # one consistent GetItem on the key's lookup item
+# The authorizer reads a key and counts the request in one conditional UpdateItem of the key's lookup item
+# (ReturnValues ALL_NEW), and on nothing but lookup items: their partition keys are the only ones it may name.
+AUTHORIZER_ACTIONS = ("dynamodb:UpdateItem",)
+LOOKUP_KEYS = keys.api_key_lookup_pk("*")
 
 
 def index_arns(table: dynamodb.ITable) -> list[str]:
@@ -25,13 +27,8 @@ def index_arns(table: dynamodb.ITable) -> list[str]:
 
 
 def route_actions(route: Route) -> tuple[str, ...]:
-    """Reads for every route; writes for any method that changes state; the rate-limit counter when authenticated."""
-    actions: tuple[str, ...] = READ_ACTIONS
-    if route.method != "GET":
-        actions += WRITE_ACTIONS
-    elif not route.public:
-        actions += RATE_LIMIT_ACTIONS
-    return actions
+    """Reads for every route; writes for any method that changes state (the authorizer counts requests)."""
+    return READ_ACTIONS if route.method == "GET" else READ_ACTIONS + WRITE_ACTIONS
 
 
 def grant_route_access(role: iam.IRole, table: dynamodb.ITable, route: Route) -> None:
@@ -42,7 +39,13 @@ def grant_route_access(role: iam.IRole, table: dynamodb.ITable, route: Route) ->
 
 
 def grant_authorizer_access(role: iam.IRole, table: dynamodb.ITable) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=list(AUTHORIZER_ACTIONS), resources=[table.table_arn]))
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=list(AUTHORIZER_ACTIONS),
+            resources=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": LOOKUP_KEYS}},
+        )
+    )
 
 
 # Job steps and triggers: records and audit items as the routes write them, plus the batches chunk work

@@ -33,7 +33,6 @@ FUNCTION_VARIABLES = (
     config.ENV_TABLE_NAME,
     config.ENV_CURSOR_SECRET_ARN,
     config.ENV_DEV_MODE,
-    config.ENV_AUTH_CACHE_SECONDS,
     config.ENV_RATE_LIMIT,
     config.ENV_RATE_WINDOW,
     config.ENV_UPLOADS_BUCKET,

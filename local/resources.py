@@ -58,7 +58,6 @@ def environment(endpoint: str, account: str = EMULATOR_ACCOUNT) -> dict[str, str
         config.ENV_TABLE_NAME: TABLE_NAME,
         config.ENV_CURSOR_SECRET_ARN: CURSOR_SECRET,
         config.ENV_DEV_MODE: "true",
-        config.ENV_AUTH_CACHE_SECONDS: "0",
         config.ENV_UPLOADS_BUCKET: UPLOADS_BUCKET,
         config.ENV_EXPORTS_BUCKET: EXPORTS_BUCKET,
         **{workflow.state_machine_env: state_machine_arn(workflow, account) for workflow in WORKFLOWS},

@@ -1,5 +1,7 @@
 """API Gateway REQUEST authorizer: the API key in `Authorization: Bearer` or `X-API-Key` becomes the
-context every route function reads its caller from: tenantId, userId, role, scopes, keyId, rateLimit.
+context every route function reads its caller from (tenantId, userId, role, scopes, keyId) and its
+rate limit (rateLimit, and this request's count: rateHits, rateReset, rateWindow), read and counted
+in one DynamoDB request (docs/architecture.md, "A request").
 
 A missing, unknown, revoked or expired key raises `Unauthorized`: API Gateway then answers 401 with
 the platform's envelope (a gateway response in infra/api.py; the same body locally).

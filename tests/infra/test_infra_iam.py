@@ -9,6 +9,7 @@ import pytest
 
 from contact_platform.route import Route
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
+from contact_platform.store import keys
 from contact_platform.store.table import INDEX_NAMES
 from tests.infra.synthesized import Assembly, Found, Json, actions
 
@@ -84,16 +85,20 @@ def test_route_table_access_follows_its_method(assembly: Assembly, route: Route)
     granted = table_actions(assembly, functions_by_handler(assembly)[route.handler])
     assert {"dynamodb:GetItem", "dynamodb:Query"} <= granted
     if route.method == "GET":
-        # reads change nothing; authenticated ones count the request in the key's rate-limit window
-        expected_writes = set() if route.public else {"dynamodb:UpdateItem"}
-        assert granted & WRITES == expected_writes
+        # reads change nothing (the authorizer counts the request in the key's rate-limit window)
+        assert granted & WRITES == set()
     else:
         assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= granted
 
 
-def test_authorizer_only_looks_keys_up(assembly: Assembly) -> None:
+def test_authorizer_only_updates_key_lookup_items(assembly: Assembly) -> None:
+    """One UpdateItem reads the key and counts the request; the partition keys it may name are those
+    of the lookup items only, so it can neither read nor change any tenant's data."""
     authorizer = functions_by_handler(assembly)[AUTHORIZER_HANDLER]
-    assert table_actions(assembly, authorizer) == {"dynamodb:GetItem"}
+    assert table_actions(assembly, authorizer) == {"dynamodb:UpdateItem"}
+    (statement,) = [s for s in assembly.statements_of(authorizer) if any("dynamodb" in a for a in actions(s))]
+    assert statement["Effect"] == "Allow"
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys.api_key_lookup_pk("*")}}
     assert not [s for s in assembly.statements_of(authorizer) if any("secretsmanager" in a for a in actions(s))]
 
 

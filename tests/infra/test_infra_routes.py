@@ -12,7 +12,7 @@ from contact_platform.route import Route
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from contact_platform.workflows import TRIGGERS, WORKFLOWS
 from infra.api import STAGE_NAME
-from infra.settings import REPO_ROOT
+from infra.settings import DEFAULTS, REPO_ROOT
 from tests.infra.synthesized import Assembly, Found
 
 pytestmark = pytest.mark.xdist_group("infra")
@@ -85,14 +85,16 @@ def test_authenticated_methods_use_the_request_authorizer_and_public_ones_none(a
 
 
 def test_authorizer_reads_either_header_so_the_gateway_cache_is_off(assembly: Assembly) -> None:
+    """No cache anywhere: the authorizer counts every request in its key's rate-limit window (it has the
+    window's length; the route functions take the count from its context)."""
     (authorizer,) = assembly.resources("AWS::ApiGateway::Authorizer")
     assert authorizer.properties["AuthorizerResultTtlInSeconds"] == 0
     assert not authorizer.properties.get("IdentitySource")
     function = assembly.referenced(authorizer, authorizer.properties["AuthorizerUri"], "AWS::Lambda::Function")
     assert function.properties["Handler"] == AUTHORIZER_HANDLER
-    assert function.properties["Environment"]["Variables"]["AUTH_CACHE_SECONDS"] == str(
-        config.DEPLOYED_AUTH_CACHE_SECONDS
-    )
+    variables = function.properties["Environment"]["Variables"]
+    assert variables[config.ENV_RATE_WINDOW] == str(DEFAULTS["rateLimitWindowSeconds"])
+    assert not any("CACHE" in name for name in variables)
 
 
 def test_api_gateway_may_invoke_a_route_function_only_for_its_method_and_path(assembly: Assembly) -> None:

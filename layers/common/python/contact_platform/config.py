@@ -10,9 +10,6 @@ from functools import cache
 ENV_TABLE_NAME = "TABLE_NAME"
 ENV_CURSOR_SECRET_ARN = "CURSOR_SECRET_ARN"
 ENV_DEV_MODE = "DEV_MODE"
-ENV_AUTH_CACHE_SECONDS = "AUTH_CACHE_SECONDS"
-# What infra/api.py gives the deployed authorizer: the longest a revoked key keeps working on AWS.
-DEPLOYED_AUTH_CACHE_SECONDS = 60
 ENV_RATE_LIMIT = "RATE_LIMIT_PER_WINDOW"
 ENV_RATE_WINDOW = "RATE_LIMIT_WINDOW_SECONDS"
 ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
@@ -37,7 +34,6 @@ class Settings:
     region: str
     cursor_secret_arn: str
     dev_mode: bool
-    auth_cache_seconds: int
     rate_limit: int
     rate_window_seconds: int
     uploads_bucket: str
@@ -66,7 +62,6 @@ def settings() -> Settings:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
         cursor_secret_arn=env.get(ENV_CURSOR_SECRET_ARN, "contact-platform/cursor-key"),
         dev_mode=flag(env.get(ENV_DEV_MODE)),
-        auth_cache_seconds=int(env.get(ENV_AUTH_CACHE_SECONDS, "0")),
         rate_limit=int(env.get(ENV_RATE_LIMIT, "1000")),
         rate_window_seconds=int(env.get(ENV_RATE_WINDOW, "600")),
         uploads_bucket=env.get(ENV_UPLOADS_BUCKET, "contact-platform-uploads"),

@@ -97,7 +97,6 @@ class Caller:
     scopes: frozenset[str]
     key_id: str
     request_id: str
-    rate_limit: int = 0
 
     @property
     def sees_all_records(self) -> bool:

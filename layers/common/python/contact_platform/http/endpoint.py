@@ -3,8 +3,8 @@
 The handler function names its inputs (path parameters, a body model, a query model, headers; see
 `http/params.py`) and returns its data; everything else happens here, the same way for every route:
 
-1. the caller from the authorizer context (never from the request), the rate limit, the route's
-   permission, the body limit;
+1. the caller from the authorizer context (never from the request), the rate limit (counted by the
+   authorizer), the route's permission, the body limit;
 2. the request's shape before any model sees it: query parameters the route does not take (422),
    JSON nested deeper than `MAX_JSON_DEPTH` (400);
 3. `Idempotency-Key` replay for POST and PATCH, keyed on what the request really carries;
@@ -179,7 +179,7 @@ class Endpoint:
         if not route.public:
             authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
             state.caller = request.caller_from_context(authorizer, state.request_id)
-            headers.update(rate_limit.check(state.caller))
+            headers.update(rate_limit.check(authorizer))
             if route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
         _refuse_unknown_query(event, self.query_names)

@@ -62,7 +62,6 @@ def caller_from_context(context: Mapping[str, object], request_id: str) -> Calle
             scopes=frozenset(str(context.get("scopes", "")).split()),
             key_id=str(context["keyId"]),
             request_id=request_id,
-            rate_limit=int(str(context.get("rateLimit", 0))),
         )
     except (KeyError, ValueError) as error:
         raise errors.authentication_failed() from error

@@ -1,19 +1,16 @@
-"""From an API key to a grant (tenant, user, role, scopes, key): what the authorizer decides on.
+"""From an API key to a grant (tenant, user, role, scopes, key) and the request's count in the key's
+rate-limit window: what the authorizer decides on and passes on.
 
-One consistent GetItem on the key's lookup item. Warm authorizer instances may keep a grant for
-`AUTH_CACHE_SECONDS` (0 by default, so revocation takes effect at once;
-`config.DEPLOYED_AUTH_CACHE_SECONDS` on AWS). A cached grant is checked against its key's expiry on
-every use, so an expired key is refused at once; a revoked key keeps working on an instance that
-cached it for at most the cache time, the bound docs/architecture.md ("A request") documents.
-At most `MAX_CACHED_GRANTS` grants are kept.
+One conditional UpdateItem on the key's lookup item reads the key and counts the request
+(`store.api_keys.count_request`; a second one at the first request of a window). Nothing is cached:
+a revoked key (its lookup item deleted) is refused on the very next request, and every request is
+counted, refused ones included (docs/architecture.md, "A request").
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from contact_platform import clock, errors
 from contact_platform.config import settings
@@ -30,6 +27,9 @@ class Grant:
     scopes: tuple[str, ...]
     key_id: str
     rate_limit: int
+    rate_hits: int  # requests counted in the key's current window, this one included
+    rate_reset: int  # when that window ends (epoch seconds)
+    rate_window: int  # its length in seconds
 
     def context(self) -> dict[str, str | int]:
         """The authorizer context (API Gateway allows only flat string/number/boolean values)."""
@@ -40,19 +40,10 @@ class Grant:
             "scopes": " ".join(self.scopes),
             "keyId": self.key_id,
             "rateLimit": self.rate_limit,
+            "rateHits": self.rate_hits,
+            "rateReset": self.rate_reset,
+            "rateWindow": self.rate_window,
         }
-
-
-MAX_CACHED_GRANTS = 1000
-
-
-@dataclass(frozen=True)
-class _Cached:
-    grant: Grant
-    until: datetime  # the earlier of the cache time's end and the key's expiry
-
-
-_cache: OrderedDict[str, _Cached] = OrderedDict()
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -65,33 +56,27 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
 
 
 def authenticate(headers: Mapping[str, str]) -> Grant:
-    """The key's grant; 401 for a missing, malformed, unknown, revoked or expired key."""
+    """The key's grant, with this request counted; 401 for a missing, malformed, unknown, revoked or
+    expired key (an expired key's request is counted all the same)."""
     raw = presented_key(headers)
     if not raw or not KEY_FORMAT.match(raw):
         raise errors.authentication_failed()
-    key_hash = hash_key(raw)
     now = clock.now()
-    cached = _cache.pop(key_hash, None)
-    if cached is not None and cached.until > now:
-        _cache[key_hash] = cached
-        return cached.grant
-    lookup = store.find_by_hash(key_hash)
+    window = settings().rate_window_seconds
+    epoch = clock.epoch(now)
+    lookup = store.count_request(hash_key(raw), epoch - epoch % window)
     if lookup is None:
         raise errors.authentication_failed()
-    expires_at = clock.parse_iso(lookup.key_expires_at) if lookup.key_expires_at else None
-    if expires_at is not None and expires_at <= now:
+    if lookup.key_expires_at and clock.parse_iso(lookup.key_expires_at) <= now:
         raise errors.authentication_failed()
-    grant = Grant(
+    return Grant(
         tenant_id=lookup.tenant_id,
         user_id=lookup.user_id,
         role=Role(lookup.role),
         scopes=tuple(lookup.scopes),
         key_id=lookup.key_id,
         rate_limit=int(lookup.rate_limit),
+        rate_hits=int(lookup.window_hits or 0),
+        rate_reset=int(lookup.window_start or 0) + window,
+        rate_window=window,
     )
-    if settings().auth_cache_seconds > 0:
-        until = now + timedelta(seconds=settings().auth_cache_seconds)
-        _cache[key_hash] = _Cached(grant, min(until, expires_at) if expires_at else until)
-        while len(_cache) > MAX_CACHED_GRANTS:
-            _cache.popitem(last=False)
-    return grant

@@ -9,7 +9,7 @@ tenant (tenants)          T#PROFILE / TENANT
 user (tenants)            T#USER#u / USER                    GSI1 T#USERS / <ts>#u
 user email guard          T#USEREMAIL#<email> / GUARD
 API key (api_keys)        T#APIKEY#k / APIKEY                GSI1 T#APIKEYS / <ts>#k
-API key lookup (global)   APIKEYHASH#<sha256> / LOOKUP
+API key lookup (global)   APIKEYHASH#<sha256> / LOOKUP       (+ the key's rate-limit window)
 contact (contacts)        T#CONTACT#c / CONTACT              active:  GSI1 T#CONTACTS / <createdAt>#c,
                                                              GSI2 T#CONTACTS / <updatedAt>#c,
                                                              GSI3 T#CONTACTS / <lastNameKey>#c,
@@ -20,12 +20,12 @@ contact email guard       T#CONTACTEMAIL#<email> / GUARD
 contact search entry      T#SEARCH#<2 chars> / <token>#c
 contact tag assignment    T#CONTACT#c / TAG#<tag>            GSI1 T#TAG#<tag> / <createdAt>#c
 audit entry (audit)       T#AUDIT#<entityId> / <ts>#a        GSI1 T#AUDIT / <ts>#a
-rate-limit window         T#RATE#k / <window start>          (TTL)
 idempotency record        T#IDEMPOTENCY / <Powertools key>   (TTL)
 
 Access patterns: get by id (GetItem); list contacts by creation, update time or last name, by owner
 or organization (one Query on GSI1..GSI5); by tag (Query on the tag's GSI1 partition, then
 BatchGetItem); prefix search (Query `begins_with` on the search partition, then BatchGetItem);
 deleted contacts by deletion time (GSI1); audit by entity (its partition) or tenant-wide (GSI1);
-authentication by key hash (GetItem). No request path scans. docs/data-model.md has the details.
+authentication by key hash, counting the request in the same UpdateItem. No request path scans.
+docs/data-model.md has the details.
 """

@@ -160,17 +160,13 @@ def due_sort_key(moment_iso: str, tenant_id: str, entity_id: str) -> str:
 HOUSEKEEPING_PK = "HOUSEKEEPING"
 
 
-# Audit trail, rate limits, idempotency records
+# Audit trail, idempotency records
 def audit_pk(tenant_id: str, entity_id: str) -> str:
     return _tenant(tenant_id) + f"AUDIT#{entity_id}"
 
 
 def audit_collection(tenant_id: str) -> str:
     return _tenant(tenant_id) + "AUDIT"
-
-
-def rate_pk(tenant_id: str, key_id: str) -> str:
-    return _tenant(tenant_id) + f"RATE#{key_id}"
 
 
 def idempotency_pk(tenant_id: str) -> str:

@@ -1,0 +1,271 @@
+"""The authorizer reads the key and counts the request in one conditional UpdateItem of the key's
+lookup item (docs/architecture.md, "A request"): nothing is cached, so a revoked key is refused on
+its next request; the count holds across window changes, when requests race at a window's start,
+and when an instance's clock is behind; an unknown key writes nothing.
+
+Time is moved by replacing `clock.now` (the authorizer and the route functions read time there);
+windows are a minute long here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import pytest
+
+from contact_platform import clock, config
+from contact_platform.errors import ApiError
+from contact_platform.services.authentication import Grant, authenticate
+from contact_platform.store.api_keys import COUNT_ATTEMPTS, CountContention
+from tests.support.fixtures import Api, Reply, business_items, table_items
+from tests.support.interleave import before_each
+from tests.support.request_counter import dynamodb_requests
+
+T = TypeVar("T")
+WINDOW = 60
+START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # a window's start
+START_EPOCH = clock.epoch(START)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.moment = START
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def at(self, seconds: float) -> None:
+        """`seconds` after START."""
+        self.moment = START + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch, aws: None) -> Iterator[Clock]:
+    now = Clock()
+    monkeypatch.setattr(clock, "now", now)
+    monkeypatch.setenv(config.ENV_RATE_WINDOW, str(WINDOW))
+    config.settings.cache_clear()
+    yield now
+    monkeypatch.undo()
+    config.settings.cache_clear()
+
+
+def _new_key(api: Api, admin: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    reply = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "counted", **fields})
+    assert reply.status == 201, reply.body
+    created: dict[str, Any] = reply.data
+    return created
+
+
+def _grant(key: str) -> Grant:
+    """The authorizer's decision, as another instance of it would make it."""
+    return authenticate({"Authorization": f"Bearer {key}"})
+
+
+def _window_of(key_id: str) -> tuple[int, int]:
+    """(windowStart, windowHits) of the key's lookup item."""
+    (lookup,) = [i for i in table_items() if i["kind"]["S"] == "apikey-lookup" and i["keyId"]["S"] == key_id]
+    return int(lookup["windowStart"]["N"]), int(lookup["windowHits"]["N"])
+
+
+def _limits(reply: Reply) -> tuple[str | None, ...]:
+    return tuple(reply.header(name) for name in ("X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"))
+
+
+def _in_another_thread(call: Callable[[], T]) -> T:
+    """`call` on a thread of its own, as another client or authorizer instance would run it (neither
+    counted nor interleaved with this thread's requests)."""
+    results: list[T] = []
+    thread = threading.Thread(target=lambda: results.append(call()))
+    thread.start()
+    thread.join()
+    assert len(results) == 1, "the other request failed"
+    return results[0]
+
+
+def test_a_revoked_key_is_refused_on_its_very_next_request(api: Api, admin: dict[str, Any]) -> None:
+    created = _new_key(api, admin)
+    for _ in range(3):  # a warm authorizer that has seen the key several times
+        assert api.get("/api/v1/contacts", key=created["key"]).status == 200
+    assert api.delete(f"/api/v1/api-keys/{created['id']}", key=admin["apiKey"]).status == 200
+    with dynamodb_requests() as sent:
+        refused = api.get("/api/v1/contacts", key=created["key"])
+    assert refused.status == 401
+    assert refused.error == {"code": "AUTHENTICATION_FAILED", "message": "Invalid or expired API key"}
+    assert sent == {"UpdateItem": 1}, "the count's condition finds no lookup item: nothing else is read"
+    assert not [i for i in table_items() if i.get("keyId", {}).get("S") == created["id"] and "windowHits" in i]
+
+
+def test_an_unknown_key_creates_no_item(api: Api, admin: dict[str, Any]) -> None:
+    before = table_items()
+    for key in ("cdp_test_" + "0" * 32, "cdp_live_" + "f" * 32):
+        with dynamodb_requests() as sent:
+            assert api.get("/api/v1/contacts", key=key).status == 401
+        assert sent == {"UpdateItem": 1}
+    assert table_items() == before
+
+
+def test_a_key_revoked_while_its_request_starts_a_window_leaves_no_item(
+    frozen: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    """The count finds the key in an old window; it is revoked before the new window's start is
+    written, whose condition then fails as well: 401, and nothing of the key's lookup item is left."""
+    created = _new_key(api, admin)
+    assert _grant(created["key"]).rate_hits == 1
+    frozen.at(WINDOW)
+    calls = 0
+
+    def revoke() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            revoked = _in_another_thread(lambda: api.delete(f"/api/v1/api-keys/{created['id']}", key=admin["apiKey"]))
+            assert revoked.status == 200
+
+    with before_each("UpdateItem", revoke), dynamodb_requests() as sent, pytest.raises(ApiError) as refused:
+        _grant(created["key"])
+    assert refused.value.status == 401
+    assert sent == {"UpdateItem": 2}
+    assert [i for i in table_items() if i["PK"]["S"].startswith("APIKEYHASH#") and "tenantId" not in i] == []
+    assert [i["kind"]["S"] for i in table_items() if i.get("keyId", {}).get("S") == created["id"]] == ["apikey"]
+
+
+def test_an_expired_key_is_refused_from_its_expiry_on(frozen: Clock, api: Api, admin: dict[str, Any]) -> None:
+    created = _new_key(api, admin, expiresAt=clock.iso(START + timedelta(seconds=5)))
+    frozen.at(4.999)
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 200
+    frozen.at(5)
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 401
+
+
+def test_the_limit_holds_across_a_window_change(frozen: Clock, api: Api, admin: dict[str, Any]) -> None:
+    created = _new_key(api, admin, rateLimit=3)
+    key = created["key"]
+    reset = str(START_EPOCH + WINDOW)
+    frozen.at(10)
+    replies = [api.get("/api/v1/contacts", key=key) for _ in range(4)]
+    assert [r.status for r in replies] == [200, 200, 200, 429]
+    assert [_limits(r) for r in replies] == [
+        ("2", reset, None),
+        ("1", reset, None),
+        ("0", reset, None),
+        ("0", reset, "50"),
+    ]
+    refused = replies[-1]
+    assert refused.error == {"code": "RATE_LIMITED", "message": f"Rate limit of 3 requests per {WINDOW} s exceeded"}
+    assert refused.header("X-RateLimit-Limit") == "3"
+    before = business_items()
+    assert api.post("/api/v1/contacts", key=key, json={"name": "Refused"}).status == 429
+    assert business_items() == before, "a refused request writes nothing but its count"
+
+    frozen.at(WINDOW - 0.5)  # the window's last moment: still refused, a second to wait
+    assert _limits(api.get("/api/v1/contacts", key=key)) == ("0", reset, "1")
+    assert _window_of(created["id"]) == (START_EPOCH, 6)
+
+    frozen.at(WINDOW)  # the next window: the count starts again
+    with dynamodb_requests() as sent:
+        first = api.get("/api/v1/contacts", key=key)
+    assert sent == {"UpdateItem": 2, "Query": 1}, "the old window's condition fails, the new one is started"
+    next_reset = str(START_EPOCH + 2 * WINDOW)
+    assert first.status == 200 and _limits(first) == ("2", next_reset, None)
+    replies = [api.get("/api/v1/contacts", key=key) for _ in range(3)]
+    assert [(r.status, *_limits(r)) for r in replies] == [
+        (200, "1", next_reset, None),
+        (200, "0", next_reset, None),
+        (429, "0", next_reset, str(WINDOW)),
+    ]
+
+    frozen.at(10 * WINDOW + 1)  # windows without a request in between
+    assert _limits(api.get("/api/v1/contacts", key=key)) == ("2", str(START_EPOCH + 11 * WINDOW), None)
+    assert _window_of(created["id"]) == (START_EPOCH + 10 * WINDOW, 1)
+
+
+def test_a_request_losing_the_race_to_start_a_window_is_counted_in_it(
+    frozen: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    """Both requests find the old window; the other one starts the new window between this one's
+    failed count and its own start, so this one's start fails too and it adds to the other's."""
+    created = _new_key(api, admin)
+    assert _grant(created["key"]).rate_hits == 1
+    frozen.at(WINDOW + 1)
+    calls = 0
+    other: list[Grant] = []
+
+    def the_other_request() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # before this request's second UpdateItem, the window's start
+            other.append(_in_another_thread(lambda: _grant(created["key"])))
+
+    with before_each("UpdateItem", the_other_request), dynamodb_requests() as sent:
+        mine = _grant(created["key"])
+    assert sent == {"UpdateItem": 3}, "count (old window), start (lost), count"
+    assert [g.rate_hits for g in other] == [1] and mine.rate_hits == 2
+    assert mine.rate_reset == other[0].rate_reset == START_EPOCH + 2 * WINDOW
+    assert _window_of(created["id"]) == (START_EPOCH + WINDOW, 2)
+
+
+def test_requests_racing_at_a_window_start_are_each_counted_once(
+    frozen: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    created = _new_key(api, admin)
+    assert _grant(created["key"]).rate_hits == 1  # the old window
+    frozen.at(WINDOW)
+    racers = 8
+    ready = threading.Barrier(racers)
+    hits: list[int] = []
+    failures: list[BaseException] = []
+
+    def request() -> None:
+        ready.wait()
+        try:
+            hits.append(_grant(created["key"]).rate_hits)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=request) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(hits) == list(range(1, racers + 1))
+    assert _window_of(created["id"]) == (START_EPOCH + WINDOW, racers)
+
+
+def test_an_instance_whose_clock_is_behind_counts_in_the_later_window(
+    frozen: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    """A window is never started again once a later one has begun: a request that still sees the old
+    window (its instance's clock behind, or the window turned while it was on its way) adds to the new one."""
+    created = _new_key(api, admin)
+    frozen.at(WINDOW + 1)
+    assert _grant(created["key"]).rate_hits == 1
+    frozen.at(WINDOW - 1)
+    with dynamodb_requests() as sent:
+        late = _grant(created["key"])
+    assert sent == {"UpdateItem": 2}
+    assert (late.rate_hits, late.rate_reset) == (2, START_EPOCH + 2 * WINDOW)
+    assert _window_of(created["id"]) == (START_EPOCH + WINDOW, 2)
+
+
+def test_the_attempts_are_bounded_when_the_window_keeps_moving(frozen: Clock, api: Api, admin: dict[str, Any]) -> None:
+    """Each attempt finds a window another request started meanwhile, a later one each time: after
+    COUNT_ATTEMPTS the request gives up (the authorizer fails, API Gateway answers 500) uncounted,
+    and every other request was counted once."""
+    created = _new_key(api, admin)
+    others: list[Grant] = []
+
+    def a_later_window_starts() -> None:
+        frozen.at((len(others) + 1) * WINDOW)
+        others.append(_in_another_thread(lambda: _grant(created["key"])))
+        frozen.at(0)
+
+    with before_each("UpdateItem", a_later_window_starts), pytest.raises(CountContention):
+        _grant(created["key"])
+    assert len(others) == COUNT_ATTEMPTS
+    assert [g.rate_hits for g in others] == [1] * COUNT_ATTEMPTS
+    assert _window_of(created["id"]) == (START_EPOCH + COUNT_ATTEMPTS * WINDOW, 1)
