@@ -11,8 +11,13 @@ from benchmarks.timing import Sample
 if TYPE_CHECKING:
     from benchmarks.chunk_memory import ChunkMemory, StepMemory
     from benchmarks.jobs import JobRun, JobSize, RawRun
+    from benchmarks.throughput import Throughput
 
 SERVICES = ("dynamodb", "lambda")
+# The operations the speed goals name (benchmarks/summary.py reads them by name).
+CREATE = "create (POST / PutItem)"
+GET = "get (GET / GetItem)"
+DELETE = "delete (DELETE / DeleteItem)"
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class Report:
     jobs: list[JobSize] = field(default_factory=list)
     memory: list[ChunkMemory] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was left out, and why
+    throughput: Throughput | None = None  # None when the throughput part was skipped
+    parts: dict[str, float] = field(default_factory=dict)  # seconds each part took, in the order run
 
 
 # Text ------------------------------------------------------------------------------------------
@@ -140,6 +147,19 @@ def _growth_section(sizes: list[SizeRun]) -> list[str]:
             lines.append(line)
         lines += [_growth_row("raw TransactWriteItems", at, run.transaction, smallest.transaction), ""]
     return lines
+
+
+def _throughput_section(throughput: Throughput) -> list[str]:
+    sample = throughput.sample
+    others = ", ".join(f"{count} x {outcome}" for outcome, count in sorted(sample.errors.items())) or "none"
+    return [
+        f"GET /api/v1/contacts/{{id}} of one contact: {throughput.threads} threads, keep-alive sessions, "
+        "a process of their own",
+        f"  {sample.wall:.0f} s counted after {throughput.warmup:.0f} s of warm-up: {sample.calls} answers 200, "
+        f"{sample.per_second:.1f} a second, p50 {_ms(sample.percentile(50))} ms, p95 {_ms(sample.percentile(95))} ms; "
+        f"other answers: {others}",
+        "",
+    ]
 
 
 # Jobs ------------------------------------------------------------------------------------------
@@ -312,6 +332,8 @@ def render(report: Report) -> str:
         lines += _size_section(run, report.concurrency)
     if report.sizes:
         lines += _growth_section(report.sizes)
+    if report.throughput is not None:
+        lines += _throughput_section(report.throughput)
     if report.jobs:
         lines += [
             f"Jobs (Step Functions workflows, CHUNK_ROWS {report.chunk_rows}); each size on an emptied emulator and a",
@@ -452,8 +474,13 @@ def to_json(report: Report) -> dict[str, Any]:
             }
             for run in report.sizes
         ],
+        "throughput": {"threads": report.throughput.threads, "warmupSeconds": report.throughput.warmup}
+        | _sample_json(report.throughput.sample)
+        if report.throughput
+        else None,
         "chunkRows": report.chunk_rows,
         "jobs": [_jobs_json(size) for size in report.jobs],
         "chunkMemory": [_memory_json(run) for run in report.memory],
         "notes": report.notes,
+        "partSeconds": {part: round(seconds, 1) for part, seconds in report.parts.items()},
     }

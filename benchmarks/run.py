@@ -8,16 +8,22 @@ emulator receives them; and how per-call latency grows from one size to the next
 Cold-start part (benchmarks/cold_start.py): the CPU time until a handler module of each route
 kind is imported, next to a bare `import boto3`, measured side by side first, while the machine is quiet.
 
+Throughput part (benchmarks/throughput.py): 8 threads with keep-alive sessions GET one contact for
+`--throughput-seconds` (after 1 s of warm-up) from a Python process of their own, as a client would.
+
 Jobs part (benchmarks/jobs.py), for each size R: an import of an R-row CSV and an export of the R
 contacts as Step Functions workflows, next to a raw BatchWriteItem / Query loop over R items; then
 a chunk worker's peak memory when the whole file (or segment) has M rows (benchmarks/chunk_memory.py).
+
+Last comes the summary (benchmarks/summary.py): each speed goal, the worst value this run measured
+for it, and whether it holds (ok / MISSED / not run), then the seconds each part took.
 
 A report, not a test: nothing here asserts on timings.
 
     python -m benchmarks.run [--sizes 10 30] [--concurrency 4] [--repeats 5] [--json PATH]
                              [--jobs-rows 1000 2000] [--memory-rows 10000 100000] [--memory-jobs import export]
-                             [--export-rows N ...] [--chunk-rows N]
-                             [--skip-api] [--skip-jobs] [--skip-memory] [--skip-cold-start]
+                             [--export-rows N ...] [--chunk-rows N] [--throughput-seconds 10]
+                             [--skip-api] [--skip-throughput] [--skip-jobs] [--skip-memory] [--skip-cold-start]
 
 The default sizes are small: every request to the embedded emulator costs milliseconds of Python
 on both sides, and an import makes about one per row (benchmarks/README.md). `--jobs-rows 100000`
@@ -30,10 +36,11 @@ import argparse
 import json
 import logging
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -42,7 +49,7 @@ import boto3
 import moto
 import requests
 
-from benchmarks import chunk_memory
+from benchmarks import chunk_memory, throughput
 from benchmarks.api import ApiClient, contact_body, create_bench_key, deal_body, searches
 from benchmarks.chunk_memory import ChunkMemory
 from benchmarks.cold_start import measure_cold_starts, render_cold_starts
@@ -58,7 +65,9 @@ from benchmarks.jobs import (
     timed_steps,
 )
 from benchmarks.raw import RawTable
-from benchmarks.report import Measured, Operation, Report, SizeRun, Transport, render, to_json
+from benchmarks.report import CREATE, DELETE, GET, Measured, Operation, Report, SizeRun, Transport, render, to_json
+from benchmarks.summary import render_summary, summary_json
+from benchmarks.throughput import Throughput
 from benchmarks.timing import Sample, timed_map, timed_pages
 from contact_platform import config
 from local.provision import provision
@@ -84,6 +93,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-jobs", action="store_true", help="leave out the import and export jobs")
     parser.add_argument("--skip-memory", action="store_true", help="leave out the chunk worker memory")
     parser.add_argument("--skip-cold-start", action="store_true", help="leave out the handler import times")
+    parser.add_argument("--skip-throughput", action="store_true", help="leave out the GET throughput from 8 threads")
+    parser.add_argument(
+        "--throughput-seconds", type=float, default=10.0, help="seconds of GETs counted (after 1 s of warm-up)"
+    )
     parser.add_argument(
         "--jobs-rows", type=int, nargs="+", default=list(DEFAULT_JOBS_ROWS), help="CSV rows (and contacts exported)"
     )
@@ -110,6 +123,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.sizes) < 1 or args.concurrency < 1 or args.repeats < 1:
         parser.error("sizes, concurrency and repeats must be at least 1")
+    if args.throughput_seconds <= 0:
+        parser.error("throughput seconds must be more than 0")
     counts = [*args.jobs_rows, *args.memory_rows, *args.export_rows, args.chunk_rows or 1]
     if min(counts) < 1:
         parser.error("jobs rows, memory rows and chunk rows must be at least 1")
@@ -187,11 +202,11 @@ def measure_size(
     _, api_delete = measured(counter, lambda: timed_map(api.delete, ids, threads))
     _, raw_delete = measured(counter, lambda: timed_map(raw.delete, indexes, threads))
     operations = [
-        Operation("create (POST / PutItem)", api_create, raw_create),
-        Operation("get (GET / GetItem)", api_get, raw_get),
+        Operation(CREATE, api_create, raw_create),
+        Operation(GET, api_get, raw_get),
         Operation("list page (limit=200 / Query)", api_list, raw_list, f"{listed} / {raw_listed} items a walk"),
         *searches,
-        Operation("delete (DELETE / DeleteItem)", api_delete, raw_delete),
+        Operation(DELETE, api_delete, raw_delete),
         *measure_deals(api, counter, run, size, args, [raw_create, raw_get, raw_list]),
     ]
     return SizeRun(size, table_items, operations, transaction, len(raw.transaction_items(0)))
@@ -205,8 +220,9 @@ def fresh_emulator(running: Running) -> None:
     os.environ.update(provisioned.state_machine_environment())
 
 
-def measure_api(running: Running, counter: RequestCounter, args: argparse.Namespace) -> tuple[Transport, list[SizeRun]]:
-    api = ApiClient(running.base_url, create_bench_key(running.base_url, running.admin_key, BENCH_RATE_LIMIT))
+def measure_api(
+    api: ApiClient, running: Running, counter: RequestCounter, args: argparse.Namespace
+) -> tuple[Transport, list[SizeRun]]:
     transport = measure_transport(api)
     sizes = []
     for position, size in enumerate(args.sizes):
@@ -214,6 +230,17 @@ def measure_api(running: Running, counter: RequestCounter, args: argparse.Namesp
         raw = RawTable(running.aws_endpoint, REGION, TABLE_NAME, run, args.concurrency)
         sizes.append(measure_size(api, raw, counter, run, size, args))
     return transport, sizes
+
+
+def measure_throughput(api: ApiClient, key: str, args: argparse.Namespace, notes: list[str]) -> Throughput | None:
+    """GETs of one contact of its own from 8 threads in a separate process (benchmarks/throughput.py)."""
+    contact_id = api.create(contact_body("throughput", 0))
+    progress(f"GET throughput: {throughput.THREADS} threads for {args.throughput_seconds:g} s")
+    try:
+        return throughput.measure(api.base_url, key, contact_id, args.throughput_seconds)
+    except subprocess.CalledProcessError as failed:
+        notes.append(f"the throughput load generator failed ({failed.returncode}): {failed.stderr.strip()[-500:]}")
+        return None
 
 
 def measure_jobs(
@@ -266,18 +293,36 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     stack = DevStack(port=0, cleanup_interval=0)  # no cleanup run in the middle of a job
     transport: Transport | None = None
     sizes: list[SizeRun] = []
+    load: Throughput | None = None
     jobs: list[JobSize] = []
     memory: list[ChunkMemory] = []
     notes: list[str] = []
+    parts: dict[str, float] = {}
+    part_started = started
+
+    def part_done(part: str) -> None:
+        nonlocal part_started
+        parts[part] = time.perf_counter() - part_started
+        part_started = time.perf_counter()
+
     try:
         running = stack.start()
         stack.wait_until_ready()
+        key = create_bench_key(running.base_url, running.admin_key, BENCH_RATE_LIMIT)
+        api = ApiClient(running.base_url, key)
+        part_done("stack start")
         if not args.skip_api:
-            transport, sizes = measure_api(running, counter, args)
+            transport, sizes = measure_api(api, running, counter, args)
+            part_done("API")
+        if not args.skip_throughput:
+            load = measure_throughput(api, key, args, notes)
+            part_done("throughput")
         if not args.skip_jobs:
             jobs = measure_jobs(running, counter, args, notes)
+            part_done("jobs")
         if not args.skip_memory:
             memory = measure_memory(running, args)
+            part_done("memory")
     except KeyboardInterrupt:
         logging.disable()  # requests still in flight fail as the stack stops: no tracebacks for them
         raise
@@ -285,25 +330,33 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
         stack.stop()
     emulator = f"embedded moto {moto.__version__}"
     chunk_rows = config.settings().chunk_rows
-    return Report(args.concurrency, emulator, transport, sizes, time.perf_counter() - started, chunk_rows, jobs, memory)
+    seconds = time.perf_counter() - started
+    return Report(args.concurrency, emulator, transport, sizes, seconds, chunk_rows, jobs, memory, notes, load, parts)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     counter = RequestCounter()
     counter.install()  # before the local stack creates its first botocore client
+    started = time.perf_counter()
     cold_starts = [] if args.skip_cold_start else measure_cold_starts()  # before the stack loads the machine
+    cold_start_seconds = time.perf_counter() - started
     try:
         report = measure(counter, args)
     except KeyboardInterrupt:
         progress("Interrupted: local stack stopped, no figures.")
         return 130
+    if cold_starts:
+        report = replace(report, parts={"cold start": cold_start_seconds, **report.parts})
     print("\n".join(render_cold_starts(cold_starts)) if cold_starts else "", end="")
     print(render(report))
+    print()
+    print(render_summary(report))  # the last screen: each speed goal, held or not
     if args.json:
         figures = {
             **to_json(report),
             "coldStart": [{**asdict(c), "ratio": c.ratio, "processRatio": c.process_ratio} for c in cold_starts],
+            "goals": summary_json(report),
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
