@@ -10,6 +10,9 @@ patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VER
 - `dynamodb_items`: a new item's 400 KB check sums its size once instead of once per attribute.
 - `dynamodb_serial`: DynamoDB requests are handled one at a time (moto's backend is not thread-safe).
 - `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are written with `json.dumps`.
+- `dynamodb_expressions`: a condition or update expression is parsed once, not twice per request
+  and again for every request that sends it.
+- `responses_reflection`: a response class's methods are listed once, not on every request.
 - `server`: moto's server lists its package directory once, not on every request.
 - `stepfunctions`: drops the interpreter's expected noise, and (`install_step_functions()`) lets
   `ToleratedFailurePercentage` be an integer as AWS does.
@@ -40,11 +43,13 @@ def install() -> None:
     _check_version()
     from local.emulator import (
         awslambda,
+        dynamodb_expressions,
         dynamodb_items,
         dynamodb_queries,
         dynamodb_reads,
         dynamodb_serial,
         dynamodb_transactions,
+        responses_reflection,
         server,
         stepfunctions,
     )
@@ -56,6 +61,8 @@ def install() -> None:
         dynamodb_items,
         dynamodb_reads,
         dynamodb_serial,
+        dynamodb_expressions,
+        responses_reflection,
         server,
         stepfunctions,
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -14,15 +15,20 @@ from typing import Any
 from unittest import mock
 
 import boto3
+import botocore.exceptions
 import moto
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core import config as moto_config
+from moto.core import responses as moto_responses
+from moto.core.utils import method_names_from_class
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 from local import emulator
-from local.emulator import dynamodb_queries
+from local.emulator import dynamodb_expressions, dynamodb_queries
 from local.gateway import Gateway
 
 
@@ -360,3 +366,148 @@ def test_dynamodb_requests_from_many_threads_see_whole_items(aws: None) -> None:
     assert failures == []
     stored = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
     assert len(stored["progress"]["M"]) == 2100
+
+
+def _moto_itself() -> contextlib.ExitStack:
+    """Within the block, moto's expression parsing and dispatch as they are without the adapters."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(mock.patch.object(ConditionExpressionParser, "parse", dynamodb_expressions._original_parse))
+    original_make = classmethod(dynamodb_expressions._original_make)
+    stack.enter_context(mock.patch.object(UpdateExpressionParser, "make", original_make))
+    stack.enter_context(mock.patch.object(moto_responses, "method_names_from_class", method_names_from_class))
+    return stack
+
+
+def _write_outcomes(client: Any) -> list[Any]:
+    """Writes the platform makes, and malformed ones, on a fresh table: each answer or error as seen."""
+    table = "expressions"
+    if table in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=table)
+    client.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+    )
+    lookup = {"PK": {"S": "K"}, "SK": {"S": "LOOKUP"}}
+
+    def count(window: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "TableName": table,
+            "Key": lookup,
+            "ConditionExpression": "(attribute_exists (#0) AND #1 = :0)",
+            "ReturnValues": "ALL_NEW",
+            "UpdateExpression": "ADD #2 :1",
+            "ExpressionAttributeNames": {"#0": "PK", "#1": "windowStart", "#2": "windowHits"},
+            "ExpressionAttributeValues": {":0": {"N": window}, ":1": {"N": "1"}},
+        } | extra
+
+    def put(pk: str, **extra: Any) -> dict[str, Any]:
+        item = {"PK": {"S": pk}, "SK": {"S": "1"}, "v": {"L": [{"S": pk}, {"N": "1"}]}}
+        return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"} | extra}
+
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("put_item", {"TableName": table, "Item": lookup | {"windowStart": {"N": "1000"}, "windowHits": {"N": "0"}}}),
+        ("update_item", count("1000", ReturnValuesOnConditionCheckFailure="ALL_OLD")),
+        ("update_item", count("1000", ReturnValuesOnConditionCheckFailure="ALL_OLD")),
+        ("update_item", count("999", ReturnValuesOnConditionCheckFailure="ALL_OLD")),
+        ("update_item", count("999")),
+        ("update_item", count("1000", Key={"PK": {"S": "none"}, "SK": {"S": "LOOKUP"}})),
+        ("update_item", count("1000", UpdateExpression="ADD #2")),
+        ("update_item", count("1000", UpdateExpression="ADD #2 :1 :1")),
+        ("update_item", count("1000", ConditionExpression="attribute_exists (#0) AND")),
+        ("update_item", count("1000", ConditionExpression="attribute_exists (#0) AND #1 = :9")),
+        ("update_item", count("1000", ConditionExpression="attribute_exists (#0)")),
+        ("update_item", count("1000", ConditionExpression="attribute_exists (name) AND #1 = :0")),
+        ("update_item", count("1000", ExpressionAttributeNames={"#0": "PK", "#1": "windowStart"})),
+        *[
+            (
+                "update_item",
+                {
+                    "TableName": table,
+                    "Key": lookup,
+                    "UpdateExpression": "SET #a = :v, #b = list_append(if_not_exists(#b, :e), :l)",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeNames": {"#a": "a", "#b": "b"},
+                    "ExpressionAttributeValues": {":v": {"S": value}, ":e": {"L": []}, ":l": {"L": [{"S": value}]}},
+                    "ReturnValues": "UPDATED_NEW",
+                },
+            )
+            for value in ("x", "y", "x")
+        ],
+        ("transact_write_items", {"TransactItems": [put("A"), put("B"), put("C")]}),
+        ("transact_write_items", {"TransactItems": [put("D"), put("B"), put("E")]}),
+        (
+            "transact_write_items",
+            {
+                "TransactItems": [
+                    put("F", ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+                    put("A", ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+                ]
+            },
+        ),
+        (
+            "transact_write_items",
+            {
+                "TransactItems": [
+                    {"Update": count("1000", ReturnValuesOnConditionCheckFailure="NONE") | {"ReturnValues": None}},
+                    {"Delete": {"TableName": table, "Key": {"PK": {"S": "C"}, "SK": {"S": "1"}}}},
+                ]
+            },
+        ),
+        ("transact_write_items", {"TransactItems": [put("G", ConditionExpression="attribute_not_exists(")]}),
+        ("scan", {"TableName": table}),
+    ]
+    outcomes: list[Any] = []
+    for operation, kwargs in calls:
+        if "TransactItems" in kwargs:  # an Update in a transaction takes no ReturnValues
+            for entry in kwargs["TransactItems"]:
+                for body in entry.values():
+                    body.pop("ReturnValues", None)
+        try:
+            answer = getattr(client, operation)(**kwargs)
+            answer.pop("ResponseMetadata", None)
+            if operation == "scan":
+                answer["Items"].sort(key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+            outcomes.append(("answer", operation, answer))
+        except botocore.exceptions.ClientError as error:
+            response = error.response
+            outcomes.append(("error", response["Error"], response.get("Item"), response.get("CancellationReasons")))
+        except Exception as error:  # moto's own failures (a server would answer 500)
+            outcomes.append(("raised", type(error).__name__, str(error)))
+    return outcomes
+
+
+def test_cached_expressions_and_dispatch_answer_as_moto_does(aws: None) -> None:
+    """Conditional updates, transactions and malformed expressions, with moto's parsing and dispatch
+    and with the adapters' (cold, then with every parse kept): the same answers and errors."""
+    emulator.install()
+    client = boto3.client("dynamodb")
+    with _moto_itself():
+        expected = _write_outcomes(client)
+    dynamodb_expressions._conditions.clear()
+    dynamodb_expressions._updates.clear()
+    assert _write_outcomes(client) == expected
+    assert dynamodb_expressions._conditions and dynamodb_expressions._updates, "parses are kept"
+    assert _write_outcomes(client) == expected
+    kinds = [outcome[1]["Code"] if outcome[0] == "error" else outcome[1] for outcome in expected]
+    assert kinds.count("ConditionalCheckFailedException") == 3
+    assert kinds.count("TransactionCanceledException") == 2
+    assert kinds.count("ValidationException") == 4 and kinds.count("ValueError") + kinds.count("KeyError") == 4
+    cancelled = [outcome for outcome in expected if outcome[0] == "error" and outcome[3]]
+    assert cancelled[1][3][1]["Item"] == {"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"L": [{"S": "A"}, {"N": "1"}]}}
+    assert expected[2][2]["Attributes"]["windowHits"] == {"N": "2"}
+    assert expected[3][2]["windowHits"] == {"N": "2"} and expected[4][2] is None
+
+
+def test_method_names_are_listed_once_per_class() -> None:
+    emulator.install()
+    from moto.dynamodb.responses import DynamoHandler
+
+    assert moto_responses.method_names_from_class(DynamoHandler) == frozenset(method_names_from_class(DynamoHandler))
+    assert moto_responses.method_names_from_class(DynamoHandler) is moto_responses.method_names_from_class(
+        DynamoHandler
+    )
