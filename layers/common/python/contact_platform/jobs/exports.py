@@ -18,7 +18,6 @@ from contact_platform.services.contacts import plain_map
 from contact_platform.services.exports import dialect_of
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import records as record_store
-from contact_platform.store import segments as segment_store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.operations import OperationItem
 
@@ -82,13 +81,12 @@ def _organization_names(tenant_id: str, items: list[ContactItem]) -> dict[str, s
 
 
 def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
-    segment = segment_store.get_segment(operation.tenant_id, str(operation.params["segmentId"]))
-    if segment is None:
-        raise steps.JobRefused("The segment was deleted before the export started")
-    steps.begin(operation)
-    scope = operations.acting_caller(operation)
-    ids = (item.contact_id for item in segments.members(segment, scope))
-    return steps.write_chunks(operation, ids, settings().chunk_rows)
+    """The segment's contact IDs into chunk files, in as many invocations as it takes: each goes on
+    from the cursor the one before returned (docs/architecture.md, Jobs)."""
+    call = steps.plan_call(event)
+    segment = steps.planned_segment(operation, call, "export")
+    ids = segments.member_ids(segment, operations.acting_caller(operation), start=call.cursor)
+    return steps.write_chunk_pages(operation, call, ids, settings().chunk_rows)
 
 
 def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
