@@ -20,7 +20,7 @@ from contact_platform.jobs import steps
 from contact_platform.services import contact_queries, operations, segments
 from contact_platform.services.contact_queries import Positioned
 from contact_platform.services.contacts import retag_contact, retagged
-from contact_platform.store import contact_ids
+from contact_platform.store import contact_reads
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import tags as tag_store
 from contact_platform.store.contacts import ContactWrite
@@ -33,7 +33,7 @@ WORKFLOW = "tagging"
 def _holders(tenant_id: str, tag_key: str, start: LastKey | None) -> Iterator[Page[Positioned]]:
     """The IDs of the contacts holding the tag, page by page from `start`, each with the cursor after it."""
     while True:
-        page = contact_ids.tag_pointers(tenant_id, tag_key, limit=contact_queries.ID_PAGE_SIZE, start=start)
+        page = contact_reads.tag_pointers(tenant_id, tag_key, limit=contact_queries.ID_PAGE_SIZE, start=start)
         yield Page([(pointer.contact_id, pointer.position) for pointer in page.items], page.last_key)
         start = page.last_key
         if start is None:

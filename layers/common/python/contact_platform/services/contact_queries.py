@@ -18,7 +18,7 @@ from contact_platform.errors import Detail
 from contact_platform.models.contacts import ContactFilterFields
 from contact_platform.permissions import Caller
 from contact_platform.services import search_terms
-from contact_platform.store import contact_ids as id_store
+from contact_platform.store import contact_reads as id_store
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
 from contact_platform.store import tags as tag_store
@@ -35,7 +35,7 @@ Positioned = tuple[str, LastKey]
 
 
 class Checked(Protocol):
-    """What a filter reads of a contact: a store item, or the facts a plan read (store/contact_ids.py)."""
+    """What a filter reads of a contact: a store item, or the facts a plan read (store/contact_reads.py)."""
 
     @property
     def is_active(self) -> bool: ...
@@ -105,7 +105,7 @@ class Criteria:
         )
 
     def fields(self) -> tuple[str, ...]:
-        """The contact attributes `matches` reads (store/contact_ids.py names; `is_active` always)."""
+        """The contact attributes `matches` reads (store/contact_reads.py names; `is_active` always)."""
         wanted = {
             "owner_id": self.owner_id is not None,
             "organization_id": self.organization_id is not None,
@@ -241,7 +241,7 @@ def matching_ids(
 ) -> Iterator[Page[Positioned]]:
     """The IDs of every contact matching `criteria` in the order `matching_contacts` gives them, page
     by page (of ID_PAGE_SIZE entries read) from `start`, each with the cursor that resumes after it
-    (for job plans: only the IDs and the attributes the filter checks are read, store/contact_ids.py)."""
+    (for job plans: only the IDs and the attributes the filter checks are read, store/contact_reads.py)."""
     page_size = page_size or ID_PAGE_SIZE
     if criteria.search is not None:
         term = criteria.search

@@ -1,15 +1,17 @@
-"""Contacts as a bulk job's plan reads them: the contact ID and only the attributes a filter checks,
-each with the key a Query resumes from after it (docs/architecture.md, "10 million rows on AWS").
+"""Contacts as bulk jobs read them: only the attributes they use (docs/architecture.md, "10 million
+rows on AWS").
 
 A plan lists the IDs of every contact of a segment; the chunks read the contacts themselves. So it
 asks DynamoDB for no more than it needs (a `ProjectionExpression` of the ID, the index keys and the
 filter's attributes) and reads the answer with the plain client: no pynamodb model instances, whose
-building from full contact items was most of the plan's time. The read units are those of the full
-items all the same (DynamoDB charges for the item read, not the attributes returned).
+building from full contact items was most of the plan's time. Every entry comes with its
+`position`: the ExclusiveStartKey that continues right after it (the index's keys and the table's,
+as in a LastEvaluatedKey), so a plan may stop after any entry and the next invocation resumes there.
 
-Every entry comes with its `position`: the ExclusiveStartKey that continues right after it (the
-index's keys and the table's, as in a LastEvaluatedKey), so a plan may stop after any entry and the
-next invocation resumes there.
+An export chunk reads its contacts projected to the attributes of its columns (`contact_items`):
+the derived attributes (index keys, search tokens, email, phone and tag keys) make about half of
+a contact item and are never exported. The read units are those of the full items all the same
+(DynamoDB charges for the item read, not the attributes returned).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from contact_platform.config import settings
 from contact_platform.store import keys
-from contact_platform.store.contacts import contact_key
+from contact_platform.store.contacts import ContactItem, contact_key
 from contact_platform.store.paging import LastKey, Page
 from contact_platform.store.table import connection
 
@@ -203,13 +205,11 @@ def search_pointers(tenant_id: str, term: str, *, limit: int, start: LastKey | N
     return Page(pointers, answer.get("LastEvaluatedKey"))
 
 
-def contact_facts(tenant_id: str, contact_ids: Iterable[str], *, fields: Iterable[str]) -> dict[str, ContactFacts]:
-    """The contacts of those IDs that exist, read consistently with BatchGetItem (100 keys a request,
-    unprocessed keys asked again) and only `fields` (besides the ID and `is_active`)."""
-    wanted = _fields(fields)
-    projection, names, _ = _projection(ATTRIBUTES[field] for field in wanted)
+def _batch_get(tenant_id: str, contact_ids: Iterable[str], attributes: Iterable[str]) -> Iterable[dict[str, Any]]:
+    """The contact items of those IDs that exist, read consistently with BatchGetItem (100 keys a
+    request, unprocessed keys asked again after a pause), projected to `attributes` (stored names)."""
+    projection, names, _ = _projection(attributes)
     ids = list(dict.fromkeys(contact_ids))
-    found: dict[str, ContactFacts] = {}
     table, client = settings().table_name, connection().client
     for offset in range(0, len(ids), BATCH_KEYS):
         request: dict[str, Any] = {
@@ -226,12 +226,29 @@ def contact_facts(tenant_id: str, contact_ids: Iterable[str], *, fields: Iterabl
         pause = UNPROCESSED_PAUSE
         while True:
             answer = client.batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(table, []):
-                facts = _facts(item, wanted)
-                found[facts.contact_id] = facts
+            yield from answer.get("Responses", {}).get(table, [])
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
             time.sleep(pause)
             pause *= 2
-    return found
+
+
+def contact_items(tenant_id: str, contact_ids: Iterable[str], fields: Iterable[str]) -> dict[str, ContactItem]:
+    """The contacts of those IDs that exist (BatchGetItem, consistent) with only the ContactItem
+    fields named (python names; `contact_id`, `is_active` and `owner_id` always): the others are unset."""
+    stored = ContactItem.get_attributes()
+    wanted = dict.fromkeys(["contact_id", "is_active", "owner_id", *fields])
+    found = (
+        ContactItem.from_raw_data(raw)
+        for raw in _batch_get(tenant_id, contact_ids, (stored[f].attr_name for f in wanted))
+    )
+    return {item.contact_id: item for item in found}
+
+
+def contact_facts(tenant_id: str, contact_ids: Iterable[str], *, fields: Iterable[str]) -> dict[str, ContactFacts]:
+    """The contacts of those IDs that exist, read consistently with BatchGetItem (100 keys a request,
+    unprocessed keys asked again) and only `fields` (besides the ID and `is_active`)."""
+    wanted = _fields(fields)
+    found = (_facts(item, wanted) for item in _batch_get(tenant_id, contact_ids, (ATTRIBUTES[f] for f in wanted)))
+    return {facts.contact_id: facts for facts in found}
