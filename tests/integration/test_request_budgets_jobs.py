@@ -123,9 +123,10 @@ def test_an_export_plan_reads_one_query_a_page_of_ids_and_contacts_only_for_what
     api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Per exported row the plan sends 1/ID_PAGE_SIZE Query (IDs and the filter's attributes only, no
-    contact read), plus one BatchGetItem a page when the segment filters on more than its driving
-    tag or search term; besides, per invocation: the operation and the segment (2 GetItem) and, on
-    the first, the operation's TRIGGERED (1 UpdateItem). Pages of 20 entries here (1,000 by default)."""
+    contact read), plus a BatchGetItem per 100 entries of a page when the segment filters on more
+    than its driving tag or search term; besides, per invocation: the operation and the segment (2
+    GetItem) and, on the first, the operation's TRIGGERED (1 UpdateItem). Pages of 20 entries here
+    (1,000 by default)."""
     monkeypatch.setattr(contact_queries, "ID_PAGE_SIZE", 20)
     key, tenant = admin["apiKey"], admin["tenantId"]
     organization = make(api, key, "organization")["id"]
