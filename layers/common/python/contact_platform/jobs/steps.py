@@ -146,7 +146,7 @@ def _planned(operation: OperationItem, chunks: int, cursor: Cursor = None) -> di
 
 def write_chunks(operation: OperationItem, records: Iterable[Any], rows_per_chunk: int) -> dict[str, Any]:
     """Split records into JSON Lines chunk files and write the manifest, in one invocation: the
-    answer of a plan that is done on its first call (imports, tagging, moves)."""
+    answer of a plan that is done on its first call (imports, moves)."""
     chunks = 0
     buffer: list[bytes] = []
 
@@ -229,13 +229,14 @@ def _checked(cursor: Cursor) -> Cursor:
 def write_chunk_pages(
     operation: OperationItem, call: PlanCall, pages: Iterable[Page[tuple[Any, Cursor]]], rows_per_chunk: int
 ) -> dict[str, Any]:
-    """Chunk files of `rows_per_chunk` records numbered on from `call.chunks`, from `pages` (which start
-    at `call.cursor`; each record with the cursor that resumes right after it, each page with the
-    cursor after it, None after the last): the plan step's answer. It stops at the end of a chunk once it has written
-    `call.rows` rows or its time is short (then its cursor resumes right after that chunk's last
-    record), within a chunk only when its time is nearly gone (then it writes a shorter chunk and
-    resumes after the page). The same call writes the same files: a retried invocation duplicates
-    nothing, and it is done when the source is."""
+    """Chunk files of `rows_per_chunk` records numbered on from `call.chunks`, from `pages` (which
+    start at `call.cursor`; each record with the cursor that resumes right after it, each page with
+    the cursor after it, None after the last): the plan step's answer. It stops at the end of a chunk
+    once it has written `call.rows` rows or its time is short (its cursor then resumes right after
+    that chunk's last record), within a chunk only when its time is nearly gone (it then writes a
+    shorter chunk and resumes after the page). An invocation run again with the same cursor and
+    count writes its chunks again under the same numbers from the same records, so nothing is
+    listed twice; it is done when the source is."""
     chunks, written = call.chunks, 0
     buffer: list[bytes] = []
 

@@ -28,7 +28,7 @@ from contact_platform.store.paging import LastKey, Page
 Fetch = Callable[[int, LastKey | None], Page[ContactItem]]
 JOB_PAGE_SIZE = 500
 # Entries a plan's Query asks for (only IDs and a few attributes come back; DynamoDB's 1 MB page cap
-# counts the whole items read, about 2,000 contacts of common size).
+# counts the whole items read: about 1,000 contacts of 1 KB).
 ID_PAGE_SIZE = 1000
 # A contact ID and the cursor that resumes right after it.
 Positioned = tuple[str, LastKey]
@@ -224,8 +224,8 @@ def matching_contacts(tenant: str, criteria: Criteria, *, page_size: int = JOB_P
 
 
 def _checked(tenant: str, pointers: list[id_store.Pointer], rest: Criteria | None) -> list[Positioned]:
-    """The pointed contacts that meet `rest` (one BatchGetItem of their attributes `rest` reads), or
-    every one when there is nothing to check."""
+    """The pointed contacts that meet `rest` (a BatchGetItem of the attributes `rest` reads per 100
+    of them), or every one when there is nothing to check."""
     if rest is None:
         return [(pointer.contact_id, pointer.position) for pointer in pointers]
     found = id_store.contact_facts(tenant, [pointer.contact_id for pointer in pointers], fields=rest.fields())
