@@ -7,6 +7,8 @@ patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VER
   instead of deep-copying the whole table per item.
 - `dynamodb_queries`: a Query reads its partition (of the table, or of an index grouping) instead
   of sorting and filtering the whole table.
+- `dynamodb_projection`: a projection of top-level attributes copies just those, not the whole item
+  once per attribute.
 - `dynamodb_items`: a new item's 400 KB check sums its size once instead of once per attribute.
 - `dynamodb_serial`: DynamoDB requests are handled one at a time (moto's backend is not thread-safe).
 - `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are written with `json.dumps`.
@@ -45,6 +47,7 @@ def install() -> None:
         awslambda,
         dynamodb_expressions,
         dynamodb_items,
+        dynamodb_projection,
         dynamodb_queries,
         dynamodb_reads,
         dynamodb_serial,
@@ -58,6 +61,7 @@ def install() -> None:
         awslambda,
         dynamodb_transactions,
         dynamodb_queries,
+        dynamodb_projection,
         dynamodb_items,
         dynamodb_reads,
         dynamodb_serial,

@@ -122,6 +122,39 @@ def test_every_job_runs_the_one_definition_with_its_own_comment_and_concurrency(
     assert WORKFLOWS_BY_NAME["imports"].max_concurrency < WORKFLOWS_BY_NAME["exports"].max_concurrency
 
 
+def test_the_plan_is_a_loop_that_goes_on_while_it_returns_a_cursor_and_fails_the_job_on_any_error(
+    assembly: Assembly,
+) -> None:
+    """StartPlan (no cursor, no chunk) -> Plan -> PlanDone: back to Plan with the cursor and chunk count it
+    returned while it is not done, else to the Map over its manifest; Plan keeps its retries and its Catch."""
+    for workflow in WORKFLOWS:
+        definition = json.loads(state_machine(assembly, workflow.name).properties["DefinitionString"])
+        states = definition["States"]
+        assert definition["StartAt"] == "StartPlan"
+        assert states["StartPlan"]["Result"] == {"cursor": None, "chunks": 0}
+        assert states["StartPlan"]["ResultPath"] == "$.plan" and states["StartPlan"]["Next"] == "Plan"
+        plan = states["Plan"]
+        assert plan["Parameters"]["Payload"] == {
+            "tenantId.$": "$.tenantId",
+            "operationId.$": "$.operationId",
+            "cursor.$": "$.plan.cursor",
+            "chunks.$": "$.plan.chunks",
+        }
+        assert plan["ResultPath"] == "$.plan" and set(plan["ResultSelector"]) == {
+            f"{name}.$" for name in ("done", "cursor", "chunks", "bucket", "key")
+        }
+        assert plan["Next"] == "PlanDone" and plan["Catch"][0]["Next"] == "MarkFailed" and plan["Retry"]
+        assert states["PlanDone"] == {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.plan.done", "BooleanEquals": False, "Next": "Plan"}],
+            "Default": "ProcessChunks",
+        }
+        assert states["ProcessChunks"]["ItemReader"]["Parameters"] == {
+            "Bucket.$": "$.plan.bucket",
+            "Key.$": "$.plan.key",
+        }
+
+
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda workflow: workflow.name)
 def test_a_state_machine_is_standard_traced_and_logs_every_event(assembly: Assembly, workflow: Workflow) -> None:
     properties = state_machine(assembly, workflow.name).properties

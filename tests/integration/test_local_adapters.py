@@ -24,11 +24,12 @@ from moto.core import responses as moto_responses
 from moto.core.utils import method_names_from_class
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 from local import emulator
-from local.emulator import dynamodb_expressions, dynamodb_queries
+from local.emulator import dynamodb_expressions, dynamodb_projection, dynamodb_queries
 from local.gateway import Gateway
 
 
@@ -254,6 +255,66 @@ def test_an_index_query_sees_every_kind_of_write_at_once(aws: None) -> None:
             ]
         )
     assert in_index("Y") == ["a"], "the cancelled delete is undone in the index too"
+
+
+def test_projections_of_top_level_attributes_copy_only_those(aws: None) -> None:
+    """Query, GetItem and BatchGetItem projected on top-level attributes answer what moto's own
+    projection answers, without copying whole items (nested paths still go through moto's); what
+    they answer is a copy: the stored items stay as they were."""
+    emulator.install()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    stored = []
+    for number in (1, 2, 3):
+        item = {
+            "PK": {"S": "P"},
+            "SK": {"S": str(number)},
+            "GSI1PK": {"S": "IP"},
+            "GSI1SK": {"S": str(number)},
+            "name": {"S": f"n{number}"},
+            "tags": {"L": [{"S": "a"}, {"S": str(number)}]},
+            "m": {"M": {"k": {"S": "v"}, "o": {"N": "1"}}},
+        }
+        if number != 2:
+            item["flag"] = {"BOOL": True}
+        client.put_item(TableName=table, Item=item)
+        stored.append(item)
+    names = {"#n": "name", "#t": "tags", "#f": "flag"}
+    wanted = ("PK", "SK", "name", "tags", "flag")
+    expected = [{key: value for key, value in item.items() if key in wanted} for item in stored]
+
+    def walk(**query: Any) -> list[dict[str, Any]]:
+        found, start = [], None
+        while True:
+            page = client.query(TableName=table, Limit=2, **query, **({"ExclusiveStartKey": start} if start else {}))
+            found += page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+    moto_projection = mock.patch.object(dynamodb_projection, "_original_project", side_effect=AssertionError("moto's"))
+    whole_copies = mock.patch.object(Item, "__deepcopy__", side_effect=AssertionError("a whole item copied"))
+    with moto_projection, whole_copies:
+        projected = {"ProjectionExpression": "PK, SK, #n, #t, #f", "ExpressionAttributeNames": names}
+        assert walk(KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "P"}}, **projected) == (
+            expected
+        )
+        by_index = walk(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :p",
+            ExpressionAttributeValues={":p": {"S": "IP"}},
+            **projected,
+        )
+        assert by_index == expected
+        key = {"PK": {"S": "P"}, "SK": {"S": "3"}}
+        assert client.get_item(TableName=table, Key=key, **projected)["Item"] == expected[2]
+        keys = [{"PK": {"S": "P"}, "SK": {"S": str(number)}} for number in (1, 2)]
+        batch = client.batch_get_item(RequestItems={table: {"Keys": keys, **projected}})["Responses"][table]
+        assert sorted(batch, key=lambda item: item["SK"]["S"]) == expected[:2]
+    nested = client.get_item(TableName=table, Key=key, ProjectionExpression="m.k, tags[1]")
+    assert nested["Item"] == {"m": {"M": {"k": {"S": "v"}}}, "tags": {"L": [{"S": "3"}]}}
+    whole = walk(IndexName="GSI1", KeyConditionExpression="GSI1PK = :p", ExpressionAttributeValues={":p": {"S": "IP"}})
+    assert whole == stored and client.scan(TableName=table)["Items"] == stored, "the stored items as written"
 
 
 def test_items_over_400_kb_are_refused_whole(aws: None) -> None:

@@ -10,6 +10,10 @@ import pytest
 
 from contact_platform import config
 from contact_platform.jobs import imports
+from contact_platform.permissions import Caller, Role
+from contact_platform.services import contact_queries, operations
+from contact_platform.store import operations as operation_store
+from functions.workflows.exports.plan import handler as export_plan
 from functions.workflows.imports.process_chunk import handler as process_chunk
 from local.lambda_runtime import LambdaContext
 from tests.support.entities import make
@@ -144,3 +148,41 @@ def test_an_imported_contact_costs_at_most_12_write_units_and_no_request_of_its_
     assert units["transaction"] == rows * 3 * 2, units
     assert units["batch"] == rows * 6, units
     assert (units["transaction"] + units["batch"]) / rows == 12
+
+
+def _plan_context() -> LambdaContext:
+    arn = "arn:aws:lambda:eu-central-1:123456789012:function:cdp-exports-plan"
+    return LambdaContext("cdp-exports-plan", arn, memory_mb=1024, timeout_seconds=900)
+
+
+def test_an_export_plan_reads_one_query_a_page_of_ids_and_contacts_only_for_what_no_index_checks(
+    api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per exported row the plan sends 1/ID_PAGE_SIZE Query (IDs and the filter's attributes only, no
+    contact read), plus a BatchGetItem per 100 entries of a page when the segment filters on more
+    than its driving tag or search term; besides, per invocation: the operation and the segment (2
+    GetItem) and, on the first, the operation's TRIGGERED (1 UpdateItem). Pages of 20 entries here
+    (1,000 by default)."""
+    monkeypatch.setattr(contact_queries, "ID_PAGE_SIZE", 20)
+    key, tenant = admin["apiKey"], admin["tenantId"]
+    organization = make(api, key, "organization")["id"]
+    for number in range(50):
+        tags = ["even"] if number % 2 == 0 else []
+        api.create_contact(key, name=f"Plan {number}", tags=tags, organizationId=organization if number < 30 else None)
+    caller = Caller(tenant, admin["userId"], Role.ADMIN, frozenset(), "", "req_test")
+    cases = [
+        ({}, 50, {"Query": 3}),  # 20 + 20 + 10 from the list index, the filter checked on what it returns
+        ({"organizationId": organization}, 30, {"Query": 2}),  # the organization's index
+        ({"tag": ["even"]}, 25, {"Query": 2}),  # the tag's assignments: only contacts holding it
+        ({"tag": ["even"], "organizationId": organization}, 15, {"Query": 2, "BatchGetItem": 2}),
+    ]
+    for body, rows, reads in cases:
+        segment = api.post("/api/v1/segments", key=key, json={"name": "Plan", "filter": body}).data["id"]
+        params = {"segmentId": segment, "format": "csv", "dialect": "rfc4180", "fields": ["id"]}
+        operation = operations.new_operation(caller, "exports", params)
+        assert operation_store.create(operation, None)
+        event = {"tenantId": tenant, "operationId": operation.operation_id, "cursor": None, "chunks": 0}
+        with dynamodb_requests() as sent:
+            answer = export_plan(event, _plan_context())
+        assert answer["done"] and answer["chunks"] == -(-rows // 50), (body, answer)
+        assert dict(sent) == {"GetItem": 2, "UpdateItem": 1, **reads}, (body, dict(sent))

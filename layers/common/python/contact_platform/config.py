@@ -16,6 +16,9 @@ ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
 ENV_EXPORTS_BUCKET = "EXPORTS_BUCKET"
 ENV_DOWNLOAD_URL_SECONDS = "DOWNLOAD_URL_SECONDS"
 ENV_CHUNK_ROWS = "CHUNK_ROWS"
+# The most rows one invocation of a plan that loops (the export's) lists before it hands on a cursor;
+# it also stops when its Lambda's time runs short (jobs/steps.py, docs/architecture.md, Jobs).
+ENV_PLAN_ROWS = "PLAN_ROWS"
 # The most records a delete or merge moves within the request (entities/references.py); more move in a job.
 ENV_INLINE_MOVES = "INLINE_MOVES"
 # Test-only fault injection: `<workflow>.<step>` (for example `exports.finalize`) raises in that step.
@@ -40,6 +43,7 @@ class Settings:
     exports_bucket: str
     download_url_seconds: int
     chunk_rows: int
+    plan_rows: int
     inline_moves: int
     fault_step: str | None
 
@@ -68,6 +72,7 @@ def settings() -> Settings:
         exports_bucket=env.get(ENV_EXPORTS_BUCKET, "contact-platform-exports"),
         download_url_seconds=int(env.get(ENV_DOWNLOAD_URL_SECONDS, "900")),
         chunk_rows=int(env.get(ENV_CHUNK_ROWS, "5000")),
+        plan_rows=int(env.get(ENV_PLAN_ROWS, "1000000")),
         inline_moves=int(env.get(ENV_INLINE_MOVES, "100")),
         fault_step=(env.get(ENV_FAULT_STEP) or None) if flag(env.get(ENV_DEV_MODE)) else None,
     )

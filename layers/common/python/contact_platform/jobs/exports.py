@@ -16,9 +16,8 @@ from contact_platform.jobs import steps
 from contact_platform.services import operations, segments
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.exports import dialect_of
-from contact_platform.store import contacts as contact_store
+from contact_platform.store import contact_reads
 from contact_platform.store import records as record_store
-from contact_platform.store import segments as segment_store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.operations import OperationItem
 
@@ -31,6 +30,26 @@ def file_key(operation: OperationItem) -> str:
     return f"tenants/{operation.tenant_id}/exports/{operation.operation_id}.{operation.params['format']}"
 
 
+# Export column -> the ContactItem field it is written from (store/contacts.py).
+COLUMN_FIELDS = {
+    "id": "contact_id",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "name": "name",
+    "email": "emails",
+    "emails": "emails",
+    "phones": "phones",
+    "organizationId": "organization_id",
+    "organization": "organization_id",
+    "ownerId": "owner_id",
+    "tags": "tags",
+    "consentGivenAt": "consent_given_at",
+    "customFields": "custom_fields",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+}
+
+
 def _cell(item: ContactItem, field: str, organizations: dict[str, str]) -> Any:
     """A contact's value for one export column (lists stay lists; CSV joins them with `;`)."""
     if field == "organization":
@@ -39,18 +58,7 @@ def _cell(item: ContactItem, field: str, organizations: dict[str, str]) -> Any:
         return item.emails[0] if item.emails else None
     if field == "customFields":
         return plain_map(item.custom_fields)
-    if field == "id":
-        return item.contact_id
-    attribute = {
-        "firstName": "first_name",
-        "lastName": "last_name",
-        "organizationId": "organization_id",
-        "ownerId": "owner_id",
-        "consentGivenAt": "consent_given_at",
-        "createdAt": "created_at",
-        "updatedAt": "updated_at",
-    }.get(field, field)
-    value = getattr(item, attribute)
+    value = getattr(item, COLUMN_FIELDS[field])
     return list(value) if isinstance(value, list) else value
 
 
@@ -82,13 +90,12 @@ def _organization_names(tenant_id: str, items: list[ContactItem]) -> dict[str, s
 
 
 def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
-    segment = segment_store.get_segment(operation.tenant_id, str(operation.params["segmentId"]))
-    if segment is None:
-        raise steps.JobRefused("The segment was deleted before the export started")
-    steps.begin(operation)
-    scope = operations.acting_caller(operation)
-    ids = (item.contact_id for item in segments.members(segment, scope))
-    return steps.write_chunks(operation, ids, settings().chunk_rows)
+    """The segment's contact IDs into chunk files, in as many invocations as it takes: each goes on
+    from the cursor the one before returned (docs/architecture.md, Jobs)."""
+    call = steps.plan_call(event)
+    segment = steps.planned_segment(operation, call, "export")
+    ids = segments.member_ids(segment, operations.acting_caller(operation), start=call.cursor)
+    return steps.write_chunk_pages(operation, call, ids, settings().chunk_rows)
 
 
 def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
@@ -99,8 +106,9 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     scope = operations.acting_caller(operation)
     fields, fmt, dialect = list(operation.params["fields"]), str(operation.params["format"]), dialect_of(operation)
     rows: list[bytes] = []
+    read = [COLUMN_FIELDS[field] for field in fields]  # only the columns' attributes (store/contact_reads.py)
     for offset in range(0, len(ids), 100):
-        found = contact_store.get_contacts(operation.tenant_id, ids[offset : offset + 100])
+        found = contact_reads.contact_items(operation.tenant_id, ids[offset : offset + 100], read)
         items = [found[i] for i in ids[offset : offset + 100] if i in found]
         items = [item for item in items if item.is_active and scope.may_access(item.owner_id)]
         names = _organization_names(operation.tenant_id, items) if "organization" in fields else {}

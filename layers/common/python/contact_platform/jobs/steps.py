@@ -1,16 +1,21 @@
 """What every job's steps share: the handler wrapper, scratch files and the chunk manifest, chunk
 results, the check that every chunk reported, marking an operation FAILED, and test-only faults.
 
-Step contract (infra/workflows/*.asl.json): every step gets `{"tenantId", "operationId", ...}`;
-plan returns `{"bucket", "key", "chunks"}` (the manifest the Map reads), process_chunk gets
-`{"chunk": {"chunk": n, "key": ...}}` and returns `{"chunk": n}`, finalize gets `{"chunks": n}`,
-mark_failed gets `{"error": {"Error", "Cause"}}`.
+Step contract (infra/workflows/chunked_job.asl.json): every step gets `{"tenantId", "operationId", ...}`;
+plan gets `{"cursor", "chunks"}` (null and 0 on its first call) and returns `{"done", "cursor",
+"chunks", "bucket", "key"}`: while `done` is false the state machine calls it again with the cursor
+and chunk count it returned, and once it is true `key` is the manifest the Map reads (bucket, key);
+process_chunk gets `{"chunk": {"chunk": n, "key": ...}}` and returns `{"chunk": n}`, finalize gets
+`{"chunks": n}`, mark_failed gets `{"error": {"Error", "Cause"}}`.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from contact_platform import aws, clock
@@ -18,11 +23,16 @@ from contact_platform.config import settings
 from contact_platform.observability import lambda_handler, logger
 from contact_platform.services import operations
 from contact_platform.store import operations as store
+from contact_platform.store import segments as segment_store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
+from contact_platform.store.paging import Page
+from contact_platform.store.segments import SegmentItem
 
 Event = dict[str, Any]
 Work = Callable[[OperationItem, Event], dict[str, Any]]
 _fired: set[tuple[str, str]] = set()
+# The Lambda context of the step invocation in progress (`plan_call` reads its remaining time).
+_context: ContextVar[Any] = ContextVar("step_context", default=None)
 
 
 class JobRefused(Exception):
@@ -64,6 +74,12 @@ def step_handler(workflow: str, step: str, work: Work) -> Callable[[Event, Any],
         operation = store.get(str(event["tenantId"]), str(event["operationId"]))
         if operation is None:
             raise JobRefused("The operation does not exist")
+        if step == "plan":
+            token = _context.set(context)
+            try:
+                return work(operation, event)
+            finally:
+                _context.reset(token)
         if step != "process_chunk":
             return work(operation, event)
         try:
@@ -104,27 +120,147 @@ def read_json_lines(key: str) -> Iterator[Any]:
             yield json.loads(line)
 
 
+def chunk_key(operation: OperationItem, number: int) -> str:
+    return scratch_key(operation, chunk_name("chunk", number, "jsonl"))
+
+
+def _line(record: Any) -> bytes:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+def _planned(operation: OperationItem, chunks: int, cursor: Cursor = None) -> dict[str, Any]:
+    """A plan invocation's answer; the last one (no cursor) writes the manifest of chunks 1..n first
+    (their keys follow from their numbers, so no invocation needs to carry a list)."""
+    manifest_key = scratch_key(operation, "manifest.json")
+    if cursor is None:
+        manifest = [{"chunk": number, "key": chunk_key(operation, number)} for number in range(1, chunks + 1)]
+        put_scratch(manifest_key, json.dumps(manifest).encode())
+    return {
+        "done": cursor is None,
+        "cursor": cursor,
+        "chunks": chunks,
+        "bucket": settings().uploads_bucket,
+        "key": manifest_key,
+    }
+
+
 def write_chunks(operation: OperationItem, records: Iterable[Any], rows_per_chunk: int) -> dict[str, Any]:
-    """Split records into JSON Lines chunk files and write the manifest: the plan step's result."""
-    manifest: list[dict[str, Any]] = []
+    """Split records into JSON Lines chunk files and write the manifest, in one invocation: the
+    answer of a plan that is done on its first call (imports, moves)."""
+    chunks = 0
     buffer: list[bytes] = []
 
     def flush() -> None:
-        number = len(manifest) + 1
-        key = scratch_key(operation, chunk_name("chunk", number, "jsonl"))
-        put_scratch(key, b"".join(buffer))
-        manifest.append({"chunk": number, "key": key})
+        nonlocal chunks
+        chunks += 1
+        put_scratch(chunk_key(operation, chunks), b"".join(buffer))
         buffer.clear()
 
     for record in records:
-        buffer.append(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+        buffer.append(_line(record))
         if len(buffer) >= rows_per_chunk:
             flush()
     if buffer:
         flush()
-    manifest_key = scratch_key(operation, "manifest.json")
-    put_scratch(manifest_key, json.dumps(manifest).encode())
-    return {"bucket": settings().uploads_bucket, "key": manifest_key, "chunks": len(manifest)}
+    return _planned(operation, chunks)
+
+
+# A plan of many invocations -----------------------------------------------------------------------
+
+Cursor = Any  # JSON (a DynamoDB key, an offset): where a plan's next invocation goes on; None at the start
+# A plan's cursor travels in the execution's state, which Step Functions limits to 256 KB.
+MAX_CURSOR_BYTES = 8 * 1024
+# What a plan invocation keeps of its Lambda's remaining time: it stops at the end of a chunk once less
+# than STOP_SECONDS remain, and even within a chunk (after a page) once less than HALT_SECONDS remain.
+STOP_SECONDS = 120.0
+HALT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class PlanCall:
+    """One invocation of a plan step: where it starts (`cursor`, the chunks written before it) and
+    how much it may do: `rows` rows, until `stop_at`, or until `halt_at` (time.monotonic())."""
+
+    cursor: Cursor
+    chunks: int
+    rows: int
+    stop_at: float | None = None
+    halt_at: float | None = None
+
+    @property
+    def first(self) -> bool:
+        """The plan's first invocation (or a retry of it): nothing is written yet."""
+        return self.cursor is None
+
+
+def plan_call(event: Event) -> PlanCall:
+    """The invocation's start from its event, its budget from the settings (PLAN_ROWS) and from the
+    Lambda context's remaining time."""
+    context = _context.get()
+    stop_at = halt_at = None
+    if context is not None:
+        now, left = time.monotonic(), context.get_remaining_time_in_millis() / 1000
+        stop_at, halt_at = now + max(0.0, left - STOP_SECONDS), now + max(0.0, left - HALT_SECONDS)
+    chunks = int(event.get("chunks") or 0)
+    return PlanCall(event.get("cursor"), chunks, settings().plan_rows, stop_at, halt_at)
+
+
+def planned_segment(operation: OperationItem, call: PlanCall, job: str) -> SegmentItem:
+    """The segment a plan lists (`params.segmentId`). The first invocation begins the job and notes
+    the segment's version; the next ones refuse a segment changed or deleted since, whose listing the
+    cursor would no longer fit."""
+    segment = segment_store.get_segment(operation.tenant_id, str(operation.params["segmentId"]))
+    if call.first:
+        if segment is None:
+            raise JobRefused(f"The segment was deleted before the {job} started")
+        begin(operation, segmentVersion=int(segment.version))
+    elif segment is None or int(segment.version) != int(operation.params.get("segmentVersion", -1)):
+        raise JobRefused(f"The segment was changed or deleted while the {job} was being planned")
+    return segment
+
+
+def _checked(cursor: Cursor) -> Cursor:
+    size = len(json.dumps(cursor))
+    if size > MAX_CURSOR_BYTES:
+        raise ValueError(f"a plan cursor of {size} bytes is too large for the execution's state")
+    return cursor
+
+
+def write_chunk_pages(
+    operation: OperationItem, call: PlanCall, pages: Iterable[Page[tuple[Any, Cursor]]], rows_per_chunk: int
+) -> dict[str, Any]:
+    """Chunk files of `rows_per_chunk` records numbered on from `call.chunks`, from `pages` (which
+    start at `call.cursor`; each record with the cursor that resumes right after it, each page with
+    the cursor after it, None after the last): the plan step's answer. It stops at the end of a chunk
+    once it has written `call.rows` rows or its time is short (its cursor then resumes right after
+    that chunk's last record), within a chunk only when its time is nearly gone (it then writes a
+    shorter chunk and resumes after the page). An invocation run again with the same cursor and
+    count writes its chunks again under the same numbers from the same records, so nothing is
+    listed twice; it is done when the source is."""
+    chunks, written = call.chunks, 0
+    buffer: list[bytes] = []
+
+    def flush() -> None:
+        nonlocal chunks, written
+        chunks += 1
+        put_scratch(chunk_key(operation, chunks), b"".join(buffer))
+        written += len(buffer)
+        buffer.clear()
+
+    for page in pages:
+        for record, after in page.items:
+            buffer.append(_line(record))
+            if len(buffer) >= rows_per_chunk:
+                flush()
+                if written >= call.rows or (call.stop_at is not None and time.monotonic() >= call.stop_at):
+                    return _planned(operation, chunks, _checked(after))
+        if page.last_key is not None and call.halt_at is not None and time.monotonic() >= call.halt_at:
+            if buffer:
+                flush()
+            return _planned(operation, chunks, _checked(page.last_key))
+    if buffer:
+        flush()
+    return _planned(operation, chunks)
 
 
 def begin(operation: OperationItem, **params: Any) -> None:

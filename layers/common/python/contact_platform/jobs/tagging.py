@@ -17,40 +17,43 @@ from typing import Any
 from contact_platform import clock, errors
 from contact_platform.config import settings
 from contact_platform.jobs import steps
-from contact_platform.services import operations, segments
+from contact_platform.services import contact_queries, operations, segments
+from contact_platform.services.contact_queries import Positioned
 from contact_platform.services.contacts import retag_contact, retagged
+from contact_platform.store import contact_reads
 from contact_platform.store import contacts as contact_store
-from contact_platform.store import segments as segment_store
 from contact_platform.store import tags as tag_store
 from contact_platform.store.contacts import ContactWrite
 from contact_platform.store.operations import OperationItem
-from contact_platform.store.paging import LastKey
+from contact_platform.store.paging import LastKey, Page
 
 WORKFLOW = "tagging"
 
 
-def _holders(tenant_id: str, tag_key: str) -> Iterator[str]:
-    start: LastKey | None = None
+def _holders(tenant_id: str, tag_key: str, start: LastKey | None) -> Iterator[Page[Positioned]]:
+    """The IDs of the contacts holding the tag, page by page from `start`, each with the cursor after it."""
     while True:
-        page = contact_store.tag_assignments(tenant_id, tag_key, limit=500, start=start, forward=True)
-        yield from (assignment.contact_id for assignment in page.items)
+        page = contact_reads.tag_pointers(tenant_id, tag_key, limit=contact_queries.ID_PAGE_SIZE, start=start)
+        yield Page([(pointer.contact_id, pointer.position) for pointer in page.items], page.last_key)
         start = page.last_key
         if start is None:
             return
 
 
 def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
+    """The contacts to tag (a segment's) or to untag or retag (the tag's holders) into chunk files, in
+    as many invocations as it takes, as the export's plan."""
+    call = steps.plan_call(event)
     params = operation.params
+    ids: Iterator[Page[Positioned]]
     if params["action"] == "add":
-        segment = segment_store.get_segment(operation.tenant_id, str(params["segmentId"]))
-        if segment is None:
-            raise steps.JobRefused("The segment was deleted before the tagging started")
-        steps.begin(operation)
-        ids: Iterator[str] = (c.contact_id for c in segments.members(segment, operations.acting_caller(operation)))
+        segment = steps.planned_segment(operation, call, "tagging")
+        ids = segments.member_ids(segment, operations.acting_caller(operation), start=call.cursor)
     else:
-        steps.begin(operation)
-        ids = _holders(operation.tenant_id, str(params["tagKey"]))
-    return steps.write_chunks(operation, ids, settings().chunk_rows)
+        if call.first:
+            steps.begin(operation)
+        ids = _holders(operation.tenant_id, str(params["tagKey"]), call.cursor)
+    return steps.write_chunk_pages(operation, call, ids, settings().chunk_rows)
 
 
 def _retagging(operation: OperationItem) -> tuple[list[str], set[str], str]:

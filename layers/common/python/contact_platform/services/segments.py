@@ -20,13 +20,21 @@ from contact_platform.models.segments import (
 )
 from contact_platform.permissions import Caller
 from contact_platform.services import audit
-from contact_platform.services.contact_queries import Criteria, active_contacts, matching_contacts, plan
+from contact_platform.services.contact_queries import (
+    Criteria,
+    Positioned,
+    active_contacts,
+    active_ids,
+    matching_contacts,
+    matching_ids,
+    plan,
+)
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.contacts import to_api as contact_to_api
 from contact_platform.store import segments as store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.errors import StaleVersion
-from contact_platform.store.paging import collect
+from contact_platform.store.paging import LastKey, Page, collect
 from contact_platform.store.segments import SegmentItem
 
 ENTITY = "segment"
@@ -145,6 +153,15 @@ def members(item: SegmentItem, scope: Caller) -> Iterator[ContactItem]:
     return matching_contacts(item.tenant_id, criteria(item, scope))
 
 
+def member_ids(item: SegmentItem, scope: Caller, start: LastKey | None = None) -> Iterator[Page[Positioned]]:
+    """The IDs of `members`, in the same order, page by page from `start`, each with the cursor that
+    resumes after it; only IDs and the attributes the filter checks are read (job plans)."""
+    if item.is_list:
+        offset = int(start["offset"]["N"]) if start else 0
+        return active_ids(item.tenant_id, list(item.contact_ids), scope, start=offset)
+    return matching_ids(item.tenant_id, criteria(item, scope), start=start)
+
+
 def list_segment_contacts(caller: Caller, segment_id: str, query: PageQuery) -> Listing[Contact]:
     item = found(caller, segment_id)
     binding = f"segment-contacts|{caller.tenant_id}|{caller.user_id}|{segment_id}|{item.version}"
@@ -174,6 +191,7 @@ def list_segment_contacts(caller: Caller, segment_id: str, query: PageQuery) -> 
 
 
 def count_segment_contacts(caller: Caller, segment_id: str) -> SegmentCount:
-    """Counted now by reading the segment's index pages (cost grows with the segment's size)."""
+    """Counted now by reading the segment's index pages (cost grows with the segment's size; only IDs
+    and the filter's attributes are read, as a job plan reads them)."""
     item = found(caller, segment_id)
-    return SegmentCount(segmentId=segment_id, count=sum(1 for _ in members(item, caller)))
+    return SegmentCount(segmentId=segment_id, count=sum(len(page.items) for page in member_ids(item, caller)))

@@ -26,6 +26,8 @@ Access patterns: get by id (GetItem); list contacts by creation, update time or 
 or organization (one Query on GSI1..GSI5); by tag (Query on the tag's GSI1 partition, then
 BatchGetItem); prefix search (Query `begins_with` on the search partition, then BatchGetItem);
 deleted contacts by deletion time (GSI1); audit by entity (its partition) or tenant-wide (GSI1);
-authentication by key hash, counting the request in the same UpdateItem. No request path scans.
-docs/data-model.md has the details.
+authentication by key hash, counting the request in the same UpdateItem; a job plan's contact IDs
+from the same indexes, projected to the ID and the filter's attributes, and an export chunk's
+contacts, projected to its columns (contact_reads). No request path scans. docs/data-model.md has
+the details.
 """

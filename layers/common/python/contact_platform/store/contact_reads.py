@@ -1,0 +1,254 @@
+"""Contacts as bulk jobs read them: only the attributes they use (docs/architecture.md, "10 million
+rows on AWS").
+
+A plan lists the IDs of every contact of a segment; the chunks read the contacts themselves. So it
+asks DynamoDB for no more than it needs (a `ProjectionExpression` of the ID, the index keys and the
+filter's attributes) and reads the answer with the plain client: no pynamodb model instances, whose
+building from full contact items was most of the plan's time. Every entry comes with its
+`position`: the ExclusiveStartKey that continues right after it (the index's keys and the table's,
+as in a LastEvaluatedKey), so a plan may stop after any entry and the next invocation resumes there.
+
+An export chunk reads its contacts projected to the attributes of its columns (`contact_items`):
+the derived attributes (index keys, search tokens, email, phone and tag keys) make about half of
+a contact item and are never exported. The read units are those of the full items all the same
+(DynamoDB charges for the item read, not the attributes returned).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from contact_platform.config import settings
+from contact_platform.store import keys
+from contact_platform.store.contacts import ContactItem, contact_key
+from contact_platform.store.paging import LastKey, Page
+from contact_platform.store.table import connection
+
+BATCH_KEYS = 100  # BatchGetItem's most keys a request
+UNPROCESSED_PAUSE = 0.05  # seconds before unprocessed keys are asked again, doubled each time
+# The contact attributes a filter may check (services/contact_queries.Criteria), by field name.
+ATTRIBUTES = {
+    "contact_id": "id",
+    "is_active": "isActive",
+    "owner_id": "ownerId",
+    "organization_id": "organizationId",
+    "tag_keys": "tagKeys",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+    "search_tokens": "searchTokens",
+}
+ALWAYS = ("contact_id", "is_active")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    """A contact's ID and the attributes read for it (the others keep their defaults and must not be
+    checked: the reader names what it checks)."""
+
+    contact_id: str
+    is_active: bool = True
+    owner_id: str | None = None
+    organization_id: str | None = None
+    tag_keys: tuple[str, ...] = ()
+    created_at: str = ""
+    updated_at: str = ""
+    search_tokens: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One contact of a page, and the key that resumes the Query right after it."""
+
+    facts: ContactFacts
+    position: LastKey
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """One contact ID from a tag's assignments or a search partition (the contact itself not read),
+    with its entry's key; a search entry's token and all the contact's tokens (none for a tag)."""
+
+    contact_id: str
+    position: LastKey
+    token: str = ""
+    tokens: tuple[str, ...] = ()
+
+
+def _value(raw: dict[str, Any]) -> Any:
+    """A plain value from DynamoDB's typed form, for the types contacts use."""
+    if "S" in raw:
+        return raw["S"]
+    if "BOOL" in raw:
+        return bool(raw["BOOL"])
+    if "L" in raw:
+        return tuple(_value(item) for item in raw["L"])
+    if "N" in raw:
+        return raw["N"]
+    return None
+
+
+def _facts(item: dict[str, Any], fields: Iterable[str]) -> ContactFacts:
+    values = {field: _value(item[ATTRIBUTES[field]]) for field in fields if ATTRIBUTES[field] in item}
+    return ContactFacts(**values)
+
+
+def _projection(names: Iterable[str]) -> tuple[str, dict[str, str], dict[str, str]]:
+    """A ProjectionExpression of attribute names through placeholders (some are reserved words): the
+    expression, placeholder -> name, and name -> placeholder (for the key condition)."""
+    unique = list(dict.fromkeys(names))
+    placeholders = {f"#a{number}": name for number, name in enumerate(unique)}
+    return ", ".join(placeholders), placeholders, {name: holder for holder, name in placeholders.items()}
+
+
+def _fields(fields: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys([*ALWAYS, *fields]))
+
+
+def _query(request: dict[str, Any], start: LastKey | None) -> dict[str, Any]:
+    if start:
+        request = {**request, "ExclusiveStartKey": start}
+    answer: dict[str, Any] = connection().client.query(TableName=settings().table_name, **request)
+    return answer
+
+
+def index_entries(
+    index_name: str,
+    partition: str,
+    *,
+    fields: Iterable[str],
+    limit: int,
+    start: LastKey | None,
+    sort_from: str | None = None,
+    sort_before: str | None = None,
+) -> Page[Entry]:
+    """One Query of a contact list index (`GSI1`..`GSI5`, oldest first), sort keys from `sort_from`
+    (included) to `sort_before` (excluded, as `store/paging.index_page`); `fields`: the ContactFacts
+    fields to read besides the ID and `is_active`."""
+    wanted = _fields(fields)
+    key_names = [f"{index_name}PK", f"{index_name}SK", "PK", "SK"]
+    projection, names, holder = _projection([*key_names, *(ATTRIBUTES[field] for field in wanted)])
+    pk, sk = holder[f"{index_name}PK"], holder[f"{index_name}SK"]
+    condition = f"{pk} = :pk"
+    values: dict[str, Any] = {":pk": {"S": partition}}
+    if sort_from and sort_before:
+        condition += f" AND {sk} BETWEEN :from AND :before"
+        values |= {":from": {"S": sort_from}, ":before": {"S": sort_before}}
+    elif sort_from:
+        condition += f" AND {sk} >= :from"
+        values[":from"] = {"S": sort_from}
+    elif sort_before:
+        condition += f" AND {sk} <= :before"
+        values[":before"] = {"S": sort_before}
+    answer = _query(
+        {
+            "IndexName": index_name,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ProjectionExpression": projection,
+            "Limit": limit,
+        },
+        start,
+    )
+    entries = [
+        Entry(_facts(item, wanted), {name: item[name] for name in key_names}) for item in answer.get("Items", [])
+    ]
+    return Page(entries, answer.get("LastEvaluatedKey"))
+
+
+def tag_pointers(tenant_id: str, tag_key: str, *, limit: int, start: LastKey | None) -> Page[Pointer]:
+    """One Query of a tag's assignments (GSI1, oldest contact first): the contact IDs only."""
+    key_names = ["GSI1PK", "GSI1SK", "PK", "SK"]
+    projection, names, holder = _projection([*key_names, "contactId"])
+    answer = _query(
+        {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": f"{holder['GSI1PK']} = :pk",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":pk": {"S": keys.tag_collection(tenant_id, tag_key)}},
+            "ProjectionExpression": projection,
+            "Limit": limit,
+        },
+        start,
+    )
+    pointers = [
+        Pointer(item["contactId"]["S"], {name: item[name] for name in key_names}) for item in answer.get("Items", [])
+    ]
+    return Page(pointers, answer.get("LastEvaluatedKey"))
+
+
+def search_pointers(tenant_id: str, term: str, *, limit: int, start: LastKey | None) -> Page[Pointer]:
+    """One Query of the search entries starting with `term`: contact IDs and each entry's tokens."""
+    projection, names, holder = _projection(["PK", "SK", "contactId", "token", "tokens"])
+    answer = _query(
+        {
+            "KeyConditionExpression": f"{holder['PK']} = :pk AND begins_with({holder['SK']}, :term)",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":pk": {"S": keys.search_pk(tenant_id, term)}, ":term": {"S": term}},
+            "ProjectionExpression": projection,
+            "Limit": limit,
+        },
+        start,
+    )
+    pointers = [
+        Pointer(
+            item["contactId"]["S"],
+            {"PK": item["PK"], "SK": item["SK"]},
+            item["token"]["S"],
+            tuple(_value(item.get("tokens", {"L": []}))),
+        )
+        for item in answer.get("Items", [])
+    ]
+    return Page(pointers, answer.get("LastEvaluatedKey"))
+
+
+def _batch_get(tenant_id: str, contact_ids: Iterable[str], attributes: Iterable[str]) -> Iterable[dict[str, Any]]:
+    """The contact items of those IDs that exist, read consistently with BatchGetItem (100 keys a
+    request, unprocessed keys asked again after a pause), projected to `attributes` (stored names)."""
+    projection, names, _ = _projection(attributes)
+    ids = list(dict.fromkeys(contact_ids))
+    table, client = settings().table_name, connection().client
+    for offset in range(0, len(ids), BATCH_KEYS):
+        request: dict[str, Any] = {
+            table: {
+                "Keys": [
+                    dict(zip(("PK", "SK"), ({"S": part} for part in contact_key(tenant_id, contact_id)), strict=True))
+                    for contact_id in ids[offset : offset + BATCH_KEYS]
+                ],
+                "ProjectionExpression": projection,
+                "ExpressionAttributeNames": names,
+                "ConsistentRead": True,
+            }
+        }
+        pause = UNPROCESSED_PAUSE
+        while True:
+            answer = client.batch_get_item(RequestItems=request)
+            yield from answer.get("Responses", {}).get(table, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(pause)
+            pause *= 2
+
+
+def contact_items(tenant_id: str, contact_ids: Iterable[str], fields: Iterable[str]) -> dict[str, ContactItem]:
+    """The contacts of those IDs that exist (BatchGetItem, consistent) with only the ContactItem
+    fields named (python names; `contact_id`, `is_active` and `owner_id` always): the others are unset."""
+    stored = ContactItem.get_attributes()
+    wanted = dict.fromkeys(["contact_id", "is_active", "owner_id", *fields])
+    found = (
+        ContactItem.from_raw_data(raw)
+        for raw in _batch_get(tenant_id, contact_ids, (stored[f].attr_name for f in wanted))
+    )
+    return {item.contact_id: item for item in found}
+
+
+def contact_facts(tenant_id: str, contact_ids: Iterable[str], *, fields: Iterable[str]) -> dict[str, ContactFacts]:
+    """The contacts of those IDs that exist, read consistently with BatchGetItem (100 keys a request,
+    unprocessed keys asked again) and only `fields` (besides the ID and `is_active`)."""
+    wanted = _fields(fields)
+    found = (_facts(item, wanted) for item in _batch_get(tenant_id, contact_ids, (ATTRIBUTES[f] for f in wanted)))
+    return {facts.contact_id: facts for facts in found}
