@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import os
 import sys
 import threading
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -31,24 +29,14 @@ from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from local import emulator
 from local.emulator import dynamodb_expressions, dynamodb_projection, dynamodb_queries
 from local.gateway import Gateway
+from tests.support.lambdas import register_function
 
 
 @pytest.fixture
 def lambdas(aws: None) -> Iterator[object]:
     emulator.install()
-    role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    client = boto3.client("lambda")
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("x.txt", "x")
-    for name, handler in (
-        ("echo", "tests.support.sample_handlers.echo"),
-        ("fail", "tests.support.sample_handlers.fail"),
-    ):
-        client.create_function(
-            FunctionName=name, Runtime="python3.12", Role=role, Handler=handler, Code={"ZipFile": code.getvalue()}
-        )
-    yield client
+    register_function("echo", "tests.support.sample_handlers.echo")
+    yield register_function("fail", "tests.support.sample_handlers.fail")
 
 
 def test_hook_runs_the_handler_named_by_the_function(lambdas: object) -> None:

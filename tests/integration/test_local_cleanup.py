@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
 import time
-import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import boto3
 import pytest
 from moto.core.config import default_user_config
 
@@ -24,22 +21,9 @@ from local.lambda_runtime import lambda_invoker
 from local.resources import REGION
 from local.timer import CleanupTimer, scheduled_event
 from tests.support import sample_handlers
+from tests.support.lambdas import register_function
 
 EVENT_FIELDS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
-
-
-def _register(name: str, handler: str, endpoint: str | None = None) -> Any:
-    """A function running `handler` (through the Lambda hook); its Lambda client."""
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION)
-    lambdas = boto3.client("lambda", endpoint_url=endpoint, region_name=REGION)
-    role = iam.create_role(RoleName=f"role-{name}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("x.txt", "x")
-    lambdas.create_function(
-        FunctionName=name, Runtime="python3.12", Role=role, Handler=handler, Code={"ZipFile": code.getvalue()}
-    )
-    return lambdas
 
 
 def _wait_until(condition: Any, timeout: float = 10) -> None:
@@ -70,7 +54,7 @@ def _assert_scheduled_event(event: dict[str, Any], moment: datetime | None = Non
 def test_the_cleanup_timer_invokes_its_function_through_lambda_with_scheduled_events(
     aws: None, recorded: list[dict[str, Any]]
 ) -> None:
-    lambdas = _register("recorder", "tests.support.sample_handlers.record")
+    lambdas = register_function("recorder", "tests.support.sample_handlers.record")
     timer = CleanupTimer(lambda_invoker(lambdas), "recorder", interval=0.05)
     timer.start()
     try:
@@ -86,7 +70,7 @@ def test_the_cleanup_timer_invokes_its_function_through_lambda_with_scheduled_ev
 
 
 def test_a_failing_cleanup_is_logged_and_the_timer_goes_on(aws: None, caplog: pytest.LogCaptureFixture) -> None:
-    lambdas = _register("broken", "tests.support.sample_handlers.fail")
+    lambdas = register_function("broken", "tests.support.sample_handlers.fail")
     timer = CleanupTimer(lambda_invoker(lambdas), "broken", interval=0.05)
     with caplog.at_level(logging.ERROR, logger="cdp.stack"):
         timer.start()
@@ -169,7 +153,7 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def test_cdp_cleanup_invokes_the_running_stacks_cleanup_function(
     emulator: str, recorded: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lambdas = _register("cdp-cleanup", "tests.support.sample_handlers.record", emulator)
+    lambdas = register_function("cdp-cleanup", "tests.support.sample_handlers.record", emulator)
     with pytest.raises(SystemExit) as exit:
         cli.main(["cleanup", "--now", "2025-08-12T08:41:45Z"])
     assert exit.value.code == 0

@@ -3,13 +3,11 @@ URLs, concurrent requests, requests that wait for others, and a port free again 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
 import threading
 import time
-import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,6 +22,7 @@ from moto.core.config import default_user_config
 
 from local.emulator.embedded import STOP_SECONDS, WORKERS, EmbeddedEmulator
 from tests.support import sample_handlers
+from tests.support.lambdas import register_function
 
 REGION = "eu-central-1"
 TABLE = "emulator-server"
@@ -156,18 +155,8 @@ def test_concurrent_requests_all_succeed(endpoint: str) -> None:
 
 
 def _function(endpoint: str, name: str, handler: str, **config: Any) -> Any:
-    """A Lambda function running `handler` in this process (local/emulator/awslambda.py); its client."""
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION)
-    role = iam.create_role(RoleName=f"role-{name}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    config = {"retries": {"max_attempts": 1}} | config
-    lambdas = boto3.client("lambda", endpoint_url=endpoint, region_name=REGION, config=Config(**config))
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("x.txt", "x")
-    lambdas.create_function(
-        FunctionName=name, Runtime="python3.12", Role=role, Handler=handler, Code={"ZipFile": code.getvalue()}
-    )
-    return lambdas
+    """A Lambda function running `handler` in this process; its client, which never retries."""
+    return register_function(name, handler, endpoint, **({"retries": {"max_attempts": 1}} | config))
 
 
 def test_requests_that_wait_for_others_do_not_deadlock(endpoint: str) -> None:

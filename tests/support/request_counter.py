@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from botocore import handlers
@@ -28,14 +28,19 @@ def install() -> None:
 
 
 @contextmanager
-def dynamodb_requests() -> Iterator[Counter[str]]:
-    """The DynamoDB operations this thread sends inside the block, by name."""
+def _counting(name: str) -> Iterator[Counter[str]]:
+    """A counter that this thread's requests inside the block add to (`_local.<name>`)."""
     counter: Counter[str] = Counter()
-    _local.counter = counter
+    setattr(_local, name, counter)
     try:
         yield counter
     finally:
-        _local.counter = None
+        setattr(_local, name, None)
+
+
+def dynamodb_requests() -> AbstractContextManager[Counter[str]]:
+    """The DynamoDB operations this thread sends inside the block, by name."""
+    return _counting("counter")
 
 
 # Write units ------------------------------------------------------------------------------------
@@ -84,13 +89,7 @@ def _count_units(model: Any, params: dict[str, Any], **_: Any) -> None:
         counter["single"] += 1
 
 
-@contextmanager
-def write_units() -> Iterator[Counter[str]]:
+def write_units() -> AbstractContextManager[Counter[str]]:
     """The write units of the DynamoDB writes this thread sends inside the block, by kind of request
     (`transaction`, `batch`, `single`): what DynamoDB bills for the table's own items."""
-    counter: Counter[str] = Counter()
-    _local.units = counter
-    try:
-        yield counter
-    finally:
-        _local.units = None
+    return _counting("units")
