@@ -14,6 +14,7 @@ from contact_platform.permissions import Caller, Role
 from contact_platform.services import contact_queries, operations
 from contact_platform.store import operations as operation_store
 from functions.workflows.exports.plan import handler as export_plan
+from functions.workflows.exports.process_chunk import handler as export_chunk
 from functions.workflows.imports.process_chunk import handler as process_chunk
 from local.lambda_runtime import LambdaContext
 from tests.support.entities import make
@@ -186,3 +187,29 @@ def test_an_export_plan_reads_one_query_a_page_of_ids_and_contacts_only_for_what
             answer = export_plan(event, _plan_context())
         assert answer["done"] and answer["chunks"] == -(-rows // 50), (body, answer)
         assert dict(sent) == {"GetItem": 2, "UpdateItem": 1, **reads}, (body, dict(sent))
+
+
+def test_an_export_chunk_reads_100_contacts_a_request_and_their_organizations_once(
+    api: Api, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per exported row a chunk sends 1/100 BatchGetItem of the contacts (projected to its columns)
+    and, with the `organization` column, 1/100 of their organizations' names; besides, per chunk: the
+    operation and its recorded result (2 GetItem) and its own result (1 PutItem)."""
+    monkeypatch.setenv(config.ENV_CHUNK_ROWS, "1000")
+    config.settings.cache_clear()
+    key, tenant = admin["apiKey"], admin["tenantId"]
+    organization = make(api, key, "organization")["id"]
+    for number in range(120):
+        api.create_contact(key, name=f"Export {number}", organizationId=organization if number % 2 else None)
+    segment = api.post("/api/v1/segments", key=key, json={"name": "All", "filter": {}}).data["id"]
+    caller = Caller(tenant, admin["userId"], Role.ADMIN, frozenset(), "", "req_test")
+    for fields, names in ((["id", "name"], 0), (["id", "name", "organization"], 2)):
+        params = {"segmentId": segment, "format": "csv", "dialect": "rfc4180", "fields": fields}
+        operation = operations.new_operation(caller, "exports", params)
+        assert operation_store.create(operation, None)
+        event = {"tenantId": tenant, "operationId": operation.operation_id, "cursor": None, "chunks": 0}
+        assert export_plan(event, _plan_context())["chunks"] == 1
+        chunk = {"chunk": 1, "key": f"scratch/{tenant}/{operation.operation_id}/chunk-000001.jsonl"}
+        with dynamodb_requests() as sent:
+            export_chunk({"tenantId": tenant, "operationId": operation.operation_id, "chunk": chunk}, _plan_context())
+        assert dict(sent) == {"GetItem": 2, "BatchGetItem": 2 + names, "PutItem": 1}, (fields, dict(sent))
