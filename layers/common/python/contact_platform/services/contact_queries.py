@@ -26,7 +26,6 @@ from contact_platform.store.contacts import ContactItem
 from contact_platform.store.paging import LastKey, Page
 
 Fetch = Callable[[int, LastKey | None], Page[ContactItem]]
-JOB_PAGE_SIZE = 500
 # Entries a plan's Query asks for (only IDs and a few attributes come back; DynamoDB's 1 MB page cap
 # counts the whole items read: about 1,000 contacts of 1 KB).
 ID_PAGE_SIZE = 1000
@@ -211,18 +210,6 @@ def plan(tenant: str, criteria: Criteria, *, sort_field: str = "createdAt", forw
     return Plan(index_page, f"index|{index}|{partition}|{forward}|{low}|{high}")
 
 
-def matching_contacts(tenant: str, criteria: Criteria, *, page_size: int = JOB_PAGE_SIZE) -> Iterator[ContactItem]:
-    """Every contact matching `criteria`, oldest first, page by page (bounded memory)."""
-    chosen = plan(tenant, criteria)
-    start: LastKey | None = None
-    while True:
-        page = chosen.fetch(page_size, start)
-        yield from (item for item in page.items if criteria.matches(item))
-        start = page.last_key
-        if start is None:
-            return
-
-
 def _checked(tenant: str, pointers: list[id_store.Pointer], rest: Criteria | None) -> list[Positioned]:
     """The pointed contacts that meet `rest` (a BatchGetItem of the attributes `rest` reads per 100
     of them), or every one when there is nothing to check."""
@@ -239,7 +226,7 @@ def _checked(tenant: str, pointers: list[id_store.Pointer], rest: Criteria | Non
 def matching_ids(
     tenant: str, criteria: Criteria, *, start: LastKey | None = None, page_size: int | None = None
 ) -> Iterator[Page[Positioned]]:
-    """The IDs of every contact matching `criteria` in the order `matching_contacts` gives them, page
+    """The IDs of every contact matching `criteria` in the order the list routes give them (`plan`), page
     by page (of ID_PAGE_SIZE entries read) from `start`, each with the cursor that resumes after it
     (for job plans: only the IDs and the attributes the filter checks are read, store/contact_reads.py)."""
     page_size = page_size or ID_PAGE_SIZE

@@ -25,7 +25,6 @@ from contact_platform.services.contact_queries import (
     Positioned,
     active_contacts,
     active_ids,
-    matching_contacts,
     matching_ids,
     plan,
 )
@@ -146,16 +145,10 @@ def criteria(item: SegmentItem, scope: Caller) -> Criteria:
     return Criteria.of(saved, saved.tag or [], saved.tagsAll or [], scope)
 
 
-def members(item: SegmentItem, scope: Caller) -> Iterator[ContactItem]:
-    """Every active contact of the segment that `scope` may see, page by page (bounded memory)."""
-    if item.is_list:
-        return active_contacts(item.tenant_id, list(item.contact_ids), scope)
-    return matching_contacts(item.tenant_id, criteria(item, scope))
-
-
 def member_ids(item: SegmentItem, scope: Caller, start: LastKey | None = None) -> Iterator[Page[Positioned]]:
-    """The IDs of `members`, in the same order, page by page from `start`, each with the cursor that
-    resumes after it; only IDs and the attributes the filter checks are read (job plans)."""
+    """The IDs of every active contact of the segment that `scope` may see, in the order its contacts
+    list gives them, page by page from `start`, each with the cursor that resumes after it; only IDs
+    and the attributes the filter checks are read (job plans, counts)."""
     if item.is_list:
         offset = int(start["offset"]["N"]) if start else 0
         return active_ids(item.tenant_id, list(item.contact_ids), scope, start=offset)

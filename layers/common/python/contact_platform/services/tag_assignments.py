@@ -21,7 +21,7 @@ JOB = "tagging"
 def create_tag_assignment(caller: Caller, body: TagAssignmentCreate) -> OperationAccepted:
     tag = tags.active_tag(caller, body.tagId)
     segment = segments.found(caller, body.segmentId)
-    if next(iter(segments.members(segment, caller)), None) is None:
+    if not any(page.items for page in segments.member_ids(segment, caller)):
         raise errors.ApiError(
             422, "SEGMENT_EMPTY", "The segment has no contacts", [Detail("segmentId", "has no active contacts")]
         )
