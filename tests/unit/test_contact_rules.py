@@ -48,3 +48,27 @@ def test_custom_fields_reject_non_finite_numbers() -> None:
 def test_patch_knows_what_was_sent() -> None:
     patch = ContactPatch.model_validate({"organizationId": None})
     assert patch.model_dump(exclude_unset=True) == {"organizationId": None}
+
+
+@pytest.mark.parametrize("index_entries", [True, False])
+def test_a_transaction_counts_exactly_the_items_a_contact_write_derives(index_entries: bool) -> None:
+    """The import groups writes into transactions by counting derived items without building them
+    (store/contacts._derived_count); a count below what is written would overfill a transaction."""
+    from contact_platform.permissions import Caller
+    from contact_platform.services.contacts import new_contact_write
+    from contact_platform.store.contacts import _derived_count, derived_items
+
+    caller = Caller("ten_rules", "usr_rules", "admin", frozenset({"contacts:write"}), "key_1", "req_1")
+    body = ContactCreate.model_validate(
+        {
+            "name": "Anna Maria Schmidt",
+            "emails": ["anna@example.com", "a.schmidt@example.org"],
+            "phones": ["+49 170 1234567", "+41 44 668 18 00"],
+            "tags": ["VIP", "Newsletter"],
+        }
+    )
+    contact = new_contact_write(caller, body, "con_rules").new
+    built = derived_items(contact, index_entries=index_entries)
+    assert _derived_count(contact, index_entries) == len(built) == (14 if index_entries else 4)
+    contact.is_active = False
+    assert _derived_count(contact, index_entries) == len(derived_items(contact)) == 0

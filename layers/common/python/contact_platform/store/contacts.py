@@ -107,7 +107,6 @@ class ContactPhoneHint(Item, discriminator="contact-phone-hint"):
 
 PHONE_HINT_SK = "HINT"
 # Items that only serve lookups: an import puts them after the contacts' transaction.
-INDEX_ENTRY_TYPES = (ContactSearchEntry, ContactPhoneHint)
 
 
 def new_contact(tenant_id: str, contact_id: str, *, owner_id: str, created_by: str, at: str) -> ContactItem:
@@ -258,24 +257,16 @@ def _index_keys(contact: ContactItem) -> None:
         contact.gsi5pk, contact.gsi5sk = keys.organization_collection(tenant, contact.organization_id), created
 
 
-def derived_items(contact: ContactItem) -> list[Item]:
-    """The items that hang on an active contact; none for an inactive one."""
+def derived_items(contact: ContactItem, *, index_entries: bool = True) -> list[Item]:
+    """The items that hang on an active contact (none for an inactive one): its email guards, search
+    items, tag assignments and phone hints; without the search items and phone hints (the index
+    entries) when `index_entries` is false."""
     if not contact.is_active:
         return []
     tenant, contact_id = contact.tenant_id, contact.contact_id
     items: list[Item] = [
         ContactEmailGuard(pk=keys.contact_email_guard_pk(tenant, email_key), sk=keys.GUARD_SK, contact_id=contact_id)
         for email_key in contact.email_keys
-    ]
-    items += [
-        ContactSearchEntry(
-            pk=keys.search_pk(tenant, token),
-            sk=f"{token}#{contact_id}",
-            contact_id=contact_id,
-            token=token,
-            tokens=list(contact.search_tokens),
-        )
-        for token in contact.search_tokens
     ]
     items += [
         ContactTagAssignment(
@@ -288,6 +279,22 @@ def derived_items(contact: ContactItem) -> list[Item]:
         )
         for tag_key in contact.tag_keys
     ]
+    return items + _index_entries(contact) if index_entries else items
+
+
+def _index_entries(contact: ContactItem) -> list[Item]:
+    """The search items and phone hints of an active contact."""
+    tenant, contact_id = contact.tenant_id, contact.contact_id
+    items: list[Item] = [
+        ContactSearchEntry(
+            pk=keys.search_pk(tenant, token),
+            sk=f"{token}#{contact_id}",
+            contact_id=contact_id,
+            token=token,
+            tokens=list(contact.search_tokens),
+        )
+        for token in contact.search_tokens
+    ]
     items += [
         ContactPhoneHint(pk=keys.contact_phone_pk(tenant, phone_key), sk=PHONE_HINT_SK, contact_id=contact_id)
         for phone_key in contact.phone_keys
@@ -295,13 +302,21 @@ def derived_items(contact: ContactItem) -> list[Item]:
     return items
 
 
+def _derived_count(contact: ContactItem | None, index_entries: bool) -> int:
+    """How many items `derived_items` gives, without building them."""
+    if contact is None or not contact.is_active:
+        return 0
+    index = len(contact.search_tokens) + len(contact.phone_keys) if index_entries else 0
+    return len(contact.email_keys) + len(contact.tag_keys) + index
+
+
 def put_index_entries(contacts: Iterable[ContactItem]) -> None:
     """Put the search items and phone hints of active contacts (BatchWriteItem, 25 a request): what
     an import's transactions leave out. Putting them again changes nothing."""
     with Item.batch_write() as batch:
         for contact in contacts:
-            for item in derived_items(contact):
-                if isinstance(item, INDEX_ENTRY_TYPES):
+            if contact.is_active:
+                for item in _index_entries(contact):
                     batch.save(item)
 
 
@@ -336,18 +351,12 @@ def _derived_changes(writes: list[ContactWrite], index_entries: bool) -> list[De
     changes: list[Derived] = []
     hinted: set[tuple[str, str]] = set()
     for write in writes:
-        before = _by_key(derived_items(write.old)) if write.old else {}
-        after = _by_key(derived_items(write.new))
-        if not index_entries:
-            before, after = _without_index_entries(before), _without_index_entries(after)
+        before = _by_key(derived_items(write.old, index_entries=index_entries)) if write.old else {}
+        after = _by_key(derived_items(write.new, index_entries=index_entries))
         after = {key: item for key, item in after.items() if not (isinstance(item, ContactPhoneHint) and key in hinted)}
         hinted.update(key for key, item in after.items() if isinstance(item, ContactPhoneHint))
         changes.append((before, after))
     return changes
-
-
-def _without_index_entries(items: dict[tuple[str, str], Item]) -> dict[tuple[str, str], Item]:
-    return {key: item for key, item in items.items() if not isinstance(item, INDEX_ENTRY_TYPES)}
 
 
 def _handed_over(writes: list[ContactWrite], derived: list[Derived]) -> dict[tuple[str, str], str]:
@@ -534,14 +543,9 @@ def replace_many(writes: list[ContactWrite], *, index_entries: bool = True) -> d
 
 def _write_size(write: ContactWrite, index_entries: bool = True) -> int:
     """An upper bound of the items the write takes in a transaction, its tag items included."""
-
-    def counted(contact: ContactItem | None) -> int:
-        items = derived_items(contact) if contact is not None else []
-        return sum(1 for item in items if index_entries or not isinstance(item, INDEX_ENTRY_TYPES))
-
     before, after = _held(write.old), _held(write.new)
     tag_items = 2 * len(before.keys() ^ after.keys())
-    return 2 + counted(write.old) + counted(write.new) + tag_items
+    return 2 + _derived_count(write.old, index_entries) + _derived_count(write.new, index_entries) + tag_items
 
 
 # Purging ---------------------------------------------------------------------------------------
