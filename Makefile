@@ -69,7 +69,7 @@ synth: layer $(CHECKOV_READY)
 	$(BIN)/python -m infra.checkov_scan cdk.out
 	@echo "Templates written to cdk.out/"
 
-## openapi: regenerate docs/openapi.json and docs/api.md from the route table
+## openapi: regenerate docs/openapi.json, docs/api.md and the event schemas from the route table and models
 openapi: $(READY)
 	$(BIN)/python -m local.openapi docs/openapi.json docs/api.md
 

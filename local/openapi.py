@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, Server
 from pydantic import BaseModel
 
+from contact_platform.events.catalog import SCHEMAS, write_schemas
 from contact_platform.http.params import Query as QueryParam
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
@@ -211,7 +212,8 @@ def main(argv: list[str]) -> None:
     json_path, markdown_path = Path(argv[0]), Path(argv[1])
     json_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     markdown_path.write_text(render_markdown(document))
-    print(f"wrote {json_path} and {markdown_path}")
+    schemas = write_schemas()
+    print(f"wrote {json_path}, {markdown_path} and {len(schemas)} event schemas in {SCHEMAS}")
 
 
 if __name__ == "__main__":

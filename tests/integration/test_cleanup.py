@@ -51,6 +51,8 @@ def test_contacts_deleted_90_days_ago_are_purged_with_everything_on_them(api: Ap
     assert report["contactsPurged"] == 2 and report["itemsDeleted"] >= 2
     remaining = [i for i in table_items() if old["id"] in json.dumps(i) and i["kind"]["S"] != "audit"]
     assert remaining == [], "no contact, index, guard or assignment item is left"
+    assert report["eventsForgotten"] == 4, "each one's created and deleted events"
+    assert not [i for i in table_items() if "gone@example.com" in json.dumps(i)], "the audit entries stay, not its data"
     assert api.post(f"/api/v1/admin/contacts/{old['id']}/restore", key=key).status == 404
     again = cleanup(90.001)
     assert again["contactsPurged"] == 0 and again["itemsDeleted"] == 0
@@ -66,10 +68,12 @@ def test_records_deleted_90_days_ago_are_purged_and_restored_ones_kept(api: Api,
     api.delete(f"/api/v1/organizations/{kept['id']}", key=key)
     assert api.post(f"/api/v1/admin/organizations/{kept['id']}/restore", key=key).status == 200
     assert cleanup(89)["recordsPurged"] == 0, "not before 90 days"
-    assert cleanup(90.001)["recordsPurged"] == len(deleted)
+    purged = cleanup(90.001)
+    assert purged["recordsPurged"] == len(deleted) and purged["eventsForgotten"] >= 2 * len(deleted)
     for entity in deleted:
         record_id = records[entity.name]["id"]
         assert [i for i in table_items() if record_id in json.dumps(i) and i["kind"]["S"] != "audit"] == []
+        assert [i for i in table_items() if i.get("entityId", {}).get("S") == record_id and "event" in i] == []
         assert (
             api.post(f"/api/v1/admin/{entity.path.removeprefix('/api/v1/')}/{record_id}/restore", key=key).status == 404
         )

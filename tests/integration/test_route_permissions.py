@@ -32,6 +32,8 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "restore_contact": p.CONTACTS_RESTORE,
     "list_deleted_contacts": p.CONTACTS_RESTORE,
     "list_audit_log": p.AUDIT_READ,
+    "list_events": p.EVENTS_READ,
+    "get_event": p.EVENTS_READ,
     "create_segment": p.SEGMENTS_WRITE,
     "list_segments": p.SEGMENTS_READ,
     "get_segment": p.SEGMENTS_READ,
@@ -113,6 +115,7 @@ def tenant() -> Iterator[dict[str, Any]]:
             "tagId": api.post("/api/v1/tags", key=key, json={"name": "t"}).data["id"],
             "keyId": admin["keyId"],
             "operationId": "op_unknown",
+            "eventId": "evt_unknown",
         }
         for entity in ENTITIES:  # each with a deleted record for its restore route
             records[entity.id_param] = make(api, key, entity.name)["id"]

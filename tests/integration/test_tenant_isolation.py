@@ -106,6 +106,20 @@ def _list_deleted(api: Api, owner: dict[str, Any], intruder: dict[str, Any], own
     assert api.get("/api/v1/admin/contacts/deleted", key=intruder["apiKey"]).data == []
 
 
+@case("list_events")
+@case("get_event")
+def _events(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    mine = api.get("/api/v1/events", key=owner["apiKey"], params={"limit": 200}).data
+    assert {owned["contact"]["id"], owned["deleted"]["id"]} <= {event["data"]["id"] for event in mine}
+    for params in ({}, {"type": "contact.*"}, {"type": "contact.created"}, {"type": "organization.*"}):
+        theirs = api.get("/api/v1/events", key=intruder["apiKey"], params=params).data
+        assert {event["tenantId"] for event in theirs} <= {intruder["tenantId"]}
+        assert not {event["id"] for event in theirs} & {event["id"] for event in mine}
+    for event in mine[:5]:
+        reply = api.get(f"/api/v1/events/{event['id']}", key=intruder["apiKey"])
+        assert reply.status == 404 and reply.error["message"] == "Event not found"
+
+
 @case("list_audit_log")
 def _audit(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     for params in ({}, {"entityId": owned["contact"]["id"]}, {"action": "contact.created"}):

@@ -36,6 +36,7 @@ IMPORTS_READ = "imports:read"
 IMPORTS_WRITE = "imports:write"
 MOVES_READ = "moves:read"  # the jobs that move what referenced a deleted or merged record
 MOVES_WRITE = "moves:write"  # run a failed one again
+EVENTS_READ = "events:read"  # the tenant's events (records as written: for admins and managers)
 
 # The entities declared in entities/ (their plural, as in `organizations:read`): read, write,
 # delete and, for admins, restore.
@@ -66,6 +67,7 @@ ALL_SCOPES: frozenset[str] = (
             IMPORTS_WRITE,
             MOVES_READ,
             MOVES_WRITE,
+            EVENTS_READ,
         }
     )
 )
@@ -74,7 +76,7 @@ _AUDIENCES = frozenset({SEGMENTS_READ, SEGMENTS_WRITE, TAGS_READ, EXPORTS_READ, 
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: ALL_SCOPES,
-    Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ})
+    Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ, EVENTS_READ})
     | _AUDIENCES
     | _CRM,
     Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES | _CRM,

@@ -70,6 +70,8 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "List soft-deleted contacts not yet purged",
     ),
     Route("list_audit_log", "GET", "/api/v1/admin/audit-log", "admin", p.AUDIT_READ, "Read the audit trail"),
+    Route("list_events", "GET", "/api/v1/events", "events", p.EVENTS_READ, "List the events of the last 30 days"),
+    Route("get_event", "GET", "/api/v1/events/{eventId}", "events", p.EVENTS_READ, "Get an event"),
     # Segments (saved audiences)
     Route("create_segment", "POST", "/api/v1/segments", "segments", p.SEGMENTS_WRITE, "Save a segment", status=201),
     Route("list_segments", "GET", "/api/v1/segments", "segments", p.SEGMENTS_READ, "List segments"),

@@ -82,6 +82,12 @@ def _tallies(tenant_id: str, before: dict[str, Any] | None, after: dict[str, Any
     return [*_shares(tenant_id, before, -1), *_shares(tenant_id, after, 1)]
 
 
+def _event(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """A deal that closes is `deal.won` or `deal.lost`, not merely updated."""
+    status = after.get("status")
+    return str(status) if status in CLOSED and before.get("status") != status else None
+
+
 ENTITY = Entity(
     "deal",
     "deal",
@@ -109,6 +115,8 @@ ENTITY = Entity(
     },
     on_write=_server_fields,
     tallies=_tallies,
+    events=CLOSED,
+    event=_event,
     summary="A sale in a stage of a pipeline: open, won or lost.",
     example={
         "title": "CRM Einführung",

@@ -92,6 +92,11 @@ class Entity:
     # What follows a written change, from the caller and the record's fields (plus `id`) before and
     # after (users: a deactivated user's API keys are revoked).
     after_write: Callable[[Any, dict[str, Any], dict[str, Any]], None] | None = None
+    # Events beyond those of its verbs (`<name>.created`, ...): their actions (deals: `won`, `lost`),
+    # and which of them a write of an existing record is, from the record before and after as the API
+    # returns it (None: the write's own action, `updated`, `deleted`, ...).
+    events: tuple[str, ...] = ()
+    event: Callable[[dict[str, Any], dict[str, Any]], str | None] | None = None
     # Entities whose references to a record move to the one it is merged into (organizations: their
     # contacts, deals, activities and notes); not empty: `POST <item path>/merge` (catalog.VERBS).
     merges: tuple[str, ...] = ()

@@ -173,14 +173,30 @@ def _derive(entity: Entity, record: RecordItem) -> None:
         record.parent_field, record.parent_value = entity.parent, data.get(entity.parent)
 
 
-def _audit(entity: Entity, caller: Caller, record: RecordItem, action: str, changed: list[str]) -> Any:
+def _audit(
+    entity: Entity,
+    caller: Caller,
+    old: RecordItem | None,
+    new: RecordItem,
+    action: str,
+    changed: list[str],
+    **extra: Any,
+) -> Any:
+    """The write's audit entry with its event: `<entity>.<action>`, unless the entity names the change
+    otherwise (deals: `won`, `lost`), and the record before and after as the API returns it."""
+    record, before = to_api(entity, new), to_api(entity, old) if old is not None else None
+    if entity.event is not None and before is not None:
+        action = entity.event(before.model_dump(), record.model_dump()) or action
     return audit.entry(
         caller,
         entity_type=entity.name,
-        entity_id=record.record_id,
+        entity_id=new.record_id,
         action=f"{entity.name}.{action}",
-        at=clock.parse_iso(record.updated_at),
+        at=clock.parse_iso(new.updated_at),
         changed=changed,
+        record=record,
+        before=before,
+        **extra,
     )
 
 
@@ -199,7 +215,13 @@ def _counted(record: RecordItem | None) -> dict[str, Any] | None:
 
 
 def _change(
-    entity: Entity, caller: Caller, old: RecordItem | None, new: RecordItem, action: str, changed: list[str]
+    entity: Entity,
+    caller: Caller,
+    old: RecordItem | None,
+    new: RecordItem,
+    action: str,
+    changed: list[str],
+    **extra: Any,
 ) -> tuple[store.Change, list[Any]]:
     """The record's write with its server fields, derived state, audit item and tallies."""
     if entity.on_write is not None:
@@ -208,7 +230,7 @@ def _change(
         new.data = {name: value for name, value in data.items() if value is not None}
     _derive(entity, new)
     increments = entity.tallies(caller.tenant_id, _counted(old), _counted(new)) if entity.tallies else []
-    return store.Change(old, new, _audit(entity, caller, new, action, changed)), increments
+    return store.Change(old, new, _audit(entity, caller, old, new, action, changed, **extra)), increments
 
 
 def _rolled_up(
@@ -464,7 +486,7 @@ def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dr
         answer = {"merged": to_api(entity, merged), "mergedId": record_id, "dryRun": dry_run}
         if dry_run:
             return shapes(entity).merged.model_validate(answer)
-        change, increments = _change(entity, caller, survivor, merged, "merged", sorted(filled))
+        change, increments = _change(entity, caller, survivor, merged, "merged", sorted(filled), mergedId=record_id)
         removal, removed = _change(entity, caller, other, gone, "merged", [])
         removal.audit = None  # the survivor's entry tells of both
         try:

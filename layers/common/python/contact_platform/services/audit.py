@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from contact_platform.clock import iso
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.models.audit import AuditEntry
+from contact_platform.models.base import Model
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.store import audit as audit_store
@@ -15,8 +17,26 @@ from contact_platform.store.paging import collect
 
 
 def entry(
-    caller: Caller, *, entity_type: str, entity_id: str, action: str, at: datetime, changed: list[str]
+    caller: Caller,
+    *,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    at: datetime,
+    changed: list[str],
+    record: Model | None = None,
+    before: Model | None = None,
+    **extra: Any,
 ) -> AuditItem:
+    """The audit item of a write; with `record` (the record as the API returns it after the write)
+    it carries the write's event, with `before` (as it was) the changed fields' old values, and
+    `extra` beside them (a merge's `mergedId`)."""
+    event: dict[str, Any] | None = None
+    if record is not None:
+        data = record.model_dump(mode="json")
+        old = before.model_dump(mode="json") if before is not None else None
+        previous = {field: old.get(field) for field in changed} if old is not None else None
+        event = {"data": data, "previous": previous, **extra}
     return audit_store.audit_entry(
         tenant_id=caller.tenant_id,
         entity_type=entity_type,
@@ -27,6 +47,7 @@ def entry(
         request_id=caller.request_id,
         at=at,
         changed_fields=changed,
+        event=event,
     )
 
 

@@ -20,6 +20,7 @@ from contact_platform import aws, clock
 from contact_platform.config import settings
 from contact_platform.observability import logger
 from contact_platform.services import operations
+from contact_platform.store import audit as audit_store
 from contact_platform.store import contacts as contact_store
 from contact_platform.store import housekeeping
 from contact_platform.store import operations as operation_store
@@ -36,6 +37,7 @@ COUNTS = (
     "contactsPurged",
     "recordsPurged",
     "itemsDeleted",
+    "eventsForgotten",
     "exportsExpired",
     "scratchFilesRemoved",
     "importsAbandoned",
@@ -94,6 +96,7 @@ def _purge_record(record: RecordItem, now: datetime, report: dict[str, Any]) -> 
     except StaleVersion:
         return  # restored or changed since it was read
     report["recordsPurged"] += 1
+    report["eventsForgotten"] += audit_store.forget_events(record.tenant_id, record.record_id)
 
 
 def _purge(contact: ContactItem, now: datetime, report: dict[str, Any]) -> None:
@@ -104,6 +107,7 @@ def _purge(contact: ContactItem, now: datetime, report: dict[str, Any]) -> None:
     except StaleVersion:
         return  # restored or changed since it was read: not ours to delete
     report["contactsPurged"] += 1
+    report["eventsForgotten"] += audit_store.forget_events(contact.tenant_id, contact.contact_id)
 
 
 def _remove_prefix(bucket: str, prefix: str) -> int:

@@ -21,6 +21,7 @@ from contact_platform.services import audit, search_terms
 from contact_platform.services.users import require_assignable_owner
 from contact_platform.services.versions import parse_if_match
 from contact_platform.store import contacts as store
+from contact_platform.store.audit import AuditItem
 from contact_platform.store.contacts import ContactItem, ContactWrite
 from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
 
@@ -149,9 +150,22 @@ def _copy(item: ContactItem) -> ContactItem:
     return ContactItem.from_raw_data(item.serialize())
 
 
+def _entry(caller: Caller, old: ContactItem | None, new: ContactItem, action: str, changed: list[str]) -> AuditItem:
+    """The write's audit entry, with its event (the contact before and after, as the API returns it)."""
+    return audit.entry(
+        caller,
+        entity_type=ENTITY,
+        entity_id=new.contact_id,
+        action=action,
+        at=clock.parse_iso(new.updated_at),
+        changed=changed,
+        record=to_api(new),
+        before=to_api(old) if old is not None else None,
+    )
+
+
 def _write(old: ContactItem | None, new: ContactItem, caller: Caller, action: str, changed: list[str]) -> None:
-    now = clock.parse_iso(new.updated_at)
-    entry = audit.entry(caller, entity_type=ENTITY, entity_id=new.contact_id, action=action, at=now, changed=changed)
+    entry = _entry(caller, old, new, action, changed)
     try:
         store.replace(old, new, entry)
     except UniqueValueTaken as taken:
@@ -175,10 +189,7 @@ def new_contact_write(caller: Caller, body: ContactCreate, contact_id: str) -> C
         if field in sent and field != "ownerId":
             setattr(item, attribute, _stored(field, getattr(body, field)))
     _derive(item)
-    entry = audit.entry(
-        caller, entity_type=ENTITY, entity_id=contact_id, action="contact.created", at=now, changed=sorted(sent)
-    )
-    return ContactWrite(None, item, entry)
+    return ContactWrite(None, item, _entry(caller, None, item, "contact.created", sorted(sent)))
 
 
 def _require_organization(caller: Caller, organization_id: str | None) -> None:
@@ -285,10 +296,7 @@ def retagged(caller: Caller, old: ContactItem, *, add: list[str], remove: set[st
     _derive(new)
     new.version = old.version + 1
     new.updated_at = clock.iso(now)
-    entry = audit.entry(
-        caller, entity_type=ENTITY, entity_id=old.contact_id, action="contact.updated", at=now, changed=["tags"]
-    )
-    return ContactWrite(old, new, entry)
+    return ContactWrite(old, new, _entry(caller, old, new, "contact.updated", ["tags"]))
 
 
 def retag_contact(caller: Caller, contact_id: str, *, add: list[str], remove: set[str]) -> Contact:
@@ -362,9 +370,16 @@ def merge_contact(caller: Caller, contact_id: str, merge_with_id: str, dry_run: 
         changed = sorted(field for field in _FIELDS if before[field] != after[field])
         gone = _deleted(caller, other)
         gone.merged_into = merge_with_id
-        at = clock.parse_iso(merged.updated_at)
         entry = audit.entry(
-            caller, entity_type=ENTITY, entity_id=merge_with_id, action="contact.merged", at=at, changed=changed
+            caller,
+            entity_type=ENTITY,
+            entity_id=merge_with_id,
+            action="contact.merged",
+            at=clock.parse_iso(merged.updated_at),
+            changed=changed,
+            record=answer.merged,
+            before=to_api(survivor),
+            mergedId=contact_id,
         )
         try:
             store.replace_together([ContactWrite(other, gone, None), ContactWrite(survivor, merged, entry)])

@@ -1,13 +1,17 @@
-"""The append-only audit trail: one item per write, put in the same transaction as the write."""
+"""The append-only audit trail: one item per write, put in the same transaction as the write. The
+entry of a record's write also carries its event (docs/architecture.md, "Events"), as JSON: the
+record as the API returns it (`data`) and the old values of the changed fields (`previous`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 
 from contact_platform.clock import iso
-from contact_platform.ids import new_id
+from contact_platform.ids import moment_of, timed_id
 from contact_platform.store import keys
 from contact_platform.store.paging import LastKey, Page, query_page
 from contact_platform.store.table import Item, string_list
@@ -24,6 +28,7 @@ class AuditItem(Item, discriminator="audit"):
     request_id = UnicodeAttribute(attr_name="requestId")
     occurred_at = UnicodeAttribute(attr_name="occurredAt")
     changed_fields = string_list("changedFields")
+    event = UnicodeAttribute(null=True)  # JSON {"data", "previous", ...}: only on a record's write
 
 
 def audit_entry(
@@ -37,8 +42,9 @@ def audit_entry(
     request_id: str,
     at: datetime,
     changed_fields: list[str],
+    event: dict[str, Any] | None = None,
 ) -> AuditItem:
-    audit_id = new_id("aud")
+    audit_id = timed_id("aud", at)
     occurred = iso(at)
     return AuditItem(
         pk=keys.audit_pk(tenant_id, entity_id),
@@ -55,7 +61,19 @@ def audit_entry(
         request_id=request_id,
         occurred_at=occurred,
         changed_fields=sorted(changed_fields),
+        event=None if event is None else json.dumps(event, separators=(",", ":"), ensure_ascii=False),
     )
+
+
+def get_entry(tenant_id: str, audit_id: str) -> AuditItem | None:
+    """The entry of an ID (its moment gives its key in the tenant's index; one Query), None when the
+    tenant has no such entry."""
+    moment = moment_of(audit_id)
+    if moment is None:
+        return None
+    key = keys.sortable(iso(moment), audit_id)
+    page = query_page(AuditItem.gsi1, keys.audit_collection(tenant_id), limit=1, condition=AuditItem.gsi1sk == key)
+    return page.items[0] if page.items else None
 
 
 def query_audit(
@@ -81,3 +99,18 @@ def query_audit(
         condition=index_condition,
         forward=False,
     )
+
+
+def forget_events(tenant_id: str, entity_id: str) -> int:
+    """Remove the event bodies from the audit entries of a record being purged (they hold its data;
+    the entries themselves stay). Returns how many entries held one."""
+    forgotten, start = 0, None
+    while True:
+        page = query_page(AuditItem, keys.audit_pk(tenant_id, entity_id), limit=100, start=start, consistent=True)
+        for entry in page.items:
+            if entry.event is not None:
+                entry.update(actions=[AuditItem.event.remove()])
+                forgotten += 1
+        start = page.last_key
+        if start is None:
+            return forgotten

@@ -1,0 +1,78 @@
+"""Every event type and its JSON Schema (docs/architecture.md, "Events"): a record's write is
+`<entity>.<action>`, one type per verb of the entity that changes a record (`created`, `updated`,
+`deleted`, `restored`, `merged`) and its declared extra events (deals: `won`, `lost`). Each type's
+schema is kept as `schemas/<type>.json` (`make openapi` writes them; a test holds them current)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from contact_platform.models.base import Model
+
+SCHEMAS = Path(__file__).parent / "schemas"
+# verb -> the action a write by it is
+_ACTIONS = {"create": "created", "update": "updated", "delete": "deleted", "restore": "restored", "merge": "merged"}
+_CONTACT_VERBS = ("create", "update", "delete", "restore", "merge")
+
+
+@cache
+def event_types() -> dict[str, type[Model]]:
+    """Event type -> the model of its `data` (the record as the API returns it)."""
+    from contact_platform.entities.catalog import all_entities, verbs
+    from contact_platform.entities.shapes import shapes
+    from contact_platform.models.contacts import Contact
+
+    types: dict[str, type[Model]] = {f"contact.{_ACTIONS[verb]}": Contact for verb in _CONTACT_VERBS}
+    for entity in all_entities():
+        actions = [_ACTIONS[verb] for verb in verbs(entity.name) if verb in _ACTIONS]
+        types.update({f"{entity.name}.{action}": shapes(entity).public for action in [*actions, *entity.events]})
+    return types
+
+
+def schema_for(event_type: str) -> dict[str, Any]:
+    """The JSON Schema of one event type's body (as listed by the API and delivered to webhooks)."""
+    data = event_types()[event_type].model_json_schema(mode="serialization")
+    definitions = data.pop("$defs", {})
+    merged = event_type.endswith(".merged")
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://contact-data-platform.example/events/{event_type}.json",
+        "title": event_type,
+        "type": "object",
+        "required": ["id", "type", "occurredAt", "tenantId", "data", "previous"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": "^evt_[A-Za-z0-9]{20}$"},
+            "type": {"const": event_type},
+            "occurredAt": {"type": "string", "format": "date-time"},
+            "tenantId": {"type": "string"},
+            "data": data,
+            "previous": {"type": "null"} if event_type.endswith(".created") else {"type": ["object", "null"]},
+            "mergedId": {"type": "string"} if merged else {"type": "null"},
+        },
+    }
+    if merged:
+        schema["required"].append("mergedId")
+    if definitions:
+        schema["$defs"] = definitions
+    return schema
+
+
+def schema_text(event_type: str) -> str:
+    return json.dumps(schema_for(event_type), indent=2, sort_keys=True) + "\n"
+
+
+def write_schemas(directory: Path = SCHEMAS) -> list[Path]:
+    """Write every type's schema file, and remove those of types that no longer exist."""
+    directory.mkdir(exist_ok=True)
+    written = []
+    for event_type in event_types():
+        path = directory / f"{event_type}.json"
+        path.write_text(schema_text(event_type))
+        written.append(path)
+    for stale in set(directory.glob("*.json")) - set(written):
+        stale.unlink()
+    return written

@@ -1,0 +1,72 @@
+"""The tenant's events of the last 30 days (docs/architecture.md, "Events"): the audit entries of
+record writes, which carry the event written in the write's own transaction. Newest first."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from contact_platform import clock, errors
+from contact_platform.cursor import decode_cursor, encode_cursor
+from contact_platform.models.events import Event, EventQuery
+from contact_platform.models.paging import Listing
+from contact_platform.permissions import Caller
+from contact_platform.store import audit as audit_store
+from contact_platform.store.audit import AuditItem
+from contact_platform.store.paging import collect
+
+KEPT = timedelta(days=30)
+EVENT_PREFIX, AUDIT_PREFIX = "evt_", "aud_"
+
+
+def event_id(audit_id: str) -> str:
+    """An event's ID is its audit entry's, under the `evt_` prefix."""
+    return EVENT_PREFIX + audit_id.removeprefix(AUDIT_PREFIX)
+
+
+def to_event(item: AuditItem) -> Event:
+    body = json.loads(str(item.event))
+    return Event(
+        id=event_id(item.audit_id),
+        type=item.action,
+        occurredAt=item.occurred_at,
+        tenantId=item.tenant_id,
+        data=body["data"],
+        previous=body.get("previous"),
+        mergedId=body.get("mergedId"),
+    )
+
+
+def _matches(item: AuditItem, wanted: str | None) -> bool:
+    if item.event is None:
+        return False
+    if wanted is None or wanted == "*":
+        return True
+    return item.action.startswith(wanted[:-1]) if wanted.endswith(".*") else item.action == wanted
+
+
+def list_events(caller: Caller, query: EventQuery) -> Listing[Event]:
+    oldest = clock.now() - KEPT
+    since = clock.iso(max(query.since, oldest) if query.since else oldest)
+    asked = clock.iso(query.since) if query.since else ""  # the default moves with the clock: not bound
+    binding = f"events|{caller.tenant_id}|{query.type}|{asked}"
+    page = collect(
+        lambda size, start: audit_store.query_audit(
+            caller.tenant_id, entity_id=None, since_iso=since, limit=size, start=start
+        ),
+        lambda item: _matches(item, query.type),
+        limit=query.limit,
+        start=decode_cursor(query.cursor, binding),
+    )
+    events = [to_event(item) for item in page.items]
+    return Listing(items=events, nextCursor=encode_cursor(page.last_key, binding), limit=query.limit)
+
+
+def get_event(caller: Caller, event_id: str) -> Event:
+    """One event of the last 30 days; 404 for any other ID (another tenant's included)."""
+    item = None
+    if event_id.startswith(EVENT_PREFIX):
+        item = audit_store.get_entry(caller.tenant_id, AUDIT_PREFIX + event_id.removeprefix(EVENT_PREFIX))
+    if item is None or item.event is None or clock.parse_iso(item.occurred_at) < clock.now() - KEPT:
+        raise errors.not_found("Event")
+    return to_event(item)
