@@ -56,28 +56,29 @@ def send(target: ResolvedTarget, body: bytes, headers: dict[str, str], timeout: 
     for address in target.addresses:
         pool = _pool(target, address, timeout)
         try:
-            response = pool.urlopen(
-                "POST",
-                target.path_with_query,
-                body=body,
-                headers=request_headers,
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                decode_content=False,
-            )
-            status, kept = response.status, response.read(KEPT_BYTES, decode_content=False)
-            error = f"redirect to {response.headers.get('Location', '?')} not followed" if 300 <= status < 400 else None
+            status, kept, location = _post(pool, target.path_with_query, body, request_headers)
+            error = f"redirect to {location} not followed" if 300 <= status < 400 else None
             break
         except NewConnectionError as refused:
             error = _text(refused)  # nothing was sent: the next address may answer
         except (HTTPError, OSError) as failed:
-            status, error = None, _text(failed)
+            error = _text(failed)
             break
         finally:
             pool.close()
     duration_ms = round((time.monotonic() - start) * 1000)
     return Attempt(started_at, duration_ms, status, error, kept.decode(errors="replace"))
+
+
+def _post(pool: HTTPConnectionPool, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
+    """Status, the first 1 KB of the answer (as sent, not decompressed) and any `Location`."""
+    response = pool.urlopen(
+        "POST", path, body=body, headers=headers, redirect=False, retries=False, preload_content=False
+    )
+    try:
+        return response.status, response.read(KEPT_BYTES, decode_content=False), response.headers.get("Location", "")
+    finally:
+        response.close()  # the rest of the answer is never read: the connection goes with it
 
 
 def _pool(target: ResolvedTarget, address: str, timeout: float) -> HTTPConnectionPool:
