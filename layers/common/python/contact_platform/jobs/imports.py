@@ -1,8 +1,16 @@
 """The import job.
 
-- plan: read the CSV (encoding, delimiter, header mapping; a file that is not CSV fails the job and
-  writes nothing), mark rows that repeat an earlier row's email or phone, write chunks of rows.
-- process_chunk: in slices of PROGRESS_ROWS rows, check each row (a name plus an email or a phone;
+- plan: a loop of invocations through three stages (docs/architecture.md, "The import plan's loop").
+  read: the first invocation reads the CSV's layout (encoding, delimiter, header mapping; a file
+  that is not CSV fails the job and writes nothing); each invocation parses rows from its cursor's
+  byte offset into chunk files (PLAN_ROWS or its time) and writes their first email and phone keys
+  into PARTITIONS key files by a hash of the key. dedupe: each partition's in-file duplicates. split:
+  those merged into one duplicates file per chunk, email before phone; the manifest.
+  In-file duplicates: a row is a duplicate by email when an earlier row (lower row number) without
+  problems has the same email key, the earliest such row named; else by phone likewise. A row that
+  is itself a duplicate still counts as an earlier row, so the rule is decided per key.
+- process_chunk: the rows the plan found repeating an earlier row are skipped ("duplicate of row N
+  in this file"); in slices of PROGRESS_ROWS rows, check each row (a name plus an email or a phone;
   formats), link it to its organization (by `organizationId`, or by the company column's name,
   creating the organization when missing), find existing contacts by normalized email, then
   phone; skip or update them (mode), create the rest in grouped transactions; then record the
