@@ -116,9 +116,9 @@ def _partition(field: str, key: str) -> int:
     return int.from_bytes(digest, "big") % PARTITIONS
 
 
-def _keys_name(part: int, first_chunk: int | None = None) -> str:
-    """`keys-<partition>-<first chunk of the invocation>.jsonl`; without the chunk, the partition's prefix."""
-    return f"keys-{part:03d}-" + ("" if first_chunk is None else f"{first_chunk:06d}.jsonl")
+def _keys_name(part: int, first_chunk: int) -> str:
+    """`keys-<partition>-<first chunk of the invocation>.jsonl`"""
+    return f"keys-{part:03d}-{first_chunk:06d}.jsonl"
 
 
 def _finds_name(part: int) -> str:
@@ -188,24 +188,28 @@ def _read(operation: OperationItem, call: steps.PlanCall) -> tuple[int, dict[str
 
 def _dedupe(operation: OperationItem, call: steps.PlanCall, cursor: dict[str, Any]) -> dict[str, Any]:
     """Stage dedupe: the partitions from the cursor's on, one after the other, until the time is short
-    (at least one an invocation). Returns the cursor: the next partition, or stage split."""
+    (at least one an invocation; their key files listed once). Returns the cursor: the next
+    partition, or stage split."""
     part = int(cursor["part"])
+    files: dict[int, list[str]] = {}  # partition -> its key files: one listing for the invocation
+    for name in steps.scratch_keys(operation, "keys-"):
+        files.setdefault(int(name.rsplit("/", 1)[1].split("-")[1]), []).append(name)
     while part < PARTITIONS:
-        _dedupe_partition(operation, part)
+        _dedupe_partition(operation, part, files.get(part, []))
         part += 1
         if part < PARTITIONS and steps.late(call.stop_at):
             return {**cursor, "part": part}
     return {"stage": "split", "records": cursor["records"]}
 
 
-def _dedupe_partition(operation: OperationItem, part: int) -> None:
+def _dedupe_partition(operation: OperationItem, part: int, files: list[str]) -> None:
     """The in-file duplicates among one partition's keys (docs/architecture.md, Jobs): a record is a
     duplicate by a field when an earlier record (lower row) without problems has the same key, and
     the earliest such row is the one named. Written sorted by record index (email before phone):
     lines `[record index, row, field, earlier row]`; a partition without duplicates writes nothing."""
     entries: set[tuple[int, int, str, str]] = set()  # a retried read may have written an entry twice
     first: dict[tuple[str, str], int] = {}
-    for name in steps.scratch_keys(operation, _keys_name(part)):
+    for name in files:
         for field, key, index, row in steps.read_json_lines(name):
             entries.add((int(index), int(row), str(field), str(key)))
             earliest = first.get((field, key))
