@@ -476,3 +476,101 @@ def test_parsing_100_000_rows_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert count == 100_000
     assert elapsed < 4.0  # about 0.5 s on CPython 3.11; the bound catches accidental quadratic work
+
+
+# Resuming at a byte offset ---------------------------------------------------------------------
+
+
+def range_source_of(data: bytes, chunk: int = 5) -> csv_reading.RangeSource:
+    """Like `source_of`, but from any byte on (what an S3 Range GET gives)."""
+
+    def source(start: int = 0) -> Iterator[bytes]:
+        for offset in range(start, len(data), chunk):
+            yield data[offset : offset + chunk]
+
+    return source
+
+
+def assert_resumes_everywhere(data: bytes, chunk: int = 5) -> list[Row]:
+    """Resumed right after any row, the reader gives exactly the rows one pass gives after it, with
+    their numbers and ends; the last row ends at the end of the file."""
+    layout, whole = open_csv(range_source_of(data, chunk))
+    rows = list(whole)
+    assert [row.end for row in rows] == sorted(row.end for row in rows)
+    for index, row in enumerate(rows):
+        again, rest = csv_reading.resume_csv(
+            range_source_of(data, chunk), layout.encoding, layout.delimiter, row.end, row.number
+        )
+        assert again == layout
+        resumed = list(rest)
+        assert resumed == rows[index + 1 :], index
+        assert [r.end for r in resumed] == [r.end for r in rows[index + 1 :]], index
+    return rows
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\n", "\r"])
+@pytest.mark.parametrize("chunk", [1, 3, 7, 4096])
+def test_rows_resume_after_any_row_with_every_line_end(end: str, chunk: int) -> None:
+    text = end.join(
+        [
+            "Name,Email,Tags",
+            '"Multi' + end + "line" + end + 'name",m@example.com,a',
+            "",
+            "Plain,p@example.com,",
+            '"Quote ""q""",q@example.com,"x,y"',
+            ",,",
+            "Last,l@example.com,z",
+        ]
+    )
+    rows = assert_resumes_everywhere(text.encode(), chunk)
+    assert [row.number for row in rows] == [2, 4, 5, 7]
+    assert rows[0].values["name"] == f"Multi{end}line{end}name"
+    assert rows[-1].end == len(text.encode())
+
+
+def test_rows_resume_in_a_file_with_a_bom_and_in_windows_1252() -> None:
+    bom = '\ufeffVorname;E-Mail\r\nJürgen;j@example.com\r\nÄnne;"ä\r\nb"\r\nZoë;z@example.com\r\n'.encode()
+    rows = assert_resumes_everywhere(bom, 2)
+    assert rows[0].values == {"firstName": "Jürgen", "email": "j@example.com"}
+    assert rows[0].end == len("\ufeffVorname;E-Mail\r\nJürgen;j@example.com\r\n".encode())
+    cp1252 = 'Name\tEmail\nJürgen Größe\tj@example.com\n"Ä\nB"\tb@example.com\n€uro\te@example.com'.encode("cp1252")
+    layout, _ = open_csv(source_of(cp1252))
+    assert layout.encoding == "cp1252"
+    rows = assert_resumes_everywhere(cp1252, 3)
+    assert [row.values["name"] for row in rows] == ["Jürgen Größe", "Ä\nB", "€uro"]
+
+
+def test_rows_resume_after_broken_and_overlong_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csv_reading, "LINE_LIMIT", 64)
+    text = (
+        "Name,Email\n" + "a," * 200 + "\nOk,o@example.com\n" + "é" * 70 + ",x@example.com\r\n" + 'Open,"unterminated\n'
+    )
+    rows = assert_resumes_everywhere(text.encode(), 9)
+    assert [row.number for row in rows] == [2, 3, 4, 5]
+    assert any("longer than 64 characters" in problem.issue for problem in rows[2].problems)
+    assert rows[-1].end == len(text.encode())
+
+
+def test_resuming_at_the_end_of_the_file_gives_no_rows() -> None:
+    data = b"Name,Email\nA,a@example.com\n"
+    layout, rows = open_csv(range_source_of(data))
+    last = list(rows)[-1]
+    assert last.end == len(data)
+    _, rest = csv_reading.resume_csv(range_source_of(data), layout.encoding, layout.delimiter, last.end, last.number)
+    assert list(rest) == []
+
+
+def test_hostile_random_input_resumes_exactly() -> None:
+    generator = random.Random(20261207)
+    tokens = ['"', '""', ",", ";", "\n", "\r\n", "\r", "a", "é", " ", "\ufeff", "x" * 50]
+    headers = ["Name,Email\n", "\ufeffName;E-Mail;Telefon\r\n", "Email\tName\r"]
+    checked = 0
+    for _ in range(60):
+        text = generator.choice(headers) + "".join(generator.choice(tokens) for _ in range(generator.randrange(80)))
+        data = text.encode(generator.choice(["utf-8", "cp1252"]), errors="replace")
+        try:
+            open_csv(source_of(data))
+        except CsvRefused:
+            continue
+        checked += len(assert_resumes_everywhere(data, generator.randrange(1, 20)))
+    assert checked > 100

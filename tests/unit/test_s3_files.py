@@ -17,6 +17,7 @@ from contact_platform.files.s3_files import (
     MultipartWriter,
     iter_lines,
     iter_object,
+    iter_pieces,
     object_source,
 )
 
@@ -255,3 +256,28 @@ def test_written_json_lines_read_back_line_by_line(s3: Any) -> None:
         for line in lines:
             writer.write(line)
     assert list(iter_lines(s3, BUCKET, "scratch.jsonl")) == lines
+
+
+def test_iter_object_from_an_offset_reads_a_range_and_nothing_at_or_past_the_end(s3: Any) -> None:
+    data = pattern(MIB + 100)
+    s3.put_object(Bucket=BUCKET, Key="obj", Body=data)
+    assert b"".join(iter_object(s3, BUCKET, "obj", start=MIB)) == data[MIB:]
+    assert list(iter_object(s3, BUCKET, "obj", start=len(data))) == []
+    assert list(iter_object(s3, BUCKET, "obj", start=len(data) + 5)) == []
+    source = object_source(s3, BUCKET, "obj")
+    assert b"".join(source(7)) == data[7:] and b"".join(source()) == data
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 1000])
+def test_iter_pieces_reads_the_object_in_ranges(s3: Any, size: int) -> None:
+    data = pattern(size)
+    s3.put_object(Bucket=BUCKET, Key="obj", Body=data)
+    pieces = list(iter_pieces(s3, BUCKET, "obj", piece=100))
+    assert b"".join(pieces) == data and all(len(piece) <= 100 for piece in pieces)
+    assert len(pieces) == -(-size // 100)
+
+
+def test_ranged_iter_lines_gives_the_same_lines(s3: Any) -> None:
+    lines = [f'{{"row":{i}}}\n'.encode() for i in range(1000)]
+    s3.put_object(Bucket=BUCKET, Key="lines.jsonl", Body=b"".join(lines))
+    assert list(iter_lines(s3, BUCKET, "lines.jsonl", ranged=True)) == lines

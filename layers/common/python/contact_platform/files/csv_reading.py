@@ -6,10 +6,16 @@ and passes over the file twice:
 1. Inspect: the whole file through an incremental UTF-8 decoder (valid UTF-8, with or without a
    BOM, wins; otherwise Windows-1252 when no byte is undefined there), plus the first 8 KB for
    binary content and the delimiter.
-2. Parse: the bytes through `io.TextIOWrapper` (lines with their own line ends, each at most
-   `LINE_LIMIT` characters) into `csv.reader`. The header is read and mapped before `open_csv`
-   returns, so a file that is not a contact CSV is refused as a whole (`CsvRefused`); the rows
-   follow lazily.
+2. Parse: the bytes split into lines at `\\n`, `\\r\\n` and `\\r` (with their own line ends, each at
+   most `LINE_LIMIT` characters), each line decoded on its own (these bytes never occur inside a
+   multi-byte character of either encoding), into `csv.reader`. The header is read and mapped
+   before `open_csv` returns, so a file that is not a contact CSV is refused as a whole
+   (`CsvRefused`); the rows follow lazily. `csv.reader` pulls exactly the lines of one record, so
+   each `Row` knows the byte offset right after it (`end`).
+
+`resume_csv` goes on from such an offset (the import plan's loop, docs/architecture.md, Jobs): it
+reads the header again from the file's start for its mapping, then the rows from the offset (an
+S3 Range GET), numbered on, exactly as one pass over the whole file gives them.
 
 Rows never raise: hostile cells (NUL bytes, huge cells, spreadsheet formulas, malformed quoting,
 extra cells) become `RowProblem`s on the row, and the caller decides to skip it. A cell the export's
@@ -22,16 +28,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
+import itertools
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from contact_platform.files.csv_writing import unguard_cell
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 FIELDS = (
     "firstName",
@@ -173,6 +178,9 @@ class Row:
     number: int  # record number in the file: the header is 1, the first data row is 2
     values: dict[str, str]  # canonical field -> stripped cell text; only mapped, non-empty cells
     problems: tuple[RowProblem, ...]
+    # The byte offset in the file right after the record (where the next one starts): `resume_csv`
+    # goes on from there. Not part of a row's equality.
+    end: int = dataclasses.field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -315,59 +323,84 @@ def _sniff_text(inspection: _Inspection) -> str:
 # Pass 2: lines and records ---------------------------------------------------------------------
 
 
-class _ChunkStream(io.RawIOBase):
-    """A raw, readable byte stream over an iterator of chunks, skipping the first `skip` bytes."""
+def _after(chunks: Iterator[bytes], skip: int) -> Iterator[bytes]:
+    """`chunks` without their first `skip` bytes."""
+    for chunk in chunks:
+        if skip:
+            dropped = min(skip, len(chunk))
+            skip -= dropped
+            chunk = chunk[dropped:]
+        if chunk:
+            yield chunk
 
-    def __init__(self, chunks: Iterator[bytes], skip: int) -> None:
-        super().__init__()
-        self._chunks = chunks
-        self._pending = memoryview(b"")
-        self._skip = skip
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            if self._skip:
-                dropped = min(self._skip, len(chunk))
-                self._skip -= dropped
-                chunk = chunk[dropped:]
-            self._pending = memoryview(chunk)
-        target = memoryview(buffer).cast("B")
-        count = min(len(target), len(self._pending))
-        target[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
+def _split(chunks: Iterator[bytes], cap: int) -> Iterator[tuple[bytes, int, bool]]:
+    """The physical lines of a byte stream, split at `\\n`, `\\r\\n` and `\\r` (in UTF-8 and Windows-1252
+    these bytes never occur inside a multi-byte character): each line's bytes with its line end, its
+    length in the stream, and whether it was cut. Of a line longer than `cap` bytes only the first
+    `cap` are kept (without its line end); the rest is counted and dropped, so memory holds one chunk
+    and at most `cap` bytes of a line."""
+    pending: list[bytes] = []  # the start of a line that goes on in a later chunk
+    kept = length = 0  # bytes of it in `pending`, and in the stream
+    held = b""  # a CR ending a chunk: its line ends there unless the next chunk starts with LF
+    for chunk in chunks:
+        if held:
+            chunk, held = held + chunk, b""
+        if chunk.endswith(b"\r"):
+            chunk, held = chunk[:-1], b"\r"
+        if not chunk:
+            continue
+        pieces = chunk.splitlines(keepends=True)
+        tail = pieces.pop() if not pieces[-1].endswith((b"\n", b"\r")) else b""
+        for piece in pieces:
+            if pending or len(piece) > cap:
+                pending.append(piece[: max(0, cap - kept)])
+                length += len(piece)
+                line = b"".join(pending)
+                yield line, length, length > len(line)
+                pending.clear()
+                kept = length = 0
+            else:
+                yield piece, len(piece), False
+        if tail:
+            part = tail[: max(0, cap - kept)]
+            pending.append(part)
+            kept += len(part)
+            length += len(tail)
+    if held or pending:
+        pending.append(held[: max(0, cap - kept)])
+        length += len(held)
+        line = b"".join(pending)
+        yield line, length, length > len(line)
 
 
 class _Lines:
-    """Physical lines with their line ends (`\\n`, `\\r\\n` or `\\r`), for `csv.reader`. A line longer
-    than LINE_LIMIT characters is cut there (the rest of it is dropped) and counted in `overlong`."""
+    """Physical lines with their line ends (`\\n`, `\\r\\n` or `\\r`), decoded one by one, for `csv.reader`,
+    which pulls exactly the lines of one record at a time: `offset` is the byte offset in the file
+    right after the last line pulled (after a record: where the next one starts). A line longer than
+    LINE_LIMIT characters is cut there (the rest of it is dropped) and counted in `overlong`."""
 
-    def __init__(self, text: io.TextIOWrapper) -> None:
-        self._text = text
+    def __init__(self, chunks: Iterator[bytes], encoding: str, offset: int) -> None:
+        self._chunks = chunks
+        self._encoding = encoding
+        self.offset = offset
         self.overlong = 0
 
     def __iter__(self) -> Iterator[str]:
-        readline = self._text.readline
-        while line := readline(LINE_LIMIT):
-            if len(line) == LINE_LIMIT and line[-1] not in "\r\n":
-                self.overlong += 1
-                while (rest := readline(LINE_LIMIT)) and len(rest) == LINE_LIMIT and rest[-1] not in "\r\n":
-                    pass
-                line += "\n"
+        limit = LINE_LIMIT
+        # A character is one byte in Windows-1252 and at most four in UTF-8.
+        cap = limit * (1 if self._encoding == "cp1252" else 4)
+        # errors="replace": the object could change between reads; rows must never raise.
+        encoding = self._encoding
+        for data, length, cut in _split(self._chunks, cap):
+            line = data.decode(encoding, "replace")
+            self.offset += length
+            if cut or len(line) >= limit:
+                content = line.rstrip("\r\n")
+                if cut or len(content) >= limit:
+                    self.overlong += 1
+                    line = content[:limit] + "\n"
             yield line
-
-
-def _text_stream(source: Callable[[], Iterator[bytes]], inspection: _Inspection) -> io.TextIOWrapper:
-    raw = _ChunkStream(source(), len(_BOM) if inspection.bom else 0)
-    buffered = io.BufferedReader(raw, buffer_size=256 * 1024)
-    # errors="replace": the object could change between the two passes; rows must never raise.
-    return io.TextIOWrapper(buffered, encoding=inspection.encoding, errors="replace", newline="")
 
 
 def _map_header(columns: tuple[str, ...]) -> tuple[dict[int, str], tuple[str, ...]]:
@@ -385,16 +418,10 @@ def _map_header(columns: tuple[str, ...]) -> tuple[dict[int, str], tuple[str, ..
     return mapping, tuple(unknown)
 
 
-def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator[Row]]:
-    """Choose encoding, sniff delimiter, map the header; raise CsvRefused for a file that is not CSV."""
-    inspection = _inspect(source)
-    delimiter = sniff_delimiter(_sniff_text(inspection))
-    lines = _Lines(_text_stream(source, inspection))
-    reader = csv.reader(lines, delimiter=delimiter)
-
+def _header(reader: Iterator[list[str]]) -> tuple[list[str], int]:
+    """The first non-blank record (CsvRefused if there is none or it is not valid CSV) and its number."""
     number = 0
-    header: list[str] | None = None
-    while header is None:
+    while True:
         try:
             cells = next(reader)
         except StopIteration:
@@ -403,7 +430,10 @@ def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator
             raise CsvRefused(f"The header row is not valid CSV: {error}") from None
         number += 1
         if any(cell.strip() for cell in cells):
-            header = cells
+            return cells, number
+
+
+def _layout(header: list[str], encoding: str, delimiter: str) -> CsvLayout:
     if len(header) > MAX_COLUMNS:
         raise CsvRefused(f"The header has {len(header)} columns; at most {MAX_COLUMNS} are allowed")
     columns = tuple(header)
@@ -411,8 +441,50 @@ def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator
     fields = set(mapping.values())
     if not fields & NAME_FIELDS and not fields & REACH_FIELDS:
         raise CsvRefused(REFUSED_NO_CONTACT_COLUMNS)
-    layout = CsvLayout(inspection.encoding, delimiter, columns, mapping, unknown)
+    return CsvLayout(encoding, delimiter, columns, mapping, unknown)
+
+
+def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator[Row]]:
+    """Choose encoding, sniff delimiter, map the header; raise CsvRefused for a file that is not CSV."""
+    inspection = _inspect(source)
+    delimiter = sniff_delimiter(_sniff_text(inspection))
+    skip = len(_BOM) if inspection.bom else 0
+    lines = _Lines(_after(source(), skip), inspection.encoding, skip)
+    reader = csv.reader(lines, delimiter=delimiter)
+    header, number = _header(reader)
+    layout = _layout(header, inspection.encoding, delimiter)
     return layout, _rows(reader, lines, number, layout)
+
+
+class RangeSource(Protocol):
+    """A byte stream factory that can start anywhere: `source(start)` yields the file from byte
+    `start` on, in chunks (files/s3_files.object_source: an S3 Range GET)."""
+
+    def __call__(self, start: int = 0) -> Iterator[bytes]: ...
+
+
+def _bom_length(chunks: Iterator[bytes]) -> tuple[Iterator[bytes], int]:
+    """The stream as it was, and the length of the UTF-8 BOM it starts with (0 without one)."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= len(_BOM):
+            break
+    return itertools.chain([head], chunks), len(_BOM) if head.startswith(_BOM) else 0
+
+
+def resume_csv(
+    source: RangeSource, encoding: str, delimiter: str, offset: int, number: int
+) -> tuple[CsvLayout, Iterator[Row]]:
+    """The rows of a file `open_csv` read before (as `encoding`, split at `delimiter`) that start at
+    byte `offset`, the `end` of the row numbered `number`: the header is read again from the file's
+    start for its mapping (the first lines only), then the rows from `source(offset)`, numbered on
+    and each with its own `end`, exactly as one `open_csv` reading the whole file gives them."""
+    chunks, skip = _bom_length(source())
+    header, _ = _header(csv.reader(_Lines(_after(chunks, skip), encoding, skip), delimiter=delimiter))
+    layout = _layout(header, encoding, delimiter)
+    lines = _Lines(source(offset), encoding, offset)
+    return layout, _rows(csv.reader(lines, delimiter=delimiter), lines, number, layout)
 
 
 # Rows ------------------------------------------------------------------------------------------
@@ -444,7 +516,7 @@ def _rows(reader: Iterator[list[str]], lines: _Lines, number: int, layout: CsvLa
             return
         except csv.Error as error:
             number += 1
-            yield Row(number, {}, (RowProblem("row", f"is not valid CSV: {error}", ""),))
+            yield Row(number, {}, (RowProblem("row", f"is not valid CSV: {error}", ""),), lines.offset)
             continue
         number += 1
         count = len(cells)
@@ -468,4 +540,4 @@ def _rows(reader: Iterator[list[str]], lines: _Lines, number: int, layout: CsvLa
             problems.append(RowProblem("row", f"has a line longer than {LINE_LIMIT} characters (cut)", ""))
         if not values and not problems and not any(cell.strip() for cell in cells):
             continue  # a blank line (or only delimiters): counted in `number`, not yielded
-        yield Row(number, values, tuple(problems))
+        yield Row(number, values, tuple(problems), lines.offset)

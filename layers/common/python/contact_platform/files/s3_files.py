@@ -5,10 +5,12 @@ that stream an object in chunks or lines.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum for every part but the last
 PART_SIZE = 8 * 1024 * 1024
@@ -134,9 +136,20 @@ def head_object(client: Any, bucket: str, key: str) -> ObjectHead:
     return ObjectHead(int(head.get("ContentLength", 0)), str(head.get("ContentType") or ""))
 
 
-def iter_object(client: Any, bucket: str, key: str, *, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
-    """The object's body in chunks of at most `chunk_size` bytes."""
-    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+def _invalid_range(error: ClientError) -> bool:
+    return str(error.response.get("Error", {}).get("Code")) in ("InvalidRange", "416")
+
+
+def iter_object(client: Any, bucket: str, key: str, *, chunk_size: int = READ_CHUNK, start: int = 0) -> Iterator[bytes]:
+    """The object's body from byte `start` on (a Range GET when it is not 0; nothing when it is at or
+    past the object's end) in chunks of at most `chunk_size` bytes."""
+    try:
+        reply = client.get_object(Bucket=bucket, Key=key, **({"Range": f"bytes={start}-"} if start else {}))
+    except ClientError as error:
+        if start and _invalid_range(error):
+            return
+        raise
+    body = reply["Body"]
     try:
         for chunk in body.iter_chunks(chunk_size):
             if chunk:
@@ -145,20 +158,41 @@ def iter_object(client: Any, bucket: str, key: str, *, chunk_size: int = READ_CH
         body.close()
 
 
-def object_source(client: Any, bucket: str, key: str) -> Callable[[], Iterator[bytes]]:
-    """A byte stream factory for `open_csv`: each call streams the object again from the start."""
+def iter_pieces(client: Any, bucket: str, key: str, *, piece: int = READ_CHUNK) -> Iterator[bytes]:
+    """The object in pieces of `piece` bytes, each read whole by a Range GET of its own: no
+    connection stays open between pieces, so many objects can be read side by side (a merge)."""
+    start = 0
+    while True:
+        try:
+            reply = client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{start + piece - 1}")
+        except ClientError as error:
+            if _invalid_range(error):  # an empty object, or the end reached
+                return
+            raise
+        data = reply["Body"].read()
+        if data:
+            yield data
+        start += len(data)
+        total = str(reply.get("ContentRange") or "").rpartition("/")[2]
+        if not data or not total.isdigit() or start >= int(total):
+            return
 
-    def source() -> Iterator[bytes]:
-        return iter_object(client, bucket, key)
+
+def object_source(client: Any, bucket: str, key: str) -> Callable[..., Iterator[bytes]]:
+    """A byte stream factory for `open_csv` and `resume_csv`: each call streams the object again, from
+    the start or from byte `start` (a Range GET)."""
+
+    def source(start: int = 0) -> Iterator[bytes]:
+        return iter_object(client, bucket, key, start=start)
 
     return source
 
 
-def iter_lines(client: Any, bucket: str, key: str) -> Iterator[bytes]:
-    """The object line by line (each with its `\\n`; the last one may lack it), for JSON Lines files.
-    Memory holds one chunk plus the longest line."""
+def lines_of(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """A byte stream line by line (each with its `\\n`; the last one may lack it). Memory holds one
+    chunk plus the longest line."""
     pending: list[bytes] = []  # the start of a line that continues in the next chunk
-    for chunk in iter_object(client, bucket, key):
+    for chunk in chunks:
         start = 0
         end = chunk.find(b"\n")
         while end >= 0:
@@ -174,3 +208,10 @@ def iter_lines(client: Any, bucket: str, key: str) -> Iterator[bytes]:
             pending.append(chunk[start:])
     if pending:
         yield b"".join(pending)
+
+
+def iter_lines(client: Any, bucket: str, key: str, *, ranged: bool = False) -> Iterator[bytes]:
+    """The object line by line (each with its `\\n`; the last one may lack it), for JSON Lines files;
+    `ranged`: read in Range GETs of a piece each (`iter_pieces`). Memory holds one chunk plus the
+    longest line."""
+    return lines_of(iter_pieces(client, bucket, key) if ranged else iter_object(client, bucket, key))

@@ -1,8 +1,16 @@
 """The import job.
 
-- plan: read the CSV (encoding, delimiter, header mapping; a file that is not CSV fails the job and
-  writes nothing), mark rows that repeat an earlier row's email or phone, write chunks of rows.
-- process_chunk: in slices of PROGRESS_ROWS rows, check each row (a name plus an email or a phone;
+- plan: a loop of invocations through three stages (docs/architecture.md, "The import plan's loop").
+  read: the first invocation reads the CSV's layout (encoding, delimiter, header mapping; a file
+  that is not CSV fails the job and writes nothing); each invocation parses rows from its cursor's
+  byte offset into chunk files (PLAN_ROWS or its time) and writes their first email and phone keys
+  into PARTITIONS key files by a hash of the key. dedupe: each partition's in-file duplicates. split:
+  those merged into one duplicates file per chunk, email before phone; the manifest.
+  In-file duplicates: a row is a duplicate by email when an earlier row (lower row number) without
+  problems has the same email key, the earliest such row named; else by phone likewise. A row that
+  is itself a duplicate still counts as an earlier row, so the rule is decided per key.
+- process_chunk: the rows the plan found repeating an earlier row are skipped ("duplicate of row N
+  in this file"); in slices of PROGRESS_ROWS rows, check each row (a name plus an email or a phone;
   formats), link it to its organization (by `organizationId`, or by the company column's name,
   creating the organization when missing), find existing contacts by normalized email, then
   phone; skip or update them (mode), create the rest in grouped transactions; then record the
@@ -14,13 +22,17 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import heapq
 import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from contact_platform import aws
 from contact_platform.config import settings
-from contact_platform.files.csv_reading import CsvRefused, Row, open_csv
+from contact_platform.files.csv_reading import CsvRefused, open_csv, resume_csv
 from contact_platform.files.csv_writing import csv_line, unguard_cell
 from contact_platform.files.s3_files import MultipartWriter, head_object, iter_object, object_source
 from contact_platform.ids import derived_id
@@ -39,6 +51,9 @@ WORKFLOW = "imports"
 INLINE_ERRORS = 100
 PROGRESS_ROWS = 250  # a chunk records its progress after every so many rows
 REPORT_HEADER = ["row", "field", "issue", "value"]
+# The plan spreads the rows' duplicate keys over so many partitions by a hash of the key, and finds
+# the in-file duplicates of each partition on its own (docs/architecture.md, Jobs).
+PARTITIONS = 64
 
 
 def report_key(operation: OperationItem) -> str:
@@ -59,28 +74,6 @@ def _dedupe_keys(values: dict[str, str]) -> tuple[str | None, str | None]:
     return (search_terms.email_key(email) if email else None, search_terms.phone_key(phone) if phone else None)
 
 
-def _records(rows: Iterator[Row]) -> Iterator[dict[str, Any]]:
-    """Rows as chunk records; a row repeating an earlier row's email (or, failing that, phone) is marked."""
-    first_by_email: dict[str, int] = {}
-    first_by_phone: dict[str, int] = {}
-    for row in rows:
-        record: dict[str, Any] = {"row": row.number, "values": row.values}
-        if row.problems:
-            record["problems"] = [[p.field, p.issue, p.value] for p in row.problems]
-        else:
-            email, phone = _dedupe_keys(row.values)
-            earlier = (first_by_email.get(email) if email else None) or (first_by_phone.get(phone) if phone else None)
-            if earlier is not None:
-                field = "email" if email and email in first_by_email else "phone"
-                record["duplicateOf"] = [field, earlier]
-            else:
-                if email:
-                    first_by_email[email] = row.number
-                if phone:
-                    first_by_phone.setdefault(phone, row.number)
-        yield record
-
-
 def _check_upload(operation: OperationItem) -> None:
     """A file PUT to an upload URL must have come with the content type the URL is signed over. AWS
     refuses a PUT without it (403); an emulator may store the object anyway, empty when the client sent
@@ -97,30 +90,164 @@ def _check_upload(operation: OperationItem) -> None:
 
 
 def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
-    _check_upload(operation)
-    source = object_source(aws.client("s3"), str(operation.params["bucket"]), str(operation.params["fileKey"]))
-    try:
-        layout, rows = open_csv(source)
-    except CsvRefused as refused:
-        raise steps.JobRefused(refused.reason) from refused
-    steps.begin(
-        operation,
-        unknownColumns=list(layout.unknown_columns),
-        encoding=layout.encoding,
-        delimiter=layout.delimiter,
-    )
-    counted = 0
-
-    def counting(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        nonlocal counted
-        for record in records:
-            counted += 1
-            yield record
-
-    manifest = steps.write_chunks(operation, counting(_records(rows)), settings().chunk_rows)
+    """The file into chunk files, its in-file duplicates into a file per chunk, in as many
+    invocations as it takes; each goes on from the cursor the one before returned, through the stages
+    read, dedupe and split, as far as its budget allows (docs/architecture.md, Jobs)."""
+    call = steps.plan_call(event)
+    cursor: dict[str, Any] = call.cursor or {"stage": "read"}
+    chunks = call.chunks
+    if cursor["stage"] == "read":
+        chunks, cursor = _read(operation, call)
+        if cursor["stage"] == "read" or steps.late(call.stop_at):
+            return steps.planned(operation, chunks, steps.checked(cursor))
+    if cursor["stage"] == "dedupe":
+        cursor = _dedupe(operation, call, cursor)
+        if cursor["stage"] == "dedupe" or steps.late(call.stop_at):
+            return steps.planned(operation, chunks, steps.checked(cursor))
+    _split(operation)
     operation.refresh(consistent_read=True)
-    operation_store.update(operation, params={**operation.params, "totalRows": counted})
-    return manifest
+    operation_store.update(operation, params={**operation.params, "totalRows": int(cursor["records"])})
+    return steps.planned(operation, chunks)
+
+
+def _partition(field: str, key: str) -> int:
+    """The partition of a duplicate key: a stable hash (the same in every invocation and process)."""
+    digest = hashlib.blake2b(f"{field}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % PARTITIONS
+
+
+def _keys_name(part: int, first_chunk: int) -> str:
+    """`keys-<partition>-<first chunk of the invocation>.jsonl`"""
+    return f"keys-{part:03d}-{first_chunk:06d}.jsonl"
+
+
+def _finds_name(part: int) -> str:
+    return f"finds-{part:03d}.jsonl"
+
+
+def dups_key(operation: OperationItem, chunk: int) -> str:
+    """The chunk's in-file duplicates: lines `[row, field, earlier row]` (none: no file)."""
+    return steps.scratch_key(operation, steps.chunk_name("dups", chunk, "jsonl"))
+
+
+def _read(operation: OperationItem, call: steps.PlanCall) -> tuple[int, dict[str, Any]]:
+    """Stage read: rows from the cursor's byte offset into chunk files (the first invocation checks
+    the upload and reads the file's layout first), and the duplicate keys of the rows it wrote into
+    one file per partition. Returns the chunks so far and the cursor: the next row's byte offset, or
+    stage dedupe once the file is read."""
+    bucket, key = str(operation.params["bucket"]), str(operation.params["fileKey"])
+    source = object_source(aws.client("s3"), bucket, key)
+    if call.first:
+        _check_upload(operation)
+        try:
+            layout, rows = open_csv(source)
+        except CsvRefused as refused:
+            raise steps.JobRefused(refused.reason) from refused
+        steps.begin(
+            operation,
+            unknownColumns=list(layout.unknown_columns),
+            encoding=layout.encoding,
+            delimiter=layout.delimiter,
+        )
+        for stale in ("keys-", "finds-", "dups-"):  # of an earlier execution of this operation (a retry)
+            steps.remove_scratch(operation, stale)
+        records = 0
+    else:
+        encoding, delimiter = str(operation.params["encoding"]), str(operation.params["delimiter"])
+        try:
+            _, rows = resume_csv(source, encoding, delimiter, int(call.cursor["offset"]), int(call.cursor["row"]))
+        except CsvRefused as refused:
+            raise steps.JobRefused(f"The file changed while it was being imported: {refused.reason}") from refused
+        records = int(call.cursor["records"])
+    buffers: dict[int, bytearray] = {}
+    count = records
+
+    def items() -> Iterator[tuple[dict[str, Any], tuple[int, int, int]]]:
+        nonlocal count
+        for index, row in enumerate(rows, start=records):
+            record: dict[str, Any] = {"row": row.number, "values": row.values}
+            if row.problems:
+                record["problems"] = [[p.field, p.issue, p.value] for p in row.problems]
+            else:
+                for field, found in zip(("email", "phone"), _dedupe_keys(row.values), strict=True):
+                    if found:
+                        buffers.setdefault(_partition(field, found), bytearray()).extend(
+                            steps.json_line([field, found, index, row.number])
+                        )
+            count = index + 1
+            yield record, (row.end, row.number, count)
+
+    chunks, after = steps.chunk_records(operation, call, [(items(), None)], settings().chunk_rows)
+    for part, lines in sorted(buffers.items()):
+        steps.put_scratch(steps.scratch_key(operation, _keys_name(part, call.chunks + 1)), bytes(lines))
+    if after is None:
+        return chunks, {"stage": "dedupe", "part": 0, "records": count}
+    offset, row, written = after
+    return chunks, {"stage": "read", "offset": offset, "row": row, "records": written}
+
+
+def _dedupe(operation: OperationItem, call: steps.PlanCall, cursor: dict[str, Any]) -> dict[str, Any]:
+    """Stage dedupe: the partitions from the cursor's on, one after the other, until the time is short
+    (at least one an invocation; their key files listed once). Returns the cursor: the next
+    partition, or stage split."""
+    part = int(cursor["part"])
+    files: dict[int, list[str]] = {}  # partition -> its key files: one listing for the invocation
+    for name in steps.scratch_keys(operation, "keys-"):
+        files.setdefault(int(name.rsplit("/", 1)[1].split("-")[1]), []).append(name)
+    while part < PARTITIONS:
+        _dedupe_partition(operation, part, files.get(part, []))
+        part += 1
+        if part < PARTITIONS and steps.late(call.stop_at):
+            return {**cursor, "part": part}
+    return {"stage": "split", "records": cursor["records"]}
+
+
+def _dedupe_partition(operation: OperationItem, part: int, files: list[str]) -> None:
+    """The in-file duplicates among one partition's keys (docs/architecture.md, Jobs): a record is a
+    duplicate by a field when an earlier record (lower row) without problems has the same key, and
+    the earliest such row is the one named. Written sorted by record index (email before phone):
+    lines `[record index, row, field, earlier row]`; a partition without duplicates writes nothing."""
+    entries: set[tuple[int, int, str, str]] = set()  # a retried read may have written an entry twice
+    first: dict[tuple[str, str], int] = {}
+    for name in files:
+        for field, key, index, row in steps.read_json_lines(name):
+            entries.add((int(index), int(row), str(field), str(key)))
+            earliest = first.get((field, key))
+            if earliest is None or row < earliest:
+                first[(field, key)] = int(row)
+    findings = sorted(
+        (index, field, row, first[(field, key)]) for index, row, field, key in entries if row > first[(field, key)]
+    )
+    if findings:
+        lines = (steps.json_line([index, row, field, earlier]) for index, field, row, earlier in findings)
+        steps.put_scratch(steps.scratch_key(operation, _finds_name(part)), b"".join(lines))
+
+
+def _split(operation: OperationItem) -> None:
+    """Stage split: the partitions' findings merged in record order (each file is sorted, so memory
+    holds a piece of each), the email finding of a record kept over its phone finding, into one
+    duplicates file per chunk (`dups_key`)."""
+    rows_per_chunk = settings().chunk_rows
+
+    def findings(name: str) -> Iterator[tuple[int, str, int, int]]:
+        for index, row, field, earlier in steps.read_json_lines(name, ranged=True):
+            yield int(index), str(field), int(row), int(earlier)
+
+    streams = [findings(name) for name in steps.scratch_keys(operation, "finds-")]
+    chunk, last = 0, -1
+    buffer: list[bytes] = []
+    for index, field, row, earlier in heapq.merge(*streams):
+        if index == last:
+            continue  # the record's email finding came first
+        last = index
+        number = index // rows_per_chunk + 1
+        if number != chunk and buffer:
+            steps.put_scratch(dups_key(operation, chunk), b"".join(buffer))
+            buffer.clear()
+        chunk = number
+        buffer.append(steps.json_line([row, field, earlier]))
+    if buffer:
+        steps.put_scratch(dups_key(operation, chunk), b"".join(buffer))
 
 
 # Process a chunk -------------------------------------------------------------------------------
@@ -182,9 +309,12 @@ def _slices(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[
         yield batch
 
 
-def _checked(records: list[dict[str, Any]], chunk: ChunkReport, companies: dict[int, str]) -> dict[int, ContactCreate]:
-    """Row -> contact to write, for the rows without problems (their company names into `companies`);
-    the others become error rows."""
+def _checked(
+    records: list[dict[str, Any]], duplicates: dict[int, tuple[str, int]], chunk: ChunkReport, companies: dict[int, str]
+) -> dict[int, ContactCreate]:
+    """Row -> contact to write, for the rows without problems that repeat no earlier row of the file
+    (`duplicates`: row -> field and earlier row; their company names into `companies`); the others
+    become error rows."""
     valid: dict[int, ContactCreate] = {}
     for record in records:
         row, values = int(record["row"]), dict(record["values"])
@@ -194,8 +324,8 @@ def _checked(records: list[dict[str, Any]], chunk: ChunkReport, companies: dict[
             for index, (field, issue, value) in enumerate(problems):
                 (chunk.failed if index == 0 else chunk.error)(row, field, issue, value)
             continue
-        if record.get("duplicateOf"):
-            field, earlier = record["duplicateOf"]
+        if row in duplicates:
+            field, earlier = duplicates[row]
             chunk.duplicate(row, field, f"duplicate of row {earlier} in this file", values.get(field, ""))
             continue
         body = validated(row, values, chunk)
@@ -306,6 +436,20 @@ def _put_index_entries(operation: OperationItem, created: list[ContactItem], ear
     contact_store.put_index_entries([*created, *(contact for contact in again if contact.is_active)])
 
 
+def _file_duplicates(operation: OperationItem, number: int) -> dict[int, tuple[str, int]]:
+    """Row -> (field, earlier row) for the chunk's rows that repeat an earlier row of the file (the
+    plan's duplicates file of the chunk; none without one)."""
+    try:
+        return {
+            int(row): (str(field), int(earlier))
+            for row, field, earlier in steps.read_json_lines(dups_key(operation, number))
+        }
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return {}
+        raise
+
+
 def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
     """The chunk's rows in slices of PROGRESS_ROWS: each slice is checked and written, then the rows
     done so far are recorded as the chunk's progress (one UpdateItem a slice)."""
@@ -315,9 +459,10 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     steps.fault_point(WORKFLOW, "write_rows", f"{operation.operation_id}#{number}", chunk=number)
     scope = operations.acting_caller(operation)
     chunk = ChunkReport()
+    duplicates = _file_duplicates(operation, number)
     for records in _slices(steps.read_json_lines(str(event["chunk"]["key"])), PROGRESS_ROWS):
         companies: dict[int, str] = {}
-        _write(operation, scope, _checked(records, chunk, companies), companies, chunk)
+        _write(operation, scope, _checked(records, duplicates, chunk, companies), companies, chunk)
         steps.progress(operation, number, chunk.counts["processedRows"])
     errors_key = steps.scratch_key(operation, steps.chunk_name("errors", number, "csv"))
     steps.put_scratch(errors_key, b"".join(chunk.lines))

@@ -112,10 +112,12 @@ def put_scratch(key: str, body: bytes) -> None:
     aws.client("s3").put_object(Bucket=settings().uploads_bucket, Key=key, Body=body)
 
 
-def read_json_lines(key: str) -> Iterator[Any]:
+def read_json_lines(key: str, *, ranged: bool = False) -> Iterator[Any]:
+    """A scratch file's JSON lines, streamed; `ranged`: in Range GETs of a piece each, for reading
+    many files side by side (files/s3_files.iter_pieces)."""
     from contact_platform.files.s3_files import iter_lines
 
-    for line in iter_lines(aws.client("s3"), settings().uploads_bucket, key):
+    for line in iter_lines(aws.client("s3"), settings().uploads_bucket, key, ranged=ranged):
         if line.strip():
             yield json.loads(line)
 
@@ -124,11 +126,11 @@ def chunk_key(operation: OperationItem, number: int) -> str:
     return scratch_key(operation, chunk_name("chunk", number, "jsonl"))
 
 
-def _line(record: Any) -> bytes:
+def json_line(record: Any) -> bytes:
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
 
 
-def _planned(operation: OperationItem, chunks: int, cursor: Cursor = None) -> dict[str, Any]:
+def planned(operation: OperationItem, chunks: int, cursor: Cursor = None) -> dict[str, Any]:
     """A plan invocation's answer; the last one (no cursor) writes the manifest of chunks 1..n first
     (their keys follow from their numbers, so no invocation needs to carry a list)."""
     manifest_key = scratch_key(operation, "manifest.json")
@@ -146,7 +148,7 @@ def _planned(operation: OperationItem, chunks: int, cursor: Cursor = None) -> di
 
 def write_chunks(operation: OperationItem, records: Iterable[Any], rows_per_chunk: int) -> dict[str, Any]:
     """Split records into JSON Lines chunk files and write the manifest, in one invocation: the
-    answer of a plan that is done on its first call (imports, moves)."""
+    answer of a plan that is done on its first call (moves)."""
     chunks = 0
     buffer: list[bytes] = []
 
@@ -157,12 +159,12 @@ def write_chunks(operation: OperationItem, records: Iterable[Any], rows_per_chun
         buffer.clear()
 
     for record in records:
-        buffer.append(_line(record))
+        buffer.append(json_line(record))
         if len(buffer) >= rows_per_chunk:
             flush()
     if buffer:
         flush()
-    return _planned(operation, chunks)
+    return planned(operation, chunks)
 
 
 # A plan of many invocations -----------------------------------------------------------------------
@@ -219,24 +221,29 @@ def planned_segment(operation: OperationItem, call: PlanCall, job: str) -> Segme
     return segment
 
 
-def _checked(cursor: Cursor) -> Cursor:
+def checked(cursor: Cursor) -> Cursor:
     size = len(json.dumps(cursor))
     if size > MAX_CURSOR_BYTES:
         raise ValueError(f"a plan cursor of {size} bytes is too large for the execution's state")
     return cursor
 
 
-def write_chunk_pages(
-    operation: OperationItem, call: PlanCall, pages: Iterable[Page[tuple[Any, Cursor]]], rows_per_chunk: int
-) -> dict[str, Any]:
+def chunk_records(
+    operation: OperationItem,
+    call: PlanCall,
+    pages: Iterable[tuple[Iterable[tuple[Any, Cursor]], Cursor]],
+    rows_per_chunk: int,
+) -> tuple[int, Cursor]:
     """Chunk files of `rows_per_chunk` records numbered on from `call.chunks`, from `pages` (which
-    start at `call.cursor`; each record with the cursor that resumes right after it, each page with
-    the cursor after it, None after the last): the plan step's answer. It stops at the end of a chunk
-    once it has written `call.rows` rows or its time is short (its cursor then resumes right after
-    that chunk's last record), within a chunk only when its time is nearly gone (it then writes a
-    shorter chunk and resumes after the page). An invocation run again with the same cursor and
-    count writes its chunks again under the same numbers from the same records, so nothing is
-    listed twice; it is done when the source is."""
+    start at `call.cursor`; each page its records, each with the cursor that resumes right after it,
+    and the cursor after the page, None after the last). It stops at the end of a chunk once it has
+    written `call.rows` rows or its time is short, within a chunk only when its time is nearly gone
+    (after a page whose cursor is not None: it then writes a shorter chunk). Returns the chunks
+    written so far and the cursor to go on from: right after the last record written, None once the
+    source is done. Records are read only as far as they are written: a record source that keeps
+    something of each record (the import's duplicate keys) keeps exactly what the chunks hold. An
+    invocation run again with the same cursor and count writes its chunks again under the same
+    numbers from the same records, so nothing is listed twice."""
     chunks, written = call.chunks, 0
     buffer: list[bytes] = []
 
@@ -247,20 +254,52 @@ def write_chunk_pages(
         written += len(buffer)
         buffer.clear()
 
-    for page in pages:
-        for record, after in page.items:
-            buffer.append(_line(record))
+    for items, page_end in pages:
+        for record, after in items:
+            buffer.append(json_line(record))
             if len(buffer) >= rows_per_chunk:
                 flush()
-                if written >= call.rows or (call.stop_at is not None and time.monotonic() >= call.stop_at):
-                    return _planned(operation, chunks, _checked(after))
-        if page.last_key is not None and call.halt_at is not None and time.monotonic() >= call.halt_at:
+                if written >= call.rows or late(call.stop_at):
+                    return chunks, after
+        if page_end is not None and late(call.halt_at):
             if buffer:
                 flush()
-            return _planned(operation, chunks, _checked(page.last_key))
+            return chunks, page_end
     if buffer:
         flush()
-    return _planned(operation, chunks)
+    return chunks, None
+
+
+def late(deadline: float | None) -> bool:
+    """A plan invocation's deadline (`PlanCall.stop_at`, `halt_at`) has passed."""
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def write_chunk_pages(
+    operation: OperationItem, call: PlanCall, pages: Iterable[Page[tuple[Any, Cursor]]], rows_per_chunk: int
+) -> dict[str, Any]:
+    """The answer of a plan whose source is Query pages (`chunk_records`; each page with the cursor
+    after it, None after the last): it is done when the source is."""
+    chunks, after = chunk_records(operation, call, ((page.items, page.last_key) for page in pages), rows_per_chunk)
+    return planned(operation, chunks, None if after is None else checked(after))
+
+
+def scratch_keys(operation: OperationItem, prefix: str) -> list[str]:
+    """The keys of the operation's scratch files whose names start with `prefix`, in order (ListObjectsV2)."""
+    s3, found = aws.client("s3"), []
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=settings().uploads_bucket, Prefix=scratch_key(operation, prefix)
+    ):
+        found += [str(entry["Key"]) for entry in page.get("Contents", [])]
+    return sorted(found)
+
+
+def remove_scratch(operation: OperationItem, prefix: str) -> None:
+    """Remove the operation's scratch files whose names start with `prefix`."""
+    keys = scratch_keys(operation, prefix)
+    for start in range(0, len(keys), 1000):
+        objects = [{"Key": key} for key in keys[start : start + 1000]]
+        aws.client("s3").delete_objects(Bucket=settings().uploads_bucket, Delete={"Objects": objects, "Quiet": True})
 
 
 def begin(operation: OperationItem, **params: Any) -> None:
