@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from contact_platform import config
-from contact_platform.jobs import imports, steps
+from contact_platform.jobs import import_plan, steps
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import operations, search_terms
 from contact_platform.store import operations as operation_store
@@ -187,16 +187,16 @@ def test_a_file_read_in_many_invocations_gives_what_one_invocation_gives(admin: 
     short_operation, short = _plan(admin, data, plan_rows=1_000_000, seconds=int(steps.STOP_SECONDS))
     stages = [answer["cursor"]["stage"] for answer in short[:-1]]
     # A chunk an invocation; the seventh finds the file's end; then a partition an invocation.
-    assert stages == ["read"] * 6 + ["dedupe"] * imports.PARTITIONS + ["split"]
+    assert stages == ["read"] * 6 + ["dedupe"] * import_plan.PARTITIONS + ["split"]
     assert _outcome(short_operation, short) == expected
 
 
 def test_email_and_phone_findings_of_one_record_fall_in_different_partitions() -> None:
     """Row 6's email finding and its phone finding are decided in two partitions; the split stage
     keeps the email one (the test above)."""
-    email, phone = imports._dedupe_keys({"email": "bert@example.com", "phone": "0170 1000001"})
+    email, phone = import_plan._dedupe_keys({"email": "bert@example.com", "phone": "0170 1000001"})
     assert email == search_terms.email_key("bert@example.com") and phone is not None
-    assert imports._partition("email", email) != imports._partition("phone", phone)
+    assert import_plan._partition("email", email) != import_plan._partition("phone", phone)
 
 
 def test_a_retried_plan_invocation_writes_the_same_files_and_keeps_no_keys_of_another(admin: dict[str, Any]) -> None:
@@ -217,7 +217,7 @@ def test_a_retried_plan_invocation_writes_the_same_files_and_keeps_no_keys_of_an
         first_record = (first_chunk - 1) * CHUNK_ROWS
         assert first_chunk in (1, 3, 5), name  # one file per partition an invocation
         assert all(first_record <= index < first_record + 2 * CHUNK_ROWS for _, _, index, _ in entries), name
-        assert all(int(name[5:8]) == imports._partition(field, key) for field, key, _, _ in entries), name
+        assert all(int(name[5:8]) == import_plan._partition(field, key) for field, key, _, _ in entries), name
     held = sorted((index, field) for entries in keys.values() for field, _, index, _ in entries)
     assert len(held) == len(set(held)) == 10 + 7, "each record's first email, phone once (not row 7's)"
     assert _duplicates(_outcome(operation, answers)) == EXPECTED_DUPLICATES

@@ -1,5 +1,5 @@
-"""The imports workflow's plan step (contact_platform.jobs.imports.plan)."""
+"""The imports workflow's plan step (contact_platform.jobs.import_plan.plan)."""
 
-from contact_platform.jobs import imports, steps
+from contact_platform.jobs import import_plan, steps
 
-handler = steps.step_handler("imports", "plan", imports.plan)
+handler = steps.step_handler("imports", "plan", import_plan.plan)
