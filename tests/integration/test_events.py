@@ -75,11 +75,18 @@ def test_a_deal_that_closes_is_won_or_lost_and_a_merge_names_the_merged_record(a
     assert merged.status == 200, merged.body
     (event,) = _events(api, key, type="organization.merged")
     assert event["data"]["id"] == kept["id"] and event["mergedId"] == duplicate["id"]
+    about_duplicate = [
+        e["type"] for e in _events(api, key, type="organization.*") if e["data"]["id"] == duplicate["id"]
+    ]
+    assert about_duplicate == ["organization.created"], "the merge is one event, not also a delete"
 
     first, second = api.create_contact(key, name="Mia One"), api.create_contact(key, name="Mia Two")
     assert api.post(f"/api/v1/contacts/{second['id']}/merge", key=key, json={"mergeWithId": first["id"]}).status == 200
     (event,) = _events(api, key, type="contact.merged")
     assert event["data"]["id"] == first["id"] and event["mergedId"] == second["id"]
+    assert [e["type"] for e in _events(api, key, type="contact.*") if e["data"]["id"] == second["id"]] == [
+        "contact.created"
+    ]
 
 
 def test_the_list_pages_and_starts_where_asked(api: Api, admin: dict[str, Any]) -> None:
