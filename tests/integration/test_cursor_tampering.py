@@ -41,6 +41,8 @@ def _populate(api: Api) -> Tenant:
     empty = api.post("/api/v1/segments", key=key, json={"name": "Nobody", "filter": {"tag": ["nobody"]}}).data["id"]
     tag = api.post("/api/v1/tags", key=key, json={"name": "one"}).data["id"]
     api.post("/api/v1/tags", key=key, json={"name": "two"})
+    for event in ("deal.won", "*"):
+        assert api.post("/api/v1/webhooks", key=key, json={"event": event, "targetUrl": "http://[::1]/h"}).status == 201
     for n in range(2):
         assert api.post("/api/v1/exports", key=key, json={"segmentId": empty}).status == 202  # a short job
         assert api.post("/api/v1/tag-assignments", key=key, json={"tagId": tag, "segmentId": segment}).status == 202

@@ -111,3 +111,25 @@ def test_no_request_path_ever_scans(api: Api, admin: dict[str, Any], other_admin
         api.get(f"/api/v1/contacts/{contact['id']}", key=other_admin["apiKey"])
     assert sent["Query"] >= 8
     assert "Scan" not in sent
+
+
+def test_webhook_routes_are_one_read_and_one_transaction_at_most(api: Api, admin: dict[str, Any]) -> None:
+    """A create writes the webhook and adds to the tenant's count in one conditional transaction, with
+    nothing read first; the limit of 25 is the count's condition (docs/data-model.md, Webhooks)."""
+    key = admin["apiKey"]
+    _start_window(api, admin)
+    body = {"event": "deal.won", "targetUrl": "http://127.0.0.1:9/hooks"}
+    with dynamodb_requests() as sent:
+        hook = api.post("/api/v1/webhooks", key=key, json=body).data
+    assert sent == {"UpdateItem": 1, "TransactWriteItems": 1}
+    path = f"/api/v1/webhooks/{hook['id']}"
+    for method, at, payload, expected in (
+        ("GET", "/api/v1/webhooks", None, {"UpdateItem": 1, "Query": 1}),
+        ("GET", path, None, {"UpdateItem": 1, "GetItem": 1}),
+        ("PATCH", path, {"active": False}, {"UpdateItem": 1, "GetItem": 1, "TransactWriteItems": 1}),
+        ("POST", f"{path}/rotate-secret", None, {"UpdateItem": 1, "GetItem": 1, "TransactWriteItems": 1}),
+        ("DELETE", path, None, {"UpdateItem": 1, "GetItem": 1, "TransactWriteItems": 1}),
+    ):
+        with dynamodb_requests() as sent:
+            assert api.call(method, at, key=key, json=payload).status in (200, 201)
+        assert sent == expected, (method, at)

@@ -34,6 +34,12 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "list_audit_log": p.AUDIT_READ,
     "list_events": p.EVENTS_READ,
     "get_event": p.EVENTS_READ,
+    "create_webhook": p.WEBHOOKS_WRITE,
+    "list_webhooks": p.WEBHOOKS_READ,
+    "get_webhook": p.WEBHOOKS_READ,
+    "update_webhook": p.WEBHOOKS_WRITE,
+    "delete_webhook": p.WEBHOOKS_WRITE,
+    "rotate_webhook_secret": p.WEBHOOKS_WRITE,
     "create_segment": p.SEGMENTS_WRITE,
     "list_segments": p.SEGMENTS_READ,
     "get_segment": p.SEGMENTS_READ,
@@ -95,6 +101,7 @@ for _entity, _plural, _scopes in (
         {f"{verb}_{_entity}": f"{_scopes}:{act}" for verb, act in _ENTITY_ACTIONS.items() if verb in verbs(_entity)}
     )
 AUTHENTICATED = [route for route in ROUTES if not route.public]
+WEBHOOK = {"event": "deal.won", "targetUrl": "http://127.0.0.1:9/hooks"}
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +123,7 @@ def tenant() -> Iterator[dict[str, Any]]:
             "keyId": admin["keyId"],
             "operationId": "op_unknown",
             "eventId": "evt_unknown",
+            "webhookId": api.post("/api/v1/webhooks", key=key, json=WEBHOOK).data["id"],
         }
         for entity in ENTITIES:  # each with a deleted record for its restore route
             records[entity.id_param] = make(api, key, entity.name)["id"]
@@ -147,6 +155,8 @@ BODIES: dict[str, Any] = {
     "update_segment": {"name": "Changed"},
     "create_tag": {"name": "new"},
     "create_import": {"fileName": "a.csv"},
+    "create_webhook": WEBHOOK,
+    "update_webhook": {"description": "Changed"},
 }
 
 

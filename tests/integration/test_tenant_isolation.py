@@ -38,6 +38,7 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     extra_key = api.post("/api/v1/api-keys", key=key, json={"name": "a second key"}).data
     segment = api.post("/api/v1/segments", key=key, json={"name": "A's", "filter": {"tag": ["secret"]}}).data
     tag = api.get("/api/v1/tags", key=key).data[0]  # made by the contact that carries it
+    webhook = api.post("/api/v1/webhooks", key=key, json={"event": "*", "targetUrl": "http://127.0.0.1:9/a"}).data
     records = make_each(api, key)
     deleted_records = make_each(api, key)
     for entity in ENTITIES:
@@ -49,6 +50,7 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
         "key": extra_key,
         "segment": segment,
         "tag": tag,
+        "webhook": webhook,
         "records": records,
         "deleted_records": deleted_records,
     }
@@ -183,6 +185,45 @@ def _segment_contacts(api: Api, owner: dict[str, Any], intruder: dict[str, Any],
 @case("count_segment_contacts")
 def _segment_count(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     assert api.get(f"/api/v1/segments/{owned['segment']['id']}/count", key=intruder["apiKey"]).status == 404
+
+
+@case("create_webhook")
+def _create_webhook(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    body = {"event": "*", "targetUrl": "http://127.0.0.1:9/b"}
+    mine = api.post("/api/v1/webhooks", key=intruder["apiKey"], json=body)
+    assert mine.status == 201, mine.body
+    assert [hook["id"] for hook in api.get("/api/v1/webhooks", key=intruder["apiKey"]).data] == [mine.data["id"]]
+    assert mine.data["id"] not in {hook["id"] for hook in api.get("/api/v1/webhooks", key=owner["apiKey"]).data}
+
+
+@case("list_webhooks")
+def _list_webhooks(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    for params in ({}, {"event": "*"}, {"active": "true"}):
+        assert api.get("/api/v1/webhooks", key=intruder["apiKey"], params=params).data == []
+
+
+@case("get_webhook")
+def _get_webhook(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.get(f"/api/v1/webhooks/{owned['webhook']['id']}", key=intruder["apiKey"])
+    assert reply.status == 404 and "data" not in reply.body
+
+
+@case("update_webhook")
+def _update_webhook(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    path = f"/api/v1/webhooks/{owned['webhook']['id']}"
+    for body in ({"active": False}, {"targetUrl": "http://127.0.0.1:9/stolen"}):
+        assert api.patch(path, key=intruder["apiKey"], json=body).status == 404
+
+
+@case("delete_webhook")
+def _delete_webhook(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.delete(f"/api/v1/webhooks/{owned['webhook']['id']}", key=intruder["apiKey"]).status == 404
+
+
+@case("rotate_webhook_secret")
+def _rotate_webhook_secret(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.post(f"/api/v1/webhooks/{owned['webhook']['id']}/rotate-secret", key=intruder["apiKey"])
+    assert reply.status == 404 and "secret" not in str(reply.body)
 
 
 @case("create_tag")

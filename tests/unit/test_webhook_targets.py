@@ -180,3 +180,6 @@ def test_the_api_check_is_a_422_on_url_with_the_sentence() -> None:
         check_target_url("http://hooks.example.com/in", dev_mode=False, resolver=resolving(PUBLIC_V4))
     assert (refused.value.status, refused.value.code) == (422, "VALIDATION_ERROR")
     assert [(d.field, d.issue) for d in refused.value.details] == [("url", "The URL must start with https://.")]
+    with pytest.raises(ApiError) as named:
+        check_target_url("https://10.0.0.1/x", dev_mode=True, field="targetUrl", resolver=resolving(PUBLIC_V4))
+    assert [d.field for d in named.value.details] == ["targetUrl"], "the API's field name"

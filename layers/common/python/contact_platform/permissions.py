@@ -37,6 +37,8 @@ IMPORTS_WRITE = "imports:write"
 MOVES_READ = "moves:read"  # the jobs that move what referenced a deleted or merged record
 MOVES_WRITE = "moves:write"  # run a failed one again
 EVENTS_READ = "events:read"  # the tenant's events (records as written: for admins and managers)
+WEBHOOKS_READ = "webhooks:read"  # webhook subscriptions (they receive every record: admins and managers)
+WEBHOOKS_WRITE = "webhooks:write"
 
 # The entities declared in entities/ (their plural, as in `organizations:read`): read, write,
 # delete and, for admins, restore.
@@ -68,15 +70,19 @@ ALL_SCOPES: frozenset[str] = (
             MOVES_READ,
             MOVES_WRITE,
             EVENTS_READ,
+            WEBHOOKS_READ,
+            WEBHOOKS_WRITE,
         }
     )
 )
 _CRM = (ENTITY_SCOPES - {USERS_DELETE}) | {MOVES_READ, MOVES_WRITE}  # managers' and users' CRM scopes
+_WEBHOOKS = frozenset({WEBHOOKS_READ, WEBHOOKS_WRITE})  # admins and managers
 _AUDIENCES = frozenset({SEGMENTS_READ, SEGMENTS_WRITE, TAGS_READ, EXPORTS_READ, EXPORTS_WRITE})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: ALL_SCOPES,
     Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ, EVENTS_READ})
+    | _WEBHOOKS
     | _AUDIENCES
     | _CRM,
     Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES | _CRM,

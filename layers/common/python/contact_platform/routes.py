@@ -72,6 +72,29 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
     Route("list_audit_log", "GET", "/api/v1/admin/audit-log", "admin", p.AUDIT_READ, "Read the audit trail"),
     Route("list_events", "GET", "/api/v1/events", "events", p.EVENTS_READ, "List the events of the last 30 days"),
     Route("get_event", "GET", "/api/v1/events/{eventId}", "events", p.EVENTS_READ, "Get an event"),
+    # Webhooks (subscriptions to events)
+    Route(
+        "create_webhook", "POST", "/api/v1/webhooks", "webhooks", p.WEBHOOKS_WRITE, "Subscribe to events", status=201
+    ),
+    Route("list_webhooks", "GET", "/api/v1/webhooks", "webhooks", p.WEBHOOKS_READ, "List webhooks"),
+    Route("get_webhook", "GET", "/api/v1/webhooks/{webhookId}", "webhooks", p.WEBHOOKS_READ, "Get a webhook"),
+    Route(
+        "update_webhook",
+        "PATCH",
+        "/api/v1/webhooks/{webhookId}",
+        "webhooks",
+        p.WEBHOOKS_WRITE,
+        "Update a webhook (honours If-Match)",
+    ),
+    Route("delete_webhook", "DELETE", "/api/v1/webhooks/{webhookId}", "webhooks", p.WEBHOOKS_WRITE, "Delete a webhook"),
+    Route(
+        "rotate_webhook_secret",
+        "POST",
+        "/api/v1/webhooks/{webhookId}/rotate-secret",
+        "webhooks",
+        p.WEBHOOKS_WRITE,
+        "Rotate a webhook's signing secret (the old one signs 24 hours more)",
+    ),
     # Segments (saved audiences)
     Route("create_segment", "POST", "/api/v1/segments", "segments", p.SEGMENTS_WRITE, "Save a segment", status=201),
     Route("list_segments", "GET", "/api/v1/segments", "segments", p.SEGMENTS_READ, "List segments"),

@@ -19,6 +19,8 @@ contact (contacts)        T#CONTACT#c / CONTACT              active:  GSI1 T#CON
 contact email guard       T#CONTACTEMAIL#<email> / GUARD
 contact search entry      T#SEARCH#<2 chars> / <token>#c
 contact tag assignment    T#CONTACT#c / TAG#<tag>            GSI1 T#TAG#<tag> / <createdAt>#c
+webhook (webhooks)        T#WEBHOOK#wh / WEBHOOK             GSI1 T#WEBHOOKS / <createdAt>#wh
+webhook tally (webhooks)  T#WEBHOOKTALLY / WEBHOOKS          (the count that keeps 25 at most)
 audit entry (audit)       T#AUDIT#<entityId> / <ts>#a        GSI1 T#AUDIT / <ts>#a
 idempotency record        T#IDEMPOTENCY / <Powertools key>   (TTL)
 

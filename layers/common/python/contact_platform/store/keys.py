@@ -127,6 +127,20 @@ def segments_collection(tenant_id: str) -> str:
     return _tenant(tenant_id) + "SEGMENTS"
 
 
+# Webhook subscriptions (at most 25 per tenant, counted by the tenant's webhook tally)
+def webhook_pk(tenant_id: str, webhook_id: str) -> str:
+    return _tenant(tenant_id) + f"WEBHOOK#{webhook_id}"
+
+
+def webhooks_collection(tenant_id: str) -> str:
+    return _tenant(tenant_id) + "WEBHOOKS"
+
+
+def webhook_tally_pk(tenant_id: str) -> str:
+    """The tenant's count of webhooks."""
+    return _tenant(tenant_id) + "WEBHOOKTALLY"
+
+
 def tag_pk(tenant_id: str, tag_id: str) -> str:
     return _tenant(tenant_id) + f"TAGDEF#{tag_id}"
 

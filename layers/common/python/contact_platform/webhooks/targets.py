@@ -48,12 +48,12 @@ class ResolvedTarget:
     addresses: tuple[str, ...]  # every one checked; the sender connects to these only
 
 
-def check_target_url(url: str, *, dev_mode: bool, resolver: Resolver = socket.getaddrinfo) -> str:
-    """The URL when it is a webhook target; a 422 `VALIDATION_ERROR` on `url` saying why otherwise."""
+def check_target_url(url: str, *, dev_mode: bool, field: str = "url", resolver: Resolver = socket.getaddrinfo) -> str:
+    """The URL when it is a webhook target; a 422 `VALIDATION_ERROR` on `field` saying why otherwise."""
     try:
         resolve_target(url, dev_mode=dev_mode, resolver=resolver)
     except TargetRefused as refused:
-        raise validation_error("The webhook URL is not allowed", [Detail("url", str(refused))]) from None
+        raise validation_error("The webhook URL is not allowed", [Detail(field, str(refused))]) from None
     return url
 
 

@@ -1,0 +1,94 @@
+"""Webhook subscriptions: which events go to which URL, signed with the webhook's secret
+(docs/architecture.md, "Webhooks: subscriptions")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from contact_platform.models.base import Model
+from contact_platform.models.events import EVENT_TYPE_PATTERN
+from contact_platform.models.fields import Description
+from contact_platform.models.paging import PageQuery
+
+EventSelector = Annotated[
+    str,
+    Field(
+        pattern=EVENT_TYPE_PATTERN,
+        examples=["deal.won", "deal.*", "*"],
+        description="An event type (GET /api/v1/events lists them), every type of an entity (`deal.*`), or `*`.",
+    ),
+]
+TargetUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2048),
+    Field(
+        examples=["https://hooks.example.com/crm"],
+        description="`https` to a public address (in dev mode also `http` to 127.0.0.1, ::1 or localhost).",
+    ),
+]
+
+
+class WebhookCreate(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    event: EventSelector
+    targetUrl: TargetUrl
+    description: Description | None = None
+
+
+class WebhookPatch(Model):
+    """Only the fields sent change; `active: true` clears `disabledReason`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event: EventSelector | None = None
+    targetUrl: TargetUrl | None = None
+    description: Description | None = None
+    active: bool | None = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> WebhookPatch:
+        for name in ("event", "targetUrl", "active"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": name})
+        return self
+
+
+class Webhook(Model):
+    id: str = Field(examples=["wh_hfh5BK0ImfcP7mqujsVC"])
+    event: str = Field(examples=["deal.won"])
+    targetUrl: str
+    description: str | None
+    active: bool
+    disabledReason: str | None = Field(description="Why the platform stopped delivering (null while active).")
+    createdAt: str
+    updatedAt: str
+    version: int
+    secretRotatedAt: str | None
+
+
+class WebhookWithSecret(Webhook):
+    """The webhook and its signing secret: only the create and rotate-secret answers show it."""
+
+    secret: str = Field(
+        examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        description="Verify deliveries with it (Standard Webhooks). Shown only in this answer.",
+    )
+
+
+class WebhookDeleted(Model):
+    message: str = Field(examples=["Webhook deleted successfully"])
+    webhookId: str
+
+
+class WebhookListQuery(PageQuery):
+    active: bool | None = Field(None, description="Only active (true) or only inactive (false) webhooks.")
+    event: str | None = Field(
+        None,
+        pattern=EVENT_TYPE_PATTERN,
+        examples=["deal.won", "deal.*"],
+        description="Only webhooks subscribed to exactly this (`deal.*` finds those subscribed to `deal.*`).",
+    )

@@ -1,0 +1,247 @@
+"""Webhook subscriptions (docs/architecture.md, "Webhooks: subscriptions"): create, read, change,
+delete, rotate the signing secret; `signing_secrets` gives a delivery the secrets to sign with.
+
+The secret is stored on the webhook item (a delivery must sign with it) and shown only by the create
+and rotate-secret answers; it is never logged and is not part of any audit entry. Webhook writes are
+audited without an event (`webhook.created`, ...): they are configuration, not records.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from contact_platform import clock, errors
+from contact_platform.config import settings
+from contact_platform.cursor import decode_cursor, encode_cursor
+from contact_platform.errors import Detail
+from contact_platform.ids import new_id
+from contact_platform.models.paging import Listing
+from contact_platform.models.webhooks import (
+    Webhook,
+    WebhookCreate,
+    WebhookDeleted,
+    WebhookListQuery,
+    WebhookPatch,
+    WebhookWithSecret,
+)
+from contact_platform.permissions import Caller
+from contact_platform.services import audit
+from contact_platform.services.versions import parse_if_match
+from contact_platform.store import webhooks as store
+from contact_platform.store.errors import StaleVersion
+from contact_platform.store.paging import collect
+from contact_platform.store.webhooks import MAX_WEBHOOKS, WebhookItem, signing_secret
+from contact_platform.webhooks.signing import new_secret
+from contact_platform.webhooks.targets import check_target_url
+
+ENTITY = "webhook"
+ID_PREFIX = "wh"
+# After a rotation the previous secret keeps signing next to the new one for this long.
+PREVIOUS_SECRET_VALIDITY = timedelta(hours=24)
+_WRITE_ATTEMPTS = 3
+
+
+def _to_api(item: WebhookItem) -> Webhook:
+    return Webhook(
+        id=item.webhook_id,
+        event=item.event,
+        targetUrl=item.target_url,
+        description=item.description,
+        active=bool(item.active),
+        disabledReason=item.disabled_reason,
+        createdAt=item.created_at,
+        updatedAt=item.updated_at,
+        version=int(item.version),
+        secretRotatedAt=item.secret_rotated_at,
+    )
+
+
+def _with_secret(item: WebhookItem, secret: str) -> WebhookWithSecret:
+    return WebhookWithSecret(**_to_api(item).model_dump(), secret=secret)
+
+
+def signing_secrets(webhook: WebhookItem, now: datetime) -> list[str]:
+    """The secrets a delivery at `now` signs with: the current one first, then the previous one while
+    it is still valid (24 hours after the rotation that replaced it)."""
+    moment = clock.iso(now)
+    return [entry.secret for entry in webhook.secrets if entry.valid_until is None or entry.valid_until > moment]
+
+
+# Validation --------------------------------------------------------------------------------------
+
+
+def _check_event(selector: str) -> str:
+    """A known event type, `<entity>.*` for an entity that has event types, or `*`; a 422 on `event`."""
+    from contact_platform.events.catalog import event_types  # every entity's declaration: only here
+
+    types = event_types()
+    entities = sorted({name.partition(".")[0] for name in types})
+    if selector == "*" or selector in types:
+        return selector
+    entity, _, action = selector.partition(".")
+    if action == "*" and entity in entities:
+        return selector
+    issue = (
+        f"unknown event type {selector!r}: give an event type (GET /api/v1/events lists them, e.g. deal.won), "
+        f"<entity>.* for one of {', '.join(entities)}, or *"
+    )
+    raise errors.validation_error("Unknown event type", [Detail("event", issue)])
+
+
+def _check_target(url: str) -> str:
+    return check_target_url(url, dev_mode=settings().dev_mode, field="targetUrl")
+
+
+def found(caller: Caller, webhook_id: str) -> WebhookItem:
+    """The tenant's webhook, or 404."""
+    item = store.get_webhook(caller.tenant_id, webhook_id)
+    if item is None:
+        raise errors.not_found("Webhook")
+    return item
+
+
+def _copy(item: WebhookItem) -> WebhookItem:
+    return WebhookItem.from_raw_data(item.serialize())
+
+
+# Routes ------------------------------------------------------------------------------------------
+
+
+def create_webhook(caller: Caller, body: WebhookCreate) -> WebhookWithSecret:
+    event = _check_event(body.event)
+    target = _check_target(body.targetUrl)
+    now = clock.now()
+    webhook_id = new_id(ID_PREFIX)
+    secret = new_secret()
+    item = store.new_webhook(
+        caller.tenant_id,
+        webhook_id,
+        clock.iso(now),
+        event=event,
+        target_url=target,
+        description=body.description,
+        created_by=caller.user_id,
+        secrets=[signing_secret(secret, None)],
+    )
+    entry = audit.entry(
+        caller,
+        entity_type=ENTITY,
+        entity_id=webhook_id,
+        action="webhook.created",
+        at=now,
+        changed=[],
+    )
+    try:
+        store.create(item, entry)
+    except store.LimitReached:
+        raise errors.validation_error(
+            f"A tenant has at most {MAX_WEBHOOKS} webhooks",
+            [Detail("webhooks", f"at most {MAX_WEBHOOKS} per tenant: delete one to add another")],
+        ) from None
+    return _with_secret(item, secret)
+
+
+def get_webhook(caller: Caller, webhook_id: str) -> Webhook:
+    return _to_api(found(caller, webhook_id))
+
+
+def _listed(item: WebhookItem, query: WebhookListQuery) -> bool:
+    if query.active is not None and bool(item.active) != query.active:
+        return False
+    return query.event is None or item.event == query.event
+
+
+def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
+    binding = f"webhooks|{caller.tenant_id}|{query.active}|{query.event}"
+    page = collect(
+        lambda size, start: store.list_webhooks(caller.tenant_id, limit=size, start=start),
+        lambda item: _listed(item, query),
+        limit=query.limit,
+        start=decode_cursor(query.cursor, binding),
+    )
+    return Listing(
+        items=[_to_api(item) for item in page.items],
+        nextCursor=encode_cursor(page.last_key, binding),
+        limit=query.limit,
+    )
+
+
+def update_webhook(caller: Caller, webhook_id: str, patch: WebhookPatch, if_match: str | None) -> Webhook:
+    expected = parse_if_match(if_match)
+    sent = patch.model_dump(exclude_unset=True)
+    event = _check_event(patch.event) if patch.event is not None else None
+    target = _check_target(patch.targetUrl) if patch.targetUrl is not None else None
+    for _ in range(_WRITE_ATTEMPTS):
+        old = found(caller, webhook_id)
+        if expected is not None and expected != old.version:
+            raise errors.precondition_failed(f"Webhook has changed: its version is {old.version}")
+        new = _copy(old)
+        if event is not None:
+            new.event = event
+        if target is not None:
+            new.target_url = target
+        if "description" in sent:
+            new.description = patch.description
+        if patch.active is not None:
+            new.active = patch.active
+            if patch.active:
+                new.disabled_reason = None
+        before, after = _to_api(old).model_dump(), _to_api(new).model_dump()
+        changed = sorted(field for field in before if before[field] != after[field])
+        if not changed:
+            return _to_api(old)
+        now = clock.now()
+        new.updated_at = clock.iso(now)
+        new.version = old.version + 1
+        entry = audit.entry(
+            caller, entity_type=ENTITY, entity_id=webhook_id, action="webhook.updated", at=now, changed=changed
+        )
+        try:
+            store.save(new, entry, expected_version=int(old.version))
+        except StaleVersion:
+            if expected is not None:
+                raise errors.precondition_failed("Webhook has changed since it was read") from None
+            continue
+        return _to_api(new)
+    raise errors.conflict("Webhook is being changed by another request; retry")
+
+
+def delete_webhook(caller: Caller, webhook_id: str) -> WebhookDeleted:
+    """A hard delete: the webhook's slot of the tenant's `MAX_WEBHOOKS` is free at once."""
+    for _ in range(_WRITE_ATTEMPTS):
+        item = found(caller, webhook_id)  # 404 once another request has deleted it
+        entry = audit.entry(
+            caller, entity_type=ENTITY, entity_id=webhook_id, action="webhook.deleted", at=clock.now(), changed=[]
+        )
+        try:
+            store.delete(item, entry)
+        except StaleVersion:
+            continue
+        return WebhookDeleted(message="Webhook deleted successfully", webhookId=webhook_id)
+    raise errors.conflict("Webhook is being changed by another request; retry")
+
+
+def rotate_webhook_secret(caller: Caller, webhook_id: str) -> WebhookWithSecret:
+    """A new current secret; the one it replaces keeps signing for `PREVIOUS_SECRET_VALIDITY` (any
+    older one stops now: only the current and the immediately previous secret are kept)."""
+    for _ in range(_WRITE_ATTEMPTS):
+        old = found(caller, webhook_id)
+        now = clock.now()
+        secret = new_secret()
+        new = _copy(old)
+        new.secrets = [
+            signing_secret(secret, None),
+            *(signing_secret(entry.secret, clock.iso(now + PREVIOUS_SECRET_VALIDITY)) for entry in old.secrets[:1]),
+        ]
+        new.secret_rotated_at = clock.iso(now)
+        new.updated_at = clock.iso(now)
+        new.version = old.version + 1
+        entry = audit.entry(
+            caller, entity_type=ENTITY, entity_id=webhook_id, action="webhook.secret_rotated", at=now, changed=[]
+        )
+        try:
+            store.save(new, entry, expected_version=int(old.version))
+        except StaleVersion:
+            continue
+        return _with_secret(new, secret)
+    raise errors.conflict("Webhook is being changed by another request; retry")
