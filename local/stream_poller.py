@@ -131,6 +131,10 @@ class StreamPoller:
                     self.client.exceptions.ExpiredIteratorException,
                 ) as error:
                     log.warning("stream of %s, %s: %s; reading on from what is kept", self.table_name, shard_id, error)
+                    if isinstance(error, self.client.exceptions.TrimmedDataAccessException):
+                        self._positions.pop(shard_id, None)  # records never handed on are gone
+                        pending[shard_id], iterators[shard_id] = [], self._iterator(arn, shard_id, "TRIM_HORIZON")
+                        continue
                     iterators[shard_id] = self._iterator(arn, shard_id)
                     continue
                 if answer.get("NextShardIterator"):
@@ -169,20 +173,17 @@ class StreamPoller:
         ends = min(since.values()) + self.batching_window - time.monotonic()
         return max(0.0, min(self.idle_seconds, ends))
 
-    def _iterator(self, arn: str, shard_id: str) -> str:
-        """From after the last record handed on, or from the starting position (or the oldest record
-        kept, when the last one handed on is gone)."""
+    def _iterator(self, arn: str, shard_id: str, kind: str | None = None) -> str:
+        """From after the last record handed on (or read past), else from the starting position."""
         last = self._positions.get(shard_id)
-        if last is not None:
-            try:
-                answer = self.client.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last
-                )
-                return str(answer["ShardIterator"])
-            except self.client.exceptions.TrimmedDataAccessException:
-                pass
-        kind = self.starting_position if last is None else "TRIM_HORIZON"
-        answer = self.client.get_shard_iterator(StreamArn=arn, ShardId=shard_id, ShardIteratorType=kind)
+        if kind is None and last is not None:
+            answer = self.client.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last
+            )
+        else:
+            answer = self.client.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id, ShardIteratorType=kind or self.starting_position
+            )
         return str(answer["ShardIterator"])
 
     def _hand_on(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
