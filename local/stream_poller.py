@@ -156,8 +156,10 @@ class StreamPoller:
     def _hand_on_ready(self, shard_id: str, pending: dict[str, list[dict[str, Any]]], since: dict[str, float]) -> None:
         """Full batches, and the rest once the batching window since its first record is over."""
         records = pending[shard_id]
-        while records and (
-            len(records) >= self.batch_size or time.monotonic() - since[shard_id] >= self.batching_window
+        while (
+            records
+            and not self._stop.is_set()
+            and (len(records) >= self.batch_size or time.monotonic() - since[shard_id] >= self.batching_window)
         ):
             batch, records = records[: self.batch_size], records[self.batch_size :]
             self._hand_on(shard_id, batch)
