@@ -23,7 +23,7 @@ from contact_platform.errors import ApiError
 from contact_platform.route import Route
 from contact_platform.workflows import CLEANUP
 from local.lambda_runtime import Invoke, direct_invoker, lambda_invoker, long_running_lambda_client
-from local.resources import REGION, environment, function_names, functions_by_name, trigger_function_name
+from local.resources import REGION, TABLE_NAME, environment, function_names, functions_by_name, trigger_function_name
 
 HOST = "127.0.0.1"
 DEFAULT_CLEANUP_INTERVAL_SECONDS = 3600.0
@@ -76,7 +76,9 @@ class Running:
 
 class DevStack:
     """The gateway, the emulator (unless `aws_endpoint` is given), provisioning, the demo tenant and
-    the cleanup timer (`cleanup_interval` seconds between runs; 0: no timer)."""
+    the cleanup timer (`cleanup_interval` seconds between runs; 0: no timer) and, when
+    `stream_function` names a function, the table stream's poller that invokes it
+    (local/stream_poller.py; None: no poller)."""
 
     def __init__(
         self,
@@ -86,15 +88,18 @@ class DevStack:
         admin_key: str | None = None,
         aws_endpoint: str | None = None,
         cleanup_interval: float = DEFAULT_CLEANUP_INTERVAL_SECONDS,
+        stream_function: str | None = None,
         on_failure: Callable[[BaseException], None] = lambda error: None,
     ):
         self.host, self.port, self.aws_endpoint = host, port, aws_endpoint
         self.admin_key = admin_key or f"cdp_test_{secrets.token_hex(16)}"
         self.cleanup_interval, self.on_failure = cleanup_interval, on_failure
+        self.stream_function = stream_function
         self.ready = Readiness()
         self._emulator: Any = None
         self._http: Any = None
         self._cleanup: Any = None
+        self._stream_poller: Any = None
 
     def start(self) -> Running:
         """Listening and serving when it returns (OSError if the port is taken); the emulator's start
@@ -139,6 +144,7 @@ class DevStack:
                 os.environ.update(provisioned.state_machine_environment())
             self.ready.jobs.set()
             self._start_cleanup_timer(endpoint)
+            self._start_stream_poller(endpoint)
         except Exception as error:
             log.exception("cdp serve: provisioning %s failed", endpoint)
             self.ready.fail(error)
@@ -149,11 +155,24 @@ class DevStack:
             return
         from local.timer import CleanupTimer
 
-        invoke: Invoke = direct_invoker(functions_by_name())
-        if self._emulator is not None:  # through Lambda, as the schedule would; a long cleanup must not time out
-            invoke = lambda_invoker(long_running_lambda_client(endpoint, REGION))
-        self._cleanup = CleanupTimer(invoke, trigger_function_name(CLEANUP), self.cleanup_interval)
+        self._cleanup = CleanupTimer(self._invoker(endpoint), trigger_function_name(CLEANUP), self.cleanup_interval)
         self._cleanup.start()
+
+    def _invoker(self, endpoint: str) -> Invoke:
+        """Through Lambda with the embedded emulator, as AWS would invoke (a long run must not time
+        out); directly otherwise (another endpoint has no functions)."""
+        if self._emulator is not None:
+            return lambda_invoker(long_running_lambda_client(endpoint, REGION))
+        return direct_invoker(functions_by_name())
+
+    def _start_stream_poller(self, endpoint: str) -> None:
+        if self.stream_function is None:
+            return
+        from local.stream_poller import StreamPoller, streams_client
+
+        client = streams_client(endpoint, REGION)
+        self._stream_poller = StreamPoller(client, TABLE_NAME, self._invoker(endpoint), self.stream_function)
+        self._stream_poller.start()
 
     def wait_until_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         """Until everything is provisioned (for callers that use the stack at once, as the benchmarks do)."""
@@ -164,6 +183,8 @@ class DevStack:
             raise RuntimeError("the local stack could not be provisioned") from self.ready.failure
 
     def stop(self) -> None:
+        if self._stream_poller is not None:
+            self._stream_poller.stop()
         if self._cleanup is not None:
             self._cleanup.stop()
         if self._http is not None:

@@ -11,6 +11,8 @@ patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VER
   once per attribute.
 - `dynamodb_items`: a new item's 400 KB check sums its size once instead of once per attribute.
 - `dynamodb_serial`: DynamoDB requests are handled one at a time (moto's backend is not thread-safe).
+- `dynamodb_streams`: stream records are kept for 24 hours and up to a maximum count, not forever,
+  and measured only when read; shard iterators expire after 15 minutes.
 - `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are written with `json.dumps`.
 - `dynamodb_expressions`: a condition or update expression is parsed once, not twice per request
   and again for every request that sends it.
@@ -51,6 +53,7 @@ def install() -> None:
         dynamodb_queries,
         dynamodb_reads,
         dynamodb_serial,
+        dynamodb_streams,
         dynamodb_transactions,
         responses_reflection,
         server,
@@ -65,6 +68,7 @@ def install() -> None:
         dynamodb_items,
         dynamodb_reads,
         dynamodb_serial,
+        dynamodb_streams,
         dynamodb_expressions,
         responses_reflection,
         server,

@@ -12,11 +12,11 @@ from typing import Any
 from moto.dynamodb.responses import DynamoHandler
 
 _original_call_action = DynamoHandler.call_action
-_lock = threading.RLock()
+lock = threading.RLock()  # also taken by the streams' requests (dynamodb_streams.py)
 
 
 def _call_action(self: Any) -> Any:
-    with _lock:
+    with lock:
         return _original_call_action(self)
 
 

@@ -16,6 +16,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from local.emulator.dynamodb_queries import written
+from local.emulator.dynamodb_streams import end, trimming_deferred, truncate
 
 _original_transact_write_items = DynamoDBBackend.transact_write_items
 _transactions = threading.Lock()
@@ -66,13 +67,14 @@ def _put_back(saved: list[Saved]) -> None:
 def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
     with _transactions:
         saved = _touched_items(self, transact_items)
-        shards = {table.stream_shard: len(table.stream_shard.items) for table, *_ in saved if table.stream_shard}
+        shards = {table.stream_shard: end(table.stream_shard) for table, *_ in saved if table.stream_shard}
         try:
-            _original_transact_write_items(self, transact_items)
+            with trimming_deferred():
+                _original_transact_write_items(self, transact_items)
         except Exception:
             _put_back(saved)
-            for shard, length in shards.items():
-                del shard.items[length:]
+            for shard, at in shards.items():
+                truncate(shard, at)
             raise
 
 
