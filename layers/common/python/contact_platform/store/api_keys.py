@@ -12,14 +12,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.constants import ALL_NEW, ALL_OLD
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, StoreError
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, string_list, transaction
+from contact_platform.store.table import Item, get_item, string_list, transaction
 
 RECORD_SK = "APIKEY"
 LOOKUP_SK = "LOOKUP"
@@ -87,10 +87,7 @@ def create_key(record: ApiKeyItem, lookup: ApiKeyLookup, audit: AuditItem) -> No
 
 
 def find_by_hash(key_hash: str) -> ApiKeyLookup | None:
-    try:
-        return ApiKeyLookup.get(keys.api_key_lookup_pk(key_hash), LOOKUP_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK)
 
 
 def count_request(key_hash: str, window_start: int) -> ApiKeyLookup | None:
@@ -157,10 +154,7 @@ def _lookup_of(attributes: dict[str, Any]) -> ApiKeyLookup:
 
 
 def get_key(tenant_id: str, key_id: str) -> ApiKeyItem | None:
-    try:
-        return ApiKeyItem.get(keys.api_key_pk(tenant_id, key_id), RECORD_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(ApiKeyItem, keys.api_key_pk(tenant_id, key_id), RECORD_SK)
 
 
 def list_keys(tenant_id: str, *, limit: int, start: LastKey | None) -> Page[ApiKeyItem]:

@@ -33,7 +33,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -43,7 +43,7 @@ from contact_platform.store import tags as tag_store
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, index_page, query_page
-from contact_platform.store.table import Item, string_list, string_map, transaction
+from contact_platform.store.table import Item, get_item, string_list, string_map, transaction
 
 CONTACT_SK = "CONTACT"
 MAX_TRANSACTION_ITEMS = 100
@@ -133,10 +133,7 @@ def contact_key(tenant_id: str, contact_id: str) -> tuple[str, str]:
 
 
 def get_contact(tenant_id: str, contact_id: str) -> ContactItem | None:
-    try:
-        return ContactItem.get(*contact_key(tenant_id, contact_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(ContactItem, *contact_key(tenant_id, contact_id))
 
 
 def get_contacts(tenant_id: str, contact_ids: Iterable[str]) -> dict[str, ContactItem]:

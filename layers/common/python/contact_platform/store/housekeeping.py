@@ -4,11 +4,10 @@ global across tenants) and its own progress (the last day it has fully worked th
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 
 from contact_platform.store import keys
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item
+from contact_platform.store.table import Item, get_item
 
 STATE_SK = "STATE"
 
@@ -25,10 +24,8 @@ def due_items(day: str, until_iso: str, *, start: LastKey | None) -> Page[Item]:
 
 
 def last_complete_day() -> str | None:
-    try:
-        return str(HousekeepingState.get(keys.HOUSEKEEPING_PK, STATE_SK, consistent_read=True).last_complete_day)
-    except DoesNotExist:
-        return None
+    state = get_item(HousekeepingState, keys.HOUSEKEEPING_PK, STATE_SK)
+    return None if state is None else str(state.last_complete_day)
 
 
 def save_last_complete_day(day: str) -> None:

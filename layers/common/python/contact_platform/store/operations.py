@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, string_map, transaction
+from contact_platform.store.table import Item, get_item, string_map, transaction
 
 OPERATION_SK = "OPERATION"
 CHUNK_PREFIX = "CHUNK#"
@@ -103,10 +103,7 @@ def create(operation: OperationItem, audit: AuditItem | None) -> bool:
 
 
 def get(tenant_id: str, operation_id: str) -> OperationItem | None:
-    try:
-        return OperationItem.get(keys.operation_pk(tenant_id, operation_id), OPERATION_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(OperationItem, keys.operation_pk(tenant_id, operation_id), OPERATION_SK)
 
 
 def get_with_chunks(tenant_id: str, operation_id: str) -> tuple[OperationItem | None, list[ChunkResultItem]]:
@@ -213,12 +210,7 @@ def put_chunk_failure(tenant_id: str, operation_id: str, chunk: int, reason: str
 
 
 def get_chunk_result(tenant_id: str, operation_id: str, chunk: int) -> ChunkResultItem | None:
-    try:
-        return ChunkResultItem.get(
-            keys.operation_pk(tenant_id, operation_id), f"{CHUNK_PREFIX}{chunk:06d}", consistent_read=True
-        )
-    except DoesNotExist:
-        return None
+    return get_item(ChunkResultItem, keys.operation_pk(tenant_id, operation_id), f"{CHUNK_PREFIX}{chunk:06d}")
 
 
 def delete_chunk_items(tenant_id: str, operation_id: str) -> None:

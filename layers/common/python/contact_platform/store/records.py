@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from contact_platform import clock
 from contact_platform.store import keys, tallies
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, index_page, query_page
-from contact_platform.store.table import Item, string_list, string_map, transaction
+from contact_platform.store.table import Item, get_item, string_list, string_map, transaction
 from contact_platform.store.tallies import Increment
 
 RECORD_SK = "RECORD"
@@ -113,10 +113,7 @@ def copy_of(record: RecordItem) -> RecordItem:
 
 
 def get_record(tenant_id: str, entity: str, record_id: str) -> RecordItem | None:
-    try:
-        return RecordItem.get(keys.record_pk(tenant_id, entity, record_id), RECORD_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(RecordItem, keys.record_pk(tenant_id, entity, record_id), RECORD_SK)
 
 
 def get_records(tenant_id: str, entity: str, record_ids: Iterable[str]) -> dict[str, RecordItem]:
@@ -186,13 +183,8 @@ def holders_of(tenant_id: str, entity: str, field: str, value_keys: Iterable[str
 
 def holder_of(tenant_id: str, entity: str, field: str, value_key: str) -> str | None:
     """The record holding a unique value, if any."""
-    try:
-        guard = UniqueGuard.get(
-            keys.unique_guard_pk(tenant_id, entity, field, value_key), keys.GUARD_SK, consistent_read=True
-        )
-    except DoesNotExist:
-        return None
-    return str(guard.record_id)
+    guard = get_item(UniqueGuard, keys.unique_guard_pk(tenant_id, entity, field, value_key), keys.GUARD_SK)
+    return None if guard is None else str(guard.record_id)
 
 
 # Writing ---------------------------------------------------------------------------------------

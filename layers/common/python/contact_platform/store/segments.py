@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, string_list, string_map, transaction
+from contact_platform.store.table import Item, get_item, string_list, string_map, transaction
 
 SEGMENT_SK = "SEGMENT"
 
@@ -45,10 +45,7 @@ def new_segment(tenant_id: str, segment_id: str, created_at: str, **fields: Any)
 
 
 def get_segment(tenant_id: str, segment_id: str) -> SegmentItem | None:
-    try:
-        return SegmentItem.get(keys.segment_pk(tenant_id, segment_id), SEGMENT_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(SegmentItem, keys.segment_pk(tenant_id, segment_id), SEGMENT_SK)
 
 
 def list_segments(tenant_id: str, *, limit: int, start: LastKey | None) -> Page[SegmentItem]:

@@ -7,7 +7,7 @@ and the TTL attribute `expiresAt` (epoch seconds). Item types subclass `Item` wi
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
     DiscriminatorAttribute,
@@ -17,6 +17,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.connection import Connection, TableConnection
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -87,6 +88,17 @@ class Item(Model):
             table.connection = shared
         assert Item._connection is not None
         return Item._connection
+
+
+ItemType = TypeVar("ItemType", bound=Item)
+
+
+def get_item(model: type[ItemType], pk: str, sk: str) -> ItemType | None:
+    """The item of a key (a consistent read), None when there is none."""
+    try:
+        return model.get(pk, sk, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def string_list(attr_name: str | None = None) -> ListAttribute[str]:

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -24,7 +24,7 @@ from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, transaction
+from contact_platform.store.table import Item, get_item, transaction
 
 TAG_SK = "TAG"
 ACTIVE = "active"
@@ -99,10 +99,7 @@ def new_tag(
 
 
 def get_tag(tenant_id: str, tag_id: str) -> TagItem | None:
-    try:
-        return TagItem.get(keys.tag_pk(tenant_id, tag_id), TAG_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(TagItem, keys.tag_pk(tenant_id, tag_id), TAG_SK)
 
 
 def get_tags(tenant_id: str, tag_ids: list[str]) -> dict[str, TagItem]:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, transaction
+from contact_platform.store.table import Item, get_item, transaction
 from contact_platform.store.tallies import Tally
 
 WEBHOOK_SK = "WEBHOOK"
@@ -73,10 +73,7 @@ def new_webhook(tenant_id: str, webhook_id: str, created_at: str, **fields: Any)
 
 
 def get_webhook(tenant_id: str, webhook_id: str) -> WebhookItem | None:
-    try:
-        return WebhookItem.get(keys.webhook_pk(tenant_id, webhook_id), WEBHOOK_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_item(WebhookItem, keys.webhook_pk(tenant_id, webhook_id), WEBHOOK_SK)
 
 
 def list_webhooks(tenant_id: str, *, limit: int, start: LastKey | None) -> Page[WebhookItem]:
