@@ -53,6 +53,11 @@ def _pending_import(admin: dict[str, Any], data: bytes) -> operation_store.Opera
     return operation
 
 
+def _first_event(operation: operation_store.OperationItem) -> dict[str, Any]:
+    """The plan step's event of its first invocation (no cursor, no chunks yet)."""
+    return {"tenantId": operation.tenant_id, "operationId": operation.operation_id, "cursor": None, "chunks": 0}
+
+
 def _scratch(operation: operation_store.OperationItem) -> dict[str, bytes]:
     """The operation's scratch files by name."""
     s3 = boto3.client("s3")
@@ -70,12 +75,7 @@ def _plan(
     PLAN_ROWS `plan_rows` and `seconds` of Lambda time an invocation; `retry`: each invocation is
     run a second time with the same event and must answer the same and leave the same files."""
     operation = _pending_import(admin, data)
-    event: dict[str, Any] = {
-        "tenantId": operation.tenant_id,
-        "operationId": operation.operation_id,
-        "cursor": None,
-        "chunks": 0,
-    }
+    event = _first_event(operation)
     answers: list[dict[str, Any]] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(config.ENV_PLAN_ROWS, str(plan_rows))
@@ -256,12 +256,7 @@ def test_a_retry_that_stops_earlier_than_the_failed_attempt_changes_nothing(admi
     row): the duplicates are the same."""
     data = _file("\n").encode()
     operation = _pending_import(admin, data)
-    event: dict[str, Any] = {
-        "tenantId": operation.tenant_id,
-        "operationId": operation.operation_id,
-        "cursor": None,
-        "chunks": 0,
-    }
+    event = _first_event(operation)
     answers: list[dict[str, Any]] = []
     with pytest.MonkeyPatch.context() as patch:
         try:
