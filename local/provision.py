@@ -6,6 +6,7 @@ test fixture and the benchmarks provision with the same functions.
 from __future__ import annotations
 
 import io
+import json
 import os
 import secrets
 import zipfile
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contact_platform import aws, config, function_settings
+from contact_platform.webhooks import queue
 from contact_platform.workflows import S3_UPLOAD, WORKFLOWS
 from local.resources import (
     REGION,
@@ -41,6 +43,8 @@ FUNCTION_VARIABLES = (
     config.ENV_CHUNK_ROWS,
     config.ENV_PLAN_ROWS,
     config.ENV_FAULT_STEP,
+    config.ENV_WEBHOOK_QUEUE_URL,
+    config.ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL,
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_TRACE_DISABLED",
     "POWERTOOLS_LOG_LEVEL",
@@ -104,7 +108,28 @@ def provision_data(endpoint: str | None) -> Provisioned:
     for bucket in (settings.uploads_bucket, settings.exports_bucket):
         if not _exists(s3.head_bucket, "404", Bucket=bucket):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    create_queues(_client("sqs", endpoint))
     return Provisioned(endpoint, function_names())
+
+
+def create_queues(sqs: Any) -> None:
+    """The webhook delivery queue and its dead-letter queue, named by the last part of their URLs in
+    the settings, with the attributes CDK gives them (`webhooks/queue.py`); CreateQueue is idempotent."""
+    settings = config.settings()
+    dead_letters = sqs.create_queue(
+        QueueName=settings.webhook_dead_letter_queue_url.rsplit("/", 1)[-1],
+        Attributes={"MessageRetentionPeriod": str(queue.DEAD_LETTER_RETENTION_SECONDS)},
+    )
+    attributes = sqs.get_queue_attributes(QueueUrl=dead_letters["QueueUrl"], AttributeNames=["QueueArn"])
+    redrive = {"deadLetterTargetArn": attributes["Attributes"]["QueueArn"], "maxReceiveCount": queue.MAX_RECEIVES}
+    sqs.create_queue(
+        QueueName=settings.webhook_queue_url.rsplit("/", 1)[-1],
+        Attributes={
+            "VisibilityTimeout": str(queue.VISIBILITY_TIMEOUT_SECONDS),
+            "MessageRetentionPeriod": str(queue.RETENTION_SECONDS),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )
 
 
 def provision_functions(provisioned: Provisioned) -> Provisioned:

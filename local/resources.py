@@ -22,6 +22,8 @@ TABLE_NAME = "contact-platform"
 CURSOR_SECRET = "contact-platform/cursor-key"
 UPLOADS_BUCKET = "contact-platform-uploads"
 EXPORTS_BUCKET = "contact-platform-exports"
+WEBHOOK_QUEUE = "contact-platform-webhook-deliveries"
+WEBHOOK_DEAD_LETTER_QUEUE = "contact-platform-webhook-dead-letters"
 FUNCTION_PREFIX = "cdp-"
 AUTHORIZER_NAME = "authorizer"
 UPLOAD_PREFIX = "tenants/"
@@ -52,6 +54,11 @@ def state_machine_arn(workflow: Workflow, account: str = EMULATOR_ACCOUNT, regio
     return f"arn:aws:states:{region}:{account}:stateMachine:{state_machine_name(workflow)}"
 
 
+def queue_url(endpoint: str, name: str, account: str = EMULATOR_ACCOUNT) -> str:
+    """An SQS queue's URL at an emulator endpoint (known before the queue exists)."""
+    return f"{endpoint.rstrip('/')}/{account}/{name}"
+
+
 def environment(endpoint: str, account: str = EMULATOR_ACCOUNT) -> dict[str, str]:
     """The process environment of the local stack; the functions are registered with the same."""
     return {
@@ -60,6 +67,8 @@ def environment(endpoint: str, account: str = EMULATOR_ACCOUNT) -> dict[str, str
         config.ENV_DEV_MODE: "true",
         config.ENV_UPLOADS_BUCKET: UPLOADS_BUCKET,
         config.ENV_EXPORTS_BUCKET: EXPORTS_BUCKET,
+        config.ENV_WEBHOOK_QUEUE_URL: queue_url(endpoint, WEBHOOK_QUEUE, account),
+        config.ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL: queue_url(endpoint, WEBHOOK_DEAD_LETTER_QUEUE, account),
         **{workflow.state_machine_env: state_machine_arn(workflow, account) for workflow in WORKFLOWS},
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_REGION": REGION,
@@ -68,6 +77,7 @@ def environment(endpoint: str, account: str = EMULATOR_ACCOUNT) -> dict[str, str
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
         "POWERTOOLS_SERVICE_NAME": "contact-platform",
         "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # EMF is for CloudWatch; locally it would only print
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
 

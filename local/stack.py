@@ -21,7 +21,7 @@ from contact_platform import config
 from contact_platform.demo_tenant import DEMO_TENANT_ID
 from contact_platform.errors import ApiError
 from contact_platform.route import Route
-from contact_platform.workflows import CLEANUP
+from contact_platform.workflows import CLEANUP, EVENT_DISPATCHER, WEBHOOK_DELIVERY
 from local.lambda_runtime import Invoke, direct_invoker, lambda_invoker, long_running_lambda_client
 from local.resources import REGION, TABLE_NAME, environment, function_names, functions_by_name, trigger_function_name
 
@@ -77,8 +77,9 @@ class Running:
 class DevStack:
     """The gateway, the emulator (unless `aws_endpoint` is given), provisioning, the demo tenant and
     the cleanup timer (`cleanup_interval` seconds between runs; 0: no timer) and, when
-    `stream_function` names a function, the table stream's poller that invokes it
-    (local/stream_poller.py; None: no poller)."""
+    unless `webhooks` is False, the path of events to webhooks: the table stream's poller invoking
+    the event dispatcher (local/stream_poller.py) and the delivery queue's poller invoking the
+    delivery function (local/queue_poller.py)."""
 
     def __init__(
         self,
@@ -88,18 +89,19 @@ class DevStack:
         admin_key: str | None = None,
         aws_endpoint: str | None = None,
         cleanup_interval: float = DEFAULT_CLEANUP_INTERVAL_SECONDS,
-        stream_function: str | None = None,
+        webhooks: bool = True,
         on_failure: Callable[[BaseException], None] = lambda error: None,
     ):
         self.host, self.port, self.aws_endpoint = host, port, aws_endpoint
         self.admin_key = admin_key or f"cdp_test_{secrets.token_hex(16)}"
         self.cleanup_interval, self.on_failure = cleanup_interval, on_failure
-        self.stream_function = stream_function
+        self.webhooks = webhooks
         self.ready = Readiness()
         self._emulator: Any = None
         self._http: Any = None
         self._cleanup: Any = None
         self._stream_poller: Any = None
+        self._queue_poller: Any = None
 
     def start(self) -> Running:
         """Listening and serving when it returns (OSError if the port is taken); the emulator's start
@@ -144,7 +146,7 @@ class DevStack:
                 os.environ.update(provisioned.state_machine_environment())
             self.ready.jobs.set()
             self._start_cleanup_timer(endpoint)
-            self._start_stream_poller(endpoint)
+            self._start_webhook_pollers(endpoint)
         except Exception as error:
             log.exception("cdp serve: provisioning %s failed", endpoint)
             self.ready.fail(error)
@@ -165,14 +167,20 @@ class DevStack:
             return lambda_invoker(long_running_lambda_client(endpoint, REGION))
         return direct_invoker(functions_by_name())
 
-    def _start_stream_poller(self, endpoint: str) -> None:
-        if self.stream_function is None:
+    def _start_webhook_pollers(self, endpoint: str) -> None:
+        if not self.webhooks:
             return
+        from contact_platform import aws
+        from local.queue_poller import QueuePoller
         from local.stream_poller import StreamPoller, streams_client
 
-        client = streams_client(endpoint, REGION)
-        self._stream_poller = StreamPoller(client, TABLE_NAME, self._invoker(endpoint), self.stream_function)
+        invoke = self._invoker(endpoint)
+        dispatcher, delivery = (trigger_function_name(trigger) for trigger in (EVENT_DISPATCHER, WEBHOOK_DELIVERY))
+        self._stream_poller = StreamPoller(streams_client(endpoint, REGION), TABLE_NAME, invoke, dispatcher)
         self._stream_poller.start()
+        sqs = aws.new_client("sqs", endpoint_url=endpoint, region_name=REGION)
+        self._queue_poller = QueuePoller(sqs, config.settings().webhook_queue_url, invoke, delivery, REGION)
+        self._queue_poller.start()
 
     def wait_until_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         """Until everything is provisioned (for callers that use the stack at once, as the benchmarks do)."""
@@ -183,8 +191,9 @@ class DevStack:
             raise RuntimeError("the local stack could not be provisioned") from self.ready.failure
 
     def stop(self) -> None:
-        if self._stream_poller is not None:
-            self._stream_poller.stop()
+        for poller in (self._stream_poller, self._queue_poller):
+            if poller is not None:
+                poller.stop()
         if self._cleanup is not None:
             self._cleanup.stop()
         if self._http is not None:

@@ -18,12 +18,15 @@ TEST_ENVIRONMENT = {
     "TABLE_NAME": "cdp-test",
     "CURSOR_SECRET_ARN": "cdp-test/cursor-key",
     "DEV_MODE": "true",
+    "WEBHOOK_QUEUE_URL": "https://sqs.eu-central-1.amazonaws.com/123456789012/cdp-test-webhook-deliveries",
+    "WEBHOOK_DEAD_LETTER_QUEUE_URL": "https://sqs.eu-central-1.amazonaws.com/123456789012/cdp-test-webhook-dead-letters",
     # Rate-limit windows of a day: a key's first request of a window makes one more UpdateItem, and the
     # tests that pin request counts should not meet a window's start by chance (at most once a day,
     # at midnight UTC, instead of every ten minutes). Tests that cross windows move the clock.
     "RATE_LIMIT_WINDOW_SECONDS": "86400",
     "POWERTOOLS_SERVICE_NAME": "contact-platform-test",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "CRITICAL",
 }
 os.environ.update(TEST_ENVIRONMENT)

@@ -41,8 +41,12 @@ def _populate(api: Api) -> Tenant:
     empty = api.post("/api/v1/segments", key=key, json={"name": "Nobody", "filter": {"tag": ["nobody"]}}).data["id"]
     tag = api.post("/api/v1/tags", key=key, json={"name": "one"}).data["id"]
     api.post("/api/v1/tags", key=key, json={"name": "two"})
-    for event in ("deal.won", "*"):
-        assert api.post("/api/v1/webhooks", key=key, json={"event": event, "targetUrl": "http://[::1]/h"}).status == 201
+    webhooks = [
+        api.post("/api/v1/webhooks", key=key, json={"event": event, "targetUrl": "http://[::1]/h"}).data["id"]
+        for event in ("deal.won", "*")
+    ]
+    for _ in range(2):  # two deliveries of one webhook
+        assert api.post(f"/api/v1/webhooks/{webhooks[0]}/test", key=key).status == 202
     for n in range(2):
         assert api.post("/api/v1/exports", key=key, json={"segmentId": empty}).status == 202  # a short job
         assert api.post("/api/v1/tag-assignments", key=key, json={"tagId": tag, "segmentId": segment}).status == 202
@@ -57,7 +61,7 @@ def _populate(api: Api) -> Tenant:
     deal = make(api, key, "deal")["id"]  # and two products on one deal
     for _ in range(2):
         make(api, key, "deal_product", at=f"/api/v1/deals/{deal}/products")
-    records = {"segmentId": segment, "pipelineId": pipeline, "dealId": deal}
+    records = {"segmentId": segment, "pipelineId": pipeline, "dealId": deal, "webhookId": webhooks[0]}
     return {"key": key, "tenantId": admin["tenantId"], "records": records}
 
 

@@ -40,6 +40,10 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "update_webhook": p.WEBHOOKS_WRITE,
     "delete_webhook": p.WEBHOOKS_WRITE,
     "rotate_webhook_secret": p.WEBHOOKS_WRITE,
+    "test_webhook": p.WEBHOOKS_WRITE,
+    "list_webhook_deliveries": p.WEBHOOKS_READ,
+    "get_webhook_delivery": p.WEBHOOKS_READ,
+    "redeliver_webhook_delivery": p.WEBHOOKS_WRITE,
     "create_segment": p.SEGMENTS_WRITE,
     "list_segments": p.SEGMENTS_READ,
     "get_segment": p.SEGMENTS_READ,
@@ -125,6 +129,7 @@ def tenant() -> Iterator[dict[str, Any]]:
             "eventId": "evt_unknown",
             "webhookId": api.post("/api/v1/webhooks", key=key, json=WEBHOOK).data["id"],
         }
+        records["deliveryId"] = api.post(f"/api/v1/webhooks/{records['webhookId']}/test", key=key).data["id"]
         for entity in ENTITIES:  # each with a deleted record for its restore route
             records[entity.id_param] = make(api, key, entity.name)["id"]
             if entity.name in DELETED:

@@ -39,6 +39,7 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     segment = api.post("/api/v1/segments", key=key, json={"name": "A's", "filter": {"tag": ["secret"]}}).data
     tag = api.get("/api/v1/tags", key=key).data[0]  # made by the contact that carries it
     webhook = api.post("/api/v1/webhooks", key=key, json={"event": "*", "targetUrl": "http://127.0.0.1:9/a"}).data
+    delivery = api.post(f"/api/v1/webhooks/{webhook['id']}/test", key=key).data
     records = make_each(api, key)
     deleted_records = make_each(api, key)
     for entity in ENTITIES:
@@ -51,6 +52,7 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
         "segment": segment,
         "tag": tag,
         "webhook": webhook,
+        "delivery": delivery,
         "records": records,
         "deleted_records": deleted_records,
     }
@@ -224,6 +226,37 @@ def _delete_webhook(api: Api, owner: dict[str, Any], intruder: dict[str, Any], o
 def _rotate_webhook_secret(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     reply = api.post(f"/api/v1/webhooks/{owned['webhook']['id']}/rotate-secret", key=intruder["apiKey"])
     assert reply.status == 404 and "secret" not in str(reply.body)
+
+
+@case("test_webhook")
+def _test_webhook(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    webhook = owned["webhook"]["id"]
+    assert api.post(f"/api/v1/webhooks/{webhook}/test", key=intruder["apiKey"]).status == 404
+    assert [d["id"] for d in api.get(f"/api/v1/webhooks/{webhook}/deliveries", key=owner["apiKey"]).data] == [
+        owned["delivery"]["id"]
+    ], "the refused test made no delivery"
+
+
+@case("list_webhook_deliveries")
+def _list_deliveries(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get(f"/api/v1/webhooks/{owned['webhook']['id']}/deliveries", key=intruder["apiKey"]).status == 404
+    mine = api.post("/api/v1/webhooks", key=intruder["apiKey"], json={"event": "*", "targetUrl": "http://[::1]/i"})
+    for params in ({}, {"status": "pending"}):
+        path = f"/api/v1/webhooks/{mine.data['id']}/deliveries"
+        assert api.get(path, key=intruder["apiKey"], params=params).data == []
+
+
+@case("get_webhook_delivery")
+def _get_delivery(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    path = f"/api/v1/webhooks/{owned['webhook']['id']}/deliveries/{owned['delivery']['id']}"
+    reply = api.get(path, key=intruder["apiKey"])
+    assert reply.status == 404 and "data" not in reply.body
+
+
+@case("redeliver_webhook_delivery")
+def _redeliver(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    path = f"/api/v1/webhooks/{owned['webhook']['id']}/deliveries/{owned['delivery']['id']}/redeliver"
+    assert api.post(path, key=intruder["apiKey"]).status == 404
 
 
 @case("create_tag")

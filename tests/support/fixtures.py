@@ -26,7 +26,7 @@ from contact_platform.workflows import WORKFLOWS
 from local import emulator
 from local.gateway import Gateway
 from local.lambda_runtime import direct_invoker
-from local.provision import Provisioned, provision
+from local.provision import Provisioned, create_queues, provision
 from local.resources import function_names, functions_by_name, state_machine_arn
 from tests.support.stack import Stack, external_stack, roomy_key, serve
 
@@ -70,6 +70,7 @@ def account() -> Iterator[None]:
     with mock_aws():
         boto3.client("dynamodb").create_table(**table_definition())
         boto3.client("secretsmanager").create_secret(Name=os.environ["CURSOR_SECRET_ARN"], SecretString="test-key")
+        create_queues(boto3.client("sqs"))
         yield
 
 

@@ -21,6 +21,9 @@ ENV_CHUNK_ROWS = "CHUNK_ROWS"
 ENV_PLAN_ROWS = "PLAN_ROWS"
 # The most records a delete or merge moves within the request (entities/references.py); more move in a job.
 ENV_INLINE_MOVES = "INLINE_MOVES"
+# The webhook delivery queue and its dead-letter queue (docs/architecture.md, "Webhooks: delivery").
+ENV_WEBHOOK_QUEUE_URL = "WEBHOOK_QUEUE_URL"
+ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL = "WEBHOOK_DEAD_LETTER_QUEUE_URL"
 # Test-only fault injection: `<workflow>.<step>` (for example `exports.finalize`) raises in that step.
 # Honoured only in dev mode, never on a production stage.
 ENV_FAULT_STEP = "FAULT_STEP"
@@ -46,6 +49,8 @@ class Settings:
     plan_rows: int
     inline_moves: int
     fault_step: str | None
+    webhook_queue_url: str
+    webhook_dead_letter_queue_url: str
 
     def state_machine_arn(self, workflow: str) -> str:
         return os.environ.get(state_machine_env(workflow), "")
@@ -75,4 +80,6 @@ def settings() -> Settings:
         plan_rows=int(env.get(ENV_PLAN_ROWS, "1000000")),
         inline_moves=int(env.get(ENV_INLINE_MOVES, "100")),
         fault_step=(env.get(ENV_FAULT_STEP) or None) if flag(env.get(ENV_DEV_MODE)) else None,
+        webhook_queue_url=env.get(ENV_WEBHOOK_QUEUE_URL, ""),
+        webhook_dead_letter_queue_url=env.get(ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL, ""),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contact_platform.workflows import CLEANUP, S3_UPLOAD, Step, Trigger
+from contact_platform.workflows import CLEANUP, EVENT_DISPATCHER, S3_UPLOAD, WEBHOOK_DELIVERY, Step, Trigger
 
 RUNTIME = "python3.12"  # the layer is built for cp312 (docs/architecture.md, Infrastructure)
 ARCHITECTURE = "arm64"
@@ -28,6 +28,11 @@ MARK_FAILED_STEP = FunctionSettings(memory_mb=512, timeout_seconds=60)
 TRIGGERS = {
     S3_UPLOAD.name: FunctionSettings(memory_mb=512, timeout_seconds=60),
     CLEANUP.name: BULK_STEP,
+    # 100 stream records: one webhook Query per tenant, a PutItem per delivery, a few SendMessageBatch.
+    EVENT_DISPATCHER.name: FunctionSettings(memory_mb=512, timeout_seconds=60),
+    # Up to 10 messages, each a POST of at most 10 s to a subscriber; the queue's visibility timeout
+    # is six times this (docs/architecture.md, "Webhooks: delivery").
+    WEBHOOK_DELIVERY.name: FunctionSettings(memory_mb=512, timeout_seconds=120),
 }
 
 

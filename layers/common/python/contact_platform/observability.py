@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 
 logger = Logger()
+METRICS_NAMESPACE = "ContactPlatform"  # CloudWatch metrics the functions emit (EMF) and the alarms read
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 _TRUE = {"1", "true", "yes", "on"}

@@ -139,7 +139,9 @@ WORKFLOWS_BY_NAME: dict[str, Workflow] = {workflow.name: workflow for workflow i
 
 S3_UPLOAD = Trigger("s3_upload", "Start an import for a file created under tenants/<tenantId>/imports/")
 CLEANUP = Trigger("cleanup", "Purge expired soft-deleted contacts, expire export files, remove job scratch files")
-TRIGGERS: tuple[Trigger, ...] = (S3_UPLOAD, CLEANUP)
+EVENT_DISPATCHER = Trigger("event_dispatcher", "Queue a webhook delivery for each event on the table's stream")
+WEBHOOK_DELIVERY = Trigger("webhook_delivery", "Deliver queued events to webhooks, signed, with retries")
+TRIGGERS: tuple[Trigger, ...] = (S3_UPLOAD, CLEANUP, EVENT_DISPATCHER, WEBHOOK_DELIVERY)
 
 # Input every execution starts with; the steps pass it along.
 EXECUTION_INPUT_FIELDS = ("tenantId", "operationId")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -92,3 +92,34 @@ class WebhookListQuery(PageQuery):
         examples=["deal.won", "deal.*"],
         description="Only webhooks subscribed to exactly this (`deal.*` finds those subscribed to `deal.*`).",
     )
+
+
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+
+
+class DeliveryAttempt(Model):
+    number: int = Field(description="1 for the first attempt; a redelivery continues the count.")
+    attemptedAt: str
+    durationMs: int
+    responseStatus: int | None = Field(description="The target's HTTP status (null: no answer).")
+    responseBody: str = Field(description="The first 1 KB of the answer.")
+    error: str | None = Field(description="Why the attempt failed (null on a 2xx).")
+
+
+class Delivery(Model):
+    id: str = Field(examples=["dlv_R5Ia9MFaijHqH2iQyGHs"])
+    webhookId: str
+    eventId: str = Field(description="The `webhook-id` header of every attempt: receivers dedupe on it.")
+    eventType: str = Field(examples=["deal.won"])
+    status: DeliveryStatus = Field(
+        description="`pending` until an attempt succeeds (`succeeded`) or the last one fails (`failed`)."
+    )
+    attempts: list[DeliveryAttempt] = Field(description="Oldest first (the newest 20 are kept).")
+    nextAttemptAt: str | None = Field(description="When the next attempt is due (null: none is planned).")
+    lastError: str | None
+    createdAt: str
+    updatedAt: str
+
+
+class DeliveryListQuery(PageQuery):
+    status: DeliveryStatus | None = Field(None, description="Only deliveries in this status.")

@@ -37,12 +37,15 @@ def to_event(item: AuditItem) -> Event:
     )
 
 
-def _matches(item: AuditItem, wanted: str | None) -> bool:
-    if item.event is None:
-        return False
-    if wanted is None or wanted == "*":
+def type_matches(event_type: str, selector: str | None) -> bool:
+    """Whether a type is one a selector (`deal.won`, `deal.*`, `*`; None: any) asks for."""
+    if selector is None or selector == "*":
         return True
-    return item.action.startswith(wanted[:-1]) if wanted.endswith(".*") else item.action == wanted
+    return event_type.startswith(selector[:-1]) if selector.endswith(".*") else event_type == selector
+
+
+def _matches(item: AuditItem, wanted: str | None) -> bool:
+    return item.event is not None and type_matches(item.action, wanted)
 
 
 def list_events(caller: Caller, query: EventQuery) -> Listing[Event]:

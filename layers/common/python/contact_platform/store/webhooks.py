@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from contact_platform.store import keys
@@ -52,6 +52,8 @@ class WebhookItem(Item, discriminator="webhook"):
     # The current secret first; after a rotation the previous one follows, valid for 24 hours more.
     secrets = ListAttribute(of=SigningSecret, default=list)
     secret_rotated_at = UnicodeAttribute(null=True, attr_name="secretRotatedAt")
+    # The first failed attempt since the last successful one (deliveries keep it; not versioned).
+    failing_since = UnicodeAttribute(null=True, attr_name="failingSince")
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     created_by = UnicodeAttribute(attr_name="createdBy")
@@ -126,3 +128,45 @@ def delete(webhook: WebhookItem, audit: AuditItem) -> None:
             tx.save(audit)
     except TransactWriteError as error:
         raise StaleVersion(webhook.webhook_id) from error
+
+
+def note_failing(webhook: WebhookItem, at: str) -> None:
+    """Remember when deliveries began to fail (kept when set already)."""
+    try:
+        webhook.update(
+            actions=[WebhookItem.failing_since.set(at)],
+            condition=WebhookItem.pk.exists() & WebhookItem.failing_since.does_not_exist(),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def clear_failing(webhook: WebhookItem) -> None:
+    """Deliveries succeed again."""
+    try:
+        webhook.update(actions=[WebhookItem.failing_since.remove()], condition=WebhookItem.pk.exists())
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def disable(webhook: WebhookItem, reason: str, at: str, audit: AuditItem) -> bool:
+    """Stop deliveries to an active webhook, with its audit entry; False when it is inactive or gone."""
+    try:
+        with transaction() as tx:
+            tx.update(
+                webhook,
+                actions=[
+                    WebhookItem.active.set(False),
+                    WebhookItem.disabled_reason.set(reason),
+                    WebhookItem.failing_since.remove(),
+                    WebhookItem.updated_at.set(at),
+                    WebhookItem.version.add(1),
+                ],
+                condition=WebhookItem.pk.exists() & (WebhookItem.active == True),  # noqa: E712
+            )
+            tx.save(audit)
+    except TransactWriteError:
+        return False
+    return True

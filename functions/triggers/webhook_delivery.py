@@ -1,0 +1,56 @@
+"""The webhook delivery function: one attempt per queue message (docs/architecture.md, "Webhooks:
+delivery"). A message whose attempt failed is reported as a batch item failure after its visibility
+is set to the retry's delay, so SQS hands it back then; one out of attempts goes to the dead-letter
+queue. A message that raises is a batch item failure too, back after the queue's visibility timeout.
+
+Each attempt counts in the CloudWatch metrics `WebhookAttempts` and `WebhookAttemptsFailed` (EMF,
+namespace `ContactPlatform`), which the failure-rate alarm divides."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from contact_platform.observability import METRICS_NAMESPACE, lambda_handler, logger
+from contact_platform.services.webhook_deliveries import deliver
+from contact_platform.webhooks import queue
+
+
+def _handle(record: dict[str, Any]) -> bool:
+    """True when the message is done with (SQS deletes it)."""
+    try:
+        body = json.loads(record["body"])
+    except ValueError:
+        body = None
+    outcome = deliver(body if isinstance(body, dict) else {"body": record["body"]})
+    if outcome.attempt is not None:
+        metrics.add_metric(name="WebhookAttempts", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="WebhookAttemptsFailed", unit=MetricUnit.Count, value=int(not outcome.attempt.succeeded)
+        )
+    if outcome.dead_letter is not None:
+        queue.dead_letter(outcome.dead_letter)
+        return True
+    if outcome.retry_in is not None:
+        queue.retry_later(record["receiptHandle"], outcome.retry_in)
+        return False
+    return True
+
+
+metrics = Metrics(namespace=METRICS_NAMESPACE)
+
+
+@lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    failures = []
+    for record in event["Records"]:
+        try:
+            done = _handle(record)
+        except Exception:
+            logger.exception("webhook delivery failed", extra={"messageId": record.get("messageId")})
+            done = False
+        if not done:
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
