@@ -5,6 +5,8 @@
     cdp bootstrap-admin --tenant-id ten_acme --name "Acme GmbH" --email admin@acme.example
     cdp contacts restore CONTACT_ID
     cdp contacts restore --deleted-since DATE
+    cdp import FILE [--mode skip|upsert] [--wait]; cdp export --segment ID [--wait] [-o FILE]
+    cdp webhooks listen [--port N] [--event TYPE] [--json]
 
 `serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json` while it runs (it
 removes the record when it stops); the other commands use them unless `--base-url`/`--api-key` (or
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from local.jobs_cli import add_commands
+from local.webhooks_cli import add_commands as add_webhook_commands
 
 STATE_FILE = Path(".cdp/local.json")
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -247,7 +250,7 @@ def parser() -> argparse.ArgumentParser:
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
     restore.add_argument("contact_id", nargs="?")
     restore.add_argument("--deleted-since", help="restore every contact deleted since this ISO date/time")
-    for command in (restore, *add_commands(commands, _client)):
+    for command in (restore, *add_commands(commands, _client), *add_webhook_commands(commands, _client)):
         command.add_argument("--base-url")
         command.add_argument("--api-key")
     restore.set_defaults(run=_restore)

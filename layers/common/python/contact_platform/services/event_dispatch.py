@@ -1,6 +1,6 @@
 """The event dispatcher (docs/architecture.md, "Webhooks: delivery"): from the table's stream, each
-event to every active webhook of its tenant that subscribes to its type, as one delivery item and one
-queue message each.
+event to every active webhook of its tenant that subscribes to its type and existed when it occurred
+(the stream is read from its oldest record), as one delivery item and one queue message each.
 
 A batch is handled whole or raises (the stream hands it on again): the delivery of an event to a
 webhook has a fixed ID (`delivery_id_for`), so a second run writes nothing new, and the messages it
@@ -43,7 +43,7 @@ def dispatch(records: Iterable[Mapping[str, Any]]) -> int:
         if event.tenantId not in webhooks:
             webhooks[event.tenantId] = _subscribers(event.tenantId)
         for webhook in webhooks[event.tenantId]:
-            if not type_matches(event.type, webhook.event):
+            if webhook.created_at > event.occurredAt or not type_matches(event.type, webhook.event):
                 continue
             delivery_id = delivery_id_for(event.id)
             store.put_new(new_delivery(webhook, delivery_id, event.id, event.type, now))

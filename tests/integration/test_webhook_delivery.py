@@ -1,0 +1,467 @@
+"""The path of an event to a webhook (docs/architecture.md, "Webhooks: delivery"): the table's stream
+to the dispatcher, the delivery queue to the delivery function, a signed POST to a real local HTTP
+server, and what the deliveries API shows; retries, the dead-letter queue, 410 and disabling.
+
+Functions run as the local stack runs them: the stream's records (read from the in-process
+emulator's stream) go to the dispatcher function, the queue's messages go through the local queue
+poller to the delivery function. SQS hides a failed message for its retry's delay in real time;
+`Pipeline.fast_forward` makes it visible at once and moves the platform's clock by the same delay.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from jsonschema import Draft202012Validator
+from standardwebhooks import Webhook
+
+from contact_platform import clock, config
+from contact_platform.events import stream
+from contact_platform.events.catalog import schema_for
+from contact_platform.services.webhook_deliveries import JITTER, MAX_ATTEMPTS, RETRY_DELAYS
+from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY
+from local import emulator
+from local.emulator import dynamodb_streams
+from local.lambda_runtime import direct_invoker
+from local.queue_poller import QueuePoller
+from local.resources import functions_by_name, trigger_function_name
+from local.stream_poller import lambda_record, streams_client
+from tests.support.faults import settings_changed
+from tests.support.fixtures import Api
+
+
+class Receiver:
+    """A local HTTP server answering each POST with the next of `answers` (then the last one again)."""
+
+    def __init__(self) -> None:
+        self.answers: list[tuple[int, dict[str, str]]] = [(200, {})]
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                status, headers = receiver.answers[min(len(receiver.received), len(receiver.answers)) - 1]
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(f"answer {len(receiver.received)}".encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, *statuses: int | tuple[int, dict[str, str]]) -> None:
+        self.answers = [status if isinstance(status, tuple) else (status, {}) for status in statuses]
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.received]
+
+
+class Pipeline:
+    """Stream -> dispatcher -> queue -> delivery, one step at a time."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.offset = timedelta()
+        self.streams = streams_client(None, os.environ["AWS_REGION"])
+        self.sqs = boto3.client("sqs")
+        self.queue_url = config.settings().webhook_queue_url
+        self.dead_letter_url = config.settings().webhook_dead_letter_queue_url
+        self.arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self.invoke = direct_invoker(functions_by_name())
+        self.retried: dict[str, str] = {}  # messageId -> receipt handle of messages the function reported failed
+        self.positions: dict[str, str] = {}
+
+    def stream_records(self) -> list[dict[str, Any]]:
+        """The stream's records not read before that the dispatcher's filter passes, in Lambda's shape."""
+        arn = self.streams.list_streams(TableName=os.environ["TABLE_NAME"])["Streams"][0]["StreamArn"]
+        records = []
+        for shard in self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            start = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self.positions[shard_id]}
+                if shard_id in self.positions
+                else {"ShardIteratorType": "TRIM_HORIZON"}
+            )
+            iterator = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **start)["ShardIterator"]
+            for record in self.streams.get_records(ShardIterator=iterator)["Records"]:
+                self.positions[shard_id] = record["dynamodb"]["SequenceNumber"]
+                shaped = lambda_record(record, arn)
+                if stream.matches(shaped):
+                    records.append(shaped)
+        return records
+
+    def dispatch(self, records: list[dict[str, Any]] | None = None) -> int:
+        result, errored = self.invoke(trigger_function_name(EVENT_DISPATCHER), {"Records": records or []})
+        assert not errored, result
+        return int(result["deliveriesQueued"])
+
+    def _invoke_delivery(self, name: str, event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        result, errored = self.invoke(name, event)
+        failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        for record in event["Records"]:
+            if record["messageId"] in failed:
+                self.retried[record["messageId"]] = record["receiptHandle"]
+        return result, errored
+
+    def deliver(self) -> int:
+        """Hand every visible message of the queue to the delivery function; the number handed on."""
+        poller = QueuePoller(
+            self.sqs, self.queue_url, self._invoke_delivery, trigger_function_name(WEBHOOK_DELIVERY), "eu-central-1"
+        )
+        handed = 0
+        while (count := poller.poll_once(self.arn, wait_seconds=0)) > 0:
+            handed += count
+        return handed
+
+    def run(self) -> int:
+        """What the stream holds, dispatched and delivered."""
+        self.dispatch(self.stream_records())
+        return self.deliver()
+
+    def fast_forward(self, seconds: float) -> None:
+        """`seconds` pass: the platform's clock moves on, and the messages waiting for a retry are visible."""
+        self.offset += timedelta(seconds=seconds)
+        offset = self.offset
+        self.monkeypatch.setattr(clock, "now", lambda: datetime.now(UTC) + offset)
+        for handle in self.retried.values():
+            self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+        self.retried.clear()
+
+    def invisible(self) -> int:
+        attributes = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
+        return int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        messages = self.sqs.receive_message(QueueUrl=self.dead_letter_url, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+
+@pytest.fixture
+def pipeline(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    emulator.install()
+    yield Pipeline(monkeypatch)
+    dynamodb_streams.configure()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def _webhook(api: Api, key: str, url: str, event: str = "*") -> dict[str, Any]:
+    reply = api.post("/api/v1/webhooks", key=key, json={"event": event, "targetUrl": url})
+    assert reply.status == 201, reply.body
+    webhook: dict[str, Any] = reply.data
+    return webhook
+
+
+def _deliveries(api: Api, key: str, webhook: dict[str, Any], **params: Any) -> list[dict[str, Any]]:
+    reply = api.get(f"/api/v1/webhooks/{webhook['id']}/deliveries", key=key, params=params)
+    assert reply.status == 200, reply.body
+    deliveries: list[dict[str, Any]] = reply.data
+    return deliveries
+
+
+def _valid(event: dict[str, Any]) -> dict[str, Any]:
+    validator = Draft202012Validator(schema_for(event["type"]), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator.validate(event)
+    return event
+
+
+def test_a_created_contact_reaches_the_webhook_signed_and_the_delivery_shows_the_attempt(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url, "contact.*")
+    contact = api.create_contact(key, name="Hook Heidi", emails=["heidi@example.com"])
+
+    assert pipeline.run() == 1
+    [(headers, body)] = receiver.received
+    event = Webhook(webhook["secret"]).verify(body, headers)  # what a subscriber does, with the PyPI package
+    assert event == _valid(event)
+    listed = api.get("/api/v1/events", key=key, params={"type": "contact.created"}).data[0]
+    assert event == listed and event["data"] == contact
+    assert headers["webhook-id"] == event["id"]
+    assert headers["content-type"] == "application/json"
+
+    [delivery] = _deliveries(api, key, webhook)
+    assert delivery["eventId"] == event["id"] and delivery["eventType"] == "contact.created"
+    assert delivery["status"] == "succeeded" and delivery["nextAttemptAt"] is None
+    [attempt] = delivery["attempts"]
+    assert attempt["number"] == 1 and attempt["responseStatus"] == 200 and attempt["responseBody"] == "answer 1"
+    assert attempt["error"] is None and attempt["durationMs"] >= 0
+    one = api.get(f"/api/v1/webhooks/{webhook['id']}/deliveries/{delivery['id']}", key=key)
+    assert one.status == 200 and one.data == delivery
+    assert pipeline.invisible() == 0 and pipeline.deliver() == 0, "the message is deleted"
+
+
+def test_each_event_goes_to_the_active_webhooks_of_its_tenant_that_subscribe_to_its_type(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    everything = _webhook(api, key, receiver.url + "/all", "*")
+    contacts = _webhook(api, key, receiver.url + "/contacts", "contact.*")
+    deals = _webhook(api, key, receiver.url + "/deals", "deal.won")
+    inactive = _webhook(api, key, receiver.url + "/off", "*")
+    api.patch(f"/api/v1/webhooks/{inactive['id']}", key=key, json={"active": False})
+    others = _webhook(api, other_admin["apiKey"], receiver.url + "/other", "*")
+    api.create_contact(key, name="Only Contacts")
+
+    assert pipeline.run() == 2
+    assert [len(_deliveries(api, key, hook)) for hook in (everything, contacts, deals, inactive)] == [1, 1, 0, 0]
+    assert _deliveries(api, other_admin["apiKey"], others) == []
+    assert {event["tenantId"] for event in receiver.events()} == {admin["tenantId"]}
+    assert {event["type"] for event in receiver.events()} == {"contact.created"}, "nothing from before the webhooks"
+
+
+def test_a_batch_dispatched_twice_is_delivered_once(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    api.create_contact(key, name="Twice")
+    records = pipeline.stream_records()
+    assert pipeline.dispatch(records) == 1
+    assert pipeline.deliver() == 1
+    assert pipeline.dispatch(records) == 1, "the stream hands a failed batch on again: the messages go out again"
+    assert pipeline.deliver() == 1
+    assert len(receiver.received) == 1, "the second message finds its delivery made"
+    [delivery] = _deliveries(api, key, webhook)
+    assert len(delivery["attempts"]) == 1
+
+
+def test_a_failed_attempt_is_retried_after_its_delay_and_a_success_ends_the_run(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    receiver.answer(500, 200)
+    api.create_contact(key, name="Retry Rita")
+    pipeline.run()
+    [delivery] = _deliveries(api, key, webhook)
+    assert delivery["status"] == "pending" and delivery["lastError"] == "The target answered 500."
+    first = delivery["attempts"][0]
+    delay = (clock.parse_iso(delivery["nextAttemptAt"]) - clock.parse_iso(first["attemptedAt"])).total_seconds()
+    assert RETRY_DELAYS[0] * (1 - JITTER) <= delay <= RETRY_DELAYS[0] * (1 + JITTER)
+    assert pipeline.invisible() == 1 and pipeline.deliver() == 0, "the message waits for its delay"
+    failing = api.get(f"/api/v1/webhooks/{webhook['id']}", key=key).data
+    assert failing["active"] is True
+
+    pipeline.fast_forward(delay)
+    assert pipeline.deliver() == 1
+    [delivery] = _deliveries(api, key, webhook)
+    assert delivery["status"] == "succeeded" and delivery["lastError"] is None
+    assert [a["responseStatus"] for a in delivery["attempts"]] == [500, 200]
+    assert [a["number"] for a in delivery["attempts"]] == [1, 2]
+    first_id, second_id = (headers["webhook-id"] for headers, _ in receiver.received)
+    assert first_id == second_id, "a receiver dedupes on webhook-id"
+    assert _webhook_item(admin["tenantId"], webhook["id"]).get("failingSince") is None
+
+
+def _webhook_item(tenant_id: str, webhook_id: str) -> dict[str, Any]:
+    from contact_platform.store.webhooks import get_webhook
+
+    item = get_webhook(tenant_id, webhook_id)
+    assert item is not None
+    return dict(item.attribute_values)
+
+
+def test_a_delivery_out_of_attempts_is_failed_and_dead_lettered_with_its_last_error(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    receiver.answer(503)
+    api.create_contact(key, name="Never Nora")
+    pipeline.run()
+    delays = []
+    for _ in range(MAX_ATTEMPTS - 1):
+        [delivery] = _deliveries(api, key, webhook)
+        last = clock.parse_iso(delivery["attempts"][-1]["attemptedAt"])
+        delays.append((clock.parse_iso(delivery["nextAttemptAt"]) - last).total_seconds())
+        pipeline.fast_forward(delays[-1])
+        assert pipeline.deliver() == 1
+    for delay, planned in zip(delays, RETRY_DELAYS, strict=True):
+        assert planned * (1 - JITTER) <= delay <= planned * (1 + JITTER)
+
+    [delivery] = _deliveries(api, key, webhook, status="failed")
+    assert len(delivery["attempts"]) == MAX_ATTEMPTS and delivery["nextAttemptAt"] is None
+    assert delivery["lastError"] == "The target answered 503."
+    [dead] = pipeline.dead_letters()
+    assert dead == {
+        "tenantId": admin["tenantId"],
+        "webhookId": webhook["id"],
+        "deliveryId": delivery["id"],
+        "eventId": delivery["eventId"],
+        "eventType": "contact.created",
+        "attempts": MAX_ATTEMPTS,
+        "lastError": "The target answered 503.",
+    }
+    assert pipeline.invisible() == 0 and pipeline.deliver() == 0
+    assert _deliveries(api, key, webhook, status="pending") == []
+
+
+def test_410_fails_the_delivery_and_disables_the_webhook_at_once(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    receiver.answer(410)
+    api.create_contact(key, name="Gone Greta")
+    pipeline.run()
+    [delivery] = _deliveries(api, key, webhook)
+    assert delivery["status"] == "failed" and delivery["attempts"][0]["responseStatus"] == 410
+    disabled = api.get(f"/api/v1/webhooks/{webhook['id']}", key=key).data
+    assert disabled["active"] is False and "410 Gone" in disabled["disabledReason"]
+    assert disabled["version"] == webhook["version"] + 1
+    assert pipeline.dead_letters() == [], "the subscriber asked for no more: nothing to look into"
+    audit = api.get("/api/v1/admin/audit-log", key=key, params={"entityId": webhook["id"]}).data
+    assert "webhook.disabled" in {entry["action"] for entry in audit}
+
+    api.create_contact(key, name="After")
+    assert pipeline.run() == 0, "a disabled webhook gets no deliveries"
+    assert api.post(f"/api/v1/webhooks/{webhook['id']}/test", key=key).status == 409
+
+
+def test_deliveries_failing_for_three_days_disable_the_webhook(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    receiver.answer(500)
+    api.create_contact(key, name="First")
+    pipeline.run()
+    started = _webhook_item(admin["tenantId"], webhook["id"])["failing_since"]
+    assert started is not None
+    pipeline.fast_forward(timedelta(days=2, hours=23).total_seconds())
+    api.create_contact(key, name="Second")
+    pipeline.run()
+    assert api.get(f"/api/v1/webhooks/{webhook['id']}", key=key).data["active"] is True
+    pipeline.fast_forward(timedelta(hours=1).total_seconds())
+    pipeline.deliver()
+    disabled = api.get(f"/api/v1/webhooks/{webhook['id']}", key=key).data
+    assert disabled["active"] is False and started in disabled["disabledReason"]
+    pending = _deliveries(api, key, webhook, status="pending")
+    pipeline.fast_forward(RETRY_DELAYS[-1])
+    pipeline.deliver()
+    assert _deliveries(api, key, webhook, status="pending") == []
+    for delivery in pending:
+        closed = api.get(f"/api/v1/webhooks/{webhook['id']}/deliveries/{delivery['id']}", key=key).data
+        assert closed["status"] == "failed" and closed["lastError"].startswith("The webhook is disabled")
+
+    reactivated = api.patch(f"/api/v1/webhooks/{webhook['id']}", key=key, json={"active": True}).data
+    assert reactivated["active"] is True and reactivated["disabledReason"] is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ((302, {"Location": "http://169.254.169.254/latest/meta-data/"}), "redirect to http://169.254.169.254"),
+        (404, "The target answered 404."),
+    ],
+)
+def test_redirects_and_other_answers_are_failed_attempts(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver, answer: Any, error: str
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    receiver.answer(answer)
+    api.create_contact(key, name="Redirected")
+    pipeline.run()
+    [delivery] = _deliveries(api, key, webhook)
+    assert delivery["status"] == "pending" and error in delivery["attempts"][0]["error"]
+    assert len(receiver.received) == 1, "the redirect is not followed"
+
+
+def test_a_target_refused_at_delivery_time_is_a_failed_attempt_without_a_request(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)  # allowed in dev mode only
+    api.create_contact(key, name="Refused")
+    with settings_changed(**{config.ENV_DEV_MODE: "false"}):
+        pipeline.run()
+    [delivery] = _deliveries(api, key, webhook)
+    [attempt] = delivery["attempts"]
+    assert attempt["responseStatus"] is None and attempt["error"].startswith("The target was refused:")
+    assert "https://" in attempt["error"]
+    assert receiver.received == []
+
+
+def test_redeliver_sends_a_finished_delivery_again_and_test_sends_a_test_event(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url, "deal.won")
+    test = api.post(f"/api/v1/webhooks/{webhook['id']}/test", key=key)
+    assert test.status == 202 and test.data["status"] == "pending" and test.data["eventType"] == "webhook.test"
+    base = f"/api/v1/webhooks/{webhook['id']}/deliveries/{test.data['id']}"
+    assert api.post(f"{base}/redeliver", key=key).status == 409, "pending: its attempt is planned"
+    assert pipeline.deliver() == 1
+    [event] = receiver.events()
+    assert _valid(event)["type"] == "webhook.test" and event["data"]["webhookId"] == webhook["id"]
+
+    again = api.post(f"{base}/redeliver", key=key)
+    assert again.status == 202 and again.data["status"] == "pending"
+    assert pipeline.deliver() == 1
+    delivered = api.get(base, key=key).data
+    assert delivered["status"] == "succeeded" and [a["number"] for a in delivered["attempts"]] == [1, 2]
+    assert receiver.events()[1] == event, "the same event, byte for byte the same body"
+    assert api.post(f"/api/v1/webhooks/{webhook['id']}/deliveries/dlv_unknown/redeliver", key=key).status == 404
+
+
+def test_a_deleted_webhook_s_pending_deliveries_are_dropped(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    api.create_contact(key, name="Orphan")
+    pipeline.dispatch(pipeline.stream_records())
+    assert api.delete(f"/api/v1/webhooks/{webhook['id']}", key=key).status == 200
+    assert pipeline.deliver() == 1
+    assert receiver.received == [] and pipeline.dead_letters() == []
+
+
+def test_malformed_messages_go_to_the_dead_letter_queue(pipeline: Pipeline) -> None:
+    pipeline.sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody="not json")
+    pipeline.sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody='{"tenantId": "ten_x"}')
+    assert pipeline.deliver() == 2
+    assert [dead["lastError"] for dead in pipeline.dead_letters()] == ["not a delivery message"] * 2
+    assert pipeline.invisible() == 0
+
+
+def test_deliveries_list_pages_and_filters(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url)
+    made = [api.post(f"/api/v1/webhooks/{webhook['id']}/test", key=key).data["id"] for _ in range(3)]
+    first = api.get(f"/api/v1/webhooks/{webhook['id']}/deliveries", key=key, params={"limit": 2})
+    cursor = first.body["meta"]["pagination"]["nextCursor"]
+    second = api.get(f"/api/v1/webhooks/{webhook['id']}/deliveries", key=key, params={"limit": 2, "cursor": cursor})
+    assert [d["id"] for d in first.data + second.data] == made[::-1], "newest first"
+    assert _deliveries(api, key, webhook, status="succeeded") == []
+    pipeline.deliver()
+    assert len(_deliveries(api, key, webhook, status="succeeded")) == 3
+    for bad in ({"status": "done"}, {"unknown": "1"}):
+        assert api.get(f"/api/v1/webhooks/{webhook['id']}/deliveries", key=key, params=bad).status in (400, 422)
