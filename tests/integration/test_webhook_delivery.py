@@ -36,6 +36,7 @@ from local.resources import functions_by_name, trigger_function_name
 from local.stream_poller import lambda_record, streams_client
 from tests.support.faults import settings_changed
 from tests.support.fixtures import Api
+from tests.support.request_counter import dynamodb_requests
 
 
 class Receiver:
@@ -465,3 +466,22 @@ def test_deliveries_list_pages_and_filters(
     assert len(_deliveries(api, key, webhook, status="succeeded")) == 3
     for bad in ({"status": "done"}, {"unknown": "1"}):
         assert api.get(f"/api/v1/webhooks/{webhook['id']}/deliveries", key=key, params=bad).status in (400, 422)
+
+
+def test_requests_per_dispatched_event_and_per_attempt(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    """The budgets of docs/data-model.md: a batch reads each tenant's webhooks once; an attempt reads
+    the delivery, the webhook and the event, and records itself."""
+    key = admin["apiKey"]
+    for path in ("/a", "/b"):
+        _webhook(api, key, receiver.url + path)
+    for name in ("One", "Two", "Three"):
+        api.create_contact(key, name=name)
+    records = pipeline.stream_records()
+    with dynamodb_requests() as dispatching:
+        assert pipeline.dispatch(records) == 6
+    assert dispatching == {"Query": 1, "PutItem": 6}
+    with dynamodb_requests() as delivering:
+        assert pipeline.deliver() == 6
+    assert delivering == {"GetItem": 12, "Query": 6, "UpdateItem": 6}
