@@ -2,6 +2,7 @@
 
 Statuses: PENDING (created) -> TRIGGERED (the plan step runs) -> FINISHED or FAILED; an export whose
 file is gone is EXPIRED. A job that cannot even be started is FAILED at once, never left PENDING.
+Every FINISHED or FAILED is written by `end`, with the job's `<job>.finished` event.
 """
 
 from __future__ import annotations
