@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from contact_platform import config
-from contact_platform.jobs import imports
+from contact_platform.jobs import imports, steps
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import contact_queries, operations
 from contact_platform.store import operations as operation_store
@@ -213,3 +213,28 @@ def test_an_export_chunk_reads_100_contacts_a_request_and_their_organizations_on
         with dynamodb_requests() as sent:
             export_chunk({"tenantId": tenant, "operationId": operation.operation_id, "chunk": chunk}, _plan_context())
         assert dict(sent) == {"GetItem": 2, "BatchGetItem": 2 + names, "PutItem": 1}, (fields, dict(sent))
+
+
+def test_a_job_s_end_is_one_transaction_and_a_failure_reads_its_chunks_once_planned(
+    api: Api, admin: dict[str, Any]
+) -> None:
+    """The write that ends a job carries its `<job>.finished` event (docs/architecture.md, "Events"):
+    one TransactWriteItems of the operation's update and its audit entry (was: an UpdateItem), the
+    event's data built from what was read; a failure after the plan reads the chunk results the
+    event's counts sum (1 Query). A repeat writes nothing and sends the same one request."""
+    caller = Caller(admin["tenantId"], admin["userId"], Role.ADMIN, frozenset(), "", "req_test")
+    ends = [
+        (lambda op: steps.finish(op, {"moved": 1}), operation_store.TRIGGERED, {}),
+        (lambda op: operations.fail(op, "x"), operation_store.TRIGGERED, {"Query": 1}),
+        (lambda op: operations.fail(op, "x"), operation_store.PENDING, {}),
+    ]
+    for end, status, reads in ends:
+        operation = operations.new_operation(caller, "moves", {"reason": "organization.deleted"})
+        assert operation_store.create(operation, None)
+        assert operation_store.update(operation, status=status)
+        with dynamodb_requests() as sent:
+            end(operation)
+        assert dict(sent) == {"TransactWriteItems": 1, **reads}, (status, dict(sent))
+        with dynamodb_requests() as sent:
+            assert not operations.fail(operation, "again")
+        assert dict(sent) == {"TransactWriteItems": 1}

@@ -1,7 +1,8 @@
 """Every event type and its JSON Schema (docs/architecture.md, "Events"): a record's write is
 `<entity>.<action>`, one type per verb of the entity that changes a record (`created`, `updated`,
-`deleted`, `restored`, `merged`) and its declared extra events (deals: `won`, `lost`). Each type's
-schema is kept as `schemas/<type>.json` (`make openapi` writes them; a test holds them current)."""
+`deleted`, `restored`, `merged`) and its declared extra events (deals: `won`, `lost`); a job's end,
+in any terminal state, is `<job>.finished` (`import`, `export`, `tag_assignment`, `move`). Each
+type's schema is kept as `schemas/<type>.json` (`make openapi` writes them; a test holds them current)."""
 
 from __future__ import annotations
 
@@ -16,19 +17,23 @@ SCHEMAS = Path(__file__).parent / "schemas"
 # verb -> the action a write by it is
 _ACTIONS = {"create": "created", "update": "updated", "delete": "deleted", "restore": "restored", "merge": "merged"}
 _CONTACT_VERBS = ("create", "update", "delete", "restore", "merge")
+_NO_PREVIOUS = (".created", ".finished")  # a new record; a job's end (its event has no old values)
 
 
 @cache
 def event_types() -> dict[str, type[Model]]:
-    """Event type -> the model of its `data` (the record as the API returns it)."""
+    """Event type -> the model of its `data` (the record or operation as the API returns it)."""
     from contact_platform.entities.catalog import all_entities, verbs
     from contact_platform.entities.shapes import shapes
     from contact_platform.models.contacts import Contact
+    from contact_platform.models.operations import BY_JOB
+    from contact_platform.services.operations import FINISHED
 
     types: dict[str, type[Model]] = {f"contact.{_ACTIONS[verb]}": Contact for verb in _CONTACT_VERBS}
     for entity in all_entities():
         actions = [_ACTIONS[verb] for verb in verbs(entity.name) if verb in _ACTIONS]
         types.update({f"{entity.name}.{action}": shapes(entity).public for action in [*actions, *entity.events]})
+    types.update({FINISHED[job]: model for job, model in BY_JOB.items()})
     return types
 
 
@@ -50,7 +55,7 @@ def schema_for(event_type: str) -> dict[str, Any]:
             "occurredAt": {"type": "string", "format": "date-time"},
             "tenantId": {"type": "string"},
             "data": data,
-            "previous": {"type": "null"} if event_type.endswith(".created") else {"type": ["object", "null"]},
+            "previous": {"type": "null"} if event_type.endswith(_NO_PREVIOUS) else {"type": ["object", "null"]},
             "mergedId": {"type": "string"} if merged else {"type": "null"},
         },
     }

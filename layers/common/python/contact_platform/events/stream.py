@@ -3,8 +3,9 @@ through an event source mapping on AWS and by the local stack's poller (local/st
 both from this one declaration of what the event dispatcher receives.
 
 Only INSERTs of audit items that carry an event reach it: an audit entry is written once (never
-updated), its event only on a record's write (API keys, tags, segments and jobs write entries
-without one), and the purge's later removal of an event body is a MODIFY, not an event.
+updated), its event only on a record's write and a job's end (API keys, tags, segments, webhooks
+and a job's request or retry write entries without one), and the purge's later removal of an event
+body is a MODIFY, not an event.
 
 `FILTER_PATTERN` is a Lambda filter pattern (EventBridge's syntax: a leaf is a list of
 alternatives); `matches()` evaluates the operators it uses, exact strings and `{"exists": ...}`,

@@ -365,19 +365,9 @@ def summed(chunks: list[ChunkResultItem]) -> dict[str, int]:
 
 
 def finish(operation: OperationItem, result: dict[str, Any], **changes: Any) -> None:
-    """TRIGGERED -> FINISHED with the final counts; due for scratch-file removal now."""
-    now = clock.iso(clock.now())
-    done = store.update(
-        operation,
-        store.status_is(store.TRIGGERED),
-        status=store.FINISHED,
-        result=result,
-        finished_at=now,
-        updated_at=now,
-        **operations.due_keys(operation, now),
-        **changes,
-    )
-    if not done:
+    """TRIGGERED -> FINISHED with the final counts (`services/operations.end`: with the job's event)."""
+    # With `result` set, the API's answer reads its counts from it: no chunk results are needed.
+    if not operations.end(operation, store.status_is(store.TRIGGERED), store.FINISHED, [], result=result, **changes):
         raise JobRefused("The operation is no longer running")
 
 

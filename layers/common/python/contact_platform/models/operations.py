@@ -202,3 +202,14 @@ class Import(Operation):
     errorCount: int
     errorReportUrl: str | None = Field(None, description="All row errors as CSV (presigned, signed now).")
     unknownColumns: list[str]
+
+
+# The links a status answer signs for its caller: left out of the job's `<job>.finished` event.
+SIGNED_LINKS = ("downloadUrl", "downloadUrlExpiresAt", "errorReportUrl")
+# Job -> the API's model of its operations.
+BY_JOB: dict[str, type[Operation]] = {
+    "exports": Export,
+    "imports": Import,
+    "tagging": TagAssignment,
+    "moves": MoveOperation,
+}

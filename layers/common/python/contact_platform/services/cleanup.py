@@ -7,7 +7,7 @@ today, and for each item due by `now`:
 - a record of a declared entity (an organization, a product, a note) soft-deleted 90 days ago: delete it;
 - an ended operation: remove its scratch files and chunk results; a finished export is then due
   again when its file expires: the file is removed and the export reads EXPIRED;
-- an import whose upload URL was never used within a day: FAILED.
+- an import whose upload URL was never used within a day: FAILED (its end: `import.finished`).
 Every step is conditional or repeatable, so running it twice removes nothing twice; it reports counts.
 """
 

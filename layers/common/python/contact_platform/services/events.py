@@ -1,5 +1,6 @@
 """The tenant's events of the last 30 days (docs/architecture.md, "Events"): the audit entries of
-record writes, which carry the event written in the write's own transaction. Newest first."""
+record writes and of jobs' ends, which carry the event written in the write's own transaction.
+Newest first."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import operations, segments
 from contact_platform.store import operations as store
-from contact_platform.store.operations import OperationItem
+from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 JOB = "exports"
 
@@ -48,7 +48,8 @@ def is_expired(operation: OperationItem, now_iso: str) -> bool:
     )
 
 
-def _to_api(operation: OperationItem) -> Export:
+def view(operation: OperationItem, chunks: list[ChunkResultItem]) -> Export:
+    """The export as its GET returns it (from the operation alone: `chunks` are not read)."""
     now = clock.now()
     expired = is_expired(operation, clock.iso(now))
     url = url_expires = None
@@ -75,12 +76,11 @@ def _to_api(operation: OperationItem) -> Export:
 
 
 def get_export(caller: Caller, operation_id: str) -> Export:
-    operation, _ = operations.visible(caller, JOB, operation_id)
-    return _to_api(operation)
+    return view(*operations.visible(caller, JOB, operation_id))
 
 
 def list_exports(caller: Caller, query: OperationListQuery) -> Listing[Export]:
-    return operations.list_operations(caller, JOB, query, _to_api)
+    return operations.list_operations(caller, JOB, query, lambda item: view(item, []))
 
 
 def retry_export(caller: Caller, operation_id: str) -> OperationAccepted:

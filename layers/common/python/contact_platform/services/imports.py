@@ -136,7 +136,8 @@ def _counts(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str
     }
 
 
-def _to_api(operation: OperationItem, chunks: list[ChunkResultItem]) -> Import:
+def view(operation: OperationItem, chunks: list[ChunkResultItem]) -> Import:
+    """The import as its GET returns it."""
     params = operation.params
     report_url = None
     if operation.error_report_key:
@@ -161,11 +162,11 @@ def _to_api(operation: OperationItem, chunks: list[ChunkResultItem]) -> Import:
 
 def get_import(caller: Caller, operation_id: str) -> Import:
     operation, chunks = operations.visible(caller, JOB, operation_id)
-    return _to_api(operation, chunks)
+    return view(operation, chunks)
 
 
 def list_imports(caller: Caller, query: OperationListQuery) -> Listing[Import]:
-    return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, []))
+    return operations.list_operations(caller, JOB, query, lambda item: view(item, []))
 
 
 def retry_import(caller: Caller, operation_id: str) -> ImportAccepted:

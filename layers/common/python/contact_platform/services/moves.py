@@ -6,12 +6,14 @@ from contact_platform.models.operations import MoveOperation, OperationAccepted,
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import operations
-from contact_platform.store.operations import OperationItem
+from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 JOB = "moves"
 
 
-def _to_api(operation: OperationItem, counts: dict[str, int]) -> MoveOperation:
+def view(operation: OperationItem, chunks: list[ChunkResultItem]) -> MoveOperation:
+    """The operation as its GET returns it."""
+    counts = operations.totals(operation, chunks)
     return MoveOperation(
         **operations.common_fields(operation),
         reason=str(operation.params.get("reason", "")),
@@ -22,12 +24,11 @@ def _to_api(operation: OperationItem, counts: dict[str, int]) -> MoveOperation:
 
 
 def get_move(caller: Caller, operation_id: str) -> MoveOperation:
-    operation, chunks = operations.visible(caller, JOB, operation_id)
-    return _to_api(operation, operations.totals(operation, chunks))
+    return view(*operations.visible(caller, JOB, operation_id))
 
 
 def list_moves(caller: Caller, query: OperationListQuery) -> Listing[MoveOperation]:
-    return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, operations.totals(item, [])))
+    return operations.list_operations(caller, JOB, query, lambda item: view(item, []))
 
 
 def retry_move(caller: Caller, operation_id: str) -> OperationAccepted:

@@ -2,6 +2,7 @@
 
 Statuses: PENDING (created) -> TRIGGERED (the plan step runs) -> FINISHED or FAILED; an export whose
 file is gone is EXPIRED. A job that cannot even be started is FAILED at once, never left PENDING.
+Every FINISHED or FAILED is written by `end`, with the job's `<job>.finished` event.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.expressions.condition import Condition
 
 from contact_platform import aws, clock, errors
 from contact_platform.config import settings
@@ -24,7 +26,8 @@ from contact_platform.store import operations as store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
 from contact_platform.store.paging import collect
 
-if TYPE_CHECKING:  # the API's models: a job step, which reads and ends operations, never builds them
+if TYPE_CHECKING:  # the API's models: read by a job step only when it ends a job (`event_data`)
+    from contact_platform.models.base import Model
     from contact_platform.models.operations import OperationAccepted, OperationListQuery
     from contact_platform.models.paging import Listing
 
@@ -34,6 +37,13 @@ STATUS_PATHS = {
     "imports": "/api/v1/imports",
     "tagging": "/api/v1/tag-assignments",
     "moves": "/api/v1/moves",
+}
+# The event of a job's end, in any terminal state (`end`): the API's name of the job's operations.
+FINISHED = {
+    "exports": "export.finished",
+    "imports": "import.finished",
+    "tagging": "tag_assignment.finished",
+    "moves": "move.finished",
 }
 RETRIED = {
     "exports": "export.retried",
@@ -121,8 +131,9 @@ def retry(caller: Caller, job: str, operation_id: str) -> OperationAccepted:
     entry = audit.entry(
         caller, entity_type="operation", entity_id=operation_id, action=RETRIED[job], at=clock.now(), changed=[]
     )
-    reopened = store.reopen(
+    reopened = store.update_audited(
         operation,
+        store.status_is(store.FAILED),
         entry,
         status=store.PENDING,
         params={**operation.params, "attempt": attempt},
@@ -138,18 +149,49 @@ def retry(caller: Caller, job: str, operation_id: str) -> OperationAccepted:
 
 
 def fail(operation: OperationItem, reason: str) -> bool:
-    """Mark an operation FAILED (unless it has ended already); due for scratch-file removal."""
-    now = clock.iso(clock.now())
+    """Mark an operation FAILED (unless it has ended already); False when it had."""
     logger.warning("operation failed", extra={"operationId": operation.operation_id, "reason": reason})
-    return store.update(
-        operation,
-        ~store.status_is(*store.ENDED),
-        status=store.FAILED,
-        failure_reason=reason[:1000],
-        finished_at=now,
-        updated_at=now,
-        **due_keys(operation, now),
+    chunks: list[ChunkResultItem] = []
+    if operation.status == store.TRIGGERED:  # a FAILED job's counts sum its chunks' (`totals`): only after its plan
+        _, chunks = store.get_with_chunks(operation.tenant_id, operation.operation_id)
+    return end(operation, ~store.status_is(*store.ENDED), store.FAILED, chunks, failure_reason=reason[:1000])
+
+
+def end(
+    operation: OperationItem, condition: Condition, status: str, chunks: list[ChunkResultItem], **changes: Any
+) -> bool:
+    """The write that ends a job (FINISHED or FAILED) if `condition` holds, due for scratch-file
+    removal now; False when it does not hold. Its audit entry, in the same transaction, carries the
+    job's `<job>.finished` event: the operation as the API's GET of it returns it after the write
+    (`chunks`: the chunk results that GET would read), without signed links (docs/architecture.md,
+    "Events"). The condition makes it one event per job end, however often a step runs."""
+    now = clock.now()
+    stamp = clock.iso(now)
+    changes = {"status": status, "finished_at": stamp, "updated_at": stamp, **due_keys(operation, stamp), **changes}
+    after = OperationItem.from_raw_data(operation.serialize())
+    for name, value in changes.items():
+        setattr(after, name, value)
+    entry = audit.entry(
+        acting_caller(operation),
+        entity_type="operation",
+        entity_id=operation.operation_id,
+        action=FINISHED[operation.job],
+        at=now,
+        changed=[],
+        record=event_data(after, chunks),
     )
+    return store.update_audited(operation, condition, entry, **changes)
+
+
+def event_data(operation: OperationItem, chunks: list[ChunkResultItem]) -> Model:
+    """The operation as the API's GET of its job returns it, without the links signed for the caller
+    (a link signed now is stale by the time the event is read or delivered)."""
+    from contact_platform.models.operations import SIGNED_LINKS
+    from contact_platform.services import exports, imports, moves, tag_assignments
+
+    views = {"exports": exports.view, "imports": imports.view, "tagging": tag_assignments.view, "moves": moves.view}
+    data = views[operation.job](operation, chunks)
+    return data.model_copy(update={name: None for name in SIGNED_LINKS if name in type(data).model_fields})
 
 
 def due_keys(operation: OperationItem, due_iso: str) -> dict[str, str]:

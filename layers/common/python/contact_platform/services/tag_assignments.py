@@ -13,7 +13,7 @@ from contact_platform.models.operations import (
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services import operations, segments, tags
-from contact_platform.store.operations import OperationItem
+from contact_platform.store.operations import ChunkResultItem, OperationItem
 
 JOB = "tagging"
 
@@ -40,7 +40,9 @@ def create_tag_assignment(caller: Caller, body: TagAssignmentCreate) -> Operatio
     return operations.accepted(operation)
 
 
-def _to_api(operation: OperationItem, counts: dict[str, int]) -> TagAssignment:
+def view(operation: OperationItem, chunks: list[ChunkResultItem]) -> TagAssignment:
+    """The operation as its GET returns it."""
+    counts = operations.totals(operation, chunks)
     params = operation.params
     return TagAssignment(
         **operations.common_fields(operation),
@@ -58,12 +60,11 @@ def _to_api(operation: OperationItem, counts: dict[str, int]) -> TagAssignment:
 
 
 def get_tag_assignment(caller: Caller, operation_id: str) -> TagAssignment:
-    operation, chunks = operations.visible(caller, JOB, operation_id)
-    return _to_api(operation, operations.totals(operation, chunks))
+    return view(*operations.visible(caller, JOB, operation_id))
 
 
 def list_tag_assignments(caller: Caller, query: OperationListQuery) -> Listing[TagAssignment]:
-    return operations.list_operations(caller, JOB, query, lambda item: _to_api(item, operations.totals(item, [])))
+    return operations.list_operations(caller, JOB, query, lambda item: view(item, []))
 
 
 def retry_tag_assignment(caller: Caller, operation_id: str) -> OperationAccepted:

@@ -1,6 +1,7 @@
 """The append-only audit trail: one item per write, put in the same transaction as the write. The
 entry of a record's write also carries its event (docs/architecture.md, "Events"), as JSON: the
-record as the API returns it (`data`) and the old values of the changed fields (`previous`)."""
+record as the API returns it (`data`) and the old values of the changed fields (`previous`); so
+does the entry of the write that ends a job (the operation, `previous` null)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class AuditItem(Item, discriminator="audit"):
     request_id = UnicodeAttribute(attr_name="requestId")
     occurred_at = UnicodeAttribute(attr_name="occurredAt")
     changed_fields = string_list("changedFields")
-    event = UnicodeAttribute(null=True)  # JSON {"data", "previous", ...}: only on a record's write
+    event = UnicodeAttribute(null=True)  # JSON {"data", "previous", ...}: a record's write, a job's end
 
 
 def audit_entry(

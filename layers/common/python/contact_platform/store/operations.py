@@ -160,14 +160,14 @@ def update(operation: OperationItem, condition: Condition | None = None, **chang
     return True
 
 
-def reopen(operation: OperationItem, audit: AuditItem, **changes: Any) -> bool:
-    """Apply `changes` to a FAILED operation together with its audit item; False unless it is FAILED."""
+def update_audited(operation: OperationItem, condition: Condition, audit: AuditItem, **changes: Any) -> bool:
+    """`update` with the audit item in the same transaction; False when the condition does not hold."""
     try:
         with transaction() as tx:
-            tx.update(operation, actions=_actions(changes), condition=status_is(FAILED))
+            tx.update(operation, actions=_actions(changes), condition=condition)
             tx.save(audit)
     except TransactWriteError as error:
-        if error.cause_response_code == "TransactionCanceledException":
+        if any(reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []):
             return False
         raise
     for name, value in changes.items():
