@@ -1,7 +1,8 @@
 """Every event type and its JSON Schema (docs/architecture.md, "Events"): a record's write is
 `<entity>.<action>`, one type per verb of the entity that changes a record (`created`, `updated`,
 `deleted`, `restored`, `merged`) and its declared extra events (deals: `won`, `lost`); a job's end,
-in any terminal state, is `<job>.finished` (`import`, `export`, `tag_assignment`, `move`). Each
+in any terminal state, is `<job>.finished` (`import`, `export`, `tag_assignment`, `move`). Webhooks
+also receive `webhook.test` (`POST /webhooks/{id}/test`), which nothing subscribes to. Each
 type's schema is kept as `schemas/<type>.json` (`make openapi` writes them; a test holds them current)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ SCHEMAS = Path(__file__).parent / "schemas"
 # verb -> the action a write by it is
 _ACTIONS = {"create": "created", "update": "updated", "delete": "deleted", "restore": "restored", "merge": "merged"}
 _CONTACT_VERBS = ("create", "update", "delete", "restore", "merge")
-_NO_PREVIOUS = (".created", ".finished")  # a new record; a job's end (its event has no old values)
+_NO_PREVIOUS = (".created", ".finished", ".test")  # a new record, a job's end, a test: no old values
 
 
 @cache
@@ -37,9 +38,17 @@ def event_types() -> dict[str, type[Model]]:
     return types
 
 
+@cache
+def delivered_types() -> dict[str, type[Model]]:
+    """What webhooks receive: every event type, and the test event."""
+    from contact_platform.models.webhooks import WebhookTestData
+
+    return {**event_types(), "webhook.test": WebhookTestData}
+
+
 def schema_for(event_type: str) -> dict[str, Any]:
     """The JSON Schema of one event type's body (as listed by the API and delivered to webhooks)."""
-    data = event_types()[event_type].model_json_schema(mode="serialization")
+    data = delivered_types()[event_type].model_json_schema(mode="serialization")
     definitions = data.pop("$defs", {})
     merged = event_type.endswith(".merged")
     schema: dict[str, Any] = {
@@ -74,7 +83,7 @@ def write_schemas(directory: Path = SCHEMAS) -> list[Path]:
     """Write every type's schema file, and remove those of types that no longer exist."""
     directory.mkdir(exist_ok=True)
     written = []
-    for event_type in event_types():
+    for event_type in delivered_types():
         path = directory / f"{event_type}.json"
         path.write_text(schema_text(event_type))
         written.append(path)

@@ -94,6 +94,13 @@ class WebhookListQuery(PageQuery):
     )
 
 
+class WebhookTestData(Model):
+    """The `data` of a `webhook.test` event."""
+
+    webhookId: str
+    message: str
+
+
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 
 

@@ -23,7 +23,7 @@ from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import timed_id
 from contact_platform.models.events import Event
 from contact_platform.models.paging import Listing
-from contact_platform.models.webhooks import Delivery, DeliveryAttempt, DeliveryListQuery
+from contact_platform.models.webhooks import Delivery, DeliveryAttempt, DeliveryListQuery, WebhookTestData
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit
 from contact_platform.services.events import EVENT_PREFIX, to_event
@@ -50,6 +50,7 @@ FAILING_DISABLES = timedelta(days=3)
 KEPT = timedelta(days=30)  # deliveries expire (TTL) 30 days after they are made
 EARLY = timedelta(seconds=1)  # a message this much before its delivery's next attempt is a stray copy
 TEST_EVENT = "webhook.test"
+TEST_MESSAGE = "A test event: the webhook receives and verifies events."
 
 
 def delivery_id_for(event_id: str) -> str:
@@ -300,7 +301,7 @@ def send_test(caller: Caller, webhook_id: str) -> Delivery:
         type=TEST_EVENT,
         occurredAt=clock.iso(now),
         tenantId=caller.tenant_id,
-        data={"webhookId": webhook_id, "message": "A test event: the webhook receives and verifies events."},
+        data=WebhookTestData(webhookId=webhook_id, message=TEST_MESSAGE).model_dump(),
         previous=None,
     )
     delivery = new_delivery(
