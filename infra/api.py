@@ -1,7 +1,8 @@
 """The API stack: the REST API generated from the route table, its authorizer, stage, limits and logs.
 
 Each route group's functions and methods live in a nested stack (infra/route_group.py). Routes of a job
-(`Route.workflow`) are wired to the jobs stack's buckets and state machines (infra/workflows.py).
+(`Route.workflow`) are wired to the jobs stack's buckets and state machines (infra/workflows.py), routes that
+queue a webhook delivery (`Route.webhook_queue`) to the webhooks stack's queue (infra/webhooks.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from infra.platform_function import (
 from infra.route_group import RouteDependencies, RouteGroupStack
 from infra.settings import Settings
 from infra.table_access import grant_authorizer_access
+from infra.webhooks import WebhookResources
 from infra.workflows import JobResources
 
 STAGE_NAME = "prod"
@@ -82,6 +84,7 @@ class ApiStack(Stack):
         cursor_secret: secretsmanager.ISecret,
         alarm_topic: sns.ITopic,
         jobs: JobResources,
+        webhooks: WebhookResources,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -109,6 +112,7 @@ class ApiStack(Stack):
                 config.ENV_RATE_LIMIT: str(settings.rate_limit_per_window),
             },
             jobs=jobs,
+            webhooks=webhooks,
             download_url_seconds=settings.download_url_seconds,
         )
         for group, routes in route_groups(deployed_routes(settings.dev_mode)).items():

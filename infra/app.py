@@ -1,4 +1,4 @@
-"""The CDK app: data, observability, jobs and API stacks, checked by cdk-nag (AwsSolutions).
+"""The CDK app: data, observability, jobs, webhooks and API stacks, checked by cdk-nag (AwsSolutions).
 
 `make synth` (`python -m infra.app [-c key=value ...]`) or `npx aws-cdk@2 synth` writes cdk.out/;
 synthesis fails on any unacknowledged cdk-nag error.
@@ -18,6 +18,7 @@ from infra.api import ApiStack
 from infra.data import DataStack
 from infra.observability import ObservabilityStack
 from infra.settings import REPO_ROOT, LayerNotBuilt, Settings
+from infra.webhooks import WebhooksStack
 from infra.workflows import JobsStack
 
 
@@ -43,6 +44,14 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) 
         alarm_topic=observability.alarm_topic,
         description="contact-platform: job buckets, state machines, step functions and triggers",
     )
+    webhooks = WebhooksStack(
+        app,
+        "ContactPlatformWebhooks",
+        settings=settings,
+        table=data.table,
+        alarm_topic=observability.alarm_topic,
+        description="contact-platform: webhook delivery queue, event dispatcher and delivery function",
+    )
     api = ApiStack(
         app,
         "ContactPlatformApi",
@@ -51,6 +60,7 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) 
         cursor_secret=data.cursor_secret,
         alarm_topic=observability.alarm_topic,
         jobs=jobs.resources,
+        webhooks=webhooks.resources,
         description="contact-platform: REST API, authorizer and route functions",
     )
     # Routes name the job buckets without a reference to them (infra/storage.py): deploy the jobs first.

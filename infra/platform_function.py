@@ -33,17 +33,23 @@ LOG_GROUP_KMS = (
     "so a customer-managed KMS key would add a key policy and cost, not protection"
 )
 FUNCTION_SKIPS = {
-    "CKV_AWS_117": "No VPC: the functions reach only DynamoDB, S3, Step Functions and Secrets Manager through "
-    "their IAM-authorized public endpoints; a VPC would add NAT or endpoints and cold-start time",
+    "CKV_AWS_117": "No VPC: the functions reach only DynamoDB, S3, SQS, Step Functions and Secrets Manager "
+    "through their IAM-authorized public endpoints (and the webhook delivery function subscribers' public HTTPS "
+    "URLs); a VPC would add NAT or endpoints and cold-start time",
     "CKV_AWS_115": "No reserved concurrency per function: traffic is bounded by stage throttling and per-key rate "
-    "limits, jobs by their Map's MaxConcurrency; reserving would split the account's pool across 50 functions",
-    "CKV_AWS_173": "The environment holds names and ARNs only (table, buckets, state machines, the cursor secret's "
-    "ARN), no secret; Lambda encrypts it at rest with its service key",
+    "limits, jobs by their Map's MaxConcurrency; reserving would split the account's pool across 50 functions "
+    "(only the webhook delivery function reserves: it bounds the POSTs to subscribers)",
+    "CKV_AWS_173": "The environment holds names, URLs and ARNs only (table, buckets, queues, state machines, the "
+    "cursor secret's ARN), no secret; Lambda encrypts it at rest with its service key",
 }
 SYNCHRONOUS_DLQ = (
     "Invoked synchronously (API Gateway, the authorizer, Step Functions tasks): a failure goes back to the caller "
     "or the state machine's Retry/Catch; a dead-letter queue applies to asynchronous invocations only"
 )
+XRAY_WILDCARD = "X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource scoping"
+# What Powertools names the functions' logs and the `service` dimension of their EMF metrics (the alarms on
+# those metrics name it too: infra/webhooks.py).
+SERVICE_NAME = "contact-platform"
 
 
 def function_code() -> lambda_.Code:
@@ -54,7 +60,7 @@ def function_code() -> lambda_.Code:
 def common_environment(table_name: str, dev_mode: bool) -> dict[str, str]:
     """What every platform function is told: Powertools settings, the table, dev mode."""
     return {
-        "POWERTOOLS_SERVICE_NAME": "contact-platform",
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "LOG_LEVEL": "INFO",
         config.ENV_TABLE_NAME: table_name,
@@ -78,7 +84,9 @@ class PlatformFunction(Construct):
     """A function with its own least-privilege role (no managed policies), log group and error alarm.
 
     Callers grant what the handler needs on `role`; logs and X-Ray are granted here. Functions invoked
-    asynchronously (S3 events, schedules) pass a `dead_letter_queue` for events that fail every retry.
+    asynchronously (S3 events, schedules) pass a `dead_letter_queue` for events that fail every retry; the
+    others say why they have none (`no_dead_letter_queue`: invoked synchronously unless told otherwise).
+    A function whose concurrency must be bounded passes `reserved_concurrency`, with its reason.
     """
 
     def __init__(
@@ -95,6 +103,9 @@ class PlatformFunction(Construct):
         settings: FunctionSettings = function_settings.ROUTE,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int | None = None,
+        no_dead_letter_queue: str = SYNCHRONOUS_DLQ,
+        reserved_concurrency: int | None = None,
+        wildcard_reason: str = XRAY_WILDCARD,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
@@ -119,10 +130,16 @@ class PlatformFunction(Construct):
             environment=environment,
             dead_letter_queue=dead_letter_queue,
             retry_attempts=retry_attempts,
+            reserved_concurrent_executions=reserved_concurrency,
         )
         alarm_on_function_errors(self, self.function, alarm_topic)
         skip_checkov(self.log_group, {"CKV_AWS_158": LOG_GROUP_KMS})
-        skip_checkov(self.function, FUNCTION_SKIPS | ({} if dead_letter_queue else {"CKV_AWS_116": SYNCHRONOUS_DLQ}))
+        skips = dict(FUNCTION_SKIPS)
+        if reserved_concurrency is not None:
+            del skips["CKV_AWS_115"]
+        if dead_letter_queue is None:
+            skips["CKV_AWS_116"] = no_dead_letter_queue
+        skip_checkov(self.function, skips)
         Validations.of(self.function.node.default_child or self.function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",
@@ -131,8 +148,5 @@ class PlatformFunction(Construct):
             )
         )
         Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource scoping",
-            )
+            Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=wildcard_reason)
         )

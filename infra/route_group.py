@@ -24,6 +24,7 @@ from contact_platform.route import Route
 from infra.nag import skip_checkov
 from infra.platform_function import PlatformFunction, function_code
 from infra.table_access import grant_route_access
+from infra.webhooks import WebhookResources, grant_route_webhook_access, route_webhook_environment
 from infra.workflows import JobResources, grant_route_job_access, route_job_environment
 
 
@@ -40,6 +41,7 @@ class RouteDependencies:
     alarm_topic: sns.ITopic
     environment: dict[str, str]
     jobs: JobResources
+    webhooks: WebhookResources
     download_url_seconds: int
 
 
@@ -62,11 +64,16 @@ class ApiRoute(Construct):
             description=f"{route.method} {route.path}: {route.summary}",
             code=code,
             layer=deps.layer,
-            environment={**deps.environment, **route_job_environment(route, deps.jobs, deps.download_url_seconds)},
+            environment={
+                **deps.environment,
+                **route_job_environment(route, deps.jobs, deps.download_url_seconds),
+                **route_webhook_environment(route, deps.webhooks),
+            },
             alarm_topic=deps.alarm_topic,
         )
         grant_route_access(handler.role, deps.table, route)
         grant_route_job_access(handler.role, route, deps.jobs)
+        grant_route_webhook_access(handler.role, route, deps.webhooks)
         deps.cursor_secret.grant_read(handler.role)
         # Invocation is scoped to this stage, method and path. The stage name is a literal: a reference to
         # the stage would make this stack depend on the deployment, which itself depends on this method.

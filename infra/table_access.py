@@ -31,11 +31,16 @@ def route_actions(route: Route) -> tuple[str, ...]:
     return READ_ACTIONS if route.method == "GET" else READ_ACTIONS + WRITE_ACTIONS
 
 
-def grant_route_access(role: iam.IRole, table: dynamodb.ITable, route: Route) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=list(route_actions(route)), resources=[table.table_arn]))
+def _grant(role: iam.IRole, table: dynamodb.ITable, item_actions: tuple[str, ...]) -> None:
+    """`item_actions` on the table's items, and Query on the table and its indexes."""
+    role.add_to_principal_policy(iam.PolicyStatement(actions=list(item_actions), resources=[table.table_arn]))
     role.add_to_principal_policy(
         iam.PolicyStatement(actions=list(QUERY_ACTIONS), resources=[table.table_arn, *index_arns(table)])
     )
+
+
+def grant_route_access(role: iam.IRole, table: dynamodb.ITable, route: Route) -> None:
+    _grant(role, table, route_actions(route))
 
 
 def grant_authorizer_access(role: iam.IRole, table: dynamodb.ITable) -> None:
@@ -48,13 +53,28 @@ def grant_authorizer_access(role: iam.IRole, table: dynamodb.ITable) -> None:
     )
 
 
-# Job steps and triggers: records and audit items as the routes write them, plus the batches chunk work
-# is made of (BatchGetItem to read a chunk's records, BatchWriteItem to write its items and results).
+# Job steps and the job triggers (S3 upload, cleanup): records and audit items as the routes write them, plus
+# the batches chunk work is made of (BatchGetItem to read a chunk's records, BatchWriteItem to write its items
+# and results).
 JOB_ACTIONS = (*READ_ACTIONS, *WRITE_ACTIONS, "dynamodb:BatchWriteItem")
 
 
 def grant_job_access(role: iam.IRole, table: dynamodb.ITable) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(actions=list(JOB_ACTIONS), resources=[table.table_arn]))
-    role.add_to_principal_policy(
-        iam.PolicyStatement(actions=list(QUERY_ACTIONS), resources=[table.table_arn, *index_arns(table)])
-    )
+    _grant(role, table, JOB_ACTIONS)
+
+
+# The event dispatcher (infra/webhooks.py) lists a tenant's webhooks (Query on GSI1) and writes a delivery
+# item per event and webhook (a conditional PutItem: a delivery made already is kept). Nothing else.
+DISPATCHER_ACTIONS = ("dynamodb:PutItem",)
+# The delivery function reads a delivery, its webhook (GetItem) and the event's audit entry (Query on GSI1),
+# records attempts on the delivery and the webhook (UpdateItem), and disables a failing webhook with its audit
+# entry (a transaction of an UpdateItem and a PutItem). It deletes nothing.
+DELIVERY_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
+
+
+def grant_dispatcher_access(role: iam.IRole, table: dynamodb.ITable) -> None:
+    _grant(role, table, DISPATCHER_ACTIONS)
+
+
+def grant_delivery_access(role: iam.IRole, table: dynamodb.ITable) -> None:
+    _grant(role, table, DELIVERY_ACTIONS)

@@ -80,9 +80,9 @@ def test_every_function_and_the_api_alarm_to_the_alarm_topic(assembly: Assembly)
     watched = {
         assembly.referenced(alarm, alarm.properties["Dimensions"][0]["Value"], "AWS::Lambda::Function")
         for alarm in alarms
-        if alarm.properties["MetricName"] == "Errors"
+        if alarm.properties.get("MetricName") == "Errors"
     }
     assert watched == set(assembly.resources("AWS::Lambda::Function"))
-    (server_errors,) = [a for a in alarms if a.properties["MetricName"] == "5XXError"]
+    (server_errors,) = [a for a in alarms if a.properties.get("MetricName") == "5XXError"]
     assert server_errors.properties["Namespace"] == "AWS/ApiGateway"
     assert topic.properties["KmsMasterKeyId"]

@@ -52,8 +52,8 @@ def test_all_functions_share_one_code_asset_and_one_layer_asset(assembly: Assemb
     functions = assembly.resources("AWS::Lambda::Function")
     assert len({function.properties["Code"]["S3Key"] for function in functions}) == 1
     layers = {assembly.referenced(f, f.properties["Layers"], "AWS::Lambda::LayerVersion") for f in functions}
-    # A layer version per stack with functions (the API and the jobs), published from the same build.
-    assert len(layers) == 2
+    # A layer version per stack with functions (the API, the jobs, the webhooks), published from the same build.
+    assert len(layers) == 3
     assert len({layer.properties["Content"]["S3Key"] for layer in layers}) == 1
     for layer in layers:
         assert layer.properties["CompatibleArchitectures"] == ["arm64"]

@@ -1,6 +1,7 @@
 """The workflow table drives the jobs: a function per step and trigger, a state machine per workflow running
 its ASL file with every substitution bound to a step function of its own, private short-lived buckets,
-the S3 upload and schedule triggers with dead-letter queues, and route functions that may start only their
+the S3 upload and schedule triggers with dead-letter queues (the webhook triggers, invoked by event source
+mappings, have none: tests/infra/test_infra_webhooks.py), and route functions that may start only their
 own job and touch only their job's files."""
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from contact_platform.route import Route
 from contact_platform.routes import ROUTES
 from contact_platform.workflows import (
     CLEANUP,
+    EVENT_DISPATCHER,
     S3_UPLOAD,
     TRIGGERS,
+    WEBHOOK_DELIVERY,
     WORKFLOWS,
     WORKFLOWS_BY_NAME,
     Step,
@@ -37,6 +40,11 @@ SIGNED_URL_WORKFLOWS = {"exports", "imports"}
 BUCKET_VARIABLES = {config.ENV_UPLOADS_BUCKET, config.ENV_EXPORTS_BUCKET, config.ENV_DOWNLOAD_URL_SECONDS}
 STATE_MACHINE_VARIABLES = {workflow.state_machine_env for workflow in WORKFLOWS}
 TLS_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+# Invoked asynchronously (an S3 notification, a schedule): Lambda retries, then the function's dead-letter queue.
+# The webhook triggers are invoked by event source mappings instead (tests/infra/test_infra_webhooks.py).
+ASYNC_TRIGGERS = (S3_UPLOAD, CLEANUP)
+MAPPED_TRIGGERS = (EVENT_DISPATCHER, WEBHOOK_DELIVERY)
+WEBHOOK_QUEUES = 3  # the delivery queue, its dead-letter queue, the dispatcher's failure queue
 
 
 def functions_by_handler(assembly: Assembly) -> dict[str, Found]:
@@ -282,7 +290,7 @@ def test_the_cleanup_runs_daily_and_may_only_remove_job_files(assembly: Assembly
     }
 
 
-@pytest.mark.parametrize("trigger", TRIGGERS, ids=lambda trigger: trigger.name)
+@pytest.mark.parametrize("trigger", ASYNC_TRIGGERS, ids=lambda trigger: trigger.name)
 def test_an_asynchronous_trigger_retries_then_dead_letters_into_an_alarmed_queue(
     assembly: Assembly, trigger: Trigger
 ) -> None:
@@ -302,16 +310,23 @@ def test_an_asynchronous_trigger_retries_then_dead_letters_into_an_alarmed_queue
     (alarm,) = [
         a
         for a in assembly.resources("AWS::CloudWatch::Alarm")
-        if a.properties["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        if a.properties.get("MetricName") == "ApproximateNumberOfMessagesVisible"
         and assembly.referenced(a, a.properties["Dimensions"][0]["Value"], queue.type) == queue
     ]
     assert alarm.properties["Threshold"] == 1
 
 
-def test_only_the_triggers_have_dead_letter_queues(assembly: Assembly) -> None:
-    assert len(assembly.resources("AWS::SQS::Queue")) == len(TRIGGERS)
+def test_only_the_asynchronous_triggers_have_dead_letter_queues(assembly: Assembly) -> None:
+    """Every trigger is one or the other: a new trigger must say how it is invoked."""
+    assert sorted(ASYNC_TRIGGERS + MAPPED_TRIGGERS, key=TRIGGERS.index) == list(TRIGGERS)
+    assert len(assembly.resources("AWS::SQS::Queue")) == len(ASYNC_TRIGGERS) + WEBHOOK_QUEUES
     with_queues = {f.properties["Handler"] for f in assembly.resources(LAMBDA) if "DeadLetterConfig" in f.properties}
-    assert with_queues == {trigger.handler for trigger in TRIGGERS}
+    assert with_queues == {trigger.handler for trigger in ASYNC_TRIGGERS}
+    invoke_configs = {
+        assembly.referenced(c, c.properties["FunctionName"], LAMBDA).properties["Handler"]
+        for c in assembly.resources("AWS::Lambda::EventInvokeConfig")
+    }
+    assert invoke_configs == with_queues
 
 
 # Buckets

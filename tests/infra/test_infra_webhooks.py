@@ -1,0 +1,229 @@
+"""The webhook path (infra/webhooks.py): the delivery queue with the attributes the local stack gives it, the
+delivery function on it (partial batch failures, reserved concurrency), the grants of the dispatcher, the
+delivery function and the routes that queue a delivery, and the alarms on the dead letters and the failure rate.
+The stream side of the dispatcher is in tests/infra/test_infra_event_stream.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from contact_platform import config
+from contact_platform.observability import METRICS_NAMESPACE
+from contact_platform.route import Route
+from contact_platform.routes import ROUTES
+from contact_platform.webhooks import queue as delivery_queue
+from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY
+from infra.settings import REPO_ROOT
+from infra.webhooks import ATTEMPTS_METRIC, DELIVERY_CONCURRENCY, FAILED_ATTEMPTS_METRIC
+from tests.infra.synthesized import Assembly, Found, Json, actions, resources_of
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+LAMBDA = "AWS::Lambda::Function"
+QUEUE = "AWS::SQS::Queue"
+ALARM = "AWS::CloudWatch::Alarm"
+TLS_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+CONSUME = {
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+}
+
+
+def function_of(assembly: Assembly, handler: str) -> Found:
+    (found,) = [f for f in assembly.resources(LAMBDA) if f.properties["Handler"] == handler]
+    return found
+
+
+def delivery_queues(assembly: Assembly) -> tuple[Found, Found]:
+    """The delivery queue (the one with a redrive policy) and its dead-letter queue."""
+    (queue,) = [q for q in assembly.resources(QUEUE) if "RedrivePolicy" in q.properties]
+    dead_letters = assembly.referenced(queue, queue.properties["RedrivePolicy"]["deadLetterTargetArn"], QUEUE)
+    return queue, dead_letters
+
+
+def sqs_grants(assembly: Assembly, function: Found) -> dict[str, set[str]]:
+    """Queue logical ID -> the SQS actions the function's role has on it."""
+    grants: dict[str, set[str]] = {}
+    for statement in assembly.statements_of(function):
+        sqs_actions = {action for action in actions(statement) if action.startswith("sqs:")}
+        if sqs_actions:
+            assert statement["Effect"] == "Allow" and "*" not in str(sqs_actions), statement
+            for resource in resources_of(statement):
+                queue = assembly.referenced(function, resource, QUEUE)
+                grants.setdefault(queue.logical_id, set()).update(sqs_actions)
+    return grants
+
+
+def table_grants(assembly: Assembly, function: Found) -> set[str]:
+    return {a for s in assembly.statements_of(function) for a in actions(s) if a.startswith("dynamodb:")}
+
+
+def variables(function: Found) -> Json:
+    found: Json = function.properties["Environment"]["Variables"]
+    return found
+
+
+def queue_alarm(assembly: Assembly, queue: Found) -> Found:
+    (found,) = [
+        a
+        for a in assembly.resources(ALARM)
+        if a.properties.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and assembly.referenced(a, a.properties["Dimensions"][0]["Value"], QUEUE) == queue
+    ]
+    return found
+
+
+def test_the_delivery_queue_has_the_attributes_the_local_stack_gives_it(assembly: Assembly) -> None:
+    queue, dead_letters = delivery_queues(assembly)
+    assert queue.properties["VisibilityTimeout"] == delivery_queue.VISIBILITY_TIMEOUT_SECONDS
+    assert queue.properties["MessageRetentionPeriod"] == delivery_queue.RETENTION_SECONDS
+    assert queue.properties["RedrivePolicy"]["maxReceiveCount"] == delivery_queue.MAX_RECEIVES
+    assert dead_letters.properties["MessageRetentionPeriod"] == delivery_queue.DEAD_LETTER_RETENTION_SECONDS
+    # a message whose handling crashed comes back only after the function has timed out
+    delivery = function_of(assembly, WEBHOOK_DELIVERY.handler)
+    assert queue.properties["VisibilityTimeout"] >= 6 * delivery.properties["Timeout"]
+    for found in (queue, dead_letters):
+        assert found.properties["SqsManagedSseEnabled"] is True
+        denials = [
+            statement
+            for policy in assembly.resources("AWS::SQS::QueuePolicy")
+            if found in assembly.targets(policy.template, policy.properties["Queues"])
+            for statement in policy.properties["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Deny"
+        ]
+        assert [s["Condition"] for s in denials] == [TLS_ONLY]
+
+
+def test_the_delivery_function_takes_the_queue_in_batches_reporting_each_failed_message(assembly: Assembly) -> None:
+    queue, _ = delivery_queues(assembly)
+    (mapping,) = [
+        m
+        for m in assembly.resources("AWS::Lambda::EventSourceMapping")
+        if queue in assembly.targets(m.template, m.properties["EventSourceArn"])
+    ]
+    function = assembly.referenced(mapping, mapping.properties["FunctionName"], LAMBDA)
+    assert function.properties["Handler"] == WEBHOOK_DELIVERY.handler
+    assert mapping.properties["BatchSize"] == 10
+    assert mapping.properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # concurrent POSTs to subscribers are bounded; the pollers never outrun the reservation (no throttled receives)
+    reserved = function.properties["ReservedConcurrentExecutions"]
+    assert reserved == DELIVERY_CONCURRENCY == 10
+    assert mapping.properties["ScalingConfig"]["MaximumConcurrency"] <= reserved
+    assert "DeadLetterConfig" not in function.properties  # never invoked asynchronously
+
+
+def test_both_webhook_functions_are_told_both_queue_urls(assembly: Assembly) -> None:
+    queue, dead_letters = delivery_queues(assembly)
+    for trigger in (EVENT_DISPATCHER, WEBHOOK_DELIVERY):
+        function = function_of(assembly, trigger.handler)
+        found = variables(function)
+        assert assembly.referenced(function, found[config.ENV_WEBHOOK_QUEUE_URL], QUEUE) == queue
+        assert assembly.referenced(function, found[config.ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL], QUEUE) == dead_letters
+
+
+def test_the_dispatcher_may_read_the_stream_and_webhooks_write_deliveries_and_queue_them(assembly: Assembly) -> None:
+    queue, _ = delivery_queues(assembly)
+    function = function_of(assembly, EVENT_DISPATCHER.handler)
+    grants = sqs_grants(assembly, function)
+    assert grants.pop(queue.logical_id) == {"sqs:SendMessage"}
+    (failures,) = grants  # the stream mapping's on-failure queue (tests/infra/test_infra_event_stream.py)
+    assert grants[failures] == {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+    assert table_grants(assembly, function) == {
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:ListStreams",
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+    }
+
+
+def test_only_the_stream_mappings_failure_queue_is_acknowledged_as_a_dead_letter_queue(assembly: Assembly) -> None:
+    """cdk-nag knows a dead-letter queue by another queue's redrive policy only (AwsSolutions-SQS3)."""
+    (mapping,) = [
+        m for m in assembly.resources("AWS::Lambda::EventSourceMapping") if "StartingPosition" in m.properties
+    ]
+    failures = assembly.referenced(mapping, mapping.properties["DestinationConfig"]["OnFailure"]["Destination"], QUEUE)
+    acknowledged = [
+        queue
+        for queue in assembly.resources(QUEUE)
+        if any(
+            rule["id"] == "AwsSolutions-SQS3"
+            for rule in queue.body.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+        )
+    ]
+    assert acknowledged == [failures]
+
+
+def test_the_delivery_function_may_consume_its_queue_and_send_only_to_the_dead_letters(assembly: Assembly) -> None:
+    queue, dead_letters = delivery_queues(assembly)
+    function = function_of(assembly, WEBHOOK_DELIVERY.handler)
+    assert sqs_grants(assembly, function) == {queue.logical_id: CONSUME, dead_letters.logical_id: {"sqs:SendMessage"}}
+    assert table_grants(assembly, function) == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+    }
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_only_the_routes_that_queue_a_delivery_may_send_to_the_queue(assembly: Assembly, route: Route) -> None:
+    queue, _ = delivery_queues(assembly)
+    function = function_of(assembly, route.handler)
+    found = variables(function)
+    assert config.ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL not in found
+    if route.webhook_queue:
+        assert sqs_grants(assembly, function) == {queue.logical_id: {"sqs:SendMessage"}}
+        assert assembly.referenced(function, found[config.ENV_WEBHOOK_QUEUE_URL], QUEUE) == queue
+    else:
+        assert sqs_grants(assembly, function) == {}
+        assert config.ENV_WEBHOOK_QUEUE_URL not in found
+
+
+def test_the_queueing_routes_are_the_test_event_and_the_redelivery() -> None:
+    assert {route.name for route in ROUTES if route.webhook_queue} == {"test_webhook", "redeliver_webhook_delivery"}
+
+
+def test_a_dead_lettered_delivery_alarms(assembly: Assembly) -> None:
+    _, dead_letters = delivery_queues(assembly)
+    alarm = queue_alarm(assembly, dead_letters)
+    assert alarm.properties["Threshold"] == 1
+    assert alarm.properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_more_than_half_of_the_attempts_failing_alarms(assembly: Assembly) -> None:
+    """failed / attempts over 15 minutes above 0.5, once there were 10 attempts, from the metrics the delivery
+    function emits (EMF, with Powertools' one dimension `service` = POWERTOOLS_SERVICE_NAME)."""
+    (alarm,) = [a for a in assembly.resources(ALARM) if "Metrics" in a.properties]
+    properties = alarm.properties
+    assert properties["Threshold"] == 0.5
+    assert properties["ComparisonOperator"] == "GreaterThanThreshold"
+    assert properties["TreatMissingData"] == "notBreaching"
+    queries = {query["Id"]: query for query in properties["Metrics"]}
+    (expression,) = [query for query in queries.values() if "Expression" in query]
+    assert expression["ReturnData"] is True
+    assert expression["Expression"] == "IF(attempts >= 10, failed / attempts, 0)"
+    service = variables(function_of(assembly, WEBHOOK_DELIVERY.handler))["POWERTOOLS_SERVICE_NAME"]
+    for query_id, name in (("attempts", ATTEMPTS_METRIC), ("failed", FAILED_ATTEMPTS_METRIC)):
+        stat = queries[query_id]["MetricStat"]
+        assert (stat["Period"], stat["Stat"]) == (900, "Sum")
+        assert stat["Metric"] == {
+            "Namespace": METRICS_NAMESPACE,
+            "MetricName": name,
+            "Dimensions": [{"Name": "service", "Value": service}],
+        }
+    handler = (REPO_ROOT / Path(*WEBHOOK_DELIVERY.handler.split(".")[:-1])).with_suffix(".py").read_text()
+    assert f'name="{ATTEMPTS_METRIC}"' in handler and f'name="{FAILED_ATTEMPTS_METRIC}"' in handler
+    assert "Metrics(namespace=METRICS_NAMESPACE)" in handler  # no service or dimension of its own
+
+
+def test_the_webhooks_stack_is_deployed_before_the_api(assembly: Assembly) -> None:
+    manifest = json.loads((assembly.directory / "manifest.json").read_text())
+    assert "ContactPlatformWebhooks" in manifest["artifacts"]["ContactPlatformApi"]["dependencies"]
