@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from benchmarks.chunk_memory import ChunkMemory, StepMemory
     from benchmarks.jobs import JobRun, JobSize, RawRun
     from benchmarks.throughput import Throughput
+    from benchmarks.webhooks import Stages, WebhookFigures
 
 SERVICES = ("dynamodb", "lambda")
 # The operations the speed goals name (benchmarks/summary.py reads them by name).
@@ -62,6 +64,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # what was left out, and why
     throughput: Throughput | None = None  # None when the throughput part was skipped
     parts: dict[str, float] = field(default_factory=dict)  # seconds each part took, in the order run
+    webhooks: WebhookFigures | None = None  # None when the webhooks part was skipped
 
 
 # Text ------------------------------------------------------------------------------------------
@@ -160,6 +163,46 @@ def _throughput_section(throughput: Throughput) -> list[str]:
         f"other answers: {others}",
         "",
     ]
+
+
+def _stages(stages: Stages) -> str:
+    return (
+        f"medians of {stages.deliveries}: write -> delivery item {stages.to_dispatch:.2f} s (stream window, poller, "
+        f"dispatcher), -> first attempt {stages.to_attempt:.2f} s (queue, delivery function), "
+        f"-> receipt {stages.to_receipt:.2f} s"
+    )
+
+
+def _webhooks_section(hooks: WebhookFigures) -> list[str]:
+    latency, post, raw = hooks.latency, hooks.post, hooks.raw
+    lines = [
+        "Webhooks: POST /api/v1/contacts -> contact.created at a subscriber on 127.0.0.1 (local stack: stream "
+        "poller -> dispatcher -> SQS -> queue poller -> delivery)",
+        f"  warm-up event (not counted): {hooks.warmup:.2f} s",
+        f"  {latency.calls} creates one after the other, before the POST -> receipt: "
+        f"p50 {latency.percentile(50):.2f} s, p95 {latency.percentile(95):.2f} s, "
+        f"max {max(latency.latencies, default=0.0):.2f} s "
+        f"(the POST alone: p50 {_ms(post.percentile(50))} ms)",
+    ]
+    if hooks.stages is not None:
+        lines.append(f"  where it goes, {_stages(hooks.stages)}")
+    burst = f"{hooks.burst_received} of {hooks.burst} events" + ("" if hooks.complete else " (INCOMPLETE)")
+    per_event = ", ".join(f"{service} {count:.1f}" for service, count in hooks.requests_per_event().items())
+    lines += [
+        f"  burst of {hooks.burst} creates from {hooks.threads} threads: writes done in {hooks.burst_writes:.1f} s "
+        f"({hooks.writes_per_second:.1f}/s), {burst} received {hooks.burst_seconds:.1f} s after the first write "
+        f"({hooks.burst_seconds - hooks.burst_writes:.1f} s after the last): {hooks.events_per_second:.1f} events/s",
+        f"  AWS requests per burst event, its API create and the pollers' included: {per_event or '-'}",
+        *([f"  burst, {_stages(hooks.burst_stages)}"] if hooks.burst_stages else []),
+        f"  signatures (standardwebhooks): {hooks.verified} verified, {hooks.bad_signatures} bad; "
+        f"{hooks.duplicates} duplicate deliveries",
+        f"  floor, same emulator: raw SQS send -> receive (long poll) -> delete, {raw.calls} messages one at a time: "
+        f"p50 {_ms(raw.percentile(50))} ms, p95 {_ms(raw.percentile(95))} ms, {raw.per_second:.1f} messages/s"
+        + (f", {raw.errors.total()} not received" if raw.errors else ""),
+        f"  and the stream's batching window, {hooks.batching_window:g} s, under every event's latency",
+        "",
+    ]
+    return lines
 
 
 # Jobs ------------------------------------------------------------------------------------------
@@ -334,6 +377,8 @@ def render(report: Report) -> str:
         lines += _growth_section(report.sizes)
     if report.throughput is not None:
         lines += _throughput_section(report.throughput)
+    if report.webhooks is not None:
+        lines += _webhooks_section(report.webhooks)
     if report.jobs:
         lines += [
             f"Jobs (Step Functions workflows, CHUNK_ROWS {report.chunk_rows}); each size on an emptied emulator and a",
@@ -453,6 +498,43 @@ def _memory_json(run: ChunkMemory) -> dict[str, Any]:
     }
 
 
+def _webhooks_json(hooks: WebhookFigures) -> dict[str, Any]:
+    latency = hooks.latency
+
+    def stages_json(stages: Stages | None) -> dict[str, Any] | None:
+        if stages is None:
+            return None
+        return {
+            "deliveries": stages.deliveries,
+            "toDeliveryItem": round(stages.to_dispatch, 3),
+            "toFirstAttempt": round(stages.to_attempt, 3),
+            "toReceipt": round(stages.to_receipt, 3),
+        }
+
+    return {
+        "warmupSeconds": None if math.isnan(hooks.warmup) else round(hooks.warmup, 3),
+        "latency": _sample_json(latency) | {"maxMs": round(max(latency.latencies, default=0.0) * 1000, 2)},
+        "post": _sample_json(hooks.post),
+        "stagesSeconds": stages_json(hooks.stages),
+        "burstStagesSeconds": stages_json(hooks.burst_stages),
+        "burst": {
+            "creates": hooks.burst,
+            "threads": hooks.threads,
+            "received": hooks.burst_received,
+            "writesSeconds": round(hooks.burst_writes, 3),
+            "seconds": round(hooks.burst_seconds, 3),
+            "eventsPerSecond": round(hooks.events_per_second, 2),
+            "writesPerSecond": round(hooks.writes_per_second, 2),
+            "requestsPerEvent": {service: round(count, 2) for service, count in hooks.requests_per_event().items()},
+        },
+        "verified": hooks.verified,
+        "badSignatures": hooks.bad_signatures,
+        "duplicates": hooks.duplicates,
+        "rawQueue": _sample_json(hooks.raw),
+        "batchingWindowSeconds": hooks.batching_window,
+    }
+
+
 def to_json(report: Report) -> dict[str, Any]:
     transport = report.transport
     return {
@@ -478,6 +560,7 @@ def to_json(report: Report) -> dict[str, Any]:
         | _sample_json(report.throughput.sample)
         if report.throughput
         else None,
+        "webhooks": _webhooks_json(report.webhooks) if report.webhooks else None,
         "chunkRows": report.chunk_rows,
         "jobs": [_jobs_json(size) for size in report.jobs],
         "chunkMemory": [_memory_json(run) for run in report.memory],

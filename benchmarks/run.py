@@ -11,6 +11,12 @@ kind is imported, next to a bare `import boto3`, measured side by side first, wh
 Throughput part (benchmarks/throughput.py): 8 threads with keep-alive sessions GET one contact for
 `--throughput-seconds` (after 1 s of warm-up) from a Python process of their own, as a client would.
 
+Webhooks part (benchmarks/webhooks.py): a subscriber on 127.0.0.1 and a webhook of the bench's
+tenant for `contact.created`; `--webhook-events` creates one after the other, each timed from before
+its POST to the receipt of its event, then a burst of `--webhook-burst` creates from 4 threads and the
+events a second until the last arrives; next to them a raw SQS send -> receive -> delete loop on the
+same emulator and the stream's batching window.
+
 Jobs part (benchmarks/jobs.py), for each size R: an import of an R-row CSV and an export of the R
 contacts as Step Functions workflows, next to a raw BatchWriteItem / Query loop over R items; then
 a chunk worker's peak memory when the whole file (or segment) has M rows (benchmarks/chunk_memory.py).
@@ -23,7 +29,9 @@ A report, not a test: nothing here asserts on timings.
     python -m benchmarks.run [--sizes 10 30] [--concurrency 4] [--repeats 5] [--json PATH]
                              [--jobs-rows 1000 2000] [--memory-rows 10000 100000] [--memory-jobs import export]
                              [--export-rows N ...] [--chunk-rows N] [--throughput-seconds 10]
-                             [--skip-api] [--skip-throughput] [--skip-jobs] [--skip-memory] [--skip-cold-start]
+                             [--webhook-events 12] [--webhook-burst 100]
+                             [--skip-api] [--skip-throughput] [--skip-webhooks] [--skip-jobs] [--skip-memory]
+                             [--skip-cold-start]
 
 The default sizes are small: every request to the embedded emulator costs milliseconds of Python
 on both sides, and an import makes about one per row (benchmarks/README.md). `--jobs-rows 100000`
@@ -49,7 +57,7 @@ import boto3
 import moto
 import requests
 
-from benchmarks import chunk_memory, throughput
+from benchmarks import chunk_memory, throughput, webhooks
 from benchmarks.api import ApiClient, contact_body, create_bench_key, deal_body, searches
 from benchmarks.chunk_memory import ChunkMemory
 from benchmarks.cold_start import measure_cold_starts, render_cold_starts
@@ -69,6 +77,7 @@ from benchmarks.report import CREATE, DELETE, GET, Measured, Operation, Report, 
 from benchmarks.summary import render_summary, summary_json
 from benchmarks.throughput import Throughput
 from benchmarks.timing import Sample, timed_map, timed_pages
+from benchmarks.webhooks import WebhookFigures
 from contact_platform import config
 from local.provision import provision
 from local.resources import REGION, TABLE_NAME
@@ -94,6 +103,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-memory", action="store_true", help="leave out the chunk worker memory")
     parser.add_argument("--skip-cold-start", action="store_true", help="leave out the handler import times")
     parser.add_argument("--skip-throughput", action="store_true", help="leave out the GET throughput from 8 threads")
+    parser.add_argument("--skip-webhooks", action="store_true", help="leave out the webhook latency and throughput")
+    parser.add_argument(
+        "--webhook-events",
+        type=int,
+        default=webhooks.DEFAULT_EVENTS,
+        help="creates one after the other, each timed to its event's receipt (about 1.3 s each)",
+    )
+    parser.add_argument(
+        "--webhook-burst", type=int, default=webhooks.DEFAULT_BURST, help="creates of the webhook burst"
+    )
     parser.add_argument(
         "--throughput-seconds", type=float, default=10.0, help="seconds of GETs counted (after 1 s of warm-up)"
     )
@@ -123,6 +142,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.sizes) < 1 or args.concurrency < 1 or args.repeats < 1:
         parser.error("sizes, concurrency and repeats must be at least 1")
+    if args.webhook_events < 1 or args.webhook_burst < 1:
+        parser.error("webhook events and burst must be at least 1")
     if args.throughput_seconds <= 0:
         parser.error("throughput seconds must be more than 0")
     counts = [*args.jobs_rows, *args.memory_rows, *args.export_rows, args.chunk_rows or 1]
@@ -243,6 +264,15 @@ def measure_throughput(api: ApiClient, key: str, args: argparse.Namespace, notes
         return None
 
 
+def measure_webhooks(
+    api: ApiClient, key: str, running: Running, counter: RequestCounter, args: argparse.Namespace
+) -> WebhookFigures:
+    """Before the jobs part: its emptied emulator would take the webhook, and its imports' events
+    would queue ahead of the measured ones."""
+    endpoint, events, burst = running.aws_endpoint, args.webhook_events, args.webhook_burst
+    return webhooks.measure(api, key, endpoint, REGION, events, burst, progress, counter)
+
+
 def measure_jobs(
     running: Running, counter: RequestCounter, args: argparse.Namespace, notes: list[str]
 ) -> list[JobSize]:
@@ -296,6 +326,7 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     load: Throughput | None = None
     jobs: list[JobSize] = []
     memory: list[ChunkMemory] = []
+    hooks: WebhookFigures | None = None
     notes: list[str] = []
     parts: dict[str, float] = {}
     part_started = started
@@ -317,6 +348,10 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
         if not args.skip_throughput:
             load = measure_throughput(api, key, args, notes)
             part_done("throughput")
+        if not args.skip_webhooks:
+            hooks = measure_webhooks(api, key, running, counter, args)
+            notes += hooks.notes
+            part_done("webhooks")
         if not args.skip_jobs:
             jobs = measure_jobs(running, counter, args, notes)
             part_done("jobs")
@@ -331,7 +366,9 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     emulator = f"embedded moto {moto.__version__}"
     chunk_rows = config.settings().chunk_rows
     seconds = time.perf_counter() - started
-    return Report(args.concurrency, emulator, transport, sizes, seconds, chunk_rows, jobs, memory, notes, load, parts)
+    return Report(
+        args.concurrency, emulator, transport, sizes, seconds, chunk_rows, jobs, memory, notes, load, parts, hooks
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

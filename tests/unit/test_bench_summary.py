@@ -3,14 +3,17 @@ ok / MISSED / not run, judged on hand-made figures."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 
 from benchmarks.counting import Requests
 from benchmarks.jobs import JobRun, JobSize, RawRun
-from benchmarks.report import CREATE, DELETE, GET, Measured, Operation, Report, SizeRun
-from benchmarks.summary import GOALS, verdicts
+from benchmarks.report import CREATE, DELETE, GET, Measured, Operation, Report, SizeRun, render, to_json
+from benchmarks.summary import GOALS, render_summary, summary_json, verdicts
 from benchmarks.throughput import Throughput
 from benchmarks.timing import Sample
+from benchmarks.webhooks import WebhookFigures
 
 
 def measured(wall: float, errors: int = 0) -> Measured:
@@ -36,9 +39,28 @@ def job_size(rows: int, import_wall: float | None, export_wall: float | None, st
     return JobSize(rows, 1, 5000, imported, raw_write, exported, raw_query)
 
 
-def report(sizes: list[SizeRun], jobs: list[JobSize], per_second: float | None, concurrency: int = 4) -> Report:
+def hooks(
+    latencies: tuple[float, ...], received: int, seconds: float, missing: int = 0, bad: int = 0
+) -> WebhookFigures:
+    """Sequential events that took `latencies`; a burst of 100 creates written in 4 s, of which
+    `received` arrived `seconds` after the first write."""
+    latency = Sample(latencies, sum(latencies), Counter({"no event within 30 s": missing} if missing else {}))
+    raw = Sample((0.006,) * 100, 0.7)
+    return WebhookFigures(
+        1.0, latency, Sample((0.02,) * len(latencies), 1.0), 100, 4, received, 4.0, seconds, Requests(), raw, 1.0,
+        len(latencies) + received - bad, bad, 0, None, None,
+    )  # fmt: skip
+
+
+def report(
+    sizes: list[SizeRun],
+    jobs: list[JobSize],
+    per_second: float | None,
+    concurrency: int = 4,
+    webhooks: WebhookFigures | None = None,
+) -> Report:
     load = None if per_second is None else Throughput(8, 1.0, Sample((0.1,) * int(per_second * 10), 10.0))
-    return Report(concurrency, "moto", None, sizes, 1.0, 5000, jobs, throughput=load)
+    return Report(concurrency, "moto", None, sizes, 1.0, 5000, jobs, throughput=load, webhooks=webhooks)
 
 
 def statuses(figures: Report) -> dict[str, tuple[str, float | None, str]]:
@@ -55,6 +77,7 @@ def test_each_goal_keeps_the_worst_size_and_says_whether_it_holds() -> None:
             [api_round(100, 2.0, 3.0, 3.5), api_round(400, 2.5, 1.0, 2.0)],
             [job_size(1000, 3.0, 1.5), job_size(2000, 4.0, 2.5)],
             per_second=49.0,
+            webhooks=hooks((1.2,) * 18 + (1.9, 2.5), received=100, seconds=8.0),
         )
     )
     figures = [goal.figure for goal in GOALS]
@@ -67,6 +90,8 @@ def test_each_goal_keeps_the_worst_size_and_says_whether_it_holds() -> None:
         ("ok", 3.0, "N = 100"),  # API get
         ("MISSED", 3.5, "N = 100"),  # API delete
         ("MISSED", 49.0, "p95 100 ms, 0 non-200"),  # GETs: at least 50 a second
+        ("ok", 1.9, "20 events, max 2.50 s"),  # webhook p95 (the 19th of 20): at most 2 s
+        ("MISSED", 12.5, "M = 100, writes 25.0/s"),  # webhook events a second: at least 20
     ]
 
 
@@ -84,3 +109,24 @@ def test_failed_api_calls_miss_and_other_thread_counts_are_not_the_goal() -> Non
     assert failed["GETs of one contact, 8 threads, per second"][0] == "ok"
     other = statuses(report([api_round(100, 1.0, 1.0, 1.0)], [], None, concurrency=8))
     assert other["API get / raw GetItem, wall, 4 threads"][0] == "not run"
+
+
+def test_a_webhook_event_that_did_not_arrive_or_verify_misses_and_a_burst_that_kept_up_holds() -> None:
+    missing = statuses(report([], [], None, webhooks=hooks((1.0,) * 5, received=97, seconds=90.0, missing=1)))
+    assert missing["webhook write -> receipt p95, local stack"] == ("MISSED", None, "1 missing, 0 bad signatures")
+    assert missing["webhook events/s, burst of creates, 4 threads"] == ("MISSED", None, "97 of 100 arrived")
+    forged = statuses(report([], [], None, webhooks=hooks((1.0,) * 5, received=100, seconds=4.5, bad=1)))
+    assert forged["webhook write -> receipt p95, local stack"][0] == "MISSED"
+    held = statuses(report([], [], None, webhooks=hooks((1.0,) * 5, received=100, seconds=4.5)))
+    assert held["webhook write -> receipt p95, local stack"] == ("ok", 1.0, "5 events, max 1.00 s")
+    assert held["webhook events/s, burst of creates, 4 threads"][:2] == ("ok", 100 / 4.5)
+
+
+def test_the_webhook_figures_print_and_go_into_the_json() -> None:
+    figures = report([], [], None, webhooks=hooks((1.0, 1.5), received=100, seconds=5.0))
+    assert "100 of 100 events received 5.0 s after the first write" in render(figures)
+    line = r"webhook write -> receipt p95, local stack +1.50 s +2 events, max 1.50 s +<= 2 s +ok"
+    assert re.search(line, render_summary(figures))
+    written = json.loads(json.dumps({**to_json(figures), "goals": summary_json(figures)}))
+    assert written["webhooks"]["burst"]["eventsPerSecond"] == 20.0
+    assert written["webhooks"]["latency"]["p95Ms"] == 1500.0
