@@ -66,9 +66,9 @@ def grant_job_access(role: iam.IRole, table: dynamodb.ITable) -> None:
 # The event dispatcher (infra/webhooks.py) lists a tenant's webhooks (Query on GSI1) and writes a delivery
 # item per event and webhook (a conditional PutItem: a delivery made already is kept). Nothing else.
 DISPATCHER_ACTIONS = ("dynamodb:PutItem",)
-# The delivery function reads a delivery, its webhook (GetItem) and the event's audit entry (Query on GSI1),
-# records attempts on the delivery and the webhook (UpdateItem), and disables a failing webhook with its audit
-# entry (a transaction of an UpdateItem and a PutItem). It deletes nothing.
+# The delivery function reads a delivery, its webhook and the event's audit entry (GetItem), records attempts
+# on the delivery and the webhook (UpdateItem), and disables a failing webhook with its audit entry (a
+# transaction of an UpdateItem and a PutItem). It deletes nothing; it queries nothing, though `_grant` allows it.
 DELIVERY_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
 
 

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from contact_platform import clock
-from contact_platform.models.events import Event
 from contact_platform.services.events import to_event, type_matches
 from contact_platform.services.webhook_deliveries import delivery_id_for, new_delivery
 from contact_platform.store import deliveries as store
@@ -24,9 +23,9 @@ from contact_platform.store.webhooks import MAX_WEBHOOKS, WebhookItem
 from contact_platform.webhooks import queue
 
 
-def events_of(records: Iterable[Mapping[str, Any]]) -> list[Event]:
-    """The events of stream records (audit items' NewImage, as the stream's filter passes them)."""
-    return [to_event(AuditItem.from_raw_data(record["dynamodb"]["NewImage"])) for record in records]
+def entries_of(records: Iterable[Mapping[str, Any]]) -> list[AuditItem]:
+    """The audit entries of stream records (their NewImage, as the stream's filter passes them)."""
+    return [AuditItem.from_raw_data(record["dynamodb"]["NewImage"]) for record in records]
 
 
 def _subscribers(tenant_id: str) -> list[WebhookItem]:
@@ -39,14 +38,16 @@ def dispatch(records: Iterable[Mapping[str, Any]]) -> int:
     webhooks: dict[str, list[WebhookItem]] = {}
     messages = []
     now = clock.now()
-    for event in events_of(records):
+    for entry in entries_of(records):
+        event = to_event(entry)
         if event.tenantId not in webhooks:
             webhooks[event.tenantId] = _subscribers(event.tenantId)
         for webhook in webhooks[event.tenantId]:
             if webhook.created_at > event.occurredAt or not type_matches(event.type, webhook.event):
                 continue
             delivery_id = delivery_id_for(event.id)
-            store.put_new(new_delivery(webhook, delivery_id, event.id, event.type, now))
+            delivery = new_delivery(webhook, delivery_id, event.id, event.type, now, entity_id=entry.entity_id)
+            store.put_new(delivery)
             messages.append(queue.message(event.tenantId, webhook.webhook_id, delivery_id))
     queue.send(messages)
     return len(messages)

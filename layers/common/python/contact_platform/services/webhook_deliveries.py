@@ -26,7 +26,7 @@ from contact_platform.models.paging import Listing
 from contact_platform.models.webhooks import Delivery, DeliveryAttempt, DeliveryListQuery, WebhookTestData
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit
-from contact_platform.services.events import EVENT_PREFIX, to_event
+from contact_platform.services.events import AUDIT_PREFIX, EVENT_PREFIX, to_event
 from contact_platform.services.webhooks import found, signing_secrets
 from contact_platform.store import audit as audit_store
 from contact_platform.store import deliveries as store
@@ -121,7 +121,8 @@ def deliver(message: dict[str, Any]) -> Outcome:
 def _body(delivery: DeliveryItem) -> bytes | None:
     if delivery.payload is not None:
         return str(delivery.payload).encode()
-    entry = audit_store.get_entry(delivery.tenant_id, "aud_" + delivery.event_id.removeprefix(EVENT_PREFIX))
+    audit_id = AUDIT_PREFIX + delivery.event_id.removeprefix(EVENT_PREFIX)
+    entry = audit_store.entry_of(delivery.tenant_id, str(delivery.entity_id), audit_id)
     return None if entry is None or entry.event is None else event_json(to_event(entry))
 
 

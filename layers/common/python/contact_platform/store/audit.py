@@ -15,7 +15,7 @@ from contact_platform.clock import iso
 from contact_platform.ids import moment_of, timed_id
 from contact_platform.store import keys
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, string_list
+from contact_platform.store.table import Item, get_item, string_list
 
 
 class AuditItem(Item, discriminator="audit"):
@@ -64,6 +64,14 @@ def audit_entry(
         changed_fields=sorted(changed_fields),
         event=None if event is None else json.dumps(event, separators=(",", ":"), ensure_ascii=False),
     )
+
+
+def entry_of(tenant_id: str, entity_id: str, audit_id: str) -> AuditItem | None:
+    """The entry of an ID when its entity is known: one consistent GetItem (its moment gives its key)."""
+    moment = moment_of(audit_id)
+    if moment is None:
+        return None
+    return get_item(AuditItem, keys.audit_pk(tenant_id, entity_id), keys.sortable(iso(moment), audit_id))
 
 
 def get_entry(tenant_id: str, audit_id: str) -> AuditItem | None:

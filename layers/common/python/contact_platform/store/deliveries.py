@@ -42,6 +42,8 @@ class DeliveryItem(Item, discriminator="delivery"):
     delivery_id = UnicodeAttribute(attr_name="id")
     event_id = UnicodeAttribute(attr_name="eventId")
     event_type = UnicodeAttribute(attr_name="eventType")
+    # The entity of the event's audit entry, which with the event's ID gives the entry's key.
+    entity_id = UnicodeAttribute(null=True, attr_name="entityId")
     status = UnicodeAttribute()  # pending | succeeded | failed
     attempt_count = NumberAttribute(default=0, attr_name="attemptCount")
     round_start = NumberAttribute(default=0, attr_name="roundStart")  # attempts made before this round
