@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
 from local.lambda_runtime import Invoke
+from local.polling import PollingThread
 
 BATCH_SIZE = 10  # messages per invocation at most (ReceiveMessage's maximum)
 WAIT_SECONDS = 1  # long polling: how long a receive waits for a message (also how soon stop() ends it)
@@ -40,34 +40,21 @@ def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[
     }
 
 
-class QueuePoller:
+class QueuePoller(PollingThread):
     """Receives from `queue_url` and invokes `function_name` with the messages."""
+
+    name = "cdp-queue-poller"
+    error_pause_seconds = ERROR_PAUSE_SECONDS
 
     def __init__(self, client: Any, queue_url: str, invoke: Invoke, function_name: str, region: str) -> None:
         self.client, self.queue_url, self.invoke, self.function_name = client, queue_url, invoke, function_name
         self.region = region
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._queue_arn = ""
+        super().__init__()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="cdp-queue-poller", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        arn = ""
-        while not self._stop.is_set():
-            try:
-                arn = arn or self._arn()
-                self.poll_once(arn)
-            except Exception:
-                log.exception("queue %s: receiving failed; trying again", self.queue_url)
-                self._stop.wait(ERROR_PAUSE_SECONDS)
+    def poll(self) -> None:
+        self._queue_arn = self._queue_arn or self._arn()
+        self.poll_once(self._queue_arn)
 
     def _arn(self) -> str:
         answer = self.client.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import datetime
 import logging
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from contact_platform import aws
 from contact_platform.events import stream
 from local.lambda_runtime import Invoke
+from local.polling import PollingThread
 
 IDLE_SECONDS = 0.2  # between GetRecords when the stream had nothing new
 FIRST_RETRY_SECONDS = 0.1  # after a failed invocation; doubled each time up to LAST_RETRY_SECONDS
@@ -65,8 +65,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class StreamPoller:
+class StreamPoller(PollingThread):
     """Reads `table_name`'s stream and invokes `function_name` with the matching records."""
+
+    name = "cdp-stream-poller"
+    error_pause_seconds = LAST_RETRY_SECONDS
 
     def __init__(
         self,
@@ -85,28 +88,11 @@ class StreamPoller:
         self.batch_size, self.batching_window = batch_size, batching_window
         self.starting_position, self.idle_seconds = starting_position, idle_seconds
         self.first_retry_seconds = first_retry_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._positions: dict[str, str | None] = {}  # shard -> last sequence number handed on (or read past)
+        super().__init__()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="cdp-stream-poller", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ends the thread (an invocation under way finishes first; its batch is not retried)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._poll_stream()
-            except Exception:
-                log.exception("stream of %s: reading failed; trying again", self.table_name)
-                self._stop.wait(LAST_RETRY_SECONDS)
+    def poll(self) -> None:
+        self._poll_stream()
 
     def _stream_arn(self) -> str | None:
         streams = self.client.list_streams(TableName=self.table_name)["Streams"]
