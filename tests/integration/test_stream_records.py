@@ -14,6 +14,7 @@ import pytest
 from moto.dynamodb.models import table as table_module
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 from contact_platform.store.table import table_definition
 from local import emulator
@@ -99,13 +100,14 @@ def test_get_records_answers_what_moto_answers(streams: Any, monkeypatch: pytest
         moto_own.setattr(table_module, "StreamRecord", dynamodb_streams.MOTO_STREAM_RECORD)
         moto_own.setattr(StreamShard, "add", dynamodb_streams._original_add)
         moto_own.setattr(StreamShard, "get", dynamodb_streams._original_get)
+        moto_own.setattr(DynamoDBStreamsHandler, "get_records", dynamodb_streams._original_handler_get_records)
         boto3.client("dynamodb").create_table(**{**table_definition(), "TableName": "moto-own"})
         some_writes("moto-own")
         theirs = read_all(streams, stream_arn("moto-own"))
 
     mine = read_all(streams, stream_arn(ours))
     assert [record["eventName"] for record in mine] == ["INSERT", "MODIFY", "INSERT", "REMOVE", "MODIFY"]
-    assert comparable(mine) == comparable(theirs)  # SizeBytes, images, keys, sequence numbers and all
+    assert comparable(mine) == comparable(theirs)  # SizeBytes, images, keys, sequence numbers, times and all
     assert mine[1]["dynamodb"]["OldImage"]["name"] == {"S": "Ärger"}
     assert "tags" not in mine[1]["dynamodb"]["NewImage"]
 
