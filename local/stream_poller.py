@@ -92,7 +92,14 @@ class StreamPoller(PollingThread):
         super().__init__()
 
     def poll(self) -> None:
-        self._poll_stream()
+        try:
+            self._poll_stream()
+        except self.client.exceptions.ResourceNotFoundException:
+            # The table went away while it was read (the emulator reset, as the benchmarks do between
+            # parts): a new one starts with new shards, read from their start.
+            log.info("stream of %s: the table is gone; waiting for it", self.table_name)
+            self._positions.clear()
+            self._stop.wait(self.idle_seconds)
 
     def _stream_arn(self) -> str | None:
         streams = self.client.list_streams(TableName=self.table_name)["Streams"]
@@ -101,7 +108,7 @@ class StreamPoller(PollingThread):
     def _poll_stream(self) -> None:
         arn = self._stream_arn()
         if arn is None:  # no table (yet), or no stream
-            self._stop.wait(LAST_RETRY_SECONDS)
+            self._stop.wait(self.idle_seconds)
             return
         shards = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         iterators = {shard["ShardId"]: self._iterator(arn, shard["ShardId"]) for shard in shards}
@@ -137,6 +144,9 @@ class StreamPoller(PollingThread):
                         self._positions[shard_id] = record["dynamodb"]["SequenceNumber"]
                 self._hand_on_ready(shard_id, pending, since)
             if not read_any:
+                if self._stream_arn() != arn:  # the table was made again (an emulator reset)
+                    self._positions.clear()
+                    return
                 self._stop.wait(self._idle_wait(since))
 
     def _hand_on_ready(self, shard_id: str, pending: dict[str, list[dict[str, Any]]], since: dict[str, float]) -> None:

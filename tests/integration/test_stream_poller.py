@@ -127,6 +127,21 @@ def test_a_failed_batch_is_sent_again_before_the_next(table: str, start_poller: 
     assert numbers(handler.wait_for(4)[3][1]) == [3]
 
 
+def test_a_table_made_again_is_read_from_its_start(table: str, start_poller: Any) -> None:
+    """The emulator reset (the benchmarks do it between parts): the new table's stream is read, quietly."""
+    from contact_platform.store.table import table_definition
+
+    handler = Handler()
+    start_poller(handler)
+    audit(table, 1)
+    handler.wait_for(1)
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.delete_table(TableName=table)
+    dynamodb.create_table(**table_definition())
+    audit(table, 2)
+    assert numbers(handler.wait_for(2)[1][1]) == [2]
+
+
 def test_the_poller_reads_from_the_oldest_record_kept(table: str, start_poller: Any) -> None:
     dynamodb_streams.configure(max_records=3)
     for n in range(6):
