@@ -77,9 +77,9 @@ class Running:
 class DevStack:
     """The gateway, the emulator (unless `aws_endpoint` is given), provisioning, the demo tenant and
     the cleanup timer (`cleanup_interval` seconds between runs; 0: no timer) and, when
-    unless `webhooks` is False, the path of events to webhooks: the table stream's poller invoking
-    the event dispatcher (local/stream_poller.py) and the delivery queue's poller invoking the
-    delivery function (local/queue_poller.py)."""
+    unless `webhooks` is False (`start_webhooks()` then starts them), the path of events to webhooks:
+    the table stream's poller invoking the event dispatcher (local/stream_poller.py) and the delivery
+    queue's poller invoking the delivery function (local/queue_poller.py)."""
 
     def __init__(
         self,
@@ -102,6 +102,7 @@ class DevStack:
         self._cleanup: Any = None
         self._stream_poller: Any = None
         self._queue_poller: Any = None
+        self._endpoint: str | None = None  # the AWS endpoint, once everything is provisioned
 
     def start(self) -> Running:
         """Listening and serving when it returns (OSError if the port is taken); the emulator's start
@@ -144,9 +145,11 @@ class DevStack:
                 self._emulator.enable_state_machines()
                 provisioned = provision_functions(provisioned)
                 os.environ.update(provisioned.state_machine_environment())
+            self._endpoint = endpoint  # before `ready`: start_webhooks() may be called from then on
             self.ready.jobs.set()
             self._start_cleanup_timer(endpoint)
-            self._start_webhook_pollers(endpoint)
+            if self.webhooks:
+                self.start_webhooks()
         except Exception as error:
             log.exception("cdp serve: provisioning %s failed", endpoint)
             self.ready.fail(error)
@@ -167,20 +170,29 @@ class DevStack:
             return lambda_invoker(long_running_lambda_client(endpoint, REGION))
         return direct_invoker(functions_by_name())
 
-    def _start_webhook_pollers(self, endpoint: str) -> None:
-        if not self.webhooks:
+    def start_webhooks(self) -> None:
+        """Start the path of events to webhooks (once the functions are provisioned): the table stream's
+        poller invoking the dispatcher and the delivery queue's poller invoking the delivery function."""
+        if self._stream_poller is not None or self._endpoint is None:
             return
         from contact_platform import aws
         from local.queue_poller import QueuePoller
         from local.stream_poller import StreamPoller, streams_client
 
+        endpoint = self._endpoint
         invoke = self._invoker(endpoint)
         dispatcher, delivery = (trigger_function_name(trigger) for trigger in (EVENT_DISPATCHER, WEBHOOK_DELIVERY))
         self._stream_poller = StreamPoller(streams_client(endpoint, REGION), TABLE_NAME, invoke, dispatcher)
-        self._stream_poller.start()
         sqs = aws.new_client("sqs", endpoint_url=endpoint, region_name=REGION)
         self._queue_poller = QueuePoller(sqs, config.settings().webhook_queue_url, invoke, delivery, REGION)
+        self._stream_poller.start()
         self._queue_poller.start()
+
+    def stop_webhooks(self) -> None:
+        for poller in (self._stream_poller, self._queue_poller):
+            if poller is not None:
+                poller.stop()
+        self._stream_poller = self._queue_poller = None
 
     def wait_until_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         """Until everything is provisioned (for callers that use the stack at once, as the benchmarks do)."""
@@ -191,9 +203,7 @@ class DevStack:
             raise RuntimeError("the local stack could not be provisioned") from self.ready.failure
 
     def stop(self) -> None:
-        for poller in (self._stream_poller, self._queue_poller):
-            if poller is not None:
-                poller.stop()
+        self.stop_webhooks()
         if self._cleanup is not None:
             self._cleanup.stop()
         if self._http is not None:
