@@ -18,7 +18,6 @@ from enum import Enum
 from typing import Any
 
 from contact_platform import clock, errors
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.entities import references
 from contact_platform.entities.entity import Entity
 from contact_platform.entities.shapes import shapes
@@ -29,12 +28,13 @@ from contact_platform.models.base import Model
 from contact_platform.models.paging import Listing, PageQuery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit, search_terms, users
+from contact_platform.services.listing import listing
 from contact_platform.services.sorting import parse_sort
 from contact_platform.services.versions import parse_if_match
 from contact_platform.store import keys
 from contact_platform.store import records as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
-from contact_platform.store.paging import LastKey, Page, collect
+from contact_platform.store.paging import LastKey, Page
 from contact_platform.store.records import SORT_INDEXES, RecordItem
 
 RETENTION = timedelta(days=90)
@@ -606,9 +606,6 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
 
     binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
     binding += f"|{sorted(ranges.items())}"
-    page = collect(fetch, keep, limit=query.limit, start=decode_cursor(query.cursor, binding))
-    return Listing(
-        items=[to_api(entity, record) for record in page.items],
-        nextCursor=encode_cursor(page.last_key, binding),
-        limit=query.limit,
+    return listing(
+        fetch, lambda record: to_api(entity, record), binding=binding, limit=query.limit, cursor=query.cursor, keep=keep
     )

@@ -9,13 +9,13 @@ from datetime import datetime
 
 from contact_platform import clock, errors
 from contact_platform.config import settings
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import ROLE_SCOPES, Caller, Role
 from contact_platform.services import audit
+from contact_platform.services.listing import listing
 from contact_platform.services.users import User, get_active_user
 from contact_platform.store import api_keys as store
 from contact_platform.store.api_keys import ApiKeyItem
@@ -112,10 +112,12 @@ def create_api_key(caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
 
 
 def list_api_keys(caller: Caller, *, limit: int, cursor: str | None) -> Listing[ApiKey]:
-    binding = f"apikeys|{caller.tenant_id}"
-    page = store.list_keys(caller.tenant_id, limit=limit, start=decode_cursor(cursor, binding))
-    return Listing(
-        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
+    return listing(
+        lambda size, start: store.list_keys(caller.tenant_id, limit=size, start=start),
+        _to_api,
+        binding=f"apikeys|{caller.tenant_id}",
+        limit=limit,
+        cursor=cursor,
     )
 
 

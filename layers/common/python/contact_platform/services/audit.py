@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from contact_platform.clock import iso
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.models.audit import AuditEntry
 from contact_platform.models.base import Model
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
+from contact_platform.services.listing import listing
 from contact_platform.store import audit as audit_store
 from contact_platform.store.audit import AuditItem
-from contact_platform.store.paging import collect
 
 
 def entry(
@@ -75,15 +74,13 @@ def list_audit_log(
     cursor: str | None,
 ) -> Listing[AuditEntry]:
     since_key = iso(since) if since else None
-    binding = f"audit|{caller.tenant_id}|{entity_id}|{action}|{since_key}"
-    page = collect(
+    return listing(
         lambda size, start: audit_store.query_audit(
             caller.tenant_id, entity_id=entity_id, since_iso=since_key, limit=size, start=start
         ),
-        lambda item: action is None or item.action == action,
+        _to_api,
+        binding=f"audit|{caller.tenant_id}|{entity_id}|{action}|{since_key}",
         limit=limit,
-        start=decode_cursor(cursor, binding),
-    )
-    return Listing(
-        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
+        cursor=cursor,
+        keep=lambda item: action is None or item.action == action,
     )

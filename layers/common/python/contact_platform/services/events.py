@@ -8,13 +8,12 @@ import json
 from datetime import timedelta
 
 from contact_platform import clock, errors
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.models.events import Event, EventQuery
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
+from contact_platform.services.listing import listing
 from contact_platform.store import audit as audit_store
 from contact_platform.store.audit import AuditItem
-from contact_platform.store.paging import collect
 
 KEPT = timedelta(days=30)
 EVENT_PREFIX, AUDIT_PREFIX = "evt_", "aud_"
@@ -53,17 +52,16 @@ def list_events(caller: Caller, query: EventQuery) -> Listing[Event]:
     oldest = clock.now() - KEPT
     since = clock.iso(max(query.since, oldest) if query.since else oldest)
     asked = clock.iso(query.since) if query.since else ""  # the default moves with the clock: not bound
-    binding = f"events|{caller.tenant_id}|{query.type}|{asked}"
-    page = collect(
+    return listing(
         lambda size, start: audit_store.query_audit(
             caller.tenant_id, entity_id=None, since_iso=since, limit=size, start=start
         ),
-        lambda item: _matches(item, query.type),
+        to_event,
+        binding=f"events|{caller.tenant_id}|{query.type}|{asked}",
         limit=query.limit,
-        start=decode_cursor(query.cursor, binding),
+        cursor=query.cursor,
+        keep=lambda item: _matches(item, query.type),
     )
-    events = [to_event(item) for item in page.items]
-    return Listing(items=events, nextCursor=encode_cursor(page.last_key, binding), limit=query.limit)
 
 
 def get_event(caller: Caller, event_id: str) -> Event:

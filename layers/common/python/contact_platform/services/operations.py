@@ -16,15 +16,14 @@ from pynamodb.expressions.condition import Condition
 
 from contact_platform import aws, clock, errors
 from contact_platform.config import settings
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
 from contact_platform.observability import logger
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit
+from contact_platform.services.listing import listing
 from contact_platform.store import keys
 from contact_platform.store import operations as store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
-from contact_platform.store.paging import collect
 
 if TYPE_CHECKING:  # the API's models: read by a job step only when it ends a job (`event_data`)
     from contact_platform.models.base import Model
@@ -235,17 +234,13 @@ def totals(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str,
 def list_operations(
     caller: Caller, job: str, query: OperationListQuery, to_api: Callable[[OperationItem], T]
 ) -> Listing[T]:
-    binding = f"operations|{job}|{caller.tenant_id}|{caller.user_id}"
-    page = collect(
+    return listing(
         lambda size, start: store.list_operations(caller.tenant_id, job, limit=size, start=start),
-        lambda item: caller.may_access(item.requested_by),
+        to_api,
+        binding=f"operations|{job}|{caller.tenant_id}|{caller.user_id}",
         limit=query.limit,
-        start=decode_cursor(query.cursor, binding),
-    )
-    from contact_platform.models.paging import Listing
-
-    return Listing(
-        items=[to_api(item) for item in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=query.limit
+        cursor=query.cursor,
+        keep=lambda item: caller.may_access(item.requested_by),
     )
 
 

@@ -30,6 +30,7 @@ from contact_platform.services.contact_queries import (
 )
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.contacts import to_api as contact_to_api
+from contact_platform.services.listing import listing
 from contact_platform.store import segments as store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.errors import StaleVersion
@@ -93,10 +94,12 @@ def get_segment(caller: Caller, segment_id: str) -> Segment:
 
 
 def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
-    binding = f"segments|{caller.tenant_id}"
-    page = store.list_segments(caller.tenant_id, limit=query.limit, start=decode_cursor(query.cursor, binding))
-    return Listing(
-        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=query.limit
+    return listing(
+        lambda size, start: store.list_segments(caller.tenant_id, limit=size, start=start),
+        _to_api,
+        binding=f"segments|{caller.tenant_id}",
+        limit=query.limit,
+        cursor=query.cursor,
     )
 
 

@@ -8,7 +8,6 @@ folded name (`search_terms.fold`) is what the `tag` filter and the assignment in
 from __future__ import annotations
 
 from contact_platform import clock, errors
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact
@@ -18,6 +17,7 @@ from contact_platform.models.tags import Tag, TagCreate, TagPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, operations, search_terms
 from contact_platform.services.contacts import retag_contact
+from contact_platform.services.listing import listing
 from contact_platform.store import tags as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.tags import TagItem
@@ -86,10 +86,12 @@ def get_tag(caller: Caller, tag_id: str) -> Tag:
 
 
 def list_tags(caller: Caller, query: PageQuery) -> Listing[Tag]:
-    binding = f"tags|{caller.tenant_id}"
-    page = store.list_tags(caller.tenant_id, limit=query.limit, start=decode_cursor(query.cursor, binding))
-    return Listing(
-        items=[_to_api(i) for i in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=query.limit
+    return listing(
+        lambda size, start: store.list_tags(caller.tenant_id, limit=size, start=start),
+        _to_api,
+        binding=f"tags|{caller.tenant_id}",
+        limit=query.limit,
+        cursor=query.cursor,
     )
 
 

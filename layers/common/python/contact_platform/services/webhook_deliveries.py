@@ -19,7 +19,6 @@ from typing import Any
 
 from contact_platform import clock, errors
 from contact_platform.config import settings
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import timed_id
 from contact_platform.models.events import Event
 from contact_platform.models.paging import Listing
@@ -27,13 +26,13 @@ from contact_platform.models.webhooks import Delivery, DeliveryAttempt, Delivery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit
 from contact_platform.services.events import AUDIT_PREFIX, EVENT_PREFIX, to_event
+from contact_platform.services.listing import listing
 from contact_platform.services.webhooks import found, signing_secrets
 from contact_platform.store import audit as audit_store
 from contact_platform.store import deliveries as store
 from contact_platform.store import webhooks as webhook_store
 from contact_platform.store.deliveries import AttemptRecord, DeliveryItem
 from contact_platform.store.errors import StaleVersion
-from contact_platform.store.paging import collect
 from contact_platform.store.webhooks import WebhookItem
 from contact_platform.webhooks import queue
 from contact_platform.webhooks.sender import Attempt, send
@@ -263,17 +262,13 @@ def _active(caller: Caller, webhook_id: str) -> WebhookItem:
 
 def list_deliveries(caller: Caller, webhook_id: str, query: DeliveryListQuery) -> Listing[Delivery]:
     found(caller, webhook_id)
-    binding = f"deliveries|{caller.tenant_id}|{webhook_id}|{query.status}"
-    page = collect(
+    return listing(
         lambda size, start: store.list_deliveries(caller.tenant_id, webhook_id, limit=size, start=start),
-        lambda item: query.status is None or item.status == query.status,
+        _to_api,
+        binding=f"deliveries|{caller.tenant_id}|{webhook_id}|{query.status}",
         limit=query.limit,
-        start=decode_cursor(query.cursor, binding),
-    )
-    return Listing(
-        items=[_to_api(item) for item in page.items],
-        nextCursor=encode_cursor(page.last_key, binding),
-        limit=query.limit,
+        cursor=query.cursor,
+        keep=lambda item: query.status is None or item.status == query.status,
     )
 
 

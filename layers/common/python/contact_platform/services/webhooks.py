@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from contact_platform import clock, errors
 from contact_platform.config import settings
-from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.paging import Listing
@@ -26,10 +25,10 @@ from contact_platform.models.webhooks import (
 )
 from contact_platform.permissions import Caller
 from contact_platform.services import audit
+from contact_platform.services.listing import listing
 from contact_platform.services.versions import parse_if_match
 from contact_platform.store import webhooks as store
 from contact_platform.store.errors import StaleVersion
-from contact_platform.store.paging import collect
 from contact_platform.store.webhooks import MAX_WEBHOOKS, WebhookItem, signing_secret
 from contact_platform.webhooks.signing import new_secret
 from contact_platform.webhooks.targets import check_target_url
@@ -152,17 +151,13 @@ def _listed(item: WebhookItem, query: WebhookListQuery) -> bool:
 
 
 def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
-    binding = f"webhooks|{caller.tenant_id}|{query.active}|{query.event}"
-    page = collect(
+    return listing(
         lambda size, start: store.list_webhooks(caller.tenant_id, limit=size, start=start),
-        lambda item: _listed(item, query),
+        _to_api,
+        binding=f"webhooks|{caller.tenant_id}|{query.active}|{query.event}",
         limit=query.limit,
-        start=decode_cursor(query.cursor, binding),
-    )
-    return Listing(
-        items=[_to_api(item) for item in page.items],
-        nextCursor=encode_cursor(page.last_key, binding),
-        limit=query.limit,
+        cursor=query.cursor,
+        keep=lambda item: _listed(item, query),
     )
 
 

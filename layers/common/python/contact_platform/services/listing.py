@@ -1,0 +1,32 @@
+"""One page of a list route (docs/architecture.md, API conventions): from the cursor, which is bound
+to the query (`binding`: a cursor of another list or tenant is a 400), the items the store pages
+through, filtered in memory by `keep` where no index covers a filter (`collect`: a page may then be
+short while `nextCursor` is set), and the next cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from contact_platform.cursor import decode_cursor, encode_cursor
+from contact_platform.models.paging import Listing
+from contact_platform.store.paging import LastKey, Page, collect
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+def listing(
+    fetch: Callable[[int, LastKey | None], Page[T]],
+    to_api: Callable[[T], M],
+    *,
+    binding: str,
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[T], bool] | None = None,
+) -> Listing[M]:
+    start = decode_cursor(cursor, binding)
+    page = fetch(limit, start) if keep is None else collect(fetch, keep, limit=limit, start=start)
+    return Listing(
+        items=[to_api(item) for item in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
+    )
