@@ -80,8 +80,9 @@ def _run(stack: Stack, tmp_path: Path, *, phases: str, max_examples: int) -> tup
     ]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     summary = run.stdout[run.stdout.rfind("SUMMARY") - 40 :] if "SUMMARY" in run.stdout else run.stdout[-4000:]
-    failures = run.stdout[run.stdout.find("FAILURES") :] if "FAILURES" in run.stdout else ""
-    assert run.returncode == 0, f"{failures[:6000]}\n{summary}\n{run.stderr[-2000:]}"
+    starts = [run.stdout.find(section) for section in ("ERRORS", "FAILURES") if section in run.stdout]
+    details = run.stdout[min(starts) :] if starts else ""  # runtime errors (network, schema) and failed checks
+    assert run.returncode == 0, f"{details[:8000]}\n{summary}\n{run.stderr[-2000:]}"
     return run.stdout, summary
 
 
