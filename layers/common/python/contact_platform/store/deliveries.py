@@ -21,7 +21,7 @@ from contact_platform.ids import moment_of
 from contact_platform.store import keys
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, get_item
+from contact_platform.store.table import Item, get_item, set_or_remove
 
 DELIVERY_SK_PREFIX = "DELIVERY#"
 KEPT_ATTEMPTS = 20  # the newest attempts a delivery keeps (a full round of retries is 9)
@@ -126,8 +126,8 @@ def record_attempt(
                 DeliveryItem.attempts.set(kept),
                 DeliveryItem.attempt_count.set(int(delivery.attempt_count) + 1),
                 DeliveryItem.status.set(status),
-                _set_or_remove(DeliveryItem.next_attempt_at, next_attempt_at),
-                _set_or_remove(DeliveryItem.last_error, last_error),
+                set_or_remove(DeliveryItem.next_attempt_at, next_attempt_at),
+                set_or_remove(DeliveryItem.last_error, last_error),
                 DeliveryItem.updated_at.set(attempt.attempted_at),
             ],
             condition=DeliveryItem.attempt_count == delivery.attempt_count,
@@ -144,7 +144,7 @@ def close(delivery: DeliveryItem, *, status: str, last_error: str | None, at: st
             actions=[
                 DeliveryItem.status.set(status),
                 DeliveryItem.next_attempt_at.remove(),
-                _set_or_remove(DeliveryItem.last_error, last_error),
+                set_or_remove(DeliveryItem.last_error, last_error),
                 DeliveryItem.updated_at.set(at),
             ],
             condition=DeliveryItem.attempt_count == delivery.attempt_count,
@@ -177,7 +177,3 @@ def _stale_or_raise(error: UpdateError, delivery: DeliveryItem) -> None:
     if error.cause_response_code == "ConditionalCheckFailedException":
         raise StaleVersion(delivery.delivery_id) from error
     raise error
-
-
-def _set_or_remove(attribute: Any, value: Any) -> Any:
-    return attribute.remove() if value is None else attribute.set(value)

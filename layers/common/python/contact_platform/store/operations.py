@@ -17,7 +17,7 @@ from pynamodb.expressions.condition import Condition
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, get_item, string_map, transaction
+from contact_platform.store.table import Item, get_item, set_or_remove, string_map, transaction
 
 OPERATION_SK = "OPERATION"
 CHUNK_PREFIX = "CHUNK#"
@@ -143,10 +143,7 @@ def list_operations(tenant_id: str, job: str, *, limit: int, start: LastKey | No
 
 def _actions(changes: dict[str, Any]) -> list[Any]:
     """Update actions for attributes given by Python name (None removes the attribute)."""
-    return [
-        getattr(OperationItem, name).remove() if value is None else getattr(OperationItem, name).set(value)
-        for name, value in changes.items()
-    ]
+    return [set_or_remove(getattr(OperationItem, name), value) for name, value in changes.items()]
 
 
 def update(operation: OperationItem, condition: Condition | None = None, **changes: Any) -> bool:

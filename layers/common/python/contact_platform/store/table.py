@@ -101,6 +101,11 @@ def get_item(model: type[ItemType], pk: str, sk: str) -> ItemType | None:
         return None
 
 
+def set_or_remove(attribute: Any, value: Any) -> Any:
+    """The update action that gives an attribute `value`, or removes it for None."""
+    return attribute.remove() if value is None else attribute.set(value)
+
+
 def string_list(attr_name: str | None = None) -> ListAttribute[str]:
     """A list of strings (typed as such, which `ListAttribute(of=UnicodeAttribute)` is not)."""
     return cast(ListAttribute[str], ListAttribute(of=UnicodeAttribute, default=list, attr_name=attr_name))

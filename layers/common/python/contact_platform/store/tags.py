@@ -24,7 +24,7 @@ from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, get_item, transaction
+from contact_platform.store.table import Item, get_item, set_or_remove, transaction
 
 TAG_SK = "TAG"
 ACTIVE = "active"
@@ -251,8 +251,8 @@ def update(tag: TagItem, audit: AuditItem, *, color: str | None, description: st
             tx.update(
                 tag,
                 actions=[
-                    TagItem.color.remove() if color is None else TagItem.color.set(color),
-                    TagItem.description.remove() if description is None else TagItem.description.set(description),
+                    set_or_remove(TagItem.color, color),
+                    set_or_remove(TagItem.description, description),
                     TagItem.updated_at.set(at),
                 ],
                 condition=TagItem.state == ACTIVE,
