@@ -13,7 +13,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from contact_platform.observability import METRICS_NAMESPACE, lambda_handler, logger
-from contact_platform.services.webhook_deliveries import deliver
+from contact_platform.services.webhook_attempts import deliver
 from contact_platform.webhooks import queue
 
 

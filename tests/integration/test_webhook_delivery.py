@@ -26,7 +26,7 @@ from standardwebhooks import Webhook
 from contact_platform import clock, config
 from contact_platform.events import stream
 from contact_platform.events.catalog import schema_for
-from contact_platform.services.webhook_deliveries import JITTER, MAX_ATTEMPTS, RETRY_DELAYS
+from contact_platform.services.webhook_attempts import JITTER, MAX_ATTEMPTS, RETRY_DELAYS
 from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY
 from local import emulator
 from local.emulator import dynamodb_streams

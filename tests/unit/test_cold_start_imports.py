@@ -112,3 +112,11 @@ def test_every_entry_point_resumes_the_collector_its_import_paused() -> None:
     assert seen["handlers"] > 100
     assert seen["still_paused"] == []
     assert seen["plugins_looked_for"] is False
+
+
+@pytest.mark.parametrize(
+    "module", ["functions.api.webhooks.list_webhook_deliveries", "functions.api.webhooks.redeliver_webhook_delivery"]
+)
+def test_the_deliveries_routes_load_no_sender_and_no_signing_library(module: str) -> None:
+    """Only the delivery function makes attempts (services/webhook_attempts.py)."""
+    assert _under(_loaded(module), ("standardwebhooks", "contact_platform.webhooks.sender")) == []

@@ -4,7 +4,7 @@ event to every active webhook of its tenant that subscribes to its type and exis
 
 A batch is handled whole or raises (the stream hands it on again): the delivery of an event to a
 webhook has a fixed ID (`delivery_id_for`), so a second run writes nothing new, and the messages it
-queues again find their deliveries made or planned already (`webhook_deliveries.deliver` ignores
+queues again find their deliveries made or planned already (`webhook_attempts.deliver` ignores
 them).
 """
 

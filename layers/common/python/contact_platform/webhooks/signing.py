@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from secrets import token_bytes
 
-from standardwebhooks import Webhook
-
 from contact_platform import clock
 
 SECRET_PREFIX = "whsec_"
@@ -30,6 +28,8 @@ def signature_headers(event_id: str, timestamp: datetime, body: bytes, secrets: 
     """The three headers of one attempt; `body` is the UTF-8 JSON sent, byte for byte."""
     if not secrets:
         raise ValueError("an event is signed with at least one secret")
+    from standardwebhooks import Webhook  # the delivery function's only: the webhook routes make secrets alone
+
     seconds = clock.epoch(timestamp)
     moment = clock.from_epoch(seconds)
     text = body.decode()  # the package signs text: the same bytes again for UTF-8
