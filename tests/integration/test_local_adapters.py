@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -560,3 +561,37 @@ def test_method_names_are_listed_once_per_class() -> None:
     assert moto_responses.method_names_from_class(DynamoHandler) is moto_responses.method_names_from_class(
         DynamoHandler
     )
+
+
+EMPTIED_AFTER_RESET = """
+import gc, json, os
+os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+import boto3, requests
+from local.emulator.embedded import EmbeddedEmulator
+from contact_platform.store.table import table_definition
+running = EmbeddedEmulator()
+endpoint = running.start()
+client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-central-1")
+definition = table_definition()
+client.create_table(**definition)
+from functions.api.contacts import get_contact  # an entry point built once the table exists
+for index in range(200):
+    client.put_item(TableName=definition["TableName"], Item={"PK": {"S": f"P{index}"}, "SK": {"S": "S"}})
+requests.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
+gc.collect()
+items = sum(1 for found in gc.get_objects() if type(found).__name__ == "Item")
+running.stop()
+print(json.dumps({"frozen": gc.get_freeze_count(), "items": items}))
+"""
+
+
+def test_an_emptied_emulator_frees_its_items_though_a_handler_was_built_in_process() -> None:
+    """local/__init__.py: the first entry point built freezes nothing here, so a table that existed
+    then is collected with everything written to it once the emulator is reset (before, every item
+    of it stayed for the life of the process, and each full collection walked them)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(root, "layers", "common", "python"), root])}
+    env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+    done = subprocess.run([sys.executable, "-c", EMPTIED_AFTER_RESET], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == {"frozen": 0, "items": 0}
