@@ -226,6 +226,10 @@ def test_prefix_search(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     for term in ("zur", "SUD", "zürich sü"):
         found = _ids(api.get(at, key=key, params={"search": term}))
         assert hit["id"] in found and miss["id"] not in found, term
+    first = api.get(at, key=key, params={"search": "zur", "limit": 1})
+    cursor = first.body["meta"]["pagination"]["nextCursor"]
+    rest = _ids(api.get(at, key=key, params={"search": "zur", "limit": 1, "cursor": cursor})) if cursor else []
+    assert _ids(first) + rest == [hit["id"]], "once across pages, though two of its tokens match"
     assert api.get(at, key=key, params={"search": "z"}).status == 422
     assert api.get(at, key=key, params={"search": "zur", "sort": "createdAt"}).status == 422
     if entity.name not in DELETED:

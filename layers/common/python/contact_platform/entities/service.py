@@ -547,10 +547,20 @@ def _fetch(
             raise errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
 
         def search_page(size: int, start: LastKey | None) -> Page[RecordItem]:
+            """The records of the entries read, each by the first of its tokens that matches (so once
+            per search, on whichever page that entry falls: docs/data-model.md, "Search")."""
             entries = store.search_entries(tenant, name, term, limit=size, start=start)
-            ids = list(dict.fromkeys(entry.record_id for entry in entries.items))
-            found_records = store.get_records(tenant, name, ids)
-            return Page([found_records[i] for i in ids if i in found_records], entries.last_key)
+            found = store.get_records(tenant, name, [entry.record_id for entry in entries.items])
+
+            def first(record: RecordItem) -> str:
+                return min((token for token in record.search_tokens if token.startswith(term)), default="")
+
+            kept = [
+                found[entry.record_id]
+                for entry in entries.items
+                if entry.record_id in found and entry.token == first(found[entry.record_id])
+            ]
+            return Page(kept, entries.last_key)
 
         return search_page, f"search|{term}"
     index, low = "GSI1", None
