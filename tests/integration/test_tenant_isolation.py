@@ -312,7 +312,7 @@ def _entity_case(route: Route) -> Case:
             assert reply.status == 404 and reply.error["code"] == "RESOURCE_NOT_FOUND", reply.body
             return
         if verb == "list":
-            params = [{}] + ([{"ownerId": owner["userId"]}] if entity.owned else [])
+            params = [{}] + ([{str(entity.owner): owner["userId"]}] if entity.owned else [])
             params += [{"search": "ac"}] if entity.search else []
             theirs = {intruder["userId"]} if entity.name == "user" else set()  # its own user
             for query in params:
@@ -320,6 +320,10 @@ def _entity_case(route: Route) -> Case:
                 assert reply.status == 200 and {item["id"] for item in reply.data} <= theirs, (query, reply.body)
             return
         if verb == "create":
+            if entity.owned:  # A's user is no user of the intruder's tenant
+                body = {**body_for(api, key, entity), str(entity.owner): owner["userId"]}
+                reply = api.post(entity.path, key=key, json=body)
+                assert reply.status == 422 and reply.error["details"][0]["field"] == entity.owner, reply.body
             for field, target in entity.references.items():
                 if target in owned["records"]:
                     body = {**body_for(api, key, entity), field: owned["records"][target]["id"]}
