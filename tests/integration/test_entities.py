@@ -200,7 +200,7 @@ def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any, rec
 @pytest.mark.parametrize("entity", [e for e in ENTITIES if e.filters], **by_name)
 def test_filters(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     """Each filter on a field a body writes (those on what the server sets or derives are tested with
-    their entity)."""
+    their entity: a lead's `protectionStatus`, test_leads.py)."""
     key = admin["apiKey"]
     at = collection(api, key, entity)
     for field in (field for field in entity.filters if field in entity.fields.model_fields):

@@ -360,6 +360,14 @@ def _close_deal(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned
         assert reply.status == 404 and reply.error["message"] == "Deal not found", reply.body
 
 
+@case("add_lead_activity")
+def _add_lead_activity(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    lead = owned["records"]["lead"]
+    activity = {"activityType": "CALL", "activityDate": lead["registeredAt"], "summary": "x", "countsAsProgress": True}
+    reply = api.post(f"/api/v1/leads/{lead['id']}/activities", key=intruder["apiKey"], json=activity)
+    assert reply.status == 404 and reply.error["message"] == "Lead not found", reply.body
+
+
 @case("get_current_user")
 def _current_user(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     reply = api.get("/api/v1/users/me", key=intruder["apiKey"])
