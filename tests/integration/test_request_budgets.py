@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.entities import make
 from tests.support.fixtures import Api
 from tests.support.request_counter import dynamodb_requests
 
@@ -133,3 +134,19 @@ def test_webhook_routes_are_one_read_and_one_transaction_at_most(api: Api, admin
         with dynamodb_requests() as sent:
             assert api.call(method, at, key=key, json=payload).status in (200, 201)
         assert sent == expected, (method, at)
+
+
+def test_a_lead_activity_is_one_read_and_one_transaction(api: Api, admin: dict[str, Any]) -> None:
+    """Added to the lead as read (its version the transaction's condition); a list filtered on the
+    protection status, derived when read, reads the index page it fills (docs/data-model.md, "Leads")."""
+    key = admin["apiKey"]
+    lead = make(api, key, "lead")
+    activity = {"activityType": "CALL", "activityDate": lead["registeredAt"], "summary": "x", "countsAsProgress": True}
+    _start_window(api, admin)
+    with dynamodb_requests() as sent:
+        assert api.post(f"/api/v1/leads/{lead['id']}/activities", key=key, json=activity).status == 201
+    assert sent == {"UpdateItem": 1, "GetItem": 1, "TransactWriteItems": 1}
+    with dynamodb_requests() as sent:
+        listed = api.get("/api/v1/leads", key=key, params={"protectionStatus": "PROTECTED", "limit": 5})
+    assert [found["id"] for found in listed.data] == [lead["id"]]
+    assert sent == {"UpdateItem": 1, "Query": 1}

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from contact_platform import clock
 from contact_platform import permissions as p
 from contact_platform.entities.catalog import verbs
 from contact_platform.route import Route
@@ -79,6 +80,7 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "mark_deal_lost": "deals:write",
     "get_current_user": "users:read",
     "deactivate_user": "users:delete",
+    "add_lead_activity": "leads:write",
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {
@@ -99,6 +101,7 @@ for _entity, _plural, _scopes in (
     ("note", "notes", "notes"),
     ("deal_product", "deal_products", "deals"),
     ("user", "users", "users"),
+    ("lead", "leads", "leads"),
 ):
     EXPECTED_PERMISSION[f"list_{_plural}"] = f"{_scopes}:read"
     EXPECTED_PERMISSION.update(
@@ -178,6 +181,9 @@ def test_a_key_lacking_the_routes_permission_is_refused_and_writes_nothing(
         body = body_for(api, tenant["admin"]["apiKey"], BY_NAME[route.entity])
     if route.name in ("create_export", "create_tag_assignment"):
         body = {"segmentId": records["segmentId"], "tagId": records["tagId"]}
+    if route.name == "add_lead_activity":
+        now = clock.iso(clock.now())
+        body = {"activityType": "CALL", "activityDate": now, "summary": "x", "countsAsProgress": True}
     before = business_items()
     reply = api.call(route.method, _path(route, records), key=tenant["lacking"][scope], json=body)
     assert reply.status == 403, reply.body

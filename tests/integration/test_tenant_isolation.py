@@ -312,7 +312,7 @@ def _entity_case(route: Route) -> Case:
             assert reply.status == 404 and reply.error["code"] == "RESOURCE_NOT_FOUND", reply.body
             return
         if verb == "list":
-            params = [{}] + ([{"ownerId": owner["userId"]}] if entity.owned else [])
+            params = [{}] + ([{str(entity.owner): owner["userId"]}] if entity.owned else [])
             params += [{"search": "ac"}] if entity.search else []
             theirs = {intruder["userId"]} if entity.name == "user" else set()  # its own user
             for query in params:
@@ -320,6 +320,10 @@ def _entity_case(route: Route) -> Case:
                 assert reply.status == 200 and {item["id"] for item in reply.data} <= theirs, (query, reply.body)
             return
         if verb == "create":
+            if entity.owned:  # A's user is no user of the intruder's tenant
+                body = {**body_for(api, key, entity), str(entity.owner): owner["userId"]}
+                reply = api.post(entity.path, key=key, json=body)
+                assert reply.status == 422 and reply.error["details"][0]["field"] == entity.owner, reply.body
             for field, target in entity.references.items():
                 if target in owned["records"]:
                     body = {**body_for(api, key, entity), field: owned["records"][target]["id"]}
@@ -354,6 +358,14 @@ def _close_deal(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned
     for outcome in ("won", "lost"):
         reply = api.post(f"/api/v1/deals/{owned['records']['deal']['id']}/{outcome}", key=intruder["apiKey"])
         assert reply.status == 404 and reply.error["message"] == "Deal not found", reply.body
+
+
+@case("add_lead_activity")
+def _add_lead_activity(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    lead = owned["records"]["lead"]
+    activity = {"activityType": "CALL", "activityDate": lead["registeredAt"], "summary": "x", "countsAsProgress": True}
+    reply = api.post(f"/api/v1/leads/{lead['id']}/activities", key=intruder["apiKey"], json=activity)
+    assert reply.status == 404 and reply.error["message"] == "Lead not found", reply.body
 
 
 @case("get_current_user")

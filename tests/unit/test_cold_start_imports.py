@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from contact_platform.entities.catalog import PLURALS
+
 REPO = Path(__file__).resolve().parents[2]
 # Modules no route handler needs at import; tracing is off as in the local stack and in tests.
 NEVER = (
@@ -50,6 +52,8 @@ def _under(loaded: set[str], prefixes: tuple[str, ...]) -> list[str]:
         "functions.api.imports.create_import",
         "functions.triggers.authorizer",
         "functions.api.entity_routes:get_organization",
+        "functions.api.entity_routes:get_lead",
+        "functions.api.leads.add_lead_activity",
     ],
 )
 def test_a_handler_imports_no_router_no_openapi_and_no_tracing(module: str) -> None:
@@ -64,7 +68,7 @@ def test_tracing_is_imported_where_it_is_on() -> None:
     assert _under(_loaded("functions.api.contacts.get_contact", tracing=True), ("aws_xray_sdk",)) != []
 
 
-DECLARATIONS = ("contact_platform.entities.organizations", "contact_platform.entities.products")
+DECLARATIONS = tuple(f"contact_platform.entities.{plural}" for plural in PLURALS.values())
 
 
 def test_a_handler_imports_no_entity_declaration_but_its_own() -> None:
@@ -74,6 +78,8 @@ def test_a_handler_imports_no_entity_declaration_but_its_own() -> None:
     loaded = _loaded("functions.api.entity_routes:get_organization")
     assert _under(loaded, DECLARATIONS) == ["contact_platform.entities.organizations"]
     assert _under(loaded, ("contact_platform.store.contacts",)) == []
+    for lead_route in ("functions.api.entity_routes:get_lead", "functions.api.leads.add_lead_activity"):
+        assert _under(_loaded(lead_route), DECLARATIONS) == ["contact_platform.entities.leads"], lead_route
 
 
 RESUMED = """

@@ -47,6 +47,9 @@ ENTITY_ACTIONS = ("read", "write", "delete")
 ENTITY_SCOPES = frozenset(f"{resource}:{action}" for resource in ENTITY_RESOURCES for action in ENTITY_ACTIONS)
 ENTITY_RESTORE_SCOPES = frozenset(f"{scope_resource(name)}:restore" for name in PLURALS if "restore" in verbs(name))
 USERS_DELETE = "users:delete"  # deactivating a user (entities/users.py) is for admins
+LEADS_READ = "leads:read"  # leads (entities/leads.py): partners read and write their own
+LEADS_WRITE = "leads:write"
+LEADS_MIGRATE = "leads:migrate"  # importing leads with their history from older systems
 
 ALL_SCOPES: frozenset[str] = (
     ENTITY_SCOPES
@@ -72,6 +75,7 @@ ALL_SCOPES: frozenset[str] = (
             EVENTS_READ,
             WEBHOOKS_READ,
             WEBHOOKS_WRITE,
+            LEADS_MIGRATE,
         }
     )
 )
@@ -87,8 +91,11 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     | _CRM,
     Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES | _CRM,
     # Imports are for registered partners (and admins) only.
-    Role.PARTNER: frozenset({CONTACTS_READ, CONTACTS_WRITE, TAGS_READ, IMPORTS_READ, IMPORTS_WRITE}),
-    Role.MIGRATION_OFFICER: frozenset({CONTACTS_READ}),
+    Role.PARTNER: frozenset(
+        {CONTACTS_READ, CONTACTS_WRITE, TAGS_READ, IMPORTS_READ, IMPORTS_WRITE, LEADS_READ, LEADS_WRITE}
+    ),
+    # Reads every lead (entities/leads.py: `readers`) to check what it migrated.
+    Role.MIGRATION_OFFICER: frozenset({CONTACTS_READ, LEADS_READ, LEADS_MIGRATE}),
 }
 
 # Roles that see and change every record of the tenant; the others only records they own.

@@ -323,6 +323,16 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
     ),
     Route("mark_deal_won", "POST", "/api/v1/deals/{dealId}/won", "deals", "deals:write", "Mark an open deal won"),
     Route("mark_deal_lost", "POST", "/api/v1/deals/{dealId}/lost", "deals", "deals:write", "Mark an open deal lost"),
+    # What leads do beyond the routes derived from their declaration (entities/leads.py).
+    Route(
+        "add_lead_activity",
+        "POST",
+        "/api/v1/leads/{leadId}/activities",
+        "leads",
+        p.LEADS_WRITE,
+        "Add an activity to a lead (honours If-Match); its progress deadline follows",
+        status=201,
+    ),
     # Users beyond their derived routes (entities/users.py): the caller itself, and deactivation.
     Route("get_current_user", "GET", "/api/v1/users/me", "users", "users:read", "The user the API key acts as"),
     Route(

@@ -27,6 +27,7 @@ PLURALS: dict[str, str] = {
     "activity": "activities",
     "note": "notes",
     "user": "users",
+    "lead": "leads",
 }
 # The derived routes of entities that have fewer than all (users are deactivated, never deleted:
 # entities/users.py) or more (organizations are merged: their `merges`), so that scopes and route

@@ -37,7 +37,7 @@ ENTITY = Entity(
     references={"dealId": "deal", "productId": "product"},
     parent="dealId",
     segment="products",
-    owned=False,
+    owner=None,
     rollup=Rollup("total", into="value", count="productCount"),
     inherit={"itemPrice": ("productId", "price")},
     server_fields={"total": float},

@@ -46,8 +46,10 @@ class Entity:
     label: str  # in messages: "Organization not found"
     plural: str = ""  # snake case, default name + "s": routes `list_organizations`, scopes `organizations:*`
     unique: tuple[str, ...] = ()  # unique per tenant among active records, case- and accent-insensitive
-    search: tuple[str, ...] = ()  # prefix search (`search=`, at least 2 characters) over these fields
-    filters: tuple[str, ...] = ()  # equality filters of the list (fields of `fields`)
+    # Prefix search (`search=`, at least 2 characters) over these fields; `contact.firstName`: a field
+    # of an object field.
+    search: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()  # equality filters of the list (fields of `fields` or the server's)
     # Fields the list sorts by besides createdAt and updatedAt, at most three (GSI3, GSI6, GSI7).
     sort: tuple[str, ...] = ()
     link: str | None = None  # a reference whose filter is one Query (GSI5); other filters read pages
@@ -66,9 +68,15 @@ class Entity:
     # has the deal's `pipelineId`): reference field -> the shared field (422 naming the reference).
     within: Mapping[str, str] = field(default_factory=dict)
     unique_within: str | None = None  # unique values are unique among records with the same value of this field
-    owned: bool = True  # ownerId (default: the caller) and visibleTo (owner | everyone)
-    # Range filters: field -> (lower bound parameter, upper bound parameter), both included.
-    ranges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # The field naming the record's owner (default: the caller), stored as the record's `ownerId`
+    # whatever the API calls it; None: records without an owner, seen by every key with the scopes.
+    owner: str | None = "ownerId"
+    shared: bool = True  # an owned record may be visible to everyone (`visibleTo`); False: never
+    # Roles that read every record of the entity, as admins and managers do, changing only their own.
+    readers: tuple[str, ...] = ()
+    # Range filters: field (of `fields` or the server's) -> (lower bound parameter, upper bound
+    # parameter), both included; None: no such bound.
+    ranges: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # Rules across fields, on the record as it would be stored (API field names) and the fields the
     # write changes: the problems, if any.
     checks: Callable[[dict[str, Any], set[str]], list[Detail]] | None = None
@@ -76,6 +84,9 @@ class Entity:
     # that sets them on every write from the record before (None on create) and after, at `now`.
     server_fields: Mapping[str, Any] = field(default_factory=dict)
     on_write: Callable[[dict[str, Any] | None, dict[str, Any], str], dict[str, Any]] | None = None
+    # Server fields derived whenever a record is read, from its fields at `now`, never stored (what
+    # depends on the time of reading); a list filters on them after reading.
+    on_read: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # Tallies kept in the same transaction as each write (deals: the summary's counters): from the
     # tenant and the record before and after (fields plus ownerId and visibleTo; None: absent or
     # deleted), the increments of store/tallies.py.
@@ -104,6 +115,22 @@ class Entity:
     # A valid create body (the API reference's example; tests make records from it, with unique
     # values made distinct and references pointing at records they create first).
     example: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def owned(self) -> bool:
+        return self.owner is not None
+
+    @property
+    def owner_fields(self) -> tuple[str, ...]:
+        """The fields saying who owns and who sees a record: the owner's, and `visibleTo` when shared."""
+        if self.owner is None:
+            return ()
+        return (self.owner, "visibleTo") if self.shared else (self.owner,)
+
+    def field_type(self, name: str) -> Any:
+        """The type of a field of `fields` (without its constraints) or of the server's."""
+        declared = self.fields.model_fields.get(name)
+        return declared.annotation if declared is not None else self.server_fields[name]
 
     @property
     def plural_name(self) -> str:

@@ -32,7 +32,7 @@ ENTITY = Entity(
     search=("name", "code"),
     filters=("active", "currency"),
     sort=("name",),
-    owned=False,
+    owner=None,
     summary="Something the tenant sells, at a unit price.",
     example={"name": "CRM Lizenz", "code": "CRM-STD", "price": 49, "currency": "EUR", "unit": "seat"},
 )

@@ -58,13 +58,13 @@ def _read(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, R
     """The caller's active, visible record and its governing parent, or 404 (the same answer for one it
     may not see)."""
     record = store.get_record(caller.tenant_id, entity.name, record_id)
-    if record is None or not record.is_active or not visible(caller, record):
+    if record is None or not record.is_active or not visible(caller, record, entity.readers):
         raise errors.not_found(entity.label)
     governing = _governing(entity)
     if governing is None:
         return record, None
     parent = store.get_record(caller.tenant_id, governing.name, str(record.parent_value))
-    if parent is None or not seen(caller, parent):
+    if parent is None or not seen(caller, parent, governing.readers):
         raise errors.not_found(entity.label)
     return record, parent
 
@@ -87,12 +87,24 @@ def _changeable(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordI
     return record, parent
 
 
-def to_api(entity: Entity, record: RecordItem) -> Model:
-    owner = {"ownerId": record.owner_id, "visibleTo": record.visible_to} if entity.owned else {}
+def _fields(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
+    """The record's fields as the API names them: its data, what is derived when it is read at `now`,
+    who owns and who sees it."""
+    fields = store.data_of(record)
+    if entity.on_read is not None:
+        fields.update(entity.on_read(fields, now))
+    if entity.owner is not None:
+        fields[entity.owner] = record.owner_id
+    if entity.owned and entity.shared:
+        fields["visibleTo"] = record.visible_to
+    return fields
+
+
+def to_api(entity: Entity, record: RecordItem, now: str | None = None) -> Model:
+    """The record as the API returns it, read at `now` (default: now)."""
     return shapes(entity).public.model_validate(
         {
-            **store.data_of(record),
-            **owner,
+            **_fields(entity, record, now or clock.iso(clock.now())),
             "id": record.record_id,
             "createdAt": record.created_at,
             "updatedAt": record.updated_at,
@@ -153,6 +165,14 @@ def _sort_value(value: Any) -> str | None:
     return search_terms.fold(str(value))[:200]
 
 
+def _value_at(data: dict[str, Any], path: str) -> Any:
+    """A field's value; `contact.firstName`: a field of the object in `contact`."""
+    value: Any = data
+    for name in path.split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
 def _derive(entity: Entity, record: RecordItem) -> None:
     """The record's derived state, from its data alone (store/records.py)."""
     data = store.data_of(record)
@@ -160,7 +180,7 @@ def _derive(entity: Entity, record: RecordItem) -> None:
     record.unique_keys = {
         field: scope + search_terms.fold(str(data[field])) for field in entity.unique if data.get(field) is not None
     }
-    values = [str(data[field]) for field in entity.search if data.get(field)]
+    values = [str(value) for field in entity.search if (value := _value_at(data, field))]
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
     record.search_tokens = list(dict.fromkeys([*search_terms.name_tokens(*values), *whole]))
     record.sort_values = [_sort_value(data.get(field)) or "" for field in entity.sort]
@@ -202,7 +222,7 @@ def _audit(
 
 def _taken(entity: Entity, caller: Caller, taken: UniqueValueTaken) -> errors.ApiError:
     holder = store.get_record(caller.tenant_id, entity.name, taken.owner_id)
-    readable = holder is not None and visible(caller, holder)
+    readable = holder is not None and visible(caller, holder, entity.readers)
     issue = f"already used by {entity.label.lower()} {taken.owner_id}" if readable else "already taken"
     return errors.conflict(f"{entity.label} already exists", [Detail(taken.value, issue)])
 
@@ -293,7 +313,7 @@ def _parent(
             raise errors.not_found(declared(target).label)
         return {entity.parent: parent_id}, None
     parent = store.get_record(caller.tenant_id, target, parent_id)
-    if parent is None or not seen(caller, parent):
+    if parent is None or not seen(caller, parent, governing.readers):
         raise errors.not_found(governing.label)
     if changing:
         _may_change(governing, caller, parent)
@@ -304,7 +324,7 @@ def create(
     entity: Entity, caller: Caller, body: Model, parent_id: str | None = None, record_id: str | None = None
 ) -> Model:
     """A new record (`record_id`: an ID chosen by the platform itself, as the local demo admin's)."""
-    sent = body.model_dump(mode="json", exclude_none=True, exclude={"ownerId", "visibleTo"})
+    sent = body.model_dump(mode="json", exclude_none=True, exclude=set(entity.owner_fields))
     if entity.guard is not None:
         entity.guard(caller, None, sent)
     for _ in range(_WRITE_ATTEMPTS):  # again when the governing parent or a guarded tally changed meanwhile
@@ -321,10 +341,10 @@ def create(
             at=clock.iso(clock.now()),
         )
         record.data = data
-        if entity.owned:
-            record.owner_id = getattr(body, "ownerId", None) or caller.user_id
-            users.require_assignable_owner(caller, record.owner_id)
-            record.visible_to = getattr(body, "visibleTo", None) or EVERYONE
+        if entity.owner is not None:
+            record.owner_id = getattr(body, entity.owner, None) or caller.user_id
+            users.require_assignable_owner(caller, record.owner_id, entity.owner)
+            record.visible_to = (getattr(body, "visibleTo", None) or EVERYONE) if entity.shared else None
         try:
             _write(entity, caller, None, record, "created", [], parent)
         except StaleVersion:
@@ -341,7 +361,7 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
     new = store.copy_of(old)
     data = store.data_of(old)
     for name, value in sent.items():
-        if name in ("ownerId", "visibleTo"):
+        if name in entity.owner_fields:
             continue
         default = entity.fields.model_fields[name].default
         default = default.value if isinstance(default, Enum) else default  # as stored: a user's role
@@ -352,9 +372,10 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
         else:
             data[name] = value
     new.data = data
-    if "ownerId" in sent and sent["ownerId"] is not None:
-        users.require_assignable_owner(caller, sent["ownerId"])
-        new.owner_id = sent["ownerId"]
+    owner = sent.get(entity.owner) if entity.owner is not None else None
+    if owner is not None:
+        users.require_assignable_owner(caller, owner, str(entity.owner))
+        new.owner_id = owner
     if sent.get("visibleTo") is not None:
         new.visible_to = sent["visibleTo"]
     before, after = to_api(entity, old).model_dump(), to_api(entity, new).model_dump()
@@ -370,20 +391,19 @@ def update(
     entity: Entity,
     caller: Caller,
     record_id: str,
-    patch: Model,
+    patch: Model | Callable[[dict[str, Any]], Model],
     if_match: str | None,
-    require: Callable[[dict[str, Any]], None] | None = None,
 ) -> Model:
-    """Change the fields sent. `require` checks the record as read (raising the error to answer) on
-    every attempt, so a rule about the current state holds against a concurrent write."""
+    """Change the fields sent: the patch, or what `patch` makes of the record as read (its fields),
+    asked on every attempt, so that a change built on the current state (an item added to a list) or
+    a rule about it (raising the error to answer) holds against a concurrent write."""
     expected = parse_if_match(if_match)
-    sent = patch.model_dump(mode="json", exclude_unset=True)
     for _ in range(_WRITE_ATTEMPTS):
         old, parent = _changeable(entity, caller, record_id)
         if expected is not None and expected != old.version:
             raise errors.precondition_failed(f"{entity.label} has changed since version {expected}")
-        if require is not None:
-            require(store.data_of(old))
+        current = patch(store.data_of(old)) if callable(patch) else patch
+        sent = current.model_dump(mode="json", exclude_unset=True)
         if entity.guard is not None:
             entity.guard(caller, store.data_of(old) | {"id": record_id}, sent)
         new, changed = _patched(entity, caller, old, sent)
@@ -469,7 +489,7 @@ def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dr
     for _ in range(_WRITE_ATTEMPTS):
         other, _ = _changeable(entity, caller, record_id)
         survivor = store.get_record(caller.tenant_id, entity.name, merge_with_id)
-        if survivor is None or not seen(caller, survivor):
+        if survivor is None or not seen(caller, survivor, entity.readers):
             raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"no {label} with this id")])
         _may_change(entity, caller, survivor)
         kept, taken = store.data_of(survivor), set(entity.unique) | set(entity.server_fields)
@@ -547,10 +567,20 @@ def _fetch(
             raise errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
 
         def search_page(size: int, start: LastKey | None) -> Page[RecordItem]:
+            """The records of the entries read, each by the first of its tokens that matches (so once
+            per search, on whichever page that entry falls: docs/data-model.md, "Search")."""
             entries = store.search_entries(tenant, name, term, limit=size, start=start)
-            ids = list(dict.fromkeys(entry.record_id for entry in entries.items))
-            found_records = store.get_records(tenant, name, ids)
-            return Page([found_records[i] for i in ids if i in found_records], entries.last_key)
+            found = store.get_records(tenant, name, [entry.record_id for entry in entries.items])
+
+            def first(record: RecordItem) -> str:
+                return min((token for token in record.search_tokens if token.startswith(term)), default="")
+
+            kept = [
+                found[entry.record_id]
+                for entry in entries.items
+                if entry.record_id in found and entry.token == first(found[entry.record_id])
+            ]
+            return Page(kept, entries.last_key)
 
         return search_page, f"search|{term}"
     index, low = "GSI1", None
@@ -558,7 +588,7 @@ def _fetch(
     if parent:
         ((parent_field, parent_value),) = parent.items()
         partition = keys.record_link_collection(tenant, name, parent_field, parent_value)
-    owner = getattr(query, "ownerId", None)
+    owner = getattr(query, entity.owner, None) if entity.owner is not None else None
     link = getattr(query, entity.link, None) if entity.link else None
     if field == "updatedAt":
         index, low = "GSI2", _since(query)
@@ -584,28 +614,34 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
     parent = _parent(entity, caller, parent_id)[0]
     field, forward = parse_sort(getattr(query, "sort", None) or "-createdAt", entity.sort_fields, default="createdAt")
     fetch, plan = _fetch(entity, caller, query, field, forward, parent)
-    bounds = {name for pair in entity.ranges.values() for name in pair}
+    bounds = {name for pair in entity.ranges.values() for name in pair if name is not None}
     sent = query.model_dump(mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince", *bounds})
     wanted = {name: value for name, value in sent.items() if value is not None} | parent
     dumped = query.model_dump(mode="json")
-    ranges = {field: (dumped.get(low), dumped.get(high)) for field, (low, high) in entity.ranges.items()}
+    ranges = {
+        field: (low and dumped.get(low), high and dumped.get(high)) for field, (low, high) in entity.ranges.items()
+    }
     ranges = {field: bound for field, bound in ranges.items() if bound != (None, None)}
     since = _since(query)
+    now = clock.iso(clock.now())  # one moment for what is derived when read, kept and answered alike
 
     def keep(record: RecordItem) -> bool:
-        data = store.data_of(record)
-        owner = {"ownerId": record.owner_id}
+        if not record.is_active or gone(record) or not visible(caller, record, entity.readers):
+            return False
+        fields = _fields(entity, record, now)
         return (
-            record.is_active
-            and not gone(record)
-            and visible(caller, record)
-            and (since is None or record.updated_at >= since)
-            and all({**data, **owner}.get(name) == value for name, value in wanted.items())
-            and all(_within(data.get(field), low, high) for field, (low, high) in ranges.items())
+            (since is None or record.updated_at >= since)
+            and all(fields.get(name) == value for name, value in wanted.items())
+            and all(_within(fields.get(field), low, high) for field, (low, high) in ranges.items())
         )
 
     binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
     binding += f"|{sorted(ranges.items())}"
     return listing(
-        fetch, lambda record: to_api(entity, record), binding=binding, limit=query.limit, cursor=query.cursor, keep=keep
+        fetch,
+        lambda record: to_api(entity, record, now),
+        binding=binding,
+        limit=query.limit,
+        cursor=query.cursor,
+        keep=keep,
     )

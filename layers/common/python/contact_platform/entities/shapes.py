@@ -1,5 +1,5 @@
 """The request and response models of an entity, derived from its fields model on first use: the
-create body (the fields, plus `ownerId`/`visibleTo` for owned entities), the patch body (every field
+create body (the fields, plus the owner's field and `visibleTo` for owned entities), the patch body (every field
 optional), the record as returned (the fields plus the server's), the list query and the answer to
 a delete. Built once per process and entity (docs/architecture.md, "Entities")."""
 
@@ -42,13 +42,23 @@ def _optional(info: FieldInfo, *, constrained: bool = True) -> tuple[Any, Any]:
     return annotation | None, Field(None, description=info.description, examples=info.examples)
 
 
-def _owner_fields(*, public: bool) -> dict[str, Any]:
+def _owner_fields(entity: Entity, *, public: bool) -> dict[str, Any]:
+    if entity.owner is None:
+        return {}
     owner = "The user who owns the record." if public else "Defaults to the calling user."
-    visibility = "`owner`: only its owner (and admins, managers) see it; `everyone` (the default): the tenant."
-    return {
-        "ownerId": (str | None if public else UserId | None, Field(None, description=owner)),
-        "visibleTo": (Visibility | None, Field(None, description=visibility)),
-    }
+    fields: dict[str, Any] = {entity.owner: (str | None if public else UserId | None, Field(None, description=owner))}
+    if entity.shared:
+        visibility = "`owner`: only its owner (and admins, managers) see it; `everyone` (the default): the tenant."
+        fields["visibleTo"] = (Visibility | None, Field(None, description=visibility))
+    return fields
+
+
+def _filter(entity: Entity, name: str) -> tuple[Any, Any]:
+    """A list filter on a field of `fields` or of the server's."""
+    declared = entity.fields.model_fields.get(name)
+    if declared is not None:
+        return _optional(declared, constrained=False)
+    return entity.server_fields[name] | None, Field(None)
 
 
 @cache
@@ -56,7 +66,7 @@ def shapes(entity: Entity) -> Shapes:
     label = entity.label.replace(" ", "")
     fields = entity.fields.model_fields
     written = {name: info for name, info in fields.items() if name != entity.parent}  # the parent: from the path
-    owner_in = _owner_fields(public=False) if entity.owned else {}
+    owner_in = _owner_fields(entity, public=False)
     create = _model(
         f"{label}Create",
         __base__=Input,
@@ -73,7 +83,7 @@ def shapes(entity: Entity) -> Shapes:
         __base__=Model,
         id=(str, Field(examples=[f"{entity.prefix}_hfh5BK0ImfcP7mqujsVC"])),
         **{name: _optional(info, constrained=False) for name, info in fields.items()},
-        **(_owner_fields(public=True) if entity.owned else {}),
+        **_owner_fields(entity, public=True),
         **{
             name: (kind | None, Field(None, description="Set by the server."))
             for name, kind in entity.server_fields.items()
@@ -82,16 +92,17 @@ def shapes(entity: Entity) -> Shapes:
         updatedAt=(str, ...),
         version=(int, Field(description="Send it back in `If-Match` to update only this version.")),
     )
-    filters: dict[str, Any] = {name: _optional(fields[name], constrained=False) for name in entity.filters}
-    if entity.owned:
-        filters["ownerId"] = (str | None, Field(None, description="Records of this owner."))
-    for field, bounds in entity.ranges.items():
-        bound: Any = fields[field].annotation
-        filters[bounds[0]] = (bound | None, Field(None, description=f"Only records whose {field} is at or after this."))
-        filters[bounds[1]] = (
-            bound | None,
-            Field(None, description=f"Only records whose {field} is at or before this."),
-        )
+    filters: dict[str, Any] = {name: _filter(entity, name) for name in entity.filters}
+    if entity.owner is not None:
+        filters[entity.owner] = (str | None, Field(None, description="Records of this owner."))
+    for field, (low, high) in entity.ranges.items():
+        bound: Any = entity.field_type(field)
+        for parameter, side in ((low, "after"), (high, "before")):
+            if parameter is not None:
+                filters[parameter] = (
+                    bound | None,
+                    Field(None, description=f"Only records whose {field} is at or {side} this."),
+                )
     if entity.search:
         searched = " or ".join(entity.search)
         filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))

@@ -18,6 +18,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from contact_platform import clock
+
 DEFAULT_PHONE_REGION = "DE"
 
 
@@ -39,11 +41,11 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
-def text(max_length: int) -> Any:
-    """A trimmed, non-empty single-line string of at most `max_length` characters."""
+def text(max_length: int, min_length: int = 1) -> Any:
+    """A trimmed, non-empty single-line string of `min_length` to `max_length` characters."""
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
         AfterValidator(_no_control_characters),
     ]
 
@@ -110,6 +112,19 @@ Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(
 PastTimestamp = Annotated[Timestamp, AfterValidator(_not_in_the_future)]
 """A moment that has happened (a consent given, a registration): the future is a 422."""
 DateTimeFilter = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
+
+
+def _moment(value: Any) -> str:
+    text = _iso_8601(value)
+    try:
+        return clock.iso(_utc(datetime.fromisoformat(text.replace("Z", "+00:00"))))
+    except ValueError as error:
+        raise ValueError("must be an ISO 8601 date-time, for example 2025-08-12T08:41:45Z") from error
+
+
+# A moment kept as the platform writes time (`clock.iso`: UTC, milliseconds, `Z`), so that stored
+# moments compare and sort as text, and answers show them as every other timestamp.
+Moment = Annotated[str, BeforeValidator(_moment), WithJsonSchema({"type": "string", "format": "date-time"})]
 
 MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_VALUE_LENGTH = 1000

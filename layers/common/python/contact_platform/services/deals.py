@@ -30,7 +30,12 @@ def close_deal(caller: Caller, deal_id: str, status: str, lost_reason: str | Non
     if lost_reason is not None:
         change["lostReason"] = lost_reason
     patch = shapes(ENTITY).patch.model_validate(change)
-    return service.update(ENTITY, caller, deal_id, patch, if_match, require=_open)
+
+    def closing(deal: dict[str, Any]) -> Model:
+        _open(deal)
+        return patch
+
+    return service.update(ENTITY, caller, deal_id, closing, if_match)
 
 
 def _readers(caller: Caller, owner_id: str | None) -> list[str]:

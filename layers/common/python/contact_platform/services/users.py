@@ -35,14 +35,15 @@ def get_active_user(tenant_id: str, user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def require_assignable_owner(caller: Caller, owner_id: str) -> None:
-    """Only admins and managers give records to someone else, and only to an active user of the tenant."""
+def require_assignable_owner(caller: Caller, owner_id: str, field: str = "ownerId") -> None:
+    """Only admins and managers give records to someone else, and only to an active user of the tenant
+    (422 naming `field`, where the record names its owner)."""
     if owner_id == caller.user_id:
         return
     if not caller.sees_all_records:
         raise errors.forbidden("Only admins and managers can assign records to another user")
     if get_active_user(caller.tenant_id, owner_id) is None:
-        raise errors.validation_error("Validation failed", [Detail("ownerId", "no active user with this id")])
+        raise errors.validation_error("Validation failed", [Detail(field, "no active user with this id")])
 
 
 def ensure_tenant(caller: Caller, name: str) -> bool:
