@@ -28,9 +28,9 @@ class ApiClient:
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {api_key}"
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def request(self, method: str, path: str, timeout: float = TIMEOUT_SECONDS, **kwargs: Any) -> Any:
         try:
-            response = self.session.request(method, self.base_url + path, timeout=TIMEOUT_SECONDS, **kwargs)
+            response = self.session.request(method, self.base_url + path, timeout=timeout, **kwargs)
         except requests.ConnectionError as error:
             raise Unreachable(self.base_url) from error
         body = response.json()

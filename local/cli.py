@@ -7,6 +7,7 @@
     cdp contacts restore --deleted-since DATE
     cdp import FILE [--mode skip|upsert] [--wait]; cdp export --segment ID [--wait] [-o FILE]
     cdp webhooks listen [--port N] [--event TYPE] [--json]
+    cdp migrate leads FILE.json|FILE.csv [--dry-run] [--batch-size 1000] [--report FILE]
 
 `serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json` while it runs (it
 removes the record when it stops); the other commands use them unless `--base-url`/`--api-key` (or
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from local.jobs_cli import add_commands
+from local.migrate_cli import add_commands as add_migrate_commands
 from local.webhooks_cli import add_commands as add_webhook_commands
 
 STATE_FILE = Path(".cdp/local.json")
@@ -250,7 +252,8 @@ def parser() -> argparse.ArgumentParser:
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
     restore.add_argument("contact_id", nargs="?")
     restore.add_argument("--deleted-since", help="restore every contact deleted since this ISO date/time")
-    for command in (restore, *add_commands(commands, _client), *add_webhook_commands(commands, _client)):
+    added = (*add_commands(commands, _client), *add_webhook_commands(commands, _client))
+    for command in (restore, *added, *add_migrate_commands(commands, _client)):
         command.add_argument("--base-url")
         command.add_argument("--api-key")
     restore.set_defaults(run=_restore)

@@ -33,6 +33,8 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "restore_contact": p.CONTACTS_RESTORE,
     "list_deleted_contacts": p.CONTACTS_RESTORE,
     "list_audit_log": p.AUDIT_READ,
+    "import_leads": p.LEADS_MIGRATE,
+    "get_lead_import": p.LEADS_MIGRATE,
     "list_events": p.EVENTS_READ,
     "get_event": p.EVENTS_READ,
     "create_webhook": p.WEBHOOKS_WRITE,
@@ -131,6 +133,9 @@ def tenant() -> Iterator[dict[str, Any]]:
             "operationId": "op_unknown",
             "eventId": "evt_unknown",
             "webhookId": api.post("/api/v1/webhooks", key=key, json=WEBHOOK).data["id"],
+            "importId": api.post(
+                "/api/v1/admin/migration/leads/import", key=key, json={"source": "s", "dryRun": True, "leads": [{}]}
+            ).data["importId"],
         }
         records["deliveryId"] = api.post(f"/api/v1/webhooks/{records['webhookId']}/test", key=key).data["id"]
         for entity in ENTITIES:  # each with a deleted record for its restore route
@@ -165,6 +170,7 @@ BODIES: dict[str, Any] = {
     "create_import": {"fileName": "a.csv"},
     "create_webhook": WEBHOOK,
     "update_webhook": {"description": "Changed"},
+    "import_leads": {"source": "s", "dryRun": True, "leads": [{}]},  # a dry run writes its report
 }
 
 

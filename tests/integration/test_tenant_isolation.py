@@ -20,6 +20,19 @@ Case = Callable[[Api, dict[str, Any], dict[str, Any], dict[str, Any]], None]
 CASES: dict[str, Case] = {}
 
 
+LEAD_FIELDS = (
+    "companyName",
+    "city",
+    "territory",
+    "contact",
+    "consentGivenAt",
+    "externalId",
+    "registeredAt",
+    "stage",
+    "source",
+)
+
+
 def case(route_name: str) -> Callable[[Case], Case]:
     def register(function: Case) -> Case:
         CASES[route_name] = function
@@ -42,6 +55,8 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     delivery = api.post(f"/api/v1/webhooks/{webhook['id']}/test", key=key).data
     records = make_each(api, key)
     deleted_records = make_each(api, key)
+    dry_run = {"source": "s", "dryRun": True, "leads": [{}]}
+    lead_import = api.post("/api/v1/admin/migration/leads/import", key=key, json=dry_run).data["importId"]
     for entity in ENTITIES:
         if entity.name in DELETED:
             api.delete(f"{entity.path}/{deleted_records[entity.name]['id']}", key=key)
@@ -55,6 +70,7 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
         "delivery": delivery,
         "records": records,
         "deleted_records": deleted_records,
+        "lead_import": lead_import,
     }
 
 
@@ -257,6 +273,27 @@ def _get_delivery(api: Api, owner: dict[str, Any], intruder: dict[str, Any], own
 def _redeliver(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     path = f"/api/v1/webhooks/{owned['webhook']['id']}/deliveries/{owned['delivery']['id']}/redeliver"
     assert api.post(path, key=intruder["apiKey"]).status == 404
+
+
+@case("import_leads")
+def _import_leads(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    """A's users are no owners for B, and A's leads are no duplicates of B's."""
+    lead = {**owned["records"]["lead"], "externalId": "X", "registeredAt": "2024-06-15T10:00:00Z"}
+    lead = {k: v for k, v in lead.items() if k in LEAD_FIELDS}
+    sent = {"source": "s", "dryRun": True, "leads": [{**lead, "ownerUserId": owner["userId"]}]}
+    result = api.post("/api/v1/admin/migration/leads/import", key=intruder["apiKey"], json=sent).data
+    assert result["validationErrors"] == [
+        {"externalId": "X", "field": "ownerUserId", "error": f"Owner user not found: {owner['userId']}"}
+    ]
+    sent["leads"][0]["ownerUserId"] = intruder["userId"]
+    result = api.post("/api/v1/admin/migration/leads/import", key=intruder["apiKey"], json=sent).data
+    assert result["summary"]["validLeads"] == 1 and result["duplicateWarnings"] == []
+
+
+@case("get_lead_import")
+def _get_lead_import(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    reply = api.get(f"/api/v1/admin/migration/leads/imports/{owned['lead_import']}", key=intruder["apiKey"])
+    assert reply.status == 404 and "data" not in reply.body
 
 
 @case("create_tag")

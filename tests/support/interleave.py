@@ -43,3 +43,33 @@ def before_each(operation: str, competing_write: Callable[[], None]) -> Iterator
         yield lambda: int(_local.fired)
     finally:
         _local.armed = None
+
+
+class Killed(BaseException):
+    """The function dies mid-request (a BaseException: nothing in the platform catches it)."""
+
+
+def _kill(model: Any, **_: Any) -> None:
+    countdown: list[int] | None = getattr(_local, "countdown", None)
+    if countdown is None:
+        return
+    countdown[0] += 1
+    if countdown[0] == countdown[1]:
+        raise Killed(f"killed before DynamoDB request {countdown[1]} ({model.name})")
+
+
+_KILL = ("before-call.dynamodb", _kill)
+if _KILL not in handlers.BUILTIN_HANDLERS:
+    handlers.BUILTIN_HANDLERS.append(_KILL)
+
+
+@contextmanager
+def killed_at(request_number: int) -> Iterator[Callable[[], int]]:
+    """This thread dies before its `request_number`th DynamoDB request (from 1) inside the block;
+    yields how many requests it made (or began)."""
+    _local.countdown = [0, request_number]
+    counted = _local.countdown
+    try:
+        yield lambda: int(counted[0])
+    finally:
+        _local.countdown = None

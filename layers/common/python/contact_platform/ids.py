@@ -27,11 +27,13 @@ def _base62(number: int, length: int) -> str:
     return "".join(characters)
 
 
-def timed_id(prefix: str, at: datetime) -> str:
+def timed_id(prefix: str, at: datetime, seed: str | None = None) -> str:
     """A random ID that also tells the millisecond it was made at (`moment_of`): audit entries and
-    the events they carry are found by ID through their time-ordered index key."""
+    the events they carry are found by ID through their time-ordered index key. With a `seed` the
+    rest is derived from it, so that writing the same entry again makes the same item."""
     milliseconds = (at - _EPOCH) // timedelta(milliseconds=1)
-    return f"{prefix}_" + _base62(milliseconds, _MOMENT_LENGTH) + new_id("")[1 + _MOMENT_LENGTH :]
+    rest = new_id("") if seed is None else derived_id("", seed)
+    return f"{prefix}_" + _base62(milliseconds, _MOMENT_LENGTH) + rest[1 + _MOMENT_LENGTH :]
 
 
 def moment_of(identifier: str) -> datetime | None:

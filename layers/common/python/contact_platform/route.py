@@ -22,6 +22,9 @@ class Route:
     workflow: str | None = None
     # Also takes a `text/csv` body (up to 6 MB) besides JSON.
     csv_body: bool = False
+    # Takes a JSON body up to 6 MB (Lambda's payload limit; the lead migration's 1,000 leads with
+    # their histories) instead of 1 MB.
+    large_json_body: bool = False
     # Sends messages to the webhook delivery queue (test events, redeliveries).
     webhook_queue: bool = False
     # The declared entity whose generic handler serves the route (entities/), None: a handler file.

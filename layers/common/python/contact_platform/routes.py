@@ -70,6 +70,24 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "List soft-deleted contacts not yet purged",
     ),
     Route("list_audit_log", "GET", "/api/v1/admin/audit-log", "admin", p.AUDIT_READ, "Read the audit trail"),
+    # The lead migration (services/lead_migration.py): admins and migration officers.
+    Route(
+        "import_leads",
+        "POST",
+        "/api/v1/admin/migration/leads/import",
+        "admin",
+        p.LEADS_MIGRATE,
+        "Migrate up to 1,000 historical leads: a dry run (a report), or an import of them all or none",
+        large_json_body=True,
+    ),
+    Route(
+        "get_lead_import",
+        "GET",
+        "/api/v1/admin/migration/leads/imports/{importId}",
+        "admin",
+        p.LEADS_MIGRATE,
+        "A lead migration's report, with the external IDs to correct and send again",
+    ),
     Route("list_events", "GET", "/api/v1/events", "events", p.EVENTS_READ, "List the events of the last 30 days"),
     Route("get_event", "GET", "/api/v1/events/{eventId}", "events", p.EVENTS_READ, "Get an event"),
     # Webhooks (subscriptions to events)

@@ -87,6 +87,10 @@ class Entity:
     # Server fields derived whenever a record is read, from its fields at `now`, never stored (what
     # depends on the time of reading); a list filters on them after reading.
     on_read: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    # Normalized values that find an active record among many in one BatchGetItem (store/key_sets.py):
+    # from the record's fields, the (kind, value) of each set it is in (leads: email, phone, company
+    # words per city, what the migration finds duplicates by).
+    key_sets: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
     # Tallies kept in the same transaction as each write (deals: the summary's counters): from the
     # tenant and the record before and after (fields plus ownerId and visibleTo; None: absent or
     # deleted), the increments of store/tallies.py.

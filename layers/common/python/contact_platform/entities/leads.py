@@ -19,6 +19,7 @@ from contact_platform.errors import Detail
 from contact_platform.models.fields import Amount, Moment, text
 from contact_platform.models.leads import LeadActivity, LeadContact, LeadMigration, ProtectionStatus, Territory
 from contact_platform.permissions import Role
+from contact_platform.services.lead_matching import keys_of
 
 PROTECTION = timedelta(days=180)  # from registeredAt
 PROGRESS = timedelta(days=60)  # from the last activity counting as progress, or from registeredAt
@@ -74,22 +75,22 @@ def rules(lead: dict[str, Any], changed: set[str]) -> list[Detail]:
     registered now)."""
     now = clock.now()
     registered = clock.parse_iso(lead["registeredAt"]) if lead.get("registeredAt") else now
-    problems = [Detail("registeredAt", "cannot lie in the future")] if registered > now else []
+    problems = [Detail("registeredAt", f"Date in future: {registered.date()}")] if registered > now else []
     consent = lead.get("consentGivenAt")
     if consent and clock.parse_iso(consent) > now:
-        problems.append(Detail("consentGivenAt", "cannot lie in the future"))
+        problems.append(Detail("consentGivenAt", f"Date in future: {clock.parse_iso(consent).date()}"))
     contact = lead.get("contact")
     if contact is not None and not (contact.get("email") or contact.get("phone")):
-        problems.append(Detail("contact", "an email or a phone is required"))
+        problems.append(Detail("contact", "Email or phone required when contact data present"))
     if contact is not None and not consent:
-        problems.append(Detail("consentGivenAt", "required when the lead has a contact"))
+        problems.append(Detail("consentGivenAt", "Consent required when contact data present"))
     activities = lead.get("activities", [])
     for number, activity in enumerate(activities):
         moment = clock.parse_iso(activity["activityDate"])
         if moment < registered:
-            problems.append(Detail(f"activities[{number}].activityDate", "before the lead's registeredAt"))
+            problems.append(Detail(f"activities[{number}].activityDate", "Activity date before lead registration"))
         elif moment > now:
-            problems.append(Detail(f"activities[{number}].activityDate", "cannot lie in the future"))
+            problems.append(Detail(f"activities[{number}].activityDate", "Activity date in future"))
     if len(json.dumps(activities, ensure_ascii=False).encode()) > MAX_ACTIVITY_BYTES:
         problems.append(Detail("activities", f"at most {MAX_ACTIVITY_BYTES} bytes of JSON"))
     return problems
@@ -117,6 +118,7 @@ ENTITY = Entity(
     },
     on_write=_protection,
     on_read=_status,
+    key_sets=lambda lead: keys_of(lead).sets(),
     summary="A prospect registered by a partner, protected for its owner while it makes progress.",
     example={
         "stage": 1,

@@ -31,7 +31,7 @@ from contact_platform.services import audit, search_terms, users
 from contact_platform.services.listing import listing
 from contact_platform.services.sorting import parse_sort
 from contact_platform.services.versions import parse_if_match
-from contact_platform.store import keys
+from contact_platform.store import key_sets, keys
 from contact_platform.store import records as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page
@@ -243,14 +243,43 @@ def _change(
     changed: list[str],
     **extra: Any,
 ) -> tuple[store.Change, list[Any]]:
-    """The record's write with its server fields, derived state, audit item and tallies."""
+    """The record's write with its server fields, derived state, audit item, key sets and tallies."""
+    _settle(entity, old, new)
+    increments = entity.tallies(caller.tenant_id, _counted(old), _counted(new)) if entity.tallies else []
+    before, after = memberships(entity, old), memberships(entity, new)
+    audit_item = _audit(entity, caller, old, new, action, changed, **extra)
+    return store.Change(old, new, audit_item, frozenset(after - before), frozenset(before - after)), increments
+
+
+def _settle(entity: Entity, old: RecordItem | None, new: RecordItem) -> None:
+    """The server fields a write sets (`on_write`) and the derived state, on the record to write."""
     if entity.on_write is not None:
         data = store.data_of(new)
         data.update(entity.on_write(store.data_of(old) if old else None, data, new.updated_at))
         new.data = {name: value for name, value in data.items() if value is not None}
     _derive(entity, new)
-    increments = entity.tallies(caller.tenant_id, _counted(old), _counted(new)) if entity.tallies else []
-    return store.Change(old, new, _audit(entity, caller, old, new, action, changed, **extra)), increments
+
+
+def memberships(entity: Entity, record: RecordItem | None) -> set[key_sets.Membership]:
+    """The key sets an active record is in."""
+    if entity.key_sets is None or record is None or not record.is_active:
+        return set()
+    names = entity.key_sets(store.data_of(record))
+    return key_sets.memberships(record.tenant_id, entity.name, record.record_id, names)
+
+
+def prepared(entity: Entity, caller: Caller, data: dict[str, Any], record_id: str, at: str) -> RecordItem:
+    """A new record as a create writes it (server fields, derived state), not written: for a writer
+    of many records at once (the lead migration, services/lead_batches.py), which puts it with
+    `store.put_written` and its key sets with `key_sets.add_all(memberships(...))`. `data`: the checked
+    fields, the owner under the entity's owner field."""
+    record = store.new_record(caller.tenant_id, entity.name, record_id, created_by=caller.user_id, at=at)
+    fields = dict(data)
+    if entity.owner is not None:
+        record.owner_id = fields.pop(entity.owner, None) or caller.user_id
+    record.data = fields
+    _settle(entity, None, record)
+    return record
 
 
 def _rolled_up(

@@ -45,7 +45,7 @@ from contact_platform.route import Route
 from contact_platform.routes import route_named
 
 JSON_BODY_LIMIT = 1024 * 1024
-CSV_BODY_LIMIT = 6 * 1024 * 1024
+LARGE_BODY_LIMIT = CSV_BODY_LIMIT = 6 * 1024 * 1024
 CSV = "text/csv"
 MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -158,7 +158,7 @@ class Endpoint:
     # Per request -----------------------------------------------------------------------------------
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        state = request.begin(request.request_id_of(event))
+        state = request.begin(request.request_id_of(event), request.source_ip_of(event))
         headers = {"X-Request-Id": state.request_id}
         try:
             response = self._guarded(event, context, state, headers)
@@ -187,7 +187,7 @@ class Endpoint:
             state.csv_body = _raw_body(event, CSV_BODY_LIMIT)
             text: str | None = "null"
         else:
-            text = _json_text(event)
+            text = _json_text(event, LARGE_BODY_LIMIT if route.large_json_body else JSON_BODY_LIMIT)
         key = idempotency.key_of(event.get("headers")) if route.method in ("POST", "PATCH") else None
         if key is None or state.caller is None:
             return self._respond(event, text)
@@ -285,11 +285,11 @@ def _raw_body(event: dict[str, Any], limit: int) -> bytes:
     return raw
 
 
-def _json_text(event: dict[str, Any]) -> str | None:
-    """The body as JSON text (whatever Content-Type says), within the 1 MB limit and 32 levels."""
+def _json_text(event: dict[str, Any], limit: int) -> str | None:
+    """The body as JSON text (whatever Content-Type says), within the route's limit and 32 levels."""
     if event.get("body") is None:
         return None
-    raw = _raw_body(event, JSON_BODY_LIMIT)
+    raw = _raw_body(event, limit)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -16,15 +16,26 @@ class RequestState:
     request_id: str
     caller: Caller | None = None
     csv_body: bytes | None = None  # a `text/csv` body, for routes that take one (Route.csv_body)
+    source_ip: str | None = None  # the client's address as API Gateway saw it (audit entries that name it)
 
 
 _current: ContextVar[RequestState] = ContextVar("request_state")
 
 
-def begin(request_id: str) -> RequestState:
-    state = RequestState(request_id)
+def begin(request_id: str, source_ip: str | None = None) -> RequestState:
+    state = RequestState(request_id, source_ip=source_ip)
     _current.set(state)
     return state
+
+
+def source_ip() -> str | None:
+    state = _current.get(None)
+    return state.source_ip if state else None
+
+
+def source_ip_of(event: dict[str, Any]) -> str | None:
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    return str(identity["sourceIp"]) if identity.get("sourceIp") else None
 
 
 def request_id() -> str:

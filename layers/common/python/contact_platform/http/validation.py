@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contact_platform import errors
@@ -21,7 +21,7 @@ _ISSUES = {
 }
 
 
-def _field(error: dict[str, Any]) -> str:
+def field_of(error: Mapping[str, Any]) -> str:
     context_field = (error.get("ctx") or {}).get("field")
     loc = [part for part in error.get("loc", ()) if part not in _SOURCES]
     if loc and isinstance(loc[0], str) and loc[0] in {"query", "q", "request", "body"}:
@@ -34,7 +34,7 @@ def _field(error: dict[str, Any]) -> str:
     return name or "body"
 
 
-def _issue(error: dict[str, Any]) -> str:
+def issue_of(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
     if kind in _ISSUES:
         return _ISSUES[kind]
@@ -42,9 +42,13 @@ def _issue(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+def details_of(problems: Sequence[Any]) -> list[Detail]:
+    """Each problem once, as `{field, issue}` (`contact.email`, `activities[1].activityDate`)."""
+    return list(dict.fromkeys(Detail(field_of(p), issue_of(p)) for p in problems))
+
+
 def from_pydantic(problems: Sequence[Any]) -> ApiError:
     """Malformed JSON is a 400 INVALID_REQUEST; everything else a 422 VALIDATION_ERROR."""
     if any(p.get("type") == "json_invalid" for p in problems):
         return errors.invalid_request("Malformed JSON in request body", [Detail("body", "malformed JSON")])
-    details = list(dict.fromkeys(Detail(_field(p), _issue(p)) for p in problems))
-    return errors.validation_error("Request validation failed", details)
+    return errors.validation_error("Request validation failed", details_of(problems))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from contact_platform.models.base import Model
@@ -19,6 +21,9 @@ class AuditEntry(Model):
     requestId: str
     occurredAt: str
     changedFields: list[str] = Field(description="Names of the fields the write changed (values are not kept).")
+    details: dict[str, Any] | None = Field(
+        None, description="What an entry tells beyond the fields: a lead migration's counts, source, caller's IP."
+    )
 
 
 class AuditLogQuery(PageQuery):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from contact_platform.models.base import Input, Model
-from contact_platform.models.fields import Description, Email, Moment, PersonName, Phone, ShortName, UserId, text
+from contact_platform.models.fields import Description, Email, Moment, PersonName, Phone, ShortName, text
 
 Territory = Literal["DE", "CH"]
 ActivityType = Literal["MEETING", "CALL", "EMAIL", "SAMPLE_SENT", "VISIT", "NOTE", "OFFER_SENT", "ORDER"]
@@ -35,7 +35,10 @@ class LeadActivity(Input):
         bool, Field(description="Whether it renews the lead's progress deadline: always given, never assumed.")
     ]
     outcome: text(200) | None = None  # type: ignore[valid-type]
-    performedBy: Annotated[UserId | None, Field(description="The user who did it.")] = None
+    performedBy: Annotated[
+        text(100) | None,  # type: ignore[valid-type]
+        Field(description="Who did it: a user's ID, or a name from the system a migrated lead came from."),
+    ] = None
 
 
 class LeadMigration(Model):

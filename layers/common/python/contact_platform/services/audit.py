@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,7 @@ def _to_api(item: AuditItem) -> AuditEntry:
         requestId=item.request_id,
         occurredAt=item.occurred_at,
         changedFields=list(item.changed_fields),
+        details=json.loads(item.details) if item.details else None,
     )
 
 

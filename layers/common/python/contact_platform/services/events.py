@@ -28,7 +28,7 @@ def to_event(item: AuditItem) -> Event:
     body = json.loads(str(item.event))
     return Event(
         id=event_id(item.audit_id),
-        type=item.action,
+        type=item.type_of_event,
         occurredAt=item.occurred_at,
         tenantId=item.tenant_id,
         data=body["data"],
@@ -45,7 +45,7 @@ def type_matches(event_type: str, selector: str | None) -> bool:
 
 
 def _matches(item: AuditItem, wanted: str | None) -> bool:
-    return item.event is not None and type_matches(item.action, wanted)
+    return item.event is not None and type_matches(item.type_of_event, wanted)
 
 
 def list_events(caller: Caller, query: EventQuery) -> Listing[Event]:

@@ -31,12 +31,13 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
-def phone_keys(phone: str) -> list[str]:
-    """Digits of the international and the national form (`4917012345`, `017012345`)."""
+def phone_keys(phone: str, region: str = DEFAULT_PHONE_REGION) -> list[str]:
+    """Digits of the international and the national form (`4917012345`, `017012345`); a number
+    without a country code is read as one of `region`."""
     import phonenumbers  # on first use, as in models/fields.py
 
     try:
-        number = phonenumbers.parse(phone, DEFAULT_PHONE_REGION)
+        number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
         digits = re.sub(r"\D", "", phone)
         return [digits] if digits else []
@@ -55,9 +56,9 @@ def phone_search_keys(phone: str) -> list[str]:
     return keys[:1] + [key for key in keys[1:] if search_term(key) == key]
 
 
-def phone_key(phone: str) -> str | None:
+def phone_key(phone: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
     """The form a phone number is found by for duplicates: digits of its international form."""
-    found = phone_keys(phone)
+    found = phone_keys(phone, region)
     return found[0] if found else None
 
 

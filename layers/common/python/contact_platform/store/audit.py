@@ -30,6 +30,14 @@ class AuditItem(Item, discriminator="audit"):
     occurred_at = UnicodeAttribute(attr_name="occurredAt")
     changed_fields = string_list("changedFields")
     event = UnicodeAttribute(null=True)  # JSON {"data", "previous", ...}: a record's write, a job's end
+    # The event's type when it is not the action (a migrated lead: `lead_created_via_migration`
+    # carries `lead.created`), and what the entry tells beyond the changed fields (JSON).
+    event_type = UnicodeAttribute(null=True, attr_name="eventType")
+    details = UnicodeAttribute(null=True)
+
+    @property
+    def type_of_event(self) -> str:
+        return self.event_type or self.action
 
 
 def audit_entry(
@@ -44,8 +52,12 @@ def audit_entry(
     at: datetime,
     changed_fields: list[str],
     event: dict[str, Any] | None = None,
+    event_type: str | None = None,
+    details: dict[str, Any] | None = None,
+    seed: str | None = None,
 ) -> AuditItem:
-    audit_id = timed_id("aud", at)
+    """With a `seed`, the entry's ID (and so its item) is the same each time it is written."""
+    audit_id = timed_id("aud", at, seed)
     occurred = iso(at)
     return AuditItem(
         pk=keys.audit_pk(tenant_id, entity_id),
@@ -62,8 +74,14 @@ def audit_entry(
         request_id=request_id,
         occurred_at=occurred,
         changed_fields=sorted(changed_fields),
-        event=None if event is None else json.dumps(event, separators=(",", ":"), ensure_ascii=False),
+        event=None if event is None else _json(event),
+        event_type=event_type,
+        details=None if details is None else _json(details),
     )
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_of(tenant_id: str, entity_id: str, audit_id: str) -> AuditItem | None:

@@ -43,7 +43,7 @@ from contact_platform.store import tags as tag_store
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, TagUnavailable, UniqueValueTaken
 from contact_platform.store.paging import LastKey, Page, index_page, query_page
-from contact_platform.store.table import Item, get_item, string_list, string_map, transaction
+from contact_platform.store.table import Item, get_item, put_all, string_list, string_map, transaction
 
 CONTACT_SK = "CONTACT"
 MAX_TRANSACTION_ITEMS = 100
@@ -310,11 +310,7 @@ def _derived_count(contact: ContactItem | None, index_entries: bool) -> int:
 def put_index_entries(contacts: Iterable[ContactItem]) -> None:
     """Put the search items and phone hints of active contacts (BatchWriteItem, 25 a request): what
     an import's transactions leave out. Putting them again changes nothing."""
-    with Item.batch_write() as batch:
-        for contact in contacts:
-            if contact.is_active:
-                for item in _index_entries(contact):
-                    batch.save(item)
+    put_all(item for contact in contacts if contact.is_active for item in _index_entries(contact))
 
 
 def _by_key(items: list[Item]) -> dict[tuple[str, str], Item]:

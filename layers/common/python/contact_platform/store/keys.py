@@ -185,3 +185,15 @@ def audit_collection(tenant_id: str) -> str:
 
 def idempotency_pk(tenant_id: str) -> str:
     return _tenant(tenant_id) + "IDEMPOTENCY"
+
+
+def key_set_pk(tenant_id: str, entity: str, kind: str, value: str) -> str:
+    """The records of an entity with a normalized value (store/key_sets.py): `LEAD`, `email`, `a@b.de`."""
+    return _tenant(tenant_id) + f"KEYSET#{entity.upper()}#{kind}#{value}"
+
+
+# The lead migration's imports and their sources' locks (store/lead_migrations.py).
+
+
+def lead_migration_pk(tenant_id: str, import_id: str) -> str:
+    return _tenant(tenant_id) + f"LEADMIGRATION#{import_id}"

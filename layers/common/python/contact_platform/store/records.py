@@ -29,11 +29,12 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import TransactWriteError
 
 from contact_platform import clock
-from contact_platform.store import keys, tallies
+from contact_platform.store import key_sets, keys, lead_migrations, tallies
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
+from contact_platform.store.lead_migrations import COMMITTED
 from contact_platform.store.paging import LastKey, Page, index_page, query_page
-from contact_platform.store.table import Item, get_item, string_list, string_map, transaction
+from contact_platform.store.table import Item, get_item, put_all, string_list, string_map, transaction
 from contact_platform.store.tallies import Increment
 
 RECORD_SK = "RECORD"
@@ -66,6 +67,9 @@ class RecordItem(Item, discriminator="record"):
     deleted_by = UnicodeAttribute(null=True, attr_name="deletedBy")
     merged_into = UnicodeAttribute(null=True, attr_name="mergedInto")  # deleted by a merge into this record
     version = NumberAttribute(default=1)
+    # Written by a lead migration that has not committed yet (store/lead_migrations.py): the record
+    # exists for readers only once that import is committed.
+    pending_import = UnicodeAttribute(null=True, attr_name="pendingImport")
 
 
 class UniqueGuard(Item, discriminator="unique-guard"):
@@ -110,18 +114,42 @@ def copy_of(record: RecordItem) -> RecordItem:
 
 
 # Reading ---------------------------------------------------------------------------------------
+# Every read leaves out the records of an import that has not committed (`settled`).
+
+_committed: set[tuple[str, str]] = set()  # (tenant, import ID): committed is final, so known for good
+
+
+def settled(records: list[RecordItem]) -> list[RecordItem]:
+    """The records that exist for readers: those no import wrote, and those of committed imports
+    (one BatchGetItem of the imports' states the first time a process meets them)."""
+    unknown = {(r.tenant_id, str(r.pending_import)) for r in records if r.pending_import} - _committed
+    for tenant_id in {tenant for tenant, _ in unknown}:
+        found = lead_migrations.states(tenant_id, [import_id for tenant, import_id in unknown if tenant == tenant_id])
+        _committed.update((tenant_id, import_id) for import_id, state in found.items() if state == COMMITTED)
+    return [r for r in records if not r.pending_import or (r.tenant_id, r.pending_import) in _committed]
 
 
 def get_record(tenant_id: str, entity: str, record_id: str) -> RecordItem | None:
-    return get_item(RecordItem, keys.record_pk(tenant_id, entity, record_id), RECORD_SK)
+    return get_written(tenant_id, entity, record_id, settled_only=True)
 
 
-def get_records(tenant_id: str, entity: str, record_ids: Iterable[str]) -> dict[str, RecordItem]:
+def get_written(tenant_id: str, entity: str, record_id: str, *, settled_only: bool = False) -> RecordItem | None:
+    """The record item as written, even one of an import not committed (unless `settled_only`)."""
+    found = get_item(RecordItem, keys.record_pk(tenant_id, entity, record_id), RECORD_SK)
+    if found is None or not settled_only:
+        return found
+    return next(iter(settled([found])), None)
+
+
+def get_records(
+    tenant_id: str, entity: str, record_ids: Iterable[str], *, settled_only: bool = True
+) -> dict[str, RecordItem]:
     """BatchGetItem (100 keys a request); missing ones are simply absent from the result."""
     wanted = [(keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in dict.fromkeys(record_ids)]
     if not wanted:
         return {}
-    return {item.record_id: item for item in RecordItem.batch_get(wanted, consistent_read=True)}
+    found = list(RecordItem.batch_get(wanted, consistent_read=True))
+    return {item.record_id: item for item in (settled(found) if settled_only else found)}
 
 
 def list_index(
@@ -134,7 +162,7 @@ def list_index(
     sort_from: str | None = None,
     sort_before: str | None = None,
 ) -> Page[RecordItem]:
-    return index_page(
+    page = index_page(
         RecordItem,
         index_name,
         partition,
@@ -144,6 +172,7 @@ def list_index(
         sort_from=sort_from,
         sort_before=sort_before,
     )
+    return Page(settled(list(page.items)), page.last_key)
 
 
 def search_entries(
@@ -267,6 +296,9 @@ class Change:
     old: RecordItem | None
     new: RecordItem
     audit: AuditItem | None
+    # The key sets (store/key_sets.py) the record joins and leaves with this write.
+    joined: frozenset[key_sets.Membership] = frozenset()
+    left: frozenset[key_sets.Membership] = frozenset()
 
 
 def write(changes: Sequence[Change], increments: Iterable[Increment] = ()) -> None:
@@ -279,6 +311,9 @@ def write(changes: Sequence[Change], increments: Iterable[Increment] = ()) -> No
             for change in changes:
                 _put(tx, change)
             tallies.apply(tx, increments)
+            key_sets.apply(
+                tx, [m for change in changes for m in change.joined], [m for change in changes for m in change.left]
+            )
     except TransactWriteError as error:
         raise _failure(error, changes[0].new.record_id) from error
 
@@ -300,6 +335,16 @@ def _put(tx: Any, change: Change) -> None:
             tx.save(item)
     if change.audit is not None:
         tx.save(change.audit)
+
+
+def put_written(written: Iterable[RecordItem]) -> None:
+    """New records with their derived items, without a transaction (BatchWriteItem): for records no
+    reader counts yet (`pending_import`), whose import commits them together."""
+    items: list[Item] = []
+    for record in written:
+        _index_keys(record)
+        items += [record, *_derived(record).values()]
+    put_all(items)
 
 
 def _failure(error: TransactWriteError, record_id: str) -> Exception:

@@ -7,6 +7,7 @@ and the TTL attribute `expiresAt` (epoch seconds). Item types subclass `Item` wi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
@@ -99,6 +100,13 @@ def get_item(model: type[ItemType], pk: str, sk: str) -> ItemType | None:
         return model.get(pk, sk, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def put_all(items: Iterable[Item]) -> None:
+    """Put items of any types (BatchWriteItem, 25 a request; what is left unprocessed is sent again)."""
+    with Item.batch_write() as batch:
+        for item in items:
+            batch.save(item)
 
 
 def set_or_remove(attribute: Any, value: Any) -> Any:

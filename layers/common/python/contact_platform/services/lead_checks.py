@@ -1,0 +1,122 @@
+"""The lead migration's checks of each lead (docs/architecture.md, "Lead migration"): its fields as
+the lead's declaration reads them (entities/leads.py), the lead's rules, and what only a migration
+asks: an `externalId` unique in the batch, an owner that is an active user of the tenant, a
+`registeredAt` given (historical: never assumed) and `countsAsProgress` given on every activity.
+
+A problem is `{externalId, field, error}`, worded as the migration's specification words it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
+from pydantic import ValidationError as PydanticError
+
+from contact_platform.entities.leads import LeadFields, rules
+from contact_platform.http.validation import field_of, issue_of
+from contact_platform.models.fields import Moment
+from contact_platform.store import records
+
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Any text: an owner that is no active user of the tenant gets the specification's "Owner user not found".
+OwnerRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class MigrationLead(LeadFields):
+    """A lead as a migration sends it: with its own ID in the old system, its owner and its dates."""
+
+    externalId: ExternalId
+    ownerUserId: OwnerRef
+    registeredAt: Moment
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A lead that passed every check: its place in the request and its fields as they would be stored."""
+
+    index: int
+    external_id: str
+    data: dict[str, Any]
+
+
+def problem(external_id: str | None, field: str, error: str) -> dict[str, Any]:
+    return {"externalId": external_id, "field": field, "error": error}
+
+
+def _external_id(raw: dict[str, Any]) -> str | None:
+    value = raw.get("externalId")
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _activity_type(raw: dict[str, Any], field: str) -> str:
+    """The type of the activity a field of `activities[n]` belongs to, as sent."""
+    try:
+        number = int(field.split("[", 1)[1].split("]", 1)[0])
+        return str(raw["activities"][number].get("activityType"))
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError):
+        return "?"
+
+
+def _field_problems(raw: dict[str, Any], error: PydanticError) -> list[dict[str, Any]]:
+    external_id, found = _external_id(raw), []
+    for item in error.errors():
+        field, kind = field_of(item), item.get("type")
+        if field.endswith(".countsAsProgress") and kind == "missing":
+            message = f"countsAsProgress must be explicitly set for activity: {_activity_type(raw, field)}"
+        elif field.endswith("email") and kind == "value_error":
+            message = f"Invalid email format: '{_value_at(raw, field)}'"
+        elif kind == "missing":
+            message = f"{field} is required"
+        else:
+            message = issue_of(item)
+        if problem(external_id, field, message) not in found:
+            found.append(problem(external_id, field, message))
+    return found
+
+
+def _value_at(raw: dict[str, Any], path: str) -> Any:
+    value: Any = raw
+    for part in path.replace("[", ".").replace("]", "").split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def _checked(index: int, raw: dict[str, Any]) -> tuple[Incoming | None, list[dict[str, Any]]]:
+    try:
+        lead = MigrationLead.model_validate(raw)
+    except PydanticError as error:
+        return None, _field_problems(raw, error)
+    data = lead.model_dump(mode="json", exclude_none=True, exclude={"externalId"})
+    found = [problem(lead.externalId, detail.field, detail.issue) for detail in rules(data, set(data))]
+    return (None if found else Incoming(index, lead.externalId, data)), found
+
+
+def check(tenant_id: str, leads: list[dict[str, Any]]) -> tuple[list[Incoming], list[dict[str, Any]]]:
+    """The leads that pass every check, and every problem of the others (in the request's order)."""
+    passed: list[Incoming] = []
+    problems: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(leads):
+        incoming, found = _checked(index, raw)
+        problems += [(index, each) for each in found]
+        if incoming is None:
+            continue
+        if incoming.external_id in seen:
+            problems.append((index, problem(incoming.external_id, "externalId", "Duplicate externalId in this batch")))
+            continue
+        seen.add(incoming.external_id)
+        passed.append(incoming)
+    owners = {lead.data["ownerUserId"] for lead in passed}
+    active = {user_id for user_id, user in records.get_records(tenant_id, "user", owners).items() if user.is_active}
+    for lead in passed:
+        owner = lead.data["ownerUserId"]
+        if owner not in active:
+            problems.append((lead.index, problem(lead.external_id, "ownerUserId", f"Owner user not found: {owner}")))
+    problems.sort(key=lambda found: found[0])
+    return [lead for lead in passed if lead.data["ownerUserId"] in active], [each for _, each in problems]

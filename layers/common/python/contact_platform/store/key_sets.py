@@ -1,0 +1,79 @@
+"""Key sets: the records of an entity that share a normalized value, one item per value holding
+their IDs (`members`, a string set), for entities that declare `key_sets` (leads: their email, phone
+and each word of their company name in their city, what finds them as duplicates;
+docs/data-model.md, "Key sets"). A record's write adds it to the sets of its new values and takes it
+from those it left, in the write's transaction (ADD and DELETE: concurrent writes never lose a
+member); a reader of many values reads their sets with BatchGetItem, 100 a request, however many
+records the tenant has.
+
+A set names records; what a record is now (active, seen by the caller, its current values) is read
+from the record itself, so a member left behind is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.attributes import UnicodeSetAttribute
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from contact_platform.store import keys
+from contact_platform.store.table import Item, transaction
+
+KEYS_SK = "KEYS"
+TRANSACTION_ITEMS = 100
+Membership = tuple[str, str]  # (the set's partition key, the record ID)
+SetName = tuple[str, str]  # (kind, value): ("email", "max@example.com"), ("company", "berlin#musterkuche")
+
+
+class KeySet(Item, discriminator="key-set"):
+    members = UnicodeSetAttribute(null=True)
+
+
+def set_pks(tenant_id: str, entity: str, names: Iterable[SetName]) -> list[str]:
+    return [keys.key_set_pk(tenant_id, entity, kind, value) for kind, value in names]
+
+
+def memberships(tenant_id: str, entity: str, record_id: str, names: Iterable[SetName]) -> set[Membership]:
+    return {(pk, record_id) for pk in set_pks(tenant_id, entity, names)}
+
+
+def read(pks: Iterable[str]) -> dict[str, set[str]]:
+    """The members of each set that has any (BatchGetItem, consistent)."""
+    wanted = list(dict.fromkeys(pks))
+    if not wanted:
+        return {}
+    found = KeySet.batch_get([(pk, KEYS_SK) for pk in wanted], consistent_read=True)
+    return {item.pk: set(item.members or ()) for item in found}
+
+
+def apply(tx: TransactWrite, added: Iterable[Membership], removed: Iterable[Membership]) -> None:
+    """One update per set: ADD the members that joined, DELETE those that left (netted: a record is
+    in a set or not)."""
+    changes: dict[str, tuple[set[str], set[str]]] = {}
+    for pk, member in added:
+        changes.setdefault(pk, (set(), set()))[0].add(member)
+    for pk, member in removed:
+        changes.setdefault(pk, (set(), set()))[1].add(member)
+    for pk, (joined, left) in changes.items():
+        joined, left = joined - left, left - joined
+        actions: list[Action] = []
+        if joined:
+            actions += [KeySet.members.add(joined), KeySet.kind.set(KeySet)]
+        if left:
+            actions.append(KeySet.members.delete(left))
+        if actions:
+            tx.update(KeySet(pk=pk, sk=KEYS_SK), actions=actions)
+
+
+def add_all(joined: Iterable[Membership]) -> None:
+    """Many records added to their sets: TransactWriteItems of at most 100 sets each (DynamoDB's limit),
+    each set once."""
+    by_set: dict[str, set[str]] = {}
+    for pk, member in joined:
+        by_set.setdefault(pk, set()).add(member)
+    pks = list(by_set)
+    for start in range(0, len(pks), TRANSACTION_ITEMS):
+        with transaction() as tx:
+            apply(tx, [(pk, member) for pk in pks[start : start + TRANSACTION_ITEMS] for member in by_set[pk]], [])
