@@ -80,9 +80,11 @@ class ApiClient:
             session = self._local.session = requests.Session()
         return session
 
-    def _call(self, method: str, path: str, expected: int, **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, expected: int, timeout: float = TIMEOUT_SECONDS, **kwargs: Any
+    ) -> dict[str, Any]:
         response = self._session().request(
-            method, self.base_url + path, headers=self._headers, timeout=TIMEOUT_SECONDS, **kwargs
+            method, self.base_url + path, headers=self._headers, timeout=timeout, **kwargs
         )
         if response.status_code != expected:
             code = response.json().get("error", {}).get("code", "") if response.content else ""
@@ -115,6 +117,16 @@ class ApiClient:
     def search(self, term: str) -> int:
         """How many contacts the first page of a search holds."""
         return len(self._call("GET", "/api/v1/contacts", 200, params={"search": term})["data"])
+
+    def user_id(self) -> str:
+        """The ID of the user the key acts as."""
+        found: str = self._call("GET", "/api/v1/users/me", 200)["data"]["id"]
+        return found
+
+    def migrate_leads(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A lead migration's answer (a dry run or an import)."""
+        result: dict[str, Any] = self._call("POST", "/api/v1/admin/migration/leads/import", 200, 300, json=body)["data"]
+        return result
 
     def heartbeat(self, fresh_connection: bool) -> None:
         """GET /heartbeat on this thread's keep-alive session, or on a connection of its own."""

@@ -12,6 +12,7 @@ from benchmarks.timing import Sample
 if TYPE_CHECKING:
     from benchmarks.chunk_memory import ChunkMemory, StepMemory
     from benchmarks.jobs import JobRun, JobSize, RawRun
+    from benchmarks.lead_migration import LeadPart
     from benchmarks.throughput import Throughput
     from benchmarks.webhooks import Stages, WebhookFigures
 
@@ -65,6 +66,7 @@ class Report:
     throughput: Throughput | None = None  # None when the throughput part was skipped
     parts: dict[str, float] = field(default_factory=dict)  # seconds each part took, in the order run
     webhooks: WebhookFigures | None = None  # None when the webhooks part was skipped
+    leads: LeadPart | None = None  # None when the lead migration part was skipped
 
 
 # Text ------------------------------------------------------------------------------------------
@@ -379,6 +381,8 @@ def render(report: Report) -> str:
         lines += _throughput_section(report.throughput)
     if report.webhooks is not None:
         lines += _webhooks_section(report.webhooks)
+    if report.leads is not None:
+        lines += _leads_section(report.leads)
     if report.jobs:
         lines += [
             f"Jobs (Step Functions workflows, CHUNK_ROWS {report.chunk_rows}); each size on an emptied emulator and a",
@@ -498,6 +502,33 @@ def _memory_json(run: ChunkMemory) -> dict[str, Any]:
     }
 
 
+def _leads_section(part: LeadPart) -> list[str]:
+    lines = ["Lead migration: 1,000 new leads (a tenth duplicates by email, a tenth by company), one request each", ""]
+    lines.append("  existing leads   dry run s   requests/lead   import s   requests/lead   seeding s")
+    for size in part.sizes:
+        dry, done = size.dry_run, size.production
+        lines.append(
+            f"  {size.existing:>14,}   {dry.seconds:>9.2f}   {dry.requests_per_lead:>13.3f}   {done.seconds:>8.2f}   "
+            f"{done.requests_per_lead:>13.3f}   {size.seeding_seconds:>9.1f}"
+        )
+    return [*lines, ""]
+
+
+def _leads_json(part: LeadPart) -> list[dict[str, Any]]:
+    def run_json(run: Any) -> dict[str, Any]:
+        return {"seconds": round(run.seconds, 3), "dynamodbRequestsPerLead": round(run.requests_per_lead, 3)}
+
+    return [
+        {
+            "existing": size.existing,
+            "seedingSeconds": round(size.seeding_seconds, 1),
+            "dryRun": run_json(size.dry_run),
+            "import": run_json(size.production),
+        }
+        for size in part.sizes
+    ]
+
+
 def _webhooks_json(hooks: WebhookFigures) -> dict[str, Any]:
     latency = hooks.latency
 
@@ -561,6 +592,7 @@ def to_json(report: Report) -> dict[str, Any]:
         if report.throughput
         else None,
         "webhooks": _webhooks_json(report.webhooks) if report.webhooks else None,
+        "leadMigration": _leads_json(report.leads) if report.leads else None,
         "chunkRows": report.chunk_rows,
         "jobs": [_jobs_json(size) for size in report.jobs],
         "chunkMemory": [_memory_json(run) for run in report.memory],

@@ -57,7 +57,7 @@ import boto3
 import moto
 import requests
 
-from benchmarks import chunk_memory, throughput, webhooks
+from benchmarks import chunk_memory, lead_migration, throughput, webhooks
 from benchmarks.api import ApiClient, contact_body, create_bench_key, deal_body, searches
 from benchmarks.chunk_memory import ChunkMemory
 from benchmarks.cold_start import measure_cold_starts, render_cold_starts
@@ -104,6 +104,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-cold-start", action="store_true", help="leave out the handler import times")
     parser.add_argument("--skip-throughput", action="store_true", help="leave out the GET throughput from 8 threads")
     parser.add_argument("--skip-webhooks", action="store_true", help="leave out the webhook latency and throughput")
+    parser.add_argument("--skip-leads", action="store_true", help="leave out the lead migration")
+    parser.add_argument(
+        "--lead-existing",
+        type=int,
+        nargs="+",
+        default=list(lead_migration.DEFAULT_EXISTING),
+        help="leads the tenant holds when 1,000 more are migrated (100000: about 10 minutes of seeding)",
+    )
     parser.add_argument(
         "--webhook-events",
         type=int,
@@ -330,6 +338,7 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     jobs: list[JobSize] = []
     memory: list[ChunkMemory] = []
     hooks: WebhookFigures | None = None
+    leads: lead_migration.LeadPart | None = None
     notes: list[str] = []
     parts: dict[str, float] = {}
     part_started = started
@@ -359,6 +368,10 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
                 stack.stop_webhooks()
             notes += hooks.notes
             part_done("webhooks")
+        if not args.skip_leads:
+            leads = lead_migration.measure(api, counter, args.lead_existing, progress)
+            notes += leads.notes
+            part_done("lead migration")
         if not args.skip_jobs:
             jobs = measure_jobs(running, counter, args, notes)
             part_done("jobs")
@@ -374,7 +387,19 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     chunk_rows = config.settings().chunk_rows
     seconds = time.perf_counter() - started
     return Report(
-        args.concurrency, emulator, transport, sizes, seconds, chunk_rows, jobs, memory, notes, load, parts, hooks
+        args.concurrency,
+        emulator,
+        transport,
+        sizes,
+        seconds,
+        chunk_rows,
+        jobs,
+        memory,
+        notes,
+        load,
+        parts,
+        hooks,
+        leads,
     )
 
 

@@ -89,10 +89,11 @@ def _lead_record(caller: Caller, lead: Incoming, lead_id: str, item: LeadMigrati
 
 
 def write(
-    caller: Caller, item: LeadMigrationItem, leads: list[tuple[Incoming, str]], now: datetime
+    caller: Caller, item: LeadMigrationItem, leads: list[tuple[Incoming, str]], now: datetime, existing_sets: set[str]
 ) -> list[RecordItem]:
-    """Steps 1-2: the run's leads written, none of them counted yet. Raises 409 when another run of
-    the source took the lock meanwhile."""
+    """Steps 1-2: the run's leads written, none of them counted yet. `existing_sets`: the key sets
+    the duplicate check found (the others are put whole). Raises 409 when another run of the source
+    took the lock meanwhile."""
     lease_until = clock.epoch(now + LEASE)
     try:
         lead_migrations.begin(item, [lead_id for _, lead_id in leads], now=clock.epoch(now), lease_until=lease_until)
@@ -102,14 +103,20 @@ def write(
         ) from locked
     written = [_lead_record(caller, lead, lead_id, item) for lead, lead_id in leads]
     records.put_written(written)
-    key_sets.add_all({m for record in written for m in entity_service.memberships(entity(LEAD), record)})
+    joined = {m for record in written for m in entity_service.memberships(entity(LEAD), record)}
+    key_sets.add_all(joined, absent={pk for pk, _ in joined} - existing_sets)
     return written
 
 
-def _audit_entries(item: LeadMigrationItem, report: dict[str, Any]) -> list[AuditItem]:
+def _audit_entries(
+    item: LeadMigrationItem, report: dict[str, Any], written: list[RecordItem] | None
+) -> list[AuditItem]:
     actor = Actor(**report["actor"])
     at = clock.parse_iso(item.created_at)
-    leads = records.get_records(item.tenant_id, LEAD, item.lead_ids)  # committed: counted by readers now
+    if written is None:  # a later roll-forward: read them (committed, so counted by readers now)
+        leads = records.get_records(item.tenant_id, LEAD, item.lead_ids)
+    else:
+        leads = {record.record_id: record for record in written}
     lead = entity(LEAD)
     entry = partial(
         audit_store.audit_entry,
@@ -176,10 +183,11 @@ def batch_audit_id(item: LeadMigrationItem) -> str:
     return timed_id("aud", clock.parse_iso(item.created_at), f"{item.import_id}#batch")
 
 
-def roll_forward(tenant_id: str, import_id: str) -> None:
-    """Step 4 for a committed import whose audit entries may be missing (a no-op once `audited`)."""
+def roll_forward(tenant_id: str, import_id: str, written: list[RecordItem] | None = None) -> None:
+    """Step 4 for a committed import whose audit entries may be missing (a no-op once `audited`);
+    `written`: its leads, when the run that wrote them rolls forward itself."""
     item = lead_migrations.get_import(tenant_id, import_id)
     if item is None or item.state != COMMITTED or item.audited:
         return
-    put_all(_audit_entries(item, lead_migrations.unpack(item)))
+    put_all(_audit_entries(item, lead_migrations.unpack(item), written))
     lead_migrations.mark_audited(item)

@@ -94,9 +94,10 @@ def _existing(keys: LeadKeys, candidates: list[tuple[str, LeadKeys]]) -> Found |
     return None
 
 
-def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> dict[str, Found]:
-    """Each lead's duplicate, if any, by external ID. `own_ids`: the ID each lead gets (or has, when it
-    was imported before): never its own duplicate."""
+def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> tuple[dict[str, Found], set[str]]:
+    """Each lead's duplicate, if any, by external ID, and the key sets that exist of those the leads
+    are in. `own_ids`: the ID each lead gets (or has, when it was imported before): never its own
+    duplicate."""
     lead_keys = {lead.external_id: keys_of(lead.data) for lead in leads}
     pks = {lead.external_id: key_sets.set_pks(tenant_id, LEAD, lead_keys[lead.external_id].sets()) for lead in leads}
     members = key_sets.read(pk for found in pks.values() for pk in found)
@@ -122,4 +123,4 @@ def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> dict
         if found:
             duplicates[lead.external_id] = max(found, key=lambda each: (each.match.score, each.external_id is None))
         batch.add(lead.external_id, keys)
-    return duplicates
+    return duplicates, set(members)
