@@ -552,11 +552,8 @@ def test_the_audit_entries_of_a_run_killed_after_its_commit_are_written_by_the_n
     created = api.get("/api/v1/events", key=admin["apiKey"], params={"type": "lead.created"}).data
     assert {event["data"]["id"] for event in created} >= set(counted["importedLeadIds"])
 
-    # Killed after the commit, before its audit entries (the last three requests: the import's read,
-    # the entries' BatchWriteItem, the `audited` mark), counted on a run just like it.
-    with killed_at(0) as made:
-        run(api, key, body(leads, dry_run=False, source="late-counted", skipDuplicates=False))
-    with killed_at(made() - 2), pytest.raises(Killed):
+    # Killed after the commit, before its audit entries (its second BatchWriteItem; the first: its leads).
+    with killed_at(2, "BatchWriteItem"), pytest.raises(Killed):
         api.post(IMPORT, key=key, json=body(leads, dry_run=False, source="late", skipDuplicates=False))
     late = [lead["id"] for lead in leads_of(api, key) if lead["migration"]["source"] == "late"]
     assert len(late) == 2, "committed: the leads exist"
@@ -600,3 +597,24 @@ def test_a_dry_runs_requests_do_not_grow_with_the_tenants_leads(
     before = requests()
     run(api, officer["apiKey"], body([other_lead(owner, number) for number in range(100, 300)], dry_run=False))
     assert requests() == before
+
+
+def test_a_key_set_member_a_dead_run_left_behind_matches_nothing(
+    api: Api, officer: dict[str, Any], partner: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run dies after adding its lead to the set of its email, before its commit; the next run sends
+    the lead with another email. The old email's set still names the lead, which no longer has it."""
+    key, owner = officer["apiKey"], partner["userId"]
+    with killed_at(3, "TransactWriteItems"), pytest.raises(Killed):  # the lock, the key sets, then the commit
+        api.post(IMPORT, key=key, json=body([other_lead(owner, 2)], dry_run=False, source="crm"))
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() + LEASE + timedelta(seconds=1))
+    corrected = other_lead(owner, 2, contact={"email": "eva.neu@example.com"}, consentGivenAt=CONSENT)
+    result = run(api, key, body([corrected], dry_run=False, source="crm"))
+    assert result["summary"]["importedLeads"] == 1, result
+    monkeypatch.setattr(clock, "now", real_now)
+    probe = other_lead(owner, 9, contact={"email": "eva2@example.com"}, consentGivenAt=CONSENT)
+    assert run(api, key, body([probe], dry_run=True, source="probe"))["duplicateWarnings"] == []
+    again = other_lead(owner, 9, contact={"email": "eva.neu@example.com"}, consentGivenAt=CONSENT)
+    [warning] = run(api, key, body([again], dry_run=True, source="probe"))["duplicateWarnings"]
+    assert warning["matchReason"] == "email_exact_match"

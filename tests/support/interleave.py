@@ -50,8 +50,8 @@ class Killed(BaseException):
 
 
 def _kill(model: Any, **_: Any) -> None:
-    countdown: list[int] | None = getattr(_local, "countdown", None)
-    if countdown is None:
+    countdown: list[Any] | None = getattr(_local, "countdown", None)
+    if countdown is None or countdown[2] not in (None, model.name):
         return
     countdown[0] += 1
     if countdown[0] == countdown[1]:
@@ -64,10 +64,10 @@ if _KILL not in handlers.BUILTIN_HANDLERS:
 
 
 @contextmanager
-def killed_at(request_number: int) -> Iterator[Callable[[], int]]:
-    """This thread dies before its `request_number`th DynamoDB request (from 1) inside the block;
-    yields how many requests it made (or began)."""
-    _local.countdown = [0, request_number]
+def killed_at(request_number: int, operation: str | None = None) -> Iterator[Callable[[], int]]:
+    """This thread dies before its `request_number`th DynamoDB request (from 1; of `operation` only,
+    when given: `TransactWriteItems`) inside the block; yields how many it made (or began)."""
+    _local.countdown = [0, request_number, operation]
     counted = _local.countdown
     try:
         yield lambda: int(counted[0])

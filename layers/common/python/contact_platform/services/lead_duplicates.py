@@ -7,7 +7,9 @@ nothing about which company it is, and reading its leads would grow with the ten
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from contact_platform.services.lead_checks import Incoming
@@ -23,6 +25,7 @@ from contact_platform.services.lead_matching import (
 from contact_platform.store import key_sets, records
 
 COMMON_WORD = 200
+MATCHED_BY = ("companyName", "city", "territory", "contact")  # what a candidate's keys are made of
 LEAD = "lead"
 
 
@@ -76,18 +79,22 @@ class _Batch:
             self.words.setdefault(f"{keys.city}#{token}", []).append((external_id, keys.core))
 
 
-def _existing(keys: LeadKeys, candidates: list[tuple[str, LeadKeys]]) -> Found | None:
-    """The first rule an existing lead meets, in the rules' order (ties: the lowest ID)."""
+def _existing(keys: LeadKeys, named: dict[str, set[str]], found_by: Callable[[str], LeadKeys]) -> Found | None:
+    """The first rule an existing lead meets, in the rules' order (ties: the lowest ID). `named`: the
+    counted leads of each kind of the lead's key sets; `found_by`: a lead's own keys, which decide (a
+    member a crashed run left behind may no longer have the set's value)."""
     if keys.email:
-        same = sorted(lead_id for lead_id, other in candidates if other.email == keys.email)
+        same = sorted(lead_id for lead_id in named.get("email", ()) if found_by(lead_id).email == keys.email)
         if same:
             return Found(Match(same[0], EMAIL_SCORE, "email_exact_match"))
     if keys.phone:
-        same = sorted(lead_id for lead_id, other in candidates if other.phone == keys.phone)
+        same = sorted(lead_id for lead_id in named.get("phone", ()) if found_by(lead_id).phone == keys.phone)
         if same:
             return Found(Match(same[0], PHONE_SCORE, "phone_normalized"))
     scored = sorted(
-        ((-company_score(keys.core, other.core), lead_id) for lead_id, other in candidates if other.city == keys.city),
+        (-company_score(keys.core, found_by(lead_id).core), lead_id)
+        for lead_id in named.get("company", ())
+        if found_by(lead_id).city == keys.city
     )
     if scored and -scored[0][0] >= COMPANY_THRESHOLD:
         return Found(Match(scored[0][1], -scored[0][0], "company_fuzzy"))
@@ -99,27 +106,30 @@ def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> tupl
     are in. `own_ids`: the ID each lead gets (or has, when it was imported before): never its own
     duplicate."""
     lead_keys = {lead.external_id: keys_of(lead.data) for lead in leads}
-    pks = {lead.external_id: key_sets.set_pks(tenant_id, LEAD, lead_keys[lead.external_id].sets()) for lead in leads}
-    members = key_sets.read(pk for found in pks.values() for pk in found)
-    named = {
-        external_id: {
-            lead_id
-            for pk in found
-            if len(members.get(pk, ())) <= COMMON_WORD
-            for lead_id in members.get(pk, ())
-            if lead_id != own_ids.get(external_id)
-        }
-        for external_id, found in pks.items()
+    names = {external_id: keys.sets() for external_id, keys in lead_keys.items()}
+    members = key_sets.read(pk for sets in names.values() for pk in key_sets.set_pks(tenant_id, LEAD, sets))
+    named: dict[str, dict[str, set[str]]] = {}
+    for external_id, sets in names.items():
+        by_kind: dict[str, set[str]] = {}
+        named[external_id] = by_kind
+        for (kind, _), pk in zip(sets, key_sets.set_pks(tenant_id, LEAD, sets), strict=True):
+            ids = members.get(pk, set())
+            if len(ids) <= COMMON_WORD:
+                by_kind.setdefault(kind, set()).update(ids - {own_ids.get(external_id)})
+    candidates = {lead_id for by_kind in named.values() for ids in by_kind.values() for lead_id in ids}
+    counted = {
+        lead_id: record
+        for lead_id, record in records.get_records(tenant_id, LEAD, candidates, fields=MATCHED_BY).items()
+        if record.is_active
     }
-    existing = records.get_records(tenant_id, LEAD, {lead_id for ids in named.values() for lead_id in ids})
-    found_by = {lead_id: keys_of(records.data_of(record)) for lead_id, record in existing.items() if record.is_active}
+    found_by = cache(lambda lead_id: keys_of(records.data_of(counted[lead_id])))
     batch, duplicates = _Batch(), {}
     for lead in leads:
         keys = lead_keys[lead.external_id]
-        candidates = [(lead_id, found_by[lead_id]) for lead_id in named[lead.external_id] if lead_id in found_by]
+        existing = {kind: ids & counted.keys() for kind, ids in named[lead.external_id].items()}
         # The rules' order is their scores' (email 1.0, phone 0.9, company at most 0.85): the higher
         # of the two wins, an existing lead on a tie.
-        found = [each for each in (_existing(keys, candidates), batch.find(keys)) if each is not None]
+        found = [each for each in (_existing(keys, existing, found_by), batch.find(keys)) if each is not None]
         if found:
             duplicates[lead.external_id] = max(found, key=lambda each: (each.match.score, each.external_id is None))
         batch.add(lead.external_id, keys)

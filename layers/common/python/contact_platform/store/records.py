@@ -116,7 +116,17 @@ def copy_of(record: RecordItem) -> RecordItem:
 # Reading ---------------------------------------------------------------------------------------
 # Every read leaves out the records of an import that has not committed (`settled`).
 
-_committed: set[tuple[str, str]] = set()  # (tenant, import ID): committed is final, so known for good
+_committed: set[tuple[str, str]] = set()
+# What a projected read always asks for: the item's type and key, and whether readers count it.
+_COUNTING = (
+    "PK",
+    "SK",
+    "kind",
+    "id",
+    "tenantId",
+    "isActive",
+    "pendingImport",
+)  # (tenant, import ID): committed is final, so known for good
 
 
 def settled(records: list[RecordItem]) -> list[RecordItem]:
@@ -142,13 +152,20 @@ def get_written(tenant_id: str, entity: str, record_id: str, *, settled_only: bo
 
 
 def get_records(
-    tenant_id: str, entity: str, record_ids: Iterable[str], *, settled_only: bool = True
+    tenant_id: str,
+    entity: str,
+    record_ids: Iterable[str],
+    *,
+    settled_only: bool = True,
+    fields: Iterable[str] | None = None,
 ) -> dict[str, RecordItem]:
-    """BatchGetItem (100 keys a request); missing ones are simply absent from the result."""
+    """BatchGetItem (100 keys a request); missing ones are simply absent from the result. With
+    `fields`, only those of `data` are read (and what says whether the record is counted)."""
     wanted = [(keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in dict.fromkeys(record_ids)]
     if not wanted:
         return {}
-    found = list(RecordItem.batch_get(wanted, consistent_read=True))
+    projection = None if fields is None else [*_COUNTING, *(f"data.{name}" for name in fields)]
+    found = list(RecordItem.batch_get(wanted, consistent_read=True, attributes_to_get=projection))
     return {item.record_id: item for item in (settled(found) if settled_only else found)}
 
 
