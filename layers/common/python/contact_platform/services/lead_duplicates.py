@@ -7,7 +7,6 @@ nothing about which company it is, and reading its leads would grow with the ten
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -19,13 +18,15 @@ from contact_platform.services.lead_matching import (
     PHONE_SCORE,
     LeadKeys,
     Match,
+    city_key,
+    company_core,
     company_score,
     keys_of,
 )
 from contact_platform.store import key_sets, records
+from contact_platform.store.records import RecordItem
 
 COMMON_WORD = 200
-MATCHED_BY = ("companyName", "city", "territory", "contact")  # what a candidate's keys are made of
 LEAD = "lead"
 
 
@@ -79,22 +80,40 @@ class _Batch:
             self.words.setdefault(f"{keys.city}#{token}", []).append((external_id, keys.core))
 
 
-def _existing(keys: LeadKeys, named: dict[str, set[str]], found_by: Callable[[str], LeadKeys]) -> Found | None:
+@dataclass(eq=False)  # hashed by identity: its cached methods key on it
+class _Counted:
+    """What the counted candidates are found by, worked out when a rule first asks (a phone number's
+    parse costs more than all the rest)."""
+
+    records: dict[str, RecordItem]
+
+    @cache  # noqa: B019  (one instance per duplicate check)
+    def keys(self, lead_id: str) -> LeadKeys:
+        return keys_of(records.data_of(self.records[lead_id]))
+
+    @cache  # noqa: B019
+    def company(self, lead_id: str) -> tuple[str, str]:
+        data = records.data_of(self.records[lead_id])
+        return city_key(str(data.get("city") or "")), company_core(str(data.get("companyName") or ""))
+
+
+def _existing(keys: LeadKeys, named: dict[str, set[str]], counted: _Counted) -> Found | None:
     """The first rule an existing lead meets, in the rules' order (ties: the lowest ID). `named`: the
-    counted leads of each kind of the lead's key sets; `found_by`: a lead's own keys, which decide (a
-    member a crashed run left behind may no longer have the set's value)."""
+    counted leads of each kind of the lead's key sets; their own values decide (a member a dead run
+    left behind may no longer have the set's value)."""
     if keys.email:
-        same = sorted(lead_id for lead_id in named.get("email", ()) if found_by(lead_id).email == keys.email)
+        same = sorted(lead_id for lead_id in named.get("email", ()) if counted.keys(lead_id).email == keys.email)
         if same:
             return Found(Match(same[0], EMAIL_SCORE, "email_exact_match"))
     if keys.phone:
-        same = sorted(lead_id for lead_id in named.get("phone", ()) if found_by(lead_id).phone == keys.phone)
+        same = sorted(lead_id for lead_id in named.get("phone", ()) if counted.keys(lead_id).phone == keys.phone)
         if same:
             return Found(Match(same[0], PHONE_SCORE, "phone_normalized"))
     scored = sorted(
-        (-company_score(keys.core, found_by(lead_id).core), lead_id)
+        (-company_score(keys.core, core), lead_id)
         for lead_id in named.get("company", ())
-        if found_by(lead_id).city == keys.city
+        for city, core in [counted.company(lead_id)]
+        if city == keys.city
     )
     if scored and -scored[0][0] >= COMPANY_THRESHOLD:
         return Found(Match(scored[0][1], -scored[0][0], "company_fuzzy"))
@@ -117,19 +136,15 @@ def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> tupl
             if len(ids) <= COMMON_WORD:
                 by_kind.setdefault(kind, set()).update(ids - {own_ids.get(external_id)})
     candidates = {lead_id for by_kind in named.values() for ids in by_kind.values() for lead_id in ids}
-    counted = {
-        lead_id: record
-        for lead_id, record in records.get_records(tenant_id, LEAD, candidates, fields=MATCHED_BY).items()
-        if record.is_active
-    }
-    found_by = cache(lambda lead_id: keys_of(records.data_of(counted[lead_id])))
+    read = records.get_records(tenant_id, LEAD, candidates, data_only=True)
+    counted = _Counted({lead_id: record for lead_id, record in read.items() if record.is_active})
     batch, duplicates = _Batch(), {}
     for lead in leads:
         keys = lead_keys[lead.external_id]
-        existing = {kind: ids & counted.keys() for kind, ids in named[lead.external_id].items()}
+        existing = {kind: ids & counted.records.keys() for kind, ids in named[lead.external_id].items()}
         # The rules' order is their scores' (email 1.0, phone 0.9, company at most 0.85): the higher
         # of the two wins, an existing lead on a tie.
-        found = [each for each in (_existing(keys, existing, found_by), batch.find(keys)) if each is not None]
+        found = [each for each in (_existing(keys, existing, counted), batch.find(keys)) if each is not None]
         if found:
             duplicates[lead.external_id] = max(found, key=lambda each: (each.match.score, each.external_id is None))
         batch.add(lead.external_id, keys)

@@ -157,14 +157,15 @@ def get_records(
     record_ids: Iterable[str],
     *,
     settled_only: bool = True,
-    fields: Iterable[str] | None = None,
+    data_only: bool = False,
 ) -> dict[str, RecordItem]:
     """BatchGetItem (100 keys a request); missing ones are simply absent from the result. With
-    `fields`, only those of `data` are read (and what says whether the record is counted)."""
+    `data_only`, only the fields are read (and what says whether the record is counted), not the
+    derived state."""
     wanted = [(keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in dict.fromkeys(record_ids)]
     if not wanted:
         return {}
-    projection = None if fields is None else [*_COUNTING, *(f"data.{name}" for name in fields)]
+    projection = [*_COUNTING, "data"] if data_only else None
     found = list(RecordItem.batch_get(wanted, consistent_read=True, attributes_to_get=projection))
     return {item.record_id: item for item in (settled(found) if settled_only else found)}
 
