@@ -618,3 +618,17 @@ def test_a_key_set_member_a_dead_run_left_behind_matches_nothing(
     again = other_lead(owner, 9, contact={"email": "eva.neu@example.com"}, consentGivenAt=CONSENT)
     [warning] = run(api, key, body([again], dry_run=True, source="probe"))["duplicateWarnings"]
     assert warning["matchReason"] == "email_exact_match"
+
+
+@pytest.mark.parametrize(("sharing", "matched"), [(50, True), (51, False)])
+def test_a_company_word_shared_by_more_than_50_leads_of_a_city_finds_no_candidates(
+    api: Api, officer: dict[str, Any], partner: dict[str, Any], sharing: int, matched: bool
+) -> None:
+    """Candidates stay few whatever the tenant holds: a word that many companies of a city carry tells
+    nothing about which one it is (`lead_duplicates.COMMON_WORD`)."""
+    owner = partner["userId"]
+    many = [other_lead(owner, number, companyName="Zentral", city="Jena") for number in range(sharing)]
+    run(api, officer["apiKey"], body(many, dry_run=False, skipDuplicates=False))
+    probe = other_lead(owner, 999, companyName="Zentral", city="Jena")
+    warnings = run(api, officer["apiKey"], body([probe], dry_run=True, source="probe"))["duplicateWarnings"]
+    assert [w["matchReason"] for w in warnings] == (["company_fuzzy"] if matched else [])

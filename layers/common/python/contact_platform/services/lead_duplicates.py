@@ -2,7 +2,7 @@
 (services/lead_matching.py says the rules): the key sets of the whole batch in BatchGetItems, then
 the leads they name in BatchGetItems, so the requests grow with the batch, not with the tenant.
 
-A company word shared by more than `COMMON_WORD` leads of a city finds no candidates (it tells
+A company word shared by more than `COMMON_WORD` (50) leads of a city finds no candidates (it tells
 nothing about which company it is, and reading its leads would grow with the tenant)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from contact_platform.services.lead_matching import (
 from contact_platform.store import key_sets, records
 from contact_platform.store.records import RecordItem
 
-COMMON_WORD = 200
+COMMON_WORD = 50
 LEAD = "lead"
 
 
