@@ -111,19 +111,21 @@ def run(api: Api, key: str, sent: dict[str, Any], status: int = 200) -> dict[str
     return result
 
 
-def leads_of(api: Api, key: str, **params: Any) -> list[dict[str, Any]]:
-    """Every lead the key sees (all pages)."""
+def every_page(api: Api, key: str, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Everything a list route gives the key, page by page."""
     found: list[dict[str, Any]] = []
     cursor = None
     while True:
-        reply = api.get(
-            "/api/v1/leads", key=key, params={"limit": 100, **params, **({"cursor": cursor} if cursor else {})}
-        )
+        reply = api.get(path, key=key, params={"limit": 100, **params, **({"cursor": cursor} if cursor else {})})
         assert reply.status == 200, reply.body
         found += reply.data
         cursor = reply.body["meta"]["pagination"]["nextCursor"]
         if not cursor:
             return found
+
+
+def leads_of(api: Api, key: str, **params: Any) -> list[dict[str, Any]]:
+    return every_page(api, key, "/api/v1/leads", **params)
 
 
 def test_the_specifications_example_dry_run_then_production(
@@ -512,16 +514,7 @@ def test_a_run_killed_at_any_request_leaves_nothing_seen_and_the_next_run_import
 
 
 def _audit(api: Api, key: str, action: str) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params = {"action": action, "limit": 100, **({"cursor": cursor} if cursor else {})}
-        reply = api.get("/api/v1/admin/audit-log", key=key, params=params)
-        assert reply.status == 200, reply.body
-        entries += reply.data
-        cursor = reply.body["meta"]["pagination"]["nextCursor"]
-        if not cursor:
-            return entries
+    return every_page(api, key, "/api/v1/admin/audit-log", action=action)
 
 
 def test_the_audit_entries_of_a_run_killed_after_its_commit_are_written_by_the_next_read_of_its_report(
