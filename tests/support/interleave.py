@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from botocore import handlers
@@ -49,13 +50,31 @@ class Killed(BaseException):
     """The function dies mid-request (a BaseException: nothing in the platform catches it)."""
 
 
+@dataclass
+class _Countdown:
+    at: int
+    operation: str | None
+    made: int = 0
+    dead: bool = False
+
+
+_countdown_lock = threading.Lock()
+_armed: list[_Countdown] = []  # the countdown of the `killed_at` block running, if any
+
+
 def _kill(model: Any, **_: Any) -> None:
-    countdown: list[Any] | None = getattr(_local, "countdown", None)
-    if countdown is None or countdown[2] not in (None, model.name):
-        return
-    countdown[0] += 1
-    if countdown[0] == countdown[1]:
-        raise Killed(f"killed before DynamoDB request {countdown[1]} ({model.name})")
+    with _countdown_lock:
+        if not _armed:
+            return
+        countdown = _armed[0]
+        if countdown.dead:  # the process is gone, and with it every thread of it
+            raise Killed(f"dead before {model.name}")
+        if countdown.operation not in (None, model.name):
+            return
+        countdown.made += 1
+        if countdown.made == countdown.at:
+            countdown.dead = True
+            raise Killed(f"killed before DynamoDB request {countdown.at} ({model.name})")
 
 
 _KILL = ("before-call.dynamodb", _kill)
@@ -65,11 +84,14 @@ if _KILL not in handlers.BUILTIN_HANDLERS:
 
 @contextmanager
 def killed_at(request_number: int, operation: str | None = None) -> Iterator[Callable[[], int]]:
-    """This thread dies before its `request_number`th DynamoDB request (from 1; of `operation` only,
-    when given: `TransactWriteItems`) inside the block; yields how many it made (or began)."""
-    _local.countdown = [0, request_number, operation]
-    counted = _local.countdown
+    """The process dies before its `request_number`th DynamoDB request (from 1; of `operation` only,
+    when given: `TransactWriteItems`) inside the block, in whichever thread makes it, and every
+    request after it in any thread fails too; yields how many requests were made (or begun)."""
+    countdown = _Countdown(request_number, operation)
+    with _countdown_lock:
+        _armed[:] = [countdown]
     try:
-        yield lambda: int(counted[0])
+        yield lambda: countdown.made
     finally:
-        _local.countdown = None
+        with _countdown_lock:
+            _armed.clear()

@@ -32,6 +32,7 @@ from contact_platform.store.records import RecordItem
 from contact_platform.store.table import put_all
 
 LEAD = "lead"
+WRITERS = 8  # threads writing a run's items (store/table.put_all)
 LEASE = timedelta(seconds=120)  # longer than the route's function may run: a live run is never taken over
 
 
@@ -102,7 +103,7 @@ def write(
             f"Import {locked.holder} of source '{item.source}' is running; try again later"
         ) from locked
     written = [_lead_record(caller, lead, lead_id, item) for lead, lead_id in leads]
-    records.put_written(written)
+    records.put_written(written, workers=WRITERS)
     joined = {m for record in written for m in entity_service.memberships(entity(LEAD), record)}
     key_sets.add_all(joined, absent={pk for pk, _ in joined} - existing_sets)
     return written
@@ -189,5 +190,5 @@ def roll_forward(tenant_id: str, import_id: str, written: list[RecordItem] | Non
     item = lead_migrations.get_import(tenant_id, import_id)
     if item is None or item.state != COMMITTED or item.audited:
         return
-    put_all(_audit_entries(item, lead_migrations.unpack(item), written))
+    put_all(_audit_entries(item, lead_migrations.unpack(item), written), workers=WRITERS)
     lead_migrations.mark_audited(item)

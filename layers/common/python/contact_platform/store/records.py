@@ -355,14 +355,14 @@ def _put(tx: Any, change: Change) -> None:
         tx.save(change.audit)
 
 
-def put_written(written: Iterable[RecordItem]) -> None:
-    """New records with their derived items, without a transaction (BatchWriteItem): for records no
-    reader counts yet (`pending_import`), whose import commits them together."""
+def put_written(written: Iterable[RecordItem], *, workers: int = 1) -> None:
+    """New records with their derived items, without a transaction (BatchWriteItem, from `workers`
+    threads): for records no reader counts yet (`pending_import`), whose import commits them together."""
     items: list[Item] = []
     for record in written:
         _index_keys(record)
         items += [record, *_derived(record).values()]
-    put_all(items)
+    put_all(items, workers=workers)
 
 
 def _failure(error: TransactWriteError, record_id: str) -> Exception:

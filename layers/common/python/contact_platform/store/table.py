@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
@@ -26,6 +27,7 @@ from pynamodb.transactions import TransactWrite
 from contact_platform import aws
 from contact_platform.config import settings
 
+PARALLEL_GROUP = 250  # items a thread of `put_all` puts at a time: ten BatchWriteItem requests
 INDEX_NAMES = ("GSI1", "GSI2", "GSI3", "GSI4", "GSI5", "GSI6", "GSI7")
 TTL_ATTRIBUTE = "expiresAt"
 
@@ -102,8 +104,22 @@ def get_item(model: type[ItemType], pk: str, sk: str) -> ItemType | None:
         return None
 
 
-def put_all(items: Iterable[Item]) -> None:
-    """Put items of any types (BatchWriteItem, 25 a request; what is left unprocessed is sent again)."""
+def put_all(items: Iterable[Item], *, workers: int = 1) -> None:
+    """Put items of any types (BatchWriteItem, 25 a request; what is left unprocessed is sent again).
+    With `workers`, that many threads send groups of ten requests at once (DynamoDB serves them in
+    parallel: a lead migration's thousands of items in a fraction of the sequential time); the first
+    failure of any is raised here."""
+    listed = list(items)
+    groups = [listed[start : start + PARALLEL_GROUP] for start in range(0, len(listed), PARALLEL_GROUP)]
+    if workers <= 1 or len(groups) <= 1:
+        _put_group(listed)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done in [pool.submit(_put_group, group) for group in groups]:
+            done.result()
+
+
+def _put_group(items: list[Item]) -> None:
     with Item.batch_write() as batch:
         for item in items:
             batch.save(item)
