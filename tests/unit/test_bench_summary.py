@@ -9,6 +9,7 @@ from collections import Counter
 
 from benchmarks.counting import Requests
 from benchmarks.jobs import JobRun, JobSize, RawRun
+from benchmarks.lead_migration import LeadFigures, LeadPart, Run
 from benchmarks.report import CREATE, DELETE, GET, Measured, Operation, Report, SizeRun, render, to_json
 from benchmarks.summary import GOALS, render_summary, summary_json, verdicts
 from benchmarks.throughput import Throughput
@@ -58,9 +59,14 @@ def report(
     per_second: float | None,
     concurrency: int = 4,
     webhooks: WebhookFigures | None = None,
+    leads: LeadPart | None = None,
 ) -> Report:
     load = None if per_second is None else Throughput(8, 1.0, Sample((0.1,) * int(per_second * 10), 10.0))
-    return Report(concurrency, "moto", None, sizes, 1.0, 5000, jobs, throughput=load, webhooks=webhooks)
+    return Report(concurrency, "moto", None, sizes, 1.0, 5000, jobs, throughput=load, webhooks=webhooks, leads=leads)
+
+
+def lead_size(existing: int, dry_run: float, production: float) -> LeadFigures:
+    return LeadFigures(existing, 1.0, Run(dry_run, 0.05, {}), Run(production, 0.45, {}))
 
 
 def statuses(figures: Report) -> dict[str, tuple[str, float | None, str]]:
@@ -78,6 +84,7 @@ def test_each_goal_keeps_the_worst_size_and_says_whether_it_holds() -> None:
             [job_size(1000, 3.0, 1.5), job_size(2000, 4.0, 2.5)],
             per_second=49.0,
             webhooks=hooks((1.2,) * 18 + (1.9, 2.5), received=100, seconds=8.0),
+            leads=LeadPart([lead_size(1000, 0.9, 4.0), lead_size(100_000, 1.0, 2.5)]),
         )
     )
     figures = [goal.figure for goal in GOALS]
@@ -92,6 +99,8 @@ def test_each_goal_keeps_the_worst_size_and_says_whether_it_holds() -> None:
         ("MISSED", 49.0, "p95 100 ms, 0 non-200"),  # GETs: at least 50 a second
         ("ok", 1.9, "20 events, max 2.50 s"),  # webhook p95 (the 19th of 20): at most 2 s
         ("MISSED", 12.5, "M = 100, writes 25.0/s"),  # webhook events a second: at least 20
+        ("ok", 1.0, "E = 100,000"),  # lead migration dry run: at most 1 s
+        ("MISSED", 4.0, "E = 1,000"),  # lead migration import: at most 3 s
     ]
 
 
