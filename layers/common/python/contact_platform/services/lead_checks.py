@@ -49,23 +49,16 @@ def _external_id(raw: dict[str, Any]) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _activity_type(raw: dict[str, Any], field: str) -> str:
-    """The type of the activity a field of `activities[n]` belongs to, as sent."""
-    try:
-        number = int(field.split("[", 1)[1].split("]", 1)[0])
-        return str(raw["activities"][number].get("activityType"))
-    except (IndexError, KeyError, ValueError, TypeError, AttributeError):
-        return "?"
-
-
 def _field_problems(raw: dict[str, Any], error: PydanticError) -> list[dict[str, Any]]:
     external_id, found = _external_id(raw), []
     for item in error.errors():
         field, kind = field_of(item), item.get("type")
+        sent = item.get("input")  # what was sent there (for a missing field: the object that lacks it)
         if field.endswith(".countsAsProgress") and kind == "missing":
-            message = f"countsAsProgress must be explicitly set for activity: {_activity_type(raw, field)}"
+            kind_of = sent.get("activityType") if isinstance(sent, dict) else None
+            message = f"countsAsProgress must be explicitly set for activity: {kind_of}"
         elif field.endswith("email") and kind == "value_error":
-            message = f"Invalid email format: '{_value_at(raw, field)}'"
+            message = f"Invalid email format: '{sent}'"
         elif kind == "missing":
             message = f"{field} is required"
         else:
@@ -73,18 +66,6 @@ def _field_problems(raw: dict[str, Any], error: PydanticError) -> list[dict[str,
         if problem(external_id, field, message) not in found:
             found.append(problem(external_id, field, message))
     return found
-
-
-def _value_at(raw: dict[str, Any], path: str) -> Any:
-    value: Any = raw
-    for part in path.replace("[", ".").replace("]", "").split("."):
-        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        elif isinstance(value, dict):
-            value = value.get(part)
-        else:
-            return None
-    return value
 
 
 def _checked(index: int, raw: dict[str, Any]) -> tuple[Incoming | None, list[dict[str, Any]]]:

@@ -140,15 +140,8 @@ def settled(records: list[RecordItem]) -> list[RecordItem]:
 
 
 def get_record(tenant_id: str, entity: str, record_id: str) -> RecordItem | None:
-    return get_written(tenant_id, entity, record_id, settled_only=True)
-
-
-def get_written(tenant_id: str, entity: str, record_id: str, *, settled_only: bool = False) -> RecordItem | None:
-    """The record item as written, even one of an import not committed (unless `settled_only`)."""
     found = get_item(RecordItem, keys.record_pk(tenant_id, entity, record_id), RECORD_SK)
-    if found is None or not settled_only:
-        return found
-    return next(iter(settled([found])), None)
+    return None if found is None else next(iter(settled([found])), None)
 
 
 def get_records(
