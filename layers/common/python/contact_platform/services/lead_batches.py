@@ -60,7 +60,7 @@ def settle_source(tenant_id: str, source: str, now: datetime) -> None:
         until = clock.iso(clock.from_epoch(int(holder.lease_until)))
         raise errors.conflict(f"Import {holder.import_id} of source '{source}' is running; try again after {until}")
     if not lead_migrations.abort(tenant_id, str(holder.import_id)):
-        roll_forward(tenant_id, str(holder.import_id))
+        _roll_forward_stored(tenant_id, str(holder.import_id))
 
 
 def already_imported(tenant_id: str, lead_ids: list[str]) -> set[str]:
@@ -71,7 +71,7 @@ def already_imported(tenant_id: str, lead_ids: list[str]) -> set[str]:
     states = lead_migrations.states(tenant_id, pending)
     for import_id, state in states.items():
         if state == COMMITTED:
-            roll_forward(tenant_id, import_id)
+            _roll_forward_stored(tenant_id, import_id)
     return {
         lead_id
         for lead_id, record in written.items()
@@ -173,22 +173,32 @@ def _audit_entries(
                 "batchDurationMs": report["batchDurationMs"],
                 "ipAddress": actor.ip_address,
             },
-            seed=f"{item.import_id}#batch",
+            seed=_batch_seed(item),
         )
     )
     return entries
 
 
+def _batch_seed(item: LeadMigrationItem) -> str:
+    """What the run's `leads_batch_import` entry's ID is derived from."""
+    return f"{item.import_id}#batch"
+
+
 def batch_audit_id(item: LeadMigrationItem) -> str:
     """The ID of the run's `leads_batch_import` entry (derived, like the entry itself)."""
-    return timed_id("aud", clock.parse_iso(item.created_at), f"{item.import_id}#batch")
+    return timed_id("aud", clock.parse_iso(item.created_at), _batch_seed(item))
 
 
-def roll_forward(tenant_id: str, import_id: str, written: list[RecordItem] | None = None) -> None:
+def roll_forward(item: LeadMigrationItem, written: list[RecordItem] | None = None) -> None:
     """Step 4 for a committed import whose audit entries may be missing (a no-op once `audited`);
     `written`: its leads, when the run that wrote them rolls forward itself."""
-    item = lead_migrations.get_import(tenant_id, import_id)
-    if item is None or item.state != COMMITTED or item.audited:
+    if item.state != COMMITTED or item.audited:
         return
     put_all(_audit_entries(item, lead_migrations.unpack(item), written), workers=WRITERS)
     lead_migrations.mark_audited(item)
+
+
+def _roll_forward_stored(tenant_id: str, import_id: str) -> None:
+    item = lead_migrations.get_import(tenant_id, import_id)
+    if item is not None:
+        roll_forward(item)

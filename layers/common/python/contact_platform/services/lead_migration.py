@@ -185,7 +185,7 @@ def _produce(
     )
     if not lead_migrations.commit(item, report):
         raise errors.conflict(f"Import {item.import_id} ran out of time and was taken over: nothing was imported")
-    lead_batches.roll_forward(caller.tenant_id, item.import_id, written)
+    lead_batches.roll_forward(item, written)
     return ProductionResult.model_validate(result)
 
 
@@ -193,6 +193,6 @@ def get_report(caller: Caller, import_id: str) -> MigrationReport:
     item = lead_migrations.get_import(caller.tenant_id, import_id)
     if item is None:
         raise errors.not_found("Lead import")
-    lead_batches.roll_forward(caller.tenant_id, import_id)
+    lead_batches.roll_forward(item)
     report = lead_migrations.unpack(item)
     return MigrationReport.model_validate({**report, "state": item.state})
