@@ -39,6 +39,9 @@ FUNCTION_VARIABLES = (
     config.ENV_RATE_WINDOW,
     config.ENV_UPLOADS_BUCKET,
     config.ENV_EXPORTS_BUCKET,
+    config.ENV_SCORING_BUCKET,
+    config.ENV_VF_SCORING_BUCKET,
+    config.ENV_SFMC_BUCKET,
     config.ENV_DOWNLOAD_URL_SECONDS,
     config.ENV_CHUNK_ROWS,
     config.ENV_PLAN_ROWS,
@@ -105,7 +108,8 @@ def provision_data(endpoint: str | None) -> Provisioned:
         )
     if not _exists(secrets_manager.describe_secret, "ResourceNotFound", SecretId=settings.cursor_secret_arn):
         secrets_manager.create_secret(Name=settings.cursor_secret_arn, SecretString=secrets.token_hex(32))
-    for bucket in (settings.uploads_bucket, settings.exports_bucket):
+    buckets = (settings.uploads_bucket, settings.exports_bucket, settings.scoring_bucket, settings.vf_scoring_bucket)
+    for bucket in (*buckets, settings.sfmc_bucket):
         if not _exists(s3.head_bucket, "404", Bucket=bucket):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     create_queues(_client("sqs", endpoint))

@@ -22,6 +22,9 @@ TABLE_NAME = "contact-platform"
 CURSOR_SECRET = "contact-platform/cursor-key"
 UPLOADS_BUCKET = "contact-platform-uploads"
 EXPORTS_BUCKET = "contact-platform-exports"
+SCORING_BUCKET = "contact-platform-scoring"
+VF_SCORING_BUCKET = "contact-platform-vf-scoring"
+SFMC_BUCKET = "contact-platform-sfmc"
 WEBHOOK_QUEUE = "contact-platform-webhook-deliveries"
 WEBHOOK_DEAD_LETTER_QUEUE = "contact-platform-webhook-dead-letters"
 FUNCTION_PREFIX = "cdp-"
@@ -67,6 +70,9 @@ def environment(endpoint: str, account: str = EMULATOR_ACCOUNT) -> dict[str, str
         config.ENV_DEV_MODE: "true",
         config.ENV_UPLOADS_BUCKET: UPLOADS_BUCKET,
         config.ENV_EXPORTS_BUCKET: EXPORTS_BUCKET,
+        config.ENV_SCORING_BUCKET: SCORING_BUCKET,
+        config.ENV_VF_SCORING_BUCKET: VF_SCORING_BUCKET,
+        config.ENV_SFMC_BUCKET: SFMC_BUCKET,
         config.ENV_WEBHOOK_QUEUE_URL: queue_url(endpoint, WEBHOOK_QUEUE, account),
         config.ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL: queue_url(endpoint, WEBHOOK_DEAD_LETTER_QUEUE, account),
         **{workflow.state_machine_env: state_machine_arn(workflow, account) for workflow in WORKFLOWS},

@@ -14,6 +14,11 @@ ENV_RATE_LIMIT = "RATE_LIMIT_PER_WINDOW"
 ENV_RATE_WINDOW = "RATE_LIMIT_WINDOW_SECONDS"
 ENV_UPLOADS_BUCKET = "UPLOADS_BUCKET"
 ENV_EXPORTS_BUCKET = "EXPORTS_BUCKET"
+# Where campaign exports go besides the exports bucket (campaign_export_types.py): buckets that may
+# belong to another account, named by CDK context (docs/architecture.md, "Campaign exports").
+ENV_SCORING_BUCKET = "SCORING_BUCKET"
+ENV_VF_SCORING_BUCKET = "VF_SCORING_BUCKET"
+ENV_SFMC_BUCKET = "SFMC_BUCKET"
 ENV_DOWNLOAD_URL_SECONDS = "DOWNLOAD_URL_SECONDS"
 ENV_CHUNK_ROWS = "CHUNK_ROWS"
 # The most rows one invocation of a plan that loops (the export's) lists before it hands on a cursor;
@@ -44,6 +49,9 @@ class Settings:
     rate_window_seconds: int
     uploads_bucket: str
     exports_bucket: str
+    scoring_bucket: str
+    vf_scoring_bucket: str
+    sfmc_bucket: str
     download_url_seconds: int
     chunk_rows: int
     plan_rows: int
@@ -51,6 +59,11 @@ class Settings:
     fault_step: str | None
     webhook_queue_url: str
     webhook_dead_letter_queue_url: str
+
+    def bucket(self, destination: str) -> str:
+        """The bucket of an export destination: `exports`, `scoring`, `vf_scoring`, `sfmc`."""
+        name: str = getattr(self, f"{destination}_bucket")
+        return name
 
     def state_machine_arn(self, workflow: str) -> str:
         return os.environ.get(state_machine_env(workflow), "")
@@ -75,6 +88,9 @@ def settings() -> Settings:
         rate_window_seconds=int(env.get(ENV_RATE_WINDOW, "600")),
         uploads_bucket=env.get(ENV_UPLOADS_BUCKET, "contact-platform-uploads"),
         exports_bucket=env.get(ENV_EXPORTS_BUCKET, "contact-platform-exports"),
+        scoring_bucket=env.get(ENV_SCORING_BUCKET, "contact-platform-scoring"),
+        vf_scoring_bucket=env.get(ENV_VF_SCORING_BUCKET, "contact-platform-vf-scoring"),
+        sfmc_bucket=env.get(ENV_SFMC_BUCKET, "contact-platform-sfmc"),
         download_url_seconds=int(env.get(ENV_DOWNLOAD_URL_SECONDS, "900")),
         chunk_rows=int(env.get(ENV_CHUNK_ROWS, "5000")),
         plan_rows=int(env.get(ENV_PLAN_ROWS, "1000000")),

@@ -50,6 +50,7 @@ USERS_DELETE = "users:delete"  # deactivating a user (entities/users.py) is for 
 LEADS_READ = "leads:read"  # leads (entities/leads.py): partners read and write their own
 LEADS_WRITE = "leads:write"
 LEADS_MIGRATE = "leads:migrate"  # importing leads with their history from older systems
+CAMPAIGNS_REPORT = "campaigns:report"  # the export service's REPORT: a campaign's typed exports
 
 ALL_SCOPES: frozenset[str] = (
     ENTITY_SCOPES
@@ -76,6 +77,7 @@ ALL_SCOPES: frozenset[str] = (
             WEBHOOKS_READ,
             WEBHOOKS_WRITE,
             LEADS_MIGRATE,
+            CAMPAIGNS_REPORT,
         }
     )
 )

@@ -17,6 +17,9 @@ class Route:
     summary: str
     _: KW_ONLY
     status: int = 200
+    # Another success status the handler may answer with (`http.endpoint.WithStatus`): a campaign
+    # export already queued is answered 200 where a new one is 201.
+    also_status: int | None = None
     dev_only: bool = False
     # The job whose state machine this route starts or whose files it signs URLs for (None: neither).
     workflow: str | None = None

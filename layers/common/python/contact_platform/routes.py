@@ -361,6 +361,36 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         p.USERS_DELETE,
         "Deactivate a user (admins): its API keys are revoked, its records keep their owner",
     ),
+    # Campaign exports (campaign_export_types.py, services/campaign_exports.py): the export service's contract.
+    Route(
+        "create_campaign_export",
+        "POST",
+        "/api/v1/campaigns/{campaignId}/exports",
+        "campaign_exports",
+        p.CAMPAIGNS_REPORT,
+        "Queue an export of a campaign (the one of that type already queued or running: 200)",
+        status=201,
+        also_status=200,
+        workflow="campaign_exports",
+    ),
+    Route(
+        "get_campaign_export",
+        "GET",
+        "/api/v1/campaigns/{campaignId}/exports/{exportId}",
+        "campaign_exports",
+        p.CAMPAIGNS_REPORT,
+        "Get a campaign export (a signed download URL once FINISHED)",
+        workflow="campaign_exports",
+    ),
+    Route(
+        "list_campaign_exports",
+        "GET",
+        "/api/v1/campaigns/{campaignId}/exports",
+        "campaign_exports",
+        p.CAMPAIGNS_REPORT,
+        "List a campaign's exports (sorted, by page number or cursor)",
+        workflow="campaign_exports",
+    ),
 )
 
 _WRITTEN_BY_NAME: dict[str, Route] = {route.name: route for route in WRITTEN_ROUTES}

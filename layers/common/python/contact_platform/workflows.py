@@ -134,6 +134,13 @@ WORKFLOWS: tuple[Workflow, ...] = (
         "chunk's records, sum the counts.",
         max_concurrency=4,
     ),
+    Workflow(
+        "campaign_exports",
+        "Write one of a campaign's typed exports (campaign_export_types.py) to its bucket",
+        comment="Campaign export: plan the entries or code assignments the type keeps into chunks, write each "
+        "chunk's rows, join them into the type's file (or one per market) in its bucket.",
+        max_concurrency=10,
+    ),
 )
 WORKFLOWS_BY_NAME: dict[str, Workflow] = {workflow.name: workflow for workflow in WORKFLOWS}
 

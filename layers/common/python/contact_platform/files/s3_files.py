@@ -25,13 +25,24 @@ class MultipartWriter:
     upload; on an exception it aborts the multipart upload (no orphaned parts) and re-raises.
     """
 
-    def __init__(self, client: Any, bucket: str, key: str, *, content_type: str, part_size: int = PART_SIZE) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        *,
+        content_type: str,
+        part_size: int = PART_SIZE,
+        acl: str | None = None,
+    ) -> None:
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part size)")
         self._client = client
         self._bucket = bucket
         self._key = key
-        self._content_type = content_type
+        # A canned ACL (`bucket-owner-full-control` for a bucket of another account); None: the
+        # bucket's default, which is all a bucket with ACLs disabled accepts besides that one.
+        self._object = {"ContentType": content_type, **({"ACL": acl} if acl else {})}
         self._part_size = part_size
         self._buffer = bytearray()
         self._upload_id: str | None = None
@@ -68,9 +79,7 @@ class MultipartWriter:
 
     def _upload_part(self) -> None:
         if self._upload_id is None:
-            created = self._client.create_multipart_upload(
-                Bucket=self._bucket, Key=self._key, ContentType=self._content_type
-            )
+            created = self._client.create_multipart_upload(Bucket=self._bucket, Key=self._key, **self._object)
             self._upload_id = str(created["UploadId"])
         number = len(self._parts) + 1
         body = bytes(self._buffer)
@@ -82,9 +91,7 @@ class MultipartWriter:
 
     def _finish(self) -> None:
         if self._upload_id is None:
-            self._client.put_object(
-                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), ContentType=self._content_type
-            )
+            self._client.put_object(Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._object)
             self._buffer.clear()
             return
         if self._buffer:

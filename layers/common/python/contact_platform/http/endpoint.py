@@ -28,7 +28,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -47,6 +47,7 @@ from contact_platform.routes import route_named
 JSON_BODY_LIMIT = 1024 * 1024
 LARGE_BODY_LIMIT = CSV_BODY_LIMIT = 6 * 1024 * 1024
 CSV = "text/csv"
+M = TypeVar("M")
 MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKETS = re.compile(r"[\[\]{}]")
@@ -134,6 +135,14 @@ def _headers(data: Any) -> dict[str, str]:
     return headers
 
 
+@dataclass(frozen=True)
+class WithStatus(Generic[M]):
+    """A handler's result with the route's other success status (`Route.also_status`)."""
+
+    data: M
+    status: int
+
+
 class Endpoint:
     """One route's Lambda function: `handler` is its entry point."""
 
@@ -197,8 +206,13 @@ class Endpoint:
 
     def _respond(self, event: dict[str, Any], text: str | None) -> dict[str, Any]:
         data = self.function(**self._arguments(event, text))
+        status = self.route.status
+        if isinstance(data, WithStatus):
+            if data.status not in (status, self.route.also_status):
+                raise ValueError(f"{self.route.name} may not answer {data.status}")
+            status, data = data.status, data.data
         return {
-            "statusCode": self.route.status,
+            "statusCode": status,
             "headers": {"Content-Type": JSON, **_headers(data)},
             "body": json.dumps(_body(data), separators=(",", ":"), ensure_ascii=False),
         }

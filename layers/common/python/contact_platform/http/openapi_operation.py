@@ -34,6 +34,7 @@ ERROR_STATUSES = {
     500: "Internal error",
 }
 PUBLIC_ERROR_STATUSES = (400, 404, 413, 422, 500)
+ALSO_STATUS = "The same resource as asked for before, answered again (nothing new was created)"
 
 
 def _powertools_path(path: str) -> str:
@@ -41,7 +42,12 @@ def _powertools_path(path: str) -> str:
 
 
 def _envelope_model(returned: Any) -> Any:
-    """`Contact` -> `Envelope[Contact]`; `Listing[Contact]` -> `ListEnvelope[Contact]`."""
+    """`Contact` -> `Envelope[Contact]`; `Listing[Contact]` -> `ListEnvelope[Contact]`;
+    `WithStatus[Contact]` -> `Envelope[Contact]`."""
+    from contact_platform.http.endpoint import WithStatus
+
+    if typing.get_origin(returned) is WithStatus:
+        (returned,) = typing.get_args(returned)
     if isinstance(returned, type) and issubclass(returned, Listing):
         (item,) = returned.__pydantic_generic_metadata__["args"]
         return ListEnvelope[item]  # type: ignore[valid-type]
@@ -85,6 +91,11 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
     statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
     responses: dict[int, Any] = {
         route.status: {"description": route.summary, "content": {JSON: {"model": returned}}},
+        **(
+            {route.also_status: {"description": ALSO_STATUS, "content": {JSON: {"model": returned}}}}
+            if route.also_status
+            else {}
+        ),
         **{status: {"description": ERROR_STATUSES[status], "content": error_model} for status in statuses},
     }
     resolver = APIGatewayRestResolver(enable_validation=True)

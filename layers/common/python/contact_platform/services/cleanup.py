@@ -121,6 +121,18 @@ def _remove_prefix(bucket: str, prefix: str) -> int:
     return removed
 
 
+EXPORT_JOBS = ("exports", "campaign_exports")  # jobs whose files expire (their `fileExpiresAt`)
+
+
+def _export_files(operation: OperationItem) -> tuple[str, list[str]]:
+    """The bucket of an export's files and their keys."""
+    if operation.job == "campaign_exports":
+        from contact_platform.services.campaign_exports import stored_files
+
+        return stored_files(operation)
+    return settings().exports_bucket, [operation.file_key] if operation.file_key else []
+
+
 def _tidy(operation: OperationItem, now: datetime, report: dict[str, Any]) -> None:
     now_iso = clock.iso(now)
     if operation.status == operation_store.PENDING:
@@ -134,12 +146,13 @@ def _tidy(operation: OperationItem, now: datetime, report: dict[str, Any]) -> No
         report["scratchFilesRemoved"] += _remove_prefix(settings().uploads_bucket, prefix)
         operation_store.delete_chunk_items(operation.tenant_id, operation.operation_id)
     expires = operation.file_expires_at
-    if operation.status == operation_store.FINISHED and operation.job == "exports" and expires:
+    if operation.status == operation_store.FINISHED and operation.job in EXPORT_JOBS and expires:
         if expires > now_iso:
             operation_store.update(operation, None, scratch_removed=1, **operations.due_keys(operation, expires))
             return
-        if operation.file_key:
-            aws.client("s3").delete_object(Bucket=settings().exports_bucket, Key=operation.file_key)
+        bucket, files = _export_files(operation)
+        if files:
+            aws.client("s3").delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in files]})
         if operation_store.update(
             operation,
             operation_store.status_is(operation_store.FINISHED),

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.models.paging import Listing
-from contact_platform.store.paging import LastKey, Page, collect
+from contact_platform.store.paging import LastKey, Page, collect, skip
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -24,8 +24,15 @@ def listing(
     limit: int,
     cursor: str | None,
     keep: Callable[[T], bool] | None = None,
+    page_number: int | None = None,
 ) -> Listing[M]:
+    """`page_number` (from 1, instead of a cursor): the page after the first `(page_number - 1) * limit`
+    items, each of which is read to get there."""
     start = decode_cursor(cursor, binding)
+    if page_number is not None and page_number > 1:
+        start, more = skip(fetch, keep, count=(page_number - 1) * limit, start=start)
+        if not more:
+            return Listing(items=[], nextCursor=None, limit=limit)
     page = fetch(limit, start) if keep is None else collect(fetch, keep, limit=limit, start=start)
     return Listing(
         items=[to_api(item) for item in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit

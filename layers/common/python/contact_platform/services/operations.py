@@ -43,6 +43,7 @@ FINISHED = {
     "imports": "import.finished",
     "tagging": "tag_assignment.finished",
     "moves": "move.finished",
+    "campaign_exports": "campaign_export.finished",
 }
 RETRIED = {
     "exports": "export.retried",
@@ -186,8 +187,10 @@ def event_data(operation: OperationItem, chunks: list[ChunkResultItem]) -> Model
     """The operation as the API's GET of its job returns it, without the links signed for the caller
     (a link signed now is stale by the time the event is read or delivered)."""
     from contact_platform.models.operations import SIGNED_LINKS
-    from contact_platform.services import exports, imports, moves, tag_assignments
+    from contact_platform.services import campaign_exports, exports, imports, moves, tag_assignments
 
+    if operation.job == campaign_exports.JOB:
+        return campaign_exports.view(operation, None).model_copy(update={"path": None})
     views = {"exports": exports.view, "imports": imports.view, "tagging": tag_assignments.view, "moves": moves.view}
     data = views[operation.job](operation, chunks)
     return data.model_copy(update={name: None for name in SIGNED_LINKS if name in type(data).model_fields})

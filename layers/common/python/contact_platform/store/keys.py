@@ -161,6 +161,21 @@ def operations_collection(tenant_id: str, job: str) -> str:
     return _tenant(tenant_id) + f"OPS#{job}"
 
 
+# Campaign exports (operations of the `campaign_exports` job): listed per campaign, found per
+# requester across tenants (a CCPA erasure), one queued per campaign, type and day.
+def campaign_exports_collection(tenant_id: str, campaign_id: str) -> str:
+    return _tenant(tenant_id) + f"CAMPAIGNEXPORTS#{campaign_id}"
+
+
+def requester_exports_collection(user_id: str) -> str:
+    """Global, not a tenant's: the supreme user's erasure finds a user's exports in every tenant."""
+    return f"EXPORTREQUESTER#{user_id}"
+
+
+def queued_export_pk(tenant_id: str, campaign_id: str, export_type: str, date_key: str | None) -> str:
+    return _tenant(tenant_id) + f"QUEUEDEXPORT#{campaign_id}#{export_type}#{date_key or '-'}"
+
+
 # Housekeeping (global, not tenant-owned): what the scheduled cleanup has to do on which day.
 def due_partition(day: str) -> str:
     """`DUE#2026-11-21`: items whose next housekeeping step falls on that (UTC) day."""

@@ -45,6 +45,18 @@ class OperationItem(Item, discriminator="operation"):
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     finished_at = UnicodeAttribute(null=True, attr_name="finishedAt")
     progress = string_map()  # chunk number -> rows a running import chunk has done (set_chunk_progress)
+    # The key of the slot this operation holds while queued or running (one campaign export per
+    # campaign, type and day: store/campaign_exports.py), released in the write that ends it.
+    queued_slot = UnicodeAttribute(null=True, attr_name="queuedSlot")
+
+
+class QueuedSlotItem(Item, discriminator="queued-slot"):
+    """Held by the one operation of its kind queued or running (`OperationItem.queued_slot`)."""
+
+    operation_id = UnicodeAttribute(null=True, attr_name="operationId")
+
+
+QUEUED_SLOT_SK = "QUEUED"
 
 
 class ChunkResultItem(Item, discriminator="operation-chunk"):
@@ -141,15 +153,23 @@ def list_operations(tenant_id: str, job: str, *, limit: int, start: LastKey | No
     )
 
 
-def _actions(changes: dict[str, Any]) -> list[Any]:
-    """Update actions for attributes given by Python name (None removes the attribute)."""
+def status_sort_key(status: str, operation: OperationItem) -> str:
+    """The sort key of a list by status (GSI6, where the operation has one: campaign exports)."""
+    return f"{status}#{keys.sortable(operation.created_at, operation.operation_id)}"
+
+
+def _actions(operation: OperationItem, changes: dict[str, Any]) -> list[Any]:
+    """Update actions for attributes given by Python name (None removes the attribute); a new status
+    moves the operation in its list by status."""
+    if "status" in changes and operation.gsi6pk:
+        changes = {**changes, "gsi6sk": status_sort_key(changes["status"], operation)}
     return [set_or_remove(getattr(OperationItem, name), value) for name, value in changes.items()]
 
 
 def update(operation: OperationItem, condition: Condition | None = None, **changes: Any) -> bool:
     """Set attributes (by Python name) if `condition` holds; False when it does not."""
     try:
-        operation.update(actions=_actions(changes), condition=condition)
+        operation.update(actions=_actions(operation, changes), condition=condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -161,8 +181,10 @@ def update_audited(operation: OperationItem, condition: Condition, audit: AuditI
     """`update` with the audit item in the same transaction; False when the condition does not hold."""
     try:
         with transaction() as tx:
-            tx.update(operation, actions=_actions(changes), condition=condition)
+            tx.update(operation, actions=_actions(operation, changes), condition=condition)
             tx.save(audit)
+            if operation.queued_slot and changes.get("status") in ENDED:
+                tx.delete(QueuedSlotItem(operation.queued_slot, QUEUED_SLOT_SK))
     except TransactWriteError as error:
         if any(reason and reason.code == "ConditionalCheckFailed" for reason in error.cancellation_reasons or []):
             return False

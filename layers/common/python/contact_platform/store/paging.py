@@ -92,3 +92,23 @@ def collect(
         if last_key is None or len(items) >= limit:
             break
     return Page(items, last_key)
+
+
+def skip(
+    fetch: Callable[[int, LastKey | None], Page[T]],
+    keep: Callable[[T], bool] | None,
+    *,
+    count: int,
+    start: LastKey | None = None,
+) -> tuple[LastKey | None, bool]:
+    """Where a list goes on after its first `count` items (those `keep` accepts): the key to start
+    from, and whether items are left after them (a page number turned into a start key)."""
+    last_key = start
+    while count > 0:
+        page = fetch(min(count, 1000), last_key)
+        kept = page.items if keep is None else [item for item in page.items if keep(item)]
+        count -= len(kept)
+        last_key = page.last_key
+        if last_key is None:
+            return None, False
+    return last_key, True

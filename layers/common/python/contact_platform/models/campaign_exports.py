@@ -1,0 +1,100 @@
+"""Campaign exports as the export service's contract has them (docs/architecture.md, "Campaign
+exports"): the request, the export (`date.created`, `path` signed when FINISHED, `key`, `count`), the
+list's query with the seed's page numbers and sort besides the cursor, and the CCPA answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from contact_platform.campaign_export_types import EXPORT_TYPE_NAMES, EXPORT_TYPES
+from contact_platform.models.base import Model
+from contact_platform.models.operations import Status
+from contact_platform.models.paging import PageQuery
+
+DateKey = Field(
+    None,
+    pattern=r"^\d{4}-\d{2}-\d{2}$",
+    description="The day of a code wave (`YYYY-MM-DD`); required for `codeWaves`.",
+    examples=["2026-12-01"],
+)
+
+
+class CampaignExportCreate(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    exportType: str = Field(description=f"One of: {', '.join(EXPORT_TYPE_NAMES)}.", examples=["entries"])
+    dateKey: str | None = DateKey
+    includeAllMarkets: bool = Field(False, description="Every market's entries, not only the campaign's markets.")
+
+    @field_validator("exportType")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in EXPORT_TYPES:
+            raise PydanticCustomError(
+                "export_type", "unknown export type; one of: {types}", {"types": ", ".join(EXPORT_TYPE_NAMES)}
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _date_key_when_needed(self) -> CampaignExportCreate:
+        declared = EXPORT_TYPES[self.exportType]
+        if declared.needs_date_key and self.dateKey is None:
+            raise PydanticCustomError(
+                "date_key_required", "{type} exports need a dateKey", {"type": self.exportType, "field": "dateKey"}
+            )
+        if not declared.needs_date_key and self.dateKey is not None:
+            raise PydanticCustomError(
+                "date_key_unused",
+                "only codeWaves exports take a dateKey",
+                {"type": self.exportType, "field": "dateKey"},
+            )
+        return self
+
+
+class ExportDate(Model):
+    created: str = Field(description="When the export was queued (ISO 8601).")
+
+
+class CampaignExport(Model):
+    id: str = Field(examples=["op_hfh5BK0ImfcP7mqujsVC"])
+    exportType: str
+    campaignId: str
+    campaignName: str | None = Field(None, description="The campaign's name (null once it is deleted).")
+    date: ExportDate
+    status: Status
+    requesterUserId: str
+    failureReason: str | None = Field(None, description="Why the export FAILED.")
+    path: str | None = Field(None, description="When FINISHED (one file): a download URL signed at this request.")
+    key: str | None = Field(None, description="The file's S3 key; for one file per market, the prefix of the files.")
+    files: list[str] | None = Field(None, description="One file per market: the S3 keys of the files, when FINISHED.")
+    count: int | None = Field(None, description="Rows written, when FINISHED.")
+    dateKey: str | None = None
+    includeAllMarkets: bool = False
+
+
+SortField = Literal["date.created", "exportType", "status"]
+
+
+class CampaignExportListQuery(PageQuery):
+    exportType: str | None = Field(None, description="Only exports of this type.")
+    sort: SortField = Field("date.created", description="What the list is ordered by.")
+    sortOrder: Literal["asc", "desc"] = Field("desc", description="Ascending or descending.")
+    page: int | None = Field(None, ge=1, le=1000, description="Page number (from 1) of `limit` exports; or `cursor`.")
+
+    @field_validator("exportType")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        return CampaignExportCreate._known_type(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _page_or_cursor(self) -> CampaignExportListQuery:
+        if self.page is not None and self.cursor is not None:
+            raise PydanticCustomError("page_or_cursor", "give page or cursor, not both", {"field": "page"})
+        return self
+
+
+class ErasureAnswer(Model):
+    message: str = Field(examples=["User exports deleted successfully"])
