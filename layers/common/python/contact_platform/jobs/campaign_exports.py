@@ -2,7 +2,8 @@
 "Campaign exports"): the plan lists the records the type keeps (the campaign's entries or its code
 assignments, of the campaign's markets unless all are asked for) into chunk files, as many
 invocations as it takes; each chunk reads its contacts and writes its rows (one part per market for
-a type of one file per market); finalize joins header and parts into the file or files in the
+a type of one file per market; the reports are for roles that see every record, so every active
+contact of the tenant counts); finalize joins header and parts into the file or files in the
 type's bucket with the type's ACL (S3 multipart, bounded memory)."""
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from contact_platform.config import settings
 from contact_platform.files.csv_writing import csv_line
 from contact_platform.files.s3_files import MultipartWriter, iter_object
 from contact_platform.jobs import steps
-from contact_platform.services import campaign_export_rows, operations
+from contact_platform.services import campaign_entries, campaign_export_rows
 from contact_platform.services.campaign_exports import export_type, file_retention
-from contact_platform.store import contact_reads
 from contact_platform.store import records as record_store
 from contact_platform.store.operations import ChunkResultItem, OperationItem
 from contact_platform.store.paging import Page
@@ -81,24 +81,6 @@ def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
     return steps.write_chunk_pages(operation, call, pages, settings().chunk_rows)
 
 
-def _contacts(operation: OperationItem, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The active contacts of the rows' entries that the job's requester may see (one BatchGetItem per
-    100): email and phone (the first of each), first and last name."""
-    ids = {str(row["entry"]["contactId"]) for row in rows if row["entry"].get("contactId")}
-    found = contact_reads.contact_items(operation.tenant_id, ids, ["first_name", "last_name", "emails", "phones"])
-    scope = operations.acting_caller(operation)
-    return {
-        contact_id: {
-            "email": item.emails[0] if item.emails else None,
-            "phone": item.phones[0] if item.phones else None,
-            "firstName": item.first_name,
-            "lastName": item.last_name,
-        }
-        for contact_id, item in found.items()
-        if item.is_active and scope.may_access(item.owner_id)
-    }
-
-
 def part_key(operation: OperationItem, number: int, market: str | None) -> str:
     return steps.scratch_key(operation, steps.chunk_name(f"part-{market}" if market else "part", number, "csv"))
 
@@ -109,7 +91,8 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     number = int(event["chunk"]["chunk"])
     declared = export_type(operation)
     rows: list[dict[str, Any]] = list(steps.read_json_lines(str(event["chunk"]["key"])))
-    contacts = _contacts(operation, rows) if declared.reads_contacts else {}
+    ids = {str(row["entry"]["contactId"]) for row in rows if row["entry"].get("contactId")}
+    contacts = campaign_entries.contacts_of(operation.tenant_id, ids) if declared.reads_contacts else {}
     parts: dict[str | None, list[bytes]] = {}
     for row in rows:
         row["contact"] = contacts.get(str(row["entry"].get("contactId")), {})

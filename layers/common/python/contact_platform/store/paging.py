@@ -112,3 +112,16 @@ def skip(
         if last_key is None:
             return None, False
     return last_key, True
+
+
+def position_of(item: Any, index: str) -> LastKey:
+    """Where a walk of an item's list index (`GSI1`..`GSI7`) goes on right after it: the
+    ExclusiveStartKey of a page that ended with it."""
+    number = index.lower()
+    attributes = {
+        "PK": item.pk,
+        "SK": item.sk,
+        f"{index}PK": getattr(item, f"{number}pk"),
+        f"{index}SK": getattr(item, f"{number}sk"),
+    }
+    return {name: {"S": value} for name, value in attributes.items()}

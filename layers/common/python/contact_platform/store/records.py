@@ -377,11 +377,3 @@ def purge(record: RecordItem) -> int:
         raise _failure(error, record.record_id) from error
     return 1
 
-
-def position_of(record: RecordItem) -> LastKey:
-    """Where a walk of the record's list (GSI1, by creation time) goes on right after it: the
-    ExclusiveStartKey a page ending with it would have had."""
-    return {
-        name: {"S": value}
-        for name, value in (("PK", record.pk), ("SK", record.sk), ("GSI1PK", record.gsi1pk), ("GSI1SK", record.gsi1sk))
-    }
