@@ -61,7 +61,16 @@ def _populate(api: Api) -> Tenant:
     deal = make(api, key, "deal")["id"]  # and two products on one deal
     for _ in range(2):
         make(api, key, "deal_product", at=f"/api/v1/deals/{deal}/products")
-    records = {"segmentId": segment, "pipelineId": pipeline, "dealId": deal, "webhookId": webhooks[0]}
+    campaign = make(api, key, "campaign")["id"]  # and two entries of one campaign
+    for _ in range(2):
+        make(api, key, "campaign_entry", at=f"/api/v1/campaigns/{campaign}/entries")
+    records = {
+        "segmentId": segment,
+        "pipelineId": pipeline,
+        "dealId": deal,
+        "webhookId": webhooks[0],
+        "campaignId": campaign,
+    }
     return {"key": key, "tenantId": admin["tenantId"], "records": records}
 
 

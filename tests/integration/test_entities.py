@@ -115,7 +115,8 @@ def test_unique_values_are_409_case_and_accent_insensitive(api: Api, admin: dict
     field = entity.unique[0]
     holder = make(api, key, entity.name, at=at)
     held = holder[field]
-    twin = {**body_for(api, key, entity), field: held.upper() if isinstance(held, str) else held}
+    folds = isinstance(held, str) and field not in entity.references  # IDs are case-sensitive: as they are
+    twin = {**body_for(api, key, entity), field: held.upper() if folds else held}
     taken = api.post(at, key=key, json=twin)
     assert taken.status == 409 and taken.error["message"] == f"{entity.label} already exists", taken.body
     assert taken.error["details"] == [
@@ -171,14 +172,20 @@ def _second_first_third(entity: Entity, field: str) -> list[Any]:
 
 
 def _a_change(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
-    """A valid change of the record: its first required text field a little longer, else its first
-    required number one more (a deal product's quantity)."""
-    required = [(name, info.annotation) for name, info in entity.fields.model_fields.items() if info.is_required()]
-    texts = [name for name, kind in required if kind is str and name not in entity.references]
+    """A valid change of the record: its first required free text field a little longer, else its
+    first required number one more (a deal product's quantity), else another choice of its first
+    field of a few choices (a campaign entry's status)."""
+    fields = entity.fields.model_fields
+    required = [(name, info.annotation) for name, info in fields.items() if info.is_required()]
+    patterned = {name for name, info in fields.items() if any(getattr(m, "pattern", None) for m in info.metadata)}
+    texts = [name for name, kind in required if kind is str and name not in {*entity.references, *patterned}]
     if texts:
         return {texts[0]: f"{record[texts[0]]} changed"}
-    number = next(name for name, kind in required if kind is float)
-    return {number: record[number] + 1}
+    number = next((name for name, kind in required if kind is float), None)
+    if number is not None:
+        return {number: record[number] + 1}
+    field = next(name for name, info in fields.items() if typing.get_origin(info.annotation) is typing.Literal)
+    return {field: next(choice for choice in typing.get_args(fields[field].annotation) if choice != record[field])}
 
 
 def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any, record: dict[str, Any]) -> Any:
@@ -194,7 +201,7 @@ def _other_value(api: Api, key: str, entity: Entity, field: str, value: Any, rec
         target, shared = entity.references[field], entity.within.get(field)
         at = collection(api, key, BY_NAME[target], record[shared]) if shared else None  # a deal's stage
         return make(api, key, target, at=at)["id"]
-    return "USD" if value == "EUR" else f"{value}x"
+    return {"EUR": "USD", "DE": "US"}.get(value, f"{value}x")  # a currency, a market: other codes
 
 
 @pytest.mark.parametrize("entity", [e for e in ENTITIES if e.filters], **by_name)

@@ -83,6 +83,8 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "get_current_user": "users:read",
     "deactivate_user": "users:delete",
     "add_lead_activity": "leads:write",
+    "create_campaign_entry_batch": "campaigns:write",
+    "create_code_wave": "campaigns:write",
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {
@@ -104,6 +106,8 @@ for _entity, _plural, _scopes in (
     ("deal_product", "deal_products", "deals"),
     ("user", "users", "users"),
     ("lead", "leads", "leads"),
+    ("campaign", "campaigns", "campaigns"),
+    ("campaign_entry", "campaign_entries", "campaigns"),
 ):
     EXPECTED_PERMISSION[f"list_{_plural}"] = f"{_scopes}:read"
     EXPECTED_PERMISSION.update(
@@ -187,6 +191,10 @@ def test_a_key_lacking_the_routes_permission_is_refused_and_writes_nothing(
         body = body_for(api, tenant["admin"]["apiKey"], BY_NAME[route.entity])
     if route.name in ("create_export", "create_tag_assignment"):
         body = {"segmentId": records["segmentId"], "tagId": records["tagId"]}
+    if route.name == "create_campaign_entry_batch":  # the tenant's contact, not in the campaign yet
+        body = {"entries": [{"contactId": records["contactId"], "market": "DE"}]}
+    if route.name == "create_code_wave":
+        body = {"dateKey": "2026-06-01", "codes": ["CODE1"]}
     if route.name == "add_lead_activity":
         now = clock.iso(clock.now())
         body = {"activityType": "CALL", "activityDate": now, "summary": "x", "countsAsProgress": True}

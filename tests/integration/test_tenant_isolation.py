@@ -405,6 +405,33 @@ def _add_lead_activity(api: Api, owner: dict[str, Any], intruder: dict[str, Any]
     assert reply.status == 404 and reply.error["message"] == "Lead not found", reply.body
 
 
+@case("create_campaign_entry_batch")
+def _entry_batch(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    """A's campaign is not found; A's contact entered into the intruder's own campaign is no contact."""
+    key, campaign = intruder["apiKey"], owned["records"]["campaign"]["id"]
+    own_contact = api.create_contact(key, name="Intruder's Own")["id"]
+    body = {"entries": [{"contactId": own_contact, "market": "DE"}]}
+    reply = api.post(f"/api/v1/campaigns/{campaign}/entries/batch", key=key, json=body)
+    assert reply.status == 404 and reply.error["message"] == "Campaign not found", reply.body
+    own = api.post("/api/v1/campaigns", key=key, json={"name": "Own", "market": "DE"}).data["id"]
+    body = {
+        "entries": [{"contactId": own_contact, "market": "DE"}, {"contactId": owned["contact"]["id"], "market": "DE"}]
+    }
+    reply = api.post(f"/api/v1/campaigns/{own}/entries/batch", key=key, json=body)
+    assert reply.status == 422 and reply.error["details"] == [
+        {"field": "entries[1].contactId", "issue": "no contact with this id"}
+    ], reply.body
+    assert api.get(f"/api/v1/campaigns/{own}/entries", key=key).data == [], "nothing written"
+
+
+@case("create_code_wave")
+def _code_wave(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    campaign = owned["records"]["campaign"]["id"]
+    body = {"dateKey": "2026-06-01", "codes": ["CODE1"]}
+    reply = api.post(f"/api/v1/campaigns/{campaign}/code-waves", key=intruder["apiKey"], json=body)
+    assert reply.status == 404 and reply.error["message"] == "Campaign not found", reply.body
+
+
 @case("get_current_user")
 def _current_user(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     reply = api.get("/api/v1/users/me", key=intruder["apiKey"])

@@ -50,7 +50,9 @@ USERS_DELETE = "users:delete"  # deactivating a user (entities/users.py) is for 
 LEADS_READ = "leads:read"  # leads (entities/leads.py): partners read and write their own
 LEADS_WRITE = "leads:write"
 LEADS_MIGRATE = "leads:migrate"  # importing leads with their history from older systems
-CAMPAIGNS_REPORT = "campaigns:report"  # the export service's REPORT: a campaign's typed exports
+# A campaign's exports (the export service's REPORT permission): its entries with their contacts'
+# email and phone, so admins and managers only; campaigns and entries themselves: `campaigns:*`.
+CAMPAIGNS_REPORT = "campaigns:report"
 
 ALL_SCOPES: frozenset[str] = (
     ENTITY_SCOPES
@@ -90,7 +92,8 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.MANAGER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE, TAGS_WRITE, IMPORTS_READ, EVENTS_READ})
     | _WEBHOOKS
     | _AUDIENCES
-    | _CRM,
+    | _CRM
+    | {CAMPAIGNS_REPORT},
     Role.USER: frozenset({CONTACTS_READ, CONTACTS_WRITE, CONTACTS_DELETE}) | _AUDIENCES | _CRM,
     # Imports are for registered partners (and admins) only.
     Role.PARTNER: frozenset(

@@ -351,6 +351,26 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "Add an activity to a lead (honours If-Match); its progress deadline follows",
         status=201,
     ),
+    # What campaigns do beyond the routes derived from their declarations (entities/campaigns.py,
+    # entities/campaign_entries.py): entries in batches, code waves.
+    Route(
+        "create_campaign_entry_batch",
+        "POST",
+        "/api/v1/campaigns/{campaignId}/entries/batch",
+        "campaigns",
+        "campaigns:write",
+        "Enter up to 500 contacts into a campaign, all or none",
+        status=201,
+    ),
+    Route(
+        "create_code_wave",
+        "POST",
+        "/api/v1/campaigns/{campaignId}/code-waves",
+        "campaigns",
+        "campaigns:write",
+        "Give up to 10,000 codes to the verified entries without one, highest score first",
+        status=201,
+    ),
     # Users beyond their derived routes (entities/users.py): the caller itself, and deactivation.
     Route("get_current_user", "GET", "/api/v1/users/me", "users", "users:read", "The user the API key acts as"),
     Route(

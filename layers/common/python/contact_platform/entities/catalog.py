@@ -28,6 +28,8 @@ PLURALS: dict[str, str] = {
     "note": "notes",
     "user": "users",
     "lead": "leads",
+    "campaign": "campaigns",
+    "campaign_entry": "campaign_entries",
 }
 # The derived routes of entities that have fewer than all (users are deactivated, never deleted:
 # entities/users.py) or more (organizations are merged: their `merges`), so that scopes and route
@@ -43,7 +45,7 @@ def verbs(name: str) -> tuple[str, ...]:
 
 
 # Entities whose routes take another resource's scopes (a pipeline's stages are configured with it).
-SCOPE_RESOURCES: dict[str, str] = {"stage": "pipelines", "deal_product": "deals"}
+SCOPE_RESOURCES: dict[str, str] = {"stage": "pipelines", "deal_product": "deals", "campaign_entry": "campaigns"}
 
 
 def scope_resource(name: str) -> str:

@@ -50,6 +50,9 @@ class Entity:
     # of an object field.
     search: tuple[str, ...] = ()
     filters: tuple[str, ...] = ()  # equality filters of the list (fields of `fields` or the server's)
+    # List filters computed from a record's fields (API names): query parameter -> (its type, whether
+    # a record's fields match a value sent). Campaign entries: `optIn=artistEmail`, that opt-in true.
+    matches: Mapping[str, tuple[Any, Callable[[dict[str, Any], Any], bool]]] = field(default_factory=dict)
     # Fields the list sorts by besides createdAt and updatedAt, at most three (GSI3, GSI6, GSI7).
     sort: tuple[str, ...] = ()
     link: str | None = None  # a reference whose filter is one Query (GSI5); other filters read pages
@@ -58,6 +61,7 @@ class Entity:
     # create and list routes (`/pipelines/{pipelineId}/stages`), never from a body; the list is one Query.
     parent: str | None = None
     segment: str = ""  # a nested collection's last path segment (`products`), default the entity's own
+    id_name: str = ""  # the path parameter naming one record (`entryId`), default `<name>Id`
     # A nested entity without an owner of its own whose parent has one (deal products) is seen and
     # changed by who sees and changes the parent; `rollup` keeps a sum of its records in the parent.
     rollup: Rollup | None = None
@@ -143,11 +147,12 @@ class Entity:
     @property
     def reference_field(self) -> str:
         """What other records name it by: `organizationId`."""
-        return self.id_param
+        return f"{_camel(self.name)}Id"
 
     @property
     def id_param(self) -> str:
-        return f"{_camel(self.name)}Id"
+        """The path parameter of its item routes: `organizationId`, or its `id_name`."""
+        return self.id_name or self.reference_field
 
     @property
     def path(self) -> str:

@@ -177,8 +177,10 @@ def _derive(entity: Entity, record: RecordItem) -> None:
     """The record's derived state, from its data alone (store/records.py)."""
     data = store.data_of(record)
     scope = f"{data.get(entity.unique_within)}#" if entity.unique_within else ""
-    record.unique_keys = {
-        field: scope + search_terms.fold(str(data[field])) for field in entity.unique if data.get(field) is not None
+    record.unique_keys = {  # a reference's ID as it is (IDs are case-sensitive), other values folded
+        field: scope + (str(data[field]) if field in entity.references else search_terms.fold(str(data[field])))
+        for field in entity.unique
+        if data.get(field) is not None
     }
     values = [str(value) for field in entity.search if (value := _value_at(data, field))]
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
@@ -321,10 +323,43 @@ def _write(
 ) -> None:
     change, increments = _change(entity, caller, old, new, action, changed)
     parents, parent_increments = _rolled_up(entity, caller, old, new, parent)
-    try:
-        store.write([change, *parents], [*increments, *parent_increments])
-    except UniqueValueTaken as taken:
-        raise _taken(entity, caller, taken) from taken
+    for attempt in range(2):
+        try:
+            store.write([change, *parents], [*increments, *parent_increments])
+            return
+        except UniqueValueTaken as taken:
+            if attempt or not _stale(new, taken):
+                raise _taken(entity, caller, taken) from taken
+
+
+def _stale(record: RecordItem, taken: UniqueValueTaken) -> bool:
+    """Whether the guard in the way was left by a batch that never committed, and is gone now."""
+    value_key = dict(record.unique_keys.as_dict()).get(taken.value)  # type: ignore[no-untyped-call]
+    if value_key is None:
+        return False
+    now = clock.epoch(clock.now())
+    return store.release_stale_guard(record.tenant_id, record.entity, taken.value, str(value_key), now=now)
+
+
+def set_server_fields(
+    entity: Entity, caller: Caller, old: RecordItem, values: dict[str, Any], claims: list[Any] | None = None
+) -> RecordItem:
+    """Give the record read (`old`) the server fields `values` (what no body sets: a code wave's
+    code), with its audit entry and event (`updated`) and the `claims` (items that must not exist
+    yet) in one transaction, over the version read. Raises StaleVersion when the record changed since,
+    store.errors.ClaimTaken when a claimed item exists."""
+    new = store.copy_of(old)
+    new.data = store.data_of(old) | values
+    new.updated_at, new.version = clock.iso(clock.now()), old.version + 1
+    change, increments = _change(entity, caller, old, new, "updated", sorted(values))
+    store.write([change], increments, claims or [])
+    return new
+
+
+def created_audit(entity: Entity, caller: Caller, record: RecordItem) -> Any:
+    """The audit entry (with its `created` event) of a record written by a writer of many records at
+    once (a batch of campaign entries), which puts it once the records exist for readers."""
+    return _audit(entity, caller, None, record, "created", [])
 
 
 def _parent(
@@ -644,8 +679,11 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
     field, forward = parse_sort(getattr(query, "sort", None) or "-createdAt", entity.sort_fields, default="createdAt")
     fetch, plan = _fetch(entity, caller, query, field, forward, parent)
     bounds = {name for pair in entity.ranges.values() for name in pair if name is not None}
-    sent = query.model_dump(mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince", *bounds})
+    sent = query.model_dump(
+        mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince", *bounds, *entity.matches}
+    )
     wanted = {name: value for name, value in sent.items() if value is not None} | parent
+    matched = {name: value for name in entity.matches if (value := getattr(query, name, None)) is not None}
     dumped = query.model_dump(mode="json")
     ranges = {
         field: (low and dumped.get(low), high and dumped.get(high)) for field, (low, high) in entity.ranges.items()
@@ -662,10 +700,13 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
             (since is None or record.updated_at >= since)
             and all(fields.get(name) == value for name, value in wanted.items())
             and all(_within(fields.get(field), low, high) for field, (low, high) in ranges.items())
+            and all(entity.matches[name][1](fields, value) for name, value in matched.items())
         )
 
     binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
     binding += f"|{sorted(ranges.items())}"
+    if matched:
+        binding += f"|{sorted((name, str(value)) for name, value in matched.items())}"
     return listing(
         fetch,
         lambda record: to_api(entity, record, now),

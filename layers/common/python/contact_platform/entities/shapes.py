@@ -95,6 +95,8 @@ def shapes(entity: Entity) -> Shapes:
     filters: dict[str, Any] = {name: _filter(entity, name) for name in entity.filters}
     if entity.owner is not None:
         filters[entity.owner] = (str | None, Field(None, description="Records of this owner."))
+    for name, (kind, _) in entity.matches.items():
+        filters[name] = (kind | None, Field(None))
     for field, (low, high) in entity.ranges.items():
         bound: Any = entity.field_type(field)
         for parameter, side in ((low, "after"), (high, "before")):

@@ -11,7 +11,7 @@ from contact_platform.models.fields import Timestamp, UserId, text
 from contact_platform.permissions import Role
 
 Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*:[a-z][a-z-]*$")]
-Scopes = Annotated[list[Scope], Field(max_length=50)]
+Scopes = Annotated[list[Scope], Field(max_length=100)]
 
 
 class ApiKeyCreate(Model):

@@ -16,6 +16,14 @@ class UniqueValueTaken(StoreError):
         self.owner_id = owner_id
 
 
+class ClaimTaken(StoreError):
+    """An item a write claims (one that must not exist yet: a campaign code's assignment) exists."""
+
+    def __init__(self, pk: str) -> None:
+        super().__init__(f"{pk} exists")
+        self.pk = pk
+
+
 class StaleVersion(StoreError):
     """The record changed (or vanished) since it was read."""
 

@@ -212,3 +212,17 @@ def key_set_pk(tenant_id: str, entity: str, kind: str, value: str) -> str:
 
 def lead_migration_pk(tenant_id: str, import_id: str) -> str:
     return _tenant(tenant_id) + f"LEADMIGRATION#{import_id}"
+
+
+# A campaign's code assignments (store/campaign_codes.py).
+
+
+def code_assignment_pk(tenant_id: str, campaign_id: str, code: str) -> str:
+    """One code of a campaign, held by the entry it went to: `T#CAMPAIGNCODE#camp_1#A1B2`."""
+    return _tenant(tenant_id) + f"CAMPAIGNCODE#{campaign_id}#{code}"
+
+
+def code_assignments_collection(tenant_id: str, campaign_id: str, date_key: str | None = None) -> str:
+    """A campaign's assignments (GSI1), or those of one wave's `dateKey` (GSI5)."""
+    collection = _tenant(tenant_id) + f"CAMPAIGNCODES#{campaign_id}"
+    return collection if date_key is None else f"{collection}#{date_key}"

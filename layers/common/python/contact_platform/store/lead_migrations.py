@@ -69,8 +69,10 @@ def unpack(item: LeadMigrationItem) -> dict[str, Any]:
 
 
 def new_import(
-    tenant_id: str, import_id: str, *, source: str, mode: str, state: str, at: str, by: str, expires_at: int
+    tenant_id: str, import_id: str, *, source: str, mode: str, state: str, at: str, by: str, expires_at: int | None
 ) -> LeadMigrationItem:
+    """An import item (None: kept for good, as a batch of campaign entries' is: its records are counted
+    by readers only while it says `committed`)."""
     return LeadMigrationItem(
         pk=keys.lead_migration_pk(tenant_id, import_id),
         sk=IMPORT_SK,
@@ -106,15 +108,17 @@ def lock_holder(tenant_id: str, source: str) -> SourceLock | None:
     return get_item(SourceLock, _lock_pk(tenant_id, source), LOCK_SK)
 
 
-def begin(item: LeadMigrationItem, lead_ids: list[str], *, now: int, lease_until: int) -> None:
+def begin(item: LeadMigrationItem, lead_ids: list[str], *, now: int, lease_until: int, locked: bool = True) -> None:
     """Take the source's lock (free, or its lease over) and record the run as `writing`, together.
-    Raises SourceLocked with the holder when another run's lease still holds it."""
+    Raises SourceLocked with the holder when another run's lease still holds it. Without `locked`
+    (a batch of campaign entries: many may run at once) only the import is recorded."""
     lock = SourceLock(pk=_lock_pk(item.tenant_id, item.source), sk=LOCK_SK, import_id=item.import_id)
     lock.lease_until = lease_until
     item.state, item.lead_ids, item.lease_until = WRITING, lead_ids, lease_until
     try:
         with transaction() as tx:
-            tx.save(lock, condition=SourceLock.pk.does_not_exist() | (SourceLock.lease_until < now))
+            if locked:
+                tx.save(lock, condition=SourceLock.pk.does_not_exist() | (SourceLock.lease_until < now))
             tx.save(item, condition=LeadMigrationItem.pk.does_not_exist())
     except TransactWriteError as error:
         holder = lock_holder(item.tenant_id, item.source)
@@ -123,9 +127,10 @@ def begin(item: LeadMigrationItem, lead_ids: list[str], *, now: int, lease_until
         raise
 
 
-def commit(item: LeadMigrationItem, report: dict[str, Any]) -> bool:
-    """`writing` -> `committed` and the lock released, together: every lead of the run appears at
-    once. False when the run was aborted meanwhile (its lease ran out and another run took over)."""
+def commit(item: LeadMigrationItem, report: dict[str, Any], *, locked: bool = True) -> bool:
+    """`writing` -> `committed` and the lock released (if `locked`), together: every lead of the run
+    appears at once. False when the run was aborted meanwhile (its lease ran out and another run took
+    over)."""
     item.report = pack(report)
     lock = SourceLock(pk=_lock_pk(item.tenant_id, item.source), sk=LOCK_SK)
     try:
@@ -135,7 +140,8 @@ def commit(item: LeadMigrationItem, report: dict[str, Any]) -> bool:
                 actions=[LeadMigrationItem.state.set(COMMITTED), LeadMigrationItem.report.set(item.report)],
                 condition=LeadMigrationItem.state == WRITING,
             )
-            tx.delete(lock, condition=SourceLock.import_id == item.import_id)
+            if locked:
+                tx.delete(lock, condition=SourceLock.import_id == item.import_id)
     except TransactWriteError:
         return False
     item.state = COMMITTED

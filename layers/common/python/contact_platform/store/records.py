@@ -31,8 +31,8 @@ from pynamodb.exceptions import TransactWriteError
 from contact_platform import clock
 from contact_platform.store import key_sets, keys, lead_migrations, tallies
 from contact_platform.store.audit import AuditItem
-from contact_platform.store.errors import StaleVersion, UniqueValueTaken
-from contact_platform.store.lead_migrations import COMMITTED
+from contact_platform.store.errors import ClaimTaken, StaleVersion, UniqueValueTaken
+from contact_platform.store.lead_migrations import ABORTED, COMMITTED, WRITING
 from contact_platform.store.paging import LastKey, Page, index_page, query_page
 from contact_platform.store.table import Item, get_item, put_all, string_list, string_map, transaction
 from contact_platform.store.tallies import Increment
@@ -75,6 +75,9 @@ class RecordItem(Item, discriminator="record"):
 class UniqueGuard(Item, discriminator="unique-guard"):
     record_id = UnicodeAttribute(attr_name="recordId")
     field = UnicodeAttribute()
+    # The import that wrote it ahead of its record (a batch of campaign entries): a guard of an import
+    # that never commits is stale (`release_stale_guard`).
+    pending_import = UnicodeAttribute(null=True, attr_name="pendingImport")
 
 
 class RecordSearchEntry(Item, discriminator="record-search"):
@@ -276,6 +279,7 @@ def _derived(record: RecordItem) -> dict[tuple[str, str], Item]:
             sk=keys.GUARD_SK,
             record_id=record_id,
             field=field,
+            pending_import=record.pending_import,
         )
         for field, value_key in dict(record.unique_keys.as_dict()).items()  # type: ignore[no-untyped-call]
     ]
@@ -312,15 +316,18 @@ class Change:
     left: frozenset[key_sets.Membership] = frozenset()
 
 
-def write(changes: Sequence[Change], increments: Iterable[Increment] = ()) -> None:
+def write(changes: Sequence[Change], increments: Iterable[Increment] = (), claims: Iterable[Item] = ()) -> None:
     """Write each change's record over the one read (its version, or not existing) with its derived
-    items and audit item, and the tallies' `increments` (store/tallies.py), in one transaction. Raises
-    UniqueValueTaken when a unique value belongs to another record, StaleVersion when a record changed
-    (or appeared) since it was read."""
+    items and audit item, the tallies' `increments` (store/tallies.py) and the `claims` (items that
+    must not exist yet: a code's assignment), in one transaction. Raises UniqueValueTaken when a
+    unique value belongs to another record, ClaimTaken when a claimed item exists, StaleVersion when
+    a record changed (or appeared) since it was read."""
     try:
         with transaction() as tx:
             for change in changes:
                 _put(tx, change)
+            for claim in claims:
+                tx.save(claim, condition=Item.pk.does_not_exist(), return_values="ALL_OLD")
             tallies.apply(tx, increments)
             key_sets.apply(
                 tx, [m for change in changes for m in change.joined], [m for change in changes for m in change.left]
@@ -365,7 +372,75 @@ def _failure(error: TransactWriteError, record_id: str) -> Exception:
         taken: dict[str, Any] = (reason.raw_item if reason else None) or {}
         if taken.get("kind", {}).get("S") == "unique-guard":
             return UniqueValueTaken(taken["field"]["S"], taken["recordId"]["S"])
+        if taken:
+            return ClaimTaken(taken["PK"]["S"])
     return StaleVersion(record_id)
+
+
+# Guards written ahead of their records (a batch of campaign entries, services/campaign_entries.py) --
+
+GUARDS_PER_TRANSACTION = 100  # TransactWriteItems' most items
+
+
+def guards_of(record: RecordItem) -> list[UniqueGuard]:
+    """The uniqueness guards of a record as a write would put them (its derived state set)."""
+    _index_keys(record)
+    return [item for item in _derived(record).values() if isinstance(item, UniqueGuard)]
+
+
+def take_guards(guards: Sequence[UniqueGuard]) -> tuple[int, UniqueValueTaken] | None:
+    """Put the guards, each on the condition that its value is free, 100 to a transaction; when one is
+    taken, take back those put and answer its position and holder (None: all taken)."""
+    put: list[UniqueGuard] = []
+    for start in range(0, len(guards), GUARDS_PER_TRANSACTION):
+        chunk = guards[start : start + GUARDS_PER_TRANSACTION]
+        try:
+            with transaction() as tx:
+                for guard in chunk:
+                    tx.save(guard, condition=UniqueGuard.pk.does_not_exist(), return_values="ALL_OLD")
+        except TransactWriteError as error:
+            release_guards(put)
+            reasons = error.cancellation_reasons or []
+            for number, reason in enumerate(reasons):
+                held: dict[str, Any] = (reason.raw_item if reason else None) or {}
+                if held.get("kind", {}).get("S") == "unique-guard":
+                    return start + number, UniqueValueTaken(held["field"]["S"], held["recordId"]["S"])
+            raise
+        put += chunk
+    return None
+
+
+def release_guards(guards: Iterable[UniqueGuard]) -> None:
+    """Delete guards this writer put (each only while it still names the record it was put for)."""
+    for guard in guards:
+        try:
+            with transaction() as tx:
+                tx.delete(guard, condition=UniqueGuard.record_id == guard.record_id)
+        except TransactWriteError:
+            continue  # gone already, or another record's by now
+
+
+def release_stale_guard(tenant_id: str, entity: str, field: str, value_key: str, *, now: int) -> bool:
+    """Delete the guard of a value when the import that put it never committed and never will (aborted,
+    or still writing with its lease over at `now`, epoch seconds: aborted here); True when the value is
+    free again."""
+    guard = get_item(UniqueGuard, keys.unique_guard_pk(tenant_id, entity, field, value_key), keys.GUARD_SK)
+    if guard is None:
+        return True
+    if not guard.pending_import:
+        return False
+    found = lead_migrations.get_import(tenant_id, str(guard.pending_import))
+    if found is not None and found.state == WRITING and int(found.lease_until or 0) < now:
+        lead_migrations.abort(tenant_id, found.import_id)
+        found = lead_migrations.get_import(tenant_id, found.import_id)
+    if found is not None and found.state != ABORTED:
+        return False
+    try:
+        with transaction() as tx:
+            tx.delete(guard, condition=UniqueGuard.pending_import == guard.pending_import)
+    except TransactWriteError:
+        return False
+    return True
 
 
 def purge(record: RecordItem) -> int:

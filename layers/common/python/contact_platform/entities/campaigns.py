@@ -1,0 +1,67 @@
+"""Campaigns: the tenant's campaigns (no owner: every key with the `campaigns:*` scopes sees them),
+each in one main `market` and any number of further `markets`, running from `startsAt` to `endsAt`.
+Contacts enter a campaign as its entries (entities/campaign_entries.py); what their exports read is
+in services/campaign_entries.py (docs/architecture.md, "Campaigns")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from contact_platform import clock
+from contact_platform.entities.entity import Entity, Fields
+from contact_platform.errors import Detail
+from contact_platform.models.fields import Moment, text
+
+# A market: an ISO 3166-1 alpha-2 country code, kept in capitals (`de` is stored as `DE`).
+Market = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(str.upper),
+    Field(description="An ISO 3166-1 alpha-2 country code: `DE`, `US`.", examples=["DE"]),
+]
+MAX_MARKETS = 50
+
+
+class CampaignFields(Fields):
+    name: text(200)  # type: ignore[valid-type]
+    market: Market
+    markets: Annotated[
+        list[Market], Field(max_length=MAX_MARKETS, description="Further markets of the campaign, each once.")
+    ] = []
+    startsAt: Moment | None = None
+    endsAt: Annotated[Moment | None, Field(description="After startsAt.")] = None
+    description: text(2000) | None = None  # type: ignore[valid-type]
+
+
+def rules(campaign: dict[str, Any], changed: set[str]) -> list[Detail]:
+    problems = []
+    starts, ends = campaign.get("startsAt"), campaign.get("endsAt")
+    if starts and ends and clock.parse_iso(ends) <= clock.parse_iso(starts):
+        problems.append(Detail("endsAt", "must be after startsAt"))
+    markets = campaign.get("markets") or []
+    if len(set(markets)) != len(markets):
+        problems.append(Detail("markets", "each market once"))
+    return problems
+
+
+ENTITY = Entity(
+    "campaign",
+    "camp",
+    CampaignFields,
+    label="Campaign",
+    search=("name",),
+    filters=("market",),
+    sort=("name",),
+    owner=None,
+    checks=rules,
+    summary="A campaign contacts enter, in one or more markets.",
+    example={
+        "name": "Summer Tour 2026 Presale",
+        "market": "DE",
+        "markets": ["AT", "CH"],
+        "startsAt": "2026-06-01T10:00:00.000Z",
+        "endsAt": "2026-06-30T22:00:00.000Z",
+    },
+)
