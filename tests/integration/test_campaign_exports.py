@@ -7,7 +7,6 @@ tenant's campaign."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -15,9 +14,8 @@ import pytest
 
 from contact_platform import config
 from contact_platform.campaign_export_types import EXPORT_TYPES
-from contact_platform.config import settings, state_machine_env
-from contact_platform.workflows import WORKFLOWS_BY_NAME
-from local.resources import state_machine_arn
+from contact_platform.config import settings
+from tests.support.campaign_exports import held_campaign_exports
 from tests.support.fixtures import Api
 from tests.support.jobs import csv_rows, download, wait_for
 
@@ -243,15 +241,11 @@ def test_another_tenants_campaign_and_export_do_not_exist(
 
 
 @pytest.fixture
-def held(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+def held(aws: None, monkeypatch: pytest.MonkeyPatch) -> Api:
     """The API with a campaign_exports state machine that the emulator does not execute."""
-    workflow = WORKFLOWS_BY_NAME["campaign_exports"]
-    states = boto3.client("stepfunctions")
-    role = "arn:aws:iam::123456789012:role/held"
-    definition = '{"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": true}}}'
-    states.create_state_machine(name="cdp-campaign-exports", definition=definition, roleArn=role)
-    monkeypatch.setenv(state_machine_env(workflow.name), state_machine_arn(workflow))
-    yield Api()
+    for name, value in held_campaign_exports().items():
+        monkeypatch.setenv(name, value)
+    return Api()
 
 
 def test_a_queued_export_is_answered_again_with_200(held: Api) -> None:

@@ -64,6 +64,10 @@ def _populate(api: Api) -> Tenant:
     campaign = make(api, key, "campaign")["id"]  # and two entries of one campaign
     for _ in range(2):
         make(api, key, "campaign_entry", at=f"/api/v1/campaigns/{campaign}/entries")
+    for export_type in ("entries", "codes"):  # two exports of the campaign
+        assert (
+            api.post(f"/api/v1/campaigns/{campaign}/exports", key=key, json={"exportType": export_type}).status == 201
+        )
     records = {
         "segmentId": segment,
         "pipelineId": pipeline,

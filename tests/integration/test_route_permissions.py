@@ -85,6 +85,9 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "add_lead_activity": "leads:write",
     "create_campaign_entry_batch": "campaigns:write",
     "create_code_wave": "campaigns:write",
+    "create_campaign_export": p.CAMPAIGNS_REPORT,
+    "get_campaign_export": p.CAMPAIGNS_REPORT,
+    "list_campaign_exports": p.CAMPAIGNS_REPORT,
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {
@@ -135,6 +138,7 @@ def tenant() -> Iterator[dict[str, Any]]:
             "tagId": api.post("/api/v1/tags", key=key, json={"name": "t"}).data["id"],
             "keyId": admin["keyId"],
             "operationId": "op_unknown",
+            "exportId": "op_unknown",
             "eventId": "evt_unknown",
             "webhookId": api.post("/api/v1/webhooks", key=key, json=WEBHOOK).data["id"],
             "importId": api.post(
@@ -175,6 +179,7 @@ BODIES: dict[str, Any] = {
     "create_webhook": WEBHOOK,
     "update_webhook": {"description": "Changed"},
     "import_leads": {"source": "s", "dryRun": True, "leads": [{}]},  # a dry run writes its report
+    "create_campaign_export": {"exportType": "entries"},
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
+from tests.support.campaign_exports import queued_export
 from tests.support.entities import BY_NAME, DELETED, ENTITIES, body_for, make_each
 from tests.support.fixtures import Api, business_items
 from tests.support.routes import path_of
@@ -61,6 +62,7 @@ def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
         if entity.name in DELETED:
             api.delete(f"{entity.path}/{deleted_records[entity.name]['id']}", key=key)
     return {
+        "campaign_export": queued_export(api, key, records["campaign"]["id"]),
         "contact": contact,
         "deleted": deleted,
         "key": extra_key,
@@ -430,6 +432,30 @@ def _code_wave(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned:
     body = {"dateKey": "2026-06-01", "codes": ["CODE1"]}
     reply = api.post(f"/api/v1/campaigns/{campaign}/code-waves", key=intruder["apiKey"], json=body)
     assert reply.status == 404 and reply.error["message"] == "Campaign not found", reply.body
+
+
+@case("create_campaign_export")
+def _campaign_export(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    """A's campaign is no campaign for the intruder: nothing is queued (nor answered as queued)."""
+    campaign = owned["records"]["campaign"]["id"]
+    before = business_items()
+    reply = api.post(f"/api/v1/campaigns/{campaign}/exports", key=intruder["apiKey"], json={"exportType": "entries"})
+    assert reply.status == 404 and reply.error["message"] == "Campaign not found", reply.body
+    assert len(business_items()) == len(before)
+
+
+@case("get_campaign_export")
+@case("list_campaign_exports")
+def _campaign_exports(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    """A's export is found by neither its campaign nor the intruder's own campaign."""
+    campaign = owned["records"]["campaign"]["id"]
+    export = owned["campaign_export"]["id"]
+    key = intruder["apiKey"]
+    assert api.get(f"/api/v1/campaigns/{campaign}/exports", key=key).status == 404
+    assert api.get(f"/api/v1/campaigns/{campaign}/exports/{export}", key=key).status == 404
+    own = api.post("/api/v1/campaigns", key=key, json={"name": "Own", "market": "DE"}).data["id"]
+    assert api.get(f"/api/v1/campaigns/{own}/exports/{export}", key=key).status == 404
+    assert api.get(f"/api/v1/campaigns/{own}/exports", key=key).data == []
 
 
 @case("get_current_user")

@@ -112,6 +112,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a score of 90 reads 90, as it was sent
     return str(value)
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.campaign_export_types import EXPORT_TYPE_NAMES, EXPORT_TYPES
-from contact_platform.models.base import Model
+from contact_platform.models.base import Input, Model
 from contact_platform.models.operations import Status
 from contact_platform.models.paging import PageQuery
 
@@ -22,9 +22,7 @@ DateKey = Field(
 )
 
 
-class CampaignExportCreate(Model):
-    model_config = ConfigDict(extra="forbid")
-
+class CampaignExportCreate(Input):
     exportType: str = Field(description=f"One of: {', '.join(EXPORT_TYPE_NAMES)}.", examples=["entries"])
     dateKey: str | None = DateKey
     includeAllMarkets: bool = Field(False, description="Every market's entries, not only the campaign's markets.")
