@@ -451,4 +451,3 @@ def purge(record: RecordItem) -> int:
     except TransactWriteError as error:
         raise _failure(error, record.record_id) from error
     return 1
-
