@@ -17,6 +17,7 @@ from aws_cdk.assertions import Template
 from contact_platform import config
 from contact_platform.campaign_export_types import EXPORT_TYPES, OWNER_CONTROL, PRIVATE, Destination
 from contact_platform.route import Route
+from contact_platform.routes import ROUTES
 from contact_platform.services import campaign_exports
 from contact_platform.workflows import CLEANUP, WORKFLOWS_BY_NAME
 from infra.app import build_app
@@ -258,6 +259,7 @@ def test_the_cleanup_is_told_every_destination_and_deletes_expired_exports_only(
 def test_no_other_function_touches_a_handoff_bucket(production_assembly: Assembly) -> None:
     campaign = {step.handler for step in WORKFLOWS_BY_NAME["campaign_exports"].steps}
     campaign |= {f"functions.api.campaign_exports.{name}.handler" for name in CAMPAIGN_ROUTES}
+    campaign |= {route.handler for route in ROUTES if route.name in USER_EXPORT_ERASURE_ROUTES}
     for handler, function in functions_by_handler(production_assembly).items():
         granted = {resource for resource in s3_grants(production_assembly.statements_of(function))}
         if handler not in campaign:
@@ -295,3 +297,15 @@ def test_an_erasure_route_deletes_the_erased_types_files_and_writes_in_batches()
         "arn:<AWS::Partition>:s3:::partner-vf/*": {"s3:DeleteObject"},
     }
     assert "dynamodb:BatchWriteItem" in route_actions(route)
+
+
+def test_an_erasure_route_in_the_table_gets_the_same_grants(assembly: Assembly) -> None:
+    """Once the route is in the table (it is added without a change in infra/), its function as synthesized."""
+    for route in [route for route in ROUTES if route.name in USER_EXPORT_ERASURE_ROUTES]:
+        function = functions_by_handler(assembly)[route.handler]
+        assert set(BUCKET_ENV[destination] for destination in DESTINATIONS) <= variables(function).keys()
+        statements = assembly.statements_of(function)
+        arns = _bucket_arns(assembly, named=False)
+        assert s3_grants(statements) == {f"{arns[purpose]}/*": {"s3:DeleteObject"} for purpose in ERASED_DESTINATIONS}
+        assert not [s for s in statements if any(action.startswith("states:") for action in actions(s))]
+        assert "dynamodb:BatchWriteItem" in {action for s in statements for action in actions(s)}
