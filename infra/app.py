@@ -17,7 +17,7 @@ from cdk_nag import AwsSolutionsChecks
 from infra.api import ApiStack
 from infra.data import DataStack
 from infra.observability import ObservabilityStack
-from infra.settings import REPO_ROOT, LayerNotBuilt, Settings
+from infra.settings import REPO_ROOT, InvalidSetting, LayerNotBuilt, Settings
 from infra.webhooks import WebhooksStack
 from infra.workflows import JobsStack
 
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     outdir = None if "CDK_OUTDIR" in os.environ else str(REPO_ROOT / "cdk.out")
     try:
         app = build_app(context, outdir=outdir)
-    except LayerNotBuilt as error:
+    except (LayerNotBuilt, InvalidSetting) as error:
         raise SystemExit(str(error)) from None
     app.synth()
 

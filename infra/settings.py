@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +24,44 @@ DEFAULTS: dict[str, Any] = {
     "rateLimitWindowSeconds": 600,
     "alarmEmail": "",  # subscribed to the alarm topic when set
     "downloadUrlSeconds": 900,  # how long presigned upload and download URLs of job files stay valid
+    # The campaign exports' hand-off buckets (infra/storage.py): the name of an existing bucket, possibly of
+    # another account, whose policy lets the platform's roles in; empty: the jobs stack creates the bucket.
+    "scoringBucket": "",
+    "vfScoringBucket": "",
+    "sfmcBucket": "",
 }
+# Each hand-off destination of the campaign export types (contact_platform/campaign_export_types.py) and the
+# context key naming its bucket.
+HANDOFF_CONTEXT_KEYS: dict[str, str] = {
+    "scoring": "scoringBucket",
+    "vf_scoring": "vfScoringBucket",
+    "sfmc": "sfmcBucket",
+}
+# S3's rules for a general purpose bucket's name: 3 to 63 lowercase letters, digits, dots and hyphens,
+# beginning and ending with a letter or digit.
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class LayerNotBuilt(FileNotFoundError):
     """The layer directory is missing: the app cannot package the shared code."""
+
+
+class InvalidSetting(ValueError):
+    """A context value the app cannot deploy with."""
+
+
+def handoff_buckets(value: Callable[[str], Any]) -> dict[str, str]:
+    """The hand-off buckets named by context (destination -> bucket name); a destination not named gets a
+    bucket of the jobs stack."""
+    named: dict[str, str] = {}
+    for destination, key in HANDOFF_CONTEXT_KEYS.items():
+        name = str(value(key) or "").strip()
+        if not name:
+            continue
+        if not _BUCKET_NAME.fullmatch(name) or ".." in name:
+            raise InvalidSetting(f"-c {key}={name!r} is not an S3 bucket name")
+        named[destination] = name
+    return named
 
 
 @dataclass(frozen=True)
@@ -39,6 +74,8 @@ class Settings:
     rate_limit_window_seconds: int
     alarm_email: str
     download_url_seconds: int
+    # Hand-off destinations whose bucket exists already (imported by name), destination -> bucket name.
+    handoff_bucket_names: Mapping[str, str]
 
     @classmethod
     def from_context(cls, scope: Construct) -> Settings:
@@ -63,4 +100,5 @@ class Settings:
             rate_limit_window_seconds=int(value("rateLimitWindowSeconds")),
             alarm_email=str(value("alarmEmail")),
             download_url_seconds=int(value("downloadUrlSeconds")),
+            handoff_bucket_names=handoff_buckets(value),
         )

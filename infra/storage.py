@@ -5,6 +5,15 @@ only, no versioning, short lifecycles, server access logs in a bucket of their o
   the jobs' scratch files and chunk manifests (`scratch/<tenantId>/<operationId>/...`); kept 1 day.
 - exports: export files and import error reports (`tenants/<tenantId>/...`, downloaded through presigned
   GETs); kept 7 days.
+- scoring, vf_scoring, sfmc: the hand-off buckets, where campaign export types other than the exports
+  bucket's write their files (contact_platform/campaign_export_types.py) for another system to pick up.
+  Each is named by a context key (`scoringBucket`, `vfScoringBucket`, `sfmcBucket`: infra/settings.py)
+  and then imported, possibly from another account, whose bucket policy must allow the platform's roles
+  the actions granted here (infra/job_files.py); else created here like the exports bucket, with ACLs
+  disabled (BucketOwnerEnforced, which accepts the `bucket-owner-full-control` ACL the scoring files are
+  written with, and no other) and kept 30 days: the platform does not expire hand-off files (their
+  consumer owns them), so the lifecycle alone bounds how long the contact data in them stays; 30 days
+  leave a consumer that runs weekly or monthly room for missed runs.
 
 The job buckets have explicit names, `<jobs stack name>-<purpose>-<account>-<region>`:
 
@@ -18,7 +27,7 @@ The job buckets have explicit names, `<jobs stack name>-<purpose>-<account>-<reg
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
@@ -26,11 +35,26 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from contact_platform import config
+from contact_platform.names import pascal
 from infra.nag import acknowledge_wildcard, skip_checkov
 
 UPLOADS = "uploads"
 EXPORTS = "exports"
-RETENTION = {UPLOADS: Duration.days(1), EXPORTS: Duration.days(7)}
+# The hand-off buckets (the campaign export types' destinations besides exports) and every destination.
+SCORING, VF_SCORING, SFMC = "scoring", "vf_scoring", "sfmc"
+HANDOFFS = (SCORING, VF_SCORING, SFMC)
+DESTINATIONS = (EXPORTS, *HANDOFFS)
+HANDOFF_RETENTION = Duration.days(30)
+RETENTION = {UPLOADS: Duration.days(1), EXPORTS: Duration.days(7), **dict.fromkeys(HANDOFFS, HANDOFF_RETENTION)}
+# The variable each bucket's name is given in (contact_platform/config.py).
+BUCKET_ENV = {
+    UPLOADS: config.ENV_UPLOADS_BUCKET,
+    EXPORTS: config.ENV_EXPORTS_BUCKET,
+    SCORING: config.ENV_SCORING_BUCKET,
+    VF_SCORING: config.ENV_VF_SCORING_BUCKET,
+    SFMC: config.ENV_SFMC_BUCKET,
+}
 INCOMPLETE_UPLOAD_RETENTION = Duration.days(1)  # parts of an abandoned multipart upload
 ACCESS_LOG_RETENTION = Duration.days(90)
 NOT_VERSIONED = (
@@ -48,11 +72,13 @@ OBJECT_PUT = ("s3:PutObject",)  # also every part of a multipart upload
 MULTIPART_WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
 OBJECT_DELETE = ("s3:DeleteObject",)  # also DeleteObjects, which checks it per key
 BUCKET_LIST = ("s3:ListBucket",)
+# Writing an object with an ACL (the `x-amz-acl` of PutObject or CreateMultipartUpload) also needs this.
+ACL_WRITE = ("s3:PutObjectAcl",)
 
 
 def bucket_name(stack_name: str, purpose: str) -> str:
     """`contactplatformjobs-uploads-<account>-<region>`: unique per stack, account and region."""
-    prefix = f"{stack_name.lower()}-{purpose}"
+    prefix = f"{stack_name.lower()}-{purpose.replace('_', '-')}"
     if len(prefix) + _ACCOUNT_AND_REGION > S3_NAME_LIMIT:
         raise ValueError(f"stack name {stack_name!r} is too long for the {purpose} bucket's name")
     return f"{prefix}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
@@ -62,8 +88,9 @@ def bucket_name(stack_name: str, purpose: str) -> str:
 class JobBucket:
     """A job bucket as other constructs see it: its name and ARNs, usable in any stack of the app."""
 
-    purpose: str  # uploads, exports
+    purpose: str  # uploads, exports, scoring, vf_scoring, sfmc
     name: str
+    imported: bool = False  # named by context: an existing bucket, possibly of another account
 
     @property
     def arn(self) -> str:
@@ -79,8 +106,9 @@ class JobBucket:
         acknowledge_wildcard(
             role,
             resource,
-            f"Objects of the {self.purpose} bucket: their keys name the tenant and operation, known only when "
-            f"the job runs; the actions are explicit ({', '.join(actions)})",
+            f"Objects of the {self.purpose} bucket{' (imported by name)' if self.imported else ''}: their keys "
+            f"name the tenant and operation, known only when the job runs; the actions are explicit "
+            f"({', '.join(actions)})",
         )
 
     def grant_list(self, role: iam.IRole) -> None:
@@ -88,9 +116,12 @@ class JobBucket:
 
 
 class JobStorage(Construct):
-    """The uploads and exports buckets and the bucket their server access logs go to."""
+    """The uploads and exports buckets, the hand-off buckets not named by context, and the bucket their
+    server access logs go to. `imported`: hand-off destination -> the name of the existing bucket."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stack_name: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stack_name: str, imported: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = s3.Bucket(
             self,
@@ -134,9 +165,28 @@ class JobStorage(Construct):
         self.exports_bucket = self._bucket("Exports", bucket_name(stack_name, EXPORTS), EXPORTS)
         self.uploads = JobBucket(UPLOADS, bucket_name(stack_name, UPLOADS))
         self.exports = JobBucket(EXPORTS, bucket_name(stack_name, EXPORTS))
+        # Every destination of a job's files, by purpose (exports and the hand-off buckets).
+        self.destinations: dict[str, JobBucket] = {EXPORTS: self.exports}
+        self.handoff_buckets: dict[str, s3.IBucket] = {}
+        for purpose in HANDOFFS:
+            given = (imported or {}).get(purpose)
+            if given:
+                self.handoff_buckets[purpose] = s3.Bucket.from_bucket_name(self, f"{pascal(purpose)}Named", given)
+                self.destinations[purpose] = JobBucket(purpose, given, imported=True)
+            else:
+                name = bucket_name(stack_name, purpose)
+                self.handoff_buckets[purpose] = self._bucket(
+                    pascal(purpose), name, purpose, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED
+                )
+                self.destinations[purpose] = JobBucket(purpose, name)
 
     def _bucket(
-        self, construct_id: str, name: str, purpose: str, cors: Sequence[s3.CorsRule] | None = None
+        self,
+        construct_id: str,
+        name: str,
+        purpose: str,
+        cors: Sequence[s3.CorsRule] | None = None,
+        object_ownership: s3.ObjectOwnership | None = None,
     ) -> s3.Bucket:
         retention = RETENTION[purpose]
         bucket = s3.Bucket(
@@ -155,6 +205,7 @@ class JobStorage(Construct):
                 )
             ],
             cors=list(cors) if cors else None,
+            object_ownership=object_ownership,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix=f"{purpose}/",
             # Short-lived job files only: deleting the stack deletes the bucket once it is empty (a bucket with

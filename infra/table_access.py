@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from contact_platform.route import Route
 from contact_platform.store import keys
 from contact_platform.store.table import INDEX_NAMES
+from infra.job_files import erases_user_exports
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem")
 QUERY_ACTIONS = ("dynamodb:Query",)
@@ -20,6 +21,7 @@ WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem
 # (ReturnValues ALL_NEW), and on nothing but lookup items: their partition keys are the only ones it may name.
 AUTHORIZER_ACTIONS = ("dynamodb:UpdateItem",)
 LOOKUP_KEYS = keys.api_key_lookup_pk("*")
+BATCH_WRITE_ACTIONS = ("dynamodb:BatchWriteItem",)
 
 
 def index_arns(table: dynamodb.ITable) -> list[str]:
@@ -27,8 +29,14 @@ def index_arns(table: dynamodb.ITable) -> list[str]:
 
 
 def route_actions(route: Route) -> tuple[str, ...]:
-    """Reads for every route; writes for any method that changes state (the authorizer counts requests)."""
-    return READ_ACTIONS if route.method == "GET" else READ_ACTIONS + WRITE_ACTIONS
+    """Reads for every route; writes for any method that changes state (the authorizer counts requests).
+    An erasure of a user's exports also deletes their chunk items and writes an audit entry per tenant in
+    batches (infra/job_files.py); it finds them on an index, across tenants (Query, as every route)."""
+    if route.method == "GET":
+        return READ_ACTIONS
+    if erases_user_exports(route):
+        return READ_ACTIONS + WRITE_ACTIONS + BATCH_WRITE_ACTIONS
+    return READ_ACTIONS + WRITE_ACTIONS
 
 
 def _grant(role: iam.IRole, table: dynamodb.ITable, item_actions: tuple[str, ...]) -> None:
@@ -56,7 +64,7 @@ def grant_authorizer_access(role: iam.IRole, table: dynamodb.ITable) -> None:
 # Job steps and the job triggers (S3 upload, cleanup): records and audit items as the routes write them, plus
 # the batches chunk work is made of (BatchGetItem to read a chunk's records, BatchWriteItem to write its items
 # and results).
-JOB_ACTIONS = (*READ_ACTIONS, *WRITE_ACTIONS, "dynamodb:BatchWriteItem")
+JOB_ACTIONS = (*READ_ACTIONS, *WRITE_ACTIONS, *BATCH_WRITE_ACTIONS)
 
 
 def grant_job_access(role: iam.IRole, table: dynamodb.ITable) -> None:

@@ -6,6 +6,8 @@ Every state machine runs the one definition in infra/workflows/ (`Workflow.templ
 MaxConcurrency filled in), the same one the local stack runs, with each `${<Step>FunctionArn}` substituted
 by CloudFormation (`DefinitionSubstitutions`). The definition is written into the template
 (`DefinitionString`) rather than uploaded as an asset, so that cfn-lint checks it and the template shows it.
+
+Which job files each function may write, read or remove is decided in infra/job_files.py.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ from contact_platform.workflows import (
     Trigger,
     Workflow,
 )
+from infra.job_files import (
+    CLEANUP_DELETES,
+    ERASED_DESTINATIONS,
+    SIGNED,
+    bucket_environment,
+    erases_user_exports,
+    route_destinations,
+    signs_urls,
+    written,
+    written_with_acl,
+)
 from infra.nag import acknowledge_wildcard, skip_checkov
 from infra.observability import alarm_on_dead_letters
 from infra.platform_function import (
@@ -50,7 +63,18 @@ from infra.platform_function import (
     shared_layer,
 )
 from infra.settings import Settings
-from infra.storage import MULTIPART_WRITE, OBJECT_DELETE, OBJECT_PUT, OBJECT_READ, SCRATCH_PREFIX, JobBucket, JobStorage
+from infra.storage import (
+    ACL_WRITE,
+    DESTINATIONS,
+    MULTIPART_WRITE,
+    OBJECT_DELETE,
+    OBJECT_PUT,
+    OBJECT_READ,
+    SCRATCH_PREFIX,
+    UPLOADS,
+    JobBucket,
+    JobStorage,
+)
 from infra.table_access import grant_job_access
 
 IMPORT_UPLOAD_PREFIX = "tenants/"  # S3 filters by prefix only: the trigger keeps `tenants/<id>/imports/` keys
@@ -58,8 +82,6 @@ CLEANUP_SCHEDULE = events.Schedule.cron(minute="0", hour="3")  # daily at 03:00 
 # Asynchronous invocations (S3 notifications, schedules): Lambda retries twice, then the dead-letter queue.
 ASYNC_RETRY_ATTEMPTS = 2
 DEAD_LETTER_RETENTION = Duration.days(14)
-# Routes of these jobs sign download URLs (export files, import error reports) or upload URLs.
-SIGNED_URL_WORKFLOWS = ("exports", "imports")
 
 
 def state_machine_name(stack_name: str, workflow: str) -> str:
@@ -74,7 +96,12 @@ class JobResources:
 
     uploads: JobBucket
     exports: JobBucket
+    destinations: Mapping[str, JobBucket]  # by purpose: exports and the hand-off buckets
     state_machines: Mapping[str, sfn.IStateMachine]  # by workflow name
+
+    @property
+    def buckets(self) -> dict[str, JobBucket]:
+        return {UPLOADS: self.uploads, **self.destinations}
 
 
 @dataclass(frozen=True)
@@ -85,9 +112,13 @@ class JobDependencies:
     layer: lambda_.ILayerVersion
     table: dynamodb.ITable
     alarm_topic: sns.ITopic
-    environment: dict[str, str]
+    environment: dict[str, str]  # with the uploads and exports buckets' names
     uploads: JobBucket
-    exports: JobBucket
+    destinations: Mapping[str, JobBucket]  # by purpose: exports and the hand-off buckets
+
+    @property
+    def buckets(self) -> dict[str, JobBucket]:
+        return {UPLOADS: self.uploads, **self.destinations}
 
 
 def starts_job(route: Route) -> bool:
@@ -96,29 +127,37 @@ def starts_job(route: Route) -> bool:
 
 
 def route_job_environment(route: Route, jobs: JobResources, download_url_seconds: int) -> dict[str, str]:
-    """The bucket names for every route of a job, the URL lifetime where URLs are signed, and the state
-    machine's ARN where the route starts it."""
-    if route.workflow is None:
+    """The names of the uploads bucket and the job's destination buckets for every route of a job (of every
+    destination for an erasure of exports), the URL lifetime where URLs are signed, and the state machine's
+    ARN where the route starts it."""
+    destinations = route_destinations(route)
+    if not destinations:
         return {}
-    environment = {config.ENV_UPLOADS_BUCKET: jobs.uploads.name, config.ENV_EXPORTS_BUCKET: jobs.exports.name}
-    if route.workflow in SIGNED_URL_WORKFLOWS:
+    uploads = () if route.workflow is None else (UPLOADS,)
+    environment = bucket_environment(jobs.buckets, (*uploads, *destinations))
+    if signs_urls(route.workflow):
         environment[config.ENV_DOWNLOAD_URL_SECONDS] = str(download_url_seconds)
-    if starts_job(route):
+    if route.workflow is not None and starts_job(route):
         environment[config.state_machine_env(route.workflow)] = jobs.state_machines[route.workflow].state_machine_arn
     return environment
 
 
 def grant_route_job_access(role: iam.IRole, route: Route, jobs: JobResources) -> None:
     """Starting its own job's state machine; putting import files (inline CSV) and signing upload URLs for
-    them; signing download URLs of export files and import error reports. Nothing else."""
+    them; signing download URLs of the files its job's GET answers link; deleting the files an erasure of
+    a user's exports removes (infra/job_files.py). Nothing else."""
+    if erases_user_exports(route):
+        for purpose in ERASED_DESTINATIONS:
+            jobs.destinations[purpose].grant_objects(role, OBJECT_DELETE)
     if route.workflow is None:
         return
     if starts_job(route):
         jobs.state_machines[route.workflow].grant_start_execution(role)
         if route.workflow == "imports":
             jobs.uploads.grant_objects(role, OBJECT_PUT)
-    elif route.workflow in SIGNED_URL_WORKFLOWS:
-        jobs.exports.grant_objects(role, OBJECT_READ)
+    elif signs_urls(route.workflow):
+        for purpose in SIGNED[route.workflow]:
+            jobs.destinations[purpose].grant_objects(role, OBJECT_READ)
 
 
 def _dead_letter_queue(scope: Construct, alarm_topic: sns.ITopic) -> sqs.Queue:
@@ -215,15 +254,19 @@ class WorkflowJob(Construct):
             description=f"{step.workflow} job, {step.name} step",
             code=deps.code,
             layer=deps.layer,
-            environment=deps.environment,
+            environment={**deps.environment, **bucket_environment(deps.buckets, written(step.workflow))},
             alarm_topic=deps.alarm_topic,
             settings=function_settings.for_step(step),
         )
         grant_job_access(function.role, deps.table)
         # Import files and scratch files (chunk manifests, chunk parts, row errors) in uploads;
-        # export files and import error reports, written in parts, in exports.
+        # the job's files (export files, import error reports), written in parts, in its destinations,
+        # with the ACL some of them are written with (infra/job_files.py).
         deps.uploads.grant_objects(function.role, (*OBJECT_READ, *OBJECT_PUT))
-        deps.exports.grant_objects(function.role, MULTIPART_WRITE)
+        with_acl = written_with_acl(step.workflow)
+        for purpose in written(step.workflow):
+            actions = (*MULTIPART_WRITE, *ACL_WRITE) if purpose in with_acl else MULTIPART_WRITE
+            deps.destinations[purpose].grant_objects(function.role, actions)
         return function
 
 
@@ -241,7 +284,9 @@ class JobsStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.storage = storage = JobStorage(self, "Storage", stack_name=self.stack_name)
+        self.storage = storage = JobStorage(
+            self, "Storage", stack_name=self.stack_name, imported=settings.handoff_bucket_names
+        )
         deps = JobDependencies(
             code=function_code(),
             layer=shared_layer(self, settings.layer_path),
@@ -253,7 +298,7 @@ class JobsStack(Stack):
                 config.ENV_EXPORTS_BUCKET: storage.exports.name,
             },
             uploads=storage.uploads,
-            exports=storage.exports,
+            destinations=storage.destinations,
         )
         self.workflows = {
             workflow.name: WorkflowJob(self, pascal(workflow.name), workflow=workflow, deps=deps)
@@ -264,6 +309,7 @@ class JobsStack(Stack):
         self.resources = JobResources(
             uploads=storage.uploads,
             exports=storage.exports,
+            destinations=storage.destinations,
             state_machines={name: job.state_machine for name, job in self.workflows.items()},
         )
 
@@ -324,12 +370,16 @@ class JobsStack(Stack):
         return function
 
     def _cleanup_trigger(self, trigger: Trigger, deps: JobDependencies) -> PlatformFunction:
-        function = self._trigger_function(trigger, deps, deps.environment)
+        # Told every destination's name: it looks up where any export's files are.
+        function = self._trigger_function(
+            trigger, deps, {**deps.environment, **bucket_environment(deps.buckets, DESTINATIONS)}
+        )
         grant_job_access(function.role, deps.table)
-        # Removes ended jobs' scratch files (listed by prefix) and expired export files.
+        # Removes ended jobs' scratch files (listed by prefix) and expired export files (infra/job_files.py).
         deps.uploads.grant_list(function.role)
         deps.uploads.grant_objects(function.role, OBJECT_DELETE)
-        deps.exports.grant_objects(function.role, OBJECT_DELETE)
+        for purpose in CLEANUP_DELETES:
+            deps.destinations[purpose].grant_objects(function.role, OBJECT_DELETE)
         dead_letters = function.function.dead_letter_queue
         rule = events.Rule(
             function,

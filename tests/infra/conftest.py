@@ -1,4 +1,5 @@
-"""The app is synthesized once per session (dev mode on, a stand-in layer): synthesis takes seconds."""
+"""The app is synthesized once per session (dev mode on, a stand-in layer), and once for production: synthesis
+takes seconds."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.synthesized import Assembly, synthesize
+from tests.infra.synthesized import NAMED_HANDOFF_BUCKETS, Assembly, synthesize
 
 
 @pytest.fixture(scope="session")
@@ -25,4 +26,8 @@ def assembly(tmp_path_factory: pytest.TempPathFactory, layer_path: Path) -> Asse
 
 @pytest.fixture(scope="session")
 def production_assembly(tmp_path_factory: pytest.TempPathFactory, layer_path: Path) -> Assembly:
-    return synthesize(tmp_path_factory.mktemp("cdk.out.production"), layer_path, dev_mode=False)
+    """Without dev mode, and with the hand-off buckets named by context (existing buckets, as a production
+    deployment handing files to other accounts has): one synthesis for both."""
+    return synthesize(
+        tmp_path_factory.mktemp("cdk.out.production"), layer_path, dev_mode=False, context=NAMED_HANDOFF_BUCKETS
+    )

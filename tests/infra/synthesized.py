@@ -14,6 +14,13 @@ from infra.app import build_app
 
 Json = dict[str, Any]
 
+# The production assembly's hand-off buckets: context key -> the name of a bucket of another account.
+NAMED_HANDOFF_BUCKETS = {
+    "scoringBucket": "partner-scoring-inbox",
+    "vfScoringBucket": "partner-vf-scoring-inbox",
+    "sfmcBucket": "marketing-cloud-drop.example",
+}
+
 
 @dataclass(eq=False)  # compared and hashed by identity: one object per template file
 class Template:
@@ -135,10 +142,15 @@ class Assembly:
         ]
 
 
-def synthesize(outdir: Path, layer_path: Path, *, dev_mode: bool) -> Assembly:
-    """Synthesize into `outdir`. cdk-nag errors, which fail a real synthesis, are left in the validation report
-    for the test that reads it, so the other tests still run."""
-    context = {"devMode": dev_mode, "layerPath": str(layer_path), "@aws-cdk/core:failSynthOnValidationErrors": False}
+def synthesize(outdir: Path, layer_path: Path, *, dev_mode: bool, context: Json | None = None) -> Assembly:
+    """Synthesize into `outdir` (with more `context`, if given). cdk-nag errors, which fail a real synthesis,
+    are left in the validation report for the test that reads it, so the other tests still run."""
+    context = {
+        **(context or {}),
+        "devMode": dev_mode,
+        "layerPath": str(layer_path),
+        "@aws-cdk/core:failSynthOnValidationErrors": False,
+    }
     build_app(context, outdir=str(outdir)).synth()
     return Assembly(outdir)
 

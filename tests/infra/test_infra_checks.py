@@ -17,7 +17,7 @@ from infra.app import build_app
 from infra.checkov_scan import scan
 from infra.nag import flatten
 from infra.settings import LayerNotBuilt
-from tests.infra.synthesized import Assembly, actions, resources_of
+from tests.infra.synthesized import NAMED_HANDOFF_BUCKETS, Assembly, actions, resources_of
 
 pytestmark = pytest.mark.xdist_group("infra")
 
@@ -38,11 +38,13 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-SQS3",  # the dispatcher's failure queue is a dead-letter queue cdk-nag does not recognize
 }
 # Wildcard resources acknowledged one by one (infra/nag.py): the objects of a job bucket (keys known only at
-# run time) and a state machine's own child executions (Distributed Map). Checked below to be granted.
+# run time; a hand-off bucket named by context, in the production assembly, by its name) and a state machine's
+# own child executions (Distributed Map). Checked below to be granted.
 ACKNOWLEDGED_WILDCARDS = re.compile(
     r"AwsSolutions-IAM5\[Resource::(?P<resource>arn:<AWS::Partition>:("
-    r"s3:::contactplatformjobs-(uploads|exports)-<AWS::AccountId>-<AWS::Region>/(scratch/)?\*"
-    r"|states:<AWS::Region>:<AWS::AccountId>:execution:ContactPlatformJobs-[a-z]+/\*"
+    r"s3:::contactplatformjobs-(uploads|exports|scoring|vf-scoring|sfmc)-<AWS::AccountId>-<AWS::Region>/(scratch/)?\*"
+    rf"|s3:::({'|'.join(map(re.escape, NAMED_HANDOFF_BUCKETS.values()))})/\*"
+    r"|states:<AWS::Region>:<AWS::AccountId>:execution:ContactPlatformJobs-[a-z_]+/\*"
     r"))\]"
 )
 # What a state machine's role needs on `*`: vended log delivery (besides X-Ray); no resource scoping exists.
@@ -141,7 +143,9 @@ def test_only_functions_without_reserved_concurrency_skip_the_concurrency_check(
     assert reserved == 1  # the webhook delivery function (tests/infra/test_infra_webhooks.py)
 
 
-def test_cdk_nag_reports_no_unacknowledged_error(assembly: Assembly) -> None:
+@pytest.mark.parametrize("synthesized", ["assembly", "production_assembly"])
+def test_cdk_nag_reports_no_unacknowledged_error(synthesized: str, request: pytest.FixtureRequest) -> None:
+    assembly: Assembly = request.getfixturevalue(synthesized)
     report = json.loads((assembly.directory / "validation-report.json").read_text())
     errors = [
         (violation["ruleName"], [construct["constructPath"] for construct in violation["violatingConstructs"]])
@@ -152,7 +156,11 @@ def test_cdk_nag_reports_no_unacknowledged_error(assembly: Assembly) -> None:
     assert errors == []
 
 
-def test_every_cdk_nag_acknowledgment_is_a_known_rule_with_a_reason(assembly: Assembly) -> None:
+@pytest.mark.parametrize("synthesized", ["assembly", "production_assembly"])
+def test_every_cdk_nag_acknowledgment_is_a_known_rule_with_a_reason(
+    synthesized: str, request: pytest.FixtureRequest
+) -> None:
+    assembly: Assembly = request.getfixturevalue(synthesized)
     found = acknowledgments(assembly)
     assert found, "cdk-nag wrote no acknowledgments: is AwsSolutionsChecks still registered?"
     for template, logical_id, rule in found:

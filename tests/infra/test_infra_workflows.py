@@ -2,7 +2,7 @@
 its ASL file with every substitution bound to a step function of its own, private short-lived buckets,
 the S3 upload and schedule triggers with dead-letter queues (the webhook triggers, invoked by event source
 mappings, have none: tests/infra/test_infra_webhooks.py), and route functions that may start only their
-own job and touch only their job's files."""
+own job and touch only their job's files. The campaign exports' hand-off buckets: tests/infra/test_infra_handoff.py."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from contact_platform.workflows import (
     Trigger,
     Workflow,
 )
+from infra.job_files import USER_EXPORT_ERASURE_ROUTES
 from infra.nag import flatten
 from tests.infra.synthesized import Assembly, Found, Json, actions, resources_of
 
@@ -36,8 +37,27 @@ LAMBDA = "AWS::Lambda::Function"
 STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 STEPS = [step for workflow in WORKFLOWS for step in workflow.steps]
 BULK_STEPS = {"plan", "process_chunk", "finalize"}
-SIGNED_URL_WORKFLOWS = {"exports", "imports"}
-BUCKET_VARIABLES = {config.ENV_UPLOADS_BUCKET, config.ENV_EXPORTS_BUCKET, config.ENV_DOWNLOAD_URL_SECONDS}
+SIGNED_URL_WORKFLOWS = {"exports", "imports", "campaign_exports"}
+HANDOFF_VARIABLES = {config.ENV_SCORING_BUCKET, config.ENV_VF_SCORING_BUCKET, config.ENV_SFMC_BUCKET}
+BUCKET_VARIABLES = {
+    config.ENV_UPLOADS_BUCKET,
+    config.ENV_EXPORTS_BUCKET,
+    config.ENV_DOWNLOAD_URL_SECONDS,
+    *HANDOFF_VARIABLES,
+}
+MULTIPART_WRITE = {"s3:PutObject", "s3:AbortMultipartUpload"}
+# Where each job's steps write its files (the campaign exports: each type's destination; the scoring files with
+# the `bucket-owner-full-control` ACL); every other job writes to the exports bucket only.
+STEP_WRITES = {
+    "campaign_exports": {
+        "exports": MULTIPART_WRITE,
+        "scoring": MULTIPART_WRITE | {"s3:PutObjectAcl"},
+        "vf-scoring": MULTIPART_WRITE,
+        "sfmc": MULTIPART_WRITE,
+    }
+}
+# The files a job's GET routes sign download URLs for (a campaign export written per market signs none: sfmc).
+SIGNED_READS = {"campaign_exports": ("exports", "scoring", "vf-scoring")}
 STATE_MACHINE_VARIABLES = {workflow.state_machine_env for workflow in WORKFLOWS}
 TLS_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
 # Invoked asynchronously (an S3 notification, a schedule): Lambda retries, then the function's dead-letter queue.
@@ -61,10 +81,11 @@ def state_machine(assembly: Assembly, workflow: str) -> Found:
 
 
 def bucket(assembly: Assembly, purpose: str) -> Found:
+    """A job bucket by purpose as in its name (`vf-scoring`)."""
     (found,) = [
         bucket
         for bucket in assembly.resources("AWS::S3::Bucket")
-        if f"-{purpose}-" in flatten(bucket.properties.get("BucketName", ""))
+        if flatten(bucket.properties.get("BucketName", "")).startswith(f"contactplatformjobs-{purpose}-")
     ]
     return found
 
@@ -223,12 +244,19 @@ def test_a_step_has_its_function_with_the_buckets_and_the_table(assembly: Assemb
     assert found[config.ENV_UPLOADS_BUCKET] == bucket(assembly, "uploads").properties["BucketName"]
     assert found[config.ENV_EXPORTS_BUCKET] == bucket(assembly, "exports").properties["BucketName"]
     assert not STATE_MACHINE_VARIABLES & found.keys()
+    writes = STEP_WRITES.get(step.workflow, {"exports": MULTIPART_WRITE})
+    if step.workflow == "campaign_exports":
+        assert found[config.ENV_SCORING_BUCKET] == bucket(assembly, "scoring").properties["BucketName"]
+        assert found[config.ENV_VF_SCORING_BUCKET] == bucket(assembly, "vf-scoring").properties["BucketName"]
+        assert found[config.ENV_SFMC_BUCKET] == bucket(assembly, "sfmc").properties["BucketName"]
+    else:
+        assert not HANDOFF_VARIABLES & found.keys()
 
     statements = assembly.statements_of(function)
     assert states_statements(statements) == []
     assert s3_grants(statements) == {
         f"{bucket_arn(bucket(assembly, 'uploads'))}/*": {"s3:GetObject", "s3:PutObject"},
-        f"{bucket_arn(bucket(assembly, 'exports'))}/*": {"s3:PutObject", "s3:AbortMultipartUpload"},
+        **{f"{bucket_arn(bucket(assembly, purpose))}/*": actions for purpose, actions in writes.items()},
     }
     granted = {action for statement in statements for action in actions(statement)}
     assert {"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"} <= granted
@@ -283,11 +311,21 @@ def test_the_cleanup_runs_daily_and_may_only_remove_job_files(assembly: Assembly
     statements = assembly.statements_of(function)
     assert states_statements(statements) == []
     uploads, exports = bucket_arn(bucket(assembly, "uploads")), bucket_arn(bucket(assembly, "exports"))
+    # Only the exports bucket's files expire (a hand-off bucket's belong to its consumer: infra/job_files.py),
+    # but the cleanup is told every destination's name: it looks up where any export's files are.
     assert s3_grants(statements) == {
         uploads: {"s3:ListBucket"},
         f"{uploads}/*": {"s3:DeleteObject"},
         f"{exports}/*": {"s3:DeleteObject"},
     }
+    found = variables(function)
+    for variable, purpose in [
+        (config.ENV_EXPORTS_BUCKET, "exports"),
+        (config.ENV_SCORING_BUCKET, "scoring"),
+        (config.ENV_VF_SCORING_BUCKET, "vf-scoring"),
+        (config.ENV_SFMC_BUCKET, "sfmc"),
+    ]:
+        assert found[variable] == bucket(assembly, purpose).properties["BucketName"], variable
 
 
 @pytest.mark.parametrize("trigger", ASYNC_TRIGGERS, ids=lambda trigger: trigger.name)
@@ -332,7 +370,9 @@ def test_only_the_asynchronous_triggers_have_dead_letter_queues(assembly: Assemb
 # Buckets
 
 
-@pytest.mark.parametrize(("purpose", "days"), [("uploads", 1), ("exports", 7)])
+@pytest.mark.parametrize(
+    ("purpose", "days"), [("uploads", 1), ("exports", 7), ("scoring", 30), ("vf-scoring", 30), ("sfmc", 30)]
+)
 def test_a_job_bucket_is_private_encrypted_tls_only_and_short_lived(
     assembly: Assembly, purpose: str, days: int
 ) -> None:
@@ -371,7 +411,8 @@ def test_the_access_log_bucket_is_private_encrypted_tls_only_and_expires_logs(as
 def test_browsers_may_put_uploads_with_presigned_urls(assembly: Assembly) -> None:
     (cors,) = bucket(assembly, "uploads").properties["CorsConfiguration"]["CorsRules"]
     assert cors["AllowedMethods"] == ["PUT"]
-    assert "CorsConfiguration" not in bucket(assembly, "exports").properties
+    for purpose in ("exports", "scoring", "vf-scoring", "sfmc"):
+        assert "CorsConfiguration" not in bucket(assembly, purpose).properties
 
 
 # Route functions
@@ -388,6 +429,8 @@ def test_a_route_may_start_only_its_own_job_and_touch_only_its_job_files(assembl
     found = variables(function)
     uploads, exports = bucket(assembly, "uploads"), bucket(assembly, "exports")
 
+    if route.name in USER_EXPORT_ERASURE_ROUTES:  # tests/infra/test_infra_handoff.py
+        return
     if route.workflow is None:
         assert states_statements(statements) == []
         assert s3_grants(statements) == {}
@@ -396,6 +439,12 @@ def test_a_route_may_start_only_its_own_job_and_touch_only_its_job_files(assembl
 
     assert found[config.ENV_UPLOADS_BUCKET] == uploads.properties["BucketName"]
     assert found[config.ENV_EXPORTS_BUCKET] == exports.properties["BucketName"]
+    if route.workflow == "campaign_exports":
+        assert found[config.ENV_SCORING_BUCKET] == bucket(assembly, "scoring").properties["BucketName"]
+        assert found[config.ENV_VF_SCORING_BUCKET] == bucket(assembly, "vf-scoring").properties["BucketName"]
+        assert found[config.ENV_SFMC_BUCKET] == bucket(assembly, "sfmc").properties["BucketName"]
+    else:
+        assert not HANDOFF_VARIABLES & found.keys()
     signs_urls = route.workflow in SIGNED_URL_WORKFLOWS
     assert found.get(config.ENV_DOWNLOAD_URL_SECONDS) == ("900" if signs_urls else None)
 
@@ -415,7 +464,8 @@ def test_a_route_may_start_only_its_own_job_and_touch_only_its_job_files(assembl
     if starts_job(route) and route.workflow == "imports":  # inline CSV and presigned upload URLs
         expected[f"{bucket_arn(uploads)}/*"] = {"s3:PutObject"}
     if not starts_job(route) and signs_urls:  # presigned downloads of export files and import error reports
-        expected[f"{bucket_arn(exports)}/*"] = {"s3:GetObject"}
+        for purpose in SIGNED_READS.get(route.workflow, ("exports",)):
+            expected[f"{bucket_arn(bucket(assembly, purpose))}/*"] = {"s3:GetObject"}
     assert s3_grants(statements) == expected
 
 
