@@ -11,7 +11,6 @@ from aws_cdk import aws_iam as iam
 from contact_platform.route import Route
 from contact_platform.store import keys
 from contact_platform.store.table import INDEX_NAMES
-from infra.job_files import erases_user_exports
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem")
 QUERY_ACTIONS = ("dynamodb:Query",)
@@ -29,14 +28,12 @@ def index_arns(table: dynamodb.ITable) -> list[str]:
 
 
 def route_actions(route: Route) -> tuple[str, ...]:
-    """Reads for every route; writes for any method that changes state (the authorizer counts requests).
-    An erasure of a user's exports also deletes their chunk items and writes an audit entry per tenant in
-    batches (infra/job_files.py); it finds them on an index, across tenants (Query, as every route)."""
+    """Reads for every route; writes for any method that changes state (the authorizer counts requests),
+    BatchWriteItem among them: a lead migration or a batch of entries writes its items in batches, a retried
+    job or an erasure deletes chunk items in batches. It allows nothing PutItem and DeleteItem do not."""
     if route.method == "GET":
         return READ_ACTIONS
-    if erases_user_exports(route):
-        return READ_ACTIONS + WRITE_ACTIONS + BATCH_WRITE_ACTIONS
-    return READ_ACTIONS + WRITE_ACTIONS
+    return READ_ACTIONS + WRITE_ACTIONS + BATCH_WRITE_ACTIONS
 
 
 def _grant(role: iam.IRole, table: dynamodb.ITable, item_actions: tuple[str, ...]) -> None:
