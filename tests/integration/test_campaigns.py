@@ -215,6 +215,10 @@ def test_a_batch_creates_every_entry_with_its_audit_entry(api: Api, admin: dict[
     audit = [item for item in business_items() if item.get("kind", {}).get("S") == "audit"]
     created_entries = {i["entityId"]["S"] for i in audit if i["action"]["S"] == "campaign_entry.created"}
     assert created_entries == {entry["id"] for entry in created}
+    (batch,) = [item for item in business_items() if item.get("kind", {}).get("S") == "lead-migration"]
+    assert batch["state"]["S"] == lead_migrations.COMMITTED and "expiresAt" not in batch
+    report = api.get(f"/api/v1/admin/migration/leads/imports/{batch['importId']['S']}", key=key)
+    assert report.status == 404, "a batch of entries is no lead import"
     again = _batch(api, key, campaign_id, [{"contactId": contacts[0], "market": "DE"}])
     assert again.status == 409 and again.error["details"] == [
         {"field": "entries[0].contactId", "issue": f"already used by campaign entry {created[0]['id']}"}

@@ -46,6 +46,36 @@ def before_each(operation: str, competing_write: Callable[[], None]) -> Iterator
         _local.armed = None
 
 
+_first_lock = threading.Lock()
+_first: list[tuple[str, Callable[[], None]]] = []  # the `before_first` block's write, until it ran
+
+
+def _before_first(model: Any, **_: Any) -> None:
+    with _first_lock:
+        if not _first or model.name != _first[0][0]:
+            return
+        _, competing_write = _first.pop()
+    competing_write()
+
+
+_FIRST = ("before-call.dynamodb", _before_first)
+if _FIRST not in handlers.BUILTIN_HANDLERS:
+    handlers.BUILTIN_HANDLERS.append(_FIRST)
+
+
+@contextmanager
+def before_first(operation: str, competing_write: Callable[[], None]) -> Iterator[None]:
+    """Run `competing_write` once, just before the first `operation` that any thread sends inside the
+    block (in that thread, which waits for it; its own calls run undisturbed)."""
+    with _first_lock:
+        _first[:] = [(operation, competing_write)]
+    try:
+        yield
+    finally:
+        with _first_lock:
+            _first.clear()
+
+
 class Killed(BaseException):
     """The function dies mid-request (a BaseException: nothing in the platform catches it)."""
 

@@ -191,7 +191,7 @@ def _produce(
 
 def get_report(caller: Caller, import_id: str) -> MigrationReport:
     item = lead_migrations.get_import(caller.tenant_id, import_id)
-    if item is None:
+    if item is None or item.mode not in ("dry_run", "production"):  # a batch of campaign entries is none
         raise errors.not_found("Lead import")
     lead_batches.roll_forward(item)
     report = lead_migrations.unpack(item)
