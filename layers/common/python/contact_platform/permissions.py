@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from contact_platform.entities.catalog import PLURALS, scope_resource, verbs
+from contact_platform.route import SUPREME_PERMISSION
 
 
 class Role(StrEnum):
@@ -50,6 +51,8 @@ USERS_DELETE = "users:delete"  # deactivating a user (entities/users.py) is for 
 LEADS_READ = "leads:read"  # leads (entities/leads.py): partners read and write their own
 LEADS_WRITE = "leads:write"
 LEADS_MIGRATE = "leads:migrate"  # importing leads with their history from older systems
+# Routes for supreme users only (`Route(..., supreme=True)`): not a scope, never in ALL_SCOPES.
+SUPREME = SUPREME_PERMISSION
 
 ALL_SCOPES: frozenset[str] = (
     ENTITY_SCOPES
