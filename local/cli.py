@@ -4,6 +4,7 @@
     cdp cleanup [--now ISO-DATE] [--aws-endpoint URL]
     cdp bootstrap-admin --tenant-id ten_acme --name "Acme GmbH" --email admin@acme.example
     cdp users set-supreme USER_ID [--revoke] [--aws-endpoint URL]; cdp users supremes
+    cdp clients register CLIENT_ID --tenant-id ten_acme --user-id usr_... ; cdp clients register CLIENT_ID --revoke
     cdp contacts restore CONTACT_ID
     cdp contacts restore --deleted-since DATE
     cdp import FILE [--mode skip|upsert] [--wait]; cdp export --segment ID [--wait] [-o FILE]
@@ -167,6 +168,37 @@ def _list_supremes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _register_client(args: argparse.Namespace) -> int:
+    """A Cognito app client's tenant and user (docs/architecture.md, "Bearer tokens: Cognito"), or with
+    --revoke its registration removed: its next token request is refused."""
+    import getpass
+
+    _operator_table(args)
+    from contact_platform.services import token_clients
+
+    if args.revoke:
+        had = token_clients.unregister(args.client_id)
+        print(f"{args.client_id} is no longer registered" if had else f"{args.client_id} was not registered")
+        return 0
+    if not (args.tenant_id and args.user_id):
+        raise SystemExit("cdp clients register: give --tenant-id and --user-id (or --revoke)")
+    from contact_platform.errors import ApiError as Refused
+
+    try:
+        item = token_clients.register(
+            args.client_id,
+            tenant_id=args.tenant_id,
+            user_id=args.user_id,
+            registered_by=f"operator:{getpass.getuser()}",
+        )
+    except Refused as refused:
+        details = "; ".join(f"{detail.field}: {detail.issue}" for detail in refused.details)
+        print(f"cdp clients register: {refused.message} ({details})", file=sys.stderr)
+        return 1
+    print(f"app client {item.client_id}: tokens act as {item.user_id} in {item.tenant_id}")
+    return 0
+
+
 def _connection(args: argparse.Namespace) -> tuple[str, str]:
     """(base URL, where it comes from): --base-url, CDP_BASE_URL, the record of `cdp serve`, the default."""
     if getattr(args, "base_url", None):
@@ -307,7 +339,16 @@ def parser() -> argparse.ArgumentParser:
     set_supreme.set_defaults(run=_set_supreme)
     list_supremes = users.add_parser("supremes", help="list the supreme users")
     list_supremes.set_defaults(run=_list_supremes)
-    for operator in (set_supreme, list_supremes):
+    clients = commands.add_parser("clients", help="Cognito app clients (operators)").add_subparsers(
+        dest="action", required=True
+    )
+    register = clients.add_parser("register", help="the tenant and user an app client's tokens act for")
+    register.add_argument("client_id", metavar="CLIENT_ID")
+    register.add_argument("--tenant-id")
+    register.add_argument("--user-id", help="an active user of the tenant; its role is read at each token")
+    register.add_argument("--revoke", action="store_true", help="remove the registration instead")
+    register.set_defaults(run=_register_client)
+    for operator in (set_supreme, list_supremes, register):
         operator.add_argument(
             "--aws-endpoint",
             help="the local stack's AWS endpoint (default: the running `cdp serve` unless TABLE_NAME is set)",

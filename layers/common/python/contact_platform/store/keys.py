@@ -48,6 +48,14 @@ def token_window_pk(tenant_id: str, user_id: str) -> str:
     return f"{TOKEN_WINDOW_PREFIX}{tenant_id}#{user_id}"
 
 
+# A Cognito app client's registration: the tenant and user its client-credentials tokens act for.
+TOKEN_CLIENT_PREFIX = "TOKENCLIENT#"
+
+
+def token_client_pk(client_id: str) -> str:
+    return f"{TOKEN_CLIENT_PREFIX}{client_id}"
+
+
 # Platform-level items, no tenant's data: the supreme users (docs/data-model.md).
 PLATFORM_PK = "PLATFORM"
 
