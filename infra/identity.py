@@ -9,7 +9,7 @@ the pool's issuer and JWKS URL, the app clients whose tokens count and the scope
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -123,6 +123,10 @@ class Identity(Construct):
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
         )
+        # Where clients get tokens (README, "Bearer tokens"); the client's secret stays in Cognito.
+        CfnOutput(self, "TokenEndpoint", value=f"{self.domain.base_url()}/oauth2/token")
+        CfnOutput(self, "PlatformClientId", value=self.client.user_pool_client_id)
+        CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
 
     def authorizer_environment(self) -> dict[str, str]:
         """What the authorizer trusts: the pool as issuer (Cognito's access tokens have no `aud`), its
