@@ -24,6 +24,7 @@ from contact_platform.names import pascal
 from contact_platform.route import Route
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from infra.gateway_responses import add_gateway_responses
+from infra.identity import Identity
 from infra.nag import skip_checkov
 from infra.observability import alarm_on_server_errors
 from infra.platform_function import (
@@ -93,9 +94,19 @@ class ApiStack(Stack):
 
         self.api = self._rest_api(settings)
         add_gateway_responses(self.api)
-        # The authorizer counts each request in its key's rate-limit window (docs/architecture.md, "A request").
-        rate_window = {config.ENV_RATE_WINDOW: str(settings.rate_limit_window_seconds)}
-        authorizer = self._authorizer(layer, table, alarm_topic, {**common, **rate_window})
+        # The authorizer counts each request in its key's (or token subject's) rate-limit window
+        # (docs/architecture.md, "A request"); token subjects get the default limit.
+        rate_window = {
+            config.ENV_RATE_WINDOW: str(settings.rate_limit_window_seconds),
+            config.ENV_RATE_LIMIT: str(settings.rate_limit_per_window),
+        }
+        # Bearer tokens: Cognito's client-credentials tokens (infra/identity.py).
+        self.identity = Identity(
+            self, "Identity", table=table, layer=layer, alarm_topic=alarm_topic, environment=common
+        )
+        authorizer = self._authorizer(
+            layer, table, alarm_topic, {**common, **rate_window, **self.identity.authorizer_environment()}
+        )
 
         deps = RouteDependencies(
             api=self.api,
@@ -196,7 +207,7 @@ class ApiStack(Stack):
             self,
             "Authorizer",
             handler=AUTHORIZER_HANDLER,
-            description="API key (Authorization: Bearer or X-API-Key) -> tenant, user, role, scopes, request count",
+            description="API key or JWT (Authorization: Bearer or X-API-Key) -> tenant, user, role, scopes, count",
             code=function_code(),
             layer=layer,
             environment=environment,

@@ -17,10 +17,12 @@ QUERY_ACTIONS = ("dynamodb:Query",)
 # Records, guard items, audit items, idempotency records (Powertools), all in transactions or conditional.
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 # The authorizer reads a key and counts the request in one conditional UpdateItem of the key's lookup item
-# (ReturnValues ALL_NEW), and on nothing but lookup items: their partition keys are the only ones it may name.
+# (ReturnValues ALL_NEW), or counts a bearer token's request in its subject's window item, and on nothing
+# else: those partition keys are the only ones it may name.
 AUTHORIZER_ACTIONS = ("dynamodb:UpdateItem",)
 LOOKUP_KEYS = keys.api_key_lookup_pk("*")
 BATCH_WRITE_ACTIONS = ("dynamodb:BatchWriteItem",)
+TOKEN_WINDOW_KEYS = keys.TOKEN_WINDOW_PREFIX + "*"
 
 
 def index_arns(table: dynamodb.ITable) -> list[str]:
@@ -53,7 +55,7 @@ def grant_authorizer_access(role: iam.IRole, table: dynamodb.ITable) -> None:
         iam.PolicyStatement(
             actions=list(AUTHORIZER_ACTIONS),
             resources=[table.table_arn],
-            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": LOOKUP_KEYS}},
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [LOOKUP_KEYS, TOKEN_WINDOW_KEYS]}},
         )
     )
 

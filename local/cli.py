@@ -3,6 +3,8 @@
     cdp serve [--port N] [--admin-key KEY] [--aws-endpoint URL] [--cleanup-interval SECONDS]
     cdp cleanup [--now ISO-DATE] [--aws-endpoint URL]
     cdp bootstrap-admin --tenant-id ten_acme --name "Acme GmbH" --email admin@acme.example
+    cdp users set-supreme USER_ID [--revoke] [--aws-endpoint URL]; cdp users supremes
+    cdp clients register CLIENT_ID --tenant-id ten_acme --user-id usr_... ; cdp clients register CLIENT_ID --revoke
     cdp contacts restore CONTACT_ID
     cdp contacts restore --deleted-since DATE
     cdp import FILE [--mode skip|upsert] [--wait]; cdp export --segment ID [--wait] [-o FILE]
@@ -114,6 +116,86 @@ def _bootstrap_admin(args: argparse.Namespace) -> int:
         request_id="req_cdp_bootstrap_admin",
     )
     print(f"tenant {token.tenantId}, admin {token.userId}\nadmin key (shown once): {token.apiKey}")
+    return 0
+
+
+def _operator_table(args: argparse.Namespace) -> str:
+    """Point this process at the table an operator command writes: the local stack's (`--aws-endpoint`,
+    or the running `cdp serve` when TABLE_NAME is not set), else the deployed one TABLE_NAME names
+    (AWS credentials from the environment). Says which on stderr."""
+    from contact_platform import config
+    from local.resources import environment
+
+    endpoint = args.aws_endpoint or (None if os.environ.get("TABLE_NAME") else _state().get("awsEndpoint"))
+    if endpoint:
+        os.environ.update(environment(endpoint))
+        where = f"the local stack at {endpoint}"
+    elif os.environ.get("TABLE_NAME"):
+        where = f"table {os.environ['TABLE_NAME']} (TABLE_NAME)"
+    else:
+        raise SystemExit(
+            f"cdp {args.command}: no table; start `cdp serve`, pass --aws-endpoint URL, or set TABLE_NAME "
+            "from the stack outputs"
+        )
+    config.settings.cache_clear()
+    print(f"cdp {args.command}: {where}", file=sys.stderr, flush=True)
+    return where
+
+
+def _set_supreme(args: argparse.Namespace) -> int:
+    """Flag a user supreme, or with --revoke remove the flag: platform-level, never through the API
+    (docs/architecture.md, "Supreme users")."""
+    import getpass
+
+    _operator_table(args)
+    from contact_platform.services import supremes
+
+    if args.revoke:
+        had = supremes.revoke_supreme(args.user_id)
+        print(f"{args.user_id} is no longer supreme" if had else f"{args.user_id} was not supreme")
+        return 0
+    granted = supremes.set_supreme(args.user_id, granted_by=f"operator:{getpass.getuser()}")
+    print(f"{granted.user_id} is supreme (granted {granted.granted_at} by {granted.granted_by})")
+    return 0
+
+
+def _list_supremes(args: argparse.Namespace) -> int:
+    _operator_table(args)
+    from contact_platform.services import supremes
+
+    for supreme in supremes.list_supremes():
+        print(f"{supreme.user_id}\tgranted {supreme.granted_at} by {supreme.granted_by}")
+    return 0
+
+
+def _register_client(args: argparse.Namespace) -> int:
+    """A Cognito app client's tenant and user (docs/architecture.md, "Bearer tokens: Cognito"), or with
+    --revoke its registration removed: its next token request is refused."""
+    import getpass
+
+    _operator_table(args)
+    from contact_platform.services import token_clients
+
+    if args.revoke:
+        had = token_clients.unregister(args.client_id)
+        print(f"{args.client_id} is no longer registered" if had else f"{args.client_id} was not registered")
+        return 0
+    if not (args.tenant_id and args.user_id):
+        raise SystemExit("cdp clients register: give --tenant-id and --user-id (or --revoke)")
+    from contact_platform.errors import ApiError as Refused
+
+    try:
+        item = token_clients.register(
+            args.client_id,
+            tenant_id=args.tenant_id,
+            user_id=args.user_id,
+            registered_by=f"operator:{getpass.getuser()}",
+        )
+    except Refused as refused:
+        details = "; ".join(f"{detail.field}: {detail.issue}" for detail in refused.details)
+        print(f"cdp clients register: {refused.message} ({details})", file=sys.stderr)
+        return 1
+    print(f"app client {item.client_id}: tokens act as {item.user_id} in {item.tenant_id}")
     return 0
 
 
@@ -248,6 +330,29 @@ def parser() -> argparse.ArgumentParser:
     bootstrap.add_argument("--email", required=True, help="the admin user's email")
     bootstrap.add_argument("--user-id", help="reuse this admin user id (usr_...) when it exists")
     bootstrap.set_defaults(run=_bootstrap_admin)
+    users = commands.add_parser("users", help="platform-level user flags (operators)").add_subparsers(
+        dest="action", required=True
+    )
+    set_supreme = users.add_parser("set-supreme", help="make a user supreme (or --revoke); never through the API")
+    set_supreme.add_argument("user_id", metavar="USER_ID")
+    set_supreme.add_argument("--revoke", action="store_true", help="remove the flag instead")
+    set_supreme.set_defaults(run=_set_supreme)
+    list_supremes = users.add_parser("supremes", help="list the supreme users")
+    list_supremes.set_defaults(run=_list_supremes)
+    clients = commands.add_parser("clients", help="Cognito app clients (operators)").add_subparsers(
+        dest="action", required=True
+    )
+    register = clients.add_parser("register", help="the tenant and user an app client's tokens act for")
+    register.add_argument("client_id", metavar="CLIENT_ID")
+    register.add_argument("--tenant-id")
+    register.add_argument("--user-id", help="an active user of the tenant; its role is read at each token")
+    register.add_argument("--revoke", action="store_true", help="remove the registration instead")
+    register.set_defaults(run=_register_client)
+    for operator in (set_supreme, list_supremes, register):
+        operator.add_argument(
+            "--aws-endpoint",
+            help="the local stack's AWS endpoint (default: the running `cdp serve` unless TABLE_NAME is set)",
+        )
     contacts = commands.add_parser("contacts", help="contact admin tools").add_subparsers(dest="action", required=True)
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
     restore.add_argument("contact_id", nargs="?")

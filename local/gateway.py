@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from contact_platform.config import settings
 from contact_platform.errors import ApiError, authentication_failed, not_found, payload_too_large
 from contact_platform.http.envelope import error_response
 from contact_platform.http.request import begin
@@ -128,6 +129,8 @@ class Gateway:
             if found is None:
                 raise not_found("Route")
             route, params = found
+            if route.dev_only and not settings().dev_mode:
+                raise not_found("Route")  # not deployed outside dev mode (infra/api.py)
             self.prepare(route)
             event |= {"resource": route.path, "pathParameters": params or None}
             event["requestContext"]["resourcePath"] = route.path

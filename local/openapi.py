@@ -25,13 +25,17 @@ from contact_platform.routes import ROUTES
 TITLE = "contact-data-platform API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Contacts and CRM data per tenant. Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`. "
+    "Contacts and CRM data per tenant. Authenticate with `Authorization: Bearer <key or JWT>` or "
+    "`X-API-Key: <key>` (a JWT: an RS256 access token of the platform's issuer; `POST /dev/token` in dev mode). "
     "Every response is an envelope: `{success, data, meta}` or `{success: false, error, meta}`."
 )
 
 
 SECURITY_SCHEMES: dict[str, Any] = {
-    "bearerAuth": HTTPBearer(description="`Authorization: Bearer cdp_live_...`"),
+    "bearerAuth": HTTPBearer(
+        description="`Authorization: Bearer cdp_live_...` (an API key) or `Authorization: Bearer <JWT>` "
+        "(an RS256 access token: Cognito's client credentials, or the local stack's dev issuer)"
+    ),
     "apiKeyHeader": APIKey(name="X-API-Key", in_=APIKeyIn.header),
 }
 
@@ -188,7 +192,7 @@ def render_markdown(document: dict[str, Any]) -> str:
             lines += [f"## {method.upper()} {path}", "", operation.get("summary", ""), ""]
             if operation.get("description"):
                 lines += [operation["description"].strip(), ""]
-            lines += ["- Auth: " + ("API key" if operation.get("security") else "none")]
+            lines += ["- Auth: " + ("API key or JWT" if operation.get("security") else "none")]
             params = [f"`{p['name']}` ({p['in']})" for p in operation.get("parameters", [])]
             if params:
                 lines += ["- Parameters: " + ", ".join(params)]

@@ -88,6 +88,20 @@ def environment(endpoint: str, account: str = EMULATOR_ACCOUNT) -> dict[str, str
     }
 
 
+def issuer_environment(base_url: str, private_key_pem: str) -> dict[str, str]:
+    """The dev issuer of the stack at `base_url` (docs/architecture.md, "Bearer tokens"): its key, made
+    when the stack starts, for `POST /dev/token`; its name, audience and JWKS URL for the authorizer,
+    which fetches the keys over HTTP from the stack's own `/.well-known/jwks.json`."""
+    from contact_platform.services.dev_issuer import DEV_AUDIENCE
+
+    return {
+        config.ENV_DEV_ISSUER_KEY: private_key_pem,
+        config.ENV_JWT_ISSUER: base_url,
+        config.ENV_JWT_AUDIENCE: DEV_AUDIENCE,
+        config.ENV_JWT_JWKS_URL: f"{base_url}/.well-known/jwks.json",
+    }
+
+
 def route_functions() -> tuple[Function, ...]:
     """One per route and the authorizer: what the gateway invokes."""
     return (

@@ -21,13 +21,22 @@ from contact_platform import config
 from contact_platform.demo_tenant import DEMO_TENANT_ID
 from contact_platform.errors import ApiError
 from contact_platform.route import Route
+from contact_platform.services.dev_issuer import new_private_key_pem
 from contact_platform.workflows import CLEANUP, EVENT_DISPATCHER, WEBHOOK_DELIVERY
 from local.lambda_runtime import Invoke, direct_invoker, lambda_invoker, long_running_lambda_client
-from local.resources import REGION, TABLE_NAME, environment, function_names, functions_by_name, trigger_function_name
+from local.resources import (
+    REGION,
+    TABLE_NAME,
+    environment,
+    function_names,
+    functions_by_name,
+    issuer_environment,
+    trigger_function_name,
+)
 
 HOST = "127.0.0.1"
 DEFAULT_CLEANUP_INTERVAL_SECONDS = 3600.0
-ALWAYS_READY = ("get_heartbeat",)  # routes that touch no AWS resource
+ALWAYS_READY = ("get_heartbeat", "get_jwks")  # routes that touch no AWS resource
 READY_TIMEOUT_SECONDS = 120
 JOBS_AFTER_SECONDS = 3.0  # after the data, unless a job route asks earlier
 
@@ -121,6 +130,8 @@ class DevStack:
         base_url = f"http://{self.host}:{self._http.server_address[1]}"
         endpoint = self.aws_endpoint or f"http://{HOST}:{_free_port()}"
         os.environ.update(environment(endpoint))
+        # The dev issuer's key pair, made now: tokens of an earlier run are refused by this one.
+        os.environ.update(issuer_environment(base_url, new_private_key_pem()))
         config.settings.cache_clear()
         threading.Thread(target=self._http.serve_forever, name="cdp-gateway", daemon=True).start()
         threading.Thread(target=self._provision, args=(endpoint,), name="cdp-provision", daemon=True).start()

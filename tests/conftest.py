@@ -32,6 +32,13 @@ TEST_ENVIRONMENT = {
 os.environ.update(TEST_ENVIRONMENT)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+from tests.support.issuer import issuer_environment  # noqa: E402
+
+# The dev issuer as the local stack runs it, with a key pair of this test process; the authorizer
+# reads its JWKS from a `data:` URL (the same fetch as over HTTP, without a server).
+TEST_ENVIRONMENT.update(issuer_environment())
+os.environ.update(TEST_ENVIRONMENT)
+
 from tests.support.request_counter import install as install_request_counter  # noqa: E402
 
 install_request_counter()

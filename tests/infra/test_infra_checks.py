@@ -29,6 +29,8 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-APIG2",  # validation in the functions, with the platform's error envelope
     "AwsSolutions-APIG3",  # no WAF web ACL
     "AwsSolutions-APIG4",  # public routes
+    "AwsSolutions-COG3",  # a pool of machine clients only: no user sign-ins to protect
+    "AwsSolutions-COG8",  # the same: Essentials, not Plus
     "AwsSolutions-COG4",  # API keys, not Cognito
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
     "AwsSolutions-IAM5[Resource::*]",  # X-Ray only (checked below)

@@ -102,7 +102,8 @@ def test_authorizer_only_updates_key_lookup_items(assembly: Assembly) -> None:
     assert table_actions(assembly, authorizer) == {"dynamodb:UpdateItem"}
     (statement,) = [s for s in assembly.statements_of(authorizer) if any("dynamodb" in a for a in actions(s))]
     assert statement["Effect"] == "Allow"
-    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys.api_key_lookup_pk("*")}}
+    leading = [keys.api_key_lookup_pk("*"), keys.TOKEN_WINDOW_PREFIX + "*"]  # key lookups, token subjects' windows
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": leading}}
     assert not [s for s in assembly.statements_of(authorizer) if any("secretsmanager" in a for a in actions(s))]
 
 

@@ -12,6 +12,7 @@ from contact_platform.route import Route
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from contact_platform.workflows import TRIGGERS, WORKFLOWS
 from infra.api import STAGE_NAME
+from infra.identity import TOKEN_CLAIMS_HANDLER
 from infra.settings import DEFAULTS, REPO_ROOT
 from tests.infra.synthesized import Assembly, Found
 
@@ -34,8 +35,10 @@ def route_of(assembly: Assembly, method: Found) -> Route:
 
 def test_one_function_per_route_plus_the_authorizer_and_the_job_functions(assembly: Assembly) -> None:
     handlers = functions_by_handler(assembly)
-    assert len(handlers) == len(ROUTES) + 1 + len(JOB_HANDLERS)
-    assert set(handlers) == {route.handler for route in ROUTES} | {AUTHORIZER_HANDLER} | JOB_HANDLERS
+    assert len(handlers) == len(ROUTES) + 2 + len(JOB_HANDLERS)
+    assert (
+        set(handlers) == {route.handler for route in ROUTES} | {AUTHORIZER_HANDLER, TOKEN_CLAIMS_HANDLER} | JOB_HANDLERS
+    )
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
@@ -113,7 +116,8 @@ def test_without_dev_mode_the_dev_only_routes_are_left_out(production_assembly: 
     dev_only = [route for route in ROUTES if route.dev_only]
     assert dev_only, "the route table has no dev-only route left: this test checks nothing"
     handlers = functions_by_handler(production_assembly)
-    expected = {route.handler for route in ROUTES if not route.dev_only} | {AUTHORIZER_HANDLER} | JOB_HANDLERS
+    expected = {route.handler for route in ROUTES if not route.dev_only} | {AUTHORIZER_HANDLER, TOKEN_CLAIMS_HANDLER}
+    expected |= JOB_HANDLERS
     assert set(handlers) == expected
     paths = {production_assembly.path_of(method) for method in production_assembly.resources("AWS::ApiGateway::Method")}
     assert not paths & {route.path for route in dev_only}

@@ -17,6 +17,7 @@ from contact_platform import permissions as p
 from contact_platform.entities.catalog import verbs
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
+from contact_platform.services import supremes
 from tests.support.entities import BY_NAME, DELETED, ENTITIES, body_for, make
 from tests.support.fixtures import Api, account, business_items
 from tests.support.routes import path_of
@@ -88,6 +89,8 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "create_campaign_export": p.CAMPAIGNS_REPORT,
     "get_campaign_export": p.CAMPAIGNS_REPORT,
     "list_campaign_exports": p.CAMPAIGNS_REPORT,
+    # Supreme users only (`Route.supreme`): a platform-level flag, no scope (services/supremes.py).
+    "get_dev_supremes": p.SUPREME,
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {
@@ -155,7 +158,10 @@ def tenant() -> Iterator[dict[str, Any]]:
             scope: api.token("admin", tenant_id=admin["tenantId"], scopes=sorted(p.ALL_SCOPES - {scope}))["apiKey"]
             for scope in sorted(p.ALL_SCOPES)
         }
-        yield {"api": api, "admin": admin, "records": records, "lacking": lacking}
+        lacking[p.SUPREME] = admin["apiKey"]  # every scope, but not supreme
+        supreme = api.token("admin", tenant_id=admin["tenantId"])
+        supremes.set_supreme(supreme["userId"], granted_by="test")
+        yield {"api": api, "admin": admin, "records": records, "lacking": lacking, "supreme": supreme}
 
 
 def _path(route: Route, records: dict[str, str]) -> str:
@@ -207,7 +213,8 @@ def test_a_key_lacking_the_routes_permission_is_refused_and_writes_nothing(
     reply = api.call(route.method, _path(route, records), key=tenant["lacking"][scope], json=body)
     assert reply.status == 403, reply.body
     assert reply.error["code"] == "INSUFFICIENT_PERMISSIONS"
-    assert reply.error["message"] == f"Missing required permission: {scope}"
+    message = supremes.NOT_SUPREME if scope == p.SUPREME else f"Missing required permission: {scope}"
+    assert reply.error["message"] == message
     assert business_items() == before
 
 
@@ -217,7 +224,8 @@ def test_the_same_calls_pass_the_permission_check_with_every_scope(tenant: dict[
     for route in AUTHENTICATED:
         if route.method != "GET":
             continue
-        reply = api.get(_path(route, tenant["records"]), key=tenant["admin"]["apiKey"])
+        caller = tenant["supreme"] if route.supreme else tenant["admin"]
+        reply = api.get(_path(route, tenant["records"]), key=caller["apiKey"])
         assert reply.status != 403, (route.name, reply.body)
 
 

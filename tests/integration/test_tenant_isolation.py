@@ -471,6 +471,14 @@ def _deactivate_user(api: Api, owner: dict[str, Any], intruder: dict[str, Any], 
         assert reply.status == 404 and reply.error["message"] == "User not found", reply.body
 
 
+@case("get_dev_supremes")
+def _dev_supremes(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    """Another tenant's supreme user is supreme in every tenant; a user of another tenant is not made
+    supreme by anything of tenant A's."""
+    for credential in (intruder["apiKey"], intruder["accessToken"]):
+        assert api.get("/dev/supremes", key=credential).status == 403
+
+
 for _route in ROUTES:
     if _route.entity is not None:
         CASES[_route.name] = _entity_case(_route)
@@ -493,3 +501,24 @@ def test_every_authenticated_route_has_an_isolation_case() -> None:
 
     assert set(CASES).isdisjoint(JOB_CASES)
     assert set(CASES) | set(JOB_CASES) == {route.name for route in ROUTES if not route.public}
+
+
+def test_a_bearer_token_of_another_tenant_cannot_reach_the_records(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any], owned: dict[str, Any]
+) -> None:
+    """The same as a key: a JWT's tenant is its `cdp:tenant` claim, and nothing else."""
+    token = other_admin["accessToken"]
+    contact_id = owned["contact"]["id"]
+    before = business_items()
+    assert api.get(f"/api/v1/contacts/{contact_id}", key=token).status == 404
+    assert api.patch(f"/api/v1/contacts/{contact_id}", key=token, json={"name": "Hijacked"}).status == 404
+    assert api.delete(f"/api/v1/contacts/{contact_id}", key=token).status == 404
+    assert api.get("/api/v1/contacts", key=token, params={"search": "owned"}).data == []
+    assert api.get(f"/api/v1/segments/{owned['segment']['id']}", key=token).status == 404
+    audit = api.get("/api/v1/admin/audit-log", key=token)
+    assert audit.status == 200 and all(entry["entityId"] != contact_id for entry in audit.data)
+    assert [i for i in business_items() if i["PK"]["S"].startswith(f"TENANT#{admin['tenantId']}#")] == [
+        i for i in before if i["PK"]["S"].startswith(f"TENANT#{admin['tenantId']}#")
+    ]
+    own = api.get(f"/api/v1/contacts/{contact_id}", key=admin["accessToken"])
+    assert own.status == 200 and own.data["name"] == "Owned Person"

@@ -60,6 +60,19 @@ def test_a_handler_imports_no_router_no_openapi_and_no_tracing(module: str) -> N
     assert _under(_loaded(module), NEVER) == []
 
 
+# JWT decoding and RSA (about 65 ms): loaded on an authorizer's first bearer token only
+# (services/bearer_tokens.py), never by a route function.
+NOT_FOR_AN_API_KEY = ("jwt", "cryptography")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["functions.triggers.authorizer", "functions.api.contacts.get_contact", "functions.api.dev.get_dev_supremes"],
+)
+def test_no_jwt_library_until_a_bearer_token_comes(module: str) -> None:
+    assert _under(_loaded(module), NOT_FOR_AN_API_KEY) == []
+
+
 def test_a_get_handler_imports_no_phone_or_email_validation() -> None:
     assert _under(_loaded("functions.api.contacts.get_contact"), NOT_FOR_A_GET) == []
 

@@ -32,6 +32,18 @@ ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL = "WEBHOOK_DEAD_LETTER_QUEUE_URL"
 # Test-only fault injection: `<workflow>.<step>` (for example `exports.finalize`) raises in that step.
 # Honoured only in dev mode, never on a production stage.
 ENV_FAULT_STEP = "FAULT_STEP"
+# JWT bearer tokens (docs/architecture.md, "Bearer tokens"): the one issuer the authorizer trusts, where
+# its public keys are (a JWKS document), the audience the tokens must name (unset: no `aud` check, as for
+# Cognito's access tokens, which carry none), the app clients whose tokens count (`client_id`; unset:
+# any), and the prefix of the resource server's scopes (`cdp/contacts:read` -> `contacts:read`).
+# No issuer: the JWT path is off and only API keys are accepted.
+ENV_JWT_ISSUER = "JWT_ISSUER"
+ENV_JWT_JWKS_URL = "JWT_JWKS_URL"
+ENV_JWT_AUDIENCE = "JWT_AUDIENCE"
+ENV_JWT_CLIENT_IDS = "JWT_CLIENT_IDS"
+ENV_JWT_SCOPE_PREFIX = "JWT_SCOPE_PREFIX"
+# The local stack's dev issuer: its RSA private key (PEM), made when the stack starts (services/dev_issuer.py).
+ENV_DEV_ISSUER_KEY = "DEV_ISSUER_PRIVATE_KEY"
 
 
 def state_machine_env(workflow: str) -> str:
@@ -59,6 +71,11 @@ class Settings:
     fault_step: str | None
     webhook_queue_url: str
     webhook_dead_letter_queue_url: str
+    jwt_issuer: str
+    jwt_jwks_url: str
+    jwt_audience: str
+    jwt_client_ids: frozenset[str]
+    jwt_scope_prefix: str
 
     def bucket(self, destination: str) -> str:
         """The bucket of an export destination: `exports`, `scoring`, `vf_scoring`, `sfmc`."""
@@ -98,4 +115,9 @@ def settings() -> Settings:
         fault_step=(env.get(ENV_FAULT_STEP) or None) if flag(env.get(ENV_DEV_MODE)) else None,
         webhook_queue_url=env.get(ENV_WEBHOOK_QUEUE_URL, ""),
         webhook_dead_letter_queue_url=env.get(ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL, ""),
+        jwt_issuer=env.get(ENV_JWT_ISSUER, ""),
+        jwt_jwks_url=env.get(ENV_JWT_JWKS_URL, ""),
+        jwt_audience=env.get(ENV_JWT_AUDIENCE, ""),
+        jwt_client_ids=frozenset(filter(None, (c.strip() for c in env.get(ENV_JWT_CLIENT_IDS, "").split(",")))),
+        jwt_scope_prefix=env.get(ENV_JWT_SCOPE_PREFIX, ""),
     )

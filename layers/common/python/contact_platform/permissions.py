@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from contact_platform.entities.catalog import PLURALS, scope_resource, verbs
+from contact_platform.route import SUPREME_PERMISSION
 
 
 class Role(StrEnum):
@@ -53,6 +54,8 @@ LEADS_MIGRATE = "leads:migrate"  # importing leads with their history from older
 # A campaign's exports (the export service's REPORT permission): its entries with their contacts'
 # email and phone, so admins and managers only; campaigns and entries themselves: `campaigns:*`.
 CAMPAIGNS_REPORT = "campaigns:report"
+# Routes for supreme users only (`Route(..., supreme=True)`): not a scope, never in ALL_SCOPES.
+SUPREME = SUPREME_PERMISSION
 
 ALL_SCOPES: frozenset[str] = (
     ENTITY_SCOPES

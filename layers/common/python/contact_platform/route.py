@@ -6,6 +6,10 @@ import functools
 import re
 from dataclasses import KW_ONLY, dataclass
 
+# The permission of the routes only supreme users may call (`Route.supreme`): a platform-level flag
+# (services/supremes.py), never a scope a key or token carries.
+SUPREME_PERMISSION = "platform:supreme"
+
 
 @dataclass(frozen=True)
 class Route:
@@ -32,6 +36,16 @@ class Route:
     webhook_queue: bool = False
     # The declared entity whose generic handler serves the route (entities/), None: a handler file.
     entity: str | None = None
+    # Only supreme users (services/supremes.py): authenticated, then one GetItem of the caller's flag
+    # instead of the scope check (403 otherwise). Its permission is SUPREME_PERMISSION.
+    supreme: bool = False
+    # The handler's result is the whole body, without the envelope (`/.well-known/jwks.json`: a JWKS
+    # document as JWT libraries read it).
+    envelope: bool = True
+
+    def __post_init__(self) -> None:
+        if self.supreme != (self.permission == SUPREME_PERMISSION):
+            raise ValueError(f"{self.name}: a supreme route, and only one, has the permission {SUPREME_PERMISSION}")
 
     @property
     def handler_module(self) -> str:

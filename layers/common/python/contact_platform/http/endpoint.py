@@ -189,7 +189,11 @@ class Endpoint:
             authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
             state.caller = request.caller_from_context(authorizer, state.request_id)
             headers.update(rate_limit.check(authorizer))
-            if route.permission not in state.caller.scopes:
+            if route.supreme:
+                from contact_platform.services.supremes import require_supreme
+
+                require_supreme(state.caller)
+            elif route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
         _refuse_unknown_query(event, self.query_names)
         if route.csv_body and _content_type(event) == CSV:
@@ -211,10 +215,11 @@ class Endpoint:
             if data.status not in (status, self.route.also_status):
                 raise ValueError(f"{self.route.name} may not answer {data.status}")
             status, data = data.status, data.data
+        body = _body(data) if self.route.envelope else _jsonable(data)
         return {
             "statusCode": status,
             "headers": {"Content-Type": JSON, **_headers(data)},
-            "body": json.dumps(_body(data), separators=(",", ":"), ensure_ascii=False),
+            "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         }
 
     def _arguments(self, event: dict[str, Any], text: str | None) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def _powertools_hint(hint: Any) -> Any:
 def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestResolver:
     hints = typing.get_type_hints(function, include_extras=True)
     signature = inspect.signature(function)
-    returned = _envelope_model(hints.get("return", Any))
+    returned = _envelope_model(hints.get("return", Any)) if route.envelope else hints.get("return", Any)
     parameters = [
         parameter.replace(annotation=_powertools_hint(hints[name])) for name, parameter in signature.parameters.items()
     ]

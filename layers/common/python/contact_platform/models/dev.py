@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
@@ -32,3 +32,59 @@ class DevToken(Model):
     scopes: list[str]
     keyId: str
     apiKey: str
+    accessToken: str | None = Field(
+        None,
+        description="A JWT for `Authorization: Bearer` from the local stack's dev issuer, for the same user, "
+        "role and scopes; null where the stage has no dev issuer (a deployed stage: tokens come from Cognito).",
+    )
+    tokenType: Literal["Bearer"] = "Bearer"
+    expiresIn: int | None = Field(None, description="Seconds until `accessToken` expires.")
+
+
+class Jwk(Model):
+    kty: Literal["RSA"]
+    kid: str
+    use: Literal["sig"]
+    alg: Literal["RS256"]
+    n: str
+    e: str
+
+
+class Jwks(Model):
+    """A JSON Web Key Set (RFC 7517), sent as is (no envelope)."""
+
+    keys: list[Jwk]
+
+
+class DevUser(Model):
+    id: str
+    name: str
+    role: Role
+    active: bool
+
+
+class DevRole(Model):
+    role: Role
+    scopes: list[str]
+
+
+class DevAuth(Model):
+    """The local stack's demo tenant and how to authenticate against it (no secrets)."""
+
+    tenantId: str
+    tenantName: str
+    users: list[DevUser] = Field(description="The demo tenant's users, oldest first (the first 100).")
+    usersTruncated: bool
+    roles: list[DevRole] = Field(description="Every role and the scopes it allows.")
+    issuer: str | None = Field(description="The issuer of the access tokens the API accepts (`iss`).")
+    audience: str | None = Field(description="The audience they must name (`aud`), if any.")
+    jwksUrl: str | None = Field(description="Where the issuer's public keys are.")
+    claims: dict[str, str] = Field(description="The claims an access token carries and what each means.")
+    howToGetAToken: list[str]
+    howToBecomeSupreme: str
+
+
+class DevSupreme(Model):
+    message: str
+    userId: str
+    tenantId: str

@@ -51,7 +51,9 @@ def _to_api(item: ApiKeyItem) -> ApiKey:
     )
 
 
-def _allowed_scopes(role: Role, requested: list[str] | None) -> list[str]:
+def allowed_scopes(role: Role, requested: list[str] | None) -> list[str]:
+    """The scopes a key of this role gets: `requested`, or every one the role allows; 422 naming any
+    the role does not allow."""
     allowed = ROLE_SCOPES[role]
     if requested is None:
         return sorted(allowed)
@@ -85,7 +87,7 @@ def issue_key(
         key_id=new_id("key"),
         user_id=user.user_id,
         role=role.value,
-        scopes=_allowed_scopes(role, scopes),
+        scopes=allowed_scopes(role, scopes),
         rate_limit=rate_limit or settings().rate_limit,
         key_expires_at=clock.iso(expires_at) if expires_at else None,
         name=name,

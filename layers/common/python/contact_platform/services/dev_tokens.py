@@ -9,7 +9,7 @@ from contact_platform.ids import new_id
 from contact_platform.models.api_keys import ApiKeyCreated
 from contact_platform.models.dev import DevToken, DevTokenRequest
 from contact_platform.permissions import ALL_SCOPES, Caller, Role
-from contact_platform.services import api_keys, users
+from contact_platform.services import api_keys, dev_issuer, users
 from contact_platform.services.api_keys import hash_key
 from contact_platform.store import api_keys as key_store
 
@@ -27,8 +27,10 @@ def _system(tenant_id: str, request_id: str) -> Caller:
     )
 
 
-def _token(created: ApiKeyCreated, tenant_id: str) -> DevToken:
-    return DevToken(
+def _token(created: ApiKeyCreated, tenant_id: str, *, with_access_token: bool = False) -> DevToken:
+    """The key, and with `with_access_token` a JWT of the dev issuer for the same user, role and scopes
+    (services/dev_issuer.py; none where the stage has no dev issuer)."""
+    token = DevToken(
         tenantId=tenant_id,
         userId=created.userId,
         role=created.role,
@@ -36,16 +38,24 @@ def _token(created: ApiKeyCreated, tenant_id: str) -> DevToken:
         keyId=created.id,
         apiKey=created.key,
     )
+    if with_access_token and dev_issuer.configured():
+        access = dev_issuer.issue(
+            tenant_id=tenant_id, user_id=created.userId, role=created.role.value, scopes=created.scopes
+        )
+        token.accessToken, token.expiresIn = access, dev_issuer.EXPIRES_IN_SECONDS
+    return token
 
 
 def issue_dev_token(body: DevTokenRequest, request_id: str) -> DevToken:
-    """A new user and key in the demo tenant, the tenant `tenantId` names, or (`newTenant`) a new one."""
+    """A new user and key in the demo tenant, the tenant `tenantId` names, or (`newTenant`) a new one,
+    and an access token (JWT) for that user."""
     if not settings().dev_mode:
         raise errors.not_found("Route")
     if body.tenantId and body.newTenant:
         raise errors.validation_error(
             "Validation failed", [errors.Detail("newTenant", "give tenantId or newTenant, not both")]
         )
+    api_keys.allowed_scopes(body.role, body.scopes)  # refused before anything is written
     tenant_id = new_id("ten") if body.newTenant else body.tenantId or DEMO_TENANT_ID
     system = _system(tenant_id, request_id)
     users.ensure_tenant(system, DEMO_TENANT_NAME if tenant_id == DEMO_TENANT_ID else f"Tenant {tenant_id}")
@@ -58,7 +68,7 @@ def issue_dev_token(body: DevTokenRequest, request_id: str) -> DevToken:
         user_id=user_id,
     )
     created = api_keys.issue_key(system, user=user, name=f"dev token ({body.role.value})", scopes=body.scopes)
-    return _token(created, tenant_id)
+    return _token(created, tenant_id, with_access_token=True)
 
 
 def bootstrap_admin(

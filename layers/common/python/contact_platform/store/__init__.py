@@ -10,6 +10,9 @@ user (tenants)            T#USER#u / USER                    GSI1 T#USERS / <ts>
 user email guard          T#USEREMAIL#<email> / GUARD
 API key (api_keys)        T#APIKEY#k / APIKEY                GSI1 T#APIKEYS / <ts>#k
 API key lookup (global)   APIKEYHASH#<sha256> / LOOKUP       (+ the key's rate-limit window)
+token window (global)     TOKENSUB#<t>#<u> / WINDOW          (a JWT subject's rate-limit window; TTL)
+token client (global)     TOKENCLIENT#<clientId> / CLIENT    (a Cognito app client's tenant and user)
+supreme flag (platform)   PLATFORM / SUPREME#<userId>
 contact (contacts)        T#CONTACT#c / CONTACT              active:  GSI1 T#CONTACTS / <createdAt>#c,
                                                              GSI2 T#CONTACTS / <updatedAt>#c,
                                                              GSI3 T#CONTACTS / <lastNameKey>#c,

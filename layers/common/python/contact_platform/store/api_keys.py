@@ -9,22 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.constants import ALL_NEW, ALL_OLD
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.update import Action
 
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
-from contact_platform.store.errors import StaleVersion, StoreError
+from contact_platform.store.errors import StaleVersion
 from contact_platform.store.paging import LastKey, Page, query_page
+from contact_platform.store.rate_windows import COUNT_ATTEMPTS as COUNT_ATTEMPTS
+from contact_platform.store.rate_windows import CountContention as CountContention
+from contact_platform.store.rate_windows import count_in_window
 from contact_platform.store.table import Item, get_item, string_list, transaction
 
 RECORD_SK = "APIKEY"
 LOOKUP_SK = "LOOKUP"
-# Attempts of `count_request`: three suffice unless the window changes again meanwhile.
-COUNT_ATTEMPTS = 5
 
 
 class _KeyGrant(Item):
@@ -54,10 +52,6 @@ class ApiKeyLookup(_KeyGrant, discriminator="apikey-lookup"):
 
     window_start = NumberAttribute(null=True, attr_name="windowStart")
     window_hits = NumberAttribute(null=True, attr_name="windowHits")
-
-
-class CountContention(StoreError):
-    """The key's window kept changing under `count_request` for all its attempts."""
 
 
 def lookup_for(record: ApiKeyItem, ttl_epoch: int | None) -> ApiKeyLookup:
@@ -93,60 +87,10 @@ def find_by_hash(key_hash: str) -> ApiKeyLookup | None:
 def count_request(key_hash: str, window_start: int) -> ApiKeyLookup | None:
     """Count one request in the rate-limit window starting at `window_start` (epoch seconds) of the
     key with this hash, and return its lookup item as it is after the count; None when no key has
-    this hash (unknown, or revoked: the lookup item is gone). No item is ever created.
-
-    One UpdateItem when the key's window is the current one, `ADD windowHits 1` if the stored
-    `windowStart` is `window_start`. When it is not, the failed condition returns the item as it is
-    (`ReturnValuesOnConditionCheckFailure`, no extra read), and then:
-
-    - no item: no such key;
-    - an older window, or none yet: start ours, `SET windowStart, windowHits = 1` if the stored
-      window is still older (or absent). If another request started it first, that condition fails
-      and the next attempt adds to the window it started;
-    - a later window (another instance's clock is ahead, or the window turned while this request
-      was on its way): count in that window instead.
-
-    `windowStart` only ever moves forward, and a window is started (`windowHits = 1`) only while no
-    request has been counted in it, so concurrent requests are each counted exactly once.
-    """
-    # pynamodb's errors drop the item ReturnValuesOnConditionCheckFailure returns: the request goes
-    # to the botocore client under the table's connection (which first registers the table's schema,
-    # so that the key is serialized without a DescribeTable).
-    table = ApiKeyLookup._get_connection()
-    pk = keys.api_key_lookup_pk(key_hash)
-    exists = ApiKeyLookup.pk.exists()
-    target, starting = window_start, False
-    for _ in range(COUNT_ATTEMPTS):
-        actions: list[Action]
-        if starting:
-            actions = [ApiKeyLookup.window_start.set(target), ApiKeyLookup.window_hits.set(1)]
-            older = ApiKeyLookup.window_start.does_not_exist() | (ApiKeyLookup.window_start < target)
-            condition = exists & older
-        else:
-            actions = [ApiKeyLookup.window_hits.add(1)]
-            condition = exists & (ApiKeyLookup.window_start == target)
-        request = table.connection.get_operation_kwargs(
-            table.table_name,
-            pk,
-            range_key=LOOKUP_SK,
-            actions=actions,
-            condition=condition,
-            return_values=ALL_NEW,
-            return_values_on_condition_failure=ALL_OLD,
-        )
-        try:
-            return _lookup_of(table.connection.client.update_item(**request)["Attributes"])
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            found = error.response.get("Item")
-        if not found:
-            return None
-        seen = _lookup_of(found).window_start
-        starting = seen is None or int(seen) < target
-        if not starting:
-            target = int(seen)  # a window the condition did not expect: count in it
-    raise CountContention(key_hash)
+    this hash (unknown, or revoked: the lookup item is gone). No item is ever created
+    (`store/rate_windows.py`: one UpdateItem, a second at a window's start)."""
+    found = count_in_window(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK, window_start)
+    return None if found is None else _lookup_of(found)
 
 
 def _lookup_of(attributes: dict[str, Any]) -> ApiKeyLookup:

@@ -40,6 +40,30 @@ def api_key_lookup_pk(key_hash: str) -> str:
     return f"APIKEYHASH#{key_hash}"
 
 
+# Bearer tokens (JWT): the rate-limit window of a token's subject is global too (the authorizer writes it).
+TOKEN_WINDOW_PREFIX = "TOKENSUB#"
+
+
+def token_window_pk(tenant_id: str, user_id: str) -> str:
+    return f"{TOKEN_WINDOW_PREFIX}{tenant_id}#{user_id}"
+
+
+# A Cognito app client's registration: the tenant and user its client-credentials tokens act for.
+TOKEN_CLIENT_PREFIX = "TOKENCLIENT#"
+
+
+def token_client_pk(client_id: str) -> str:
+    return f"{TOKEN_CLIENT_PREFIX}{client_id}"
+
+
+# Platform-level items, no tenant's data: the supreme users (docs/data-model.md).
+PLATFORM_PK = "PLATFORM"
+
+
+def supreme_sk(user_id: str) -> str:
+    return f"SUPREME#{user_id}"
+
+
 # Contacts and what hangs on them
 def contact_pk(tenant_id: str, contact_id: str) -> str:
     return _tenant(tenant_id) + f"CONTACT#{contact_id}"
