@@ -36,7 +36,7 @@ def test_every_route_has_its_handler_module_and_a_permission_rule() -> None:
         assert module.is_file(), module
         assert f'@endpoint("{route.name}")' in module.read_text()
         assert route.public or re.fullmatch(r"[a-z]+:[a-z]+", route.permission or ""), route.name
-        assert route.path.startswith("/api/v1/") or route.path in ("/heartbeat", "/dev/token")
+        assert route.path.startswith("/api/v1/") or route.path in ("/heartbeat", "/dev/token", "/metrics")
 
 
 def test_handler_functions_share_the_route_name_with_a_service_function() -> None:

@@ -29,6 +29,9 @@ class Route:
     webhook_queue: bool = False
     # The declared entity whose generic handler serves the route (entities/), None: a handler file.
     entity: str | None = None
+    # Reads the platform's metric totals back from CloudWatch on AWS (`GET /metrics`, docs/architecture.md,
+    # "Metrics"): CloudWatch reads and the metrics item instead of the table's records.
+    reads_metrics: bool = False
 
     @property
     def handler_module(self) -> str:
