@@ -4,6 +4,7 @@ function folds each settled window into totals kept in the table, exposed as cou
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -108,3 +109,38 @@ def test_a_fold_is_written_only_over_the_totals_it_read(monkeypatch: pytest.Monk
 
     _at(monkeypatch, clock.from_epoch(900 + metrics_fold.SETTLE + metrics_fold.STEP - 60))
     assert metrics_fold.current() == stored, "less than a step settled since: CloudWatch is not read"
+
+
+@pytest.mark.usefixtures("on_aws")
+def test_a_series_listed_late_counts_from_before_its_window_a_late_point_of_a_known_one_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ListMetrics shows a new series up to 15 minutes after its first point: a series new to the
+    totals is read from an hour before the window. A known series' point that reaches CloudWatch
+    after its window was folded is not counted (the settle time's trade-off)."""
+    cloudwatch = boto3.client("cloudwatch")
+    base = clock.from_epoch(clock.epoch(datetime.now(UTC)) // 60 * 60)
+
+    def put(route: str, status_class: str, value: float, at: datetime) -> None:
+        dimensions = [{"Name": "service", "Value": os.environ["POWERTOOLS_SERVICE_NAME"]}]
+        dimensions += [{"Name": "route", "Value": route}, {"Name": "statusClass", "Value": status_class}]
+        cloudwatch.put_metric_data(
+            Namespace=m.NAMESPACE,
+            MetricData=[{"MetricName": m.REQUESTS, "Dimensions": dimensions, "Timestamp": at, "Value": value}],
+        )
+
+    known = (m.REQUESTS, (("route", "get_contact"), ("statusClass", "2xx")))
+    late = (m.REQUESTS, (("route", "list_contacts"), ("statusClass", "4xx")))
+    put("get_contact", "2xx", 2, base - timedelta(minutes=1))
+    _at(monkeypatch, base + timedelta(minutes=10))
+    first = metrics_fold.current()
+    assert first.folded_until == clock.epoch(base + timedelta(minutes=7))
+    assert first.sums == {known: 2.0}
+
+    # both points lie in the window folded already: one of a series listed only now, one of a known series
+    put("list_contacts", "4xx", 1, base + timedelta(minutes=5))
+    put("get_contact", "2xx", 5, base + timedelta(minutes=5))
+    _at(monkeypatch, base + timedelta(minutes=20))
+    second = metrics_fold.current()
+    assert second.folded_until == clock.epoch(base + timedelta(minutes=17))
+    assert second.sums == {known: 2.0, late: 1.0}

@@ -17,6 +17,7 @@ adds nothing to a cold start (pinned by tests/unit/test_cold_start_imports.py).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import defaultdict
@@ -132,6 +133,13 @@ def flush() -> None:
         _pending.clear()
     if not pending:
         return
+    try:
+        _write(pending)
+    except Exception:  # a metric must never fail the invocation that records it
+        logging.getLogger(__name__).exception("metrics not written")
+
+
+def _write(pending: dict[Dimensions, list[tuple[str, str, float]]]) -> None:
     emitter = _emitter()
     for dimensions, points in pending.items():
         counts: dict[str, float] = {}

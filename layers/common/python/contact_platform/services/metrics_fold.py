@@ -9,6 +9,10 @@ The totals only grow, so they are exposed as Prometheus counters; they lag behin
 is missed). A fold reads at most `MAX_WINDOW` (one period); a stack scraped again after a long pause
 catches up a day per scrape, from at most `RETAINED` back (CloudWatch keeps one-minute data for 15
 days). Whatever the scrape rate, CloudWatch is read at most once per `STEP`.
+
+ListMetrics shows a new series up to 15 minutes after its first data point, so a series the totals
+have never held (every listed series is kept, with 0 if it had no data) is read from `NEW_LOOKBACK`
+before the window: its first points, which an earlier fold could not list, count too.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ STEP = 300  # seconds: the shortest window a fold reads
 MAX_WINDOW = 86_400  # seconds: the longest window a fold reads (one GetMetricData period)
 RETAINED = 14 * 86_400  # seconds: how far back a fold starts at most
 FIRST_WINDOW = 86_400  # seconds: the first fold starts this long before its end
+NEW_LOOKBACK = 3600  # seconds before the window from which a series new to the totals is read
 RECENT = 3 * 3600  # ListMetrics' RecentlyActive (PT3H) lists only series with data in the last 3 hours
 QUERIES_PER_CALL = 500  # GetMetricData's limit
 # The EMF metrics `GET /metrics` exposes (metrics.py): Latency and the alarm's attempt counts stay in CloudWatch.
@@ -59,7 +64,8 @@ def current(now: datetime | None = None) -> Totals:
         return stored or Totals(start, {})
     stop = min(end, start + MAX_WINDOW)
     sums = dict(stored.sums) if stored is not None else {}
-    for series, value in window_sums(start, stop, recent=clock.epoch(moment) - start <= RECENT).items():
+    recent = clock.epoch(moment) - (start - NEW_LOOKBACK) <= RECENT
+    for series, value in window_sums(start, stop, known=set(sums), recent=recent).items():
         sums[series] = sums.get(series, 0.0) + value
     folded = Totals(stop, sums)
     if store.save(folded, stored.folded_until if stored is not None else None):
@@ -88,10 +94,28 @@ def _listed(recent: bool) -> Iterator[tuple[str, list[dict[str, str]]]]:
                     yield name, dimensions
 
 
-def window_sums(start: int, stop: int, *, recent: bool = False) -> dict[Series, float]:
-    """Each series' sum over [start, stop) (epoch seconds on minute boundaries), by GetMetricData
-    with one period spanning the window; series without data in it are left out."""
+def _key(name: str, dimensions: list[dict[str, str]]) -> Series:
+    return name, tuple(sorted((d["Name"], d["Value"]) for d in dimensions if d["Name"] != "service"))
+
+
+def window_sums(
+    start: int, stop: int, *, known: set[Series] | None = None, recent: bool = False
+) -> dict[Series, float]:
+    """Each listed series' sum over [start, stop) (epoch seconds on minute boundaries; 0 without data),
+    by GetMetricData with one period spanning the window; a series not in `known` is read from
+    `NEW_LOOKBACK` before `start` (ListMetrics lists a new series late)."""
     listed = list(_listed(recent))
+    fresh = [(name, dims) for name, dims in listed if known is not None and _key(name, dims) not in known]
+    old = [(name, dims) for name, dims in listed if known is None or _key(name, dims) in known]
+    sums: dict[Series, float] = {_key(name, dims): 0.0 for name, dims in listed}
+    for group, since in ((old, start), (fresh, start - NEW_LOOKBACK)):
+        for series, value in _sums(group, since, stop).items():
+            sums[series] += value
+    return sums
+
+
+def _sums(listed: list[tuple[str, list[dict[str, str]]]], start: int, stop: int) -> dict[Series, float]:
+    """Each series' sum over [start, stop), in calls of 500 queries."""
     sums: dict[Series, float] = {}
     cloudwatch = aws.client("cloudwatch")
     for first in range(0, len(listed), QUERIES_PER_CALL):
@@ -115,10 +139,6 @@ def window_sums(start: int, stop: int, *, recent: bool = False) -> dict[Series, 
         }
         for page in cloudwatch.get_paginator("get_metric_data").paginate(**request):
             for result in page.get("MetricDataResults", []):
-                values = result.get("Values") or []
-                if not values:
-                    continue
-                name, dimensions = batch[int(result["Id"][1:])]
-                key = tuple(sorted((d["Name"], d["Value"]) for d in dimensions if d["Name"] != "service"))
-                sums[(name, key)] = sums.get((name, key), 0.0) + float(sum(values))
+                key = _key(*batch[int(result["Id"][1:])])
+                sums[key] = sums.get(key, 0.0) + float(sum(result.get("Values") or []))
     return sums
