@@ -12,7 +12,9 @@ import boto3
 import pytest
 
 from contact_platform.services.metrics_report import CONTENT_TYPE
+from tests.integration.test_cleanup import cleanup
 from tests.integration.test_webhook_delivery import Pipeline, Receiver
+from tests.support.faults import fault
 from tests.support.fixtures import Api
 from tests.support.jobs import run
 from tests.support.prometheus import ALLOWED_LABELS, scrape
@@ -74,7 +76,9 @@ def test_an_unhandled_exception_is_a_500_envelope_and_counts_as_an_error_of_its_
 
 
 @pytest.mark.usefixtures("jobs_aws")
-def test_a_finished_export_counts_its_statuses_and_its_duration(api: Api, admin: dict[str, Any]) -> None:
+def test_exports_count_their_statuses_and_durations_finished_failed_and_expired(
+    api: Api, admin: dict[str, Any]
+) -> None:
     key = admin["apiKey"]
     api.create_contact(key, name="Exported Emma", tags=["metrics"])
     segment = api.post("/api/v1/segments", key=key, json={"name": "Metrics", "filter": {"tag": ["metrics"]}}).data
@@ -97,6 +101,37 @@ def test_a_finished_export_counts_its_statuses_and_its_duration(api: Api, admin:
     exports = [s.value for s in buckets if s.labels["job"] == "exports"]
     assert exports == sorted(exports), "buckets are cumulative"
     assert delta("cdp_jobs_ended_total", job="imports", status="FINISHED") == 0
+
+    with fault("exports.plan"):
+        failed = run(api, "/api/v1/exports", key, json={"segmentId": segment["id"]})
+    assert failed["status"] == "FAILED"
+    cleanup(0)
+    assert cleanup(7.01)["exportsExpired"] == 1
+    last = scrape(api)
+    assert (
+        last.value("cdp_exports_total", export_type="segment", status="FAILED")
+        - after.value("cdp_exports_total", export_type="segment", status="FAILED")
+        == 1
+    )
+    assert (
+        last.value("cdp_jobs_ended_total", job="exports", status="FAILED")
+        - after.value("cdp_jobs_ended_total", job="exports", status="FAILED")
+        == 1
+    )
+    assert (
+        last.value("cdp_exports_total", export_type="segment", status="EXPIRED")
+        - after.value("cdp_exports_total", export_type="segment", status="EXPIRED")
+        == 1
+    ), "the cleanup expired the finished one"
+    errors = "cdp_errors_total"
+    assert last.value(errors, function="exports.plan") - after.value(errors, function="exports.plan") >= 1, (
+        "the step's exception escaped its function (Step Functions' Catch then failed the job)"
+    )
+    assert (
+        last.value("cdp_job_duration_seconds_count", job="exports")
+        - after.value("cdp_job_duration_seconds_count", job="exports")
+        == 1
+    )
 
 
 @pytest.fixture
