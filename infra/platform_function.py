@@ -12,7 +12,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from contact_platform import config, function_settings
+from contact_platform import config, function_settings, metrics
 from contact_platform.function_settings import FunctionSettings
 from infra.nag import skip_checkov
 from infra.observability import alarm_on_function_errors
@@ -49,7 +49,7 @@ SYNCHRONOUS_DLQ = (
 XRAY_WILDCARD = "X-Ray tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource scoping"
 # What Powertools names the functions' logs and the `service` dimension of their EMF metrics (the alarms on
 # those metrics name it too: infra/webhooks.py).
-SERVICE_NAME = "contact-platform"
+SERVICE_NAME = metrics.SERVICE
 
 
 def function_code() -> lambda_.Code:
@@ -58,9 +58,11 @@ def function_code() -> lambda_.Code:
 
 
 def common_environment(table_name: str, dev_mode: bool) -> dict[str, str]:
-    """What every platform function is told: Powertools settings, the table, dev mode."""
+    """What every platform function is told: Powertools settings (the EMF namespace and `service` dimension of
+    its metrics: docs/architecture.md, "Metrics"), the table, dev mode."""
     return {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": metrics.NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "LOG_LEVEL": "INFO",
         config.ENV_TABLE_NAME: table_name,

@@ -21,8 +21,9 @@ from constructs import Construct
 
 from contact_platform.names import pascal
 from contact_platform.route import Route
+from infra.metrics import METRICS_WILDCARD, grant_metrics_access, route_metrics_environment
 from infra.nag import skip_checkov
-from infra.platform_function import PlatformFunction, function_code
+from infra.platform_function import XRAY_WILDCARD, PlatformFunction, function_code
 from infra.table_access import grant_route_access
 from infra.webhooks import WebhookResources, grant_route_webhook_access, route_webhook_environment
 from infra.workflows import JobResources, grant_route_job_access, route_job_environment
@@ -68,10 +69,15 @@ class ApiRoute(Construct):
                 **deps.environment,
                 **route_job_environment(route, deps.jobs, deps.download_url_seconds),
                 **route_webhook_environment(route, deps.webhooks),
+                **route_metrics_environment(route),
             },
             alarm_topic=deps.alarm_topic,
+            wildcard_reason=METRICS_WILDCARD if route.reads_metrics else XRAY_WILDCARD,
         )
-        grant_route_access(handler.role, deps.table, route)
+        if route.reads_metrics:  # CloudWatch and its totals item instead of the table's records
+            grant_metrics_access(handler.role, deps.table)
+        else:
+            grant_route_access(handler.role, deps.table, route)
         grant_route_job_access(handler.role, route, deps.jobs)
         grant_route_webhook_access(handler.role, route, deps.webhooks)
         deps.cursor_secret.grant_read(handler.role)

@@ -23,7 +23,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from contact_platform import config, function_settings
+from contact_platform import config, function_settings, metrics
 from contact_platform.names import pascal
 from contact_platform.observability import METRICS_NAMESPACE
 from contact_platform.route import Route
@@ -54,8 +54,8 @@ DELIVERY_BATCH_SIZE = 10  # messages per invocation: the function's timeout cove
 FAILURE_RATE_PERIOD = Duration.minutes(15)
 FAILURE_RATE_THRESHOLD = 0.5
 ATTEMPTS_FOR_RATE = 10
-ATTEMPTS_METRIC = "WebhookAttempts"  # emitted by functions/triggers/webhook_delivery.py (EMF)
-FAILED_ATTEMPTS_METRIC = "WebhookAttemptsFailed"
+ATTEMPTS_METRIC = metrics.WEBHOOK_ATTEMPTS  # emitted by the delivery function (EMF: contact_platform/metrics.py)
+FAILED_ATTEMPTS_METRIC = metrics.WEBHOOK_ATTEMPTS_FAILED
 
 SQS_MANAGED_KEYS = (
     "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which checkov does not recognize; a KMS "

@@ -36,7 +36,7 @@ from local.resources import (
 
 HOST = "127.0.0.1"
 DEFAULT_CLEANUP_INTERVAL_SECONDS = 3600.0
-ALWAYS_READY = ("get_heartbeat", "get_jwks")  # routes that touch no AWS resource
+ALWAYS_READY = ("get_heartbeat", "get_jwks", "get_metrics")  # routes that touch no AWS resource (locally)
 READY_TIMEOUT_SECONDS = 120
 JOBS_AFTER_SECONDS = 3.0  # after the data, unless a job route asks earlier
 

@@ -12,12 +12,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contact_platform.errors import ApiError
-from contact_platform.observability import lambda_handler
+from contact_platform.observability import Refusal, lambda_handler
 from contact_platform.services.authentication import authenticate
 
 
-class Unauthorized(Exception):
-    """API Gateway turns exactly this message into a 401."""
+class Unauthorized(Refusal):
+    """API Gateway turns exactly this message into a 401 (an answer, not an error of the function)."""
 
     def __init__(self) -> None:
         super().__init__("Unauthorized")

@@ -4,15 +4,14 @@ is set to the retry's delay, so SQS hands it back then; one out of attempts goes
 queue. A message that raises is a batch item failure too, back after the queue's visibility timeout.
 
 Each attempt counts in the CloudWatch metrics `WebhookAttempts` and `WebhookAttemptsFailed` (EMF,
-namespace `ContactPlatform`), which the failure-rate alarm divides."""
+namespace `ContactPlatform`), which the failure-rate alarm divides, and in `WebhookDeliveries` by
+outcome (`services/webhook_attempts.py` records them, `lambda_handler` flushes them once per
+invocation: docs/architecture.md, "Metrics")."""
 
 import json
 from typing import Any
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-
-from contact_platform.observability import METRICS_NAMESPACE, lambda_handler, logger
+from contact_platform.observability import lambda_handler, logger
 from contact_platform.services.webhook_attempts import deliver
 from contact_platform.webhooks import queue
 
@@ -24,11 +23,6 @@ def _handle(record: dict[str, Any]) -> bool:
     except ValueError:
         body = None
     outcome = deliver(body if isinstance(body, dict) else {"body": record["body"]})
-    if outcome.attempt is not None:
-        metrics.add_metric(name="WebhookAttempts", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(
-            name="WebhookAttemptsFailed", unit=MetricUnit.Count, value=int(not outcome.attempt.succeeded)
-        )
     if outcome.dead_letter is not None:
         queue.dead_letter(outcome.dead_letter)
         return True
@@ -38,30 +32,15 @@ def _handle(record: dict[str, Any]) -> bool:
     return True
 
 
-metrics = Metrics(namespace=METRICS_NAMESPACE)
-
-
-def _publish_metrics() -> None:
-    """What Powertools' `log_metrics` does, without its two surprises: a warning for an invocation
-    that made no attempt, and, with POWERTOOLS_METRICS_DISABLED (the local stack), metrics kept
-    across invocations until 100 of them print anyway."""
-    if metrics.metric_set:
-        metrics.flush_metrics()
-    metrics.clear_metrics()
-
-
 @lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     failures = []
-    try:
-        for record in event["Records"]:
-            try:
-                done = _handle(record)
-            except Exception:
-                logger.exception("webhook delivery failed", extra={"messageId": record.get("messageId")})
-                done = False
-            if not done:
-                failures.append({"itemIdentifier": record["messageId"]})
-    finally:
-        _publish_metrics()
+    for record in event["Records"]:
+        try:
+            done = _handle(record)
+        except Exception:
+            logger.exception("webhook delivery failed", extra={"messageId": record.get("messageId")})
+            done = False
+        if not done:
+            failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}

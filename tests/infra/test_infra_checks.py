@@ -62,6 +62,8 @@ LOG_DELIVERY_ACTIONS = {
 }
 # What the event dispatcher's role needs on `*` for its stream mapping (besides X-Ray): no resource scoping exists.
 STREAM_MAPPING_ACTIONS = {"dynamodb:ListStreams"}
+# What the metrics function's role reads on `*` (besides X-Ray): no resource scoping exists (infra/metrics.py).
+METRICS_READ_ACTIONS = {"cloudwatch:ListMetrics", "cloudwatch:GetMetricData"}
 
 
 def acknowledgments(assembly: Assembly) -> list[tuple[str, str, dict[str, str]]]:
@@ -185,12 +187,20 @@ def test_public_method_and_wildcard_resource_acknowledgments_cover_only_what_the
         if function.properties["Handler"] == EVENT_DISPATCHER.handler
     ]
     dispatcher_role = assembly.referenced(dispatcher, dispatcher.properties["Role"], "AWS::IAM::Role")
+    (metrics_function,) = [
+        function
+        for function in assembly.resources("AWS::Lambda::Function")
+        if function.properties["Handler"] in {route.handler for route in ROUTES if route.reads_metrics}
+    ]
+    metrics_role = assembly.referenced(metrics_function, metrics_function.properties["Role"], "AWS::IAM::Role")
     for policy in assembly.resources("AWS::IAM::Policy"):
         (role,) = [assembly.referenced(policy, role, "AWS::IAM::Role") for role in policy.properties["Roles"]]
         (trusted,) = role.properties["AssumeRolePolicyDocument"]["Statement"]
         allowed = LOG_DELIVERY_ACTIONS if trusted["Principal"] == {"Service": "states.amazonaws.com"} else set()
         if role == dispatcher_role:
             allowed = STREAM_MAPPING_ACTIONS
+        if role == metrics_role:
+            allowed = METRICS_READ_ACTIONS
         for statement in policy.properties["PolicyDocument"]["Statement"]:
             if statement["Resource"] == "*":
                 for action in actions(statement):

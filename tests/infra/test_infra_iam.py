@@ -84,7 +84,7 @@ def test_every_function_has_a_role_of_its_own(assembly: Assembly) -> None:
         assert not role.properties.get("ManagedPolicyArns"), role.logical_id
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+@pytest.mark.parametrize("route", [r for r in ROUTES if not r.reads_metrics], ids=lambda route: route.name)
 def test_route_table_access_follows_its_method(assembly: Assembly, route: Route) -> None:
     granted = table_actions(assembly, functions_by_handler(assembly)[route.handler])
     assert {"dynamodb:GetItem", "dynamodb:Query"} <= granted
@@ -93,6 +93,34 @@ def test_route_table_access_follows_its_method(assembly: Assembly, route: Route)
         assert granted & WRITES == set()
     else:
         assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= granted
+
+
+def test_the_metrics_function_reads_cloudwatch_and_touches_only_its_totals_item(assembly: Assembly) -> None:
+    """GET /metrics is public: it reads no record of the table, only the `METRICS` partition's totals
+    item (read and conditionally written back), and reads CloudWatch (docs/architecture.md, "Metrics")."""
+    (route,) = [route for route in ROUTES if route.reads_metrics]
+    function = functions_by_handler(assembly)[route.handler]
+    assert function.properties["Environment"]["Variables"]["METRICS_SOURCE"] == "cloudwatch"
+    assert table_actions(assembly, function) == {"dynamodb:GetItem", "dynamodb:PutItem"}
+    (table,) = [s for s in assembly.statements_of(function) if any("dynamodb" in a for a in actions(s))]
+    assert table["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["METRICS"]}}
+    (cloudwatch,) = [s for s in assembly.statements_of(function) if any("cloudwatch" in a for a in actions(s))]
+    assert {a for a in actions(cloudwatch) if not a.startswith("xray:")} == {
+        "cloudwatch:ListMetrics",
+        "cloudwatch:GetMetricData",
+    }
+    for other in assembly.resources("AWS::Lambda::Function"):
+        if other.properties["Handler"] != route.handler:
+            granted = {a for s in assembly.statements_of(other) for a in actions(s)}
+            assert not {a for a in granted if a.startswith("cloudwatch:")}, other.logical_id
+
+
+def test_every_function_emits_its_metrics_under_the_platform_namespace_and_service(assembly: Assembly) -> None:
+    """The EMF namespace and `service` dimension the alarms (infra/webhooks.py) and GET /metrics read."""
+    for function in assembly.resources("AWS::Lambda::Function"):
+        variables = function.properties["Environment"]["Variables"]
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "ContactPlatform", function.logical_id
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "contact-platform", function.logical_id
 
 
 def test_authorizer_only_updates_key_lookup_items(assembly: Assembly) -> None:

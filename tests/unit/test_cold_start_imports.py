@@ -22,6 +22,7 @@ NEVER = (
     "aws_lambda_powertools.utilities.parameters",
     "contact_platform.http.openapi_operation",
     "moto",
+    "prometheus_client",  # only GET /metrics renders Prometheus text (about 8 ms)
 )
 # A GET of one record reads no phone numbers, signs no cursor and validates no email.
 NOT_FOR_A_GET = ("phonenumbers", "email_validator")
@@ -71,6 +72,18 @@ NOT_FOR_AN_API_KEY = ("jwt", "cryptography")
 )
 def test_no_jwt_library_until_a_bearer_token_comes(module: str) -> None:
     assert _under(_loaded(module), NOT_FOR_AN_API_KEY) == []
+
+
+def test_metrics_cost_a_handler_no_import_of_its_own() -> None:
+    """`contact_platform.metrics` (every entry point records and flushes through it) uses Powertools'
+    metrics package, which `import aws_lambda_powertools` (the Logger's) loads already: recording
+    metrics adds no module but itself to a cold start (docs/architecture.md, "Metrics")."""
+    extra = _loaded("contact_platform.metrics") - _loaded("aws_lambda_powertools")
+    assert extra == {"contact_platform", "contact_platform.metrics"}
+
+
+def test_the_metrics_route_reads_cloudwatch_only_where_it_is_its_source() -> None:
+    assert _under(_loaded("functions.api.health.get_metrics"), ("contact_platform.services.metrics_fold",)) == []
 
 
 def test_a_get_handler_imports_no_phone_or_email_validation() -> None:

@@ -38,7 +38,7 @@ def test_every_route_has_its_handler_module_and_a_permission_rule() -> None:
         assert route.public or re.fullmatch(r"[a-z]+:[a-z]+", route.permission or ""), route.name
         assert (
             route.path.startswith("/api/v1/")
-            or route.path in ("/heartbeat", "/.well-known/jwks.json")
+            or route.path in ("/heartbeat", "/.well-known/jwks.json", "/metrics")
             or (route.path.startswith("/dev/") and route.dev_only)
         )
 

@@ -47,6 +47,10 @@ class Route:
         if self.supreme != (self.permission == SUPREME_PERMISSION):
             raise ValueError(f"{self.name}: a supreme route, and only one, has the permission {SUPREME_PERMISSION}")
 
+    # Reads the platform's metric totals back from CloudWatch on AWS (`GET /metrics`, docs/architecture.md,
+    # "Metrics"): CloudWatch reads and the metrics item instead of the table's records.
+    reads_metrics: bool = False
+
     @property
     def handler_module(self) -> str:
         if self.entity is not None:

@@ -25,6 +25,15 @@ ROUTES_BY_NAME: dict[str, Route]
 WRITTEN_ROUTES: tuple[Route, ...] = (
     Route("get_heartbeat", "GET", "/heartbeat", "health", None, "Service health check"),
     Route(
+        "get_metrics",
+        "GET",
+        "/metrics",
+        "health",
+        None,
+        "Prometheus metrics (platform-wide, no tenant or user labels)",
+        reads_metrics=True,
+    ),
+    Route(
         "create_dev_token",
         "POST",
         "/dev/token",

@@ -10,7 +10,9 @@ The handler function names its inputs (path parameters, a body model, a query mo
 3. `Idempotency-Key` replay for POST and PATCH, keyed on what the request really carries;
 4. parsing and validation of path, query, headers and body with the handler's pydantic types, with
    the platform's envelope and errors;
-5. `ETag` for versioned resources, `X-RateLimit-*` and `X-Request-Id` on every response.
+5. `ETag` for versioned resources, `X-RateLimit-*` and `X-Request-Id` on every response;
+6. the request in the metrics (`metrics.request`: route, status class, latency; a 5xx is an error),
+   whatever the answer, the 500 of an unhandled exception included (docs/architecture.md, "Metrics").
 
 One function serves one route, so no router runs per request; Powertools' resolver is built only
 for the OpenAPI document (`resolver`, used by local/openapi.py), never on a cold start
@@ -24,6 +26,7 @@ import hashlib
 import inspect
 import json
 import re
+import time
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +35,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from contact_platform import errors
+from contact_platform import errors, metrics
 from contact_platform.config import settings
 from contact_platform.errors import ApiError, Detail
 from contact_platform.http import idempotency, rate_limit, request
@@ -52,6 +55,14 @@ MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKETS = re.compile(r"[\[\]{}]")
 _CORRELATION_ID = "requestContext.requestId"  # Powertools' correlation_paths.API_GATEWAY_REST
+
+
+@dataclass(frozen=True)
+class PlainText:
+    """What a handler returns to answer with text instead of the JSON envelope (`GET /metrics`)."""
+
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
 
 
 @dataclass
@@ -167,6 +178,7 @@ class Endpoint:
     # Per request -----------------------------------------------------------------------------------
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        started = time.perf_counter()
         state = request.begin(request.request_id_of(event), request.source_ip_of(event))
         headers = {"X-Request-Id": state.request_id}
         try:
@@ -177,7 +189,9 @@ class Endpoint:
         except Exception:
             logger.exception("unhandled error", extra={"route": self.route.name})
             response = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
-        return _with_headers(response, headers)
+        answer = _with_headers(response, headers)
+        metrics.request(self.route.name, answer["statusCode"], time.perf_counter() - started)
+        return answer
 
     def _guarded(
         self, event: dict[str, Any], context: Any, state: request.RequestState, headers: dict[str, str]
@@ -210,6 +224,8 @@ class Endpoint:
 
     def _respond(self, event: dict[str, Any], text: str | None) -> dict[str, Any]:
         data = self.function(**self._arguments(event, text))
+        if isinstance(data, PlainText):
+            return {"statusCode": self.route.status, "headers": {"Content-Type": data.content_type}, "body": data.body}
         status = self.route.status
         if isinstance(data, WithStatus):
             if data.status not in (status, self.route.also_status):

@@ -15,12 +15,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi import params as powertools
 
+from contact_platform.http.endpoint import PlainText
 from contact_platform.http.params import Body, Header, Query
 from contact_platform.models.envelope import Envelope, ErrorEnvelope, ListEnvelope
 from contact_platform.models.paging import Listing
 from contact_platform.route import Route
 
 JSON = "application/json"
+TEXT = "text/plain"
 ERROR_STATUSES = {
     400: "Body not JSON or nested deeper than 32 levels, or a tampered cursor",
     401: "Invalid or expired API key",
@@ -73,7 +75,11 @@ def _powertools_hint(hint: Any) -> Any:
 def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestResolver:
     hints = typing.get_type_hints(function, include_extras=True)
     signature = inspect.signature(function)
-    returned = _envelope_model(hints.get("return", Any)) if route.envelope else hints.get("return", Any)
+    text = hints.get("return") is PlainText  # text instead of the envelope (`GET /metrics`)
+    if text:
+        returned: Any = str
+    else:
+        returned = _envelope_model(hints.get("return", Any)) if route.envelope else hints.get("return", Any)
     parameters = [
         parameter.replace(annotation=_powertools_hint(hints[name])) for name, parameter in signature.parameters.items()
     ]
@@ -83,14 +89,17 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
 
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=parameters,
-        return_annotation=Response[returned],  # type: ignore[valid-type]
+        return_annotation=Response[returned],
     )
     call.__name__ = function.__name__
     call.__doc__ = function.__doc__
     error_model = {JSON: {"model": ErrorEnvelope}}
     statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
     responses: dict[int, Any] = {
-        route.status: {"description": route.summary, "content": {JSON: {"model": returned}}},
+        route.status: {
+            "description": route.summary,
+            "content": {TEXT: {"schema": {"type": "string"}}} if text else {JSON: {"model": returned}},
+        },
         **(
             {route.also_status: {"description": ALSO_STATUS, "content": {JSON: {"model": returned}}}}
             if route.also_status

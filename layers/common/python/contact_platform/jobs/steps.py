@@ -90,7 +90,7 @@ def step_handler(workflow: str, step: str, work: Work) -> Callable[[Event, Any],
             store.put_chunk_failure(operation.tenant_id, operation.operation_id, chunk, reason)
             raise
 
-    return lambda_handler(handler)
+    return lambda_handler(handler, name=f"{workflow}.{step}")
 
 
 # Scratch files -----------------------------------------------------------------------------------

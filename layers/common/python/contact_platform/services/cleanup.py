@@ -163,5 +163,6 @@ def _tidy(operation: OperationItem, now: datetime, report: dict[str, Any]) -> No
             gsi2sk=None,
         ):
             report["exportsExpired"] += 1
+            operations.count_export(operation, operation_store.EXPIRED)
         return
     operation_store.update(operation, scratch_removed=1, gsi2pk=None, gsi2sk=None)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.expressions.condition import Condition
 
-from contact_platform import aws, clock, errors
+from contact_platform import aws, clock, errors, metrics
 from contact_platform.config import settings
 from contact_platform.ids import new_id
 from contact_platform.observability import logger
@@ -51,6 +51,22 @@ RETRIED = {
     "tagging": "tagging.retried",
     "moves": "moves.retried",
 }
+
+
+def export_type(operation: OperationItem) -> str | None:
+    """What an operation exports, for the `Exports` metric: the `exportType` its params name (a
+    campaign export's), `segment` for the segment exports of `POST /exports`; None: not an export."""
+    named = operation.params.get("exportType")
+    if named:
+        return str(named)
+    return "segment" if operation.job == "exports" else None
+
+
+def count_export(operation: OperationItem, status: str) -> None:
+    """An export entered `status` (docs/architecture.md, "Metrics"); nothing for other jobs."""
+    exported = export_type(operation)
+    if exported is not None:
+        metrics.export(exported, status)
 
 
 def acting_caller(operation: OperationItem) -> Caller:
@@ -90,7 +106,10 @@ def record(caller: Caller, operation: OperationItem, action: str, *, due_iso: st
     if due_iso:
         for name, value in due_keys(operation, due_iso).items():
             setattr(operation, name, value)
-    return store.create(operation, entry)
+    created = store.create(operation, entry)
+    if created:
+        count_export(operation, operation.status)
+    return created
 
 
 def start(caller: Caller, operation: OperationItem, action: str) -> bool:
@@ -143,6 +162,7 @@ def retry(caller: Caller, job: str, operation_id: str) -> OperationAccepted:
     )
     if not reopened:
         raise errors.conflict(f"Only a FAILED operation can be run again; this one is {operation.status}")
+    count_export(operation, store.PENDING)
     store.delete_chunk_items(operation.tenant_id, operation.operation_id)
     start_execution(operation, attempt)
     return accepted(operation)
@@ -180,7 +200,11 @@ def end(
         changed=[],
         record=event_data(after, chunks),
     )
-    return store.update_audited(operation, condition, entry, **changes)
+    ended = store.update_audited(operation, condition, entry, **changes)
+    if ended:  # once per job end, as its event (docs/architecture.md, "Metrics")
+        metrics.job_ended(operation.job, status, (now - clock.parse_iso(operation.created_at)).total_seconds())
+        count_export(operation, status)
+    return ended
 
 
 def event_data(operation: OperationItem, chunks: list[ChunkResultItem]) -> Model:

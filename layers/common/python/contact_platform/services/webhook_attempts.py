@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from contact_platform import clock
+from contact_platform import clock, metrics
 from contact_platform.config import settings
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit
@@ -130,6 +130,7 @@ def _record(delivery: DeliveryItem, webhook: WebhookItem, attempt: Attempt) -> O
         store.record_attempt(delivery, record, status=status, next_attempt_at=next_at, last_error=error)
     except StaleVersion:
         return DONE  # another copy of the message made this attempt and decides what follows
+    metrics.delivery(status)
     _webhook_health(webhook, attempt)
     if status == "failed" and not attempt.gone:
         return Outcome(dead_letter=_dead_letter(delivery, number, error), attempt=attempt)

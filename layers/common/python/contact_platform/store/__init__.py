@@ -26,6 +26,7 @@ webhook (webhooks)        T#WEBHOOK#wh / WEBHOOK             GSI1 T#WEBHOOKS / <
 webhook tally (webhooks)  T#WEBHOOKTALLY / WEBHOOKS          (the count that keeps 25 at most)
 audit entry (audit)       T#AUDIT#<entityId> / <ts>#a        GSI1 T#AUDIT / <ts>#a
 idempotency record        T#IDEMPOTENCY / <Powertools key>   (TTL)
+metric totals (metrics)   METRICS / TOTALS                   (AWS only: GET /metrics' folded CloudWatch sums)
 
 Access patterns: get by id (GetItem); list contacts by creation, update time or last name, by owner
 or organization (one Query on GSI1..GSI5); by tag (Query on the tag's GSI1 partition, then
