@@ -15,6 +15,8 @@ import pytest
 from contact_platform import config
 from contact_platform.campaign_export_types import EXPORT_TYPES
 from contact_platform.config import settings
+from contact_platform.permissions import ALL_SCOPES
+from contact_platform.services import dev_issuer, supremes
 from tests.support.campaign_exports import held_campaign_exports
 from tests.support.fixtures import Api
 from tests.support.jobs import csv_rows, download, wait_for
@@ -321,3 +323,54 @@ def test_the_list_sorts_and_pages_by_number_and_cursor(held: Api) -> None:
     assert held.get(path, key=key, params={"page": 1, "cursor": "x"}).status == 422
     assert held.get(path, key=key, params={"sort": "name"}).status == 422
     assert held.get(path, key=key, params={"exportType": "nope"}).status == 422
+
+
+# CCPA erasure ----------------------------------------------------------------------------------
+
+
+def test_a_supreme_user_erases_a_users_exports_in_every_tenant_but_the_kept_types(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any]
+) -> None:
+    """The user requested exports in tenant A (with a key) and in tenant B (a token of B's issuer for
+    the same user); the erasure deletes them all, files and records, but the scoring file; other
+    users' exports stay; a second erasure deletes nothing more and answers the same."""
+    user = admin["userId"]
+    a_campaign = known_campaign(api, admin["apiKey"])["campaign"]["id"]
+    entries = export(api, admin["apiKey"], a_campaign, exportType="entries")
+    scoring = export(api, admin["apiKey"], a_campaign, exportType="scoring")
+    wave = export(api, admin["apiKey"], a_campaign, exportType="codeWaves", dateKey=WAVE)
+    colleague = api.token("manager", tenant_id=admin["tenantId"])
+    kept_for_colleague = export(api, colleague["apiKey"], a_campaign, exportType="fanlist")
+    in_b = dev_issuer.issue(tenant_id=other_admin["tenantId"], user_id=user, role="admin", scopes=sorted(ALL_SCOPES))
+    b_campaign = campaign(api, other_admin["apiKey"])["id"]
+    b_export = export(api, in_b, b_campaign, exportType="waitlist")
+    b_own = export(api, other_admin["apiKey"], b_campaign, exportType="codes")
+    assert b_export["requesterUserId"] == user
+
+    refused = api.delete(f"/api/v1/ccpa/users/{user}", key=other_admin["apiKey"])
+    assert refused.status == 403 and refused.error["message"] == supremes.NOT_SUPREME
+    operator = api.token("admin")
+    supremes.set_supreme(operator["userId"], granted_by="test")
+    for _ in range(2):
+        erased = api.delete(f"/api/v1/ccpa/users/{user}", key=operator["apiKey"])
+        assert erased.status == 200 and erased.data == {"message": "User exports deleted successfully"}
+
+    def found(key: str, campaign_id: str, export_id: str) -> int:
+        return api.get(f"/api/v1/campaigns/{campaign_id}/exports/{export_id}", key=key).status
+
+    assert [found(admin["apiKey"], a_campaign, gone["id"]) for gone in (entries, wave)] == [404, 404]
+    assert found(other_admin["apiKey"], b_campaign, b_export["id"]) == 404
+    assert found(admin["apiKey"], a_campaign, scoring["id"]) == 200, "scoring exports are kept"
+    assert found(admin["apiKey"], a_campaign, kept_for_colleague["id"]) == 200
+    assert found(other_admin["apiKey"], b_campaign, b_own["id"]) == 200
+    s3 = boto3.client("s3")
+    for gone, bucket in ((entries, settings().exports_bucket), (wave, settings().vf_scoring_bucket)):
+        assert s3.list_objects_v2(Bucket=bucket, Prefix=gone["key"]).get("KeyCount") == 0
+    assert s3.head_object(Bucket=settings().scoring_bucket, Key=scoring["key"])
+    listed = api.get(f"/api/v1/campaigns/{a_campaign}/exports", key=admin["apiKey"]).data
+    assert {item["id"] for item in listed} == {scoring["id"], kept_for_colleague["id"]}
+    for tenant, expected in ((admin, {entries["id"], wave["id"]}), (other_admin, {b_export["id"]})):
+        audit = api.get("/api/v1/admin/audit-log", key=tenant["apiKey"], params={"action": "ccpa.user_exports_deleted"})
+        first = audit.data[-1]
+        assert first["entityId"] == user and first["actorUserId"] == operator["userId"]
+        assert set(first["details"]["erasedExportIds"]) == expected

@@ -91,6 +91,7 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "list_campaign_exports": p.CAMPAIGNS_REPORT,
     # Supreme users only (`Route.supreme`): a platform-level flag, no scope (services/supremes.py).
     "get_dev_supremes": p.SUPREME,
+    "erase_user_exports": p.SUPREME,
 }
 # The declared entities' routes: verb -> action; (entity, plural, the resource of its scopes).
 _ENTITY_ACTIONS = {

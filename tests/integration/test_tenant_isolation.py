@@ -458,6 +458,16 @@ def _campaign_exports(api: Api, owner: dict[str, Any], intruder: dict[str, Any],
     assert api.get(f"/api/v1/campaigns/{own}/exports", key=key).data == []
 
 
+@case("erase_user_exports")
+def _erase_exports(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    """Another tenant's admin is no supreme user: A's user's exports stay."""
+    reply = api.delete(f"/api/v1/ccpa/users/{owner['userId']}", key=intruder["apiKey"])
+    assert reply.status == 403, reply.body
+    campaign = owned["records"]["campaign"]["id"]
+    export = owned["campaign_export"]["id"]
+    assert api.get(f"/api/v1/campaigns/{campaign}/exports/{export}", key=owner["apiKey"]).status == 200
+
+
 @case("get_current_user")
 def _current_user(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     reply = api.get("/api/v1/users/me", key=intruder["apiKey"])

@@ -459,6 +459,15 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "List a campaign's exports (sorted, by page number or cursor)",
         workflow="campaign_exports",
     ),
+    Route(
+        "erase_user_exports",
+        "DELETE",
+        "/api/v1/ccpa/users/{userId}",
+        "ccpa",
+        p.SUPREME,
+        "Delete every export a user requested, in any tenant (CCPA; supreme users only)",
+        supreme=True,
+    ),
 )
 
 _WRITTEN_BY_NAME: dict[str, Route] = {route.name: route for route in WRITTEN_ROUTES}

@@ -68,6 +68,7 @@ def create_export(caller: Caller, campaign_id: str, body: CampaignExportCreate) 
         )
         holder = store.queue(operation, entry)
         if holder is None:
+            operations.count_export(operation, operation.status)
             operations.start_execution(operation)
             return view(operation, campaign), True
         queued = operation_store.get(caller.tenant_id, holder) if holder else None
