@@ -11,10 +11,12 @@ from typing import Any
 
 import boto3
 import pytest
+from jsonschema import Draft202012Validator
 
 from contact_platform import config
 from contact_platform.campaign_export_types import EXPORT_TYPES
 from contact_platform.config import settings
+from contact_platform.events.catalog import schema_for
 from contact_platform.permissions import ALL_SCOPES
 from contact_platform.services import dev_issuer, supremes
 from tests.support.campaign_exports import held_campaign_exports
@@ -374,3 +376,13 @@ def test_a_supreme_user_erases_a_users_exports_in_every_tenant_but_the_kept_type
         first = audit.data[-1]
         assert first["entityId"] == user and first["actorUserId"] == operator["userId"]
         assert set(first["details"]["erasedExportIds"]) == expected
+
+
+def test_an_ended_export_emits_one_event_with_its_get_answer(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    found = campaign(api, key)
+    done = export(api, key, found["id"], exportType="fanlist")
+    events = api.get("/api/v1/events", key=key, params={"type": "campaign_export.finished"}).data
+    (event,) = events
+    Draft202012Validator(schema_for(event["type"]), format_checker=Draft202012Validator.FORMAT_CHECKER).validate(event)
+    assert event["data"] == {**done, "path": None} and event["previous"] is None

@@ -1,7 +1,8 @@
 """Every event type and its JSON Schema (docs/architecture.md, "Events"): a record's write is
 `<entity>.<action>`, one type per verb of the entity that changes a record (`created`, `updated`,
 `deleted`, `restored`, `merged`) and its declared extra events (deals: `won`, `lost`); a job's end,
-in any terminal state, is `<job>.finished` (`import`, `export`, `tag_assignment`, `move`), and a lead
+in any terminal state, is `<job>.finished` (`import`, `export`, `tag_assignment`, `move`,
+`campaign_export`), and a lead
 migration's committed run `lead_migration.finished` (a migrated lead is `lead.created`). Webhooks
 also receive `webhook.test` (`POST /webhooks/{id}/test`), which nothing subscribes to. Each
 type's schema is kept as `schemas/<type>.json` (`make openapi` writes them; a test holds them current)."""
@@ -27,6 +28,7 @@ def event_types() -> dict[str, type[Model]]:
     """Event type -> the model of its `data` (the record or operation as the API returns it)."""
     from contact_platform.entities.catalog import all_entities, verbs
     from contact_platform.entities.shapes import shapes
+    from contact_platform.models.campaign_exports import CampaignExport
     from contact_platform.models.contacts import Contact
     from contact_platform.models.lead_migration import LeadMigrationFinished
     from contact_platform.models.operations import BY_JOB
@@ -38,6 +40,7 @@ def event_types() -> dict[str, type[Model]]:
         types.update({f"{entity.name}.{action}": shapes(entity).public for action in [*actions, *entity.events]})
     types.update({FINISHED[job]: model for job, model in BY_JOB.items()})
     types["lead_migration.finished"] = LeadMigrationFinished
+    types[FINISHED["campaign_exports"]] = CampaignExport
     return types
 
 

@@ -112,6 +112,15 @@ def view(operation: OperationItem, campaign: dict[str, Any] | None) -> CampaignE
     )
 
 
+def event_view(operation: OperationItem) -> CampaignExport:
+    """The export as its GET returns it, for its `campaign_export.finished` event: without the signed
+    `path` (stale by the time the event is read)."""
+    campaign_id = str(operation.params["campaignId"])
+    found = record_store.get_records(operation.tenant_id, "campaign", [campaign_id]).get(campaign_id)
+    campaign = record_store.data_of(found) if found is not None and found.is_active else None
+    return view(operation, campaign).model_copy(update={"path": None})
+
+
 def _campaign_export(caller: Caller, campaign_id: str, export_id: str) -> OperationItem:
     operation = operation_store.get(caller.tenant_id, export_id)
     if operation is None or operation.job != JOB or operation.params.get("campaignId") != campaign_id:

@@ -214,7 +214,7 @@ def event_data(operation: OperationItem, chunks: list[ChunkResultItem]) -> Model
     from contact_platform.services import campaign_exports, exports, imports, moves, tag_assignments
 
     if operation.job == campaign_exports.JOB:
-        return campaign_exports.view(operation, None).model_copy(update={"path": None})
+        return campaign_exports.event_view(operation)
     views = {"exports": exports.view, "imports": imports.view, "tagging": tag_assignments.view, "moves": moves.view}
     data = views[operation.job](operation, chunks)
     return data.model_copy(update={name: None for name in SIGNED_LINKS if name in type(data).model_fields})
