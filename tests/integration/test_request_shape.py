@@ -12,6 +12,7 @@ import pytest
 from contact_platform.http.endpoint import MAX_JSON_DEPTH
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
+from contact_platform.services import supremes
 from tests.support.fixtures import Api, business_items
 
 BODY_ROUTES = [route for route in ROUTES if route.method in ("POST", "PATCH", "PUT")]
@@ -28,8 +29,11 @@ def _nested(depth: int) -> str:
 
 @pytest.fixture(scope="module")
 def roomy(aws_module: None) -> tuple[Api, dict[str, Any]]:
+    """An admin, supreme as well: supreme routes (`Route.supreme`) check the flag before the query."""
     api = Api()
-    return api, api.token("admin")
+    admin = api.token("admin")
+    supremes.set_supreme(admin["userId"], granted_by="test")
+    return api, admin
 
 
 @pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda route: route.name)
