@@ -21,7 +21,7 @@ from contact_platform.permissions import ALL_SCOPES
 from contact_platform.services import dev_issuer, supremes
 from tests.support.campaign_exports import held_campaign_exports
 from tests.support.fixtures import Api
-from tests.support.jobs import csv_rows, download, wait_for
+from tests.support.jobs import cleanup, csv_rows, download, wait_for
 
 WAVE = "2026-12-01"
 
@@ -386,3 +386,21 @@ def test_an_ended_export_emits_one_event_with_its_get_answer(api: Api, admin: di
     (event,) = events
     Draft202012Validator(schema_for(event["type"]), format_checker=Draft202012Validator.FORMAT_CHECKER).validate(event)
     assert event["data"] == {**done, "path": None} and event["previous"] is None
+
+
+def test_an_exports_bucket_file_expires_after_seven_days_a_handed_over_one_does_not(
+    api: Api, admin: dict[str, Any]
+) -> None:
+    key = admin["apiKey"]
+    found = known_campaign(api, key)["campaign"]["id"]
+    kept = export(api, key, found, exportType="entries")
+    handed_over = export(api, key, found, exportType="verifiedEntries")
+    assert cleanup(6)["exportsExpired"] == 0
+    assert cleanup(7.01)["exportsExpired"] == 1
+    expired = api.get(f"/api/v1/campaigns/{found}/exports/{kept['id']}", key=key).data
+    assert expired["status"] == "EXPIRED" and expired["path"] is None and expired["count"] is None
+    s3 = boto3.client("s3")
+    assert s3.list_objects_v2(Bucket=settings().exports_bucket, Prefix=kept["key"]).get("KeyCount") == 0
+    still = api.get(f"/api/v1/campaigns/{found}/exports/{handed_over['id']}", key=key).data
+    assert still["status"] == "FINISHED" and still["path"]
+    assert s3.head_object(Bucket=settings().vf_scoring_bucket, Key=handed_over["key"])

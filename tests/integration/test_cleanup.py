@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from contact_platform import clock, config
-from local.resources import function_name
+from contact_platform import config
 from tests.support.entities import DELETED, ENTITIES, make, make_each
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, table_items
-from tests.support.jobs import download, run
+from tests.support.jobs import cleanup, download, run
 
 UPLOADS = JOBS_ENVIRONMENT[config.ENV_UPLOADS_BUCKET]
 EXPORTS = JOBS_ENVIRONMENT[config.ENV_EXPORTS_BUCKET]
@@ -24,15 +22,6 @@ EXPORTS = JOBS_ENVIRONMENT[config.ENV_EXPORTS_BUCKET]
 @pytest.fixture
 def api(jobs_aws: None) -> Api:
     return Api()
-
-
-def cleanup(days_from_now: float) -> dict[str, Any]:
-    moment = clock.iso(clock.now() + timedelta(days=days_from_now))
-    event = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "time": moment, "detail": {}}
-    reply = boto3.client("lambda").invoke(FunctionName=function_name("cleanup"), Payload=json.dumps(event).encode())
-    assert "FunctionError" not in reply, reply["Payload"].read()
-    result: dict[str, Any] = json.loads(reply["Payload"].read())
-    return result
 
 
 def _keys(bucket: str) -> list[str]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
+from datetime import timedelta
 from typing import Any
 
+import boto3
 import requests
 
+from contact_platform import clock
+from local.resources import function_name
 from tests.support.fixtures import Api
 
 ENDED = ("FINISHED", "FAILED", "EXPIRED")
@@ -40,6 +45,16 @@ def accepted(api: Api, path: str, key: str, **kwargs: Any) -> dict[str, Any]:
 def run(api: Api, path: str, key: str, **kwargs: Any) -> dict[str, Any]:
     """Start a job and wait for it to end."""
     return wait_for(api, accepted(api, path, key, **kwargs)["statusUrl"], key)
+
+
+def cleanup(days_from_now: float) -> dict[str, Any]:
+    """Invoke the scheduled cleanup as EventBridge would, `days_from_now` days ahead; its report."""
+    moment = clock.iso(clock.now() + timedelta(days=days_from_now))
+    event = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "time": moment, "detail": {}}
+    reply = boto3.client("lambda").invoke(FunctionName=function_name("cleanup"), Payload=json.dumps(event).encode())
+    assert "FunctionError" not in reply, reply["Payload"].read()
+    result: dict[str, Any] = json.loads(reply["Payload"].read())
+    return result
 
 
 def download(url: str) -> bytes:
