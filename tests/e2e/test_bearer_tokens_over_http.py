@@ -4,14 +4,12 @@ made at start, the authorizer fetches its JWKS from the stack's own `/.well-know
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.stack import Stack, serve_environment
+from tests.support.stack import Stack, cdp
 
 pytestmark = pytest.mark.xdist_group("stack")
 
@@ -20,17 +18,6 @@ def _local_only(stack: Stack) -> Path:
     if stack.output is None:
         pytest.skip("CDP_E2E_BASE_URL points at a deployed stage: its tokens come from Cognito")
     return stack.output
-
-
-def _cdp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "local.cli", *args],
-        cwd=cwd,
-        env=serve_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_dev_token_jwt_over_http_and_a_supreme_user(stack: Stack, tmp_path: Path) -> None:
@@ -51,14 +38,14 @@ def test_a_dev_token_jwt_over_http_and_a_supreme_user(stack: Stack, tmp_path: Pa
 
     assert requests.get(f"{stack.base_url}/dev/supremes", headers=bearer, timeout=30).status_code == 403
     endpoint = output.read_text().split("AWS:", 1)[1].split()[0]
-    done = _cdp("users", "set-supreme", token["userId"], "--aws-endpoint", endpoint, cwd=tmp_path)
+    done = cdp("users", "set-supreme", token["userId"], "--aws-endpoint", endpoint, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{token['userId']} is supreme" in done.stdout
     supreme = requests.get(f"{stack.base_url}/dev/supremes", headers=bearer, timeout=30)
     assert supreme.status_code == 200 and supreme.json()["data"]["userId"] == token["userId"]
-    listed = _cdp("users", "supremes", "--aws-endpoint", endpoint, cwd=tmp_path)
+    listed = cdp("users", "supremes", "--aws-endpoint", endpoint, cwd=tmp_path)
     assert token["userId"] in listed.stdout
-    revoked = _cdp("users", "set-supreme", token["userId"], "--revoke", "--aws-endpoint", endpoint, cwd=tmp_path)
+    revoked = cdp("users", "set-supreme", token["userId"], "--revoke", "--aws-endpoint", endpoint, cwd=tmp_path)
     assert revoked.returncode == 0 and "no longer supreme" in revoked.stdout
     assert requests.get(f"{stack.base_url}/dev/supremes", headers=bearer, timeout=30).status_code == 403
 

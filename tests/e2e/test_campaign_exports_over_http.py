@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ import requests
 
 from contact_platform.campaign_export_types import EXPORT_TYPES
 from local.resources import SFMC_BUCKET
-from tests.support.stack import Stack, serve_environment
+from tests.support.stack import Stack, cdp
 
 pytestmark = pytest.mark.xdist_group("stack")
 TIMEOUT = 60
@@ -113,14 +111,7 @@ def test_every_export_type_over_http_then_the_users_exports_erased(stack: Stack,
 
     erase = f"/ccpa/users/{issued['userId']}"
     assert _call(stack, token, "DELETE", erase).status_code == 403
-    flagged = subprocess.run(
-        [sys.executable, "-m", "local.cli", "users", "set-supreme", issued["userId"], "--aws-endpoint", endpoint],
-        cwd=tmp_path,
-        env=serve_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    flagged = cdp("users", "set-supreme", issued["userId"], "--aws-endpoint", endpoint, cwd=tmp_path)
     assert flagged.returncode == 0, flagged.stderr
     erased = _call(stack, token, "DELETE", erase)
     assert erased.status_code == 200 and erased.json()["data"] == {"message": "User exports deleted successfully"}

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from contact_platform.routes import ROUTES
-from tests.support.stack import Stack, free_port, serve, serve_environment
+from tests.support.stack import Stack, cdp, free_port, serve, serve_environment
 
 pytestmark = pytest.mark.xdist_group("stack")
 
@@ -39,17 +39,6 @@ def test_swagger_ui_renders_from_local_assets(stack: Stack) -> None:
     assert {(m.upper(), p) for p, ops in document["paths"].items() for m in ops} == {(r.method, r.path) for r in ROUTES}
 
 
-def _cdp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "local.cli", *args],
-        cwd=cwd,
-        env=serve_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cdp_contacts_restore_one_and_in_bulk(stack: Stack, tmp_path: Path) -> None:
     http = stack.session()
     ids = [
@@ -59,17 +48,17 @@ def test_cdp_contacts_restore_one_and_in_bulk(stack: Stack, tmp_path: Path) -> N
     for contact_id in ids:
         assert http.delete(f"{stack.base_url}/api/v1/contacts/{contact_id}").status_code == 200
     connection = ("--base-url", stack.base_url, "--api-key", stack.admin_key)
-    one = _cdp("contacts", "restore", ids[0], *connection, cwd=tmp_path)
+    one = cdp("contacts", "restore", ids[0], *connection, cwd=tmp_path)
     assert one.returncode == 0, one.stderr
     assert f"restored {ids[0]}" in one.stdout
     assert http.get(f"{stack.base_url}/api/v1/contacts/{ids[0]}").status_code == 200
     deleted_at = http.get(f"{stack.base_url}/api/v1/admin/contacts/deleted", params={"limit": "200"}).json()["data"]
     since = min(c["deletedAt"] for c in deleted_at if c["id"] in ids[1:])
-    bulk = _cdp("contacts", "restore", "--deleted-since", since, *connection, cwd=tmp_path)
+    bulk = cdp("contacts", "restore", "--deleted-since", since, *connection, cwd=tmp_path)
     assert bulk.returncode == 0, bulk.stderr
     for contact_id in ids[1:]:
         assert http.get(f"{stack.base_url}/api/v1/contacts/{contact_id}").status_code == 200
-    again = _cdp("contacts", "restore", ids[0], *connection, cwd=tmp_path)
+    again = cdp("contacts", "restore", ids[0], *connection, cwd=tmp_path)
     assert again.returncode == 1 and "409 CONFLICT" in again.stderr
 
 
@@ -157,7 +146,7 @@ def test_serve_against_another_aws_endpoint(tmp_path: Path, separate_moto: str) 
         buckets = {b["Name"] for b in boto3.client("s3", endpoint_url=endpoint).list_buckets()["Buckets"]}
         assert {"contact-platform-uploads", "contact-platform-exports"} <= buckets
         # No functions are registered there: `cdp cleanup` runs the handler itself, as serve does.
-        cleanup = _cdp("cleanup", cwd=tmp_path)
+        cleanup = cdp("cleanup", cwd=tmp_path)
         assert cleanup.returncode == 0, cleanup.stderr
         assert isinstance(json.loads(cleanup.stdout), dict)
 
@@ -245,11 +234,11 @@ def _aws_endpoint(stack: Stack, tmp_path: Path) -> str:
 
 def test_cdp_cleanup_runs_the_scheduled_cleanup_now(stack: Stack, tmp_path: Path) -> None:
     _local_only(stack)
-    done = _cdp("cleanup", "--aws-endpoint", _aws_endpoint(stack, tmp_path), cwd=tmp_path)
+    done = cdp("cleanup", "--aws-endpoint", _aws_endpoint(stack, tmp_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout)
     assert isinstance(counts, dict) and all(isinstance(n, int) for n in counts.values()), counts
-    bad = _cdp("cleanup", "--now", "next tuesday", cwd=tmp_path)
+    bad = cdp("cleanup", "--now", "next tuesday", cwd=tmp_path)
     assert bad.returncode == 2 and "not an ISO 8601 date or date-time: 'next tuesday'" in bad.stderr
 
 

@@ -48,6 +48,19 @@ def serve_environment() -> dict[str, str]:
 
 
 @contextmanager
+def cdp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a `cdp` command as a developer would, beside the running stack (it finds it by its `.cdp/local.json`
+    or by the flags given)."""
+    return subprocess.run(
+        [sys.executable, "-m", "local.cli", *args],
+        cwd=cwd,
+        env=serve_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def serve(workdir: Path, *options: str) -> Iterator[tuple[Stack, subprocess.Popen[str]]]:
     """Run `cdp serve` (with extra options) until the block ends, then stop it with Ctrl-C (SIGINT)."""
     port = free_port()
