@@ -21,10 +21,9 @@ request has been counted in it, so concurrent requests are each counted exactly 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.attributes import NumberAttribute
 from pynamodb.constants import ALL_NEW, ALL_OLD
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -38,11 +37,6 @@ COUNT_ATTEMPTS = 5
 
 class CountContention(StoreError):
     """The item's window kept changing under the count for all its attempts."""
-
-
-class Windowed(Protocol):
-    window_start: NumberAttribute
-    window_hits: NumberAttribute
 
 
 def count_in_window(
@@ -61,7 +55,7 @@ def count_in_window(
     # to the botocore client under the table's connection (which first registers the table's schema,
     # so that the key is serialized without a DescribeTable).
     table = model._get_connection()
-    windowed: Any = model
+    windowed: Any = model  # an item type with `window_start` and `window_hits` (NumberAttribute)
     start, hits = windowed.window_start, windowed.window_hits
     exists = model.pk.exists()
     target, starting = window_start, False
