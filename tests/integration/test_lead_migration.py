@@ -15,7 +15,7 @@ import pytest
 from contact_platform import clock
 from contact_platform.services.lead_batches import LEASE
 from contact_platform.services.lead_migration import lead_id_of
-from tests.support.fixtures import Api
+from tests.support.fixtures import Api, table_items
 from tests.support.interleave import Killed, killed_at
 from tests.support.request_counter import dynamodb_requests
 
@@ -169,6 +169,13 @@ def test_the_specifications_example_dry_run_then_production(
         "source": "excel-export-2024",
     }
     assert [a["activityType"] for a in stored.data["activities"]] == ["MEETING", "SAMPLE_SENT"]
+    imports = {
+        item["importId"]["S"]: item
+        for item in table_items()
+        if item["PK"]["S"].startswith(f"TENANT#{officer['tenantId']}#LEADMIGRATION#") and item["SK"]["S"] == "IMPORT"
+    }
+    assert "expiresAt" in imports[dry["importId"]], "a dry run's report goes after 90 days"
+    assert "expiresAt" not in imports[done["importId"]], "a committed import stays: its leads count while it does"
 
 
 def _error_of(api: Api, key: str, lead: Any) -> list[dict[str, Any]]:

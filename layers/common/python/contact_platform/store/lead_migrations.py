@@ -129,22 +129,27 @@ def begin(item: LeadMigrationItem, lead_ids: list[str], *, now: int, lease_until
 
 def commit(item: LeadMigrationItem, report: dict[str, Any], *, locked: bool = True) -> bool:
     """`writing` -> `committed` and the lock released (if `locked`), together: every lead of the run
-    appears at once. False when the run was aborted meanwhile (its lease ran out and another run took
-    over)."""
+    appears at once. The item loses its expiry: readers count the run's records only while it says
+    `committed` (`store/records.settled`), so it stays as long as they do. False when the run was
+    aborted meanwhile (its lease ran out and another run took over)."""
     item.report = pack(report)
     lock = SourceLock(pk=_lock_pk(item.tenant_id, item.source), sk=LOCK_SK)
     try:
         with transaction() as tx:
             tx.update(
                 item,
-                actions=[LeadMigrationItem.state.set(COMMITTED), LeadMigrationItem.report.set(item.report)],
+                actions=[
+                    LeadMigrationItem.state.set(COMMITTED),
+                    LeadMigrationItem.report.set(item.report),
+                    LeadMigrationItem.expires_at.remove(),
+                ],
                 condition=LeadMigrationItem.state == WRITING,
             )
             if locked:
                 tx.delete(lock, condition=SourceLock.import_id == item.import_id)
     except TransactWriteError:
         return False
-    item.state = COMMITTED
+    item.state, item.expires_at = COMMITTED, None
     return True
 
 
