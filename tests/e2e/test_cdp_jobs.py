@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_local_stack import _cdp
-from tests.support.stack import Stack
+from tests.support.stack import Stack, cdp
 
 pytestmark = pytest.mark.xdist_group("stack")
 
@@ -20,7 +19,7 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     source = tmp_path / "partner.csv"
     source.write_text("Vorname;Nachname;E-Mail\nAnna;Import;anna.import@example.com\nBad;Row;not-an-email\n")
 
-    imported = _cdp("import", str(source), "--wait", *connection, cwd=tmp_path)
+    imported = cdp("import", str(source), "--wait", *connection, cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert "2 rows: 1 created, 0 updated, 0 duplicates skipped, 1 failed" in imported.stdout
     assert "row 3 email:" in imported.stdout and "FINISHED" in imported.stderr and "2/2 rows" in imported.stderr
@@ -29,7 +28,7 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     session = stack.session(tenant["apiKey"])
     segment = session.post(f"{stack.base_url}/api/v1/segments", json={"name": "all", "filter": {}}, timeout=30)
     out = tmp_path / "out.csv"
-    exported = _cdp(
+    exported = cdp(
         "export", "--segment", segment.json()["data"]["id"], "--wait", "-o", str(out), *connection, cwd=tmp_path
     )
     assert exported.returncode == 0, exported.stderr
@@ -37,5 +36,5 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [(row["name"], row["email"]) for row in rows] == [("Anna Import", "anna.import@example.com")]
 
-    missing = _cdp("export", "--segment", "seg_unknown", "--wait", *connection, cwd=tmp_path)
+    missing = cdp("export", "--segment", "seg_unknown", "--wait", *connection, cwd=tmp_path)
     assert missing.returncode != 0 and "Segment not found" in missing.stderr

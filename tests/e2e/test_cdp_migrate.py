@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_local_stack import _cdp
-from tests.support.stack import Stack
+from tests.support.stack import Stack, cdp
 
 pytestmark = pytest.mark.xdist_group("stack")
 
@@ -38,7 +37,7 @@ def test_a_file_migrated_in_batches_with_its_report_and_the_corrected_rows_sent_
     source = tmp_path / "leads.json"
     source.write_text(json.dumps({"source": "excel-2024", "leads": leads}))
 
-    dry = _cdp("migrate", "leads", str(source), "--dry-run", "--batch-size", "3", *connection, cwd=tmp_path)
+    dry = cdp("migrate", "leads", str(source), "--dry-run", "--batch-size", "3", *connection, cwd=tmp_path)
     assert dry.returncode == 1, dry.stderr  # invalid leads: a shell loop can tell
     assert "totalLeads 4, validLeads 2, invalidLeads 2, duplicateWarnings 0" in dry.stdout
     assert "4/4 leads" in dry.stderr
@@ -50,11 +49,11 @@ def test_a_file_migrated_in_batches_with_its_report_and_the_corrected_rows_sent_
         ("ROW-4", "city"),
     ]
 
-    imported = _cdp("migrate", "leads", str(source), *connection, cwd=tmp_path)
+    imported = cdp("migrate", "leads", str(source), *connection, cwd=tmp_path)
     assert imported.returncode == 1 and "importedLeads 2" in imported.stdout
     corrected = [_lead(owner, 2), _lead(owner, 4)]
     source.write_text(json.dumps({"source": "excel-2024", "leads": [*leads[:1], *corrected]}))
-    again = _cdp("migrate", "leads", str(source), *connection, cwd=tmp_path)
+    again = cdp("migrate", "leads", str(source), *connection, cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "importedLeads 2" in again.stdout and "alreadyImported 1" in again.stdout
 
@@ -65,11 +64,11 @@ def test_a_file_migrated_in_batches_with_its_report_and_the_corrected_rows_sent_
         '"[{""activityType"": ""CALL"", ""activityDate"": ""2024-05-02T08:00:00Z"", ""summary"": ""Erstkontakt"", '
         '""countsAsProgress"": true}]"\n'
     )
-    from_csv = _cdp("migrate", "leads", str(table), "--source", "crm", *connection, cwd=tmp_path)
+    from_csv = cdp("migrate", "leads", str(table), "--source", "crm", *connection, cwd=tmp_path)
     assert from_csv.returncode == 0, from_csv.stdout + from_csv.stderr
     session = stack.session(tenant["apiKey"])
     found = session.get(f"{stack.base_url}/api/v1/leads", params={"search": "kaserei"}, timeout=30).json()["data"]
     assert [(lead["city"], lead["progressDeadline"]) for lead in found] == [("Bern", "2024-07-01T08:00:00.000Z")]
 
-    missing = _cdp("migrate", "leads", str(tmp_path / "none.json"), *connection, cwd=tmp_path)
+    missing = cdp("migrate", "leads", str(tmp_path / "none.json"), *connection, cwd=tmp_path)
     assert missing.returncode == 2 and "none.json" in missing.stderr

@@ -145,6 +145,7 @@ def test_serve_against_another_aws_endpoint(tmp_path: Path, separate_moto: str) 
         assert item["Item"]["name"] == {"S": "Elsewhere"}
         buckets = {b["Name"] for b in boto3.client("s3", endpoint_url=endpoint).list_buckets()["Buckets"]}
         assert {"contact-platform-uploads", "contact-platform-exports"} <= buckets
+        assert {"contact-platform-scoring", "contact-platform-vf-scoring", "contact-platform-sfmc"} <= buckets
         # No functions are registered there: `cdp cleanup` runs the handler itself, as serve does.
         cleanup = cdp("cleanup", cwd=tmp_path)
         assert cleanup.returncode == 0, cleanup.stderr
@@ -248,7 +249,7 @@ def test_the_local_stack_has_the_jobs_resources(stack: Stack, tmp_path: Path) ->
     endpoint = _aws_endpoint(stack, tmp_path)  # a job route has waited for them: they are there
     states = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="eu-central-1")
     names = {machine["name"] for machine in states.list_state_machines()["stateMachines"]}
-    assert names == {"cdp-exports", "cdp-imports", "cdp-tagging", "cdp-moves"}
+    assert names == {"cdp-exports", "cdp-imports", "cdp-tagging", "cdp-moves", "cdp-campaign-exports"}
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="eu-central-1")
     [target] = s3.get_bucket_notification_configuration(Bucket="contact-platform-uploads")[
         "LambdaFunctionConfigurations"

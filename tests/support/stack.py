@@ -47,7 +47,6 @@ def serve_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in TEST_ENVIRONMENT and k != "AWS_ENDPOINT_URL"}
 
 
-@contextmanager
 def cdp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a `cdp` command as a developer would, beside the running stack (it finds it by its `.cdp/local.json`
     or by the flags given)."""
@@ -61,6 +60,7 @@ def cdp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@contextmanager
 def serve(workdir: Path, *options: str) -> Iterator[tuple[Stack, subprocess.Popen[str]]]:
     """Run `cdp serve` (with extra options) until the block ends, then stop it with Ctrl-C (SIGINT)."""
     port = free_port()
