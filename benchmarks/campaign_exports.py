@@ -9,8 +9,8 @@ For each number of entries N (`--campaign-entries`), on an emptied emulator and 
    index and derived items by `store.records.put_written` (BatchWriteItem, as a batch of entries
    writes them; their unique guards are left out: no export reads them). A third of the entries is
    verified, a tenth waitlisted, a tenth rejected; four in five have a score; each opt-in is held by
-   a share of its own (1 in 2, 5, 3, 4). Then code waves (`services.code_waves.run_wave`, up to
-   10,000 codes each) give a code to every verified entry, highest score first, one transaction a
+   a share of its own (1 in 2, 5, 3, 4). Then one code wave (`services.code_waves.run_wave`) gives a
+   code to each verified entry up to a wave's 10,000 codes, highest score first, one transaction a
    code, as `POST /api/v1/campaigns/{campaignId}/code-waves` does.
 2. Next to the exports, the raw baseline on the same emulator (benchmarks/jobs.py, `RawJobs`): N
    contact-shaped items written 25 a BatchWriteItem, then read back in Query pages of 1,000.
@@ -162,19 +162,14 @@ def _seed_entries(tenant: Tenant, campaign_id: str, count: int) -> int:
     return verified
 
 
-def _run_waves(tenant: Tenant, campaign_id: str, verified: int) -> int:
-    """Codes for every verified entry, in waves of up to 10,000 (one transaction a code)."""
-    caller, assigned, given = caller_of(tenant), 0, 0
-    while given < verified:
-        size = min(MAX_WAVE_CODES, verified - given)
-        codes = [f"BENCH-{number:07d}" for number in range(given, given + size)]
-        wave = CodeWave.model_validate({"dateKey": DATE_KEY, "codes": codes})
-        result = code_waves.run_wave(caller, campaign_id, wave)
-        assigned += result.assigned
-        given += size
-        if result.assigned == 0:
-            break
-    return assigned
+def _run_wave(tenant: Tenant, campaign_id: str, verified: int) -> int:
+    """One code wave of a code for each verified entry, up to a wave's 10,000 codes (one transaction a
+    code: 10,000 take minutes here); the codes it assigned."""
+    codes = [f"BENCH-{number:07d}" for number in range(min(verified, MAX_WAVE_CODES))]
+    if not codes:
+        return 0
+    wave = CodeWave.model_validate({"dateKey": DATE_KEY, "codes": codes})
+    return code_waves.run_wave(caller_of(tenant), campaign_id, wave).assigned
 
 
 def seed(context: CampaignContext, tenant: Tenant, count: int) -> tuple[str, Seeding]:
@@ -188,8 +183,8 @@ def seed(context: CampaignContext, tenant: Tenant, count: int) -> tuple[str, See
     say(f"campaign N = {count}: writing {count} entries (prepared as a create, put as a batch puts them)")
     verified = _seed_entries(tenant, campaign_id, count)
     entries_done = time.perf_counter()
-    say(f"campaign N = {count}: code waves for the {verified} verified entries")
-    codes = _run_waves(tenant, campaign_id, verified)
+    say(f"campaign N = {count}: a code wave for the {verified} verified entries (at most {MAX_WAVE_CODES:,})")
+    codes = _run_wave(tenant, campaign_id, verified)
     waves_done = time.perf_counter()
     seeding = Seeding(contacts_done - started, entries_done - contacts_done, waves_done - entries_done, verified, codes)
     return campaign_id, seeding
@@ -304,9 +299,16 @@ def measure_size(context: CampaignContext, count: int, part: CampaignPart) -> Ca
             break
     say(f"campaign N = {count}: raw Query pages")
     raw_query = raw.query()
+    ratios = ", ".join(f"{run.export_type} {run.job.wall / raw_query.wall:.2f}x" for run in exports if raw_query.wall)
+    say(f"campaign N = {count}: raw Query pages {raw_query.wall:.1f} s; export / raw: {ratios}")
     memory = None
     if context.memory and all(run.job.ended for run in exports):
         memory = measure_memory(context, tenant, campaign_id, count)
+        say(
+            f"campaign N = {count}: chunk 1 of {memory.chunks}: peak {memory.chunk.max_rss_kib / 1024:.1f} MiB, "
+            f"growth {memory.chunk.growth_bytes / 2**20:.1f} MiB, {memory.chunk.seconds:.1f} s; plan peak "
+            f"{memory.plan.max_rss_kib / 1024:.1f} MiB, {memory.plan.seconds:.1f} s"
+        )
     return CampaignSize(count, context.chunk_rows, seeding, exports, raw_write, raw_query, memory)
 
 

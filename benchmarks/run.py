@@ -144,10 +144,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--memory-jobs",
-        nargs="+",
+        nargs="*",
         choices=("import", "export"),
         default=["import"],
-        help="jobs whose chunk worker memory to measure (export first writes M contacts: slow at 100,000)",
+        help="jobs whose chunk worker memory to measure (export first writes M contacts: slow at 100,000; none: "
+        "only the campaign export's)",
     )
     parser.add_argument(
         "--export-rows",
