@@ -193,7 +193,7 @@ def test_a_campaign_export_that_did_not_finish_or_lost_rows_misses() -> None:
     assert held["campaign export wall / raw Query pages, same N"] == ("ok", 1.4, "N = 2000, entries")
 
 
-def test_the_campaign_chunk_memory_needs_two_sizes_of_full_chunks_and_keeps_the_largest_growth() -> None:
+def test_the_campaign_chunk_memory_needs_two_sizes_of_full_chunks_and_keeps_the_highest_peak_ratio() -> None:
     goal = "campaign export chunk 1 peak RSS, N / smallest N"
     one_chunk = [campaign_size(2000, {"entries": 1.0}, chunk_peak(2000, 70, 1))]
     alone = [*one_chunk, campaign_size(10000, {"entries": 1.0}, chunk_peak(10000, 100, 2))]
