@@ -49,7 +49,7 @@ from contact_platform.services import code_waves, operations
 from contact_platform.store import operations as operation_store
 from contact_platform.store import records
 
-DEFAULT_ENTRIES = (2000,)
+DEFAULT_ENTRIES = (1000,)
 TYPES = ("entries", "reminderEmail")  # every entry with its contact; a filtered type
 MARKETS = ("DE", "AT", "CH")
 DATE_KEY = "2026-12-01"

@@ -35,7 +35,7 @@ A report, not a test: nothing here asserts on timings.
                              [--export-rows N ...] [--chunk-rows N] [--throughput-seconds 10]
                              [--webhook-events 12] [--webhook-burst 100]
                              [--skip-api] [--skip-throughput] [--skip-webhooks] [--skip-jobs] [--skip-memory]
-                             [--campaign-entries 2000] [--skip-campaigns] [--skip-cold-start]
+                             [--campaign-entries 1000] [--skip-campaigns] [--skip-cold-start]
 
 The default sizes are small: every request to the embedded emulator costs milliseconds of Python
 on both sides, and an import makes about one per row (benchmarks/README.md). `--jobs-rows 100000`
