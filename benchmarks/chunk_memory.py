@@ -7,6 +7,8 @@ M, on a fresh emulator and tenant:
   and an import operation pointing at it is recorded as `POST /api/v1/imports` records one. The real
   plan step then runs in a worker process (`benchmarks.chunk_worker`) and writes the chunk manifest;
   chunk 1 of that manifest runs in a second worker process.
+- campaign (benchmarks/campaign_exports.py): the `entries` type of a campaign export over a campaign of
+  M entries seeded there; plan, then chunk 1, as above.
 - export: M contacts are written as the store's contact items (list-index keys included; the
   export reads nothing else), with BatchWriteItem; a segment `filter: {}` is saved over HTTP and an
   export operation recorded as `POST /api/v1/exports` records one; plan, then chunk 1, as above.
@@ -55,7 +57,7 @@ class StepMemory:
 
 @dataclass(frozen=True)
 class ChunkMemory:
-    job: str  # "import" or "export"
+    job: str  # "import", "export" or "campaign" (a campaign export's `entries` type)
     rows: int  # rows of the whole file, or contacts of the segment
     chunk_rows: int
     chunks: int  # chunks the plan wrote
@@ -89,10 +91,19 @@ def run_worker(handler: str, event: dict[str, Any]) -> StepMemory:
     )
 
 
-def _plan_and_first_chunk(
-    job: str, tenant: Tenant, operation_id: str, rows: int, progress: Callable[[str], None]
+def plan_and_first_chunk(
+    job: str,
+    tenant: Tenant,
+    operation_id: str,
+    rows: int,
+    progress: Callable[[str], None],
+    *,
+    workflow: str | None = None,
 ) -> ChunkMemory:
-    workflow = f"functions.workflows.{job}s"
+    """The operation's plan (one invocation: PLAN_ROWS is far above the rows here), then chunk 1 of
+    its manifest, each in a worker process; `workflow`: the step modules' package under
+    functions/workflows (default: the job's name with an s)."""
+    workflow = f"functions.workflows.{workflow or job + 's'}"
     event: dict[str, Any] = {"tenantId": tenant.tenant_id, "operationId": operation_id}
     progress(f"M = {rows}: {job} plan (worker process)")
     plan = run_worker(f"{workflow}.plan.handler", event)
@@ -113,7 +124,7 @@ def measure_import(tenant: Tenant, rows: int, progress: Callable[[str], None]) -
     params = {"mode": "skip", "fileName": f"memory-{rows}.csv", "bucket": bucket, "fileKey": key}
     operation = operations.new_operation(caller, "imports", params)
     operations.record(caller, operation, "import.requested")
-    return _plan_and_first_chunk("import", tenant, operation.operation_id, rows, progress)
+    return plan_and_first_chunk("import", tenant, operation.operation_id, rows, progress)
 
 
 def measure_export(tenant: Tenant, rows: int, progress: Callable[[str], None]) -> ChunkMemory:
@@ -124,4 +135,4 @@ def measure_export(tenant: Tenant, rows: int, progress: Callable[[str], None]) -
     params = {"segmentId": segment["id"], "format": "csv", "fields": list(EXPORT_FIELDS)}
     operation = operations.new_operation(caller, "exports", params)
     operations.record(caller, operation, "export.requested")
-    return _plan_and_first_chunk("export", tenant, operation.operation_id, rows, progress)
+    return plan_and_first_chunk("export", tenant, operation.operation_id, rows, progress)

@@ -10,6 +10,7 @@ from benchmarks.counting import Requests
 from benchmarks.timing import Sample
 
 if TYPE_CHECKING:
+    from benchmarks.campaign_exports import CampaignPart, CampaignSize
     from benchmarks.chunk_memory import ChunkMemory, StepMemory
     from benchmarks.jobs import JobRun, JobSize, RawRun
     from benchmarks.lead_migration import LeadPart
@@ -67,6 +68,7 @@ class Report:
     parts: dict[str, float] = field(default_factory=dict)  # seconds each part took, in the order run
     webhooks: WebhookFigures | None = None  # None when the webhooks part was skipped
     leads: LeadPart | None = None  # None when the lead migration part was skipped
+    campaigns: CampaignPart | None = None  # None when the campaign exports part was skipped
 
 
 # Text ------------------------------------------------------------------------------------------
@@ -393,11 +395,105 @@ def render(report: Report) -> str:
         for size in report.jobs:
             lines += _jobs_size_section(size)
         lines += _jobs_growth(report.jobs)
+    if report.campaigns is not None and report.campaigns.sizes:
+        lines += _campaigns_section(report.campaigns)
     if report.memory:
         lines += _memory_section(report.memory)
     lines += [f"Note: {note}" for note in report.notes]
     lines.append(f"Total {report.seconds:.0f} s. Figures are for comparison within this run, not absolute capacity.")
     return "\n".join(lines)
+
+
+# Campaign exports ------------------------------------------------------------------------------
+
+
+def _campaign_size_section(size: CampaignSize) -> list[str]:
+    seeding = size.seeding
+    chunks = -(-size.entries // size.chunk_rows) if size.chunk_rows else 0
+    lines = [
+        f"N = {size.entries} entries ({seeding.verified} verified, {seeding.codes} with a code; up to {chunks} "
+        f"chunk(s) of {size.chunk_rows}); seeded in {seeding.seconds:.1f} s: "
+        f"contacts {seeding.contacts_seconds:.1f} s, "
+        f"entries {seeding.entries_seconds:.1f} s, code waves {seeding.wave_seconds:.1f} s",
+        f"  {'':<28} {'job':-^35} | {'raw boto3, same emulator':-^47} {'job/raw':>8}",
+        f"  {'export type':<28} {'status':<9} {'rows':>7} {'wall s':>8} {'rows/s':>8} | {'':<15} {'items':>7}"
+        f" {'calls':>6} {'wall s':>7} {'rows/s':>8} {'(wall)':>8}",
+    ]
+    for run in size.exports:
+        ratio = _ratio(run.job.wall, size.raw_query.wall) if run.finished else "-"
+        lines.append(f"  {run.export_type:<28} {_job_cells(run.job)} | {_raw_cells(size.raw_query)} {ratio:>8}")
+    for run in size.exports:
+        entries_per_second = size.entries / run.job.wall if run.job.wall else 0.0
+        lines += [
+            *_job_problem(run.job),
+            _steps_line(run.job),
+            _requests_line(run.job),
+            f"  {run.job.job}: {run.downloaded_rows} rows in the downloaded file, {run.expected_rows} expected; "
+            f"{entries_per_second:.1f} entries read/s",
+        ]
+    lines.append(f"  raw BatchWriteItem of the N raw items: {_raw_cells(size.raw_write)}")
+    return [*lines, ""]
+
+
+def _campaigns_section(part: CampaignPart) -> list[str]:
+    lines = [
+        "Campaign exports: a campaign of N entries seeded in-process on an emptied emulator; each export type",
+        "POSTed and polled over HTTP; wall = POST to the operation's finishedAt; raw = Query pages of 1,000 over N",
+        "raw items on the same emulator right after the exports",
+        "",
+    ]
+    for size in part.sizes:
+        lines += _campaign_size_section(size)
+    memory = [size.memory for size in part.sizes if size.memory is not None]
+    if memory:
+        lines += [
+            "Campaign export (entries type) chunk worker memory: plan, then chunk 1, each in a worker process",
+            f"  {'job':<7} {'entries':>8} {'chunks':>6} | {'plan':-^32} | {'chunk 1':-^32}",
+            f"  {'':<7} {'':>8} {'':>6} | {'RSS MiB':>8} {'peak':>8} {'growth':>7} {'s':>7}"
+            f" | {'RSS MiB':>8} {'peak':>8} {'growth':>7} {'s':>7}",
+            *(_memory_row(run) for run in memory),
+        ]
+        for run in memory[1:]:
+            small = memory[0]
+            lines.append(
+                f"  chunk 1 at {run.rows} entries / at {small.rows}: peak "
+                f"{_ratio(run.chunk.max_rss_kib, small.chunk.max_rss_kib)}, growth "
+                f"{_ratio(run.chunk.growth_bytes, small.chunk.growth_bytes)}"
+            )
+        lines.append("")
+    return lines
+
+
+def _campaigns_json(part: CampaignPart) -> list[dict[str, Any]]:
+    return [
+        {
+            "entries": size.entries,
+            "chunkRows": size.chunk_rows,
+            "seeding": {
+                "contactsSeconds": round(size.seeding.contacts_seconds, 1),
+                "entriesSeconds": round(size.seeding.entries_seconds, 1),
+                "waveSeconds": round(size.seeding.wave_seconds, 1),
+                "verified": size.seeding.verified,
+                "codes": size.seeding.codes,
+            },
+            "exports": [
+                _job_json(run.job)
+                | {
+                    "exportType": run.export_type,
+                    "expectedRows": run.expected_rows,
+                    "downloadedRows": run.downloaded_rows,
+                    "exportToRawWall": round(run.job.wall / size.raw_query.wall, 3)
+                    if run.finished and size.raw_query.wall
+                    else None,
+                }
+                for run in size.exports
+            ],
+            "rawWrite": _raw_json(size.raw_write),
+            "rawQuery": _raw_json(size.raw_query),
+            "chunkMemory": _memory_json(size.memory) if size.memory else None,
+        }
+        for size in part.sizes
+    ]
 
 
 # JSON ------------------------------------------------------------------------------------------
@@ -596,6 +692,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "chunkRows": report.chunk_rows,
         "jobs": [_jobs_json(size) for size in report.jobs],
         "chunkMemory": [_memory_json(run) for run in report.memory],
+        "campaignExports": _campaigns_json(report.campaigns) if report.campaigns else None,
         "notes": report.notes,
         "partSeconds": {part: round(seconds, 1) for part, seconds in report.parts.items()},
     }

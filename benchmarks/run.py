@@ -21,6 +21,10 @@ Jobs part (benchmarks/jobs.py), for each size R: an import of an R-row CSV and a
 contacts as Step Functions workflows, next to a raw BatchWriteItem / Query loop over R items; then
 a chunk worker's peak memory when the whole file (or segment) has M rows (benchmarks/chunk_memory.py).
 
+Campaign exports part (benchmarks/campaign_exports.py), for each size N: a campaign of N entries
+seeded in-process, then its `entries` and `reminderEmail` exports started over HTTP and polled as a
+client would, next to a raw Query loop over N items; and the `entries` chunk step's peak memory.
+
 Last comes the summary (benchmarks/summary.py): each speed goal, the worst value this run measured
 for it, and whether it holds (ok / MISSED / not run), then the seconds each part took.
 
@@ -31,7 +35,7 @@ A report, not a test: nothing here asserts on timings.
                              [--export-rows N ...] [--chunk-rows N] [--throughput-seconds 10]
                              [--webhook-events 12] [--webhook-burst 100]
                              [--skip-api] [--skip-throughput] [--skip-webhooks] [--skip-jobs] [--skip-memory]
-                             [--skip-cold-start]
+                             [--campaign-entries 1000] [--skip-campaigns] [--skip-cold-start]
 
 The default sizes are small: every request to the embedded emulator costs milliseconds of Python
 on both sides, and an import makes about one per row (benchmarks/README.md). `--jobs-rows 100000`
@@ -57,7 +61,7 @@ import boto3
 import moto
 import requests
 
-from benchmarks import chunk_memory, lead_migration, throughput, webhooks
+from benchmarks import campaign_exports, chunk_memory, lead_migration, throughput, webhooks
 from benchmarks.api import ApiClient, contact_body, create_bench_key, deal_body, searches
 from benchmarks.chunk_memory import ChunkMemory
 from benchmarks.cold_start import measure_cold_starts, render_cold_starts
@@ -105,6 +109,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-throughput", action="store_true", help="leave out the GET throughput from 8 threads")
     parser.add_argument("--skip-webhooks", action="store_true", help="leave out the webhook latency and throughput")
     parser.add_argument("--skip-leads", action="store_true", help="leave out the lead migration")
+    parser.add_argument("--skip-campaigns", action="store_true", help="leave out the campaign exports")
+    parser.add_argument(
+        "--campaign-entries",
+        type=int,
+        nargs="+",
+        default=list(campaign_exports.DEFAULT_ENTRIES),
+        help="entries of the campaign exported (10000 100000: the chunk memory goal; 100000 seeds for minutes)",
+    )
     parser.add_argument(
         "--lead-existing",
         type=int,
@@ -132,10 +144,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--memory-jobs",
-        nargs="+",
+        nargs="*",
         choices=("import", "export"),
         default=["import"],
-        help="jobs whose chunk worker memory to measure (export first writes M contacts: slow at 100,000)",
+        help="jobs whose chunk worker memory to measure (export first writes M contacts: slow at 100,000; none: "
+        "only the campaign export's)",
     )
     parser.add_argument(
         "--export-rows",
@@ -154,9 +167,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("webhook events and burst must be at least 1")
     if args.throughput_seconds <= 0:
         parser.error("throughput seconds must be more than 0")
-    counts = [*args.jobs_rows, *args.memory_rows, *args.export_rows, args.chunk_rows or 1]
+    counts = [*args.jobs_rows, *args.memory_rows, *args.export_rows, *args.campaign_entries, args.chunk_rows or 1]
     if min(counts) < 1:
-        parser.error("jobs rows, memory rows and chunk rows must be at least 1")
+        parser.error("jobs rows, memory rows, campaign entries and chunk rows must be at least 1")
     return args
 
 
@@ -314,6 +327,34 @@ def measure_jobs(
     return sizes
 
 
+def measure_campaigns(
+    running: Running, counter: RequestCounter, args: argparse.Namespace
+) -> campaign_exports.CampaignPart:
+    """After the jobs part (each size empties the emulator, as the jobs' sizes do)."""
+    table = boto3.client("dynamodb", endpoint_url=running.aws_endpoint, region_name=REGION)
+
+    def item_count() -> int:
+        count: int = table.describe_table(TableName=TABLE_NAME)["Table"]["ItemCount"]
+        return count
+
+    with timed_steps() as steps:
+        context = campaign_exports.CampaignContext(
+            running.base_url,
+            running.aws_endpoint,
+            REGION,
+            TABLE_NAME,
+            config.settings().chunk_rows,
+            counter,
+            steps,
+            item_count,
+            lambda: fresh_emulator(running),
+            progress,
+            timeout=args.jobs_timeout,
+            memory=not args.skip_memory,
+        )
+        return campaign_exports.measure(context, args.campaign_entries)
+
+
 def measure_memory(running: Running, args: argparse.Namespace) -> list[ChunkMemory]:
     found = []
     measures = {"import": chunk_memory.measure_import, "export": chunk_memory.measure_export}
@@ -339,6 +380,7 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
     memory: list[ChunkMemory] = []
     hooks: WebhookFigures | None = None
     leads: lead_migration.LeadPart | None = None
+    campaigns: campaign_exports.CampaignPart | None = None
     notes: list[str] = []
     parts: dict[str, float] = {}
     part_started = started
@@ -375,6 +417,10 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
         if not args.skip_jobs:
             jobs = measure_jobs(running, counter, args, notes)
             part_done("jobs")
+        if not args.skip_campaigns:
+            campaigns = measure_campaigns(running, counter, args)
+            notes += campaigns.notes
+            part_done("campaign exports")
         if not args.skip_memory:
             memory = measure_memory(running, args)
             part_done("memory")
@@ -400,6 +446,7 @@ def measure(counter: RequestCounter, args: argparse.Namespace) -> Report:
         parts,
         hooks,
         leads,
+        campaigns,
     )
 
 

@@ -3,9 +3,10 @@
 Each goal reads every value of its figure from the Report (one per size run) and keeps the worst:
 the highest ratio or time, the lowest rate. A goal is `ok` when that worst value holds, `MISSED`
 when it does not or when a job of it did not finish (or an API call of it failed, or a webhook
-event did not arrive or did not verify), `not run` when
-the run measured nothing for it (a part skipped, the 100,000-row sizes not asked for, or the API
-part run at another --concurrency than the goal's 4 threads). benchmarks/README.md, "Speed goals".
+event did not arrive or did not verify, or a campaign export's file did not hold the rows seeded),
+`not run` when the run measured nothing for it (a part skipped, the 100,000-row sizes not asked
+for, the API part run at another --concurrency than the goal's 4 threads, or fewer than two
+campaign sizes of more than one chunk). benchmarks/README.md, "Speed goals".
 """
 
 from __future__ import annotations
@@ -123,6 +124,40 @@ def _lead_runs(pick: str) -> Callable[[Report], list[Found]]:
     return values
 
 
+def _campaign_ratio(report: Report) -> list[Found]:
+    """Each campaign export's wall over the raw Query loop of its size; None when it did not finish or
+    its file did not hold the rows seeded."""
+    if report.campaigns is None:
+        return []
+    found: list[Found] = []
+    for size in report.campaigns.sizes:
+        for run in size.exports:
+            where = f"N = {size.entries}, {run.export_type}"
+            if not run.finished:
+                found.append((None, f"{where}, {run.job.status}"))
+            elif not run.rows_match:
+                found.append((None, f"{where}, {run.downloaded_rows} of {run.expected_rows} rows"))
+            else:
+                found.append((run.job.wall / size.raw_query.wall, where))
+    return found
+
+
+def _campaign_chunk_memory(report: Report) -> list[Found]:
+    """Chunk 1's peak resident set at each size over that at the smallest, among the sizes whose chunk 1
+    is a full one (two chunks or more); not run with fewer than two such sizes."""
+    if report.campaigns is None:
+        return []
+    full = [size.memory for size in report.campaigns.sizes if size.memory is not None and size.memory.chunks > 1]
+    if len(full) < 2:
+        return []
+    smallest = min(full, key=lambda memory: memory.rows)
+    return [
+        (memory.chunk.max_rss_kib / smallest.chunk.max_rss_kib, f"N = {memory.rows:,} / {smallest.rows:,}")
+        for memory in full
+        if memory is not smallest
+    ]
+
+
 def _imported(size: JobSize) -> tuple[JobRun | None, RawRun]:
     return size.import_job, size.raw_write
 
@@ -157,6 +192,10 @@ GOALS = (
     # The seed budgets 10 ms a lead; issue 14 asks these of the local stack, at 100,000 existing leads.
     Goal("lead migration dry run, 1,000 leads", 1.0, " s", _lead_runs("dry_run")),
     Goal("lead migration import, 1,000 leads", 3.0, " s", _lead_runs("production")),
+    # Issue 12's export goal, for each campaign export type measured (benchmarks/README.md, "Campaign exports").
+    Goal("campaign export wall / raw Query pages, same N", 2, "x", _campaign_ratio),
+    # Flat: a chunk handles CHUNK_ROWS entries whatever the campaign's size.
+    Goal("campaign export chunk 1 peak RSS, N / smallest N", 1.2, "x", _campaign_chunk_memory),
 )
 
 

@@ -7,6 +7,8 @@ import json
 import re
 from collections import Counter
 
+from benchmarks.campaign_exports import CampaignExportRun, CampaignPart, CampaignSize, Seeding
+from benchmarks.chunk_memory import ChunkMemory, StepMemory
 from benchmarks.counting import Requests
 from benchmarks.jobs import JobRun, JobSize, RawRun
 from benchmarks.lead_migration import LeadFigures, LeadPart, Run
@@ -60,9 +62,37 @@ def report(
     concurrency: int = 4,
     webhooks: WebhookFigures | None = None,
     leads: LeadPart | None = None,
+    campaigns: CampaignPart | None = None,
 ) -> Report:
     load = None if per_second is None else Throughput(8, 1.0, Sample((0.1,) * int(per_second * 10), 10.0))
-    return Report(concurrency, "moto", None, sizes, 1.0, 5000, jobs, throughput=load, webhooks=webhooks, leads=leads)
+    return Report(
+        concurrency, "moto", None, sizes, 1.0, 5000, jobs, throughput=load, webhooks=webhooks, leads=leads,
+        campaigns=campaigns,
+    )  # fmt: skip
+
+
+def chunk_peak(entries: int, peak_mib: int, chunks: int) -> ChunkMemory:
+    """A campaign export's plan and chunk 1 in worker processes that started at 60 MiB."""
+    plan = StepMemory("plan", 1.0, 60 * 1024, 62 * 1024, {})
+    chunk = StepMemory("process_chunk", 2.0, 60 * 1024, peak_mib * 1024, {})
+    return ChunkMemory("campaign", entries, 5000, chunks, plan, chunk, {"rows": 5000})
+
+
+def campaign_size(
+    entries: int, walls: dict[str, float], memory: ChunkMemory | None = None, downloaded: int | None = None
+) -> CampaignSize:
+    """Exports (type -> wall) of a campaign of `entries`, next to a raw Query loop of 1 s: their walls
+    are the ratios. Each counted and downloaded the rows expected (`downloaded`: the file held these)."""
+    runs = []
+    for export_type, wall in walls.items():
+        status = "FINISHED" if wall < 1000 else "RUNNING"
+        finished = JobRun(f"campaign export {export_type}", status, entries, wall, status == "FINISHED", {}, [],
+                          Requests(), 0, 0, 3)  # fmt: skip
+        file_rows = entries if downloaded is None else downloaded
+        runs.append(CampaignExportRun(export_type, entries, file_rows if status == "FINISHED" else None, finished))
+    seeding = Seeding(1.0, 1.0, 1.0, entries // 3, entries // 3)
+    raw = RawRun("Query", entries, 1, 1.0)
+    return CampaignSize(entries, 5000, seeding, runs, RawRun("BatchWriteItem", entries, 1, 1.0), raw, memory)
 
 
 def lead_size(existing: int, dry_run: float, production: float) -> LeadFigures:
@@ -85,6 +115,12 @@ def test_each_goal_keeps_the_worst_size_and_says_whether_it_holds() -> None:
             per_second=49.0,
             webhooks=hooks((1.2,) * 18 + (1.9, 2.5), received=100, seconds=8.0),
             leads=LeadPart([lead_size(1000, 0.9, 4.0), lead_size(100_000, 1.0, 2.5)]),
+            campaigns=CampaignPart(
+                [
+                    campaign_size(10_000, {"entries": 1.5, "reminderEmail": 1.2}, chunk_peak(10_000, 100, 2)),
+                    campaign_size(100_000, {"entries": 1.9, "reminderEmail": 2.1}, chunk_peak(100_000, 110, 20)),
+                ]
+            ),
         )
     )
     figures = [goal.figure for goal in GOALS]
@@ -101,6 +137,8 @@ def test_each_goal_keeps_the_worst_size_and_says_whether_it_holds() -> None:
         ("MISSED", 12.5, "M = 100, writes 25.0/s"),  # webhook events a second: at least 20
         ("ok", 1.0, "E = 100,000"),  # lead migration dry run: at most 1 s
         ("MISSED", 4.0, "E = 1,000"),  # lead migration import: at most 3 s
+        ("MISSED", 2.1, "N = 100000, reminderEmail"),  # campaign export: at most 2x the raw Query loop
+        ("ok", 1.1, "N = 100,000 / 10,000"),  # campaign chunk 1 peak: at most 1.2x the smallest size's
     ]
 
 
@@ -139,3 +177,46 @@ def test_the_webhook_figures_print_and_go_into_the_json() -> None:
     written = json.loads(json.dumps({**to_json(figures), "goals": summary_json(figures)}))
     assert written["webhooks"]["burst"]["eventsPerSecond"] == 20.0
     assert written["webhooks"]["latency"]["p95Ms"] == 1500.0
+
+
+def test_a_campaign_export_that_did_not_finish_or_lost_rows_misses() -> None:
+    running = statuses(report([], [], None, campaigns=CampaignPart([campaign_size(2000, {"entries": 5000.0})])))
+    assert running["campaign export wall / raw Query pages, same N"] == ("MISSED", None, "N = 2000, entries, RUNNING")
+    short = CampaignPart([campaign_size(2000, {"entries": 1.0, "reminderEmail": 1.0}, downloaded=1999)])
+    found = statuses(report([], [], None, campaigns=short))
+    assert found["campaign export wall / raw Query pages, same N"] == (
+        "MISSED",
+        None,
+        "N = 2000, entries, 1999 of 2000 rows",
+    )
+    held = statuses(report([], [], None, campaigns=CampaignPart([campaign_size(2000, {"entries": 1.4})])))
+    assert held["campaign export wall / raw Query pages, same N"] == ("ok", 1.4, "N = 2000, entries")
+
+
+def test_the_campaign_chunk_memory_needs_two_sizes_of_full_chunks_and_keeps_the_highest_peak_ratio() -> None:
+    goal = "campaign export chunk 1 peak RSS, N / smallest N"
+    one_chunk = [campaign_size(2000, {"entries": 1.0}, chunk_peak(2000, 70, 1))]
+    alone = [*one_chunk, campaign_size(10000, {"entries": 1.0}, chunk_peak(10000, 100, 2))]
+    assert statuses(report([], [], None, campaigns=CampaignPart(alone)))[goal][0] == "not run"
+    grown = [
+        *alone,
+        campaign_size(50000, {"entries": 1.0}, chunk_peak(50000, 110, 10)),
+        campaign_size(100000, {"entries": 1.0}, chunk_peak(100000, 130, 20)),
+    ]
+    assert statuses(report([], [], None, campaigns=CampaignPart(grown)))[goal] == (
+        "MISSED",
+        1.3,
+        "N = 100,000 / 10,000",
+    )
+
+
+def test_the_campaign_figures_print_and_go_into_the_json() -> None:
+    part = CampaignPart([campaign_size(10_000, {"entries": 1.5}, chunk_peak(10_000, 100, 2))])
+    figures = report([], [], None, campaigns=part)
+    text = render(figures)
+    assert re.search(r"entries +FINISHED +10000 +1\.5 +6666\.7 \| Query +10000 .* 1\.50x", text)
+    assert "10000 rows in the downloaded file, 10000 expected" in text
+    written = json.loads(json.dumps({**to_json(figures), "goals": summary_json(figures)}))
+    size = written["campaignExports"][0]
+    assert size["exports"][0]["exportToRawWall"] == 1.5
+    assert size["chunkMemory"]["chunk1"]["maxRssKiB"] == 100 * 1024
