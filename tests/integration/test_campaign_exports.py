@@ -301,7 +301,8 @@ def test_the_list_sorts_and_pages_by_number_and_cursor(held: Api) -> None:
         held.post(path, key=key, json={"exportType": name}).data for name in ("waitlist", "codes", "fanlist", "entries")
     ]
     newest_first = [item["id"] for item in held.get(path, key=key).data]
-    assert newest_first == [item["id"] for item in reversed(made)]
+    order = sorted(made, key=lambda item: (item["date"]["created"], item["id"]), reverse=True)  # same ms: by ID
+    assert newest_first == [item["id"] for item in order]
     by_type = held.get(path, key=key, params={"sort": "exportType", "sortOrder": "asc"}).data
     assert [item["exportType"] for item in by_type] == ["codes", "entries", "fanlist", "waitlist"]
     page_two = held.get(path, key=key, params={"sort": "exportType", "sortOrder": "asc", "page": 2, "limit": 3})
