@@ -191,7 +191,12 @@ def test_entry_pages_walk_the_active_entries_one_query_a_page(api: Api, admin: d
     key, tenant = admin["apiKey"], admin["tenantId"]
     campaign_id, elsewhere = campaign(api, key), campaign(api, key)
     contacts = seeded_contacts(admin, 8)
-    batch = [{"contactId": c, "market": "DE", "score": n} for n, c in enumerate(contacts[:7])]
+    # Scores whole and not, opt-ins a map: the plan reads them from DynamoDB's wire form.
+    opt_ins = [{"artistEmail": n % 2 == 0, "artistSms": True} for n in range(7)]
+    batch = [
+        {"contactId": c, "market": "DE", "score": n + n % 2 / 4, "optIns": opt_ins[n]}
+        for n, c in enumerate(contacts[:7])
+    ]
     made = [
         e["id"] for e in api.post(f"{entries_at(campaign_id)}/batch", key=key, json={"entries": batch}).data["entries"]
     ]

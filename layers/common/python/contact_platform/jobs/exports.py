@@ -14,11 +14,9 @@ from contact_platform.files.csv_writing import BOM, DIALECTS, csv_line, jsonl_li
 from contact_platform.files.s3_files import MultipartWriter, iter_object
 from contact_platform.jobs import steps
 from contact_platform.services import operations, segments
-from contact_platform.services.contacts import plain_map
 from contact_platform.services.exports import dialect_of
 from contact_platform.store import contact_reads
 from contact_platform.store import records as record_store
-from contact_platform.store.contacts import ContactItem
 from contact_platform.store.operations import OperationItem
 
 WORKFLOW = "exports"
@@ -30,36 +28,38 @@ def file_key(operation: OperationItem) -> str:
     return f"tenants/{operation.tenant_id}/exports/{operation.operation_id}.{operation.params['format']}"
 
 
-# Export column -> the ContactItem field it is written from (store/contacts.py).
-COLUMN_FIELDS = {
-    "id": "contact_id",
-    "firstName": "first_name",
-    "lastName": "last_name",
+# Export column -> the contact item's attribute it is written from (store/contacts.py).
+COLUMN_ATTRIBUTES = {
+    "id": "id",
+    "firstName": "firstName",
+    "lastName": "lastName",
     "name": "name",
     "email": "emails",
     "emails": "emails",
     "phones": "phones",
-    "organizationId": "organization_id",
-    "organization": "organization_id",
-    "ownerId": "owner_id",
+    "organizationId": "organizationId",
+    "organization": "organizationId",
+    "ownerId": "ownerId",
     "tags": "tags",
-    "consentGivenAt": "consent_given_at",
-    "customFields": "custom_fields",
-    "createdAt": "created_at",
-    "updatedAt": "updated_at",
+    "consentGivenAt": "consentGivenAt",
+    "customFields": "customFields",
+    "createdAt": "createdAt",
+    "updatedAt": "updatedAt",
 }
 
 
-def _cell(item: ContactItem, field: str, organizations: dict[str, str]) -> Any:
+def _cell(contact: dict[str, Any], field: str, organizations: dict[str, str]) -> Any:
     """A contact's value for one export column (lists stay lists; CSV joins them with `;`)."""
+    value = contact.get(COLUMN_ATTRIBUTES[field])
     if field == "organization":
-        return organizations.get(item.organization_id or "")
+        return organizations.get(value or "")
     if field == "email":
-        return item.emails[0] if item.emails else None
+        return value[0] if value else None
     if field == "customFields":
-        return plain_map(item.custom_fields)
-    value = getattr(item, COLUMN_FIELDS[field])
-    return list(value) if isinstance(value, list) else value
+        return value or {}
+    if field in ("emails", "phones", "tags"):
+        return value or []
+    return value
 
 
 def _csv_text(value: Any) -> str:
@@ -72,17 +72,19 @@ def _csv_text(value: Any) -> str:
     return str(value)
 
 
-def render(item: ContactItem, fields: list[str], dialect: str | None, organizations: dict[str, str]) -> bytes:
-    """One row: a JSON Lines record (no dialect) or a CSV record in the dialect; `organizations`:
-    the names of the organizations the chunk's contacts name."""
+def render(contact: dict[str, Any], fields: list[str], dialect: str | None, organizations: dict[str, str]) -> bytes:
+    """One row of a contact (its stored attributes as plain values): a JSON Lines record (no dialect)
+    or a CSV record in the dialect; `organizations`: the names of the organizations the chunk's
+    contacts name."""
     if dialect is None:
-        return jsonl_line({field: _cell(item, field, organizations) for field in fields})
-    return csv_line([_csv_text(_cell(item, field, organizations)) for field in fields], DIALECTS[dialect].delimiter)
+        return jsonl_line({field: _cell(contact, field, organizations) for field in fields})
+    return csv_line([_csv_text(_cell(contact, field, organizations)) for field in fields], DIALECTS[dialect].delimiter)
 
 
-def _organization_names(tenant_id: str, items: list[ContactItem]) -> dict[str, str]:
+def _organization_names(tenant_id: str, contacts: list[dict[str, Any]]) -> dict[str, str]:
     """Organization ID -> name for the contacts' organizations (one BatchGetItem, none without any)."""
-    found = record_store.get_records(tenant_id, "organization", {i.organization_id for i in items if i.organization_id})
+    wanted = {str(contact["organizationId"]) for contact in contacts if contact.get("organizationId")}
+    found = record_store.get_records(tenant_id, "organization", wanted)
     return {record_id: str(record_store.data_of(record)["name"]) for record_id, record in found.items()}
 
 
@@ -106,13 +108,13 @@ def process_chunk(operation: OperationItem, event: steps.Event) -> dict[str, Any
     scope = operations.acting_caller(operation)
     fields, fmt, dialect = list(operation.params["fields"]), str(operation.params["format"]), dialect_of(operation)
     rows: list[bytes] = []
-    read = [COLUMN_FIELDS[field] for field in fields]  # only the columns' attributes (store/contact_reads.py)
+    read = ["ownerId", *(COLUMN_ATTRIBUTES[field] for field in fields)]  # only these (store/contact_reads.py)
     for offset in range(0, len(ids), 100):
-        found = contact_reads.contact_items(operation.tenant_id, ids[offset : offset + 100], read)
-        items = [found[i] for i in ids[offset : offset + 100] if i in found]
-        items = [item for item in items if item.is_active and scope.may_access(item.owner_id)]
-        names = _organization_names(operation.tenant_id, items) if "organization" in fields else {}
-        rows.extend(render(item, fields, dialect, names) for item in items)
+        found = contact_reads.contact_values(operation.tenant_id, ids[offset : offset + 100], read)
+        contacts = [found[i] for i in ids[offset : offset + 100] if i in found]
+        contacts = [contact for contact in contacts if scope.may_access(contact.get("ownerId"))]
+        names = _organization_names(operation.tenant_id, contacts) if "organization" in fields else {}
+        rows.extend(render(contact, fields, dialect, names) for contact in contacts)
     part = steps.scratch_key(operation, steps.chunk_name("part", number, fmt))
     steps.put_scratch(part, b"".join(rows))
     return steps.record(WORKFLOW, operation, event, {"rows": len(rows)}, file_key=part)

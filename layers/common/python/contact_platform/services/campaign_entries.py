@@ -34,8 +34,8 @@ from contact_platform.models.base import Input, Model
 from contact_platform.models.campaigns import MAX_BATCH_ENTRIES
 from contact_platform.permissions import Caller
 from contact_platform.store import campaign_codes, contact_reads, keys, lead_migrations, records
-from contact_platform.store.paging import LastKey
-from contact_platform.store.records import RecordItem
+from contact_platform.store.paging import LastKey, Page
+from contact_platform.store.records import RecordFacts, RecordItem
 from contact_platform.store.table import put_all
 
 _model = cast(Any, create_model)  # its overloads do not type field definitions built at run time
@@ -181,10 +181,10 @@ def _entry_fields() -> tuple[str, ...]:
     return tuple(shapes(entity(ENTRY)).public.model_fields)
 
 
-def entry_of(record: RecordItem) -> dict[str, Any]:
+def entry_of(record: RecordItem | RecordFacts) -> dict[str, Any]:
     """An entry as the API returns it (`GET /campaign-entries/{entryId}`, JSON types), built without
     the response model (an export reads 100,000 of them)."""
-    data = records.data_of(record)
+    data = record.data if isinstance(record, RecordFacts) else records.data_of(record)
     return {
         **dict.fromkeys(_entry_fields()),
         **{name: float(value) if name == "score" and value is not None else value for name, value in data.items()},
@@ -195,15 +195,21 @@ def entry_of(record: RecordItem) -> dict[str, Any]:
     }
 
 
+def entry_page(tenant_id: str, campaign_id: str, start: LastKey | None, *, limit: int) -> Page[RecordFacts]:
+    """One Query of the campaign's active entries, oldest first (createdAt, then ID), each with the key
+    that resumes right after it; deleted entries and those of a batch not committed are left out, so
+    a page may be short while its LastEvaluatedKey is set."""
+    partition = keys.record_link_collection(tenant_id, ENTRY, "campaignId", campaign_id)
+    return records.index_facts("GSI1", partition, limit=limit, start=start)
+
+
 def entry_pages(
     tenant_id: str, campaign_id: str, start_cursor: LastKey | None = None, *, limit: int = PAGE_SIZE
 ) -> tuple[list[dict[str, Any]], LastKey | None]:
-    """One page of the campaign's active entries, oldest first (createdAt, then ID), and the cursor of
-    the next page (None: the last page). One Query; deleted entries and those of a batch not committed
-    are left out, so a page may be short while the cursor is set."""
-    partition = keys.record_link_collection(tenant_id, ENTRY, "campaignId", campaign_id)
-    page = records.list_index("GSI1", partition, limit=limit, start=start_cursor, forward=True)
-    return [entry_of(record) for record in page.items if record.is_active], page.last_key
+    """One page of the campaign's active entries as the API returns them (`entry_page`), and the
+    cursor of the next page (None: the last page)."""
+    page = entry_page(tenant_id, campaign_id, start_cursor, limit=limit)
+    return [entry_of(facts) for facts in page.items], page.last_key
 
 
 def assignment_pages(
@@ -224,16 +230,15 @@ def contacts_of(tenant_id: str, contact_ids: Iterable[str]) -> dict[str, dict[st
     """The active contacts among `contact_ids` (those of a page of entries): contact ID -> `contactId`,
     `name`, `firstName`, `lastName`, `email` and `phone` (the first of each, or None). One
     BatchGetItem per 100 IDs, projected to these attributes; a deleted contact is absent."""
-    found = contact_reads.contact_items(tenant_id, contact_ids, ("first_name", "last_name", "name", "emails", "phones"))
+    found = contact_reads.contact_values(tenant_id, contact_ids, ("firstName", "lastName", "name", "emails", "phones"))
     return {
         contact_id: {
             "contactId": contact_id,
-            "name": item.name,
-            "firstName": item.first_name,
-            "lastName": item.last_name,
-            "email": next(iter(item.emails or []), None),
-            "phone": next(iter(item.phones or []), None),
+            "name": values.get("name"),
+            "firstName": values.get("firstName"),
+            "lastName": values.get("lastName"),
+            "email": next(iter(values.get("emails") or []), None),
+            "phone": next(iter(values.get("phones") or []), None),
         }
-        for contact_id, item in found.items()
-        if item.is_active
+        for contact_id, values in found.items()
     }

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from contact_platform.entities.campaign_entries import ENTITY as ENTRIES
-from contact_platform.services.campaign_entries import entry_of
-from contact_platform.store import campaign_codes, keys
+from contact_platform.services.campaign_entries import entry_of, entry_page
+from contact_platform.store import campaign_codes
 from contact_platform.store import records as store
 from contact_platform.store.paging import LastKey, Page, position_of
 
@@ -22,11 +22,9 @@ PAGE_SIZE = 1000  # Queries of the plan: as many rows a page as the segment expo
 
 
 def _entries(tenant_id: str, campaign_id: str, start: LastKey | None) -> Iterator[Page[tuple[dict[str, Any], LastKey]]]:
-    partition = keys.record_link_collection(tenant_id, ENTRIES.name, "campaignId", campaign_id)
     while True:
-        page = store.list_index("GSI1", partition, limit=PAGE_SIZE, start=start, forward=True)
-        rows = [({"entry": entry_of(record)}, position_of(record, "GSI1")) for record in page.items if record.is_active]
-        yield Page(rows, page.last_key)
+        page = entry_page(tenant_id, campaign_id, start, limit=PAGE_SIZE)
+        yield Page([({"entry": entry_of(facts)}, facts.position) for facts in page.items], page.last_key)
         if page.last_key is None:
             return
         start = page.last_key

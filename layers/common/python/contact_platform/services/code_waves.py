@@ -24,39 +24,42 @@ from contact_platform.entities.catalog import entity
 from contact_platform.errors import Detail
 from contact_platform.models.campaigns import CodeWave, CodeWaveResult
 from contact_platform.permissions import Caller
-from contact_platform.store import campaign_codes, keys, records
+from contact_platform.services.campaign_entries import entry_page
+from contact_platform.store import campaign_codes, records
 from contact_platform.store.campaign_codes import CodeAssignmentItem
 from contact_platform.store.errors import ClaimTaken, StaleVersion
 from contact_platform.store.paging import LastKey
-from contact_platform.store.records import RecordItem
+from contact_platform.store.records import RecordFacts, RecordItem
 
 ENTRY = "campaign_entry"
 WORKERS = 16  # codes written at once (one transaction each)
+CANDIDATE_PAGE = 1000  # entries a Query of the candidates reads
 _ATTEMPTS = 3  # writes of one code to one entry that changed meanwhile
 TAKEN, GONE = "taken", "gone"
 
 
-def _eligible(record: RecordItem | None) -> bool:
-    if record is None or not record.is_active:
-        return False
-    data = records.data_of(record)
+def _waiting(data: dict[str, Any]) -> bool:
+    """Whether an active entry with these fields gets a code: verified and holding none."""
     return data.get("status") == "verified" and not data.get("code")
 
 
-def _order(record: RecordItem) -> tuple[Any, ...]:
-    score = records.data_of(record).get("score")
-    return (score is None, -float(score or 0), record.created_at, record.record_id)
+def _eligible(record: RecordItem | None) -> bool:
+    return record is not None and record.is_active and _waiting(records.data_of(record))
+
+
+def _order(entry: RecordFacts) -> tuple[Any, ...]:
+    score = entry.data.get("score")
+    return (score is None, -float(score or 0), entry.created_at, entry.record_id)
 
 
 def _candidates(tenant_id: str, campaign_id: str) -> list[str]:
     """The IDs of the campaign's verified entries without a code, in the order they get codes: read
     page by page (only their order is kept)."""
-    partition = keys.record_link_collection(tenant_id, ENTRY, "campaignId", campaign_id)
     found: list[tuple[tuple[Any, ...], str]] = []
     start: LastKey | None = None
     while True:
-        page = records.list_index("GSI1", partition, limit=500, start=start, forward=True)
-        found += [(_order(record), record.record_id) for record in page.items if _eligible(record)]
+        page = entry_page(tenant_id, campaign_id, start, limit=CANDIDATE_PAGE)
+        found += [(_order(entry), entry.record_id) for entry in page.items if _waiting(entry.data)]
         start = page.last_key
         if start is None:
             return [record_id for _, record_id in sorted(found)]

@@ -8,7 +8,7 @@ building from full contact items was most of the plan's time. Every entry comes 
 `position`: the ExclusiveStartKey that continues right after it (the index's keys and the table's,
 as in a LastEvaluatedKey), so a plan may stop after any entry and the next invocation resumes there.
 
-An export chunk reads its contacts projected to the attributes of its columns (`contact_items`):
+An export chunk reads its contacts projected to the attributes of its columns (`contact_values`):
 the derived attributes (index keys, search tokens, email, phone and tag keys) make about half of
 a contact item and are never exported. The read units are those of the full items all the same
 (DynamoDB charges for the item read, not the attributes returned).
@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from contact_platform.config import settings
-from contact_platform.store import keys
-from contact_platform.store.contacts import ContactItem, contact_key
+from contact_platform.store import keys, wire
+from contact_platform.store.contacts import contact_key
 from contact_platform.store.paging import LastKey, Page
 from contact_platform.store.table import connection
+from contact_platform.store.wire import plain
 
 BATCH_KEYS = 100  # BatchGetItem's most keys a request
 UNPROCESSED_PAUSE = 0.05  # seconds before unprocessed keys are asked again, doubled each time
@@ -77,41 +78,17 @@ class Pointer:
     tokens: tuple[str, ...] = ()
 
 
-def _value(raw: dict[str, Any]) -> Any:
-    """A plain value from DynamoDB's typed form, for the types contacts use."""
-    if "S" in raw:
-        return raw["S"]
-    if "BOOL" in raw:
-        return bool(raw["BOOL"])
-    if "L" in raw:
-        return tuple(_value(item) for item in raw["L"])
-    if "N" in raw:
-        return raw["N"]
-    return None
-
-
 def _facts(item: dict[str, Any], fields: Iterable[str]) -> ContactFacts:
-    values = {field: _value(item[ATTRIBUTES[field]]) for field in fields if ATTRIBUTES[field] in item}
+    values: dict[str, Any] = {}
+    for field in fields:
+        if ATTRIBUTES[field] in item:
+            value = plain(item[ATTRIBUTES[field]])
+            values[field] = tuple(value) if isinstance(value, list) else value
     return ContactFacts(**values)
-
-
-def _projection(names: Iterable[str]) -> tuple[str, dict[str, str], dict[str, str]]:
-    """A ProjectionExpression of attribute names through placeholders (some are reserved words): the
-    expression, placeholder -> name, and name -> placeholder (for the key condition)."""
-    unique = list(dict.fromkeys(names))
-    placeholders = {f"#a{number}": name for number, name in enumerate(unique)}
-    return ", ".join(placeholders), placeholders, {name: holder for holder, name in placeholders.items()}
 
 
 def _fields(fields: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*ALWAYS, *fields]))
-
-
-def _query(request: dict[str, Any], start: LastKey | None) -> dict[str, Any]:
-    if start:
-        request = {**request, "ExclusiveStartKey": start}
-    answer: dict[str, Any] = connection().client.query(TableName=settings().table_name, **request)
-    return answer
 
 
 def index_entries(
@@ -129,7 +106,7 @@ def index_entries(
     fields to read besides the ID and `is_active`."""
     wanted = _fields(fields)
     key_names = [f"{index_name}PK", f"{index_name}SK", "PK", "SK"]
-    projection, names, holder = _projection([*key_names, *(ATTRIBUTES[field] for field in wanted)])
+    projection, names, holder = wire.projection([*key_names, *(ATTRIBUTES[field] for field in wanted)])
     pk, sk = holder[f"{index_name}PK"], holder[f"{index_name}SK"]
     condition = f"{pk} = :pk"
     values: dict[str, Any] = {":pk": {"S": partition}}
@@ -142,7 +119,7 @@ def index_entries(
     elif sort_before:
         condition += f" AND {sk} <= :before"
         values[":before"] = {"S": sort_before}
-    answer = _query(
+    answer = wire.query(
         {
             "IndexName": index_name,
             "KeyConditionExpression": condition,
@@ -162,8 +139,8 @@ def index_entries(
 def tag_pointers(tenant_id: str, tag_key: str, *, limit: int, start: LastKey | None) -> Page[Pointer]:
     """One Query of a tag's assignments (GSI1, oldest contact first): the contact IDs only."""
     key_names = ["GSI1PK", "GSI1SK", "PK", "SK"]
-    projection, names, holder = _projection([*key_names, "contactId"])
-    answer = _query(
+    projection, names, holder = wire.projection([*key_names, "contactId"])
+    answer = wire.query(
         {
             "IndexName": "GSI1",
             "KeyConditionExpression": f"{holder['GSI1PK']} = :pk",
@@ -182,8 +159,8 @@ def tag_pointers(tenant_id: str, tag_key: str, *, limit: int, start: LastKey | N
 
 def search_pointers(tenant_id: str, term: str, *, limit: int, start: LastKey | None) -> Page[Pointer]:
     """One Query of the search entries starting with `term`: contact IDs and each entry's tokens."""
-    projection, names, holder = _projection(["PK", "SK", "contactId", "token", "tokens"])
-    answer = _query(
+    projection, names, holder = wire.projection(["PK", "SK", "contactId", "token", "tokens"])
+    answer = wire.query(
         {
             "KeyConditionExpression": f"{holder['PK']} = :pk AND begins_with({holder['SK']}, :term)",
             "ExpressionAttributeNames": names,
@@ -198,7 +175,7 @@ def search_pointers(tenant_id: str, term: str, *, limit: int, start: LastKey | N
             item["contactId"]["S"],
             {"PK": item["PK"], "SK": item["SK"]},
             item["token"]["S"],
-            tuple(_value(item.get("tokens", {"L": []}))),
+            tuple(plain(item.get("tokens", {"L": []}))),
         )
         for item in answer.get("Items", [])
     ]
@@ -208,7 +185,7 @@ def search_pointers(tenant_id: str, term: str, *, limit: int, start: LastKey | N
 def _batch_get(tenant_id: str, contact_ids: Iterable[str], attributes: Iterable[str]) -> Iterable[dict[str, Any]]:
     """The contact items of those IDs that exist, read consistently with BatchGetItem (100 keys a
     request, unprocessed keys asked again after a pause), projected to `attributes` (stored names)."""
-    projection, names, _ = _projection(attributes)
+    projection, names, _ = wire.projection(attributes)
     ids = list(dict.fromkeys(contact_ids))
     table, client = settings().table_name, connection().client
     for offset in range(0, len(ids), BATCH_KEYS):
@@ -234,21 +211,18 @@ def _batch_get(tenant_id: str, contact_ids: Iterable[str], attributes: Iterable[
             pause *= 2
 
 
-def contact_items(tenant_id: str, contact_ids: Iterable[str], fields: Iterable[str]) -> dict[str, ContactItem]:
-    """The contacts of those IDs that exist (BatchGetItem, consistent) with only the ContactItem
-    fields named (python names; `contact_id`, `is_active` and `owner_id` always): the others are unset."""
-    stored = ContactItem.get_attributes()
-    wanted = dict.fromkeys(["contact_id", "is_active", "owner_id", *fields])
-    found = (
-        ContactItem.from_raw_data(raw)
-        for raw in _batch_get(tenant_id, contact_ids, (stored[f].attr_name for f in wanted))
-    )
-    return {item.contact_id: item for item in found}
-
-
 def contact_facts(tenant_id: str, contact_ids: Iterable[str], *, fields: Iterable[str]) -> dict[str, ContactFacts]:
     """The contacts of those IDs that exist, read consistently with BatchGetItem (100 keys a request,
     unprocessed keys asked again) and only `fields` (besides the ID and `is_active`)."""
     wanted = _fields(fields)
     found = (_facts(item, wanted) for item in _batch_get(tenant_id, contact_ids, (ATTRIBUTES[f] for f in wanted)))
     return {facts.contact_id: facts for facts in found}
+
+
+def contact_values(tenant_id: str, contact_ids: Iterable[str], attributes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The active contacts of those IDs (BatchGetItem, consistent): contact ID -> its `id` and the
+    named stored attributes as plain values (those a contact lacks are absent), read without model
+    instances (building a ContactItem per contact was about a third of an export chunk's time)."""
+    found = _batch_get(tenant_id, contact_ids, ["id", "isActive", *attributes])
+    values = ({name: plain(raw) for name, raw in item.items()} for item in found)
+    return {str(item["id"]): item for item in values if item.pop("isActive", True)}

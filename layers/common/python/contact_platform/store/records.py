@@ -29,7 +29,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import TransactWriteError
 
 from contact_platform import clock
-from contact_platform.store import key_sets, keys, lead_migrations, tallies
+from contact_platform.store import key_sets, keys, lead_migrations, tallies, wire
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.errors import ClaimTaken, StaleVersion, UniqueValueTaken
 from contact_platform.store.lead_migrations import ABORTED, COMMITTED, WRITING
@@ -132,14 +132,25 @@ _COUNTING = (
 )  # (tenant, import ID): committed is final, so known for good
 
 
-def settled(records: list[RecordItem]) -> list[RecordItem]:
-    """The records that exist for readers: those no import wrote, and those of committed imports
-    (one BatchGetItem of the imports' states the first time a process meets them)."""
-    unknown = {(r.tenant_id, str(r.pending_import)) for r in records if r.pending_import} - _committed
+def _learn_committed(pending: set[tuple[str, str]]) -> None:
+    """Ask for the states of the imports (tenant, import ID) not known to be committed yet (one
+    BatchGetItem per tenant)."""
+    unknown = pending - _committed
     for tenant_id in {tenant for tenant, _ in unknown}:
         found = lead_migrations.states(tenant_id, [import_id for tenant, import_id in unknown if tenant == tenant_id])
         _committed.update((tenant_id, import_id) for import_id, state in found.items() if state == COMMITTED)
-    return [r for r in records if not r.pending_import or (r.tenant_id, r.pending_import) in _committed]
+
+
+def settled(records: list[RecordItem]) -> list[RecordItem]:
+    """The records that exist for readers: those no import wrote, and those of committed imports
+    (one BatchGetItem of the imports' states the first time a process meets them)."""
+    _learn_committed({(r.tenant_id, str(r.pending_import)) for r in records if r.pending_import})
+    return [r for r in records if _counted(r.tenant_id, r.pending_import)]
+
+
+def _counted(tenant_id: str, pending_import: str | None) -> bool:
+    """Whether readers count a record (see `settled`; the import's state learnt before)."""
+    return not pending_import or (tenant_id, pending_import) in _committed
 
 
 def get_record(tenant_id: str, entity: str, record_id: str) -> RecordItem | None:
@@ -187,6 +198,58 @@ def list_index(
         sort_before=sort_before,
     )
     return Page(settled(list(page.items)), page.last_key)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """A record as a bulk reader gets it from `index_facts` (no model instance): its ID, times,
+    version and fields as plain values, and the key that resumes the Query right after it."""
+
+    record_id: str
+    created_at: str
+    updated_at: str
+    version: int
+    data: dict[str, Any]
+    position: LastKey
+
+
+# What `index_facts` asks for besides the keys: the facts and what says whether readers count the record.
+_FACTS = ("id", "tenantId", "isActive", "pendingImport", "createdAt", "updatedAt", "version", "data")
+
+
+def index_facts(index_name: str, partition: str, *, limit: int, start: LastKey | None) -> Page[RecordFacts]:
+    """One Query of a record list index (`GSI1`..`GSI7`, oldest first) projected to `_FACTS`: the
+    active records readers count (`settled`), read without model instances (a campaign export's plan
+    reads 100,000 entries)."""
+    key_names = ["PK", "SK", f"{index_name}PK", f"{index_name}SK"]
+    expression, names, holder = wire.projection([*key_names, *_FACTS])
+    answer = wire.query(
+        {
+            "IndexName": index_name,
+            "KeyConditionExpression": f"{holder[f'{index_name}PK']} = :pk",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ProjectionExpression": expression,
+            "Limit": limit,
+        },
+        start,
+    )
+    items = answer.get("Items", [])
+    _learn_committed({(item["tenantId"]["S"], item["pendingImport"]["S"]) for item in items if "pendingImport" in item})
+    facts = [
+        RecordFacts(
+            record_id=item["id"]["S"],
+            created_at=item["createdAt"]["S"],
+            updated_at=item["updatedAt"]["S"],
+            version=int(item["version"]["N"]),
+            data=wire.plain(item.get("data", {"M": {}})),
+            position={name: item[name] for name in key_names},
+        )
+        for item in items
+        if wire.plain(item.get("isActive", {"BOOL": True}))
+        and _counted(item["tenantId"]["S"], item.get("pendingImport", {}).get("S"))
+    ]
+    return Page(facts, answer.get("LastEvaluatedKey"))
 
 
 def search_entries(
