@@ -382,6 +382,20 @@ class JobsContext:
     progress: Callable[[str], None] = field(default=print)
 
 
+WARM_UP_ROWS = 10
+
+
+def warm_up(context: JobsContext) -> None:
+    """An import of a few rows and their export, not counted: the first invocations of the jobs'
+    functions in this process import their modules (a cold start), which would otherwise fall on
+    the first size's import and export only."""
+    tenant = Tenant(context.base_url)
+    imported = context.runner.run_import(tenant, contact_csv("warmup", WARM_UP_ROWS), "bench-warm-up.csv")
+    exported = context.runner.run_export(tenant, "bench warm-up") if imported.ended else None
+    took = imported.wall + (exported.wall if exported else 0)
+    context.progress(f"jobs warm-up: import and export of {WARM_UP_ROWS} rows in {took:.1f} s (not counted)")
+
+
 def measure_jobs_size(context: JobsContext, rows: int) -> JobSize:
     """Import R rows, export them; the raw loops next to each. Raises JobsStopped (with the figures)
     when the import does not end in time: a chunk of it still runs in this process, and everything

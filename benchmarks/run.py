@@ -75,6 +75,7 @@ from benchmarks.jobs import (
     measure_jobs_size,
     measure_seeded_export,
     timed_steps,
+    warm_up,
 )
 from benchmarks.raw import RawTable
 from benchmarks.report import CREATE, DELETE, GET, Measured, Operation, Report, SizeRun, Transport, render, to_json
@@ -313,6 +314,8 @@ def measure_jobs(
         )
         plan = [(rows, measure_jobs_size) for rows in args.jobs_rows]
         plan += [(rows, measure_seeded_export) for rows in args.export_rows]
+        if plan:
+            warm_up(context)
         for rows, measure_one in plan:
             try:
                 sizes.append(measure_one(context, rows))

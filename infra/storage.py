@@ -46,7 +46,11 @@ SCORING, VF_SCORING, SFMC = "scoring", "vf_scoring", "sfmc"
 HANDOFFS = (SCORING, VF_SCORING, SFMC)
 DESTINATIONS = (EXPORTS, *HANDOFFS)
 HANDOFF_RETENTION = Duration.days(30)
-RETENTION = {UPLOADS: Duration.days(1), EXPORTS: Duration.days(7), **dict.fromkeys(HANDOFFS, HANDOFF_RETENTION)}
+RETENTION = {
+    UPLOADS: Duration.days(1),
+    EXPORTS: Duration.days(config.EXPORT_FILE_DAYS),
+    **dict.fromkeys(HANDOFFS, HANDOFF_RETENTION),
+}
 # The variable each bucket's name is given in (contact_platform/config.py).
 BUCKET_ENV = {
     UPLOADS: config.ENV_UPLOADS_BUCKET,

@@ -1,7 +1,11 @@
 """The authorizer reads the key and counts the request in one conditional UpdateItem of the key's
-lookup item (docs/architecture.md, "A request"): nothing is cached, so a revoked key is refused on
-its next request; the count holds across window changes, when requests race at a window's start,
-and when an instance's clock is behind; an unknown key writes nothing.
+lookup item (docs/architecture.md, "A request"). With leases off (RATE_LEASE_MAX=1, the tests'
+setting) every request makes its count, so a revoked key is refused on its next request; the count
+holds across window changes, when requests race at a window's start, and when an instance's clock
+is behind; an unknown key writes nothing. With leases on (the default, 16; the `leased` tests at the
+end) a busy key's numbers are reserved several at a time: consecutive, never past the limit, a
+revoked key refused once its lease's second is over, an expired one at its expiry, a token's grant
+its own.
 
 Time is moved by replacing `clock.now` (the authorizer and the route functions read time there);
 windows are a minute long here.
@@ -269,3 +273,93 @@ def test_the_attempts_are_bounded_when_the_window_keeps_moving(frozen: Clock, ap
     assert len(others) == COUNT_ATTEMPTS
     assert [g.rate_hits for g in others] == [1] * COUNT_ATTEMPTS
     assert _window_of(created["id"]) == (START_EPOCH + COUNT_ATTEMPTS * WINDOW, 1)
+
+
+# Leases (services/authentication.py, "Leases") -------------------------------------------------
+
+
+@pytest.fixture
+def leased(frozen: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    """The frozen clock, and leases of up to 16 numbers as the platform runs by default."""
+    monkeypatch.setenv(config.ENV_RATE_LEASE_MAX, "16")
+    config.settings.cache_clear()
+    yield frozen
+    config.settings.cache_clear()
+
+
+def test_a_busy_key_reserves_its_numbers_in_growing_leases(leased: Clock, api: Api, admin: dict[str, Any]) -> None:
+    created = _new_key(api, admin)
+    with dynamodb_requests() as sent:
+        numbers = [_grant(created["key"]).rate_hits for _ in range(31)]
+    assert numbers == list(range(1, 32)), "each request its own number, in order"
+    assert sent == {"UpdateItem": 6}, "leases of 1, 2, 4, 8 and 16 numbers, and the window's start"
+    assert _window_of(created["id"]) == (START_EPOCH, 31)
+    with dynamodb_requests() as sent:
+        numbers = [_grant(created["key"]).rate_hits for _ in range(32)]
+    assert numbers == list(range(32, 64))
+    assert sent == {"UpdateItem": 2}, "16 numbers at most"
+
+
+def test_the_last_numbers_of_a_limit_go_one_by_one(leased: Clock, api: Api, admin: dict[str, Any]) -> None:
+    """A lease takes at most an eighth of what is left: no request is admitted past the limit and
+    none is refused before it; X-RateLimit-Remaining counts down by one."""
+    created = _new_key(api, admin, rateLimit=40)
+    replies = [api.get("/api/v1/contacts", key=created["key"]) for _ in range(44)]
+    assert [r.status for r in replies] == [200] * 40 + [429] * 4
+    assert [r.header("X-RateLimit-Remaining") for r in replies[:40]] == [str(40 - n) for n in range(1, 41)]
+    with dynamodb_requests() as sent:
+        assert api.get("/api/v1/contacts", key=created["key"]).status == 429
+    assert sent == {"UpdateItem": 1}, "past the limit, one number at a time"
+    assert _window_of(created["id"]) == (START_EPOCH, 45), "every request counted, none reserved unused"
+
+
+def test_numbers_left_when_a_lease_ends_count_and_the_next_lease_is_what_was_used(
+    leased: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    created = _new_key(api, admin)
+    assert [_grant(created["key"]).rate_hits for _ in range(10)] == list(range(1, 11))  # lease of 8 from 8
+    leased.at(1)  # its second is over with 5 numbers unused (11..15)
+    with dynamodb_requests() as sent:
+        assert _grant(created["key"]).rate_hits == 16
+    assert sent == {"UpdateItem": 1}
+    assert _window_of(created["id"]) == (START_EPOCH, 18), "a lease of 3, the numbers the last one used"
+
+
+def test_a_revoked_key_is_refused_once_its_lease_is_over(leased: Clock, api: Api, admin: dict[str, Any]) -> None:
+    created = _new_key(api, admin)
+    assert [_grant(created["key"]).rate_hits for _ in range(4)] == [1, 2, 3, 4]  # a lease of 4 from 4
+    assert api.delete(f"/api/v1/api-keys/{created['id']}", key=admin["apiKey"]).status == 200
+    leased.at(0.5)
+    assert _grant(created["key"]).rate_hits == 5, "within its lease's second this instance still admits it"
+    leased.at(1)
+    with dynamodb_requests() as sent, pytest.raises(ApiError) as refused:
+        _grant(created["key"])
+    assert refused.value.status == 401 and sent == {"UpdateItem": 1}
+    with pytest.raises(ApiError):
+        _grant(created["key"])
+
+
+def test_an_expired_key_is_refused_at_its_expiry_whatever_its_lease_holds(
+    leased: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    created = _new_key(api, admin, expiresAt=clock.iso(START + timedelta(seconds=5)))
+    leased.at(4.9)
+    assert [_grant(created["key"]).rate_hits for _ in range(4)] == [1, 2, 3, 4]  # numbers 5..7 left
+    leased.at(5)
+    with dynamodb_requests() as sent, pytest.raises(ApiError) as refused:
+        _grant(created["key"])
+    assert refused.value.status == 401 and sent == {}, "refused from the lease, without a request"
+
+
+def test_a_tokens_numbers_are_leased_and_its_grant_is_its_own(leased: Clock, api: Api) -> None:
+    from tests.integration.test_bearer_tokens import claims_for
+    from tests.support import issuer
+
+    token = api.token("manager")
+    now = clock.epoch(leased())
+    wide = issuer.sign(claims_for(token, iat=now, exp=now + 300))
+    narrow = issuer.sign(claims_for(token, iat=now, exp=now + 300, scope="contacts:read"))
+    grants = [_grant(wide if n % 2 else narrow) for n in range(7)]
+    assert [g.rate_hits for g in grants] == list(range(1, 8)), "one subject, one count"
+    assert [g.scopes == ("contacts:read",) for g in grants] == [n % 2 == 0 for n in range(7)]
+    assert grants[1].scopes == tuple(token["scopes"])

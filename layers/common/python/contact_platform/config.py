@@ -21,6 +21,9 @@ ENV_VF_SCORING_BUCKET = "VF_SCORING_BUCKET"
 ENV_SFMC_BUCKET = "SFMC_BUCKET"
 ENV_DOWNLOAD_URL_SECONDS = "DOWNLOAD_URL_SECONDS"
 ENV_CHUNK_ROWS = "CHUNK_ROWS"
+# The most rate-limit numbers the authorizer reserves at once for a busy key (services/authentication.py,
+# "Leases"; docs/architecture.md, "A request"); 1: every request makes its own count.
+ENV_RATE_LEASE_MAX = "RATE_LEASE_MAX"
 # The most rows one invocation of a plan that loops (the export's) lists before it hands on a cursor;
 # it also stops when its Lambda's time runs short (jobs/steps.py, docs/architecture.md, Jobs).
 ENV_PLAN_ROWS = "PLAN_ROWS"
@@ -46,6 +49,11 @@ ENV_JWT_SCOPE_PREFIX = "JWT_SCOPE_PREFIX"
 ENV_DEV_ISSUER_KEY = "DEV_ISSUER_PRIVATE_KEY"
 
 
+# How long an export's file stays in the exports bucket: the cleanup deletes it and marks the export
+# EXPIRED after this, and the bucket's lifecycle rule (infra/storage.py) removes what is left.
+EXPORT_FILE_DAYS = 7
+
+
 def state_machine_env(workflow: str) -> str:
     """The variable holding a workflow's state machine ARN: `EXPORTS_STATE_MACHINE_ARN`, ..."""
     return f"{workflow.upper()}_STATE_MACHINE_ARN"
@@ -59,6 +67,7 @@ class Settings:
     dev_mode: bool
     rate_limit: int
     rate_window_seconds: int
+    rate_lease_max: int
     uploads_bucket: str
     exports_bucket: str
     scoring_bucket: str
@@ -103,6 +112,7 @@ def settings() -> Settings:
         dev_mode=flag(env.get(ENV_DEV_MODE)),
         rate_limit=int(env.get(ENV_RATE_LIMIT, "1000")),
         rate_window_seconds=int(env.get(ENV_RATE_WINDOW, "600")),
+        rate_lease_max=max(1, int(env.get(ENV_RATE_LEASE_MAX, "16"))),
         uploads_bucket=env.get(ENV_UPLOADS_BUCKET, "contact-platform-uploads"),
         exports_bucket=env.get(ENV_EXPORTS_BUCKET, "contact-platform-exports"),
         scoring_bucket=env.get(ENV_SCORING_BUCKET, "contact-platform-scoring"),

@@ -39,9 +39,6 @@ class Route:
     # Only supreme users (services/supremes.py): authenticated, then one GetItem of the caller's flag
     # instead of the scope check (403 otherwise). Its permission is SUPREME_PERMISSION.
     supreme: bool = False
-    # The handler's result is the whole body, without the envelope (`/.well-known/jwks.json`: a JWKS
-    # document as JWT libraries read it).
-    envelope: bool = True
 
     def __post_init__(self) -> None:
         if self.supreme != (self.permission == SUPREME_PERMISSION):

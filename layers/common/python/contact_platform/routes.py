@@ -52,7 +52,6 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         None,
         "The dev issuer's public keys (JWKS) (dev mode only)",
         dev_only=True,
-        envelope=False,
     ),
     Route(
         "get_dev_auth",

@@ -42,6 +42,7 @@ from contact_platform.http import idempotency, rate_limit, request
 from contact_platform.http.envelope import JSON, error_response, meta
 from contact_platform.http.params import Body, Header, Query
 from contact_platform.http.validation import from_pydantic
+from contact_platform.models.base import Document
 from contact_platform.models.paging import Listing
 from contact_platform.observability import lambda_handler, logger
 from contact_platform.route import Route
@@ -59,7 +60,8 @@ _CORRELATION_ID = "requestContext.requestId"  # Powertools' correlation_paths.AP
 
 @dataclass(frozen=True)
 class PlainText:
-    """What a handler returns to answer with text instead of the JSON envelope (`GET /metrics`)."""
+    """What a handler returns to answer with text instead of the JSON envelope (`GET /metrics`); a
+    `models.base.Document` is written as is, anything else in the envelope."""
 
     body: str
     content_type: str = "text/plain; charset=utf-8"
@@ -231,7 +233,7 @@ class Endpoint:
             if data.status not in (status, self.route.also_status):
                 raise ValueError(f"{self.route.name} may not answer {data.status}")
             status, data = data.status, data.data
-        body = _body(data) if self.route.envelope else _jsonable(data)
+        body = _jsonable(data) if isinstance(data, Document) else _body(data)
         return {
             "statusCode": status,
             "headers": {"Content-Type": JSON, **_headers(data)},

@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi import params as powertools
 
 from contact_platform.http.endpoint import PlainText
 from contact_platform.http.params import Body, Header, Query
+from contact_platform.models.base import Document
 from contact_platform.models.envelope import Envelope, ErrorEnvelope, ListEnvelope
 from contact_platform.models.paging import Listing
 from contact_platform.route import Route
@@ -75,11 +76,13 @@ def _powertools_hint(hint: Any) -> Any:
 def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestResolver:
     hints = typing.get_type_hints(function, include_extras=True)
     signature = inspect.signature(function)
-    text = hints.get("return") is PlainText  # text instead of the envelope (`GET /metrics`)
+    answer = hints.get("return", Any)
+    text = answer is PlainText  # text instead of the envelope (`GET /metrics`)
     if text:
         returned: Any = str
     else:
-        returned = _envelope_model(hints.get("return", Any)) if route.envelope else hints.get("return", Any)
+        bare = isinstance(answer, type) and issubclass(answer, Document)  # as is (`/.well-known/jwks.json`)
+        returned = answer if bare else _envelope_model(answer)
     parameters = [
         parameter.replace(annotation=_powertools_hint(hints[name])) for name, parameter in signature.parameters.items()
     ]

@@ -18,8 +18,7 @@ from contact_platform.files.csv_writing import csv_line
 from contact_platform.files.s3_files import MultipartWriter, iter_object
 from contact_platform.jobs import steps
 from contact_platform.services import campaign_entries, campaign_export_rows
-from contact_platform.services.campaign_exports import export_type, file_retention
-from contact_platform.store import records as record_store
+from contact_platform.services.campaign_exports import campaign_of_export, export_type, file_retention
 from contact_platform.store.operations import ChunkResultItem, OperationItem
 from contact_platform.store.paging import Page
 
@@ -30,11 +29,10 @@ NO_MARKET = "none"  # the file of entries without a market
 
 
 def _campaign(operation: OperationItem) -> dict[str, Any]:
-    campaign_id = str(operation.params["campaignId"])
-    found = record_store.get_records(operation.tenant_id, "campaign", [campaign_id]).get(campaign_id)
-    if found is None or not found.is_active:
+    campaign = campaign_of_export(operation)
+    if campaign is None:
         raise steps.JobRefused("The campaign was deleted before its export ran")
-    return record_store.data_of(found)
+    return campaign
 
 
 def _markets(operation: OperationItem, campaign: dict[str, Any]) -> set[str] | None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from contact_platform import aws, clock
-from contact_platform.config import settings
+from contact_platform.config import EXPORT_FILE_DAYS, settings
 from contact_platform.files.csv_writing import BOM, DIALECTS, csv_line, jsonl_line, list_cell
 from contact_platform.files.s3_files import MultipartWriter, iter_object
 from contact_platform.jobs import steps
@@ -20,7 +20,6 @@ from contact_platform.store import records as record_store
 from contact_platform.store.operations import OperationItem
 
 WORKFLOW = "exports"
-FILE_RETENTION = timedelta(days=7)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
@@ -137,6 +136,6 @@ def finalize(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
         for piece in _parts(operation, [str(chunk.file_key) for chunk in chunks]):
             writer.write(piece)
     rows = steps.summed(chunks).get("rows", 0)
-    expires = clock.iso(clock.now() + FILE_RETENTION)
+    expires = clock.iso(clock.now() + timedelta(days=EXPORT_FILE_DAYS))
     steps.finish(operation, {"rowCount": rows}, file_key=key, file_expires_at=expires)
     return {"status": "FINISHED"}

@@ -18,3 +18,10 @@ class Input(Model):
     """A request body read strictly: no unknown field, and no coercion (`false` is no price, `"3"` no order)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+
+
+class Document(Model):
+    """A model a handler returns as the whole JSON body, without the platform's envelope
+    (`/.well-known/jwks.json`: a JWKS document as JWT libraries read it). What a handler returns
+    decides how it is written (http/endpoint.py): a Document as is, a `PlainText` as text, anything
+    else in the envelope."""

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from contact_platform.models.api_keys import Scopes
-from contact_platform.models.base import Model
+from contact_platform.models.base import Document, Model
 from contact_platform.permissions import Role
 
 TenantId = Annotated[str, StringConstraints(pattern=r"^ten_[A-Za-z0-9]{1,40}$")]
@@ -50,7 +50,7 @@ class Jwk(Model):
     e: str
 
 
-class Jwks(Model):
+class Jwks(Document):
     """A JSON Web Key Set (RFC 7517), sent as is (no envelope)."""
 
     keys: list[Jwk]

@@ -1,20 +1,29 @@
 """From an API key or a JWT bearer token to a grant (tenant, user, role, scopes, key) and the
-request's count in its rate-limit window: what the authorizer decides on and passes on.
+request's number in its rate-limit window: what the authorizer decides on and passes on
+(docs/architecture.md, "A request").
 
 An API key (`cdp_live_|cdp_test_` + 32 hex): one conditional UpdateItem on the key's lookup item
-reads the key and counts the request (`store.api_keys.count_request`; a second one at the first
-request of a window). Nothing is cached: a revoked key (its lookup item deleted) is refused on the
-very next request, and every request is counted, refused ones included (docs/architecture.md,
-"A request").
+reads the key and reserves numbers in its window (`store.api_keys.count_request`; a second one at
+the first request of a window). Anything shaped like a JWT: verified without a request
+(`services/bearer_tokens.py`), then its numbers are reserved in its subject's window
+(`store/token_windows.py`, the same loop, the item made on first use) against the platform's default
+limit (`RATE_LIMIT_PER_WINDOW`); its grant has no key id.
 
-Anything shaped like a JWT: verified without a request (`services/bearer_tokens.py`), then counted in
-its subject's window (`store/token_windows.py`, the same loop, the item made on first use) against
-the platform's default limit (`RATE_LIMIT_PER_WINDOW`). Its grant has no key id.
+**Leases.** What one reservation gets is kept by the instance for at most `LEASE_SECONDS`: the next
+requests of that key (or subject) take its numbers without a request. A lease starts at one number;
+the next is twice as large when the one before was used up within its time, else as large as the
+part of it that was used, at most `RATE_LEASE_MAX` (16) and an eighth of what is left of the limit
+(so the last numbers of a window go one by one). A key used now and then costs one UpdateItem a
+request as before; a busy one about one in sixteen. The price, by design: an instance refuses a
+revoked key (or uses a key's new role) once its lease ends, within `LEASE_SECONDS`, not on the very
+next request; and numbers reserved but not used in their time count in the window, so a client may
+meet its 429 a few requests early, never late. Every request is still counted, refused ones included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from contact_platform import clock, errors
@@ -25,6 +34,10 @@ from contact_platform.services.bearer_tokens import looks_like_jwt
 from contact_platform.store import api_keys as store
 from contact_platform.store import token_windows
 
+LEASE_SECONDS = 1.0  # how long an instance uses the numbers it reserved, and what it read of the key
+LEASE_SHARE = 8  # a lease takes at most this share of what is left of the limit
+KEPT_LEASES = 10_000  # past this many, the leases whose time is over are dropped
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -34,7 +47,7 @@ class Grant:
     scopes: tuple[str, ...]
     key_id: str
     rate_limit: int
-    rate_hits: int  # requests counted in the key's current window, this one included
+    rate_hits: int  # this request's number in the key's current window (the requests counted up to it)
     rate_reset: int  # when that window ends (epoch seconds)
     rate_window: int  # its length in seconds
 
@@ -51,6 +64,71 @@ class Grant:
             "rateReset": self.rate_reset,
             "rateWindow": self.rate_window,
         }
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """What a reservation answered: the window it counted in, the last number it reserved, the
+    limit, and what it read of the key (None for a token's subject)."""
+
+    window_start: int
+    last: int
+    limit: int
+    lookup: store.ApiKeyLookup | None = None
+
+
+@dataclass
+class _Lease:
+    reserved: Reserved
+    size: int
+    next: int  # the number the next request takes
+    taken: float  # when it was reserved (epoch seconds, `clock.now`)
+
+    def usable(self, window_start: int, now: float) -> bool:
+        fresh = now - self.taken < LEASE_SECONDS
+        return fresh and self.reserved.window_start == window_start and self.next <= self.reserved.last
+
+    def next_size(self, window_start: int, now: float) -> int:
+        """The size of the reservation that follows this lease."""
+        used = self.next - (self.reserved.last - self.size + 1)
+        size = self.size * 2 if self.next > self.reserved.last and now - self.taken < LEASE_SECONDS else used
+        left = (
+            self.reserved.limit - self.reserved.last
+            if self.reserved.window_start == window_start
+            else self.reserved.limit
+        )
+        return max(1, min(size, settings().rate_lease_max, left // LEASE_SHARE))
+
+
+_leases: dict[str, _Lease] = {}
+_lock = threading.Lock()
+
+
+def _numbered(identity: str, reserve: Callable[[int, int], Reserved | None]) -> tuple[Reserved, int]:
+    """This request's number in the window of `identity` (a key's hash, a token's subject) and the
+    reservation it came from: the instance's lease when one is usable, else `reserve(size,
+    window_start)` (one request; None: no such key, 401)."""
+    window = settings().rate_window_seconds
+    now = clock.now().timestamp()
+    epoch = int(now)
+    window_start = epoch - epoch % window
+    with _lock:
+        lease = _leases.get(identity)
+        if lease is not None and lease.usable(window_start, now):
+            lease.next += 1
+            return lease.reserved, lease.next - 1
+        size = 1 if lease is None else lease.next_size(window_start, now)
+    reserved = reserve(size, window_start)
+    with _lock:
+        if reserved is None:
+            _leases.pop(identity, None)
+            raise errors.authentication_failed()
+        first = reserved.last - size + 1
+        if len(_leases) >= KEPT_LEASES:
+            for old in [name for name, kept in _leases.items() if now - kept.taken >= LEASE_SECONDS]:
+                del _leases[old]
+        _leases[identity] = _Lease(reserved, size, first + 1, now)
+    return reserved, first
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -70,45 +148,56 @@ def authenticate(headers: Mapping[str, str]) -> Grant:
         return _bearer_token_grant(raw)
     if not raw or not KEY_FORMAT.match(raw):
         raise errors.authentication_failed()
-    now = clock.now()
+    key_hash = hash_key(raw)
+
+    def reserve(size: int, window_start: int) -> Reserved | None:
+        lookup = store.count_request(key_hash, window_start, count=size)
+        if lookup is None:
+            return None
+        return Reserved(int(lookup.window_start or 0), int(lookup.window_hits or 0), int(lookup.rate_limit), lookup)
+
+    reserved, number = _numbered(key_hash, reserve)
+    lookup = reserved.lookup
+    assert lookup is not None
+    if lookup.key_expires_at and clock.parse_iso(lookup.key_expires_at) <= clock.now():
+        raise errors.authentication_failed()
     window = settings().rate_window_seconds
-    epoch = clock.epoch(now)
-    lookup = store.count_request(hash_key(raw), epoch - epoch % window)
-    if lookup is None:
-        raise errors.authentication_failed()
-    if lookup.key_expires_at and clock.parse_iso(lookup.key_expires_at) <= now:
-        raise errors.authentication_failed()
     return Grant(
         tenant_id=lookup.tenant_id,
         user_id=lookup.user_id,
         role=Role(lookup.role),
         scopes=tuple(lookup.scopes),
         key_id=lookup.key_id,
-        rate_limit=int(lookup.rate_limit),
-        rate_hits=int(lookup.window_hits or 0),
-        rate_reset=int(lookup.window_start or 0) + window,
+        rate_limit=reserved.limit,
+        rate_hits=number,
+        rate_reset=reserved.window_start + window,
         rate_window=window,
     )
 
 
 def _bearer_token_grant(raw: str) -> Grant:
     """A valid token's grant with this request counted in its subject's window; 401 otherwise
-    (nothing is counted for a token that fails verification: it names no trustworthy subject)."""
+    (nothing is counted for a token that fails verification: it names no trustworthy subject). The
+    grant is the token's own; only the numbers are leased."""
     from contact_platform.services.bearer_tokens import verify
 
     token = verify(raw)
     config = settings()
     window = config.rate_window_seconds
-    epoch = clock.epoch(clock.now())
-    window_start, hits = token_windows.count_request(token.tenant_id, token.user_id, epoch - epoch % window, window)
+
+    def reserve(size: int, window_start: int) -> Reserved:
+        start, last = token_windows.count_request(token.tenant_id, token.user_id, window_start, window, count=size)
+        return Reserved(start, last, config.rate_limit)
+
+    reserved, number = _numbered(f"token#{token.tenant_id}#{token.user_id}", reserve)
     return Grant(
         tenant_id=token.tenant_id,
         user_id=token.user_id,
         role=token.role,
         scopes=token.scopes,
         key_id="",
-        rate_limit=config.rate_limit,
-        rate_hits=hits,
-        rate_reset=window_start + window,
+        rate_limit=reserved.limit,
+        rate_hits=number,
+        rate_reset=reserved.window_start + window,
         rate_window=window,
     )

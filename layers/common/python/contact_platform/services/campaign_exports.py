@@ -9,7 +9,7 @@ from typing import Any
 
 from contact_platform import aws, clock, errors
 from contact_platform.campaign_export_types import EXPORT_TYPES, ExportType
-from contact_platform.config import settings
+from contact_platform.config import EXPORT_FILE_DAYS, settings
 from contact_platform.entities.catalog import entity
 from contact_platform.entities.service import found
 from contact_platform.models.campaign_exports import (
@@ -112,13 +112,17 @@ def view(operation: OperationItem, campaign: dict[str, Any] | None) -> CampaignE
     )
 
 
+def campaign_of_export(operation: OperationItem) -> dict[str, Any] | None:
+    """The fields of the export's campaign, None once it is deleted (one BatchGetItem)."""
+    campaign_id = str(operation.params["campaignId"])
+    found = record_store.get_records(operation.tenant_id, "campaign", [campaign_id]).get(campaign_id)
+    return record_store.data_of(found) if found is not None and found.is_active else None
+
+
 def event_view(operation: OperationItem) -> CampaignExport:
     """The export as its GET returns it, for its `campaign_export.finished` event: without the signed
     `path` (stale by the time the event is read)."""
-    campaign_id = str(operation.params["campaignId"])
-    found = record_store.get_records(operation.tenant_id, "campaign", [campaign_id]).get(campaign_id)
-    campaign = record_store.data_of(found) if found is not None and found.is_active else None
-    return view(operation, campaign).model_copy(update={"path": None})
+    return view(operation, campaign_of_export(operation)).model_copy(update={"path": None})
 
 
 def _campaign_export(caller: Caller, campaign_id: str, export_id: str) -> OperationItem:
@@ -173,7 +177,7 @@ def stored_files(operation: OperationItem) -> tuple[str, list[str]]:
 
 def file_retention(declared: ExportType) -> timedelta | None:
     """How long a file stays (the exports bucket's); a file handed to another bucket is its owner's."""
-    return timedelta(days=7) if declared.destination == "exports" else None
+    return timedelta(days=EXPORT_FILE_DAYS) if declared.destination == "exports" else None
 
 
 def erase_user_exports(caller: Caller, user_id: str) -> ErasureAnswer:

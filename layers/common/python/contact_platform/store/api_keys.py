@@ -2,7 +2,9 @@
 
 The authorizer touches only the lookup item: one conditional UpdateItem reads the key and counts the
 request in the key's rate-limit window (`count_request`). Revoking deletes the lookup item in the
-same transaction that marks the record revoked, so the next request with the key is refused.
+same transaction that marks the record revoked, so the key's next count is refused (an authorizer
+instance counts a busy key's requests several at a time, for a second at most:
+services/authentication.py, "Leases").
 """
 
 from __future__ import annotations
@@ -84,12 +86,12 @@ def find_by_hash(key_hash: str) -> ApiKeyLookup | None:
     return get_item(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK)
 
 
-def count_request(key_hash: str, window_start: int) -> ApiKeyLookup | None:
-    """Count one request in the rate-limit window starting at `window_start` (epoch seconds) of the
-    key with this hash, and return its lookup item as it is after the count; None when no key has
-    this hash (unknown, or revoked: the lookup item is gone). No item is ever created
-    (`store/rate_windows.py`: one UpdateItem, a second at a window's start)."""
-    found = count_in_window(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK, window_start)
+def count_request(key_hash: str, window_start: int, *, count: int = 1) -> ApiKeyLookup | None:
+    """Count `count` requests (the numbers an authorizer leases) in the rate-limit window starting at
+    `window_start` (epoch seconds) of the key with this hash, and return its lookup item as it is
+    after the count; None when no key has this hash (unknown, or revoked: the lookup item is gone).
+    No item is ever created (`store/rate_windows.py`: one UpdateItem, a second at a window's start)."""
+    found = count_in_window(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK, window_start, count=count)
     return None if found is None else _lookup_of(found)
 
 

@@ -2,19 +2,19 @@
 (`store/api_keys.py`) and a bearer token subject's window item (`store/token_windows.py`) share this
 loop (docs/architecture.md, "A request").
 
-One UpdateItem when the item's window is the current one, `ADD windowHits 1` if the stored
+One UpdateItem when the item's window is the current one, `ADD windowHits :count` if the stored
 `windowStart` is `window_start`. When it is not, the failed condition returns the item as it is
 (`ReturnValuesOnConditionCheckFailure`, no extra read), and then:
 
 - no item: None for a key (no such key; nothing is created), or, where the caller gives `create`
   actions, the item is created with the window started;
-- an older window, or none yet: start ours, `SET windowStart, windowHits = 1` if the stored window
+- an older window, or none yet: start ours, `SET windowStart, windowHits = :count` if the stored window
   is still older (or absent). If another request started it first, that condition fails and the
   next attempt adds to the window it started;
 - a later window (another instance's clock is ahead, or the window turned while this request was
   on its way): count in that window instead.
 
-`windowStart` only ever moves forward, and a window is started (`windowHits = 1`) only while no
+`windowStart` only ever moves forward, and a window is started (`windowHits = :count`) only while no
 request has been counted in it, so concurrent requests are each counted exactly once.
 """
 
@@ -46,11 +46,12 @@ def count_in_window(
     window_start: int,
     *,
     create: Sequence[Action] | None = None,
+    count: int = 1,
 ) -> dict[str, Any] | None:
-    """Count one request in the window starting at `window_start` (epoch seconds) of the item
-    `pk`/`sk`; its attributes (DynamoDB's format) as they are after the count. Without `create`,
-    None when there is no item (none is made); with it, a missing item is made with these actions
-    besides the window's start."""
+    """Count `count` requests (one, or the numbers an authorizer leases) in the window starting at
+    `window_start` (epoch seconds) of the item `pk`/`sk`; its attributes (DynamoDB's format) as they
+    are after the count. Without `create`, None when there is no item (none is made); with it, a
+    missing item is made with these actions besides the window's start."""
     # pynamodb's errors drop the item ReturnValuesOnConditionCheckFailure returns: the request goes
     # to the botocore client under the table's connection (which first registers the table's schema,
     # so that the key is serialized without a DescribeTable).
@@ -63,11 +64,11 @@ def count_in_window(
         actions: list[Action]
         condition: Condition
         if starting:
-            actions = [start.set(target), hits.set(1), *(create or ())]
+            actions = [start.set(target), hits.set(count), *(create or ())]
             older = start.does_not_exist() | (start < target)
             condition = older if create is not None else exists & older
         else:
-            actions = [hits.add(1)]
+            actions = [hits.add(count)]
             condition = exists & (start == target)
         request = table.connection.get_operation_kwargs(
             table.table_name,

@@ -19,14 +19,16 @@ class TokenWindow(Item, discriminator="token-window"):
     window_hits = NumberAttribute(null=True, attr_name="windowHits")
 
 
-def count_request(tenant_id: str, user_id: str, window_start: int, window_seconds: int) -> tuple[int, int]:
-    """(windowStart, windowHits) of the subject's window after counting this request in it."""
+def count_request(
+    tenant_id: str, user_id: str, window_start: int, window_seconds: int, *, count: int = 1
+) -> tuple[int, int]:
+    """(windowStart, windowHits) of the subject's window after counting `count` requests in it."""
     create = [
         TokenWindow.kind.set(TokenWindow),
         TokenWindow.expires_at.set(window_start + 2 * window_seconds),
     ]
     found = count_in_window(
-        TokenWindow, keys.token_window_pk(tenant_id, user_id), WINDOW_SK, window_start, create=create
+        TokenWindow, keys.token_window_pk(tenant_id, user_id), WINDOW_SK, window_start, create=create, count=count
     )
     assert found is not None  # made when missing
     return int(found["windowStart"]["N"]), int(found["windowHits"]["N"])
