@@ -5,11 +5,20 @@ only its partition, as DynamoDB does. A Query of an index reads that index's par
 grouping of the table by the index's hash key, built again after a write that touches index keys
 (a rate-limit counter's update does not; `written()` counts such a write) and sorted per partition
 when first read: paging through 100,000 contacts of a 1,000,000-item table no longer filters and
-sorts the whole table for every page (an export's plan took more than its 15 minutes)."""
+sorts the whole table for every page (an export's plan took more than its 15 minutes).
+
+A page that goes on from an ExclusiveStartKey is handed only the items after that key: moto walked
+the partition from its first item to the start key, comparing every item on the way, and sorted the
+whole partition again for each page, so paging 100,000 items cost a second a page. A page without a
+condition on the sort key (whose Limit counts every item it reads) is handed at most `Limit + 1`
+items, enough for moto to see that more follow."""
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import threading
+from dataclasses import dataclass
 from typing import Any, cast
 
 from moto.dynamodb.models import DynamoDBBackend
@@ -24,20 +33,81 @@ _original_update_item = DynamoDBBackend.update_item
 _query_scope = threading.local()  # what `Table.all_items` returns inside the Query in progress
 
 
+@dataclass(frozen=True)
+class _Page:
+    """What the Query in progress asks for beyond its partition."""
+
+    start: dict[str, Any] | None  # ExclusiveStartKey (wire form)
+    forward: bool
+    limit: int | None  # None: every item after the start (a sort key condition or a legacy filter)
+
+
+def _in_query(table: Any) -> bool:
+    """Whether this thread is inside a Query of `table` (`_query`)."""
+    return getattr(_query_scope, "table", None) is table
+
+
 def _all_items(self: Any) -> list[Any]:
     items = cast(dict[Any, dict[Any, Any]], self.items)
-    if getattr(_query_scope, "table", None) is not self:
+    if not _in_query(self):
         return _original_all_items(self)
-    hash_key, index_name = _query_scope.hash_key, _query_scope.index_name
+    hash_key, index_name, page = _query_scope.hash_key, _query_scope.index_name, _query_scope.page
     if index_name:
-        return _index_partition(self, index_name, hash_key)
+        group, order = _index_partition(self, index_name, hash_key)
+        return group if order is None else _index_page(group, order, page)
     partition = items.get(hash_key)  # `get`: the defaultdict must not grow
-    return list(partition.values()) if partition else []
+    return _table_page(list(partition.values()) if partition else [], self.range_key_attr, page)
+
+
+def _index_page(group: list[Any], order: list[str], page: _Page) -> list[Any]:
+    """The items of an index partition (sorted by the attributes `order`) that the page can read:
+    those after its start key in its direction, at most `limit + 1` of them."""
+    start, stop = 0, len(group)
+    if page.start is not None:
+        if any(attr not in page.start for attr in order):
+            return group  # not a key of this index: moto walks the partition as before
+        at = tuple(DynamoType(page.start[attr]) for attr in order)
+        key = lambda item: tuple(item.attrs[attr] for attr in order)  # noqa: E731
+        if page.forward:
+            start = bisect.bisect_right(group, at, key=key)
+        else:
+            stop = bisect.bisect_left(group, at, key=key)
+    if page.limit is not None:
+        if page.forward:
+            stop = min(stop, start + page.limit + 1)
+        else:
+            start = max(start, stop - page.limit - 1)
+    return group[start:stop]
+
+
+def _table_page(partition: list[Any], range_attr: str, page: _Page) -> list[Any]:
+    """The same for a partition of the table (moto keeps it in the order written; it sorts them)."""
+    found = partition
+    if page.start is not None and range_attr in page.start:
+        at = DynamoType(page.start[range_attr])
+        found = [item for item in found if (item.range_key > at if page.forward else item.range_key < at)]
+    if page.limit is None or len(found) <= page.limit + 1:
+        return found
+    pick = heapq.nsmallest if page.forward else heapq.nlargest
+    return pick(page.limit + 1, found, key=lambda item: item.range_key)
+
+
+_QUERY_ARGS = ("range_comparison", "range_objs", "limit", "exclusive_start_key", "scan_index_forward")
+_QUIET_KWARGS = {"hash_key_conditions", "range_key_conditions", "index_name", "consistent_read", "filter_expression"}
 
 
 def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
     if not self.range_key_attr:
         return _original_query(self, hash_key, *args, **kwargs)
+    given = dict(zip(_QUERY_ARGS, args, strict=False)) | {k: v for k, v in kwargs.items() if k in _QUERY_ARGS}
+    legacy_filter = any(name not in _QUIET_KWARGS and name not in _QUERY_ARGS for name in kwargs)
+    ranged = given.get("range_comparison") or kwargs.get("range_key_conditions") or legacy_filter
+    limit = given.get("limit")
+    _query_scope.page = _Page(
+        given.get("exclusive_start_key") or None,
+        given.get("scan_index_forward") is not False,
+        None if ranged or not limit else int(limit),
+    )
     _query_scope.index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
     _query_scope.table, _query_scope.hash_key = self, hash_key
     try:
@@ -73,12 +143,14 @@ def _stored(table: Any, hash_key: Any, range_key: Any) -> Any:
     return partition.get(range_key) if partition else None
 
 
-def _index_partition(table: Any, index_name: str, hash_key: Any) -> list[Any]:
+def _index_partition(table: Any, index_name: str, hash_key: Any) -> tuple[list[Any], list[str] | None]:
+    """The index's partition in the Query's order, and the attributes of that order (None: unsorted)."""
     index = table.get_index(index_name)
     hash_attrs = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
     range_attrs = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
+    order = [*hash_attrs, *range_attrs, table.hash_key_attr, table.range_key_attr]
     if len(hash_attrs) != 1 or hash_key is None:  # a multi-attribute key: every item, as moto has it
-        return [item for partition in table.items.values() for item in partition.values()]
+        return [item for partition in table.items.values() for item in partition.values()], None
     generation = table.__dict__.get("_cdp_generation", 0)
     groupings = table.__dict__.setdefault("_cdp_index_groupings", {})
     found = groupings.get(index_name)
@@ -93,10 +165,9 @@ def _index_partition(table: Any, index_name: str, hash_key: Any) -> list[Any]:
     _, groups, in_order = found
     group = groups.get(hash_key, [])
     if hash_key not in in_order:  # sorted once, as the Query sorts: nearly free for it afterwards
-        order = [*hash_attrs, *range_attrs, table.hash_key_attr, table.range_key_attr]
         group.sort(key=lambda item: tuple(item.attrs[attr] for attr in order))
         in_order.add(hash_key)
-    return list(group)
+    return group, order
 
 
 def _put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:

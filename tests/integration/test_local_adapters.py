@@ -200,6 +200,78 @@ def test_queries_read_their_partition_or_index_in_key_order(aws: None) -> None:
     assert len(client.scan(TableName=table)["Items"]) == 6, "a scan still sees every item"
 
 
+PAGED_QUERIES: list[dict[str, Any]] = [
+    {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "P"}}},
+    {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "P"}}, "ScanIndexForward": False},
+    {
+        "KeyConditionExpression": "PK = :p AND SK > :s",
+        "ExpressionAttributeValues": {":p": {"S": "P"}, ":s": {"S": "05"}},
+    },
+    {
+        "KeyConditionExpression": "PK = :p AND SK BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":p": {"S": "P"}, ":a": {"S": "03"}, ":b": {"S": "17"}},
+        "ScanIndexForward": False,
+    },
+    {
+        "KeyConditionExpression": "PK = :p AND begins_with(SK, :s)",
+        "ExpressionAttributeValues": {":p": {"S": "P"}, ":s": {"S": "1"}},
+    },
+    {
+        "KeyConditionExpression": "PK = :p",
+        "FilterExpression": "n > :five",
+        "ExpressionAttributeValues": {":p": {"S": "P"}, ":five": {"N": "5"}},
+    },
+    {"IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :p", "ExpressionAttributeValues": {":p": {"S": "I"}}},
+    {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :p",
+        "ExpressionAttributeValues": {":p": {"S": "I"}},
+        "ScanIndexForward": False,
+    },
+    {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :p AND GSI1SK >= :s",
+        "ExpressionAttributeValues": {":p": {"S": "I"}, ":s": {"S": "2"}},
+    },
+]
+
+
+def test_pages_after_a_start_key_are_the_pages_moto_walks(aws: None) -> None:
+    """A page that goes on from an ExclusiveStartKey is cut from the partition at that key (and to
+    Limit + 1 items without a sort key condition) instead of walked from the first item: every walk
+    of the table and of an index (whose sort keys repeat, ordered then by the table's key), both
+    ways, with key conditions and a filter, gives the pages and keys moto's own Query gives."""
+    emulator.install()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    for number in (7, 3, 22, 0, 15, 9, 1, 18, 4, 12, 20, 6, 2, 11, 17, 5, 21, 8, 14, 10, 19, 13, 16):  # any order
+        index_keys = {"GSI1PK": {"S": "I"}, "GSI1SK": {"S": str(number % 4)}}
+        client.put_item(
+            TableName=table,
+            Item={"PK": {"S": "P"}, "SK": {"S": f"{number:02d}"}, "n": {"N": str(number)}, **index_keys},
+        )
+
+    def walk(limit: int, query: dict[str, Any]) -> list[tuple[list[str], Any]]:
+        pages, start = [], None
+        while True:
+            page = client.query(
+                TableName=table, Limit=limit, **query, **({"ExclusiveStartKey": start} if start else {})
+            )
+            start = page.get("LastEvaluatedKey")
+            pages.append(([item["SK"]["S"] for item in page["Items"]], start))
+            if not start:
+                return pages
+
+    for limit in (1, 3, 7, 22, 50):
+        for query in PAGED_QUERIES:
+            cut = walk(limit, query)
+            with mock.patch.object(Table, "query", dynamodb_queries._original_query):
+                walked = walk(limit, query)
+            assert cut == walked, (limit, query)
+    everything = walk(50, PAGED_QUERIES[0])
+    assert everything == [([f"{number:02d}" for number in range(23)], None)]
+
+
 def test_an_index_query_sees_every_kind_of_write_at_once(aws: None) -> None:
     """Index partitions are grouped once per state of the table: put, update in place, delete and a
     cancelled transaction each show in the next index query."""
