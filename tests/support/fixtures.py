@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
 from contact_platform import config
@@ -231,7 +233,19 @@ def other_admin(api: Api) -> dict[str, Any]:
 
 
 def table_items() -> list[dict[str, Any]]:
-    """Every item of the table, in a stable order (tests may scan; request paths never do)."""
+    """Every item of the table in DynamoDB's wire form, in a stable order, as the emulator of this
+    process holds it: what a Scan answers (`test_table_items_are_what_a_scan_answers`), about ten
+    times faster than a Scan through botocore, which mattered as tests call it before and after
+    every refused request (request paths never scan)."""
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].get_table(os.environ["TABLE_NAME"])
+    items = [
+        item.to_json()["Attributes"] for partition in list(table.items.values()) for item in list(partition.values())
+    ]
+    return sorted(items, key=lambda item: (item["PK"]["S"], item["SK"]["S"]))
+
+
+def scanned_items() -> list[dict[str, Any]]:
+    """Every item of the table through Scan pages, in the same order (what `table_items` matches)."""
     client = boto3.client("dynamodb")
     items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=os.environ["TABLE_NAME"]):
