@@ -112,7 +112,7 @@ def _checked(caller: Caller, campaign_id: str, sent: list[dict[str, Any]]) -> No
             ]
     value_keys = {_value_key(campaign_id, contact_id): number for contact_id, number in first.items()}
     holders = records.holders_of(tenant, ENTRY, "contactId", value_keys)
-    active = records.get_records(tenant, ENTRY, holders.values(), data_only=True)
+    active = records.record_data(tenant, ENTRY, holders.values(), active_only=False)
     now = clock.epoch(clock.now())
     for value_key, holder in holders.items():
         held = active.get(holder)

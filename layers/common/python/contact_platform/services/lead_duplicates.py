@@ -24,7 +24,6 @@ from contact_platform.services.lead_matching import (
     keys_of,
 )
 from contact_platform.store import key_sets, records
-from contact_platform.store.records import RecordItem
 
 COMMON_WORD = 50
 LEAD = "lead"
@@ -85,15 +84,15 @@ class _Counted:
     """What the counted candidates are found by, worked out when a rule first asks (a phone number's
     parse costs more than all the rest)."""
 
-    records: dict[str, RecordItem]
+    records: dict[str, dict[str, Any]]  # lead ID -> its fields
 
     @cache  # noqa: B019  (one instance per duplicate check)
     def keys(self, lead_id: str) -> LeadKeys:
-        return keys_of(records.data_of(self.records[lead_id]))
+        return keys_of(self.records[lead_id])
 
     @cache  # noqa: B019
     def company(self, lead_id: str) -> tuple[str, str]:
-        data = records.data_of(self.records[lead_id])
+        data = self.records[lead_id]
         return city_key(str(data.get("city") or "")), company_core(str(data.get("companyName") or ""))
 
 
@@ -136,8 +135,7 @@ def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> tupl
             if len(ids) <= COMMON_WORD:
                 by_kind.setdefault(kind, set()).update(ids - {own_ids.get(external_id)})
     candidates = {lead_id for by_kind in named.values() for ids in by_kind.values() for lead_id in ids}
-    read = records.get_records(tenant_id, LEAD, candidates, data_only=True)
-    counted = _Counted({lead_id: record for lead_id, record in read.items() if record.is_active})
+    counted = _Counted(records.record_data(tenant_id, LEAD, candidates))
     batch, duplicates = _Batch(), {}
     for lead in leads:
         keys = lead_keys[lead.external_id]

@@ -16,20 +16,15 @@ a contact item and are never exported. The read units are those of the full item
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from contact_platform.config import settings
 from contact_platform.store import keys, wire
 from contact_platform.store.contacts import contact_key
 from contact_platform.store.paging import LastKey, Page
-from contact_platform.store.table import connection
 from contact_platform.store.wire import plain
 
-BATCH_KEYS = 100  # BatchGetItem's most keys a request
-UNPROCESSED_PAUSE = 0.05  # seconds before unprocessed keys are asked again, doubled each time
 # The contact attributes a filter may check (services/contact_queries.Criteria), by field name.
 ATTRIBUTES = {
     "contact_id": "id",
@@ -183,32 +178,8 @@ def search_pointers(tenant_id: str, term: str, *, limit: int, start: LastKey | N
 
 
 def _batch_get(tenant_id: str, contact_ids: Iterable[str], attributes: Iterable[str]) -> Iterable[dict[str, Any]]:
-    """The contact items of those IDs that exist, read consistently with BatchGetItem (100 keys a
-    request, unprocessed keys asked again after a pause), projected to `attributes` (stored names)."""
-    projection, names, _ = wire.projection(attributes)
-    ids = list(dict.fromkeys(contact_ids))
-    table, client = settings().table_name, connection().client
-    for offset in range(0, len(ids), BATCH_KEYS):
-        request: dict[str, Any] = {
-            table: {
-                "Keys": [
-                    dict(zip(("PK", "SK"), ({"S": part} for part in contact_key(tenant_id, contact_id)), strict=True))
-                    for contact_id in ids[offset : offset + BATCH_KEYS]
-                ],
-                "ProjectionExpression": projection,
-                "ExpressionAttributeNames": names,
-                "ConsistentRead": True,
-            }
-        }
-        pause = UNPROCESSED_PAUSE
-        while True:
-            answer = client.batch_get_item(RequestItems=request)
-            yield from answer.get("Responses", {}).get(table, [])
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(pause)
-            pause *= 2
+    """The contact items of those IDs that exist (`wire.batch_get`), projected to `attributes`."""
+    return wire.batch_get((contact_key(tenant_id, contact_id) for contact_id in contact_ids), attributes)
 
 
 def contact_facts(tenant_id: str, contact_ids: Iterable[str], *, fields: Iterable[str]) -> dict[str, ContactFacts]:

@@ -119,17 +119,7 @@ def copy_of(record: RecordItem) -> RecordItem:
 # Reading ---------------------------------------------------------------------------------------
 # Every read leaves out the records of an import that has not committed (`settled`).
 
-_committed: set[tuple[str, str]] = set()
-# What a projected read always asks for: the item's type and key, and whether readers count it.
-_COUNTING = (
-    "PK",
-    "SK",
-    "kind",
-    "id",
-    "tenantId",
-    "isActive",
-    "pendingImport",
-)  # (tenant, import ID): committed is final, so known for good
+_committed: set[tuple[str, str]] = set()  # (tenant, import ID): committed is final, so known for good
 
 
 def _learn_committed(pending: set[tuple[str, str]]) -> None:
@@ -159,22 +149,32 @@ def get_record(tenant_id: str, entity: str, record_id: str) -> RecordItem | None
 
 
 def get_records(
-    tenant_id: str,
-    entity: str,
-    record_ids: Iterable[str],
-    *,
-    settled_only: bool = True,
-    data_only: bool = False,
+    tenant_id: str, entity: str, record_ids: Iterable[str], *, settled_only: bool = True
 ) -> dict[str, RecordItem]:
-    """BatchGetItem (100 keys a request); missing ones are simply absent from the result. With
-    `data_only`, only the fields are read (and what says whether the record is counted), not the
-    derived state."""
+    """BatchGetItem (100 keys a request); missing ones are simply absent from the result."""
     wanted = [(keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in dict.fromkeys(record_ids)]
     if not wanted:
         return {}
-    projection = [*_COUNTING, "data"] if data_only else None
-    found = list(RecordItem.batch_get(wanted, consistent_read=True, attributes_to_get=projection))
+    found = list(RecordItem.batch_get(wanted, consistent_read=True))
     return {item.record_id: item for item in (settled(found) if settled_only else found)}
+
+
+def record_data(
+    tenant_id: str, entity: str, record_ids: Iterable[str], *, active_only: bool = True
+) -> dict[str, dict[str, Any]]:
+    """The fields, as plain values, of those records that readers count (`settled`; with
+    `active_only`, not deleted either): one BatchGetItem per 100 projected to `data` and what says
+    whether the record counts, read in DynamoDB's wire form without model instances (a lead
+    migration's duplicate check reads a thousand candidates)."""
+    wanted = ((keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in record_ids)
+    items = list(wire.batch_get(wanted, ["id", "tenantId", "isActive", "pendingImport", "data"]))
+    _learn_committed({(item["tenantId"]["S"], item["pendingImport"]["S"]) for item in items if "pendingImport" in item})
+    return {
+        item["id"]["S"]: wire.plain(item.get("data", {"M": {}}))
+        for item in items
+        if (not active_only or wire.plain(item.get("isActive", {"BOOL": True})))
+        and _counted(item["tenantId"]["S"], item.get("pendingImport", {}).get("S"))
+    }
 
 
 def list_index(

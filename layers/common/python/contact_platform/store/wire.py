@@ -7,12 +7,16 @@ asked for (a `ProjectionExpression`) and turned into plain values.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from contact_platform.config import settings
 from contact_platform.store.paging import LastKey
 from contact_platform.store.table import connection
+
+BATCH_KEYS = 100  # BatchGetItem's most keys a request
+UNPROCESSED_PAUSE = 0.05  # seconds before unprocessed keys are asked again, doubled each time
 
 
 def plain(raw: dict[str, Any]) -> Any:
@@ -50,3 +54,29 @@ def query(request: dict[str, Any], start: LastKey | None) -> dict[str, Any]:
         request = {**request, "ExclusiveStartKey": start}
     answer: dict[str, Any] = connection().client.query(TableName=settings().table_name, **request)
     return answer
+
+
+def batch_get(item_keys: Iterable[tuple[str, str]], attributes: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The items of those keys (PK, SK) that exist, read consistently with BatchGetItem (100 keys a
+    request, unprocessed keys asked again after a pause), projected to `attributes` (stored names)."""
+    expression, names, _ = projection(attributes)
+    wanted = list(dict.fromkeys(item_keys))
+    table, client = settings().table_name, connection().client
+    for offset in range(0, len(wanted), BATCH_KEYS):
+        request: dict[str, Any] = {
+            table: {
+                "Keys": [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in wanted[offset : offset + BATCH_KEYS]],
+                "ProjectionExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ConsistentRead": True,
+            }
+        }
+        pause = UNPROCESSED_PAUSE
+        while True:
+            answer = client.batch_get_item(RequestItems=request)
+            yield from answer.get("Responses", {}).get(table, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(pause)
+            pause *= 2
