@@ -168,13 +168,19 @@ def record_data(
     migration's duplicate check reads a thousand candidates)."""
     wanted = ((keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in record_ids)
     items = list(wire.batch_get(wanted, ["id", "tenantId", "isActive", "pendingImport", "data"]))
+    return {item["id"]["S"]: wire.plain(item.get("data", {"M": {}})) for item in _readable(items, active_only)}
+
+
+def _readable(items: list[dict[str, Any]], active_only: bool) -> list[dict[str, Any]]:
+    """The items (wire form, with `tenantId`, `isActive`, `pendingImport` when set) readers count, as
+    `settled` decides; with `active_only`, not deleted either."""
     _learn_committed({(item["tenantId"]["S"], item["pendingImport"]["S"]) for item in items if "pendingImport" in item})
-    return {
-        item["id"]["S"]: wire.plain(item.get("data", {"M": {}}))
+    return [
+        item
         for item in items
         if (not active_only or wire.plain(item.get("isActive", {"BOOL": True})))
         and _counted(item["tenantId"]["S"], item.get("pendingImport", {}).get("S"))
-    }
+    ]
 
 
 def list_index(
@@ -234,8 +240,6 @@ def index_facts(index_name: str, partition: str, *, limit: int, start: LastKey |
         },
         start,
     )
-    items = answer.get("Items", [])
-    _learn_committed({(item["tenantId"]["S"], item["pendingImport"]["S"]) for item in items if "pendingImport" in item})
     facts = [
         RecordFacts(
             record_id=item["id"]["S"],
@@ -245,9 +249,7 @@ def index_facts(index_name: str, partition: str, *, limit: int, start: LastKey |
             data=wire.plain(item.get("data", {"M": {}})),
             position={name: item[name] for name in key_names},
         )
-        for item in items
-        if wire.plain(item.get("isActive", {"BOOL": True}))
-        and _counted(item["tenantId"]["S"], item.get("pendingImport", {}).get("S"))
+        for item in _readable(answer.get("Items", []), active_only=True)
     ]
     return Page(facts, answer.get("LastEvaluatedKey"))
 
