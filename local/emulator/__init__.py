@@ -13,6 +13,8 @@ patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VER
 - `dynamodb_serial`: DynamoDB requests are handled one at a time (moto's backend is not thread-safe).
 - `dynamodb_streams`: stream records are kept for 24 hours and up to a maximum count, not forever,
   and measured only when read; shard iterators expire after 15 minutes.
+- `dynamodb_parse`: a request's attribute values are parsed directly, not member by member against
+  the service model.
 - `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are written with `json.dumps`.
 - `dynamodb_expressions`: a condition or update expression is parsed once, not twice per request
   and again for every request that sends it.
@@ -49,6 +51,7 @@ def install() -> None:
         awslambda,
         dynamodb_expressions,
         dynamodb_items,
+        dynamodb_parse,
         dynamodb_projection,
         dynamodb_queries,
         dynamodb_reads,
@@ -66,6 +69,7 @@ def install() -> None:
         dynamodb_queries,
         dynamodb_projection,
         dynamodb_items,
+        dynamodb_parse,
         dynamodb_reads,
         dynamodb_serial,
         dynamodb_streams,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -19,16 +20,17 @@ import moto
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core import config as moto_config
+from moto.core import parse as moto_parse
 from moto.core import responses as moto_responses
 from moto.core.utils import method_names_from_class
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
-from local import emulator
-from local.emulator import dynamodb_expressions, dynamodb_projection, dynamodb_queries
+from local import COLLECTOR_THRESHOLDS, emulator
+from local.emulator import dynamodb_expressions, dynamodb_items, dynamodb_parse, dynamodb_projection, dynamodb_queries
 from local.gateway import Gateway
 from tests.support.lambdas import register_function
 
@@ -386,7 +388,38 @@ def test_items_over_400_kb_are_refused_whole(aws: None) -> None:
     client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "1"}, **parts})
     with pytest.raises(client.exceptions.ClientError, match="Item size has exceeded the maximum allowed size"):
         client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "2"}, **parts, "a4": {"S": "x" * 6_000}})
-    assert [item["SK"]["S"] for item in client.scan(TableName=table)["Items"]] == ["1"]
+    with pytest.raises(client.exceptions.ClientError, match="Item size has exceeded the maximum allowed size"):
+        client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "3"}, "b": {"B": b"x" * 405_000}})
+    umlauts = {
+        f"a{number}": {"M": {"u": {"S": "ä" * 50_000}}} for number in range(4)
+    }  # 400,000 bytes, 6 a char in JSON
+    client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "4"}, **umlauts})
+    assert [item["SK"]["S"] for item in client.scan(TableName=table)["Items"]] == ["1", "4"]
+
+
+def test_items_are_written_as_json_as_moto_writes_them() -> None:
+    """Every attribute type, nested, as moto's `Item.to_json` gives it; the JSON is a copy: the item
+    changed in place afterwards (as updates change it) leaves it as it was."""
+    emulator.install()
+    attributes = {
+        "PK": {"S": "A"},
+        **EVERY_TYPE,
+        "top_b": {"B": b"\x00\xff"},
+        "nested": {"L": [{"B": b"\x01"}, {"SS": ["x"]}, {"M": {"bs": {"BS": [b"a"]}, "ns": {"NS": ["1"]}}}]},
+    }
+    item = Item(DynamoType(attributes["PK"]), None, attributes)
+    taken = item.to_json()
+    assert taken == dynamodb_items._original_to_json(item)
+    assert taken["Attributes"]["nested"]["L"][0] == {"B": b"\x01"} and taken["Attributes"]["top_b"] == {
+        "B": b"\x00\xff"
+    }
+    expected = copy.deepcopy(taken)
+    item.attrs["m"].value["deep"].value.append(DynamoType({"S": "new"}))
+    item.attrs["ss"].value.append("c")
+    item.attrs["nested"].value[2].value["ns"].value.append("2")
+    item.attrs["m"].value["added"] = DynamoType({"N": "1"})
+    assert taken == expected
+    assert item.to_json() == dynamodb_items._original_to_json(item) != expected
 
 
 def test_reads_and_writes_answer_every_attribute_type_as_written(aws: None) -> None:
@@ -625,6 +658,77 @@ def test_cached_expressions_and_dispatch_answer_as_moto_does(aws: None) -> None:
     assert expected[3][2]["windowHits"] == {"N": "2"} and expected[4][2] is None
 
 
+EVERY_TYPE = {
+    "s": {"S": "ä"},
+    "n": {"N": "-1.5e3"},
+    "b": {"B": "AAEC"},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2"]},
+    "bs": {"BS": ["AA==", "AQ=="]},
+    "null": {"NULL": True},
+    "no": {"BOOL": False},
+    "m": {"M": {"deep": {"L": [{"M": {"b": {"B": "AQ=="}, "e": {"M": {}}, "l": {"L": []}}}, {"S": ""}]}}},
+}
+ODD_VALUES = [
+    {"S": None, "N": "1"},  # a null member, left out
+    {"Q": "unknown", "S": "x"},  # a member the model does not know, dropped
+    {"S": 5, "BOOL": "yes"},  # wrong types, kept as sent
+    {"M": "not a map"},
+    {"L": {"not": "a list"}},
+    {"L": ["not a value"]},
+    {"SS": "abc"},
+    "not a value",
+    None,
+]
+
+
+def _parsed(operation: str, body: bytes) -> Any:
+    """What moto's parsing, and the adapter's, make of a DynamoDB request body (or the error raised)."""
+    model = boto3.client("dynamodb")._service_model.operation_model(operation)
+    request = {"method": "POST", "values": {}, "headers": {}, "body": body, "url_path": "/", "url_params": {}}
+    answers = []
+    for parser in (moto_parse.JSONParser, dynamodb_parse.JSONParser):
+        try:
+            answers.append(parser(model).parse(request))
+        except Exception as error:  # moto's own failures (a server would answer 500)
+            answers.append((type(error).__name__, str(error)))
+    return answers
+
+
+def test_attribute_values_are_parsed_as_moto_parses_them() -> None:
+    """Every attribute type, nested, in each request that carries items or values, and malformed
+    values: the adapter's parse equals moto's (binary values decoded, nulls and unknown members left
+    out, everything else as sent)."""
+    item = {"PK": {"S": "A"}, "SK": {"S": "1"}, **EVERY_TYPE}
+    requests = {
+        "PutItem": {"TableName": "t", "Item": item, "ExpressionAttributeValues": {":v": {"N": "1"}}},
+        "BatchWriteItem": {"RequestItems": {"t": [{"PutRequest": {"Item": item}}, {"DeleteRequest": {"Key": item}}]}},
+        "TransactWriteItems": {
+            "TransactItems": [
+                {"Put": {"TableName": "t", "Item": item}},
+                {
+                    "Update": {
+                        "TableName": "t",
+                        "Key": item,
+                        "UpdateExpression": "SET a = :v",
+                        "ExpressionAttributeValues": {":v": {"M": EVERY_TYPE}},
+                    }
+                },
+            ]
+        },
+        "Query": {"TableName": "t", "ExclusiveStartKey": item, "ExpressionAttributeValues": {":v": {"L": [item["m"]]}}},
+        "BatchGetItem": {"RequestItems": {"t": {"Keys": [item, {"PK": {"S": "B"}}]}}},
+    }
+    for operation, sent in requests.items():
+        moto_answer, adapter_answer = _parsed(operation, json.dumps(sent).encode())
+        assert adapter_answer == moto_answer, operation
+    assert moto_answer["RequestItems"]["t"]["Keys"][0]["b"] == {"B": b"\x00\x01\x02"}, "binary values decoded"
+    for odd in ODD_VALUES:
+        sent = {"TableName": "t", "Item": {"PK": {"S": "A"}, "odd": odd, "in": {"M": {"k": odd}}, "at": {"L": [odd]}}}
+        moto_answer, adapter_answer = _parsed("PutItem", json.dumps(sent).encode())
+        assert adapter_answer == moto_answer, odd
+
+
 def test_method_names_are_listed_once_per_class() -> None:
     emulator.install()
     from moto.dynamodb.responses import DynamoHandler
@@ -653,17 +757,22 @@ requests.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
 gc.collect()
 items = sum(1 for found in gc.get_objects() if type(found).__name__ == "Item")
 running.stop()
-print(json.dumps({"frozen": gc.get_freeze_count(), "items": items}))
+print(json.dumps({"frozen": gc.get_freeze_count(), "items": items, "thresholds": gc.get_threshold()}))
 """
 
 
 def test_an_emptied_emulator_frees_its_items_though_a_handler_was_built_in_process() -> None:
     """local/__init__.py: the first entry point built freezes nothing here, so a table that existed
     then is collected with everything written to it once the emulator is reset (before, every item
-    of it stayed for the life of the process, and each full collection walked them)."""
+    of it stayed for the life of the process, and each full collection walked them). The collector
+    runs at the local stack's thresholds, not Python's default."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(root, "layers", "common", "python"), root])}
     env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
     done = subprocess.run([sys.executable, "-c", EMPTIED_AFTER_RESET], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.splitlines()[-1]) == {"frozen": 0, "items": 0}
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "frozen": 0,
+        "items": 0,
+        "thresholds": list(COLLECTOR_THRESHOLDS),
+    }
