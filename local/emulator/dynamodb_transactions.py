@@ -1,8 +1,8 @@
 """DynamoDB transactions (moto 5.2.5): moto deep-copies the whole table (with its stream records)
 once per item of a TransactWriteItems to be able to roll back, and keeps every copy alive; a local
 stack slows down and grows with every contact written. Instead the transaction remembers only the
-items it touches and, when it is cancelled, puts exactly those back and drops the stream records it
-made. Transactions run one at a time, as their all-or-nothing promise needs."""
+items it writes (a copy of those it updates) and, when it is cancelled, puts exactly those back and
+drops the stream records it made. Transactions run one at a time, as their all-or-nothing promise needs."""
 
 from __future__ import annotations
 
@@ -34,10 +34,14 @@ Saved = tuple[Table, DynamoType, DynamoType | None, Any]
 
 
 def _touched_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[Saved]:
-    """(table, hash key, range key, a copy of the item as it is now or None) for every item written."""
+    """(table, hash key, range key, the item as it is now or None) for every item written. Only an
+    update changes an item in place, so only an updated item is copied: a put stores a new item and a
+    delete takes the item out, which leaves the one saved here as it was."""
     saved: list[Saved] = []
     for entry in transact_items:
         kind, operation = next(iter(entry.items()))
+        if kind == "ConditionCheck":
+            continue  # writes nothing
         table = backend.tables.get(operation.get("TableName"))
         key = operation.get("Item") if kind == "Put" else operation.get("Key")
         if table is None or not key or table.hash_key_attr not in key:
@@ -46,7 +50,8 @@ def _touched_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[S
         range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
         if table.range_key_attr and range_key is None:
             continue
-        saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        current = table.get_item(hash_key, range_key)
+        saved.append((table, hash_key, range_key, copy.deepcopy(current) if kind == "Update" else current))
     return saved
 
 

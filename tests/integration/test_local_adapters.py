@@ -88,6 +88,7 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws: None)
     table = os.environ["TABLE_NAME"]
     client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"N": "1"}})
     client.put_item(TableName=table, Item={"PK": {"S": "B"}, "SK": {"S": "1"}, "v": {"N": "1"}})
+    client.put_item(TableName=table, Item={"PK": {"S": "D"}, "SK": {"S": "1"}, "m": {"M": {"x": {"L": []}}}})
     before = client.scan(TableName=table)["Items"]
     tables = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].tables
     emulated = tables[table]
@@ -105,6 +106,21 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws: None)
                 {"Delete": {"TableName": table, "Key": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
                 {"Put": {"TableName": table, "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}},
                 {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"PK": {"S": "D"}, "SK": {"S": "1"}},
+                        "UpdateExpression": "SET m.x = list_append(m.x, :one), m.y = :one",
+                        "ExpressionAttributeValues": {":one": {"L": [{"N": "1"}]}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": {"PK": {"S": "E"}, "SK": {"S": "1"}},
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
                     "Put": {
                         "TableName": table,
                         "Item": {"PK": {"S": "B"}, "SK": {"S": "2"}},
@@ -119,7 +135,7 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws: None)
     client.transact_write_items(
         TransactItems=[{"Put": {"TableName": table, "Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}}]
     )
-    assert len(client.scan(TableName=table)["Items"]) == 3
+    assert len(client.scan(TableName=table)["Items"]) == 4
     assert records() == recorded + 1
 
 

@@ -31,6 +31,16 @@ def test_phone_keys_cover_international_and_national_forms(phone: str, keys: lis
     assert st.phone_keys(phone) == keys
 
 
+def test_a_numbers_keys_are_worked_out_once_and_each_answer_is_a_list_of_its_own() -> None:
+    st._phone_keys.cache_clear()
+    first = st.phone_keys("+49 170 7654321", "DE")
+    first.append("changed by a caller")
+    assert st.phone_keys("+49 170 7654321", "DE") == ["491707654321", "01707654321"]
+    assert st.phone_key("+49 170 7654321", "DE") == "491707654321"
+    assert st.phone_keys("+49 170 7654321", "CH") == ["491707654321", "01707654321"]
+    assert st._phone_keys.cache_info().misses == 2, "parsed once per number and region"
+
+
 def test_contact_tokens_are_bounded_sorted_and_unique() -> None:
     tokens = st.contact_tokens(
         first_name="Anna-Lena",

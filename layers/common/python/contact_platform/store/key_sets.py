@@ -19,7 +19,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from contact_platform.store import keys
+from contact_platform.store import keys, wire
 from contact_platform.store.table import Item, transaction
 
 KEYS_SK = "KEYS"
@@ -41,12 +41,9 @@ def memberships(tenant_id: str, entity: str, record_id: str, names: Iterable[Set
 
 
 def read(pks: Iterable[str]) -> dict[str, set[str]]:
-    """The members of each set that has any (BatchGetItem, consistent)."""
-    wanted = list(dict.fromkeys(pks))
-    if not wanted:
-        return {}
-    found = KeySet.batch_get([(pk, KEYS_SK) for pk in wanted], consistent_read=True)
-    return {item.pk: set(item.members or ()) for item in found}
+    """The members of each set that has any (BatchGetItem, consistent; in wire form, store/wire.py)."""
+    found = wire.batch_get(((pk, KEYS_SK) for pk in pks), ("PK", "members"))
+    return {item["PK"]["S"]: set(item.get("members", {}).get("SS", ())) for item in found}
 
 
 def apply(tx: TransactWrite, added: Iterable[Membership], removed: Iterable[Membership]) -> None:
