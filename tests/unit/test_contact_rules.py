@@ -69,6 +69,6 @@ def test_a_transaction_counts_exactly_the_items_a_contact_write_derives(index_en
     )
     contact = new_contact_write(caller, body, "con_rules").new
     built = derived_items(contact, index_entries=index_entries)
-    assert _derived_count(contact, index_entries) == len(built) == (14 if index_entries else 4)
+    assert _derived_count(contact, index_entries) == len(built) == (13 if index_entries else 4)
     contact.is_active = False
     assert _derived_count(contact, index_entries) == len(derived_items(contact)) == 0

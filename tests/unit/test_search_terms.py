@@ -51,12 +51,30 @@ def test_contact_tokens_are_bounded_sorted_and_unique() -> None:
     )
     assert tokens == sorted(set(tokens))
     assert "anna-lena von der heide" in tokens and "heide" in tokens and "lena" in tokens
+    assert "anna" not in tokens and "von" not in tokens, "a word that begins another token is found by that one"
     assert tokens.count("anna@example.com") == 1
     assert "4930123456" in tokens and "030123456" not in tokens, "a German number's national form is not a token"
     many = st.contact_tokens(
         first_name=None, last_name=None, name=" ".join(f"w{i}x" for i in range(20)), emails=[], phones=[]
     )
-    assert len([t for t in many if " " not in t]) == st.MAX_NAME_WORDS
+    words = [t for t in many if " " not in t]
+    assert words == [f"w{i}x" for i in range(1, st.MAX_NAME_WORDS)], "the first begins the whole name"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "kept"),
+    [
+        (["jan beispiel", "jan", "beispiel"], ["jan beispiel", "beispiel"]),
+        (["jan", "jana", "jan"], ["jana"]),
+        (["ab", "abc", "abd", "b"], ["abc", "abd", "b"]),
+        (["x y", "x-y", "x"], ["x y", "x-y"]),
+        ([], []),
+    ],
+)
+def test_tokens_that_begin_another_are_left_out_in_order(tokens: list[str], kept: list[str]) -> None:
+    assert st.without_prefixes(tokens) == kept
+    for query in {token[:length] for token in tokens for length in range(1, len(token) + 1)}:
+        assert any(token.startswith(query) for token in kept), f"{query!r} still finds the record"
 
 
 def test_tokens_shorter_than_two_characters_are_dropped() -> None:

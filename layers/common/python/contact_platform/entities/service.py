@@ -184,7 +184,7 @@ def _derive(entity: Entity, record: RecordItem) -> None:
     }
     values = [str(value) for field in entity.search if (value := _value_at(data, field))]
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
-    record.search_tokens = list(dict.fromkeys([*search_terms.name_tokens(*values), *whole]))
+    record.search_tokens = search_terms.without_prefixes([*search_terms.name_tokens(*values), *whole])
     record.sort_values = [_sort_value(data.get(field)) or "" for field in entity.sort]
     record.reference_keys = {
         field: f"{target}#{data[field]}" for field, target in entity.references.items() if data.get(field)

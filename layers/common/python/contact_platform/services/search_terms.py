@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
+from itertools import pairwise
 
 from contact_platform.models.fields import DEFAULT_PHONE_REGION
 
@@ -93,7 +95,16 @@ def contact_tokens(
     for phone in phones:
         tokens += phone_search_keys(phone)
     bounded = (token[:MAX_TOKEN_LENGTH] for token in tokens if len(token) >= MIN_SEARCH_LENGTH)
-    return sorted(set(bounded))
+    return sorted(without_prefixes(bounded))
+
+
+def without_prefixes(tokens: Iterable[str]) -> list[str]:
+    """The tokens, in their order, less those that begin another of them: a prefix query that
+    matches such a token matches the longer one too (`jan` of `jan beispiel`), so its search entry
+    would find nothing the other does not (one item fewer to write per name of several words)."""
+    unique = list(dict.fromkeys(tokens))
+    begins_next = {token for token, following in pairwise(sorted(unique)) if following.startswith(token)}
+    return [token for token in unique if token not in begins_next]
 
 
 def search_term(query: str) -> str:
