@@ -3,8 +3,8 @@ JSON (deep copies included) once per attribute named in the ProjectionExpression
 copies every full item it answers before projecting it: a Query for six attributes of 1,000 contacts
 (a job plan's, docs/architecture.md, "10 million rows on AWS") took about five times as long as one
 for the whole items. Instead, when every projected path is a top-level attribute (no `a.b`, no
-`a[0]`), an item is projected by copying just those attributes, and a Query so projected copies
-only them."""
+`a[0]`), an item is projected by taking just those attributes (their values shared with the stored
+item while the answer is written), and a Query so projected copies nothing."""
 
 from __future__ import annotations
 
@@ -34,13 +34,15 @@ def _top_level(projection_expressions: list[list[str]] | None) -> list[str] | No
 
 
 def _projected(item: Item, names: list[str]) -> Item:
-    """A new item of `item`'s keys and its attributes of `names` (copies: the stored item may change).
-    Made without moto's model constructor, which keeps every model instance ever made in a list (for
-    its reset): an answer's items need not live on."""
+    """A new item of `item`'s keys and its attributes of `names`, the values shared with the stored
+    item: the answer is written from it (`Item.to_json`, dynamodb_items.py, which builds new maps and
+    lists) within the same request, under the DynamoDB lock (dynamodb_serial.py), so no write changes
+    them meanwhile, and nothing keeps it after. Made without moto's model constructor, which keeps
+    every model instance ever made in a list (for its reset): an answer's items need not live on."""
     projected: Item = object.__new__(Item)
     projected.hash_key, projected.range_key = item.hash_key, item.range_key
     projected.attrs = type(item.attrs)()
-    dict.update(projected.attrs, {name: copy.deepcopy(item.attrs[name]) for name in names if name in item.attrs})
+    dict.update(projected.attrs, {name: item.attrs[name] for name in names if name in item.attrs})
     return projected
 
 
