@@ -112,10 +112,10 @@ def _checked(caller: Caller, campaign_id: str, sent: list[dict[str, Any]]) -> No
             ]
     value_keys = {_value_key(campaign_id, contact_id): number for contact_id, number in first.items()}
     holders = records.holders_of(tenant, ENTRY, "contactId", value_keys)
-    active = records.record_data(tenant, ENTRY, holders.values(), active_only=False)
+    settled = records.record_data(tenant, ENTRY, holders.values(), active_only=False)  # deleted ones too
     now = clock.epoch(clock.now())
     for value_key, holder in holders.items():
-        held = active.get(holder)
+        held = settled.get(holder)
         if held is None and records.release_stale_guard(tenant, ENTRY, "contactId", value_key, now=now):
             continue  # left by a batch that never committed
         number = value_keys[value_key]
