@@ -15,6 +15,7 @@ import pytest
 from contact_platform import clock
 from contact_platform.services.lead_batches import LEASE
 from contact_platform.services.lead_migration import lead_id_of
+from contact_platform.store import key_sets
 from tests.support.fixtures import Api, table_items
 from tests.support.interleave import Killed, killed_at
 from tests.support.request_counter import dynamodb_requests
@@ -518,6 +519,57 @@ def test_a_run_killed_at_any_request_leaves_nothing_seen_and_the_next_run_import
         summary = again["summary"]
         assert (summary["importedLeads"], summary["alreadyImported"]) == (30 - len(seen), len(seen)), request_number
         assert _seen(api, key, word, ids) == sorted(ids)
+    assert_key_sets_counted()
+
+
+def assert_key_sets_counted() -> None:
+    """Every key set counts its members exactly (`memberCount`), whatever wrote, retried or left them."""
+    sets = [item for item in table_items() if item.get("kind") == {"S": "key-set"}]
+    assert sets
+    for found in sets:
+        members = found.get("members", {}).get("SS", [])
+        assert int(found.get("memberCount", {"N": "0"})["N"]) == len(members), found["PK"]["S"]
+
+
+def test_a_run_retried_after_its_key_sets_counts_each_lead_once(
+    api: Api, officer: dict[str, Any], partner: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run dies after writing its key sets, before its commit; the next run of the source writes the
+    same leads again: the sets, which name them already, are not counted up a second time."""
+    key, owner = officer["apiKey"], partner["userId"]
+    sent = body([other_lead(owner, number) for number in range(1, 4)], dry_run=False, source="crm")
+    with killed_at(3, "TransactWriteItems"), pytest.raises(Killed):  # the lock, the key sets, then the commit
+        api.post(IMPORT, key=key, json=sent)
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() + LEASE + timedelta(seconds=1))
+    assert run(api, key, sent)["summary"]["importedLeads"] == 3
+    assert_key_sets_counted()
+
+
+def test_key_sets_count_their_members_through_api_writes_and_are_read_whole_only_when_small(
+    api: Api, admin: dict[str, Any], officer: dict[str, Any], partner: dict[str, Any]
+) -> None:
+    """A migration puts new sets with their counts and adds to existing ones; a lead's update moves it
+    between sets and its delete takes it out, each moving the counts. A reader gets the members of a
+    set of at most `most`, None for a larger one, and nothing for a set that does not exist."""
+    key, owner = officer["apiKey"], partner["userId"]
+    sent = [other_lead(owner, number, companyName=f"Gemein Firma{number:04d}x", city="Jena") for number in range(5)]
+    run(api, key, body(sent, dry_run=False, skipDuplicates=False))
+    run(api, key, body([other_lead(owner, 9, companyName="Gemein Neu", city="Jena")], dry_run=False, source="b"))
+    leads = every_page(api, admin["apiKey"], "/api/v1/leads", limit=100)
+    first, second = (lead["id"] for lead in leads[:2])
+    assert api.patch(f"/api/v1/leads/{first}", key=admin["apiKey"], json={"city": "Erfurt"}).status == 200
+    assert api.delete(f"/api/v1/leads/{second}", key=admin["apiKey"]).status == 200
+    assert_key_sets_counted()
+    tenant = admin["tenantId"]
+    common = key_sets.set_pks(tenant, "lead", [("company", "jena#gemei")])[0]
+    rare = key_sets.set_pks(tenant, "lead", [("company", "erfurt#gemei")])[0]
+    missing = key_sets.set_pks(tenant, "lead", [("company", "jena#nirgends")])[0]
+    with dynamodb_requests() as sent_requests:
+        read = key_sets.read([common, rare, missing], most=3)
+    assert read == {common: None, rare: {first}}
+    assert sent_requests["BatchGetItem"] == 2
+    assert len(key_sets.read([common], most=4)[common] or ()) == 4, "6 written, one moved away, one deleted"
 
 
 def _audit(api: Api, key: str, action: str) -> list[dict[str, Any]]:

@@ -90,11 +90,15 @@ def _lead_record(caller: Caller, lead: Incoming, lead_id: str, item: LeadMigrati
 
 
 def write(
-    caller: Caller, item: LeadMigrationItem, leads: list[tuple[Incoming, str]], now: datetime, existing_sets: set[str]
+    caller: Caller,
+    item: LeadMigrationItem,
+    leads: list[tuple[Incoming, str]],
+    now: datetime,
+    sets_read: dict[str, set[str] | None],
 ) -> list[RecordItem]:
-    """Steps 1-2: the run's leads written, none of them counted yet. `existing_sets`: the key sets
-    the duplicate check found (the others are put whole). Raises 409 when another run of the source
-    took the lock meanwhile."""
+    """Steps 1-2: the run's leads written, none of them counted yet. `sets_read`: what the duplicate
+    check read of the leads' key sets (those it did not find are put whole; `key_sets.add_all`).
+    Raises 409 when another run of the source took the lock meanwhile."""
     lease_until = clock.epoch(now + LEASE)
     try:
         lead_migrations.begin(item, [lead_id for _, lead_id in leads], now=clock.epoch(now), lease_until=lease_until)
@@ -105,7 +109,7 @@ def write(
     written = [_lead_record(caller, lead, lead_id, item) for lead, lead_id in leads]
     records.put_written(written, workers=WRITERS)
     joined = {m for record in written for m in entity_service.memberships(entity(LEAD), record)}
-    key_sets.add_all(joined, absent={pk for pk, _ in joined} - existing_sets)
+    key_sets.add_all(joined, sets_read)
     return written
 
 

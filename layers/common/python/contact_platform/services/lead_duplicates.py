@@ -119,20 +119,23 @@ def _existing(keys: LeadKeys, named: dict[str, set[str]], counted: _Counted) -> 
     return None
 
 
-def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> tuple[dict[str, Found], set[str]]:
-    """Each lead's duplicate, if any, by external ID, and the key sets that exist of those the leads
-    are in. `own_ids`: the ID each lead gets (or has, when it was imported before): never its own
-    duplicate."""
+def find(
+    tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]
+) -> tuple[dict[str, Found], dict[str, set[str] | None]]:
+    """Each lead's duplicate, if any, by external ID, and what was read of the key sets the leads are
+    in (`key_sets.read`: the members of each that exists, None for a common one). `own_ids`: the ID
+    each lead gets (or has, when it was imported before): never its own duplicate."""
     lead_keys = {lead.external_id: keys_of(lead.data) for lead in leads}
     names = {external_id: keys.sets() for external_id, keys in lead_keys.items()}
-    members = key_sets.read(pk for sets in names.values() for pk in key_sets.set_pks(tenant_id, LEAD, sets))
+    pks = (pk for sets in names.values() for pk in key_sets.set_pks(tenant_id, LEAD, sets))
+    members = key_sets.read(pks, most=COMMON_WORD)
     named: dict[str, dict[str, set[str]]] = {}
     for external_id, sets in names.items():
         by_kind: dict[str, set[str]] = {}
         named[external_id] = by_kind
         for (kind, _), pk in zip(sets, key_sets.set_pks(tenant_id, LEAD, sets), strict=True):
             ids = members.get(pk, set())
-            if len(ids) <= COMMON_WORD:
+            if ids is not None and len(ids) <= COMMON_WORD:  # a set may grow between its two reads
                 by_kind.setdefault(kind, set()).update(ids - {own_ids.get(external_id)})
     candidates = {lead_id for by_kind in named.values() for ids in by_kind.values() for lead_id in ids}
     counted = _Counted(records.record_data(tenant_id, LEAD, candidates))
@@ -146,4 +149,4 @@ def find(tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]) -> tupl
         if found:
             duplicates[lead.external_id] = max(found, key=lambda each: (each.match.score, each.external_id is None))
         batch.add(lead.external_id, keys)
-    return duplicates, set(members)
+    return duplicates, members

@@ -92,7 +92,7 @@ def import_leads(caller: Caller, body: MigrationRequest) -> DryRunResult | Produ
     import_id = timed_id("lmi", at)
     passed, problems = lead_checks.check(caller.tenant_id, body.leads)
     own_ids = {lead.external_id: lead_id_of(caller.tenant_id, body.source, lead.external_id) for lead in passed}
-    duplicates, existing_sets = lead_duplicates.find(caller.tenant_id, passed, own_ids)
+    duplicates, sets_read = lead_duplicates.find(caller.tenant_id, passed, own_ids)
     warnings = [
         duplicates[lead.external_id].warning(lead.external_id) for lead in passed if lead.external_id in duplicates
     ]
@@ -140,7 +140,7 @@ def import_leads(caller: Caller, body: MigrationRequest) -> DryRunResult | Produ
             f"(GET /api/v1/admin/migration/leads/imports/{import_id})",
             [Detail(f"{problem['externalId']}: {problem['field']}", problem["error"]) for problem in problems],
         )
-    return _produce(caller, body, result, passed, own_ids, (duplicates, existing_sets), started, at)
+    return _produce(caller, body, result, passed, own_ids, (duplicates, sets_read), started, at)
 
 
 def _produce(
@@ -149,11 +149,11 @@ def _produce(
     result: dict[str, Any],
     passed: list[Incoming],
     own_ids: dict[str, str],
-    matched: tuple[dict[str, lead_duplicates.Found], set[str]],
+    matched: tuple[dict[str, lead_duplicates.Found], dict[str, set[str] | None]],
     started: float,
     at: datetime,
 ) -> ProductionResult:
-    duplicates, existing_sets = matched
+    duplicates, sets_read = matched
     skipped = {
         external_id
         for external_id, found in duplicates.items()
@@ -165,7 +165,7 @@ def _produce(
     to_write = [(lead, own_ids[lead.external_id]) for lead in wanted if own_ids[lead.external_id] not in already]
     item = _import_item(caller, str(result["importId"]), body.source, "production", at)
     item.report = lead_migrations.pack(_report(result, body.source, caller))  # until the commit replaces it
-    written = lead_batches.write(caller, item, to_write, at, existing_sets)
+    written = lead_batches.write(caller, item, to_write, at, sets_read)
     result["importedLeadIds"] = [record.record_id for record in written]
     result["alreadyImported"] = [
         {"externalId": lead.external_id, "leadId": own_ids[lead.external_id]}
