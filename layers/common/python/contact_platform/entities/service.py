@@ -273,8 +273,8 @@ def memberships(entity: Entity, record: RecordItem | None) -> set[key_sets.Membe
 def prepared(entity: Entity, caller: Caller, data: dict[str, Any], record_id: str, at: str) -> RecordItem:
     """A new record as a create writes it (server fields, derived state), not written: for a writer
     of many records at once (the lead migration, services/lead_batches.py), which puts it with
-    `store.put_written` and its key sets with `key_sets.add_all(memberships(...))`. `data`: the checked
-    fields, the owner under the entity's owner field."""
+    `store.put_written` and its key sets with `key_sets.add_all(memberships(...), <what key_sets.read
+    found>)`. `data`: the checked fields, the owner under the entity's owner field."""
     record = store.new_record(caller.tenant_id, entity.name, record_id, created_by=caller.user_id, at=at)
     fields = dict(data)
     if entity.owner is not None:

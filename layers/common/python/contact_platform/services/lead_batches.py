@@ -94,9 +94,9 @@ def write(
     item: LeadMigrationItem,
     leads: list[tuple[Incoming, str]],
     now: datetime,
-    sets_read: dict[str, set[str] | None],
+    sets_found: dict[str, set[str] | None],
 ) -> list[RecordItem]:
-    """Steps 1-2: the run's leads written, none of them counted yet. `sets_read`: what the duplicate
+    """Steps 1-2: the run's leads written, none of them counted yet. `sets_found`: what the duplicate
     check read of the leads' key sets (those it did not find are put whole; `key_sets.add_all`).
     Raises 409 when another run of the source took the lock meanwhile."""
     lease_until = clock.epoch(now + LEASE)
@@ -109,7 +109,7 @@ def write(
     written = [_lead_record(caller, lead, lead_id, item) for lead, lead_id in leads]
     records.put_written(written, workers=WRITERS)
     joined = {m for record in written for m in entity_service.memberships(entity(LEAD), record)}
-    key_sets.add_all(joined, sets_read)
+    key_sets.add_all(joined, sets_found)
     return written
 
 

@@ -79,18 +79,17 @@ def apply(tx: TransactWrite, added: Iterable[Membership], removed: Iterable[Memb
             tx.update(KeySet(pk=pk, sk=KEYS_SK), actions=actions)
 
 
-def add_all(joined: Iterable[Membership], read: Mapping[str, set[str] | None] | None = None) -> None:
+def add_all(joined: Iterable[Membership], found: Mapping[str, set[str] | None]) -> None:
     """Many records added to their sets, in TransactWriteItems of at most 100 sets (DynamoDB's limit).
-    `read`: what `read` just answered for these sets. A set it did not find is put whole on the
+    `found`: what `read` just answered for these sets. A set it did not find is put whole on the
     condition that it is still missing, which costs DynamoDB what an ADD costs and the emulator a
     fraction of it (a set made meanwhile cancels its transaction, whose sets are then added to like
     the others); a set whose members it read gets only the records not in it yet, so adding a record
     again (a retried run's) leaves its count right."""
-    known = read or {}
     by_set: dict[str, set[str]] = {}
     for pk, member in joined:
         by_set.setdefault(pk, set()).add(member)
-    new = [pk for pk in by_set if read is not None and pk not in known]
+    new = [pk for pk in by_set if pk not in found]
     existing = [pk for pk in by_set if pk not in new]
     for chunk in _chunks(new):
         try:
@@ -101,7 +100,7 @@ def add_all(joined: Iterable[Membership], read: Mapping[str, set[str] | None] | 
                     tx.save(item, condition=KeySet.pk.does_not_exist())
         except TransactWriteError:
             existing += chunk
-    added = {pk: by_set[pk] - (known.get(pk) or set()) for pk in existing}
+    added = {pk: by_set[pk] - (found.get(pk) or set()) for pk in existing}
     for chunk in _chunks([pk for pk, members in added.items() if members]):
         with transaction() as tx:
             apply(tx, [(pk, member) for pk in chunk for member in added[pk]], [])
