@@ -1,7 +1,8 @@
 """The import plan is a loop (docs/architecture.md, Jobs): stage read parses the file from a byte
 offset into chunk files, PLAN_ROWS rows (or what its Lambda's time allows) an invocation, and writes
 the rows' duplicate keys into hash partitions; stage dedupe finds each partition's in-file
-duplicates; stage split writes them per chunk. Here the plan steps are called directly: a file read
+duplicates; stage split writes them per chunk (a file the first invocation reads whole is
+deduplicated from the keys it holds, without those files). Here the plan steps are called directly: a file read
 in many invocations gives exactly the chunks, duplicates and counts of one invocation, a retried
 invocation writes the same files, and no invocation carries the keys of another. The whole job then
 runs through the state machine with rows repeating earlier rows across invocations and partitions."""
@@ -173,6 +174,8 @@ EXPECTED_DUPLICATES = {
 def test_a_file_read_in_many_invocations_gives_what_one_invocation_gives(admin: dict[str, Any], data: bytes) -> None:
     one_operation, one = _plan(admin, data, plan_rows=1_000_000)
     assert len(one) == 1 and one[0]["done"], "read, dedupe and split in one invocation"
+    names = _scratch(one_operation)
+    assert not [name for name in names if name.startswith(("keys-", "finds-"))], "deduplicated in memory"
     expected = _outcome(one_operation, one)
     assert expected["chunks"] == 6 and expected["params"]["totalRows"] == 12
     assert _duplicates(expected) == EXPECTED_DUPLICATES

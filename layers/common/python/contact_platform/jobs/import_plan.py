@@ -10,13 +10,17 @@ through three stages.
   phone likewise. A row that is itself a duplicate still counts as an earlier row, so the rule is
   decided per key.
 - split: the findings merged into one duplicates file per chunk, email before phone; the manifest.
+
+A file the first invocation reads to its end (up to PLAN_ROWS rows, most files) skips the key and
+findings files: its partitions are deduplicated from the keys it holds, then split.
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from contact_platform import aws
@@ -58,22 +62,41 @@ def _check_upload(operation: OperationItem) -> None:
 def plan(operation: OperationItem, event: steps.Event) -> dict[str, Any]:
     """The file into chunk files, its in-file duplicates into a file per chunk, in as many
     invocations as it takes; each goes on from the cursor the one before returned, through the stages
-    read, dedupe and split, as far as its budget allows (docs/architecture.md, Jobs)."""
+    read, dedupe and split, as far as its budget allows (docs/architecture.md, Jobs). A file that the
+    first invocation reads to its end is deduplicated from the keys it holds, without key and
+    findings files."""
     call = steps.plan_call(event)
     cursor: dict[str, Any] = call.cursor or {"stage": "read"}
     chunks = call.chunks
     if cursor["stage"] == "read":
-        chunks, cursor = _read(operation, call)
+        chunks, cursor, keys = _read(operation, call)
+        if call.first and cursor["stage"] == "dedupe":
+            findings = (_findings(_lines(bytes(keys[part]))) for part in sorted(keys))
+            _split(operation, [_lines(found) for found in findings if found])
+            return _finished(operation, chunks, cursor)
+        for part, lines in sorted(keys.items()):
+            steps.put_scratch(steps.scratch_key(operation, _keys_name(part, call.chunks + 1)), bytes(lines))
         if cursor["stage"] == "read" or steps.late(call.stop_at):
             return steps.planned(operation, chunks, steps.checked(cursor))
     if cursor["stage"] == "dedupe":
         cursor = _dedupe(operation, call, cursor)
         if cursor["stage"] == "dedupe" or steps.late(call.stop_at):
             return steps.planned(operation, chunks, steps.checked(cursor))
-    _split(operation)
+    streams = [steps.read_json_lines(name, ranged=True) for name in steps.scratch_keys(operation, "finds-")]
+    _split(operation, streams)
+    return _finished(operation, chunks, cursor)
+
+
+def _finished(operation: OperationItem, chunks: int, cursor: dict[str, Any]) -> dict[str, Any]:
+    """The plan's last answer: `totalRows` stored, the manifest written."""
     operation.refresh(consistent_read=True)
     operation_store.update(operation, params={**operation.params, "totalRows": int(cursor["records"])})
     return steps.planned(operation, chunks)
+
+
+def _lines(data: bytes) -> Iterator[Any]:
+    """The JSON lines of a file held in memory."""
+    return (json.loads(line) for line in data.splitlines() if line.strip())
 
 
 def _partition(field: str, key: str) -> int:
@@ -96,11 +119,11 @@ def dups_key(operation: OperationItem, chunk: int) -> str:
     return steps.scratch_key(operation, steps.chunk_name("dups", chunk, "jsonl"))
 
 
-def _read(operation: OperationItem, call: steps.PlanCall) -> tuple[int, dict[str, Any]]:
+def _read(operation: OperationItem, call: steps.PlanCall) -> tuple[int, dict[str, Any], dict[int, bytearray]]:
     """Stage read: rows from the cursor's byte offset into chunk files (the first invocation checks
-    the upload and reads the file's layout first), and the duplicate keys of the rows it wrote into
-    one file per partition. Returns the chunks so far and the cursor: the next row's byte offset, or
-    stage dedupe once the file is read."""
+    the upload and reads the file's layout first). Returns the chunks so far, the cursor (the next
+    row's byte offset, or stage dedupe once the file is read) and the duplicate keys of the rows it
+    wrote by partition, as the lines of their key files."""
     bucket, key = str(operation.params["bucket"]), str(operation.params["fileKey"])
     source = object_source(aws.client("s3"), bucket, key)
     if call.first:
@@ -144,12 +167,10 @@ def _read(operation: OperationItem, call: steps.PlanCall) -> tuple[int, dict[str
             yield record, (row.end, row.number, count)
 
     chunks, after = steps.chunk_records(operation, call, [(items(), None)], settings().chunk_rows)
-    for part, lines in sorted(buffers.items()):
-        steps.put_scratch(steps.scratch_key(operation, _keys_name(part, call.chunks + 1)), bytes(lines))
     if after is None:
-        return chunks, {"stage": "dedupe", "part": 0, "records": count}
+        return chunks, {"stage": "dedupe", "part": 0, "records": count}, buffers
     offset, row, written = after
-    return chunks, {"stage": "read", "offset": offset, "row": row, "records": written}
+    return chunks, {"stage": "read", "offset": offset, "row": row, "records": written}, buffers
 
 
 def _dedupe(operation: OperationItem, call: steps.PlanCall, cursor: dict[str, Any]) -> dict[str, Any]:
@@ -169,40 +190,44 @@ def _dedupe(operation: OperationItem, call: steps.PlanCall, cursor: dict[str, An
 
 
 def _dedupe_partition(operation: OperationItem, part: int, files: list[str]) -> None:
-    """The in-file duplicates among one partition's keys (docs/architecture.md, Jobs): a record is a
-    duplicate by a field when an earlier record (lower row) without problems has the same key, and
-    the earliest such row is the one named. Written sorted by record index (email before phone):
-    lines `[record index, row, field, earlier row]`; a partition without duplicates writes nothing."""
-    entries: set[tuple[int, int, str, str]] = set()  # a retried read may have written an entry twice
-    first: dict[tuple[str, str], int] = {}
-    for name in files:
-        for field, key, index, row in steps.read_json_lines(name):
-            entries.add((int(index), int(row), str(field), str(key)))
-            earliest = first.get((field, key))
-            if earliest is None or row < earliest:
-                first[(field, key)] = int(row)
-    findings = sorted(
-        (index, field, row, first[(field, key)]) for index, row, field, key in entries if row > first[(field, key)]
-    )
+    """One partition's findings (`_findings`) from its key files, into `finds-<partition>.jsonl`
+    (none: no file)."""
+    findings = _findings(entry for name in files for entry in steps.read_json_lines(name))
     if findings:
-        lines = (steps.json_line([index, row, field, earlier]) for index, field, row, earlier in findings)
-        steps.put_scratch(steps.scratch_key(operation, _finds_name(part)), b"".join(lines))
+        steps.put_scratch(steps.scratch_key(operation, _finds_name(part)), findings)
 
 
-def _split(operation: OperationItem) -> None:
-    """Stage split: the partitions' findings merged in record order (each file is sorted, so memory
-    holds a piece of each), the email finding of a record kept over its phone finding, into one
-    duplicates file per chunk (`dups_key`)."""
+def _findings(entries: Iterable[list[Any]]) -> bytes:
+    """The in-file duplicates among one partition's key entries `[field, key, record index, row]`
+    (docs/architecture.md, Jobs): a record is a duplicate by a field when an earlier record (lower
+    row) without problems has the same key, and the earliest such row is the one named. The lines
+    `[record index, row, field, earlier row]`, sorted by record index (email before phone)."""
+    held: set[tuple[int, int, str, str]] = set()  # a retried read may have written an entry twice
+    first: dict[tuple[str, str], int] = {}
+    for field, key, index, row in entries:
+        held.add((int(index), int(row), str(field), str(key)))
+        earliest = first.get((field, key))
+        if earliest is None or row < earliest:
+            first[(field, key)] = int(row)
+    found = sorted(
+        (index, field, row, first[(field, key)]) for index, row, field, key in held if row > first[(field, key)]
+    )
+    return b"".join(steps.json_line([index, row, field, earlier]) for index, field, row, earlier in found)
+
+
+def _split(operation: OperationItem, streams: list[Iterator[Any]]) -> None:
+    """Stage split: the partitions' findings (each stream sorted by record index) merged in record
+    order, so memory holds a piece of each; the email finding of a record kept over its phone
+    finding, into one duplicates file per chunk (`dups_key`)."""
     rows_per_chunk = settings().chunk_rows
 
-    def findings(name: str) -> Iterator[tuple[int, str, int, int]]:
-        for index, row, field, earlier in steps.read_json_lines(name, ranged=True):
+    def findings(lines: Iterator[Any]) -> Iterator[tuple[int, str, int, int]]:
+        for index, row, field, earlier in lines:
             yield int(index), str(field), int(row), int(earlier)
 
-    streams = [findings(name) for name in steps.scratch_keys(operation, "finds-")]
     chunk, last = 0, -1
     buffer: list[bytes] = []
-    for index, field, row, earlier in heapq.merge(*streams):
+    for index, field, row, earlier in heapq.merge(*(findings(stream) for stream in streams)):
         if index == last:
             continue  # the record's email finding came first
         last = index
