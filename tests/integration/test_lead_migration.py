@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from contact_platform import clock
+from contact_platform.entities.catalog import entity
 from contact_platform.services.lead_batches import LEASE
 from contact_platform.services.lead_migration import lead_id_of
-from contact_platform.store import key_sets
+from contact_platform.store import key_sets, records
 from tests.support.fixtures import Api, table_items
 from tests.support.interleave import Killed, killed_at
 from tests.support.request_counter import dynamodb_requests
@@ -519,23 +520,39 @@ def test_a_run_killed_at_any_request_leaves_nothing_seen_and_the_next_run_import
         summary = again["summary"]
         assert (summary["importedLeads"], summary["alreadyImported"]) == (30 - len(seen), len(seen)), request_number
         assert _seen(api, key, word, ids) == sorted(ids)
-    assert_key_sets_counted()
+    assert_key_sets_hold_their_leads()
 
 
-def assert_key_sets_counted() -> None:
-    """Every key set counts its members exactly (`memberCount`), whatever wrote, retried or left them."""
-    sets = [item for item in table_items() if item.get("kind") == {"S": "key-set"}]
+def assert_key_sets_hold_their_leads() -> None:
+    """Every key set holds at most `MOST_MEMBERS` leads and a common one none; every lead readers count
+    is in each of its sets that is not common, whatever wrote, retried or left them."""
+    sets = {item["PK"]["S"]: item for item in table_items() if item.get("kind") == {"S": "key-set"}}
     assert sets
-    for found in sets:
+    for pk, found in sets.items():
         members = found.get("members", {}).get("SS", [])
-        assert int(found.get("memberCount", {"N": "0"})["N"]) == len(members), found["PK"]["S"]
+        assert len(members) <= key_sets.MOST_MEMBERS, pk
+        assert not (found.get("common") and members), pk
+    leads = [item for item in table_items() if item.get("kind") == {"S": "record"} and item["SK"]["S"] == "RECORD"]
+    by_tenant: dict[str, list[str]] = {}
+    for item in leads:
+        if item.get("entity", {}).get("S") == "lead":
+            by_tenant.setdefault(item["tenantId"]["S"], []).append(item["id"]["S"])
+    assert by_tenant
+    for tenant_id, ids in by_tenant.items():
+        for lead_id, data in records.record_data(tenant_id, "lead", ids).items():
+            declared = entity("lead").key_sets
+            assert declared is not None
+            names = declared(data)
+            for pk, member in key_sets.memberships(tenant_id, "lead", lead_id, names):
+                found = sets[pk]
+                assert found.get("common") or member in found.get("members", {}).get("SS", []), (pk, member)
 
 
-def test_a_run_retried_after_its_key_sets_counts_each_lead_once(
+def test_a_run_retried_after_its_key_sets_leaves_each_lead_in_its_sets_once(
     api: Api, officer: dict[str, Any], partner: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run dies after writing its key sets, before its commit; the next run of the source writes the
-    same leads again: the sets, which name them already, are not counted up a second time."""
+    same leads again: the sets, which name them already, still hold each lead once."""
     key, owner = officer["apiKey"], partner["userId"]
     sent = body([other_lead(owner, number) for number in range(1, 4)], dry_run=False, source="crm")
     with killed_at(3, "TransactWriteItems"), pytest.raises(Killed):  # the lock, the key sets, then the commit
@@ -543,15 +560,14 @@ def test_a_run_retried_after_its_key_sets_counts_each_lead_once(
     real_now = clock.now
     monkeypatch.setattr(clock, "now", lambda: real_now() + LEASE + timedelta(seconds=1))
     assert run(api, key, sent)["summary"]["importedLeads"] == 3
-    assert_key_sets_counted()
+    assert_key_sets_hold_their_leads()
 
 
-def test_key_sets_count_their_members_through_api_writes_and_are_read_whole_only_when_small(
+def test_key_sets_follow_api_writes_and_are_read_in_one_round(
     api: Api, admin: dict[str, Any], officer: dict[str, Any], partner: dict[str, Any]
 ) -> None:
-    """A migration puts new sets with their counts and adds to existing ones; a lead's update moves it
-    between sets and its delete takes it out, each moving the counts. A reader gets the members of a
-    set of at most `most`, None for a larger one, and nothing for a set that does not exist."""
+    """A migration adds to new and existing sets; a lead's update moves it between sets and its
+    delete takes it out. A reader gets the members of each set that exists in one BatchGetItem."""
     key, owner = officer["apiKey"], partner["userId"]
     sent = [other_lead(owner, number, companyName=f"Gemein Firma{number:04d}x", city="Jena") for number in range(5)]
     run(api, key, body(sent, dry_run=False, skipDuplicates=False))
@@ -560,16 +576,91 @@ def test_key_sets_count_their_members_through_api_writes_and_are_read_whole_only
     first, second = (lead["id"] for lead in leads[:2])
     assert api.patch(f"/api/v1/leads/{first}", key=admin["apiKey"], json={"city": "Erfurt"}).status == 200
     assert api.delete(f"/api/v1/leads/{second}", key=admin["apiKey"]).status == 200
-    assert_key_sets_counted()
+    assert_key_sets_hold_their_leads()
     tenant = admin["tenantId"]
-    common = key_sets.set_pks(tenant, "lead", [("company", "jena#gemei")])[0]
-    rare = key_sets.set_pks(tenant, "lead", [("company", "erfurt#gemei")])[0]
+    jena = key_sets.set_pks(tenant, "lead", [("company", "jena#gemei")])[0]
+    erfurt = key_sets.set_pks(tenant, "lead", [("company", "erfurt#gemei")])[0]
     missing = key_sets.set_pks(tenant, "lead", [("company", "jena#nirgends")])[0]
     with dynamodb_requests() as sent_requests:
-        read = key_sets.read([common, rare, missing], most=3)
-    assert read == {common: None, rare: {first}}
-    assert sent_requests["BatchGetItem"] == 2
-    assert len(key_sets.read([common], most=4)[common] or ()) == 4, "6 written, one moved away, one deleted"
+        read = key_sets.read([jena, erfurt, missing])
+    assert sent_requests["BatchGetItem"] == 1
+    assert read == {jena: {lead["id"] for lead in leads} - {first, second}, erfurt: {first}}
+    assert len(read[jena] or ()) == 4, "6 written, one moved away, one deleted"
+
+
+def _key_set(pk: str) -> dict[str, Any]:
+    [found] = [item for item in table_items() if item["PK"]["S"] == pk]
+    return found
+
+
+def test_a_set_an_api_write_would_fill_becomes_common_and_writes_leave_it_alone(
+    api: Api, admin: dict[str, Any], officer: dict[str, Any], partner: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A set holds at most `MOST_MEMBERS` leads. The lead write that would pass it has its ADD refused
+    and is written again with the set made common (its members removed); from then on the process
+    leaves the set alone, and a process that does not know it yet pays one refused transaction."""
+    key, owner = officer["apiKey"], partner["userId"]
+    full = [other_lead(owner, n, companyName=f"Voll Firma{n:04d}x", city="Jena") for n in range(key_sets.MOST_MEMBERS)]
+    run(api, key, body(full, dry_run=False, skipDuplicates=False))
+    pk = key_sets.set_pks(admin["tenantId"], "lead", [("company", "jena#voll")])[0]
+    assert len(_key_set(pk)["members"]["SS"]) == key_sets.MOST_MEMBERS and "common" not in _key_set(pk)
+    transactions = []
+    for name in ("Voll Neu", "Voll Zwei", "Voll Drei"):
+        with dynamodb_requests() as sent:
+            _existing(api, admin["apiKey"], owner, companyName=name, city="Jena")
+        transactions.append(sent["TransactWriteItems"])
+        assert _key_set(pk) == {
+            "PK": {"S": pk},
+            "SK": {"S": "KEYS"},
+            "kind": {"S": "key-set"},
+            "common": {"BOOL": True},
+        }
+        monkeypatch.setattr(key_sets, "_known_common", {})  # the next write as a process new to the set
+    assert transactions == [2, 2, 2], "refused, then written with the set common"
+    _existing(api, admin["apiKey"], owner, companyName="Voll Vier", city="Jena")
+    with dynamodb_requests() as sent:
+        _existing(api, admin["apiKey"], owner, companyName="Voll Fuenf", city="Jena")
+    assert sent["TransactWriteItems"] == 1, "a process that knows the set common leaves it out"
+    assert_key_sets_hold_their_leads()
+
+
+def test_a_migration_makes_a_set_common_it_would_fill_or_one_written_before_sets_were_bounded(
+    api: Api, admin: dict[str, Any], officer: dict[str, Any], partner: dict[str, Any]
+) -> None:
+    """A batch that would pass a set's bound makes the set common instead of adding to it; a set that
+    holds more than the bound (written before sets were bounded) reads as common and the next
+    migration that meets it makes it so."""
+    key, owner = officer["apiKey"], partner["userId"]
+    tenant = admin["tenantId"]
+    most = key_sets.MOST_MEMBERS
+    run(
+        api,
+        key,
+        body(
+            [other_lead(owner, n, companyName=f"Halb Firma{n:04d}x", city="Jena") for n in range(most - 1)],
+            dry_run=False,
+            skipDuplicates=False,
+        ),
+    )
+    run(
+        api,
+        key,
+        body(
+            [other_lead(owner, 100 + n, companyName=f"Halb Firma{100 + n:04d}x", city="Jena") for n in range(2)],
+            dry_run=False,
+            source="b",
+            skipDuplicates=False,
+        ),
+    )
+    halb = key_sets.set_pks(tenant, "lead", [("company", "jena#halb")])[0]
+    assert _key_set(halb).get("common") == {"BOOL": True} and "members" not in _key_set(halb)
+    old = key_sets.set_pks(tenant, "lead", [("company", "jena#alt")])[0]
+    members = {f"lead_old{n:03d}" for n in range(most + 10)}
+    key_sets.KeySet(pk=old, sk=key_sets.KEYS_SK, members=members).save()
+    assert key_sets.read([old]) == {old: None}
+    run(api, key, body([other_lead(owner, 300, companyName="Alt Neu", city="Jena")], dry_run=False, source="c"))
+    assert _key_set(old).get("common") == {"BOOL": True} and "members" not in _key_set(old)
+    assert_key_sets_hold_their_leads()
 
 
 def _audit(api: Api, key: str, action: str) -> list[dict[str, Any]]:
@@ -677,7 +768,7 @@ def test_a_company_word_shared_by_more_than_50_leads_of_a_city_finds_no_candidat
     api: Api, officer: dict[str, Any], partner: dict[str, Any], sharing: int, matched: bool
 ) -> None:
     """Candidates stay few whatever the tenant holds: a word that many companies of a city carry tells
-    nothing about which one it is (`lead_duplicates.COMMON_WORD`)."""
+    nothing about which one it is (its set is common: `key_sets.MOST_MEMBERS`)."""
     owner = partner["userId"]
     many = [other_lead(owner, number, companyName="Zentral", city="Jena") for number in range(sharing)]
     run(api, officer["apiKey"], body(many, dry_run=False, skipDuplicates=False))

@@ -2,8 +2,9 @@
 (services/lead_matching.py says the rules): the key sets of the whole batch in BatchGetItems, then
 the leads they name in BatchGetItems, so the requests grow with the batch, not with the tenant.
 
-A company word shared by more than `COMMON_WORD` (50) leads of a city finds no candidates (it tells
-nothing about which company it is, and reading its leads would grow with the tenant)."""
+A company word shared by more than `key_sets.MOST_MEMBERS` (50) leads of a city finds no candidates
+(it tells nothing about which company it is, and reading its leads would grow with the tenant): its
+set is common."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from contact_platform.services.lead_matching import (
 )
 from contact_platform.store import key_sets, records
 
-COMMON_WORD = 50
 LEAD = "lead"
 
 
@@ -128,14 +128,14 @@ def find(
     lead_keys = {lead.external_id: keys_of(lead.data) for lead in leads}
     names = {external_id: keys.sets() for external_id, keys in lead_keys.items()}
     pks = (pk for sets in names.values() for pk in key_sets.set_pks(tenant_id, LEAD, sets))
-    members = key_sets.read(pks, most=COMMON_WORD)
+    members = key_sets.read(pks)
     named: dict[str, dict[str, set[str]]] = {}
     for external_id, sets in names.items():
         by_kind: dict[str, set[str]] = {}
         named[external_id] = by_kind
         for (kind, _), pk in zip(sets, key_sets.set_pks(tenant_id, LEAD, sets), strict=True):
             ids = members.get(pk, set())
-            if ids is not None and len(ids) <= COMMON_WORD:  # a set may grow between its two reads
+            if ids is not None:
                 by_kind.setdefault(kind, set()).update(ids - {own_ids.get(external_id)})
     candidates = {lead_id for by_kind in named.values() for ids in by_kind.values() for lead_id in ids}
     counted = _Counted(records.record_data(tenant_id, LEAD, candidates))

@@ -386,17 +386,24 @@ def write(changes: Sequence[Change], increments: Iterable[Increment] = (), claim
     items and audit item, the tallies' `increments` (store/tallies.py) and the `claims` (items that
     must not exist yet: a code's assignment), in one transaction. Raises UniqueValueTaken when a
     unique value belongs to another record, ClaimTaken when a claimed item exists, StaleVersion when
-    a record changed (or appeared) since it was read."""
-    try:
+    a record changed (or appeared) since it was read. A key set that refuses its ADD is made common
+    and the transaction written again (`key_sets.written`)."""
+    increments, claims = list(increments), list(claims)
+    sets = key_sets.changes(
+        [m for change in changes for m in change.joined], [m for change in changes for m in change.left]
+    )
+
+    def attempt() -> None:
         with transaction() as tx:
             for change in changes:
                 _put(tx, change)
             for claim in claims:
                 tx.save(claim, condition=Item.pk.does_not_exist(), return_values="ALL_OLD")
             tallies.apply(tx, increments)
-            key_sets.apply(
-                tx, [m for change in changes for m in change.joined], [m for change in changes for m in change.left]
-            )
+            sets.write(tx)
+
+    try:
+        key_sets.written(attempt, sets)
     except TransactWriteError as error:
         raise _failure(error, changes[0].new.record_id) from error
 
