@@ -123,3 +123,40 @@ def test_a_restored_line_counts_again_but_not_on_a_deleted_deal(
     api.delete(f"/api/v1/deals/{deal['id']}", key=key)
     refused = api.post(f"/api/v1/admin/deal-products/{line['id']}/restore", key=key)
     assert refused.status == 409 and "restore that first" in refused.error["message"]
+
+
+def test_a_product_priced_in_another_currency_needs_an_item_price_in_the_deals(
+    api: Api, admin: dict[str, Any], deal: dict[str, Any]
+) -> None:
+    """The deal's value is in its currency: a product priced in another lends the line no price (422
+    naming itemPrice, nothing written) unless the line gives one; a line moved to such a product
+    likewise."""
+    key = admin["apiKey"]
+    assert deal["currency"] == "EUR"
+    swiss = make(api, key, "product", price=49, currency="CHF")
+    refused = _add(api, key, deal["id"], productId=swiss["id"], quantity=2)
+    assert refused.status == 422, refused.body
+    [detail] = refused.error["details"]
+    assert detail["field"] == "itemPrice"
+    assert "CHF" in detail["issue"] and "EUR" in detail["issue"], detail
+    unchanged = _deal(api, key, deal["id"])
+    assert unchanged["value"] == 25000 and not unchanged.get("productCount")
+    assert api.get(f"/api/v1/deals/{deal['id']}/products", key=key).data == []
+    priced = _add(api, key, deal["id"], productId=swiss["id"], quantity=2, itemPrice=45)
+    assert priced.status == 201 and priced.data["total"] == 90
+    euro = make(api, key, "product", price=10)
+    line = _add(api, key, deal["id"], productId=euro["id"], quantity=1).data
+    moved = api.patch(f"/api/v1/deal-products/{line['id']}", key=key, json={"productId": swiss["id"]})
+    assert moved.status == 422 and moved.error["details"][0]["field"] == "itemPrice", moved.body
+    assert _deal(api, key, deal["id"])["value"] == 100
+
+
+def test_the_currency_of_a_deal_with_products_stays(api: Api, admin: dict[str, Any], deal: dict[str, Any]) -> None:
+    """Its products are priced in it: changing it is 422 while it has any, and allowed again without."""
+    key = admin["apiKey"]
+    line = _add(api, key, deal["id"], productId=make(api, key, "product")["id"], quantity=1).data
+    refused = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"currency": "CHF"})
+    assert refused.status == 422 and refused.error["details"][0]["field"] == "currency", refused.body
+    assert api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"currency": "EUR"}).status == 200, "unchanged"
+    assert api.delete(f"/api/v1/deal-products/{line['id']}", key=key).status == 200
+    assert api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"currency": "CHF"}).data["currency"] == "CHF"

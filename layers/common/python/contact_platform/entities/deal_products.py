@@ -1,5 +1,6 @@
-"""Deal products: a product on a deal, at a quantity, an item price (the product's price unless
-given) and a discount; the server computes `total = quantity * itemPrice * (1 - discount)` and keeps
+"""Deal products: a product on a deal, at a quantity, an item price in the deal's currency (the
+product's price unless given; to be given when the product is priced in another currency) and a
+discount; the server computes `total = quantity * itemPrice * (1 - discount)` and keeps
 the deal's `value` at the sum of its products' totals in the same transaction (the rollup of
 entities/service.py). Created and listed under the deal (`/deals/{dealId}/products`), seen and
 changed by who sees and changes the deal."""
@@ -18,7 +19,10 @@ class DealProductFields(Fields):
     dealId: str | None = None  # set from the path
     productId: ProductId
     quantity: Annotated[Quantity, Field(description="How many, more than 0.")]
-    itemPrice: Annotated[Amount | None, Field(description="The price of one; default: the product's price.")] = None
+    itemPrice: Annotated[
+        Amount | None,
+        Field(description="The price of one, in the deal's currency; default: the product's price if it is in it."),
+    ] = None
     discount: Annotated[Ratio, Field(description="Share taken off, 0 to 1 (0.1: 10 %).")] = 0.0
     comments: text(500) | None = None  # type: ignore[valid-type]
 
@@ -40,6 +44,7 @@ ENTITY = Entity(
     owner=None,
     rollup=Rollup("total", into="value", count="productCount"),
     inherit={"itemPrice": ("productId", "price")},
+    inherit_agreeing={"itemPrice": ("currency", "dealId")},  # a price in another currency is not the deal's
     server_fields={"total": float},
     on_write=_total,
     summary="A product on a deal: quantity, item price, discount and the total they make.",

@@ -59,10 +59,16 @@ def _server_fields(before: dict[str, Any] | None, after: dict[str, Any], now: st
     return fields
 
 
-def _value_from_products(deal: dict[str, Any], changed: set[str]) -> list[Detail]:
-    if "value" in changed and deal.get("productCount"):
-        return [Detail("value", "the sum of the deal's products while it has any; change those instead")]
-    return []
+def _set_by_products(deal: dict[str, Any], changed: set[str]) -> list[Detail]:
+    """A deal with products: its value is their sum, in the currency their prices are in."""
+    if not deal.get("productCount"):
+        return []
+    problems = []
+    if "value" in changed:
+        problems.append(Detail("value", "the sum of the deal's products while it has any; change those instead"))
+    if "currency" in changed:
+        problems.append(Detail("currency", "the deal's products are priced in it; remove them first"))
+    return problems
 
 
 def _shares(tenant_id: str, deal: dict[str, Any] | None, sign: int) -> list[Increment]:
@@ -105,7 +111,7 @@ ENTITY = Entity(
         "contactId": "contact",
     },
     within={"stageId": "pipelineId"},
-    checks=_value_from_products,
+    checks=_set_by_products,
     server_fields={
         "stageChangedAt": str,
         "wonAt": str,

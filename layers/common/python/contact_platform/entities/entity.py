@@ -68,6 +68,11 @@ class Entity:
     # Fields a write leaves out that take a field of a record it references when that reference is
     # set (a deal product's `itemPrice` from its product's `price`): field -> (reference, its field).
     inherit: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # An inherited field taken only from a record that agrees on a field with the record of another
+    # reference (a deal product's price from its product only when the product's currency is the
+    # deal's): inherited field -> (the field they share, the other reference). Else the write must give
+    # it (422 naming the field).
+    inherit_agreeing: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # A reference whose record must share a field with this one (deals: the stage named by `stageId`
     # has the deal's `pipelineId`): reference field -> the shared field (422 naming the reference).
     within: Mapping[str, str] = field(default_factory=dict)

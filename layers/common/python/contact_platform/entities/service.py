@@ -12,7 +12,7 @@ list, update, soft delete and restore, with the platform's rules written once:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from enum import Enum
 from typing import Any
@@ -135,15 +135,24 @@ def referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] | 
     return store.data_of(record)
 
 
-def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set[str], sent: set[str]) -> list[Detail]:
+def _problems(
+    entity: Entity,
+    caller: Caller,
+    data: dict[str, Any],
+    changed: set[str],
+    sent: set[str],
+    known: Mapping[str, dict[str, Any] | None] | None = None,
+) -> list[Detail]:
     """What is wrong with the record as it would be stored; fills in the inherited fields not `sent`
-    from the references that changed."""
+    from the references that changed. `known`: records the caller read already, by reference field
+    (a create's governing parent)."""
     problems = []
+    read = dict(known or {})  # reference field -> what it names, as read
     for field, target in entity.references.items():
         shared = entity.within.get(field)
         if data.get(field) is None or not ({field, str(shared)} & changed):
             continue
-        found_record = referenced(caller, target, data[field])
+        found_record = read[field] = referenced(caller, target, data[field])
         if found_record is None:
             problems.append(Detail(field, f"no {target.replace('_', ' ')} with this id"))
             continue
@@ -151,8 +160,35 @@ def _problems(entity: Entity, caller: Caller, data: dict[str, Any], changed: set
             problems.append(Detail(field, f"not a {target.replace('_', ' ')} of this {shared.removesuffix('Id')}"))
         for name, (reference, source) in entity.inherit.items():
             if reference == field and name not in sent and found_record.get(source) is not None:
-                data[name] = found_record[source]
+                disagreeing = _disagreeing(entity, caller, name, found_record, data, read)
+                if disagreeing is not None:
+                    problems.append(disagreeing)
+                else:
+                    data[name] = found_record[source]
     return problems + (entity.checks(data, changed) if entity.checks else [])
+
+
+def _disagreeing(
+    entity: Entity,
+    caller: Caller,
+    name: str,
+    source: dict[str, Any],
+    data: dict[str, Any],
+    read: dict[str, dict[str, Any] | None],
+) -> Detail | None:
+    """Why `name` may not be inherited from `source` (`inherit_agreeing`): it has another value of the
+    shared field than the record of the other reference (read here unless `read` has it)."""
+    if name not in entity.inherit_agreeing:
+        return None
+    shared, other = entity.inherit_agreeing[name]
+    if other not in read:
+        read[other] = referenced(caller, entity.references[other], data[other]) if data.get(other) else None
+    theirs, ours = source.get(shared), (read[other] or {}).get(shared)
+    if theirs == ours:
+        return None
+    source_label = entity.references[entity.inherit[name][0]].replace("_", " ")
+    other_label = entity.references[other].replace("_", " ")
+    return Detail(name, f"required: the {source_label}'s {shared} is {theirs}, the {other_label}'s is {ours}")
 
 
 def _sort_value(value: Any) -> str | None:
@@ -394,7 +430,8 @@ def create(
     for _ in range(_WRITE_ATTEMPTS):  # again when the governing parent or a guarded tally changed meanwhile
         at_parent, parent = _parent(entity, caller, parent_id, changing=True)
         data = sent | at_parent
-        problems = _problems(entity, caller, data, set(sent), set(sent))
+        known = {str(entity.parent): store.data_of(parent)} if parent is not None else {}
+        problems = _problems(entity, caller, data, set(sent), set(sent), known)
         if problems:
             raise errors.validation_error("Validation failed", problems)
         record = store.new_record(
