@@ -14,6 +14,7 @@ from contact_platform.ids import new_id
 from contact_platform.models.contacts import ContactCreate
 from contact_platform.permissions import Caller, Role
 from contact_platform.services.campaign_entries import LEASE
+from contact_platform.services.cleanup import run_cleanup
 from contact_platform.services.contacts import new_contact_write
 from contact_platform.store import lead_migrations
 from contact_platform.store.table import put_all
@@ -217,6 +218,7 @@ def test_a_batch_creates_every_entry_with_its_audit_entry(api: Api, admin: dict[
     assert created_entries == {entry["id"] for entry in created}
     (batch,) = [item for item in business_items() if item.get("kind", {}).get("S") == "lead-migration"]
     assert batch["state"]["S"] == lead_migrations.COMMITTED and "expiresAt" not in batch
+    assert batch["audited"] == {"BOOL": True} and "GSI2PK" not in batch, "audited: out of the cleanup's list"
     report = api.get(f"/api/v1/admin/migration/leads/imports/{batch['importId']['S']}", key=key)
     assert report.status == 404, "a batch of entries is no lead import"
     again = _batch(api, key, campaign_id, [{"contactId": contacts[0], "market": "DE"}])
@@ -327,3 +329,56 @@ def test_a_batch_dying_before_its_commit_is_never_seen_and_frees_its_contacts_af
     assert rest.status == 201, rest.body
     listed_ids = {entry["id"] for entry in listed(api, key, entries_at(campaign_id))}
     assert listed_ids == {single.data["id"], *(entry["id"] for entry in rest.data["entries"])}
+
+
+def _batches() -> list[dict[str, Any]]:
+    return [item for item in business_items() if item.get("kind", {}).get("S") == "lead-migration"]
+
+
+def _created_audits() -> list[str]:
+    audit = [item for item in business_items() if item.get("kind", {}).get("S") == "audit"]
+    return sorted(i["entityId"]["S"] for i in audit if i["action"]["S"] == "campaign_entry.created")
+
+
+def test_a_batch_dying_after_its_commit_gets_its_audit_entries_from_the_cleanup_once(
+    api: Api, admin: dict[str, Any]
+) -> None:
+    """The entries appear with the commit; the request dies writing their audit entries. Once the
+    batch's lease is over the scheduled cleanup writes them (each once, under IDs derived from the
+    batch and the entry) and takes the batch out of its list; running it again writes nothing."""
+    key = admin["apiKey"]
+    campaign_id = campaign(api, key)
+    sent = [{"contactId": contact, "market": "DE"} for contact in seeded_contacts(admin, 3)]
+    with killed_at(0, "BatchWriteItem") as counted:  # never: how many BatchWriteItem a batch makes
+        _batch(api, key, campaign_id, sent[:1])
+    assert counted() == 2, "the entry, then its audit entry"
+    with killed_at(2, "BatchWriteItem"), pytest.raises(Killed):
+        _batch(api, key, campaign_id, sent[1:])
+    entries = {entry["id"] for entry in listed(api, key, entries_at(campaign_id))}
+    assert len(entries) == 3 and len(_created_audits()) == 1, "committed, two audit entries missing"
+    [dead] = [item for item in _batches() if item["audited"] == {"BOOL": False}]
+    assert dead["GSI2PK"]["S"].startswith("DUE#")
+    assert run_cleanup(clock.now())["batchesAudited"] == 0, "not before its lease is over"
+    later = clock.now() + LEASE + timedelta(seconds=1)
+    assert run_cleanup(later)["batchesAudited"] == 1
+    assert _created_audits() == sorted(entries)
+    [settled] = [item for item in _batches() if item["importId"] == dead["importId"]]
+    assert settled["audited"] == {"BOOL": True} and "GSI2PK" not in settled
+    assert run_cleanup(later)["batchesAudited"] == 0 and _created_audits() == sorted(entries)
+
+
+def test_a_batch_dying_before_its_commit_is_marked_aborted_by_the_cleanup(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    campaign_id = campaign(api, key)
+    sent = [{"contactId": contact, "market": "DE"} for contact in seeded_contacts(admin, 2)]
+    with killed_at(3, "TransactWriteItems"), pytest.raises(Killed):  # the import, the guards, then the commit
+        _batch(api, key, campaign_id, sent)
+    [writing] = _batches()
+    assert writing["state"]["S"] == lead_migrations.WRITING
+    later = clock.now() + LEASE + timedelta(seconds=1)
+    report = run_cleanup(later)
+    assert (report["batchesAborted"], report["batchesAudited"]) == (1, 0)
+    [aborted] = _batches()
+    assert aborted["state"]["S"] == lead_migrations.ABORTED and "GSI2PK" not in aborted
+    assert listed(api, key, entries_at(campaign_id)) == [] and _created_audits() == []
+    assert run_cleanup(later)["batchesAborted"] == 0

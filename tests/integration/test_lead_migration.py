@@ -14,6 +14,7 @@ import pytest
 
 from contact_platform import clock
 from contact_platform.entities.catalog import entity
+from contact_platform.services.cleanup import run_cleanup
 from contact_platform.services.lead_batches import LEASE
 from contact_platform.services.lead_migration import lead_id_of
 from contact_platform.store import key_sets, records
@@ -708,6 +709,24 @@ def test_the_audit_entries_of_a_run_killed_after_its_commit_are_written_by_the_n
     assert set(late) <= set(_per_lead_ids(api, admin["apiKey"])), "the report's read wrote them"
     assert api.get(f"{REPORTS}/{import_id}", key=key).status == 200
     assert sorted(_per_lead_ids(api, admin["apiKey"])).count(late[0]) == 1, "and only once"
+
+
+def test_a_run_killed_after_its_commit_whose_source_never_runs_again_is_audited_by_the_cleanup(
+    api: Api, admin: dict[str, Any], officer: dict[str, Any], partner: dict[str, Any]
+) -> None:
+    """Neither a next run of the source nor a read of the report comes: once the run's lease is over,
+    the scheduled cleanup writes its audit entries (once) and takes it out of its list."""
+    key, owner = officer["apiKey"], partner["userId"]
+    leads = [seed_lead(owner, "A"), other_lead(owner, 2)]
+    with killed_at(2, "BatchWriteItem"), pytest.raises(Killed):  # the leads, then their audit entries
+        api.post(IMPORT, key=key, json=body(leads, dry_run=False, source="once", skipDuplicates=False))
+    late = [lead["id"] for lead in leads_of(api, key)]
+    assert len(late) == 2 and not set(late) & set(_per_lead_ids(api, admin["apiKey"]))
+    later = clock.now() + LEASE + timedelta(seconds=1)
+    assert run_cleanup(later)["batchesAudited"] == 1
+    assert sorted(_per_lead_ids(api, admin["apiKey"])) == sorted(late)
+    assert len(_audit(api, admin["apiKey"], "leads_batch_import")) == 1
+    assert run_cleanup(later)["batchesAudited"] == 0 and sorted(_per_lead_ids(api, admin["apiKey"])) == sorted(late)
 
 
 def _per_lead_ids(api: Api, key: str) -> list[str]:

@@ -238,10 +238,12 @@ def _audit(
     new: RecordItem,
     action: str,
     changed: list[str],
+    seed: str | None = None,
     **extra: Any,
 ) -> Any:
     """The write's audit entry with its event: `<entity>.<action>`, unless the entity names the change
-    otherwise (deals: `won`, `lost`), and the record before and after as the API returns it."""
+    otherwise (deals: `won`, `lost`), and the record before and after as the API returns it (`seed`:
+    audit.entry's)."""
     record, before = to_api(entity, new), to_api(entity, old) if old is not None else None
     if entity.event is not None and before is not None:
         action = entity.event(before.model_dump(), record.model_dump()) or action
@@ -254,6 +256,7 @@ def _audit(
         changed=changed,
         record=record,
         before=before,
+        seed=seed,
         **extra,
     )
 
@@ -392,10 +395,11 @@ def set_server_fields(
     return new
 
 
-def created_audit(entity: Entity, caller: Caller, record: RecordItem) -> Any:
+def created_audit(entity: Entity, caller: Caller, record: RecordItem, seed: str) -> Any:
     """The audit entry (with its `created` event) of a record written by a writer of many records at
-    once (a batch of campaign entries), which puts it once the records exist for readers."""
-    return _audit(entity, caller, None, record, "created", [])
+    once (a batch of campaign entries), which puts it once the records exist for readers; its ID
+    derived from `seed`, so that putting it again changes nothing."""
+    return _audit(entity, caller, None, record, "created", [], seed=seed)
 
 
 def _parent(

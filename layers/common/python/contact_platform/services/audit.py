@@ -26,11 +26,13 @@ def entry(
     changed: list[str],
     record: Model | None = None,
     before: Model | None = None,
+    seed: str | None = None,
     **extra: Any,
 ) -> AuditItem:
     """The audit item of a write; with `record` (the record as the API returns it after the write)
     it carries the write's event, with `before` (as it was) the changed fields' old values, and
-    `extra` beside them (a merge's `mergedId`)."""
+    `extra` beside them (a merge's `mergedId`). With a `seed`, its ID is the same each time it is
+    made (a batch's entries, written again by a roll-forward)."""
     event: dict[str, Any] | None = None
     if record is not None:
         data = record.model_dump(mode="json")
@@ -48,6 +50,7 @@ def entry(
         at=at,
         changed_fields=changed,
         event=event,
+        seed=seed,
     )
 
 

@@ -8,8 +8,10 @@ docs/architecture.md, "Campaigns"):
   the condition that their values are free (100 to a transaction; a value taken meanwhile takes
   them back and answers 409), the entries marked `pendingImport` so that no reader counts them
   (store/records.py, `settled`), then one conditional update commits the import and every entry
-  appears at once. A batch that dies before its commit is never counted; its guards are released by
-  the next write that meets them once its lease is over (store/records.release_stale_guard).
+  appears at once, then the entries' audit entries (`roll_forward`). A batch that dies before its
+  commit is never counted; its guards are released by the next write that meets them once its lease
+  is over (store/records.release_stale_guard), and the scheduled cleanup marks it aborted. One that
+  dies after its commit has its audit entries written by the cleanup (services/cleanup.py).
 - the readers the campaign exports are built on: `entry_pages`, `assignment_pages` (one Query a
   page, oldest first, a page's cursor the LastEvaluatedKey) and `contacts_of` (one BatchGetItem for
   the contacts of a page of entries).
@@ -32,8 +34,9 @@ from contact_platform.errors import Detail
 from contact_platform.ids import new_id, timed_id
 from contact_platform.models.base import Input, Model
 from contact_platform.models.campaigns import MAX_BATCH_ENTRIES
-from contact_platform.permissions import Caller
+from contact_platform.permissions import Caller, Role
 from contact_platform.store import campaign_codes, contact_reads, keys, lead_migrations, records
+from contact_platform.store.lead_migrations import LeadMigrationItem
 from contact_platform.store.paging import LastKey, Page
 from contact_platform.store.records import RecordFacts, RecordItem
 from contact_platform.store.table import put_all
@@ -141,7 +144,7 @@ def create_batch(caller: Caller, campaign_id: str, body: Model) -> Model:
         caller.tenant_id,
         timed_id("ceb", at),
         source=f"campaign:{campaign_id}",
-        mode="entry_batch",
+        mode=lead_migrations.ENTRY_BATCH,
         state=lead_migrations.REPORTED,
         at=created,
         by=caller.user_id,
@@ -165,12 +168,34 @@ def create_batch(caller: Caller, campaign_id: str, body: Model) -> Model:
         detail = Detail(f"entries[{number}].contactId", "already taken")
         raise errors.conflict("Campaign entry already exists: nothing was created", [detail])
     records.put_written(written, workers=WRITERS)
-    report = {"campaignId": campaign_id, "entryIds": [record.record_id for record in written]}
+    actor = {"userId": caller.user_id, "role": str(caller.role), "keyId": caller.key_id, "requestId": caller.request_id}
+    report = {"campaignId": campaign_id, "entryIds": [record.record_id for record in written], "actor": actor}
     if not lead_migrations.commit(item, report, locked=False):
         raise errors.conflict("The batch ran out of time and was aborted: nothing was created; send it again")
-    put_all([service.created_audit(declared, caller, record) for record in written], workers=WRITERS)
+    roll_forward(item, written)
     entries = [service.to_api(declared, record) for record in written]
     return answer.model_validate({"count": len(entries), "entries": entries})
+
+
+def roll_forward(item: LeadMigrationItem, written: list[RecordItem] | None = None) -> None:
+    """The audit entries (with their `created` events) of a committed batch, under IDs derived from the
+    batch and the entry (putting them again changes nothing), then the batch marked audited; a no-op
+    once it is. `written`: its entries, when the request that wrote them rolls forward itself; else
+    they are read (the scheduled cleanup settles a batch whose request died after its commit)."""
+    if item.state != lead_migrations.COMMITTED or item.audited:
+        return
+    declared, report = entity(ENTRY), lead_migrations.unpack(item)
+    actor = report["actor"]
+    caller = Caller(
+        item.tenant_id, actor["userId"], Role(actor["role"]), frozenset(), actor["keyId"], actor["requestId"]
+    )
+    if written is None:
+        written = list(records.get_records(item.tenant_id, ENTRY, item.lead_ids).values())
+    audits = [
+        service.created_audit(declared, caller, record, f"{item.import_id}#{record.record_id}") for record in written
+    ]
+    put_all(audits, workers=WRITERS)
+    lead_migrations.mark_audited(item)
 
 
 # Readers for the exports ------------------------------------------------------------------------

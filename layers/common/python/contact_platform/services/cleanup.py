@@ -7,7 +7,10 @@ today, and for each item due by `now`:
 - a record of a declared entity (an organization, a product, a note) soft-deleted 90 days ago: delete it;
 - an ended operation: remove its scratch files and chunk results; a finished export is then due
   again when its file expires: the file is removed and the export reads EXPIRED;
-- an import whose upload URL was never used within a day: FAILED (its end: `import.finished`).
+- an import whose upload URL was never used within a day: FAILED (its end: `import.finished`);
+- a production run of the lead migration or a batch of campaign entries whose lease is over and that
+  is still in the list: one that committed gets its audit entries (the request died before writing
+  them all), one still `writing` died before its commit and is marked aborted.
 Every step is conditional or repeatable, so running it twice removes nothing twice; it reports counts.
 """
 
@@ -19,14 +22,15 @@ from typing import Any
 from contact_platform import aws, clock
 from contact_platform.config import settings
 from contact_platform.observability import logger
-from contact_platform.services import operations
+from contact_platform.services import campaign_entries, lead_batches, operations
 from contact_platform.store import audit as audit_store
 from contact_platform.store import contacts as contact_store
-from contact_platform.store import housekeeping
+from contact_platform.store import housekeeping, lead_migrations
 from contact_platform.store import operations as operation_store
 from contact_platform.store import records as record_store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.errors import StaleVersion
+from contact_platform.store.lead_migrations import LeadMigrationItem
 from contact_platform.store.operations import OperationItem
 from contact_platform.store.paging import LastKey
 from contact_platform.store.records import RecordItem
@@ -41,6 +45,8 @@ COUNTS = (
     "exportsExpired",
     "scratchFilesRemoved",
     "importsAbandoned",
+    "batchesAudited",
+    "batchesAborted",
 )
 
 
@@ -86,6 +92,19 @@ def _handle(item: Item, now: datetime, report: dict[str, Any]) -> None:
         _purge_record(item, now, report)
     elif isinstance(item, OperationItem):
         _tidy(item, now, report)
+    elif isinstance(item, LeadMigrationItem):
+        _settle(item, now, report)
+
+
+def _settle(item: LeadMigrationItem, now: datetime, report: dict[str, Any]) -> None:
+    """A run or batch whose lease is over: its audit entries written, or aborted if it never committed."""
+    if item.lease_until is not None and int(item.lease_until) > clock.epoch(now):
+        return
+    if item.state == lead_migrations.WRITING and lead_migrations.abort(item.tenant_id, item.import_id):
+        report["batchesAborted"] += 1
+    elif item.state == lead_migrations.COMMITTED and not item.audited:
+        (campaign_entries if item.mode == lead_migrations.ENTRY_BATCH else lead_batches).roll_forward(item)
+        report["batchesAudited"] += 1
 
 
 def _purge_record(record: RecordItem, now: datetime, report: dict[str, Any]) -> None:

@@ -20,12 +20,14 @@ from typing import Any
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
+from contact_platform import clock
 from contact_platform.store import keys
 from contact_platform.store.table import Item, get_item, string_list, transaction
 
 IMPORT_SK = "IMPORT"
 LOCK_SK = "LOCK"
 WRITING, COMMITTED, ABORTED, REPORTED = "writing", "committed", "aborted", "reported"
+ENTRY_BATCH = "entry_batch"  # the mode of a batch of campaign entries (services/campaign_entries.py)
 FINAL = frozenset({COMMITTED, ABORTED})
 
 
@@ -115,6 +117,10 @@ def begin(item: LeadMigrationItem, lead_ids: list[str], *, now: int, lease_until
     lock = SourceLock(pk=_lock_pk(item.tenant_id, item.source), sk=LOCK_SK, import_id=item.import_id)
     lock.lease_until = lease_until
     item.state, item.lead_ids, item.lease_until = WRITING, lead_ids, lease_until
+    # In the cleanup's list once its lease is over, until its audit entries are written (or it is
+    # aborted): the cleanup settles a run that died (services/cleanup.py).
+    due = clock.iso(clock.from_epoch(lease_until))
+    item.gsi2pk, item.gsi2sk = keys.due_partition(due[:10]), keys.due_sort_key(due, item.tenant_id, item.import_id)
     try:
         with transaction() as tx:
             if locked:
@@ -158,7 +164,12 @@ def abort(tenant_id: str, import_id: str) -> bool:
     when it had committed or was aborted already."""
     try:
         LeadMigrationItem(pk=keys.lead_migration_pk(tenant_id, import_id), sk=IMPORT_SK).update(
-            actions=[LeadMigrationItem.state.set(ABORTED)], condition=LeadMigrationItem.state == WRITING
+            actions=[
+                LeadMigrationItem.state.set(ABORTED),
+                LeadMigrationItem.gsi2pk.remove(),
+                LeadMigrationItem.gsi2sk.remove(),
+            ],
+            condition=LeadMigrationItem.state == WRITING,
         )
     except UpdateError:
         return False
@@ -166,4 +177,11 @@ def abort(tenant_id: str, import_id: str) -> bool:
 
 
 def mark_audited(item: LeadMigrationItem) -> None:
-    item.update(actions=[LeadMigrationItem.audited.set(True)])
+    """Its audit entries are written: out of the cleanup's list."""
+    item.update(
+        actions=[
+            LeadMigrationItem.audited.set(True),
+            LeadMigrationItem.gsi2pk.remove(),
+            LeadMigrationItem.gsi2sk.remove(),
+        ]
+    )
