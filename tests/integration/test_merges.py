@@ -140,3 +140,34 @@ def test_merging_organizations(api: Api, admin: dict[str, Any]) -> None:
     assert itself.status == 422 and itself.error["details"] == [
         {"field": "mergeWithId", "issue": "the organization itself"}
     ]
+
+
+def test_a_merged_contacts_campaign_entries_move_unless_the_survivor_is_in_the_campaign(
+    api: Api, pair: dict[str, Any]
+) -> None:
+    """Its entry of a campaign the survivor has not entered names the survivor now; its entry of one
+    the survivor has entered stays as it was (one entry per contact and campaign), as does the
+    survivor's."""
+    key, other, survivor = pair["key"], pair["other"], pair["survivor"]
+    first, second = (
+        api.post("/api/v1/campaigns", key=key, json={"name": name, "market": "DE"}).data["id"]
+        for name in ("Presale", "Tour")
+    )
+
+    def enter(campaign_id: str, contact_id: str) -> str:
+        reply = api.post(
+            f"/api/v1/campaigns/{campaign_id}/entries", key=key, json={"contactId": contact_id, "market": "DE"}
+        )
+        assert reply.status == 201, reply.body
+        return str(reply.data["id"])
+
+    moving, staying, survivors = enter(first, other["id"]), enter(second, other["id"]), enter(second, survivor["id"])
+    reply = _merge(api, key, f"/api/v1/contacts/{other['id']}", survivor["id"])
+    assert reply.status == 200 and reply.data["operationId"] is None, reply.body
+    contact_of = {
+        entry_id: api.get(f"/api/v1/campaign-entries/{entry_id}", key=key).data["contactId"]
+        for entry_id in (moving, staying, survivors)
+    }
+    assert contact_of == {moving: survivor["id"], staying: other["id"], survivors: survivor["id"]}
+    log = api.get("/api/v1/admin/audit-log", key=key, params={"entityId": moving}).data
+    assert [entry["action"] for entry in log] == ["campaign_entry.updated", "campaign_entry.created"]

@@ -1,7 +1,8 @@
 """Moving references (docs/architecture.md, "Moving references"): what follows for the records that
 name a record when it is deleted or merged. A deleted organization is unlinked from its contacts and
 deals; a deleted pipeline's or stage's deals move to `?moveDealsTo=`; a merged contact's or
-organization's deals, activities and notes move to the record that survives.
+organization's deals, activities and notes (and a contact's campaign entries, unless the survivor
+has entered that campaign already) move to the record that survives.
 
 Who references a record is read from the reference entries every entity record keeps
 (store/records.py) and, for contacts (not a declared entity), from their organization index. Up to

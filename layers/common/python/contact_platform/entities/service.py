@@ -360,6 +360,22 @@ def _write(
     changed: list[str],
     parent: RecordItem | None = None,
 ) -> None:
+    try:
+        _stored(entity, caller, old, new, action, changed, parent)
+    except UniqueValueTaken as taken:
+        raise _taken(entity, caller, taken) from taken
+
+
+def _stored(
+    entity: Entity,
+    caller: Caller,
+    old: RecordItem | None,
+    new: RecordItem,
+    action: str,
+    changed: list[str],
+    parent: RecordItem | None = None,
+) -> None:
+    """`_write` raising UniqueValueTaken (once more after a stale guard in the way is released)."""
     change, increments = _change(entity, caller, old, new, action, changed)
     parents, parent_increments = _rolled_up(entity, caller, old, new, parent)
     for attempt in range(2):
@@ -368,7 +384,7 @@ def _write(
             return
         except UniqueValueTaken as taken:
             if attempt or not _stale(new, taken):
-                raise _taken(entity, caller, taken) from taken
+                raise
 
 
 def _stale(record: RecordItem, taken: UniqueValueTaken) -> bool:
@@ -533,7 +549,9 @@ def move_reference(
 ) -> bool:
     """Give an active record whose `field` names `from_id` the `values` instead (None: unset), whoever
     owns it: what a delete or merge asks of the records referencing (entities/references.py). False
-    when the record is gone or no longer names `from_id`."""
+    when the record is gone or no longer names `from_id`, or when the values would take a unique value
+    another record holds (a merged contact's campaign entry where the survivor has one already): the
+    record stays as it is."""
     for _ in range(_WRITE_ATTEMPTS):
         old = store.get_record(caller.tenant_id, entity.name, record_id)
         if old is None or not old.is_active or store.data_of(old).get(field) != from_id:
@@ -544,9 +562,11 @@ def move_reference(
         new.data, new.updated_at, new.version = data, clock.iso(clock.now()), old.version + 1
         changed = sorted(name for name in values if before.get(name) != data.get(name))
         try:
-            _write(entity, caller, old, new, "updated", changed)
+            _stored(entity, caller, old, new, "updated", changed)
         except StaleVersion:
             continue
+        except UniqueValueTaken:
+            return False
         return True
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 

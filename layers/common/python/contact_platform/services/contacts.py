@@ -389,9 +389,9 @@ def merge_contact(caller: Caller, contact_id: str, merge_with_id: str, dry_run: 
             raise _tag_conflict(unavailable) from unavailable
         from contact_platform.entities import references  # only a merge moves records of other entities
 
-        move = references.Move(
-            "contact", contact_id, "contactId", ("deal", "activity", "note"), {"contactId": merge_with_id}
-        )
+        # A campaign entry moves unless the survivor is in its campaign already (then it stays).
+        moved = ("deal", "activity", "note", "campaign_entry")
+        move = references.Move("contact", contact_id, "contactId", moved, {"contactId": merge_with_id})
         answer.operationId = references.run(caller, [move], "contact.merged")
         return answer
     raise errors.conflict("Contact is being changed by another request; retry")
