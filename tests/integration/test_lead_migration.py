@@ -794,3 +794,23 @@ def test_a_company_word_shared_by_more_than_50_leads_of_a_city_finds_no_candidat
     probe = other_lead(owner, 999, companyName="Zentral", city="Jena")
     warnings = run(api, officer["apiKey"], body([probe], dry_run=True, source="probe"))["duplicateWarnings"]
     assert [w["matchReason"] for w in warnings] == (["company_fuzzy"] if matched else [])
+
+
+@pytest.mark.parametrize(("held", "common"), [(3, False), (key_sets.MOST_MEMBERS, True)])
+def test_a_set_put_by_another_writer_since_it_was_read_is_added_to_or_made_common(
+    api: Api, held: int, common: bool
+) -> None:
+    """The migration read no set for a value and puts one; another writer put it meanwhile: the put
+    is refused and the members are added to that set instead, or, with no room left, it is made
+    common. Nothing the other writer put is lost."""
+    pk = key_sets.set_pks("ten_keysets", "lead", [("company", "jena#ander")])[0]
+    theirs = {f"lead_theirs{n:03d}" for n in range(held)}
+    key_sets.KeySet(pk=pk, sk=key_sets.KEYS_SK, members=theirs).save()
+    with dynamodb_requests() as sent:
+        key_sets.add_all({(pk, "lead_mine")}, found={})
+    assert sent["TransactWriteItems"] == (3 if common else 2), "refused, then added (then made common)"
+    stored = _key_set(pk)
+    if common:
+        assert stored.get("common") == {"BOOL": True} and "members" not in stored
+    else:
+        assert set(stored["members"]["SS"]) == theirs | {"lead_mine"}
