@@ -25,6 +25,7 @@ from functions.workflows.imports.plan import handler as plan_handler
 from local.lambda_runtime import LambdaContext
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, jobs_account
 from tests.support.jobs import run
+from tests.support.request_counter import s3_requests
 
 UPLOADS = JOBS_ENVIRONMENT[config.ENV_UPLOADS_BUCKET]
 CHUNK_ROWS = 2
@@ -172,12 +173,18 @@ EXPECTED_DUPLICATES = {
     ],
 )
 def test_a_file_read_in_many_invocations_gives_what_one_invocation_gives(admin: dict[str, Any], data: bytes) -> None:
-    one_operation, one = _plan(admin, data, plan_rows=1_000_000)
+    with s3_requests() as sent:
+        one_operation, one = _plan(admin, data, plan_rows=1_000_000)
     assert len(one) == 1 and one[0]["done"], "read, dedupe and split in one invocation"
     names = _scratch(one_operation)
     assert not [name for name in names if name.startswith(("keys-", "finds-"))], "deduplicated in memory"
     expected = _outcome(one_operation, one)
     assert expected["chunks"] == 6 and expected["params"]["totalRows"] == 12
+    # The upload (this test's) and the plan: the upload's head, its layout and its rows; the files of
+    # an earlier attempt listed (keys, findings, duplicates); the chunk files, a duplicates file per
+    # chunk with duplicates, the manifest.
+    puts = 1 + expected["chunks"] + len(expected["dups"]) + 1
+    assert sent == {"HeadObject": 1, "GetObject": 2, "ListObjectsV2": 3, "PutObject": puts}
     assert _duplicates(expected) == EXPECTED_DUPLICATES
     assert [record["row"] for record in _records(expected)] == [2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14]
     assert all("duplicateOf" not in record for record in _records(expected))

@@ -20,9 +20,20 @@ def _record(model: Any, **_: Any) -> None:
         counter[model.name] += 1
 
 
+def _record_s3(model: Any, **_: Any) -> None:
+    counter: Counter[str] | None = getattr(_local, "s3", None)
+    if counter is not None:
+        counter[model.name] += 1
+
+
 def install() -> None:
     """Register before any botocore session is created (every new session copies BUILTIN_HANDLERS)."""
-    for entry in (("before-call.dynamodb", _record), ("before-parameter-build.dynamodb", _count_units)):
+    entries = (
+        ("before-call.dynamodb", _record),
+        ("before-parameter-build.dynamodb", _count_units),
+        ("before-call.s3", _record_s3),
+    )
+    for entry in entries:
         if entry not in handlers.BUILTIN_HANDLERS:
             handlers.BUILTIN_HANDLERS.append(entry)
 
@@ -41,6 +52,11 @@ def _counting(name: str) -> Iterator[Counter[str]]:
 def dynamodb_requests() -> AbstractContextManager[Counter[str]]:
     """The DynamoDB operations this thread sends inside the block, by name."""
     return _counting("counter")
+
+
+def s3_requests() -> AbstractContextManager[Counter[str]]:
+    """The S3 operations this thread sends inside the block, by name."""
+    return _counting("s3")
 
 
 # Write units ------------------------------------------------------------------------------------
