@@ -128,6 +128,35 @@ def test_a_stage_needs_a_pipeline_of_the_tenant_and_a_probability_within_0_and_1
     assert gone.status == 404, "no stage for a deleted pipeline"
 
 
+@pytest.mark.parametrize(
+    ("parent", "child", "body"),
+    [
+        ("pipeline", "stage", {"name": "Lead", "order": 1}),
+        ("campaign", "campaign_entry", None),  # the contact is made below
+    ],
+)
+def test_a_deleted_parent_takes_its_records_along_and_its_restore_brings_them_back(
+    api: Api, admin: dict[str, Any], parent: str, child: str, body: dict[str, Any] | None
+) -> None:
+    """Reading, changing or deleting a record of a deleted pipeline or campaign is 404, as for the
+    parent itself; restoring the parent makes them readable again."""
+    key = admin["apiKey"]
+    held = make(api, key, parent)
+    plural = {"pipeline": "pipelines", "campaign": "campaigns"}[parent]
+    segment = {"stage": "stages", "campaign_entry": "entries"}[child]
+    sent = body or {"contactId": api.create_contact(key, name="Eva")["id"], "market": "DE"}
+    record = api.post(f"/api/v1/{plural}/{held['id']}/{segment}", key=key, json=sent)
+    assert record.status == 201, record.body
+    items = {"stage": "stages", "campaign_entry": "campaign-entries"}[child]
+    path = f"/api/v1/{items}/{record.data['id']}"
+    assert api.delete(f"/api/v1/{plural}/{held['id']}", key=key).status == 200
+    assert api.get(path, key=key).status == 404
+    assert api.patch(path, key=key, json={"order": 2} if child == "stage" else {"score": 1}).status == 404
+    assert api.delete(path, key=key).status == 404
+    assert api.post(f"/api/v1/admin/{plural}/{held['id']}/restore", key=key).status == 200
+    assert api.get(path, key=key).data == record.data
+
+
 def test_an_activity_is_done_at_the_moment_it_is_marked_done(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     activity = make(api, key, "activity")

@@ -56,17 +56,21 @@ def _governing(entity: Entity) -> Entity | None:
 
 def _read(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, RecordItem | None]:
     """The caller's active, visible record and its governing parent, or 404 (the same answer for one it
-    may not see)."""
+    may not see). A nested record whose parent is deleted (or not seen) is gone with it: a deleted
+    pipeline's stages, a deleted campaign's entries (a restore of the parent brings them back)."""
     record = store.get_record(caller.tenant_id, entity.name, record_id)
     if record is None or not record.is_active or not visible(caller, record, entity.readers):
         raise errors.not_found(entity.label)
-    governing = _governing(entity)
-    if governing is None:
+    if entity.parent is None:
         return record, None
-    parent = store.get_record(caller.tenant_id, governing.name, str(record.parent_value))
-    if parent is None or not seen(caller, parent, governing.readers):
+    from contact_platform.entities.catalog import entity as declared
+
+    governing = _governing(entity)
+    holder = governing or declared(entity.references[entity.parent])
+    parent = store.get_record(caller.tenant_id, holder.name, str(record.parent_value))
+    if parent is None or not seen(caller, parent, holder.readers):
         raise errors.not_found(entity.label)
-    return record, parent
+    return record, parent if governing is not None else None
 
 
 def found(entity: Entity, caller: Caller, record_id: str) -> RecordItem:
