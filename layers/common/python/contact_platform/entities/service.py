@@ -363,23 +363,12 @@ def _write(
     action: str,
     changed: list[str],
     parent: RecordItem | None = None,
+    *,
+    raise_taken: bool = False,
 ) -> None:
-    try:
-        _stored(entity, caller, old, new, action, changed, parent)
-    except UniqueValueTaken as taken:
-        raise _taken(entity, caller, taken) from taken
-
-
-def _stored(
-    entity: Entity,
-    caller: Caller,
-    old: RecordItem | None,
-    new: RecordItem,
-    action: str,
-    changed: list[str],
-    parent: RecordItem | None = None,
-) -> None:
-    """`_write` raising UniqueValueTaken (once more after a stale guard in the way is released)."""
+    """Write the change with its derived items, audit entry and the parent's rollup. A unique value
+    another record holds (once more after a stale guard in the way is released): 409 (`_taken`), or
+    UniqueValueTaken itself with `raise_taken`."""
     change, increments = _change(entity, caller, old, new, action, changed)
     parents, parent_increments = _rolled_up(entity, caller, old, new, parent)
     for attempt in range(2):
@@ -388,7 +377,9 @@ def _stored(
             return
         except UniqueValueTaken as taken:
             if attempt or not _stale(new, taken):
-                raise
+                if raise_taken:
+                    raise
+                raise _taken(entity, caller, taken) from taken
 
 
 def _stale(record: RecordItem, taken: UniqueValueTaken) -> bool:
@@ -566,7 +557,7 @@ def move_reference(
         new.data, new.updated_at, new.version = data, clock.iso(clock.now()), old.version + 1
         changed = sorted(name for name in values if before.get(name) != data.get(name))
         try:
-            _stored(entity, caller, old, new, "updated", changed)
+            _write(entity, caller, old, new, "updated", changed, raise_taken=True)
         except StaleVersion:
             continue
         except UniqueValueTaken:
