@@ -46,6 +46,13 @@ def rules(campaign: dict[str, Any], changed: set[str]) -> list[Detail]:
     return problems
 
 
+def _code_assignments(tenant_id: str, campaign_id: str, start: Any) -> Any:
+    """One page of the campaign's code assignments (store/campaign_codes.py), purged with it."""
+    from contact_platform.store import campaign_codes
+
+    return campaign_codes.assignment_page(tenant_id, campaign_id, None, limit=100, start=start)
+
+
 ENTITY = Entity(
     "campaign",
     "camp",
@@ -56,6 +63,7 @@ ENTITY = Entity(
     sort=("name",),
     owner=None,
     checks=rules,
+    purged_with=_code_assignments,
     summary="A campaign contacts enter, in one or more markets.",
     example={
         "name": "Summer Tour 2026 Presale",

@@ -109,6 +109,10 @@ class Entity:
     # else answers the moves (entities/references.py) of the records that reference it.
     before_delete: Callable[[Any, dict[str, Any], Any], list[Any]] | None = None
     delete_query: type[Model] | None = None  # the query parameters the delete takes
+    # What hangs on a record besides its nested records and goes with its 90-day purge (campaigns: their
+    # code assignments): from the tenant, the record's ID and where the last page ended, one page
+    # (store/paging.Page) of those items.
+    purged_with: Callable[[str, str, Any], Any] | None = None
     # Who may create or change a record beyond the owner rule, and rules about the tenant's other
     # records: from the caller, the record read (fields plus `id`; None on create) and the fields sent,
     # raising the error to answer (users: admins only, the last active admin stays one).

@@ -656,13 +656,28 @@ def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
     new.is_active, new.deleted_at, new.deleted_by, new.expires_at = True, None, None, None
     new.merged_into = None
     new.updated_at, new.version = clock.iso(clock.now()), old.version + 1
-    governing = _governing(entity)
-    parent = store.get_record(caller.tenant_id, governing.name, str(old.parent_value)) if governing else None
+    parent = _restored_under(entity, caller, old)
     try:
         _write(entity, caller, old, new, "restored", ["isActive", "deletedAt", "deletedBy"], parent)
     except StaleVersion:
         raise errors.conflict(f"{entity.label} is being changed by another request; retry") from None
     return to_api(entity, new)
+
+
+def _restored_under(entity: Entity, caller: Caller, old: RecordItem) -> RecordItem | None:
+    """The parent a nested record is restored under (its governing parent's record, else None): 404
+    when the parent is gone (purged with what hung on it), 409 while it is deleted."""
+    if entity.parent is None:
+        return None
+    from contact_platform.entities.catalog import entity as declared
+
+    target = declared(entity.references[entity.parent])
+    parent = store.get_record(caller.tenant_id, target.name, str(old.parent_value))
+    if parent is None or gone(parent):
+        raise errors.not_found(entity.label)
+    if not parent.is_active:
+        raise errors.conflict(f"Its {target.label.lower()} {parent.record_id} is deleted; restore that first")
+    return parent if _governing(entity) else None
 
 
 # Lists -----------------------------------------------------------------------------------------

@@ -4,7 +4,10 @@ It walks the housekeeping index day by day, from the day after the last one it c
 today, and for each item due by `now`:
 - a contact soft-deleted 90 days ago: delete it and every item left in its partition (DynamoDB TTL
   may have been first; a contact restored meanwhile is no longer in the index);
-- a record of a declared entity (an organization, a product, a note) soft-deleted 90 days ago: delete it;
+- a record of a declared entity (an organization, a campaign, a pipeline) soft-deleted 90 days ago:
+  delete it with what hangs on it: its nested records (a campaign's entries, a pipeline's stages, a
+  deal's products, each with its derived items, its events forgotten) and what its entity purges with
+  it (`purged_with`: a campaign's code assignments), the record itself last;
 - an ended operation: remove its scratch files and chunk results; a finished export is then due
   again when its file expires: the file is removed and the export reads EXPIRED;
 - an import whose upload URL was never used within a day: FAILED (its end: `import.finished`);
@@ -12,15 +15,20 @@ today, and for each item due by `now`:
   is still in the list: one that committed gets its audit entries (the request died before writing
   them all), one still `writing` died before its commit and is marked aborted.
 Every step is conditional or repeatable, so running it twice removes nothing twice; it reports counts.
+A run stops a minute before its function's time is up (`time_left`), in the middle of a record's
+nested records if need be, and the next run goes on from the day it stopped in (`finished` false).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from contact_platform import aws, clock
 from contact_platform.config import settings
+from contact_platform.entities.catalog import all_entities, entity
 from contact_platform.observability import logger
 from contact_platform.services import campaign_entries, lead_batches, operations
 from contact_platform.store import audit as audit_store
@@ -34,12 +42,14 @@ from contact_platform.store.lead_migrations import LeadMigrationItem
 from contact_platform.store.operations import OperationItem
 from contact_platform.store.paging import LastKey
 from contact_platform.store.records import RecordItem
-from contact_platform.store.table import Item
+from contact_platform.store.table import Item, delete_all
 
 FIRST_RUN_LOOKBACK = timedelta(days=400)
+STOP_SECONDS = 60  # left to the function when a run stops: more than a page of nested records takes
 COUNTS = (
     "contactsPurged",
     "recordsPurged",
+    "nestedPurged",
     "itemsDeleted",
     "eventsForgotten",
     "exportsExpired",
@@ -55,7 +65,12 @@ def _days(first: str, last: str) -> list[str]:
     return [(day + timedelta(days=n)).isoformat() for n in range((end - day).days + 1)]
 
 
-def run_cleanup(now: datetime) -> dict[str, Any]:
+class _OutOfTime(Exception):
+    """The run's time is nearly up: it stops where it is."""
+
+
+def run_cleanup(now: datetime, time_left: Callable[[], float] = lambda: math.inf) -> dict[str, Any]:
+    """One run up to `now`; `time_left`: the seconds its function has left."""
     now_iso = clock.iso(now)
     today = now_iso[:10]
     done = housekeeping.last_complete_day()
@@ -66,30 +81,53 @@ def run_cleanup(now: datetime) -> dict[str, Any]:
     )
     report: dict[str, Any] = dict.fromkeys(COUNTS, 0)
     days = _days(first, today) if first <= today else []
+    run = _Run(now, report, time_left)
+    stopped = None
     for day in days:
-        start: LastKey | None = None
-        while True:
-            page = housekeeping.due_items(day, now_iso, start=start)
-            for item in page.items:
-                _handle(item, now, report)
-            start = page.last_key
-            if start is None:
-                break
+        try:
+            run.walk(day)
+        except _OutOfTime:
+            stopped = day
+            break
     # A run with a `now` in the future must not skip days that real time has not reached yet.
     real_today = clock.iso(clock.now())[:10]
-    complete = (datetime.fromisoformat(min(today, real_today)) - timedelta(days=1)).date().isoformat()
+    last = min(stopped or today, real_today)
+    complete = (datetime.fromisoformat(last) - timedelta(days=1)).date().isoformat()
     if done is None or complete > done:
         housekeeping.save_last_complete_day(complete)
-    report["daysScanned"] = len(days)
+    report["daysScanned"] = len(days) if stopped is None else days.index(stopped) + 1
+    report["finished"] = stopped is None
     logger.info("cleanup finished", extra=report)
     return report
 
 
-def _handle(item: Item, now: datetime, report: dict[str, Any]) -> None:
+class _Run:
+    def __init__(self, now: datetime, report: dict[str, Any], time_left: Callable[[], float]) -> None:
+        self.now, self.report, self.time_left = now, report, time_left
+
+    def go_on(self) -> None:
+        """Raises _OutOfTime when the function has less than STOP_SECONDS left."""
+        if self.time_left() < STOP_SECONDS:
+            raise _OutOfTime
+
+    def walk(self, day: str) -> None:
+        start: LastKey | None = None
+        while True:
+            page = housekeeping.due_items(day, clock.iso(self.now), start=start)
+            for item in page.items:
+                self.go_on()
+                _handle(item, self)
+            start = page.last_key
+            if start is None:
+                return
+
+
+def _handle(item: Item, run: _Run) -> None:
+    now, report = run.now, run.report
     if isinstance(item, ContactItem):
         _purge(item, now, report)
     elif isinstance(item, RecordItem):
-        _purge_record(item, now, report)
+        _purge_record(item, run)
     elif isinstance(item, OperationItem):
         _tidy(item, now, report)
     elif isinstance(item, LeadMigrationItem):
@@ -107,15 +145,63 @@ def _settle(item: LeadMigrationItem, now: datetime, report: dict[str, Any]) -> N
         report["batchesAudited"] += 1
 
 
-def _purge_record(record: RecordItem, now: datetime, report: dict[str, Any]) -> None:
-    if record.is_active or record.expires_at is None or record.expires_at > clock.epoch(now):
+def _purge_record(record: RecordItem, run: _Run) -> None:
+    if record.is_active or record.expires_at is None or record.expires_at > clock.epoch(run.now):
         return
+    _purge_attached(record, run)
     try:
-        report["itemsDeleted"] += record_store.purge(record)
+        run.report["itemsDeleted"] += record_store.purge(record)
     except StaleVersion:
         return  # restored or changed since it was read
-    report["recordsPurged"] += 1
-    report["eventsForgotten"] += audit_store.forget_events(record.tenant_id, record.record_id)
+    run.report["recordsPurged"] += 1
+    run.report["eventsForgotten"] += audit_store.forget_events(record.tenant_id, record.record_id)
+
+
+def _purge_attached(record: RecordItem, run: _Run) -> None:
+    """What hangs on a record due for purging, before the record (a run that stops midway leaves the
+    record due, and the next run goes on): its nested records, each with its own, then its entity's
+    `purged_with`. No reader sees any of it once its expiry passed (a restore answers 404)."""
+    tenant_id, record_id = record.tenant_id, record.record_id
+    for nested in _nested_in(record.entity):
+        start: LastKey | None = None
+        while True:
+            run.go_on()
+            page = record_store.nested_page(tenant_id, nested.name, str(nested.parent), record_id, start=start)
+            for child in page.items:
+                _purge_attached(child, run)
+                _purge_nested(child, run)
+            start = page.last_key
+            if start is None:
+                break
+    purged_with = entity(record.entity).purged_with
+    start = None
+    while purged_with is not None:
+        run.go_on()
+        page = purged_with(tenant_id, record_id, start)
+        run.report["itemsDeleted"] += delete_all(page.items)
+        start = page.last_key
+        if start is None:
+            break
+
+
+def _purge_nested(child: RecordItem, run: _Run) -> None:
+    """A nested record as it is now: read again when it changed since its page was read (a merge
+    moves a campaign entry to another contact), until it is gone."""
+    current: RecordItem | None = child
+    while current is not None:
+        try:
+            run.report["itemsDeleted"] += record_store.purge(current)
+        except StaleVersion:
+            current = record_store.reread(current)
+            continue
+        run.report["nestedPurged"] += 1
+        run.report["eventsForgotten"] += audit_store.forget_events(current.tenant_id, current.record_id)
+        return
+
+
+def _nested_in(name: str) -> list[Any]:
+    """The entities nested under records of `name` (their parent reference names it)."""
+    return [nested for nested in all_entities() if nested.parent and nested.references[nested.parent] == name]
 
 
 def _purge(contact: ContactItem, now: datetime, report: dict[str, Any]) -> None:

@@ -516,10 +516,32 @@ def release_stale_guard(tenant_id: str, entity: str, field: str, value_key: str,
 
 
 def purge(record: RecordItem) -> int:
-    """Delete a soft-deleted record (its derived items went with the delete); a restore in between wins."""
+    """Delete a record with the items that hang on it: none for a soft-deleted one (they went with its
+    delete), its derived items for an active record purged with its parent. A write in between wins
+    (StaleVersion: a restore, a change). Returns how many items went."""
+    derived = list(_derived(record).values())
     try:
         with transaction() as tx:
-            tx.delete(record, condition=(RecordItem.version == record.version) & (RecordItem.is_active == False))  # noqa: E712
+            tx.delete(record, condition=RecordItem.version == record.version)
+            for item in derived:
+                tx.delete(item)
     except TransactWriteError as error:
         raise _failure(error, record.record_id) from error
-    return 1
+    return 1 + len(derived)
+
+
+def reread(record: RecordItem) -> RecordItem | None:
+    """The record as stored now (consistent), whether readers count it or not; None when it is gone."""
+    return get_item(RecordItem, record.pk, RECORD_SK)
+
+
+PURGE_PAGE = 100  # nested records purged with their parent per Query
+
+
+def nested_page(
+    tenant_id: str, entity: str, parent_field: str, parent_id: str, *, start: LastKey | None
+) -> Page[RecordItem]:
+    """One page of the active records of `entity` under a parent (its collection in GSI1, oldest
+    first), whether readers count them or not: what a purge of the parent takes with it."""
+    collection = keys.record_link_collection(tenant_id, entity, parent_field, parent_id)
+    return index_page(RecordItem, "GSI1", collection, limit=PURGE_PAGE, start=start, forward=True)

@@ -125,6 +125,16 @@ def _put_group(items: list[Item]) -> None:
             batch.save(item)
 
 
+def delete_all(items: Iterable[Item]) -> int:
+    """Delete items of any types (BatchWriteItem, 25 a request); how many."""
+    count = 0
+    with Item.batch_write() as batch:
+        for item in items:
+            batch.delete(item)
+            count += 1
+    return count
+
+
 def set_or_remove(attribute: Any, value: Any) -> Any:
     """The update action that gives an attribute `value`, or removes it for None."""
     return attribute.remove() if value is None else attribute.set(value)
