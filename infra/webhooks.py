@@ -5,7 +5,8 @@ one signed attempt per message), with their alarms.
 The queue's attributes are the ones the local stack creates it with (`contact_platform/webhooks/queue.py`).
 The stack is made before the API's, which is handed `WebhooksStack.resources`: the routes that queue a
 delivery (`Route.webhook_queue`: a webhook's test event, a redelivery) get the queue's URL and may send to
-it, nothing else.
+it, nothing else; the routes that make a signing secret (`Route.seals_webhook_secrets`) may encrypt with
+the stack's KMS key, and only the delivery function may decrypt with it (contact_platform/webhooks/sealing.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -80,17 +82,25 @@ class WebhookResources:
     """What the API's route functions are given from the webhooks stack."""
 
     queue: sqs.IQueue  # the delivery queue
+    secrets_key: kms.IKey  # seals the signing secrets
 
 
 def route_webhook_environment(route: Route, webhooks: WebhookResources) -> dict[str, str]:
-    """The delivery queue's URL for the routes that queue a delivery; nothing for the others."""
-    return {config.ENV_WEBHOOK_QUEUE_URL: webhooks.queue.queue_url} if route.webhook_queue else {}
+    """The delivery queue's URL for the routes that queue a delivery, the secrets' key for those that
+    seal a secret; nothing for the others."""
+    environment = {config.ENV_WEBHOOK_QUEUE_URL: webhooks.queue.queue_url} if route.webhook_queue else {}
+    if route.seals_webhook_secrets:
+        environment[config.ENV_WEBHOOK_SECRETS_KEY] = webhooks.secrets_key.key_arn
+    return environment
 
 
 def grant_route_webhook_access(role: iam.IRole, route: Route, webhooks: WebhookResources) -> None:
-    """sqs:SendMessage on the delivery queue for the routes that queue a delivery; nothing for the others."""
+    """sqs:SendMessage on the delivery queue for the routes that queue a delivery, kms:Encrypt with the
+    secrets' key for those that seal a secret; nothing for the others."""
     if route.webhook_queue:
         webhooks.queue.grant(role, "sqs:SendMessage")
+    if route.seals_webhook_secrets:
+        webhooks.secrets_key.grant(role, "kms:Encrypt")
 
 
 def _queue(scope: Construct, construct_id: str, **kwargs: Any) -> sqs.Queue:
@@ -168,14 +178,18 @@ class WebhooksStack(Stack):
                 max_receive_count=delivery_queue.MAX_RECEIVES, queue=self.dead_letters
             ),
         )
+        self.secrets_key = kms.Key(
+            self, "SigningSecretsKey", description="Seals webhook signing secrets", enable_key_rotation=True
+        )
         self._environment = {
             **common_environment(table.table_name, settings.dev_mode),
             config.ENV_WEBHOOK_QUEUE_URL: self.queue.queue_url,
             config.ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL: self.dead_letters.queue_url,
+            config.ENV_WEBHOOK_SECRETS_KEY: self.secrets_key.key_arn,
         }
         self.dispatcher = self._dispatcher(table)
         self.delivery = self._delivery(table)
-        self.resources = WebhookResources(queue=self.queue)
+        self.resources = WebhookResources(queue=self.queue, secrets_key=self.secrets_key)
 
     def _function(self, scope: Construct, trigger: Trigger, **kwargs: Any) -> PlatformFunction:
         return PlatformFunction(
@@ -226,6 +240,7 @@ class WebhooksStack(Stack):
             )
         )
         grant_delivery_access(function.role, table)
+        self.secrets_key.grant_decrypt(function.role)  # opens the signing secrets; nothing else may
         self.dead_letters.grant(function.role, "sqs:SendMessage")  # deliveries out of attempts, with their error
         alarm_on_failure_rate(scope, self._alarm_topic)
         return function

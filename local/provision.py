@@ -93,8 +93,8 @@ def _client(service: str, endpoint: str | None) -> Any:
 
 
 def provision_data(endpoint: str | None) -> Provisioned:
-    """Table, cursor secret and buckets: what the API's handlers need. `endpoint=None` means boto3's
-    default (an in-process `mock_aws()`). Names come from the process environment
+    """Table, cursor secret, the webhook secrets' key and buckets: what the API's handlers need.
+    `endpoint=None` means boto3's default (an in-process `mock_aws()`). Names come from the process environment
     (`config.settings()`), as for the handlers, which run in this process."""
     from contact_platform.store.table import table_definition
 
@@ -108,12 +108,21 @@ def provision_data(endpoint: str | None) -> Provisioned:
         )
     if not _exists(secrets_manager.describe_secret, "ResourceNotFound", SecretId=settings.cursor_secret_arn):
         secrets_manager.create_secret(Name=settings.cursor_secret_arn, SecretString=secrets.token_hex(32))
+    create_webhook_secrets_key(_client("kms", endpoint))
     buckets = (settings.uploads_bucket, settings.exports_bucket, settings.scoring_bucket, settings.vf_scoring_bucket)
     for bucket in (*buckets, settings.sfmc_bucket):
         if not _exists(s3.head_bucket, "404", Bucket=bucket):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     create_queues(_client("sqs", endpoint))
     return Provisioned(endpoint, function_names())
+
+
+def create_webhook_secrets_key(kms: Any) -> None:
+    """The KMS key that seals webhook signing secrets, under the alias of the settings, unless it exists."""
+    alias = config.settings().webhook_secrets_key
+    if not _exists(kms.describe_key, "NotFound", KeyId=alias):
+        key = kms.create_key(Description="Seals webhook signing secrets (contact_platform/webhooks/sealing.py)")
+        kms.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])
 
 
 def create_queues(sqs: Any) -> None:

@@ -225,3 +225,46 @@ def test_more_than_half_of_the_attempts_failing_alarms(assembly: Assembly) -> No
 def test_the_webhooks_stack_is_deployed_before_the_api(assembly: Assembly) -> None:
     manifest = json.loads((assembly.directory / "manifest.json").read_text())
     assert "ContactPlatformWebhooks" in manifest["artifacts"]["ContactPlatformApi"]["dependencies"]
+
+
+def signing_key(assembly: Assembly) -> Found:
+    (key,) = [
+        k for k in assembly.resources("AWS::KMS::Key") if k.properties["Description"] == "Seals webhook signing secrets"
+    ]
+    return key
+
+
+def kms_grants(assembly: Assembly, function: Found, key: Found) -> set[str]:
+    """The KMS actions the function's role has on the key."""
+    return {
+        action
+        for statement in assembly.statements_of(function)
+        if any(key in assembly.targets(function.template, resource) for resource in resources_of(statement))
+        for action in actions(statement)
+        if action.startswith("kms:")
+    }
+
+
+def test_only_the_delivery_function_opens_signing_secrets_and_only_the_routes_that_make_one_seal(
+    assembly: Assembly,
+) -> None:
+    key = signing_key(assembly)
+    assert key.properties["EnableKeyRotation"] is True
+    granted = {
+        function.properties["Handler"]: found
+        for function in assembly.resources(LAMBDA)
+        if (found := kms_grants(assembly, function, key))
+    }
+    sealing = {route.handler for route in ROUTES if route.seals_webhook_secrets}
+    assert {route.name for route in ROUTES if route.seals_webhook_secrets} == {
+        "create_webhook",
+        "rotate_webhook_secret",
+    }
+    assert set(granted) == {WEBHOOK_DELIVERY.handler, *sealing}
+    assert granted[WEBHOOK_DELIVERY.handler] == {"kms:Decrypt"}
+    for handler in sealing:
+        assert granted[handler] == {"kms:Encrypt"}
+        function = function_of(assembly, handler)
+        assert (
+            assembly.referenced(function, variables(function)[config.ENV_WEBHOOK_SECRETS_KEY], "AWS::KMS::Key") == key
+        )

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from standardwebhooks import Webhook as Verifier
 
 from contact_platform import clock
@@ -16,8 +17,9 @@ from contact_platform.models.webhooks import WebhookCreate
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import webhooks as service
 from contact_platform.store import webhooks as store
+from contact_platform.webhooks import sealing
 from contact_platform.webhooks.signing import signature_headers
-from tests.support.fixtures import Api, business_items
+from tests.support.fixtures import Api, business_items, table_items
 from tests.support.interleave import before_each
 
 TARGET = "http://127.0.0.1:9/hooks"  # the tests run in dev mode, which accepts loopback targets
@@ -79,7 +81,20 @@ def test_create_shows_the_secret_once_and_reads_never_do(api: Api, admin: dict[s
     events = api.get("/api/v1/events", key=key).data
     assert not [event for event in events if event["type"].startswith("webhook")], "webhook writes are no events"
     stored = store.get_webhook(admin["tenantId"], created["id"])
-    assert stored is not None and [entry.secret for entry in stored.secrets] == [secret]
+    assert stored is not None and service.signing_secrets(stored, clock.now()) == [secret]
+    assert not [item for item in table_items() if secret in json.dumps(item)], "sealed at rest, nowhere in plain"
+
+
+def test_a_sealed_secret_opens_only_for_its_own_webhook(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    first, second = _create(api, key), _create(api, key)
+    stored = store.get_webhook(admin["tenantId"], first["id"])
+    assert stored is not None
+    sealed = stored.secrets[0].sealed
+    assert sealing.opened(sealed, admin["tenantId"], first["id"]) == first["secret"]
+    for tenant_id, webhook_id in ((admin["tenantId"], second["id"]), ("ten_other", first["id"])):
+        with pytest.raises(ClientError, match="InvalidCiphertext"):
+            sealing.opened(sealed, tenant_id, webhook_id)
 
 
 def test_update_changes_the_fields_sent_and_honours_if_match(api: Api, admin: dict[str, Any]) -> None:

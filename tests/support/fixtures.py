@@ -28,7 +28,7 @@ from contact_platform.workflows import WORKFLOWS
 from local import emulator
 from local.gateway import Gateway
 from local.lambda_runtime import direct_invoker
-from local.provision import Provisioned, create_queues, provision
+from local.provision import Provisioned, create_queues, create_webhook_secrets_key, provision
 from local.resources import function_names, functions_by_name, state_machine_arn
 from tests.support.stack import Stack, external_stack, roomy_key, serve
 
@@ -73,6 +73,7 @@ def account() -> Iterator[None]:
         boto3.client("dynamodb").create_table(**table_definition())
         boto3.client("secretsmanager").create_secret(Name=os.environ["CURSOR_SECRET_ARN"], SecretString="test-key")
         create_queues(boto3.client("sqs"))
+        create_webhook_secrets_key(boto3.client("kms"))
         yield
 
 

@@ -32,6 +32,9 @@ ENV_INLINE_MOVES = "INLINE_MOVES"
 # The webhook delivery queue and its dead-letter queue (docs/architecture.md, "Webhooks: delivery").
 ENV_WEBHOOK_QUEUE_URL = "WEBHOOK_QUEUE_URL"
 ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL = "WEBHOOK_DEAD_LETTER_QUEUE_URL"
+# The KMS key (ID, ARN or alias) that seals webhook signing secrets at rest (webhooks/sealing.py).
+ENV_WEBHOOK_SECRETS_KEY = "WEBHOOK_SECRETS_KEY"
+WEBHOOK_SECRETS_KEY_ALIAS = "alias/contact-platform-webhook-secrets"
 # Test-only fault injection: `<workflow>.<step>` (for example `exports.finalize`) raises in that step.
 # Honoured only in dev mode, never on a production stage.
 ENV_FAULT_STEP = "FAULT_STEP"
@@ -80,6 +83,7 @@ class Settings:
     fault_step: str | None
     webhook_queue_url: str
     webhook_dead_letter_queue_url: str
+    webhook_secrets_key: str
     jwt_issuer: str
     jwt_jwks_url: str
     jwt_audience: str
@@ -125,6 +129,7 @@ def settings() -> Settings:
         fault_step=(env.get(ENV_FAULT_STEP) or None) if flag(env.get(ENV_DEV_MODE)) else None,
         webhook_queue_url=env.get(ENV_WEBHOOK_QUEUE_URL, ""),
         webhook_dead_letter_queue_url=env.get(ENV_WEBHOOK_DEAD_LETTER_QUEUE_URL, ""),
+        webhook_secrets_key=env.get(ENV_WEBHOOK_SECRETS_KEY, WEBHOOK_SECRETS_KEY_ALIAS),
         jwt_issuer=env.get(ENV_JWT_ISSUER, ""),
         jwt_jwks_url=env.get(ENV_JWT_JWKS_URL, ""),
         jwt_audience=env.get(ENV_JWT_AUDIENCE, ""),

@@ -34,6 +34,8 @@ class Route:
     large_json_body: bool = False
     # Sends messages to the webhook delivery queue (test events, redeliveries).
     webhook_queue: bool = False
+    # Seals new webhook signing secrets with the platform's KMS key (kms:Encrypt; webhooks/sealing.py).
+    seals_webhook_secrets: bool = False
     # The declared entity whose generic handler serves the route (entities/), None: a handler file.
     entity: str | None = None
     # Only supreme users (services/supremes.py): authenticated, then one GetItem of the caller's flag

@@ -139,7 +139,14 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
     Route("get_event", "GET", "/api/v1/events/{eventId}", "events", p.EVENTS_READ, "Get an event"),
     # Webhooks (subscriptions to events)
     Route(
-        "create_webhook", "POST", "/api/v1/webhooks", "webhooks", p.WEBHOOKS_WRITE, "Subscribe to events", status=201
+        "create_webhook",
+        "POST",
+        "/api/v1/webhooks",
+        "webhooks",
+        p.WEBHOOKS_WRITE,
+        "Subscribe to events",
+        status=201,
+        seals_webhook_secrets=True,
     ),
     Route("list_webhooks", "GET", "/api/v1/webhooks", "webhooks", p.WEBHOOKS_READ, "List webhooks"),
     Route("get_webhook", "GET", "/api/v1/webhooks/{webhookId}", "webhooks", p.WEBHOOKS_READ, "Get a webhook"),
@@ -159,6 +166,7 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "webhooks",
         p.WEBHOOKS_WRITE,
         "Rotate a webhook's signing secret (the old one signs 24 hours more)",
+        seals_webhook_secrets=True,
     ),
     Route(
         "test_webhook",

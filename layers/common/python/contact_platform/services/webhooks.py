@@ -1,8 +1,9 @@
 """Webhook subscriptions (docs/architecture.md, "Webhooks: subscriptions"): create, read, change,
 delete, rotate the signing secret; `signing_secrets` gives a delivery the secrets to sign with.
 
-The secret is stored on the webhook item (a delivery must sign with it) and shown only by the create
-and rotate-secret answers; it is never logged and is not part of any audit entry. Webhook writes are
+The secret is stored on the webhook item sealed with the platform's KMS key (webhooks/sealing.py: a
+delivery opens it to sign) and shown only by the create and rotate-secret answers; it is never logged
+and is not part of any audit entry. Webhook writes are
 audited without an event (`webhook.created`, ...): they are configuration, not records.
 """
 
@@ -30,6 +31,7 @@ from contact_platform.services.versions import parse_if_match
 from contact_platform.store import webhooks as store
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.webhooks import MAX_WEBHOOKS, WebhookItem, signing_secret
+from contact_platform.webhooks.sealing import opened, seal
 from contact_platform.webhooks.signing import new_secret
 from contact_platform.webhooks.targets import check_target_url
 
@@ -63,7 +65,11 @@ def signing_secrets(webhook: WebhookItem, now: datetime) -> list[str]:
     """The secrets a delivery at `now` signs with: the current one first, then the previous one while
     it is still valid (24 hours after the rotation that replaced it)."""
     moment = clock.iso(now)
-    return [entry.secret for entry in webhook.secrets if entry.valid_until is None or entry.valid_until > moment]
+    return [
+        opened(entry.sealed, webhook.tenant_id, webhook.webhook_id)
+        for entry in webhook.secrets
+        if entry.valid_until is None or entry.valid_until > moment
+    ]
 
 
 # Validation --------------------------------------------------------------------------------------
@@ -120,7 +126,7 @@ def create_webhook(caller: Caller, body: WebhookCreate) -> WebhookWithSecret:
         target_url=target,
         description=body.description,
         created_by=caller.user_id,
-        secrets=[signing_secret(secret, None)],
+        secrets=[signing_secret(seal(secret, caller.tenant_id, webhook_id), None)],
     )
     entry = audit.entry(
         caller,
@@ -225,8 +231,8 @@ def rotate_webhook_secret(caller: Caller, webhook_id: str) -> WebhookWithSecret:
         secret = new_secret()
         new = _copy(old)
         new.secrets = [
-            signing_secret(secret, None),
-            *(signing_secret(entry.secret, clock.iso(now + PREVIOUS_SECRET_VALIDITY)) for entry in old.secrets[:1]),
+            signing_secret(seal(secret, caller.tenant_id, webhook_id), None),
+            *(signing_secret(entry.sealed, clock.iso(now + PREVIOUS_SECRET_VALIDITY)) for entry in old.secrets[:1]),
         ]
         new.secret_rotated_at = clock.iso(now)
         new.updated_at = clock.iso(now)

@@ -31,14 +31,15 @@ class LimitReached(Exception):
 
 
 class SigningSecret(MapAttribute[str, Any]):
-    """One secret that signs deliveries: until `validUntil` (ISO), or for good when it is null."""
+    """One secret that signs deliveries, sealed (webhooks/sealing.py): until `validUntil` (ISO), or for
+    good when it is null."""
 
-    secret = UnicodeAttribute()
+    sealed = UnicodeAttribute()
     valid_until = UnicodeAttribute(null=True, attr_name="validUntil")
 
 
-def signing_secret(secret: str, valid_until: str | None) -> SigningSecret:
-    return SigningSecret(secret=secret, valid_until=valid_until)  # type: ignore[no-untyped-call]
+def signing_secret(sealed: str, valid_until: str | None) -> SigningSecret:
+    return SigningSecret(sealed=sealed, valid_until=valid_until)  # type: ignore[no-untyped-call]
 
 
 class WebhookItem(Item, discriminator="webhook"):
