@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from contact_platform.permissions import ROLE_SCOPES, Caller, Role
+from contact_platform.services.api_keys import revoke_user_keys
 from tests.support.fixtures import Api
+from tests.support.request_counter import dynamodb_requests
 
 
 def _user(api: Api, key: str, **fields: Any) -> Any:
@@ -91,3 +94,18 @@ def test_an_unknown_or_another_tenants_user_is_404(api: Api, admin: dict[str, An
         api.delete("/api/v1/users/usr_nobody", key=admin["apiKey"]),
     ):
         assert reply.status == 404 and reply.error["code"] == "RESOURCE_NOT_FOUND", reply.body
+
+
+def test_deactivation_reads_only_the_users_keys_not_revoked(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    colleague = api.token("user", tenant_id=admin["tenantId"])
+    for number in range(101):  # the tenant's other keys: more than a page of its key list
+        assert api.post("/api/v1/api-keys", key=key, json={"name": f"other {number}"}).status == 201
+    extra = api.post("/api/v1/api-keys", key=key, json={"name": "two", "userId": colleague["userId"]}).data
+    assert api.delete(f"/api/v1/api-keys/{extra['id']}", key=key).status == 200, "revoked before: not read again"
+    caller = Caller(admin["tenantId"], admin["userId"], Role.ADMIN, ROLE_SCOPES[Role.ADMIN], "", "req_test")
+    with dynamodb_requests() as requests:
+        assert revoke_user_keys(caller, colleague["userId"]) == 1
+    assert requests["Query"] == 1 and requests["TransactWriteItems"] == 1, requests
+    assert api.get("/api/v1/users/me", key=colleague["apiKey"]).status == 401
+    assert revoke_user_keys(caller, colleague["userId"]) == 0

@@ -125,28 +125,26 @@ def list_api_keys(caller: Caller, *, limit: int, cursor: str | None) -> Listing[
 
 def revoke_api_key(caller: Caller, key_id: str) -> ApiKey:
     record = store.get_key(caller.tenant_id, key_id)
-    if record is None or record.revoked_at is not None:
+    if record is None or record.revoked_at is not None or not _revoked(caller, record):
         raise errors.not_found("API key")
-    _revoke(caller, record)
     return _to_api(record)
 
 
 def revoke_user_keys(caller: Caller, user_id: str) -> int:
-    """Revoke every key of a user (a deactivated one), page by page; how many were revoked."""
+    """Revoke every key of a user (a deactivated one), page by page of the user's keys not revoked;
+    how many were revoked."""
     revoked, start = 0, None
     while True:
-        page = store.list_keys(caller.tenant_id, limit=100, start=start)
-        for record in page.items:
-            if record.user_id == user_id and record.revoked_at is None:
-                _revoke(caller, record)
-                revoked += 1
+        page = store.user_keys(caller.tenant_id, user_id, limit=100, start=start)
+        # The index may lag behind a revoke: a key revoked meanwhile is not counted.
+        revoked += sum(_revoked(caller, record) for record in page.items if record.revoked_at is None)
         start = page.last_key
         if start is None:
             return revoked
 
 
-def _revoke(caller: Caller, record: ApiKeyItem) -> None:
-    """Mark the key revoked and delete its lookup item (a key revoked meanwhile: 404)."""
+def _revoked(caller: Caller, record: ApiKeyItem) -> bool:
+    """Mark the key revoked and delete its lookup item; False for a key revoked meanwhile."""
     key_id, now = record.key_id, clock.now()
     entry = audit.entry(
         caller, entity_type="apikey", entity_id=key_id, action="apikey.revoked", at=now, changed=["revokedAt"]
@@ -154,4 +152,5 @@ def _revoke(caller: Caller, record: ApiKeyItem) -> None:
     try:
         store.revoke_key(record, clock.iso(now), entry)
     except StaleVersion:
-        raise errors.not_found("API key") from None
+        return False
+    return True

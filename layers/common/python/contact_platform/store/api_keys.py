@@ -76,6 +76,8 @@ def create_key(record: ApiKeyItem, lookup: ApiKeyLookup, audit: AuditItem) -> No
     record.sk = RECORD_SK
     record.gsi1pk = keys.api_keys_collection(record.tenant_id)
     record.gsi1sk = keys.sortable(record.created_at, record.key_id)
+    record.gsi4pk = keys.user_keys_collection(record.tenant_id, record.user_id)  # until it is revoked
+    record.gsi4sk = record.gsi1sk
     with transaction() as tx:
         tx.save(record, condition=ApiKeyItem.pk.does_not_exist())
         tx.save(lookup, condition=ApiKeyLookup.pk.does_not_exist())
@@ -107,13 +109,19 @@ def list_keys(tenant_id: str, *, limit: int, start: LastKey | None) -> Page[ApiK
     return query_page(ApiKeyItem.gsi1, keys.api_keys_collection(tenant_id), limit=limit, start=start, forward=False)
 
 
+def user_keys(tenant_id: str, user_id: str, *, limit: int, start: LastKey | None) -> Page[ApiKeyItem]:
+    """A page of the user's keys not revoked (GSI4, oldest first)."""
+    collection = keys.user_keys_collection(tenant_id, user_id)
+    return query_page(ApiKeyItem.gsi4, collection, limit=limit, start=start, forward=True)
+
+
 def revoke_key(record: ApiKeyItem, revoked_at: str, audit: AuditItem) -> None:
-    """Mark the record revoked and delete its lookup item, atomically; only once."""
+    """Mark the record revoked (out of its user's index) and delete its lookup item, atomically; only once."""
     try:
         with transaction() as tx:
             tx.update(
                 record,
-                actions=[ApiKeyItem.revoked_at.set(revoked_at)],
+                actions=[ApiKeyItem.revoked_at.set(revoked_at), ApiKeyItem.gsi4pk.remove(), ApiKeyItem.gsi4sk.remove()],
                 condition=ApiKeyItem.revoked_at.does_not_exist(),
             )
             tx.delete(ApiKeyLookup(pk=keys.api_key_lookup_pk(record.key_hash), sk=LOOKUP_SK))

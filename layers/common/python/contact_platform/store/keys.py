@@ -36,6 +36,11 @@ def api_keys_collection(tenant_id: str) -> str:
     return _tenant(tenant_id) + "APIKEYS"
 
 
+def user_keys_collection(tenant_id: str, user_id: str) -> str:
+    """A user's keys not revoked (GSI4): what a deactivation revokes."""
+    return _tenant(tenant_id) + f"APIKEYS#USER#{user_id}"
+
+
 def api_key_lookup_pk(key_hash: str) -> str:
     return f"APIKEYHASH#{key_hash}"
 
