@@ -79,6 +79,10 @@ def test_merging_contacts_moves_what_hangs_on_the_duplicate(api: Api, pair: dict
     assert [
         e["action"] for e in api.get("/api/v1/admin/audit-log", key=key, params={"entityId": other["id"]}).data
     ] == ["contact.created"], "one audit entry: the survivor's"
+    before = business_items()
+    undone = api.post(f"/api/v1/admin/contacts/{other['id']}/restore", key=key)
+    assert undone.status == 409 and survivor["id"] in undone.error["message"], "a merge is not undone"
+    assert business_items() == before
 
 
 @pytest.mark.parametrize(
@@ -136,6 +140,8 @@ def test_merging_organizations(api: Api, admin: dict[str, Any]) -> None:
         moved = api.get(f"/api/v1/{name.replace('activity', 'activitie')}s/{record_id}", key=key).data
         assert moved["organizationId"] == survivor["id"], name
     assert api.post("/api/v1/organizations", key=key, json={"name": "acme"}).status == 201, "its name went free"
+    undone = api.post(f"/api/v1/admin/organizations/{other['id']}/restore", key=key)
+    assert undone.status == 409 and "a merge is not undone" in undone.error["message"], undone.body
     itself = _merge(api, key, f"/api/v1/organizations/{survivor['id']}", survivor["id"])
     assert itself.status == 422 and itself.error["details"] == [
         {"field": "mergeWithId", "issue": "the organization itself"}

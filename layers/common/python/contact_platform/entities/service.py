@@ -644,7 +644,8 @@ def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dr
 
 
 def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
-    """Bring back a soft-deleted record not yet purged (admins); 409 if a unique value was taken since."""
+    """Bring back a soft-deleted record not yet purged (admins); 409 if a unique value was taken since,
+    or if it was merged into another (what moved to the survivor stays there: a merge is not undone)."""
     if caller.role != Role.ADMIN:
         raise errors.forbidden(f"Only admins restore a deleted {entity.label.lower()}")
     old = store.get_record(caller.tenant_id, entity.name, record_id)
@@ -652,9 +653,10 @@ def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
         raise errors.not_found(entity.label)
     if old.is_active:
         raise errors.conflict(f"{entity.label} is not deleted")
+    if old.merged_into:
+        raise errors.conflict(f"{entity.label} was merged into {old.merged_into}; a merge is not undone")
     new = store.copy_of(old)
     new.is_active, new.deleted_at, new.deleted_by, new.expires_at = True, None, None, None
-    new.merged_into = None
     new.updated_at, new.version = clock.iso(clock.now()), old.version + 1
     parent = _restored_under(entity, caller, old)
     try:

@@ -423,18 +423,20 @@ def delete_contact(caller: Caller, contact_id: str) -> ContactDeleted:
 
 
 def restore_contact(caller: Caller, contact_id: str) -> Contact:
-    """Bring back a soft-deleted contact that has not been purged; 409 if its email was taken since."""
+    """Bring back a soft-deleted contact that has not been purged; 409 if its email was taken since, or
+    if it was merged into another (what moved to the survivor stays there: a merge is not undone)."""
     old = store.get_contact(caller.tenant_id, contact_id)
     now = clock.now()
     if old is None or is_gone(old, now):
         raise errors.not_found("Contact")
     if old.is_active:
         raise errors.conflict("Contact is not deleted")
+    if old.merged_into:
+        raise errors.conflict(f"Contact was merged into {old.merged_into}; a merge is not undone")
     new = _copy(old)
     new.is_active = True
     new.deleted_at = None
     new.deleted_by = None
-    new.merged_into = None
     new.expires_at = None
     new.updated_at = clock.iso(now)
     new.version = old.version + 1
