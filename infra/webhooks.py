@@ -6,7 +6,8 @@ The queue's attributes are the ones the local stack creates it with (`contact_pl
 The stack is made before the API's, which is handed `WebhooksStack.resources`: the routes that queue a
 delivery (`Route.webhook_queue`: a webhook's test event, a redelivery) get the queue's URL and may send to
 it, nothing else; the routes that make a signing secret (`Route.seals_webhook_secrets`) may encrypt with
-the stack's KMS key, and only the delivery function may decrypt with it (contact_platform/webhooks/sealing.py).
+the stack's KMS key (and decrypt only their own answers kept for idempotent replays), and only the
+delivery function may decrypt the secrets (contact_platform/webhooks/sealing.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from contact_platform.names import pascal
 from contact_platform.observability import METRICS_NAMESPACE
 from contact_platform.route import Route
 from contact_platform.webhooks import queue as delivery_queue
+from contact_platform.webhooks.sealing import ANSWER_PURPOSE
 from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY, Trigger
 from infra.event_stream import dispatcher_source
 from infra.nag import skip_checkov
@@ -96,11 +98,21 @@ def route_webhook_environment(route: Route, webhooks: WebhookResources) -> dict[
 
 def grant_route_webhook_access(role: iam.IRole, route: Route, webhooks: WebhookResources) -> None:
     """sqs:SendMessage on the delivery queue for the routes that queue a delivery, kms:Encrypt with the
-    secrets' key for those that seal a secret; nothing for the others."""
+    secrets' key for those that seal a secret (and kms:Decrypt of their sealed answers); nothing for
+    the others."""
     if route.webhook_queue:
         webhooks.queue.grant(role, "sqs:SendMessage")
     if route.seals_webhook_secrets:
         webhooks.secrets_key.grant(role, "kms:Encrypt")
+        # Its own answers kept for an Idempotency-Key's replays, and nothing else (a sealed secret has
+        # no `purpose` in its encryption context).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[webhooks.secrets_key.key_arn],
+                conditions={"StringEquals": {"kms:EncryptionContext:purpose": ANSWER_PURPOSE}},
+            )
+        )
 
 
 def _queue(scope: Construct, construct_id: str, **kwargs: Any) -> sqs.Queue:

@@ -14,6 +14,7 @@ from contact_platform.observability import METRICS_NAMESPACE
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
 from contact_platform.webhooks import queue as delivery_queue
+from contact_platform.webhooks.sealing import ANSWER_PURPOSE
 from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY
 from infra.webhooks import ATTEMPTS_METRIC, DELIVERY_CONCURRENCY, FAILED_ATTEMPTS_METRIC
 from tests.infra.synthesized import Assembly, Found, Json, actions, resources_of
@@ -235,9 +236,9 @@ def signing_key(assembly: Assembly) -> Found:
 
 
 def kms_grants(assembly: Assembly, function: Found, key: Found) -> set[str]:
-    """The KMS actions the function's role has on the key."""
+    """The KMS actions the function's role has on the key, a conditioned one as `<action> if <condition>`."""
     return {
-        action
+        f"{action} if {json.dumps(statement['Condition'], sort_keys=True)}" if "Condition" in statement else action
         for statement in assembly.statements_of(function)
         if any(key in assembly.targets(function.template, resource) for resource in resources_of(statement))
         for action in actions(statement)
@@ -262,8 +263,9 @@ def test_only_the_delivery_function_opens_signing_secrets_and_only_the_routes_th
     }
     assert set(granted) == {WEBHOOK_DELIVERY.handler, *sealing}
     assert granted[WEBHOOK_DELIVERY.handler] == {"kms:Decrypt"}
+    own_answers = json.dumps({"StringEquals": {"kms:EncryptionContext:purpose": ANSWER_PURPOSE}}, sort_keys=True)
     for handler in sealing:
-        assert granted[handler] == {"kms:Encrypt"}
+        assert granted[handler] == {"kms:Encrypt", f"kms:Decrypt if {own_answers}"}, granted[handler]
         function = function_of(assembly, handler)
         assert (
             assembly.referenced(function, variables(function)[config.ENV_WEBHOOK_SECRETS_KEY], "AWS::KMS::Key") == key

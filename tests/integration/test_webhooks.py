@@ -85,6 +85,22 @@ def test_create_shows_the_secret_once_and_reads_never_do(api: Api, admin: dict[s
     assert not [item for item in table_items() if secret in json.dumps(item)], "sealed at rest, nowhere in plain"
 
 
+def test_a_replayed_create_or_rotation_shows_the_same_secret_kept_sealed(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    body = {"event": "deal.won", "targetUrl": TARGET}
+    first = api.post("/api/v1/webhooks", key=key, json=body, headers={"Idempotency-Key": "create-1"})
+    again = api.post("/api/v1/webhooks", key=key, json=body, headers={"Idempotency-Key": "create-1"})
+    assert first.status == again.status == 201 and again.header("Idempotent-Replayed") == "true", again.body
+    assert again.data == first.data and first.header("Idempotent-Replayed") is None
+    path = f"/api/v1/webhooks/{first.data['id']}/rotate-secret"
+    rotated = api.post(path, key=key, headers={"Idempotency-Key": "rotate-1"})
+    replayed = api.post(path, key=key, headers={"Idempotency-Key": "rotate-1"})
+    assert replayed.data == rotated.data and replayed.header("Idempotent-Replayed") == "true"
+    assert len(api.get("/api/v1/webhooks", key=key).data) == 1
+    for secret in (first.data["secret"], rotated.data["secret"]):
+        assert not [item for item in table_items() if secret in json.dumps(item)], "nowhere in plain, replays included"
+
+
 def test_a_sealed_secret_opens_only_for_its_own_webhook(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     first, second = _create(api, key), _create(api, key)

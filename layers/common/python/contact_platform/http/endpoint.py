@@ -221,7 +221,13 @@ class Endpoint:
         if key is None or state.caller is None:
             return self._respond(event, text)
         return idempotency.run_once(
-            state.caller, route.name, key, _fingerprint(event), context, lambda: self._respond(event, text)
+            state.caller,
+            route.name,
+            key,
+            _fingerprint(event),
+            context,
+            lambda: self._respond(event, text),
+            sealed=route.seals_webhook_secrets,
         )
 
     def _respond(self, event: dict[str, Any], text: str | None) -> dict[str, Any]:

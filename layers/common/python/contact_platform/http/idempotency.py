@@ -3,11 +3,13 @@
 The first successful (2xx) response is stored and replayed for 24 h with `Idempotent-Replayed: true`.
 The same key with another request (path, query, content type or body bytes, as `http/endpoint.py`
 fingerprints them): 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409.
-Failed requests are not stored, so a client may retry them with the same key.
+Failed requests are not stored, so a client may retry them with the same key. The answer of a route
+that shows a secret (`Route.seals_webhook_secrets`) is stored sealed (webhooks/sealing.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -29,8 +31,12 @@ class _NotStored(Exception):
 
 
 def _mark_replayed(response: Any, idempotent_data: Any) -> Any:
-    response.setdefault("headers", {})["Idempotent-Replayed"] = "true"
+    if SEALED not in response:  # a sealed one is marked once opened
+        response.setdefault("headers", {})["Idempotent-Replayed"] = "true"
     return response
+
+
+SEALED = "sealedAnswer"  # what a sealed answer is stored under
 
 
 def key_of(headers: dict[str, str] | None) -> str | None:
@@ -52,9 +58,12 @@ def run_once(
     fingerprint: str,
     context: Any,
     compute: Callable[[], Response],
+    *,
+    sealed: bool = False,
 ) -> Response:
     """`compute()` once per key; imported only by requests that carry the header (a cold start of a
-    route without it never loads Powertools' idempotency utility)."""
+    route without it never loads Powertools' idempotency utility). `sealed`: the answer is stored
+    sealed, and opened for a replay."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
@@ -78,10 +87,24 @@ def run_once(
         response = compute()
         if not 200 <= int(response["statusCode"]) < 300:
             raise _NotStored(response)
-        return response
+        if not sealed:
+            return response
+        fresh.append(response)
+        from contact_platform.webhooks.sealing import seal_answer
 
+        return {SEALED: seal_answer(json.dumps(response), caller.tenant_id, route_name, key)}
+
+    fresh: list[Response] = []  # the answer computed now, which a sealed store does not give back
     try:
         replayed: Response = once(request={"route": route_name, "key": key, "fingerprint": fingerprint})
+        if fresh:
+            return fresh[0]
+        if SEALED in replayed:
+            from contact_platform.webhooks.sealing import opened_answer
+
+            answer: Response = json.loads(opened_answer(replayed[SEALED], caller.tenant_id, route_name, key))
+            answer.setdefault("headers", {})["Idempotent-Replayed"] = "true"
+            return answer
         return replayed
     except _NotStored as not_stored:
         return not_stored.response
