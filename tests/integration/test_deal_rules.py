@@ -123,3 +123,19 @@ def test_a_stage_or_pipeline_with_open_deals_is_not_deleted(api: Api, board: dic
     api.delete(f"/api/v1/deals/{deals[1]['id']}", key=key)
     assert api.delete(f"/api/v1/stages/{stage['id']}", key=key).status == 200, "closed and deleted deals do not hold it"
     assert api.delete(f"/api/v1/pipelines/{pipeline['id']}", key=key).status == 200
+
+
+def test_a_deal_comes_back_only_into_a_pipeline_and_stage_that_exist(api: Api, board: dict[str, Any]) -> None:
+    key, pipeline = board["key"], board["pipeline"]["id"]
+    deal = _deal(api, board).data
+    assert api.delete(f"/api/v1/deals/{deal['id']}", key=key).status == 200
+    assert api.delete(f"/api/v1/pipelines/{pipeline}", key=key).status == 200, "no open deal holds it now"
+    before = business_items()
+    refused = api.post(f"/api/v1/admin/deals/{deal['id']}/restore", key=key)
+    assert refused.status == 409 and refused.error["details"] == [
+        {"field": "pipelineId", "issue": "names a deleted pipeline: restore that first"}
+    ], refused.body
+    assert business_items() == before, "an open deal never sits in a deleted pipeline"
+    assert api.post(f"/api/v1/admin/pipelines/{pipeline}/restore", key=key).status == 200
+    restored = api.post(f"/api/v1/admin/deals/{deal['id']}/restore", key=key)
+    assert restored.status == 200 and restored.data["stageId"] == board["stages"][0]["id"], restored.body

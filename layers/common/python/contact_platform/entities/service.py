@@ -659,6 +659,7 @@ def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
     new.is_active, new.deleted_at, new.deleted_by, new.expires_at = True, None, None, None
     new.updated_at, new.version = clock.iso(clock.now()), old.version + 1
     parent = _restored_under(entity, caller, old)
+    _require_references(entity, caller, store.data_of(old))
     try:
         _write(entity, caller, old, new, "restored", ["isActive", "deletedAt", "deletedBy"], parent)
     except StaleVersion:
@@ -680,6 +681,22 @@ def _restored_under(entity: Entity, caller: Caller, old: RecordItem) -> RecordIt
     if not parent.is_active:
         raise errors.conflict(f"Its {target.label.lower()} {parent.record_id} is deleted; restore that first")
     return parent if _governing(entity) else None
+
+
+def _require_references(entity: Entity, caller: Caller, data: dict[str, Any]) -> None:
+    """409 when a record would come back without a record it cannot be without: a required reference
+    (a deal's stage, an entry's contact) that names a deleted one. Optional ones may keep naming a
+    deleted record, as they do when it is deleted after them."""
+    missing = [
+        Detail(field, f"names a deleted {target.replace('_', ' ')}: restore that first")
+        for field, target in entity.references.items()
+        if field != entity.parent
+        and field in entity.fields.model_fields
+        and entity.fields.model_fields[field].is_required()
+        and referenced(caller, target, str(data.get(field))) is None
+    ]
+    if missing:
+        raise errors.conflict(f"{entity.label} names deleted records; restore them first", missing)
 
 
 # Lists -----------------------------------------------------------------------------------------
