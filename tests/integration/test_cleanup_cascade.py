@@ -12,6 +12,7 @@ import pytest
 
 from contact_platform import clock
 from contact_platform.services.cleanup import run_cleanup
+from contact_platform.store.records import PURGE_PAGE
 from tests.integration.test_campaigns import campaign, entries_at, seeded_contacts
 from tests.support.entities import make
 from tests.support.fixtures import Api, table_items
@@ -77,6 +78,19 @@ def test_a_purged_record_takes_its_nested_records_and_code_assignments(api: Api,
     assert api.get(f"/api/v1/stages/{kept['id']}", key=key).status == 200, "another pipeline's stage stays"
     again = cleanup(90.001)
     assert again["recordsPurged"] == 0 and again["nestedPurged"] == 0 and again["itemsDeleted"] == 0
+
+
+def test_nested_records_are_purged_page_after_page(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    campaign_id = campaign(api, key)
+    count = PURGE_PAGE + PURGE_PAGE // 2
+    entries = [{"contactId": contact, "market": "DE"} for contact in seeded_contacts(admin, count)]
+    batch = api.post(f"{entries_at(campaign_id)}/batch", key=key, json={"entries": entries})
+    assert batch.status == 201, batch.body
+    assert api.delete(f"/api/v1/campaigns/{campaign_id}", key=key).status == 200
+    report = cleanup(90.001)
+    assert report["nestedPurged"] == count and report["recordsPurged"] == 1 and report["finished"] is True
+    assert [i for i in table_items() if i["kind"]["S"] == "record" and i["entity"]["S"] == "campaign_entry"] == []
 
 
 def test_a_run_short_of_time_stops_midway_and_the_next_goes_on(api: Api, admin: dict[str, Any]) -> None:
