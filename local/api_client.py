@@ -47,9 +47,9 @@ class ApiClient:
             if not cursor:
                 return
 
-    def deleted_contact_ids(self, deleted_since: str) -> list[str]:
+    def deleted_contacts(self, deleted_since: str) -> list[dict[str, Any]]:
         params = {"deletedSince": deleted_since, "limit": "200"}
-        return [contact["id"] for contact in self.pages("/api/v1/admin/contacts/deleted", params)]
+        return list(self.pages("/api/v1/admin/contacts/deleted", params))
 
     def restore_contact(self, contact_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self.request("POST", f"/api/v1/admin/contacts/{contact_id}/restore")["data"]

@@ -236,7 +236,15 @@ def _restore(args: argparse.Namespace) -> int:
     client = _client(args)
     if bool(args.contact_id) == bool(args.deleted_since):
         raise SystemExit("cdp contacts restore: give a CONTACT_ID or --deleted-since DATE (not both)")
-    ids = [args.contact_id] if args.contact_id else client.deleted_contact_ids(args.deleted_since)
+    ids = [args.contact_id]
+    merged = 0
+    if args.deleted_since:  # in bulk, those merged into another are passed over: a merge is not undone
+        deleted = client.deleted_contacts(args.deleted_since)
+        for contact in deleted:
+            if contact.get("mergedInto"):
+                print(f"skipped {contact['id']}: merged into {contact['mergedInto']}")
+        ids = [contact["id"] for contact in deleted if not contact.get("mergedInto")]
+        merged = len(deleted) - len(ids)
     failed = 0
     for contact_id in ids:
         try:
@@ -245,7 +253,7 @@ def _restore(args: argparse.Namespace) -> int:
         except ApiError as error:
             failed += 1
             print(f"not restored {contact_id}: {error}", file=sys.stderr)
-    print(f"{len(ids) - failed} restored, {failed} failed")
+    print(f"{len(ids) - failed} restored, {merged} merged skipped, {failed} failed")
     return 1 if failed else 0
 
 
@@ -356,7 +364,9 @@ def parser() -> argparse.ArgumentParser:
     contacts = commands.add_parser("contacts", help="contact admin tools").add_subparsers(dest="action", required=True)
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
     restore.add_argument("contact_id", nargs="?")
-    restore.add_argument("--deleted-since", help="restore every contact deleted since this ISO date/time")
+    restore.add_argument(
+        "--deleted-since", help="restore every contact deleted since this ISO date/time (not those merged into another)"
+    )
     added = (*add_commands(commands, _client), *add_webhook_commands(commands, _client))
     for command in (restore, *added, *add_migrate_commands(commands, _client)):
         command.add_argument("--base-url")

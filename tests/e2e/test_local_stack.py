@@ -47,6 +47,12 @@ def test_cdp_contacts_restore_one_and_in_bulk(stack: Stack, tmp_path: Path) -> N
     ]
     for contact_id in ids:
         assert http.delete(f"{stack.base_url}/api/v1/contacts/{contact_id}").status_code == 200
+    duplicate, survivor = (
+        http.post(f"{stack.base_url}/api/v1/contacts", json={"name": name}).json()["data"]["id"]
+        for name in ("Merged Away", "Merge Survivor")
+    )
+    merge = http.post(f"{stack.base_url}/api/v1/contacts/{duplicate}/merge", json={"mergeWithId": survivor})
+    assert merge.status_code == 200, merge.text
     connection = ("--base-url", stack.base_url, "--api-key", stack.admin_key)
     one = cdp("contacts", "restore", ids[0], *connection, cwd=tmp_path)
     assert one.returncode == 0, one.stderr
@@ -56,6 +62,9 @@ def test_cdp_contacts_restore_one_and_in_bulk(stack: Stack, tmp_path: Path) -> N
     since = min(c["deletedAt"] for c in deleted_at if c["id"] in ids[1:])
     bulk = cdp("contacts", "restore", "--deleted-since", since, *connection, cwd=tmp_path)
     assert bulk.returncode == 0, bulk.stderr
+    assert f"skipped {duplicate}: merged into {survivor}" in bulk.stdout
+    assert "2 restored, 1 merged skipped, 0 failed" in bulk.stdout
+    assert http.get(f"{stack.base_url}/api/v1/contacts/{duplicate}").status_code == 404
     for contact_id in ids[1:]:
         assert http.get(f"{stack.base_url}/api/v1/contacts/{contact_id}").status_code == 200
     again = cdp("contacts", "restore", ids[0], *connection, cwd=tmp_path)
