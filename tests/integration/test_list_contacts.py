@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.entities import make
 from tests.support.fixtures import Api
+from tests.support.request_counter import dynamodb_requests
 
 
 def _ids(reply: Any) -> list[str]:
@@ -128,6 +129,22 @@ def test_filters_by_tag_owner_and_organization(api: Api, admin: dict[str, Any], 
     combined = {"tag": "odd", "organizationId": acme, "ownerId": colleague["userId"]}
     assert _ids(api.get("/api/v1/contacts", key=key, params=combined)) == [owned["id"]]
     assert api.get("/api/v1/contacts", key=key, params={"tag": "odd", "sort": "lastName"}).status == 422
+
+
+def test_any_of_rare_tags_reads_only_their_assignments_in_full_pages(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    tagged = {3: ["rare"], 20: ["seldom"], 41: ["rare", "seldom"], 59: ["seldom"], 77: ["rare"]}
+    made = [api.create_contact(key, name=f"Person {n}", tags=tagged.get(n, ["common"])) for n in range(80)]
+    wanted = [made[n]["id"] for n in sorted(tagged)]
+    for tags in ("rare,seldom", "seldom,rare,nobody"):
+        with dynamodb_requests() as sent:
+            first = api.get("/api/v1/contacts", key=key, params={"tag": tags, "limit": 2})
+        assert _ids(first) == wanted[:2], "a full page, not what 200 contacts of the list index held"
+        assert sent["Query"] == len(tags.split(",")) and sent["BatchGetItem"] == 1, sent
+        assert _all_pages(api, key, {"tag": tags, "limit": 2}) == wanted, "each contact once"
+        assert _all_pages(api, key, {"tag": tags, "limit": 2, "sort": "-createdAt"}) == wanted[::-1]
+    sorted_by_name = api.get("/api/v1/contacts", key=key, params={"tag": "rare,seldom", "sort": "lastName"})
+    assert sorted_by_name.status == 200 and len(sorted_by_name.data) == len(wanted), "other sorts read the list index"
 
 
 def test_filtered_pages_stay_complete(api: Api, admin: dict[str, Any]) -> None:

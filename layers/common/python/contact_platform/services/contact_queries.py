@@ -1,8 +1,9 @@
 """Finding contacts by the filter grammar of `GET /api/v1/contacts`, for lists, segments and jobs.
 
-A query picks the one index that narrows it most (search entries, a tag's assignments, or a list
-index by creation, update time, last name, owner or organization, with the creation range as a key
-condition) and checks every other criterion on the items it reads. Never a scan.
+A query picks the one index that narrows it most (search entries, a tag's assignments, the merged
+assignments of several tags when any of them will do, or a list index by creation, update time,
+last name, owner or organization, with the creation range as a key condition) and checks every other
+criterion on the items it reads. Never a scan.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 from contact_platform import clock, errors
 from contact_platform.errors import Detail
 from contact_platform.models.contacts import ContactFilterFields
+from contact_platform.models.fields import MAX_TAGS
 from contact_platform.permissions import Caller
 from contact_platform.services import search_terms
 from contact_platform.store import contact_reads as id_store
@@ -171,6 +173,13 @@ def _pointed(tenant_id: str, ids: list[str]) -> list[ContactItem]:
     return [found[contact_id] for contact_id in ids if contact_id in found]
 
 
+def _merged_tags(criteria: Criteria) -> bool:
+    """Whether the contacts holding any of several tags are read from those tags' assignments, merged
+    (store/contact_reads.tags_pointers: a Query of each a page), rather than from the whole list
+    index: without search or all-of tags, and for at most MAX_TAGS of them."""
+    return criteria.search is None and not criteria.tags_all and 1 < len(criteria.tags_any) <= MAX_TAGS
+
+
 def plan(tenant: str, criteria: Criteria, *, sort_field: str = "createdAt", forward: bool = True) -> Plan:
     """The index to read for `criteria` in the order asked for (sorting is not possible with search,
     and only by creation with a tag)."""
@@ -185,6 +194,14 @@ def plan(tenant: str, criteria: Criteria, *, sort_field: str = "createdAt", forw
             return Page(_pointed(tenant, ids), entries.last_key)
 
         return Plan(search_page, f"search|{term}")
+    if _merged_tags(criteria) and sort_field == "createdAt":
+        tags_any = criteria.tags_any
+
+        def tags_page(size: int, start: LastKey | None) -> Page[ContactItem]:
+            pointers = id_store.tags_pointers(tenant, tags_any, limit=size, start=start, forward=forward)
+            return Page(_pointed(tenant, [p.contact_id for p in pointers.items]), pointers.last_key)
+
+        return Plan(tags_page, f"tags|{'|'.join(tags_any)}|{forward}")
     driving_tag = criteria.tags_all[0] if criteria.tags_all else None
     if driving_tag is None and len(criteria.tags_any) == 1:
         driving_tag = criteria.tags_any[0]
@@ -240,6 +257,14 @@ def matching_ids(
             if entries.last_key is None:
                 return
             start = entries.last_key
+    if _merged_tags(criteria):
+        rest = criteria.beyond(tag=criteria.tags_any[0])  # any of them: the merged assignments hold one
+        while True:
+            pointers = id_store.tags_pointers(tenant, criteria.tags_any, limit=page_size, start=start)
+            yield Page(_checked(tenant, pointers.items, rest), pointers.last_key)
+            if pointers.last_key is None:
+                return
+            start = pointers.last_key
     driving_tag = criteria.tags_all[0] if criteria.tags_all else None
     if driving_tag is None and len(criteria.tags_any) == 1:
         driving_tag = criteria.tags_any[0]

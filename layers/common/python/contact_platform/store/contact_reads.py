@@ -152,6 +152,44 @@ def tag_pointers(tenant_id: str, tag_key: str, *, limit: int, start: LastKey | N
     return Page(pointers, answer.get("LastEvaluatedKey"))
 
 
+AFTER = "after"  # the one attribute of a position in the merged assignments of several tags
+
+
+def tags_pointers(
+    tenant_id: str, tag_keys: Iterable[str], *, limit: int, start: LastKey | None, forward: bool = True
+) -> Page[Pointer]:
+    """The contacts holding any of the tags, oldest first (newest with `forward` false), each once:
+    one Query of each tag's assignments (GSI1, sorted by the contact's `<createdAt>#c`, the same in
+    every tag) from the sort key after which `start` goes on, merged. A position is that sort key
+    alone (`{"after": ...}`), so each tag's Query resumes by its key condition."""
+    after = start[AFTER]["S"] if start else None
+    found: dict[str, str] = {}  # sort key -> contact ID
+    more = False
+    for tag_key in dict.fromkeys(tag_keys):
+        values = {":pk": {"S": keys.tag_collection(tenant_id, tag_key)}}
+        condition = "GSI1PK = :pk"
+        if after is not None:
+            condition += " AND GSI1SK > :after" if forward else " AND GSI1SK < :after"
+            values[":after"] = {"S": after}
+        answer = wire.query(
+            {
+                "IndexName": "GSI1",
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+                "ProjectionExpression": "GSI1SK, contactId",
+                "ScanIndexForward": forward,
+                "Limit": limit,
+            },
+            None,
+        )
+        found.update((item["GSI1SK"]["S"], item["contactId"]["S"]) for item in answer.get("Items", []))
+        more = more or "LastEvaluatedKey" in answer
+    ordered = sorted(found, reverse=not forward)
+    taken = ordered[:limit]
+    pointers = [Pointer(found[sort_key], {AFTER: {"S": sort_key}}) for sort_key in taken]
+    return Page(pointers, pointers[-1].position if pointers and (more or len(ordered) > limit) else None)
+
+
 def search_pointers(tenant_id: str, term: str, *, limit: int, start: LastKey | None) -> Page[Pointer]:
     """One Query of the search entries starting with `term`: contact IDs and each entry's tokens."""
     projection, names, holder = wire.projection(["PK", "SK", "contactId", "token", "tokens"])
