@@ -82,7 +82,9 @@ def test_unknown_sort_field_is_422_listing_the_allowed(api: Api, admin: dict[str
     [
         ("mu", ["Clara", "Jörg"]),
         ("MÜL", ["Jörg"]),
-        ("joerg", []),
+        ("joerg", ["Jörg"]),  # an umlaut spelled out, as keyboards without one write it
+        ("mue", ["Clara", "Jörg"]),
+        ("mul", ["Jörg"]),
         ("jorg mu", ["Jörg"]),
         ("clara@", ["Clara"]),
         ("dana@example.com", ["Dana"]),

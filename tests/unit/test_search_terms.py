@@ -110,3 +110,23 @@ def test_first_match_picks_the_smallest_matching_token() -> None:
     assert st.first_match(tokens, "ma") == "maria"
     assert st.first_match(tokens, "may") == "mayer"
     assert st.first_match(tokens, "x") is None
+
+
+def test_a_word_with_an_umlaut_is_also_found_spelled_out() -> None:
+    assert st.name_tokens("Jörg Müller", "Jörg", "Müller") == [
+        "jorg muller",
+        "jorg",
+        "muller",
+        "joerg",
+        "mueller",
+    ]
+    assert st.name_tokens("Bäckerei Schröder-Übel") == [
+        "backerei schroder-ubel",
+        "backerei",
+        "schroder",
+        "ubel",
+        "baeckerei",
+        "schroeder",
+        "uebel",
+    ]
+    assert st.name_tokens("Jan Beispiel") == ["jan beispiel", "jan", "beispiel"], "nothing more without one"

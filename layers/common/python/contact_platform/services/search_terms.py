@@ -20,6 +20,7 @@ MAX_NAME_WORDS = 6
 PHONE_KEYS_KEPT = 4096  # numbers whose keys a process keeps (a lead migration sends up to 1,000)
 _WORD_SPLIT = re.compile(r"[\s\-'.,/]+")
 _PHONE_LIKE = re.compile(r"^[+\d\s().\-/]+$")
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
 def fold(text: str) -> str:
@@ -73,18 +74,25 @@ def phone_key(phone: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
 
 
 def name_tokens(*names: str | None) -> list[str]:
-    """Every word of the names, and each multi-word name whole (so `jan bei` finds `Jan Beispiel`)."""
+    """Every word of the names, and each multi-word name whole (so `jan bei` finds `Jan Beispiel`);
+    a word with an umlaut also as German writes it without one (`Müller`: `muller` and `mueller`)."""
     tokens: list[str] = []
-    words: list[str] = []
+    words: list[tuple[str, str]] = []  # (folded, with its umlauts spelled out)
     for name in names:
         if not name:
             continue
         folded = fold(name)
         if " " in folded:
             tokens.append(folded)
-        words += [word for word in _WORD_SPLIT.split(folded) if word]
-    tokens += list(dict.fromkeys(words))[:MAX_NAME_WORDS]
-    return tokens
+        spelled = fold(name.translate(_SPELLED_OUT))
+        words += [pair for pair in zip(_words(folded), _words(spelled), strict=True) if pair[0]]
+    kept = list(dict.fromkeys(words))[:MAX_NAME_WORDS]
+    tokens += [word for word, _ in kept] + [other for word, other in kept if other != word]
+    return list(dict.fromkeys(tokens))
+
+
+def _words(folded: str) -> list[str]:
+    return _WORD_SPLIT.split(folded)
 
 
 def contact_tokens(
