@@ -19,10 +19,11 @@ from contact_platform.services.lead_matching import (
 @pytest.mark.parametrize(
     ("company", "core"),
     [
-        ("Restaurant Musterküche", "musterkuche"),
-        ("Musterküche GmbH", "musterkuche"),
-        ("Café Müller & Söhne KG", "muller sohne"),
-        ("Söhne Müller", "muller sohne"),  # order does not matter
+        ("Restaurant Musterküche", "musterkueche"),
+        ("Musterküche GmbH", "musterkueche"),
+        ("Musterkueche GmbH", "musterkueche"),  # umlauts spelled out: the same core
+        ("Café Müller & Söhne KG", "mueller soehne"),
+        ("Söhne Müller", "mueller soehne"),  # order does not matter
         ("Restaurant GmbH", "gmbh restaurant"),  # nothing distinctive: every word
     ],
 )
@@ -38,6 +39,7 @@ def test_blocking_words_are_the_longest_distinctive_ones_of_three_letters_or_mor
         "bio",
     ]
     assert blocking_tokens("Musterküche") == blocking_tokens("Musterkueche") == ["muste"]
+    assert blocking_tokens("Müller Feinkost") == blocking_tokens("Mueller Feinkost") == ["muell"]
     assert blocking_tokens("Xy GmbH") == []
     assert blocking_tokens("Berliner Kindl Berlin", "Berlin") == ["berli", "kindl"]
 
@@ -46,7 +48,8 @@ def test_blocking_words_are_the_longest_distinctive_ones_of_three_letters_or_mor
     ("one", "other", "score"),
     [
         ("Restaurant Musterküche", "Musterküche GmbH", 0.85),  # the same company: the top of the range
-        ("Musterküche", "Musterkueche", 0.81),
+        ("Musterküche", "Musterkueche", 0.85),  # umlauts spelled out: the same name
+        ("Musterküche", "Musterkuche", 0.81),
         ("Bäckerei Wagner", "Wagner Backstube", 0.46),
     ],
 )
@@ -69,13 +72,14 @@ def test_a_leads_keys_normalize_email_phone_in_its_territory_and_city() -> None:
             "contact": {"email": " Anna@Example.CH ", "phone": "044 123 45 67"},
         }
     )
-    assert (keys.email, keys.phone, keys.city) == ("anna@example.ch", "41441234567", "zurich")
+    assert (keys.email, keys.phone, keys.city) == ("anna@example.ch", "41441234567", "zuerich")
     assert keys.sets() == [
         ("email", "anna@example.ch"),
         ("phone", "41441234567"),
-        ("company", "zurich#bio"),
-        ("company", "zurich#hof"),
+        ("company", "zuerich#bio"),
+        ("company", "zuerich#hof"),
     ]
+    assert keys_of({"companyName": "Bio Hof", "city": "Zuerich"}).sets() == keys.sets()[2:], "the same city spelled out"
     german = keys_of({"companyName": "X", "city": "Berlin", "territory": "DE", "contact": {"phone": "030 1234567"}})
     assert german.phone == "49301234567"
     assert keys_of({"companyName": "Hof", "city": "Bern", "territory": "CH"}).sets() == [("company", "bern#hof")]

@@ -6,6 +6,8 @@ In the migration's order, the first rule that finds a lead decides:
    0.9, `phone_normalized`, soft;
 3. the company name in the same city, fuzzily: 0.85 x the similarity of the two names' cores (legal
    forms and trade words dropped, token order ignored), kept from 0.75 on: `company_fuzzy`, soft.
+   Names and cities are compared with their umlauts spelled out (`Müller` as `Mueller`, `München`
+   as `Muenchen`), as old exports often write them.
 
 Candidates for 3 come from an index, never from reading the tenant's leads: a lead is listed under
 the start of each distinctive word of its company name (`blocking_tokens`) in its city.
@@ -17,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from contact_platform.services.search_terms import email_key, fold, phone_key
+from contact_platform.services.search_terms import email_key, phone_key, spelled_out
 
 HARD = "skip_or_merge"
 SOFT = "review_manually"
@@ -54,13 +56,13 @@ class Match:
 
 
 def city_key(city: str) -> str:
-    return fold(city)
+    return spelled_out(city)
 
 
 def company_core(company: str) -> str:
-    """`Restaurant Musterküche GmbH` -> `musterkuche`: the words that tell one company from another,
+    """`Restaurant Musterküche GmbH` -> `musterkueche`: the words that tell one company from another,
     sorted (or every word, when all are generic)."""
-    words = _WORD.findall(fold(company).replace("&", " "))
+    words = _WORD.findall(spelled_out(company).replace("&", " "))
     core = [word for word in words if word not in LEGAL_FORMS and word not in TRADE_WORDS]
     return " ".join(sorted(core or words))
 

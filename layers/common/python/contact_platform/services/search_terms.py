@@ -30,6 +30,12 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def spelled_out(text: str) -> str:
+    """Folded with its umlauts written out, as German writes them without umlauts: `Müller` and
+    `Mueller` -> `mueller` (`Muller` stays `muller`)."""
+    return fold(text.translate(_SPELLED_OUT))
+
+
 def email_key(email: str) -> str:
     """The form an email is unique and found by."""
     return email.strip().casefold()
@@ -84,7 +90,7 @@ def name_tokens(*names: str | None) -> list[str]:
         folded = fold(name)
         if " " in folded:
             tokens.append(folded)
-        spelled = fold(name.translate(_SPELLED_OUT))
+        spelled = spelled_out(name)
         words += [pair for pair in zip(_words(folded), _words(spelled), strict=True) if pair[0]]
     kept = list(dict.fromkeys(words))[:MAX_NAME_WORDS]
     tokens += [word for word, _ in kept] + [other for word, other in kept if other != word]
