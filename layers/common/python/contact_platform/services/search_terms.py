@@ -90,15 +90,11 @@ def name_tokens(*names: str | None) -> list[str]:
         folded = fold(name)
         if " " in folded:
             tokens.append(folded)
-        spelled = spelled_out(name)
-        words += [pair for pair in zip(_words(folded), _words(spelled), strict=True) if pair[0]]
+        pairs = zip(_WORD_SPLIT.split(folded), _WORD_SPLIT.split(spelled_out(name)), strict=True)
+        words += [pair for pair in pairs if pair[0]]
     kept = list(dict.fromkeys(words))[:MAX_NAME_WORDS]
     tokens += [word for word, _ in kept] + [other for word, other in kept if other != word]
-    return list(dict.fromkeys(tokens))
-
-
-def _words(folded: str) -> list[str]:
-    return _WORD_SPLIT.split(folded)
+    return tokens
 
 
 def contact_tokens(
