@@ -378,7 +378,8 @@ CONSENT = "2024-01-01T00:00:00Z"
         ),
         ({"companyName": "Musterküche GmbH"}, 0.85, "company_fuzzy", "review_manually"),
         ({"companyName": "Musterkueche"}, 0.85, "company_fuzzy", "review_manually"),  # umlaut spelled out
-        ({"companyName": "Musterkuche"}, 0.81, "company_fuzzy", "review_manually"),
+        ({"companyName": "Musterkuche"}, 0.85, "company_fuzzy", "review_manually"),  # or left out
+        ({"companyName": "Musterkuchen"}, 0.81, "company_fuzzy", "review_manually"),
     ],
 )
 def test_duplicates_of_existing_leads_in_the_specifications_order(

@@ -10,25 +10,38 @@ from contact_platform.services.lead_matching import (
     SOFT,
     Match,
     blocking_tokens,
+    companies_of,
     company_core,
+    company_match,
     company_score,
     keys_of,
 )
+from contact_platform.services.search_terms import spelled_out
 
 
 @pytest.mark.parametrize(
     ("company", "core"),
     [
-        ("Restaurant Musterküche", "musterkueche"),
-        ("Musterküche GmbH", "musterkueche"),
-        ("Musterkueche GmbH", "musterkueche"),  # umlauts spelled out: the same core
-        ("Café Müller & Söhne KG", "mueller soehne"),
-        ("Söhne Müller", "mueller soehne"),  # order does not matter
+        ("Restaurant Musterküche", "musterkuche"),
+        ("Musterküche GmbH", "musterkuche"),
+        ("Café Müller & Söhne KG", "muller sohne"),
+        ("Söhne Müller", "muller sohne"),  # order does not matter
         ("Restaurant GmbH", "gmbh restaurant"),  # nothing distinctive: every word
     ],
 )
 def test_a_company_name_is_matched_by_its_distinctive_words(company: str, core: str) -> None:
     assert company_core(company) == core
+
+
+def test_a_company_is_also_read_with_its_umlauts_spelled_out() -> None:
+    assert company_core("Café Müller & Söhne KG", spelled_out) == "mueller soehne"
+    assert (
+        blocking_tokens("Müller Feinkost", "München", spelled_out) == blocking_tokens("Mueller Feinkost") == ["muell"]
+    )
+    assert [company.city for company in companies_of({"companyName": "Müller", "city": "München"})] == [
+        "munchen",
+        "muenchen",
+    ]
 
 
 def test_blocking_words_are_the_longest_distinctive_ones_of_three_letters_or_more() -> None:
@@ -39,7 +52,6 @@ def test_blocking_words_are_the_longest_distinctive_ones_of_three_letters_or_mor
         "bio",
     ]
     assert blocking_tokens("Musterküche") == blocking_tokens("Musterkueche") == ["muste"]
-    assert blocking_tokens("Müller Feinkost") == blocking_tokens("Mueller Feinkost") == ["muell"]
     assert blocking_tokens("Xy GmbH") == []
     assert blocking_tokens("Berliner Kindl Berlin", "Berlin") == ["berli", "kindl"]
 
@@ -48,13 +60,29 @@ def test_blocking_words_are_the_longest_distinctive_ones_of_three_letters_or_mor
     ("one", "other", "score"),
     [
         ("Restaurant Musterküche", "Musterküche GmbH", 0.85),  # the same company: the top of the range
-        ("Musterküche", "Musterkueche", 0.85),  # umlauts spelled out: the same name
-        ("Musterküche", "Musterkuche", 0.81),
+        ("Musterküche", "Musterkueche", 0.81),
         ("Bäckerei Wagner", "Wagner Backstube", 0.46),
     ],
 )
 def test_a_company_score_is_085_times_the_similarity_of_the_cores(one: str, other: str, score: float) -> None:
     assert company_score(company_core(one), company_core(other)) == score
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "score"),
+    [
+        (("Müller Feinkost", "München"), ("Mueller Feinkost", "Muenchen"), 0.85),  # the same spelled out
+        (("Müller Feinkost", "München"), ("Muller Feinkost", "Munchen"), 0.85),  # the same folded
+        (("Musterküche", "Berlin"), ("Musterkueche", "Berlin"), 0.85),
+        (("Müller Feinkost", "München"), ("Müller Feinkost", "Berlin"), 0.0),  # another city
+        (("Bäckerei Wagner", "Köln"), ("Wagner Backstube", "Koeln"), 0.46),
+    ],
+)
+def test_two_companies_score_the_better_of_their_two_spellings(
+    one: tuple[str, str], other: tuple[str, str], score: float
+) -> None:
+    first, second = ({"companyName": name, "city": city} for name, city in (one, other))
+    assert company_match(companies_of(first), companies_of(second)) == score
 
 
 def test_scores_from_095_are_hard_duplicates_and_the_rest_soft() -> None:
@@ -72,14 +100,16 @@ def test_a_leads_keys_normalize_email_phone_in_its_territory_and_city() -> None:
             "contact": {"email": " Anna@Example.CH ", "phone": "044 123 45 67"},
         }
     )
-    assert (keys.email, keys.phone, keys.city) == ("anna@example.ch", "41441234567", "zuerich")
+    assert (keys.email, keys.phone) == ("anna@example.ch", "41441234567")
     assert keys.sets() == [
         ("email", "anna@example.ch"),
         ("phone", "41441234567"),
-        ("company", "zuerich#bio"),
+        ("company", "zurich#bio"),
+        ("company", "zurich#hof"),
+        ("company", "zuerich#bio"),  # and with the city's umlaut spelled out
         ("company", "zuerich#hof"),
     ]
-    assert keys_of({"companyName": "Bio Hof", "city": "Zuerich"}).sets() == keys.sets()[2:], "the same city spelled out"
+    assert keys_of({"companyName": "Bio Hof", "city": "Zuerich"}).sets() == keys.sets()[4:], "once without umlauts"
     german = keys_of({"companyName": "X", "city": "Berlin", "territory": "DE", "contact": {"phone": "030 1234567"}})
     assert german.phone == "49301234567"
     assert keys_of({"companyName": "Hof", "city": "Bern", "territory": "CH"}).sets() == [("company", "bern#hof")]
