@@ -17,11 +17,11 @@ from contact_platform.services.lead_matching import (
     COMPANY_THRESHOLD,
     EMAIL_SCORE,
     PHONE_SCORE,
-    Company,
     LeadKeys,
     Match,
-    companies_of,
-    company_match,
+    city_key,
+    company_core,
+    company_score,
     keys_of,
 )
 from contact_platform.store import key_sets, records
@@ -53,18 +53,18 @@ class _Batch:
 
     emails: dict[str, str] = field(default_factory=dict)
     phones: dict[str, str] = field(default_factory=dict)
-    # `<city>#<word>` (in either spelling) -> the leads listed under it: external ID, companies
-    words: dict[str, list[tuple[str, tuple[Company, ...]]]] = field(default_factory=dict)
+    words: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # `<city>#<word>` -> (external ID, core)
 
     def find(self, keys: LeadKeys) -> Found | None:
         if keys.email and keys.email in self.emails:
             return Found(Match("", EMAIL_SCORE, "email_exact_match"), self.emails[keys.email])
         if keys.phone and keys.phone in self.phones:
             return Found(Match("", PHONE_SCORE, "phone_normalized"), self.phones[keys.phone])
-        listed = {
-            external_id: companies for _, name in keys.sets() for external_id, companies in self.words.get(name, [])
-        }
-        scored = [(company_match(keys.companies, companies), external_id) for external_id, companies in listed.items()]
+        scored = [
+            (company_score(keys.core, core), external_id)
+            for token in keys.tokens
+            for external_id, core in self.words.get(f"{keys.city}#{token}", [])
+        ]
         best = max(scored, default=None, key=lambda pair: pair[0])
         if best is not None and best[0] >= COMPANY_THRESHOLD:
             return Found(Match("", best[0], "company_fuzzy"), best[1])
@@ -75,9 +75,8 @@ class _Batch:
             self.emails.setdefault(keys.email, external_id)
         if keys.phone:
             self.phones.setdefault(keys.phone, external_id)
-        for kind, name in keys.sets():
-            if kind == "company":
-                self.words.setdefault(name, []).append((external_id, keys.companies))
+        for token in keys.tokens:
+            self.words.setdefault(f"{keys.city}#{token}", []).append((external_id, keys.core))
 
 
 @dataclass(eq=False)  # hashed by identity: its cached methods key on it
@@ -92,8 +91,9 @@ class _Counted:
         return keys_of(self.records[lead_id])
 
     @cache  # noqa: B019
-    def companies(self, lead_id: str) -> tuple[Company, ...]:
-        return companies_of(self.records[lead_id])
+    def company(self, lead_id: str) -> tuple[str, str]:
+        data = self.records[lead_id]
+        return city_key(str(data.get("city") or "")), company_core(str(data.get("companyName") or ""))
 
 
 def _existing(keys: LeadKeys, named: dict[str, set[str]], counted: _Counted) -> Found | None:
@@ -109,7 +109,10 @@ def _existing(keys: LeadKeys, named: dict[str, set[str]], counted: _Counted) -> 
         if same:
             return Found(Match(same[0], PHONE_SCORE, "phone_normalized"))
     scored = sorted(
-        (-company_match(keys.companies, counted.companies(lead_id)), lead_id) for lead_id in named.get("company", ())
+        (-company_score(keys.core, core), lead_id)
+        for lead_id in named.get("company", ())
+        for city, core in [counted.company(lead_id)]
+        if city == keys.city
     )
     if scored and -scored[0][0] >= COMPANY_THRESHOLD:
         return Found(Match(scored[0][1], -scored[0][0], "company_fuzzy"))

@@ -6,9 +6,8 @@ In the migration's order, the first rule that finds a lead decides:
    0.9, `phone_normalized`, soft;
 3. the company name in the same city, fuzzily: 0.85 x the similarity of the two names' cores (legal
    forms and trade words dropped, token order ignored), kept from 0.75 on: `company_fuzzy`, soft.
-   Names and cities are compared in two spellings, as old exports write them: folded (`Müller` as
-   `Muller`) and with umlauts spelled out (`Müller` as `Mueller`, `München` as `Muenchen`); a lead
-   is listed under the words of both, and two leads score the better of the two.
+   Names and cities are compared folded and with an umlaut's `e` dropped (`matching_form`), so that
+   `Müller`, `Mueller` and `Muller`, `München` and `Muenchen` read the same, as old exports write them.
 
 Candidates for 3 come from an index, never from reading the tenant's leads: a lead is listed under
 the start of each distinctive word of its company name (`blocking_tokens`) in its city.
@@ -17,11 +16,10 @@ the start of each distinctive word of its company name (`blocking_tokens`) in it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from contact_platform.services.search_terms import email_key, fold, phone_key, spelled_out
+from contact_platform.services.search_terms import email_key, fold, phone_key
 
 HARD = "skip_or_merge"
 SOFT = "review_manually"
@@ -44,6 +42,7 @@ TRADE_WORDS = frozenset(
     supermarkt lebensmittel und and the der die das zum zur im am de la le""".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_UMLAUT_E = re.compile(r"(?<=[aou])e")  # `ue` of a spelled-out umlaut, once folded: `mueller` -> `muller`
 
 
 @dataclass(frozen=True)
@@ -57,27 +56,31 @@ class Match:
         return HARD if self.score >= HARD_FROM else SOFT
 
 
-# The spellings a company and its city are compared in: folded (`muller`), umlauts spelled out (`mueller`).
-SPELLINGS: tuple[Callable[[str], str], ...] = (fold, spelled_out)
+def matching_form(text: str) -> str:
+    """Folded, `e` after `a`, `o` and `u` dropped: `Müller`, `Mueller`, `Muller` -> `muller`. Only for
+    finding and scoring candidates (`Bauer` reads `baur` too: a soft warning at most)."""
+    return _UMLAUT_E.sub("", fold(text))
 
 
-def company_core(company: str, spell: Callable[[str], str] = fold) -> str:
-    """`Restaurant Musterküche GmbH` -> `musterkuche` (`musterkueche` spelled out): the words that
-    tell one company from another, sorted (or every word, when all are generic)."""
-    words = _WORD.findall(spell(company).replace("&", " "))
+def city_key(city: str) -> str:
+    return matching_form(city)
+
+
+def company_core(company: str) -> str:
+    """`Restaurant Musterküche GmbH` -> `musterkuche`: the words that tell one company from another,
+    sorted (or every word, when all are generic)."""
+    words = _WORD.findall(matching_form(company).replace("&", " "))
     core = [word for word in words if word not in LEGAL_FORMS and word not in TRADE_WORDS]
     return " ".join(sorted(core or words))
 
 
-def blocking_tokens(company: str, city: str = "", spell: Callable[[str], str] = fold) -> list[str]:
+def blocking_tokens(company: str, city: str = "") -> list[str]:
     """What a company is listed under: the first five letters of each word of its core (a misspelling
     after them still finds it), the longest words first, at most four, of words of three letters or
     more that are not the city's own name (which half the companies of a city may carry)."""
-    city_words = set(_WORD.findall(spell(city)))
+    city_words = set(_WORD.findall(city_key(city)))
     words = [
-        word
-        for word in company_core(company, spell).split()
-        if len(word) >= MIN_BLOCKING_LENGTH and word not in city_words
+        word for word in company_core(company).split() if len(word) >= MIN_BLOCKING_LENGTH and word not in city_words
     ]
     longest_first = sorted(dict.fromkeys(words), key=lambda word: (-len(word), word))
     return list(dict.fromkeys(word[:BLOCKING_PREFIX] for word in longest_first))[:MAX_BLOCKING_TOKENS]
@@ -95,53 +98,20 @@ def company_score(core: str, other_core: str) -> float:
 
 
 @dataclass(frozen=True)
-class Company:
-    """A lead's company in one spelling: its city, the core of its name and the words it is listed under."""
-
-    city: str
-    core: str
-    tokens: tuple[str, ...]
-
-    def set_names(self) -> list[str]:
-        return [f"{self.city}#{token}" for token in self.tokens]
-
-
-def companies_of(lead: dict[str, Any]) -> tuple[Company, ...]:
-    """A lead's company in each of SPELLINGS (the same twice for a name and city without umlauts)."""
-    company, city = str(lead.get("companyName") or ""), str(lead.get("city") or "")
-    return tuple(
-        Company(spell(city), company_core(company, spell), tuple(blocking_tokens(company, city, spell)))
-        for spell in SPELLINGS
-    )
-
-
-def company_match(one: tuple[Company, ...], other: tuple[Company, ...]) -> float:
-    """The better score of the two spellings in which the companies share their city (0: none)."""
-    return max(
-        (
-            company_score(mine.core, theirs.core)
-            for mine, theirs in zip(one, other, strict=True)
-            if mine.city == theirs.city
-        ),
-        default=0.0,
-    )
-
-
-@dataclass(frozen=True)
 class LeadKeys:
-    """What one lead is found by: its email and phone keys and, per blocking token, its city's entry
-    (in each spelling)."""
+    """What one lead is found by: its email and phone keys and, per blocking token, its city's entry."""
 
     email: str | None
     phone: str | None
-    companies: tuple[Company, ...]
+    city: str
+    core: str
+    tokens: tuple[str, ...]
 
     def sets(self) -> list[tuple[str, str]]:
         """The key sets a lead with these keys is in (store/key_sets.py): (kind, value)."""
         names = [("email", self.email)] if self.email else []
         names += [("phone", self.phone)] if self.phone else []
-        words = dict.fromkeys(name for company in self.companies for name in company.set_names())
-        return names + [("company", name) for name in words]
+        return names + [("company", f"{self.city}#{token}") for token in self.tokens]
 
 
 def keys_of(lead: dict[str, Any]) -> LeadKeys:
@@ -150,8 +120,11 @@ def keys_of(lead: dict[str, Any]) -> LeadKeys:
     email = contact.get("email")
     phone = contact.get("phone")
     region = lead.get("territory") or "DE"
+    company, city = str(lead.get("companyName") or ""), str(lead.get("city") or "")
     return LeadKeys(
         email=email_key(email) if email else None,
         phone=phone_key(phone, region) if phone else None,
-        companies=companies_of(lead),
+        city=city_key(city),
+        core=company_core(company),
+        tokens=tuple(blocking_tokens(company, city)),
     )
