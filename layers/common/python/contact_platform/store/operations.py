@@ -17,7 +17,7 @@ from pynamodb.expressions.condition import Condition
 from contact_platform.store import keys
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.paging import LastKey, Page, query_page
-from contact_platform.store.table import Item, get_item, set_or_remove, string_map, transaction
+from contact_platform.store.table import Item, delete_all, get_item, set_or_remove, string_map, transaction
 
 OPERATION_SK = "OPERATION"
 CHUNK_PREFIX = "CHUNK#"
@@ -235,6 +235,4 @@ def get_chunk_result(tenant_id: str, operation_id: str, chunk: int) -> ChunkResu
 def delete_chunk_items(tenant_id: str, operation_id: str) -> None:
     """Remove the chunk results and failures (once the operation has ended, or before it runs again)."""
     _, chunks, failures = get_all(tenant_id, operation_id)
-    with Item.batch_write() as batch:
-        for item in [*chunks, *failures]:
-            batch.delete(item)
+    delete_all([*chunks, *failures])
