@@ -94,28 +94,47 @@ def test_the_accepted_parameters_are_listed(roomy: tuple[Api, dict[str, Any]]) -
     assert taking_none.error["details"] == [{"field": "x", "issue": "unknown query parameter; this route takes none"}]
 
 
+_CONTACTS, _EVENTS = "/api/v1/contacts", "/api/v1/events"
+_TWENTY_ONE_TAGS = ",".join(f"t{number}" for number in range(21))
+
+
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("path", "params", "field"),
     [
-        ({"sort": "email"}, "sort"),
-        ({"sort": "-nope"}, "sort"),
-        ({"limit": "0"}, "limit"),
-        ({"limit": "201"}, "limit"),
-        ({"limit": "lots"}, "limit"),
-        ({"createdAfter": "yesterday"}, "createdAfter"),
-        ({"updatedSince": "2025-13-45"}, "updatedSince"),
-        ({"search": "a"}, "search"),
-        ({"search": "ab", "sort": "lastName"}, "sort"),
+        (_CONTACTS, {"sort": "email"}, "sort"),
+        (_CONTACTS, {"sort": "-nope"}, "sort"),
+        (_CONTACTS, {"limit": "0"}, "limit"),
+        (_CONTACTS, {"limit": "201"}, "limit"),
+        (_CONTACTS, {"limit": "lots"}, "limit"),
+        (_CONTACTS, {"createdAfter": "yesterday"}, "createdAfter"),
+        (_CONTACTS, {"updatedSince": "2025-13-45"}, "updatedSince"),
+        (_CONTACTS, {"search": "a"}, "search"),
+        (_CONTACTS, {"search": "ab", "sort": "lastName"}, "sort"),
+        (_CONTACTS, {"tag": ""}, "tag"),  # not a list of everyone
+        (_CONTACTS, {"tag": " , "}, "tag"),
+        (_CONTACTS, {"tagsAll": ""}, "tagsAll"),
+        (_CONTACTS, {"tag": _TWENTY_ONE_TAGS}, "tag"),  # a segment's limit too
+        (_CONTACTS, {"tagsAll": "lead," + "x" * 51}, "tagsAll"),  # longer than any tag name
+        (_EVENTS, {"type": "contact.nope"}, "type"),  # not an empty list: what a webhook refuses too
+        (_EVENTS, {"type": "nope.*"}, "type"),
     ],
 )
 def test_every_bad_query_value_is_422_with_details(
-    roomy: tuple[Api, dict[str, Any]], params: dict[str, str], field: str
+    roomy: tuple[Api, dict[str, Any]], path: str, params: dict[str, str], field: str
 ) -> None:
     api, admin = roomy
-    reply = api.get("/api/v1/contacts", key=admin["apiKey"], params=params)
+    reply = api.get(path, key=admin["apiKey"], params=params)
     assert reply.status == 422, reply.body
     assert reply.error["code"] == "VALIDATION_ERROR"
     assert field in [detail["field"] for detail in reply.error["details"]]
+
+
+def test_a_bad_tag_filter_says_which_tag_and_why(roomy: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = roomy
+    reply = api.get(_CONTACTS, key=admin["apiKey"], params={"tag": "lead," + "x" * 51})
+    assert reply.error["details"] == [{"field": "tag", "issue": "tag 2: String should have at most 50 characters"}]
+    reply = api.get(_CONTACTS, key=admin["apiKey"], params={"tag": _TWENTY_ONE_TAGS})
+    assert reply.error["details"] == [{"field": "tag", "issue": "at most 20 tags, not 21"}]
 
 
 def test_a_tampered_cursor_stays_400(roomy: tuple[Api, dict[str, Any]]) -> None:

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from contact_platform import errors
+from contact_platform.errors import Detail
 from contact_platform.models.base import Model
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -42,6 +44,28 @@ def event_types() -> dict[str, type[Model]]:
     types["lead_migration.finished"] = LeadMigrationFinished
     types[FINISHED["campaign_exports"]] = CampaignExport
     return types
+
+
+@cache
+def emitted_types() -> frozenset[str]:
+    """The types records and jobs emit, read from the schema files' names (the same set as
+    `event_types()`, held so by a test) without importing every entity's declaration."""
+    return frozenset(path.stem for path in SCHEMAS.glob("*.json")) - {"webhook.test"}
+
+
+def checked_selector(selector: str, field: str) -> str:
+    """A known event type, `<entity>.*` for an entity that emits events, or `*`; else a 422 on `field`
+    (a webhook's `event`, the events list's `type`)."""
+    types = emitted_types()
+    entities = sorted({name.partition(".")[0] for name in types})
+    entity, _, action = selector.partition(".")
+    if selector == "*" or selector in types or (action == "*" and entity in entities):
+        return selector
+    issue = (
+        f"unknown event type {selector!r}: give an event type (GET /api/v1/events lists them, e.g. deal.won), "
+        f"<entity>.* for one of {', '.join(entities)}, or *"
+    )
+    raise errors.validation_error("Unknown event type", [Detail(field, issue)])
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
@@ -107,7 +107,7 @@ class ContactDeleted(Model):
 
 
 CONTACT_SORT_FIELDS = ("createdAt", "updatedAt", "lastName")
-_TAGS_DESCRIPTION = "Comma-separated tag names or tag IDs"
+_TAGS_DESCRIPTION = f"1 to {MAX_TAGS} comma-separated tag names or tag IDs"
 
 
 class ContactFilterFields(Model):
@@ -128,12 +128,6 @@ class ContactFilterFields(Model):
     )
 
 
-class ContactListQuery(PageQuery, ContactFilterFields):
-    sort: str | None = Field(None, description="createdAt, updatedAt or lastName; prefix `-` for descending.")
-    tag: str | None = Field(None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with any of them.")
-    tagsAll: str | None = Field(None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with all of them.")
-
-
 def _tag_list(value: Any) -> Any:
     """A segment's tags as a JSON list, or comma-separated like the list query."""
     if isinstance(value, str):
@@ -142,6 +136,34 @@ def _tag_list(value: Any) -> Any:
 
 
 SegmentTags = Annotated[list[TagName], BeforeValidator(_tag_list), Field(min_length=1, max_length=MAX_TAGS)]
+_TAG_NAME: TypeAdapter[str] = TypeAdapter(TagName)
+
+
+def _tag_names(value: str) -> str:
+    """The list query's comma-separated tags, held to a segment's rules (1 to MAX_TAGS names of at most
+    50 characters): an empty or oversized filter is a 422, not a list of everything or of nothing."""
+    names = _tag_list(value)
+    if not names:
+        raise ValueError("give at least one tag name or ID")
+    if len(names) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} tags, not {len(names)}")
+    for number, name in enumerate(names, 1):
+        try:
+            _TAG_NAME.validate_python(name)
+        except ValidationError as error:
+            raise ValueError(f"tag {number}: {error.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    return value
+
+
+QueryTags = Annotated[str, AfterValidator(_tag_names)]
+
+
+class ContactListQuery(PageQuery, ContactFilterFields):
+    sort: str | None = Field(None, description="createdAt, updatedAt or lastName; prefix `-` for descending.")
+    tag: QueryTags | None = Field(None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with any of them.")
+    tagsAll: QueryTags | None = Field(
+        None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with all of them."
+    )
 
 
 class ContactFilter(ContactFilterFields):

@@ -17,7 +17,6 @@ from typing import Protocol
 from contact_platform import clock, errors
 from contact_platform.errors import Detail
 from contact_platform.models.contacts import ContactFilterFields
-from contact_platform.models.fields import MAX_TAGS
 from contact_platform.permissions import Caller
 from contact_platform.services import search_terms
 from contact_platform.store import contact_reads as id_store
@@ -176,8 +175,8 @@ def _pointed(tenant_id: str, ids: list[str]) -> list[ContactItem]:
 def _merged_tags(criteria: Criteria) -> bool:
     """Whether the contacts holding any of several tags are read from those tags' assignments, merged
     (store/contact_reads.tags_pointers: a Query of each a page), rather than from the whole list
-    index: without search or all-of tags, and for at most MAX_TAGS of them."""
-    return criteria.search is None and not criteria.tags_all and 1 < len(criteria.tags_any) <= MAX_TAGS
+    index: without search or all-of tags (a filter names at most 20: models/contacts.py)."""
+    return criteria.search is None and not criteria.tags_all and len(criteria.tags_any) > 1
 
 
 def plan(tenant: str, criteria: Criteria, *, sort_field: str = "createdAt", forward: bool = True) -> Plan:

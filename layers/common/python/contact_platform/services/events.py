@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 from contact_platform import clock, errors
+from contact_platform.events.catalog import checked_selector
 from contact_platform.models.events import Event, EventQuery
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
@@ -49,6 +50,9 @@ def _matches(item: AuditItem, wanted: str | None) -> bool:
 
 
 def list_events(caller: Caller, query: EventQuery) -> Listing[Event]:
+    """422 for a type no record or job emits (an empty list would read as "nothing happened")."""
+    if query.type is not None:
+        checked_selector(query.type, "type")
     oldest = clock.now() - KEPT
     since = clock.iso(max(query.since, oldest) if query.since else oldest)
     asked = clock.iso(query.since) if query.since else ""  # the default moves with the clock: not bound

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from contact_platform import clock, errors
 from contact_platform.config import settings
 from contact_platform.errors import Detail
+from contact_platform.events.catalog import checked_selector
 from contact_platform.ids import new_id
 from contact_platform.models.paging import Listing
 from contact_platform.models.webhooks import (
@@ -76,21 +77,7 @@ def signing_secrets(webhook: WebhookItem, now: datetime) -> list[str]:
 
 
 def _check_event(selector: str) -> str:
-    """A known event type, `<entity>.*` for an entity that has event types, or `*`; a 422 on `event`."""
-    from contact_platform.events.catalog import event_types  # every entity's declaration: only here
-
-    types = event_types()
-    entities = sorted({name.partition(".")[0] for name in types})
-    if selector == "*" or selector in types:
-        return selector
-    entity, _, action = selector.partition(".")
-    if action == "*" and entity in entities:
-        return selector
-    issue = (
-        f"unknown event type {selector!r}: give an event type (GET /api/v1/events lists them, e.g. deal.won), "
-        f"<entity>.* for one of {', '.join(entities)}, or *"
-    )
-    raise errors.validation_error("Unknown event type", [Detail("event", issue)])
+    return checked_selector(selector, "event")
 
 
 def _check_target(url: str) -> str:
