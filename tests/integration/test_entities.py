@@ -225,6 +225,32 @@ def test_filters(api: Api, admin: dict[str, Any], entity: Entity) -> None:
         assert one["id"] in found and other["id"] not in found, (field, query)
 
 
+FILTERED = [entity for entity in ENTITIES if entity.filters or entity.owner or entity.ranges]
+
+
+@pytest.mark.parametrize("entity", FILTERED, **by_name)
+def test_a_filter_value_no_record_could_hold_is_422(api: Api, admin: dict[str, Any], entity: Entity) -> None:
+    """Held to the field's own type and constraints (an ID's form, an enum, a currency code, an amount
+    at least 0): a 422 naming the filter, never an empty list that reads as "no such records"."""
+    key = admin["apiKey"]
+    at = collection(api, key, entity)
+    bounds = [parameter for low, high in entity.ranges.values() for parameter in (low, high) if parameter]
+    for parameter in [*entity.filters, *([entity.owner] if entity.owner else []), *bounds]:
+        for value in ("", "!"):
+            reply = api.get(at, key=key, params={parameter: value})
+            assert reply.status == 422, (parameter, value, reply.body)
+            assert parameter in [detail["field"] for detail in reply.error["details"]], reply.body
+
+
+def test_a_filter_value_is_normalized_as_its_field_is(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    campaign = make(api, key, "campaign")
+    assert campaign["market"] == "DE"
+    assert campaign["id"] in _ids(api.get("/api/v1/campaigns", key=key, params={"market": "de"}))
+    reply = api.get("/api/v1/deals", key=key, params={"valueMin": "-1"})
+    assert reply.status == 422 and reply.error["details"][0]["field"] == "valueMin"
+
+
 @pytest.mark.parametrize("entity", SEARCHED, **by_name)
 def test_prefix_search(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]

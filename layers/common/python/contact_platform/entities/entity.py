@@ -144,11 +144,6 @@ class Entity:
             return ()
         return (self.owner, "visibleTo") if self.shared else (self.owner,)
 
-    def field_type(self, name: str) -> Any:
-        """The type of a field of `fields` (without its constraints) or of the server's."""
-        declared = self.fields.model_fields.get(name)
-        return declared.annotation if declared is not None else self.server_fields[name]
-
     @property
     def plural_name(self) -> str:
         return self.plural or f"{self.name}s"

@@ -54,10 +54,12 @@ def _owner_fields(entity: Entity, *, public: bool) -> dict[str, Any]:
 
 
 def _filter(entity: Entity, name: str) -> tuple[Any, Any]:
-    """A list filter on a field of `fields` or of the server's."""
+    """A list filter on a field of `fields` or of the server's, held to the field's own constraints:
+    a value no record could hold is a 422 (`stageId=`, `currency=euro`), not an empty list, and a
+    value the field normalizes is normalized (`market=de` lists the `DE` campaigns)."""
     declared = entity.fields.model_fields.get(name)
     if declared is not None:
-        return _optional(declared, constrained=False)
+        return _optional(declared)
     return entity.server_fields[name] | None, Field(None)
 
 
@@ -94,15 +96,15 @@ def shapes(entity: Entity) -> Shapes:
     )
     filters: dict[str, Any] = {name: _filter(entity, name) for name in entity.filters}
     if entity.owner is not None:
-        filters[entity.owner] = (str | None, Field(None, description="Records of this owner."))
+        filters[entity.owner] = (UserId | None, Field(None, description="Records of this owner."))
     for name, (kind, _) in entity.matches.items():
         filters[name] = (kind | None, Field(None))
     for field, (low, high) in entity.ranges.items():
-        bound: Any = entity.field_type(field)
+        bound, _ = _filter(entity, field)
         for parameter, side in ((low, "after"), (high, "before")):
             if parameter is not None:
                 filters[parameter] = (
-                    bound | None,
+                    bound,
                     Field(None, description=f"Only records whose {field} is at or {side} this."),
                 )
     if entity.search:
