@@ -61,6 +61,27 @@ def test_the_organization_must_exist_and_be_seen(api: Api, admin: dict[str, Any]
     assert patch.status == 422 and patch.error["details"][0]["field"] == "organizationId"
 
 
+def test_an_email_phone_or_tag_given_twice_in_another_spelling_is_kept_once(api: Api, admin: dict[str, Any]) -> None:
+    """The first spelling of each wins (the first email is the primary), on create and on update."""
+    key = admin["apiKey"]
+    contact = api.create_contact(
+        key,
+        name="Twice",
+        emails=["twice@x.example", "TWICE@x.example", "other@x.example"],
+        phones=["+49 170 1234567", "0049 170 1234567", "0170 1234567", "+41 44 123 45 67"],
+        tags=["Lead", "lead", "LEAD"],
+    )
+    assert contact["emails"] == ["twice@x.example", "other@x.example"]
+    assert contact["phones"] == ["+49 170 1234567", "+41 44 123 45 67"]
+    assert contact["tags"] == ["Lead"]
+    patched = api.patch(
+        f"/api/v1/contacts/{contact['id']}", key=key, json={"emails": ["Other@x.example", "other@X.example"]}
+    ).data
+    assert patched["emails"] == ["Other@x.example"]
+    found = api.get("/api/v1/contacts", key=key, params={"search": "0170 123"}).data
+    assert [record["id"] for record in found] == [contact["id"]]
+
+
 def test_explicit_name_wins_over_derived(api: Api, admin: dict[str, Any]) -> None:
     contact = api.create_contact(admin["apiKey"], firstName="Jan", lastName="B", name="Dr. Jan B.")
     assert contact["name"] == "Dr. Jan B."

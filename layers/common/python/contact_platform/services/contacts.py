@@ -79,7 +79,7 @@ def _stored(field: str, value: Any) -> Any:
     if isinstance(value, datetime):
         return clock.iso(value)
     if field in ("emails", "phones", "tags"):
-        return list(dict.fromkeys(value or []))  # drop repeats, keep order (the first email is the primary)
+        return list(value or [])  # repeats go in _derive
     if field == "customFields":
         return value or {}
     return value
@@ -92,22 +92,29 @@ def _full_name(item: ContactItem) -> str:
 def _derive(item: ContactItem) -> None:
     """Recompute the derived state (name, lookup keys, tokens) from the fields."""
     item.name = item.name or _full_name(item)
-    item.email_keys = list(dict.fromkeys(search_terms.email_key(email) for email in item.emails))
-    item.tags, item.tag_keys = _tag_names(item.tags)
-    item.phone_keys = list(dict.fromkeys(key for key in map(search_terms.phone_key, item.phones) if key))
+    item.emails, item.email_keys = _distinct(item.emails, search_terms.email_key)
+    item.tags, item.tag_keys = _distinct(item.tags, search_terms.fold)
+    item.phones, item.phone_keys = _distinct(item.phones, search_terms.phone_key)
     item.last_name_key = search_terms.sort_name(item.last_name, item.name)
     item.search_tokens = search_terms.contact_tokens(
         first_name=item.first_name, last_name=item.last_name, name=item.name, emails=item.emails, phones=item.phones
     )
 
 
-def _tag_names(tags: list[str]) -> tuple[list[str], list[str]]:
-    """Tag names without repeats by folded name (`Lead` and `lead` are one tag), and their folded
-    names in the same order (the store pairs them up: store/contacts.py)."""
-    by_key: dict[str, str] = {}
-    for tag in tags:
-        by_key.setdefault(search_terms.fold(tag), tag)
-    return list(by_key.values()), list(by_key)
+def _distinct(values: list[str], key: Callable[[str], str | None]) -> tuple[list[str], list[str]]:
+    """The values without repeats by their key, the first of each kept in order (the first email is
+    the primary): `Lead` and `lead` are one tag, `anna@x.example` and `ANNA@x.example` one email,
+    `+49 170 1234567` and `0170 1234567` one phone. With the keys in the same order (the store pairs
+    tags and their keys up: store/contacts.py); a value without a key is kept, unkeyed."""
+    first: dict[str, str] = {}
+    kept: list[str] = []
+    for value in values:
+        found = key(value)
+        if found is None or found not in first:
+            kept.append(value)
+        if found is not None:
+            first.setdefault(found, value)
+    return kept, list(first)
 
 
 def _tag_conflict(unavailable: TagUnavailable) -> errors.ApiError:
