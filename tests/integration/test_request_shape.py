@@ -141,3 +141,18 @@ def test_a_tampered_cursor_stays_400(roomy: tuple[Api, dict[str, Any]]) -> None:
     api, admin = roomy
     reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"cursor": "not-a-cursor"})
     assert reply.status == 400 and reply.error["code"] == "INVALID_REQUEST"
+
+
+def test_a_csv_sent_without_its_content_type_is_told_how_to_send_it(roomy: tuple[Api, dict[str, Any]]) -> None:
+    """curl's --data-binary alone sends a form content type: the import's answer says what it needs."""
+    api, admin = roomy
+    before = business_items()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    reply = api.post("/api/v1/imports", key=admin["apiKey"], body="name,email\nAnna,anna@x.example\n", headers=form)
+    assert reply.status == 400 and reply.error["code"] == "INVALID_REQUEST"
+    assert reply.error["details"] == [
+        {"field": "body", "issue": "malformed JSON; a CSV body needs Content-Type: text/csv"}
+    ]
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], body="name,email", headers=form)
+    assert reply.status == 400 and reply.error["details"] == [{"field": "body", "issue": "malformed JSON"}]
+    assert business_items() == before

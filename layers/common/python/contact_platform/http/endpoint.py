@@ -273,7 +273,7 @@ class Endpoint:
             except ValidationError as error:
                 problems += [dict(problem) for problem in error.errors()]
         if problems:
-            raise from_pydantic(problems)
+            raise from_pydantic(problems, csv_hint=self.route.csv_body)
         return arguments
 
 

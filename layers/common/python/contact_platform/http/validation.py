@@ -47,8 +47,10 @@ def details_of(problems: Sequence[Any]) -> list[Detail]:
     return list(dict.fromkeys(Detail(field_of(p), issue_of(p)) for p in problems))
 
 
-def from_pydantic(problems: Sequence[Any]) -> ApiError:
-    """Malformed JSON is a 400 INVALID_REQUEST; everything else a 422 VALIDATION_ERROR."""
+def from_pydantic(problems: Sequence[Any], *, csv_hint: bool = False) -> ApiError:
+    """Malformed JSON is a 400 INVALID_REQUEST (`csv_hint`: on a route that also takes a CSV body,
+    which was not sent as one); everything else a 422 VALIDATION_ERROR."""
     if any(p.get("type") == "json_invalid" for p in problems):
-        return errors.invalid_request("Malformed JSON in request body", [Detail("body", "malformed JSON")])
+        issue = "malformed JSON; a CSV body needs Content-Type: text/csv" if csv_hint else "malformed JSON"
+        return errors.invalid_request("Malformed JSON in request body", [Detail("body", issue)])
     return errors.validation_error("Request validation failed", details_of(problems))
