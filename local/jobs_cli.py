@@ -5,6 +5,8 @@ summary (errors included) at the end."""
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,9 +67,23 @@ def export_rows(status: dict[str, Any]) -> tuple[int, int | None]:
     return int(count or 0), count
 
 
+def _writable(target: Path) -> bool:
+    """Whether the file can be written (made in its folder, or replaced), without touching it."""
+    if target.is_dir() or not target.parent.is_dir():
+        return False
+    return os.access(target if target.exists() else target.parent, os.W_OK)
+
+
 def run_import(client: ApiClient, args: argparse.Namespace) -> int:
+    """0 when every row was imported (or the job was started, without --wait); 1 when the job or
+    any row failed; 2 when the file cannot be read."""
     path = Path(args.file)
-    started = client.start_import(path.read_bytes(), path.name, args.mode)
+    try:
+        data = path.read_bytes()
+    except OSError as unread:
+        print(f"cdp import: {path}: {unread.strerror}", file=sys.stderr)
+        return 2
+    started = client.start_import(data, path.name, args.mode)
     print(f"import {started['operationId']} started ({started['statusUrl']})")
     if not args.wait:
         return 0
@@ -83,10 +99,18 @@ def run_import(client: ApiClient, args: argparse.Namespace) -> int:
         print(f"  row {error['row']} {error['field']}: {error['issue']} {error['value']!r}".rstrip())
     if done["errorCount"] > len(done["errors"]):
         print(f"  ... {done['errorCount']} errors in all: {done['errorReportUrl']}")
-    return 0
+    return 1 if done["failed"] else 0
 
 
 def run_export(client: ApiClient, args: argparse.Namespace) -> int:
+    """0 when the export finished (and was downloaded with -o); 1 when it failed; 2 when -o names a
+    file that cannot be written (checked before the export starts)."""
+    if args.output and not args.wait:
+        print("cdp export: -o needs --wait (the file is downloaded when the export has finished)", file=sys.stderr)
+        return 2
+    if args.output and not _writable(Path(args.output)):
+        print(f"cdp export: cannot write {args.output}", file=sys.stderr)
+        return 2
     started = client.start_export(args.segment, args.format)
     print(f"export {started['operationId']} started ({started['statusUrl']})")
     if not args.wait:
@@ -114,7 +138,9 @@ def add_commands(commands: Any, client: Callable[[argparse.Namespace], ApiClient
     importing = commands.add_parser("import", help="import a CSV file as contacts")
     importing.add_argument("file", help="the CSV file")
     importing.add_argument("--mode", choices=("skip", "upsert"), default="skip")
-    importing.add_argument("--wait", action="store_true", help="show progress and the summary")
+    importing.add_argument(
+        "--wait", action="store_true", help="show progress and the summary (exit status 1 if any row failed)"
+    )
     importing.set_defaults(run=lambda args: run_import(client(args), args))
     exporting = commands.add_parser("export", help="export a segment")
     exporting.add_argument("--segment", required=True, help="the segment ID (seg_...)")

@@ -20,7 +20,7 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     source.write_text("Vorname;Nachname;E-Mail\nAnna;Import;anna.import@example.com\nBad;Row;not-an-email\n")
 
     imported = cdp("import", str(source), "--wait", *connection, cwd=tmp_path)
-    assert imported.returncode == 0, imported.stderr
+    assert imported.returncode == 1, imported.stderr  # a row failed: a script notices
     assert "2 rows: 1 created, 0 updated, 0 duplicates skipped, 1 failed" in imported.stdout
     assert "row 3 email:" in imported.stdout and "FINISHED" in imported.stderr and "2/2 rows" in imported.stderr
     assert imported.stderr.startswith(f"cdp import: {stack.base_url} (--base-url)\n")
@@ -38,3 +38,20 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
 
     missing = cdp("export", "--segment", "seg_unknown", "--wait", *connection, cwd=tmp_path)
     assert missing.returncode != 0 and "Segment not found" in missing.stderr
+
+
+def test_cdp_jobs_refuse_a_file_they_cannot_read_or_write_before_starting(stack: Stack, tmp_path: Path) -> None:
+    body = {"role": "admin", "newTenant": True}
+    tenant = stack.session().post(f"{stack.base_url}/dev/token", json=body, timeout=30).json()["data"]
+    connection = ["--base-url", stack.base_url, "--api-key", tenant["apiKey"]]
+    unread = cdp("import", str(tmp_path / "missing.csv"), "--wait", *connection, cwd=tmp_path)
+    assert unread.returncode == 2 and "missing.csv: No such file or directory" in unread.stderr
+    assert "Traceback" not in unread.stderr
+    unwritten = cdp(
+        "export", "--segment", "seg_x", "--wait", "-o", str(tmp_path / "no" / "x.csv"), *connection, cwd=tmp_path
+    )
+    assert unwritten.returncode == 2 and "cannot write" in unwritten.stderr and "Segment" not in unwritten.stderr
+    undownloaded = cdp("export", "--segment", "seg_x", "-o", str(tmp_path / "x.csv"), *connection, cwd=tmp_path)
+    assert undownloaded.returncode == 2 and "-o needs --wait" in undownloaded.stderr
+    listed = stack.session(tenant["apiKey"]).get(f"{stack.base_url}/api/v1/imports", timeout=30).json()["data"]
+    assert listed == []  # nothing was started
