@@ -13,7 +13,8 @@ TIMEOUT_SECONDS = 30
 class ApiError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         error = body.get("error") or {}
-        super().__init__(f"{status} {error.get('code')}: {error.get('message')}")
+        details = "; ".join(f"{detail.get('field')}: {detail.get('issue')}" for detail in error.get("details") or [])
+        super().__init__(f"{status} {error.get('code')}: {error.get('message')}" + (f" ({details})" if details else ""))
         self.status = status
         self.body = body
 

@@ -1,4 +1,5 @@
-"""`cdp import FILE --wait` and `cdp export --segment ID --wait -o FILE` against the running stack."""
+"""`cdp import FILE --wait` and `cdp export --segment ID --wait -o FILE` (and what the commands say of
+bad input) against the running stack."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     assert missing.returncode != 0 and "Segment not found" in missing.stderr
 
 
-def test_cdp_jobs_refuse_a_file_they_cannot_read_or_write_before_starting(stack: Stack, tmp_path: Path) -> None:
+def test_cdp_commands_say_what_is_wrong_with_their_input(stack: Stack, tmp_path: Path) -> None:
+    """A file that cannot be read or written is refused before a job starts; an API's 422 is shown
+    with its details."""
     body = {"role": "admin", "newTenant": True}
     tenant = stack.session().post(f"{stack.base_url}/dev/token", json=body, timeout=30).json()["data"]
     connection = ["--base-url", stack.base_url, "--api-key", tenant["apiKey"]]
@@ -55,3 +58,5 @@ def test_cdp_jobs_refuse_a_file_they_cannot_read_or_write_before_starting(stack:
     assert undownloaded.returncode == 2 and "-o needs --wait" in undownloaded.stderr
     listed = stack.session(tenant["apiKey"]).get(f"{stack.base_url}/api/v1/imports", timeout=30).json()["data"]
     assert listed == []  # nothing was started
+    undated = cdp("contacts", "restore", "--deleted-since", "yesterday", *connection, cwd=tmp_path)
+    assert undated.returncode == 1 and "(deletedSince: must be an ISO 8601 date-time" in undated.stderr
