@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from contact_platform.entities.catalog import verbs
 from contact_platform.entities.entity import Entity
 from tests.support.entities import BY_NAME, DELETED, ENTITIES, body_for, collection, make
 from tests.support.fixtures import Api, business_items
@@ -65,6 +66,52 @@ def test_create_get_update_list_delete_restore(api: Api, admin: dict[str, Any], 
     assert restored.status == 200 and restored.data["version"] == 4, restored.body
     assert api.post(f"{restore}/restore", key=key).status == 409, "not deleted"
     assert api.get(path, key=key).status == 200
+
+
+RESTORED = [entity for entity in ENTITIES if "restore" in verbs(entity.name)]
+
+
+@pytest.mark.parametrize("entity", RESTORED, **by_name)
+def test_admins_list_what_is_deleted_oldest_deletion_first(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any], entity: Entity
+) -> None:
+    """GET /api/v1/admin/<plural>/deleted: each soft-deleted record not yet purged, with who deleted
+    it and when, paged, from a moment on (`deletedSince`); a restored one leaves it; admins only."""
+    key = admin["apiKey"]
+    deleted_list = entity.path.replace("/api/v1/", "/api/v1/admin/", 1) + "/deleted"
+    at = collection(api, key, entity)
+    records = [make(api, key, entity.name, at=at) for _ in range(3)]
+    kept = make(api, key, entity.name, at=at)
+    stamps = []
+    for record in records:
+        assert api.delete(f"{entity.path}/{record['id']}", key=key).status == 200
+        stamps.append(api.get(deleted_list, key=key).data[-1]["deletedAt"])
+    listed = api.get(deleted_list, key=key)
+    assert listed.status == 200, listed.body
+    ids = [record["id"] for record in records]
+    assert [item["id"] for item in listed.data][-3:] == ids and kept["id"] not in _ids(listed)
+    last = listed.data[-1]
+    assert last["deletedBy"] == admin["userId"] and last["mergedInto"] is None and last["version"] == 2
+    assert {name: last[name] for name in records[-1] if name not in ("version", "updatedAt")} == {
+        name: value for name, value in records[-1].items() if name not in ("version", "updatedAt")
+    }
+    first = api.get(deleted_list, key=key, params={"limit": 1, "deletedSince": stamps[1]})
+    assert _ids(first) == [ids[1]]
+    rest = api.get(deleted_list, key=key, params={"limit": 1, "deletedSince": stamps[1], **_next(first)})
+    assert _ids(rest) == [ids[2]]
+    restore = f"{deleted_list.removesuffix('/deleted')}/{ids[0]}/restore"
+    assert api.post(restore, key=key).status == 200
+    assert ids[0] not in _ids(api.get(deleted_list, key=key))
+    assert api.get(deleted_list, key=other_admin["apiKey"]).data == []
+    for role in ("manager", "user"):
+        reply = api.get(deleted_list, key=api.token(role, tenant_id=admin["tenantId"])["apiKey"])
+        assert reply.status == 403, (role, reply.body)
+
+
+def _next(page: Any) -> dict[str, str]:
+    cursor = page.body["meta"]["pagination"]["nextCursor"]
+    assert cursor
+    return {"cursor": cursor}
 
 
 @pytest.mark.parametrize("entity", ENTITIES, **by_name)

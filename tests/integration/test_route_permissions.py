@@ -117,6 +117,8 @@ for _entity, _plural, _scopes in (
     ("campaign_entry", "campaign_entries", "campaigns"),
 ):
     EXPECTED_PERMISSION[f"list_{_plural}"] = f"{_scopes}:read"
+    if "restore" in verbs(_entity):
+        EXPECTED_PERMISSION[f"list_deleted_{_plural}"] = f"{_scopes}:restore"
     EXPECTED_PERMISSION.update(
         {f"{verb}_{_entity}": f"{_scopes}:{act}" for verb, act in _ENTITY_ACTIONS.items() if verb in verbs(_entity)}
     )

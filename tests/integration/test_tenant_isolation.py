@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from contact_platform.entities.catalog import route_verb
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
 from tests.support.campaign_exports import queued_export
@@ -339,7 +340,7 @@ def _entity_case(route: Route) -> Case:
     """Another tenant's admin: 404 for get, update, delete and restore, nothing of A in its lists or
     searches, and a create naming A's records as references is a 422 that writes nothing."""
     entity = BY_NAME[str(route.entity)]
-    verb = route.name.split("_", 1)[0]
+    verb = route_verb(route.name)
 
     def run(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
         key, record = intruder["apiKey"], owned["records"][entity.name]
@@ -357,6 +358,10 @@ def _entity_case(route: Route) -> Case:
             for query in params:
                 reply = api.get(entity.path, key=key, params=query)
                 assert reply.status == 200 and {item["id"] for item in reply.data} <= theirs, (query, reply.body)
+            return
+        if verb == "list_deleted":  # A has deleted records of each entity it restores
+            reply = api.get(path_of(route, {}), key=key)
+            assert reply.status == 200 and reply.data == [], reply.body
             return
         if verb == "create":
             if entity.owned:  # A's user is no user of the intruder's tenant

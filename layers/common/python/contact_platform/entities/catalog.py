@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from contact_platform.entities.entity import Entity
 
-# Verbs of the derived routes (their names: `<verb>_<entity>`, the list `list_<plural>`).
-CRUD_VERBS = ("create", "list", "get", "update", "delete", "restore")
+# Verbs of the derived routes (their names: `<verb>_<entity>`, the lists `list_<plural>` and
+# `list_deleted_<plural>`); an entity that is restored also lists what is deleted (`list_deleted`).
+CRUD_VERBS = ("create", "list", "get", "update", "delete", "restore", "list_deleted")
 # entity name -> plural (its module, its routes' `list_<plural>`, its scopes `<plural>:*`)
 PLURALS: dict[str, str] = {
     "organization": "organizations",
@@ -62,11 +63,17 @@ def all_entities() -> tuple[Entity, ...]:
     return tuple(entity(name) for name in PLURALS)
 
 
+def route_verb(route_name: str) -> str:
+    """`list_deleted` in `list_deleted_organizations`, `create` in `create_organization`."""
+    return "list_deleted" if route_name.startswith("list_deleted_") else route_name.partition("_")[0]
+
+
 def entity_of_route(route_name: str) -> Entity | None:
     """The entity whose derived route this is (`create_organization`, `list_organizations`), if any."""
-    verb, _, rest = route_name.partition("_")
-    if verb == "list":
+    verb = route_verb(route_name)
+    rest = route_name.removeprefix(f"{verb}_")
+    if verb in ("list", "list_deleted"):
         name = next((name for name, plural in PLURALS.items() if plural == rest), None)
     else:
-        name = rest if rest in PLURALS and verb in verbs(rest) else None
-    return entity(name) if name else None
+        name = rest if rest in PLURALS else None
+    return entity(name) if name and verb in verbs(name) else None

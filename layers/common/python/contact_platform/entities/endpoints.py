@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from contact_platform.entities import service
+from contact_platform.entities.catalog import route_verb
 from contact_platform.entities.entity import Entity
 from contact_platform.entities.routes import entity_routes
 from contact_platform.entities.shapes import shapes
 from contact_platform.http.endpoint import Endpoint, caller
 from contact_platform.http.params import IfMatch, Query
 from contact_platform.models.merges import MergeBody, MergeQuery
-from contact_platform.models.paging import Listing
+from contact_platform.models.paging import DeletedQuery, Listing
 
 
 def _signed(function: Callable[..., Any], name: str, parameters: dict[str, Any], returns: Any) -> Callable[..., Any]:
@@ -54,6 +55,13 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
             {**parent, "query": Annotated[models.query, Query()]},
             Listing[models.public],  # type: ignore[name-defined]
         )
+    if verb == "list_deleted":
+        return _signed(
+            lambda query: service.list_deleted(entity, caller(), query),
+            name,
+            {"query": Annotated[DeletedQuery, Query()]},
+            Listing[models.in_bin],  # type: ignore[name-defined]
+        )
     if verb == "update":
         return _signed(
             lambda body, if_match=None, **path: service.update(entity, caller(), path[id_], body, if_match),
@@ -82,4 +90,4 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
 
 def endpoint_for(entity: Entity, route_name: str) -> Endpoint:
     route = next(route for route in entity_routes(entity) if route.name == route_name)
-    return Endpoint(route, _function(entity, route_name.split("_", 1)[0], route_name))
+    return Endpoint(route, _function(entity, route_verb(route_name), route_name))

@@ -190,4 +190,5 @@ class Entity:
             raise ValueError(f"{self.name}: at most three sort fields (GSI3, GSI6, GSI7)")
 
     def route_name(self, verb: str) -> str:
-        return f"list_{self.plural_name}" if verb == "list" else f"{verb}_{self.name}"
+        """`create_organization`; the lists `list_organizations` and `list_deleted_organizations`."""
+        return f"{verb}_{self.plural_name}" if verb in ("list", "list_deleted") else f"{verb}_{self.name}"

@@ -1,10 +1,10 @@
 """The routes of a declared entity, for the route table (`contact_platform/routes.py`): create, list,
-get, update, delete and, for admins, restore; one Lambda function each, their handlers derived
-(`functions/api/entity_routes.py`)."""
+get, update, delete and, for admins, restore and the list of what is deleted; one Lambda function
+each, their handlers derived (`functions/api/entity_routes.py`)."""
 
 from __future__ import annotations
 
-from contact_platform.entities.catalog import verbs
+from contact_platform.entities.catalog import route_verb, verbs
 from contact_platform.entities.entity import Entity
 from contact_platform.route import Route
 
@@ -16,7 +16,7 @@ def _article(word: str) -> str:
 def entity_routes(entity: Entity) -> tuple[Route, ...]:
     one, many = entity.label.lower(), entity.plural_name.replace("_", " ")
     a = _article(one)
-    restore_path = entity.item_path.replace("/api/v1/", "/api/v1/admin/", 1) + "/restore"
+    admin_path = entity.path.replace("/api/v1/", "/api/v1/admin/", 1)  # not under a parent: the tenant's
 
     def route(verb: str, method: str, path: str, action: str, summary: str, status: int = 200) -> Route:
         # What referenced the record may move in a job.
@@ -39,8 +39,17 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
         route("get", "GET", entity.item_path, "read", f"Get {a} {one}"),
         route("update", "PATCH", entity.item_path, "write", f"Update {a} {one} (honours If-Match)"),
         route("delete", "DELETE", entity.item_path, "delete", f"Delete {a} {one} (restorable by admins for 90 days)"),
-        route("restore", "POST", restore_path, "restore", f"Restore a deleted {one} (admins)"),
+        route(
+            "restore",
+            "POST",
+            f"{admin_path}/{{{entity.id_param}}}/restore",
+            "restore",
+            f"Restore a deleted {one} (admins)",
+        ),
+        route(
+            "list_deleted", "GET", f"{admin_path}/deleted", "restore", f"List deleted {many} not yet purged (admins)"
+        ),
         route("merge", "POST", f"{entity.item_path}/merge", "write", f"Merge {a} {one} into another (dryRun)"),
     )
     derived = verbs(entity.name)
-    return tuple(route for route in routes if route.name.split("_", 1)[0] in derived)
+    return tuple(route for route in routes if route_verb(route.name) in derived)

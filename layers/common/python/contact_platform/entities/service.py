@@ -25,7 +25,7 @@ from contact_platform.entities.visibility import EVERYONE, gone, seen, visible
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.base import Model
-from contact_platform.models.paging import Listing, PageQuery
+from contact_platform.models.paging import DeletedQuery, Listing, PageQuery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit, search_terms, users
 from contact_platform.services.listing import listing
@@ -643,11 +643,49 @@ def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dr
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 
 
+def _admins_only(entity: Entity, caller: Caller) -> None:
+    if caller.role != Role.ADMIN:
+        raise errors.forbidden(f"Only admins restore a deleted {entity.label.lower()} or list them")
+
+
+def list_deleted(entity: Entity, caller: Caller, query: DeletedQuery) -> Listing[Any]:
+    """The tenant's soft-deleted records not yet purged, oldest deletion first (admins): what a
+    restore brings back, from the deleted index (store/records.py); a merged one says `mergedInto`."""
+    _admins_only(entity, caller)
+    since = clock.iso(query.deletedSince) if query.deletedSince else None
+    now = clock.iso(clock.now())
+
+    def shown(record: RecordItem) -> Model:
+        return shapes(entity).in_bin.model_validate(
+            {
+                **to_api(entity, record, now).model_dump(),
+                "deletedAt": record.deleted_at,
+                "deletedBy": record.deleted_by,
+                "mergedInto": record.merged_into,
+            }
+        )
+
+    return listing(
+        lambda size, start: store.list_index(
+            "GSI1",
+            keys.deleted_records_collection(caller.tenant_id, entity.name),
+            limit=size,
+            start=start,
+            forward=True,
+            sort_from=since,
+        ),
+        shown,
+        binding=f"deleted-{entity.plural_name}|{caller.tenant_id}|{since}",
+        limit=query.limit,
+        cursor=query.cursor,
+        keep=lambda record: not record.is_active and not gone(record),
+    )
+
+
 def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
     """Bring back a soft-deleted record not yet purged (admins); 409 if a unique value was taken since,
     or if it was merged into another (what moved to the survivor stays there: a merge is not undone)."""
-    if caller.role != Role.ADMIN:
-        raise errors.forbidden(f"Only admins restore a deleted {entity.label.lower()}")
+    _admins_only(entity, caller)
     old = store.get_record(caller.tenant_id, entity.name, record_id)
     if old is None or gone(old):
         raise errors.not_found(entity.label)

@@ -1,7 +1,8 @@
 """The request and response models of an entity, derived from its fields model on first use: the
 create body (the fields, plus the owner's field and `visibleTo` for owned entities), the patch body (every field
-optional), the record as returned (the fields plus the server's), the list query and the answer to
-a delete. Built once per process and entity (docs/architecture.md, "Entities")."""
+optional), the record as returned (the fields plus the server's), the list query, the answer to a
+delete and a deleted record in the admins' list. Built once per process and entity
+(docs/architecture.md, "Entities")."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Shapes:
     query: type[Model]
     deleted: type[Model]
     merged: type[Model]
+    in_bin: type[Model]  # a soft-deleted record, as the admins' list of them shows it
 
 
 def _constrained(info: FieldInfo) -> Any:
@@ -127,4 +129,11 @@ def shapes(entity: Entity) -> Shapes:
         operationId=(str | None, Field(None, description=moving)),
     )
     merged = Merged[public]  # type: ignore[valid-type]
-    return Shapes(create=create, patch=patch, public=public, query=query, deleted=deleted, merged=merged)
+    in_bin = _model(
+        f"Deleted{label}",
+        __base__=public,
+        deletedAt=(str, ...),
+        deletedBy=(str | None, Field(None, description="The user who deleted it.")),
+        mergedInto=(str | None, Field(None, description="Deleted by a merge into this record: not restorable.")),
+    )
+    return Shapes(create=create, patch=patch, public=public, query=query, deleted=deleted, merged=merged, in_bin=in_bin)

@@ -171,7 +171,3 @@ class ContactFilter(ContactFilterFields):
 
     tag: SegmentTags | None = Field(None, description="Contacts with any of these tags (names or IDs).")
     tagsAll: SegmentTags | None = Field(None, description="Contacts with all of these tags (names or IDs).")
-
-
-class DeletedContactsQuery(PageQuery):
-    deletedSince: DateTimeFilter | None = None

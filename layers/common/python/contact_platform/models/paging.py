@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 from pydantic import ConfigDict, Field
 
 from contact_platform.models.base import Model
+from contact_platform.models.fields import DateTimeFilter
 
 T = TypeVar("T")
 
@@ -26,3 +27,9 @@ class PageQuery(Model):
 
     cursor: str | None = Field(None, description="`meta.pagination.nextCursor` of the previous page.")
     limit: int = Field(50, ge=1, le=200)
+
+
+class DeletedQuery(PageQuery):
+    """The list of soft-deleted records not yet purged (admins), oldest deletion first."""
+
+    deletedSince: DateTimeFilter | None = Field(None, description="Only those deleted at or after this moment.")
