@@ -21,7 +21,7 @@ import pytest
 
 from contact_platform import config
 from contact_platform.route import Route
-from tests.support.entities import make, make_each
+from tests.support.entities import DELETED, ENTITIES, make, make_each
 from tests.support.fixtures import Api, jobs_account
 from tests.support.routes import LIST_ROUTES, path_of
 
@@ -52,6 +52,10 @@ def _populate(api: Api) -> Tenant:
         assert api.post("/api/v1/tag-assignments", key=key, json={"tagId": tag, "segmentId": segment}).status == 202
         assert api.post("/api/v1/imports", key=key, json={"fileName": "later.csv"}).status == 202
         make_each(api, key)
+        thrown = make_each(api, key)  # and deleted records of each entity, for the admins' deleted lists
+        for entity in ENTITIES:
+            if entity.name in DELETED:
+                assert api.delete(f"{entity.path}/{thrown[entity.name]['id']}", key=key).status == 200
         organization = make(api, key, "organization", name=f"Moved {n}")["id"]
         api.create_contact(key, name="Linked", organizationId=organization)
         api.delete(f"/api/v1/organizations/{organization}", key=key)  # a moves job: every move is one here
