@@ -94,7 +94,7 @@ def test_the_accepted_parameters_are_listed(roomy: tuple[Api, dict[str, Any]]) -
     assert taking_none.error["details"] == [{"field": "x", "issue": "unknown query parameter; this route takes none"}]
 
 
-_CONTACTS, _EVENTS = "/api/v1/contacts", "/api/v1/events"
+_CONTACTS, _EVENTS, _AUDIT = "/api/v1/contacts", "/api/v1/events", "/api/v1/admin/audit-log"
 _TWENTY_ONE_TAGS = ",".join(f"t{number}" for number in range(21))
 
 
@@ -117,6 +117,10 @@ _TWENTY_ONE_TAGS = ",".join(f"t{number}" for number in range(21))
         (_CONTACTS, {"tagsAll": "lead," + "x" * 51}, "tagsAll"),  # longer than any tag name
         (_EVENTS, {"type": "contact.nope"}, "type"),  # not an empty list: what a webhook refuses too
         (_EVENTS, {"type": "nope.*"}, "type"),
+        (_AUDIT, {"action": ""}, "action"),
+        (_AUDIT, {"action": "contact deleted"}, "action"),
+        (_AUDIT, {"entityId": ""}, "entityId"),
+        (_AUDIT, {"entityId": "not an id"}, "entityId"),
     ],
 )
 def test_every_bad_query_value_is_422_with_details(

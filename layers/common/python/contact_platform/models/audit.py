@@ -27,6 +27,11 @@ class AuditEntry(Model):
 
 
 class AuditLogQuery(PageQuery):
-    entityId: str | None = None
-    action: str | None = Field(None, examples=["contact.deleted"])
+    """Filters held to the forms an entry has (an ID, `<entity>.<verb>` or a word): an empty or
+    malformed one is a 422, not an empty page that reads as "nothing happened"."""
+
+    entityId: str | None = Field(None, pattern=r"^[a-z]+_[A-Za-z0-9]{1,60}$", examples=["con_hfh5BK0ImfcP7mqujsVC"])
+    action: str | None = Field(
+        None, pattern=r"^[a-z_]+(\.[a-z_]+)?$", examples=["contact.deleted", "leads_batch_import"]
+    )
     since: DateTimeFilter | None = None
