@@ -94,7 +94,12 @@ def test_the_accepted_parameters_are_listed(roomy: tuple[Api, dict[str, Any]]) -
     assert taking_none.error["details"] == [{"field": "x", "issue": "unknown query parameter; this route takes none"}]
 
 
-_CONTACTS, _EVENTS, _AUDIT = "/api/v1/contacts", "/api/v1/events", "/api/v1/admin/audit-log"
+_CONTACTS, _EVENTS, _AUDIT, _WEBHOOKS = (
+    "/api/v1/contacts",
+    "/api/v1/events",
+    "/api/v1/admin/audit-log",
+    "/api/v1/webhooks",
+)
 _TWENTY_ONE_TAGS = ",".join(f"t{number}" for number in range(21))
 
 
@@ -117,6 +122,7 @@ _TWENTY_ONE_TAGS = ",".join(f"t{number}" for number in range(21))
         (_CONTACTS, {"tagsAll": "lead," + "x" * 51}, "tagsAll"),  # longer than any tag name
         (_EVENTS, {"type": "contact.nope"}, "type"),  # not an empty list: what a webhook refuses too
         (_EVENTS, {"type": "nope.*"}, "type"),
+        (_WEBHOOKS, {"event": "contact.nope"}, "event"),
         (_AUDIT, {"action": ""}, "action"),
         (_AUDIT, {"action": "contact deleted"}, "action"),
         (_AUDIT, {"entityId": ""}, "entityId"),

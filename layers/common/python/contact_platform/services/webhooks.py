@@ -144,6 +144,9 @@ def _listed(item: WebhookItem, query: WebhookListQuery) -> bool:
 
 
 def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
+    """422 for an `event` no webhook could be subscribed to, as on a create."""
+    if query.event is not None:
+        _check_event(query.event)
     return listing(
         lambda size, start: store.list_webhooks(caller.tenant_id, limit=size, start=start),
         _to_api,
