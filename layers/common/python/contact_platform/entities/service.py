@@ -104,17 +104,20 @@ def _fields(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
     return fields
 
 
+def _shown(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
+    """What the API shows of a record read at `now`."""
+    return {
+        **_fields(entity, record, now),
+        "id": record.record_id,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "version": int(record.version),
+    }
+
+
 def to_api(entity: Entity, record: RecordItem, now: str | None = None) -> Model:
     """The record as the API returns it, read at `now` (default: now)."""
-    return shapes(entity).public.model_validate(
-        {
-            **_fields(entity, record, now or clock.iso(clock.now())),
-            "id": record.record_id,
-            "createdAt": record.created_at,
-            "updatedAt": record.updated_at,
-            "version": int(record.version),
-        }
-    )
+    return shapes(entity).public.model_validate(_shown(entity, record, now or clock.iso(clock.now())))
 
 
 def get(entity: Entity, caller: Caller, record_id: str) -> Model:
@@ -656,14 +659,8 @@ def list_deleted(entity: Entity, caller: Caller, query: DeletedQuery) -> Listing
     now = clock.iso(clock.now())
 
     def shown(record: RecordItem) -> Model:
-        return shapes(entity).in_bin.model_validate(
-            {
-                **to_api(entity, record, now).model_dump(),
-                "deletedAt": record.deleted_at,
-                "deletedBy": record.deleted_by,
-                "mergedInto": record.merged_into,
-            }
-        )
+        deletion = {"deletedAt": record.deleted_at, "deletedBy": record.deleted_by, "mergedInto": record.merged_into}
+        return shapes(entity).in_bin.model_validate(_shown(entity, record, now) | deletion)
 
     return listing(
         lambda size, start: store.list_index(
