@@ -166,7 +166,8 @@ class Gateway:
                 for name, value in headers.items():
                     if name.lower() not in ("content-length", "connection"):
                         self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                if status != 304:  # a 304 has no body, and its length would be the 200's (RFC 9110 8.6)
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)

@@ -37,8 +37,12 @@ def test_contact_lifecycle_as_the_seed_describes(stack: Stack) -> None:
     patched = http.patch(url, json={"lastName": "Musterfrau"}, headers={"If-Match": '"1"'})
     assert patched.status_code == 200 and patched.json()["data"]["name"] == "Erika Musterfrau"
     assert http.patch(url, json={"lastName": "Late"}, headers={"If-Match": '"1"'}).status_code == 412
+    held = http.get(url, headers={"If-None-Match": '"2"'})  # the same keep-alive connection goes on after it
+    assert (held.status_code, held.content, held.headers["ETag"]) == (304, b"", '"2"')
+    assert http.delete(url, headers={"If-Match": '"1"'}).status_code == 412
+    assert http.get(url, headers={"If-None-Match": '"1"'}).json()["data"]["version"] == 2
 
-    deleted = http.delete(url)
+    deleted = http.delete(url, headers={"If-Match": '"2"'})
     assert deleted.status_code == 200
     body = deleted.json()
     assert body["success"] is True

@@ -155,6 +155,29 @@ def test_if_match_guards_against_lost_updates(api: Api, admin: dict[str, Any], e
     assert api.get(path, key=key).data["version"] == 2
 
 
+@pytest.mark.parametrize("entity", ENTITIES, **by_name)
+def test_conditional_get_and_delete(api: Api, admin: dict[str, Any], entity: Entity) -> None:
+    """If-None-Match of the ETag a client holds: 304 without a body; If-Match on DELETE: 412 for a
+    record changed since it was read, and the record stays."""
+    key = admin["apiKey"]
+    at = collection(api, key, entity)
+    record = make(api, key, entity.name, at=at)
+    path = f"{entity.path}/{record['id']}"
+    held = api.get(path, key=key, headers={"If-None-Match": '"1"'})
+    assert (held.status, held.text, held.header("ETag")) == (304, "", '"1"'), held.text
+    assert api.get(path, key=key, headers={"If-None-Match": 'W/"1", "7"'}).status == 304
+    assert api.patch(path, key=key, json=_a_change(entity, record)).status == 200
+    changed = api.get(path, key=key, headers={"If-None-Match": '"1"'})
+    assert changed.status == 200 and changed.data["version"] == 2 and changed.header("ETag") == '"2"'
+    if entity.name not in DELETED:
+        return
+    stale = api.delete(path, key=key, headers={"If-Match": '"1"'})
+    assert stale.status == 412 and stale.error["message"] == f"{entity.label} has changed: its version is 2"
+    assert api.get(path, key=key).status == 200
+    assert api.delete(path, key=key, headers={"If-Match": "banana"}).status == 422
+    assert api.delete(path, key=key, headers={"If-Match": '"2"'}).status == 200
+
+
 @pytest.mark.parametrize("entity", UNIQUE, **by_name)
 def test_unique_values_are_409_case_and_accent_insensitive(api: Api, admin: dict[str, Any], entity: Entity) -> None:
     key = admin["apiKey"]

@@ -172,3 +172,42 @@ def test_dev_token_can_join_an_existing_tenant_with_narrower_scopes(api: Api, ad
     assert api.post("/api/v1/contacts", key=reader["apiKey"], json={"name": "x"}).status == 403
     assert api.post("/dev/token", json={"role": "user", "scopes": ["apikeys:manage"]}).status == 422
     assert api.post("/dev/token", json={"role": "emperor"}).status == 422
+
+
+# The resources with an ETag beyond the declared entities (test_entities.py covers those): a create,
+# a change, the path of one.
+VERSIONED = {
+    "contact": ("/api/v1/contacts", {"firstName": "Vera", "emails": ["vera@example.com"]}, {"lastName": "Version"}),
+    "segment": ("/api/v1/segments", {"name": "Versioned", "filter": {"tag": ["vip"]}}, {"description": "changed"}),
+    "webhook": (
+        "/api/v1/webhooks",
+        {"event": "deal.won", "targetUrl": "http://127.0.0.1:9/hooks"},
+        {"description": "changed"},
+    ),
+}
+
+
+@pytest.mark.parametrize("resource", VERSIONED)
+def test_conditional_get_and_delete(api: Api, admin: dict[str, Any], resource: str) -> None:
+    """A GET whose If-None-Match names the current ETag is 304 without a body; If-Match on DELETE is
+    held like on PATCH: 412 for a version changed since, and nothing is deleted."""
+    key = admin["apiKey"]
+    at, body, change = VERSIONED[resource]
+    created = api.post(at, key=key, json=body)
+    assert created.status == 201, created.body
+    path = f"{at}/{created.data['id']}"
+    held = api.get(path, key=key, headers={"If-None-Match": '"1"'})
+    assert (held.status, held.text, held.header("ETag")) == (304, "", '"1"'), held.text
+    assert api.get(path, key=key, headers={"If-None-Match": "*"}).status == 304
+    assert api.get(path, key=key, headers={"If-None-Match": "not a tag"}).status == 200
+    stale_patch = api.patch(path, key=key, json=change, headers={"If-Match": '"2"'})
+    assert stale_patch.status == 412 and stale_patch.error["code"] == "PRECONDITION_FAILED"
+    assert api.patch(path, key=key, json=change, headers={"If-Match": '"1"'}).status == 200
+    fresh = api.get(path, key=key, headers={"If-None-Match": '"1"'})
+    assert fresh.status == 200 and fresh.data["version"] == 2 and fresh.header("ETag") == '"2"'
+    before = business_items()
+    stale = api.delete(path, key=key, headers={"If-Match": '"1"'})
+    assert stale.status == 412 and stale.error["message"].endswith("has changed: its version is 2"), stale.body
+    assert business_items() == before and api.get(path, key=key).status == 200
+    assert api.delete(path, key=key, headers={"If-Match": 'W/"2"'}).status == 200
+    assert api.get(path, key=key).status == 404

@@ -69,6 +69,20 @@ def test_deactivation_revokes_keys_at_once_and_keeps_records(api: Api, admin: di
     assert api.post("/api/v1/api-keys", key=key, json={"name": "four", "userId": colleague["userId"]}).status == 201
 
 
+def test_deactivation_honours_if_match(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    colleague = api.token("user", tenant_id=admin["tenantId"])
+    path = f"/api/v1/users/{colleague['userId']}"
+    assert api.patch(path, key=key, json={"name": "Renamed"}).data["version"] == 2
+    stale = api.delete(path, key=key, headers={"If-Match": '"1"'})
+    assert stale.status == 412 and stale.error["message"] == "User has changed: its version is 2", stale.body
+    assert api.get("/api/v1/users/me", key=colleague["apiKey"]).status == 200, "not deactivated, key kept"
+    gone = api.delete(path, key=key, headers={"If-Match": '"2"'})
+    assert gone.status == 200 and gone.data["active"] is False and gone.data["version"] == 3
+    assert api.delete(path, key=key, headers={"If-Match": '"2"'}).status == 412, "deactivated since"
+    assert api.delete(path, key=key, headers={"If-Match": '"3"'}).status == 200
+
+
 def test_the_last_active_admin_stays_one(api: Api, admin: dict[str, Any]) -> None:
     key, own = admin["apiKey"], f"/api/v1/users/{admin['userId']}"
     for attempt in (lambda: api.delete(own, key=key), lambda: api.patch(own, key=key, json={"role": "manager"})):

@@ -141,6 +141,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: dict[str, Any]
+    text: str = ""  # the body as sent (`body` reads an empty one as {})
 
     @property
     def data(self) -> Any:
@@ -181,8 +182,10 @@ class Api:
             sent.setdefault("Authorization", f"Bearer {key}")
         event = Gateway.request_event(method, target, list(sent.items()), raw or b"", "203.0.113.9")
         response = self.gateway.handle(event, len(raw or b""))
-        text = response.get("body") or "{}"
-        return Reply(int(response["statusCode"]), dict(response.get("headers") or {}), jsonlib.loads(text))
+        text = response.get("body") or ""
+        return Reply(
+            int(response["statusCode"]), dict(response.get("headers") or {}), jsonlib.loads(text or "{}"), text
+        )
 
     def get(self, path: str, **kwargs: Any) -> Reply:
         return self.call("GET", path, **kwargs)

@@ -76,16 +76,16 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
             {id_: str, "body": MergeBody, "query": Annotated[MergeQuery, Query()]},
             models.merged,
         )
-    if verb == "delete" and entity.delete_query is not None:
+    if verb == "delete":
+        query = {"query": Annotated[entity.delete_query, Query()]} if entity.delete_query is not None else {}
         return _signed(
-            lambda query, **path: service.delete(entity, caller(), path[id_], query),
+            lambda if_match=None, query=None, **path: service.delete(entity, caller(), path[id_], if_match, query),
             name,
-            {id_: str, "query": Annotated[entity.delete_query, Query()]},
+            {id_: str, **query, "if_match": IfMatch},
             models.deleted,
         )
-    one = {"get": service.get, "delete": service.delete, "restore": service.restore}[verb]
-    returns = models.deleted if verb == "delete" else models.public
-    return _signed(lambda **path: one(entity, caller(), path[id_]), name, {id_: str}, returns)
+    one = {"get": service.get, "restore": service.restore}[verb]
+    return _signed(lambda **path: one(entity, caller(), path[id_]), name, {id_: str}, models.public)
 
 
 def endpoint_for(entity: Entity, route_name: str) -> Endpoint:

@@ -30,7 +30,7 @@ from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit, search_terms, users
 from contact_platform.services.listing import listing
 from contact_platform.services.sorting import parse_sort
-from contact_platform.services.versions import parse_if_match
+from contact_platform.services.versions import Precondition
 from contact_platform.store import key_sets, keys
 from contact_platform.store import records as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
@@ -516,11 +516,10 @@ def update(
     """Change the fields sent: the patch, or what `patch` makes of the record as read (its fields),
     asked on every attempt, so that a change built on the current state (an item added to a list) or
     a rule about it (raising the error to answer) holds against a concurrent write."""
-    expected = parse_if_match(if_match)
+    precondition = Precondition.of(if_match, entity.label)
     for _ in range(_WRITE_ATTEMPTS):
         old, parent = _changeable(entity, caller, record_id)
-        if expected is not None and expected != old.version:
-            raise errors.precondition_failed(f"{entity.label} has changed since version {expected}")
+        precondition.check(old.version)
         current = patch(store.data_of(old)) if callable(patch) else patch
         sent = current.model_dump(mode="json", exclude_unset=True)
         if entity.guard is not None:
@@ -533,8 +532,7 @@ def update(
         try:
             _write(entity, caller, old, new, "updated", changed, parent)
         except StaleVersion:
-            if expected is not None:
-                raise errors.precondition_failed(f"{entity.label} has changed since version {expected}") from None
+            precondition.after_lost_race()
             continue
         if entity.after_write is not None:
             entity.after_write(caller, store.data_of(old) | {"id": record_id}, store.data_of(new) | {"id": record_id})
@@ -579,11 +577,13 @@ def _deleted(caller: Caller, old: RecordItem) -> RecordItem:
     return new
 
 
-def delete(entity: Entity, caller: Caller, record_id: str, query: Model | None = None) -> Model:
+def delete(entity: Entity, caller: Caller, record_id: str, if_match: str | None, query: Model | None = None) -> Model:
     """Soft delete: out of every list, search and reference at once, unique values free, purged after
     90 days; then the records referencing it move as its declaration says (`before_delete`)."""
+    precondition = Precondition.of(if_match, entity.label)
     for _ in range(_WRITE_ATTEMPTS):
         old, parent = _changeable(entity, caller, record_id)
+        precondition.check(old.version)
         moves = []
         if entity.before_delete is not None:
             moves = entity.before_delete(caller, store.data_of(old) | {"id": old.record_id}, query)
@@ -592,6 +592,7 @@ def delete(entity: Entity, caller: Caller, record_id: str, query: Model | None =
                 entity, caller, old, _deleted(caller, old), "deleted", ["isActive", "deletedAt", "deletedBy"], parent
             )
         except StaleVersion:
+            precondition.after_lost_race()
             continue
         operation_id = references.run(caller, moves, f"{entity.name}.deleted") if moves else None
         message = f"{entity.label} deleted successfully"

@@ -10,7 +10,8 @@ The handler function names its inputs (path parameters, a body model, a query mo
 3. `Idempotency-Key` replay for POST and PATCH, keyed on what the request really carries;
 4. parsing and validation of path, query, headers and body with the handler's pydantic types, with
    the platform's envelope and errors;
-5. `ETag` for versioned resources, `X-RateLimit-*` and `X-Request-Id` on every response;
+5. `ETag` for versioned resources (a GET whose `If-None-Match` names it: 304 without a body),
+   `X-RateLimit-*` and `X-Request-Id` on every response;
 6. the request in the metrics (`metrics.request`: route, status class, latency; a 5xx is an error),
    whatever the answer, the 500 of an unhandled exception included (docs/architecture.md, "Metrics").
 
@@ -239,10 +240,13 @@ class Endpoint:
             if data.status not in (status, self.route.also_status):
                 raise ValueError(f"{self.route.name} may not answer {data.status}")
             status, data = data.status, data.data
+        headers = _headers(data)
+        if self.route.method == "GET" and _not_modified(event, headers.get("ETag")):
+            return {"statusCode": 304, "headers": headers, "body": ""}
         body = _jsonable(data) if isinstance(data, Document) else _body(data)
         return {
             "statusCode": status,
-            "headers": {"Content-Type": JSON, **_headers(data)},
+            "headers": {"Content-Type": JSON, **headers},
             "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         }
 
@@ -275,6 +279,18 @@ class Endpoint:
         if problems:
             raise from_pydantic(problems, csv_hint=self.route.csv_body)
         return arguments
+
+
+def _not_modified(event: dict[str, Any], etag: str | None) -> bool:
+    """The request's `If-None-Match` names the answer's `ETag` (or is `*`): the client holds this
+    version already. Compared weakly (`W/"3"` names `"3"`, RFC 9110 13.1.2); a value of another form
+    names nothing, so the answer is sent."""
+    if etag is None:
+        return False
+    sent = next(
+        (str(value) for name, value in (event.get("headers") or {}).items() if name.lower() == "if-none-match"), ""
+    )
+    return any(tag.strip().removeprefix("W/") in ("*", etag) for tag in sent.split(","))
 
 
 def _refuse_unknown_query(event: dict[str, Any], accepted: frozenset[str]) -> None:

@@ -38,6 +38,11 @@ ERROR_STATUSES = {
 }
 PUBLIC_ERROR_STATUSES = (400, 404, 413, 422, 500)
 ALSO_STATUS = "The same resource as asked for before, answered again (nothing new was created)"
+NOT_MODIFIED = "If-None-Match names the current ETag: the version the client holds, no body"
+# A GET of a versioned resource answers 304 to the ETag the client holds (http/endpoint.py).
+IfNoneMatch = Annotated[
+    str | None, powertools.Header(alias="If-None-Match", description="An ETag a read returned (or *)")
+]
 
 
 def _powertools_path(path: str) -> str:
@@ -86,6 +91,11 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
     parameters = [
         parameter.replace(annotation=_powertools_hint(hints[name])) for name, parameter in signature.parameters.items()
     ]
+    conditional = route.method == "GET" and "version" in getattr(answer, "model_fields", {})
+    if conditional:
+        parameters.append(
+            inspect.Parameter("if_none_match", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=IfNoneMatch)
+        )
 
     def call(*args: Any, **kwargs: Any) -> Response[Any]:
         raise NotImplementedError("documentation only: requests are handled by http/endpoint.py")
@@ -108,6 +118,7 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
             if route.also_status
             else {}
         ),
+        **({304: {"description": NOT_MODIFIED}} if conditional else {}),
         **{status: {"description": ERROR_STATUSES[status], "content": error_model} for status in statuses},
     }
     resolver = APIGatewayRestResolver(enable_validation=True)

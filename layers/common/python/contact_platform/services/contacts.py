@@ -19,7 +19,7 @@ from contact_platform.models.fields import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, search_terms
 from contact_platform.services.users import require_assignable_owner
-from contact_platform.services.versions import parse_if_match
+from contact_platform.services.versions import Precondition
 from contact_platform.store import contacts as store
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.contacts import ContactItem, ContactWrite
@@ -228,15 +228,14 @@ def get_contact(caller: Caller, contact_id: str) -> Contact:
 
 
 def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_match: str | None) -> Contact:
-    expected = parse_if_match(if_match)
+    precondition = Precondition.of(if_match, "Contact")
     sent = patch.model_dump(exclude_unset=True)
     if "ownerId" in sent:
         require_assignable_owner(caller, sent["ownerId"])
     _require_organization(caller, sent.get("organizationId"))
     for _ in range(_WRITE_ATTEMPTS):
         old = _visible(caller, contact_id)
-        if expected is not None and expected != old.version:
-            raise errors.precondition_failed(f"Contact has changed: its version is {old.version}")
+        precondition.check(old.version)
         new = _copy(old)
         if "name" not in sent and old.name == _full_name(old):
             new.name = ""  # a derived name follows first and last name; one set explicitly stays
@@ -256,8 +255,7 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
         try:
             _write(old, new, caller, "contact.updated", changed)
         except StaleVersion:
-            if expected is not None:
-                raise errors.precondition_failed("Contact has changed since it was read") from None
+            precondition.after_lost_race()
             continue
         return to_api(new)
     raise errors.conflict("Contact is being changed by another request; retry")
@@ -417,13 +415,16 @@ def _deleted(caller: Caller, old: ContactItem) -> ContactItem:
     return new
 
 
-def delete_contact(caller: Caller, contact_id: str) -> ContactDeleted:
+def delete_contact(caller: Caller, contact_id: str, if_match: str | None) -> ContactDeleted:
     """Soft delete: inactive, out of lists and search, email free again, purged after 90 days."""
+    precondition = Precondition.of(if_match, "Contact")
     for _ in range(_WRITE_ATTEMPTS):
         old = _visible(caller, contact_id)
+        precondition.check(old.version)
         try:
             _write(old, _deleted(caller, old), caller, "contact.deleted", ["isActive", "deletedAt", "deletedBy"])
         except StaleVersion:
+            precondition.after_lost_race()
             continue
         return ContactDeleted(message="Contact deleted successfully", contactId=contact_id)
     raise errors.conflict("Contact is being changed by another request; retry")

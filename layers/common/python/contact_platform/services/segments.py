@@ -31,6 +31,7 @@ from contact_platform.services.contact_queries import (
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.contacts import to_api as contact_to_api
 from contact_platform.services.listing import listing
+from contact_platform.services.versions import Precondition
 from contact_platform.store import segments as store
 from contact_platform.store.contacts import ContactItem
 from contact_platform.store.errors import StaleVersion
@@ -103,8 +104,10 @@ def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
     )
 
 
-def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch) -> Segment:
+def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch, if_match: str | None) -> Segment:
+    precondition = Precondition.of(if_match, "Segment")
     old = found(caller, segment_id)
+    precondition.check(old.version)
     sent = patch.model_dump(exclude_unset=True)
     new = SegmentItem.from_raw_data(old.serialize())
     if "name" in sent:
@@ -124,18 +127,22 @@ def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch) -> Segm
     try:
         store.save(new, entry, expected_version=int(old.version))
     except StaleVersion:
+        precondition.after_lost_race()
         raise errors.conflict("Segment is being changed by another request; retry") from None
     return _to_api(new)
 
 
-def delete_segment(caller: Caller, segment_id: str) -> SegmentDeleted:
+def delete_segment(caller: Caller, segment_id: str, if_match: str | None) -> SegmentDeleted:
+    precondition = Precondition.of(if_match, "Segment")
     item = found(caller, segment_id)
+    precondition.check(item.version)
     entry = audit.entry(
         caller, entity_type=ENTITY, entity_id=segment_id, action="segment.deleted", at=clock.now(), changed=[]
     )
     try:
         store.delete(item, entry)
     except StaleVersion:
+        precondition.after_lost_race()
         raise errors.not_found("Segment") from None
     return SegmentDeleted(message="Segment deleted successfully", segmentId=segment_id)
 

@@ -10,6 +10,7 @@ from contact_platform.errors import Detail
 from contact_platform.models.base import Model
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit
+from contact_platform.services.versions import Precondition
 from contact_platform.store import keys, tenants
 from contact_platform.store import records as store
 from contact_platform.store.paging import LastKey
@@ -81,7 +82,7 @@ def first_admin(tenant_id: str) -> User | None:
             return None
 
 
-def deactivate_user(caller: Caller, user_id: str) -> Model:
+def deactivate_user(caller: Caller, user_id: str, if_match: str | None) -> Model:
     """`active: false` and the user's keys revoked (again, if an earlier deactivation was cut off)."""
     from contact_platform.entities import service
     from contact_platform.entities.shapes import shapes
@@ -92,6 +93,7 @@ def deactivate_user(caller: Caller, user_id: str) -> Model:
         raise errors.forbidden("Only admins deactivate users")
     record = service.found(ENTITY, caller, user_id)
     if store.data_of(record).get("active") is False:
+        Precondition.of(if_match, ENTITY.label).check(record.version)
         revoke_user_keys(caller, user_id)
         return service.to_api(ENTITY, record)
-    return service.update(ENTITY, caller, user_id, shapes(ENTITY).patch.model_validate({"active": False}), None)
+    return service.update(ENTITY, caller, user_id, shapes(ENTITY).patch.model_validate({"active": False}), if_match)

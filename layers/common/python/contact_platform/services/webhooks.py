@@ -28,7 +28,7 @@ from contact_platform.models.webhooks import (
 from contact_platform.permissions import Caller
 from contact_platform.services import audit
 from contact_platform.services.listing import listing
-from contact_platform.services.versions import parse_if_match
+from contact_platform.services.versions import Precondition
 from contact_platform.store import webhooks as store
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.webhooks import MAX_WEBHOOKS, WebhookItem, signing_secret
@@ -158,14 +158,13 @@ def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
 
 
 def update_webhook(caller: Caller, webhook_id: str, patch: WebhookPatch, if_match: str | None) -> Webhook:
-    expected = parse_if_match(if_match)
+    precondition = Precondition.of(if_match, "Webhook")
     sent = patch.model_dump(exclude_unset=True)
     event = _check_event(patch.event) if patch.event is not None else None
     target = _check_target(patch.targetUrl) if patch.targetUrl is not None else None
     for _ in range(_WRITE_ATTEMPTS):
         old = found(caller, webhook_id)
-        if expected is not None and expected != old.version:
-            raise errors.precondition_failed(f"Webhook has changed: its version is {old.version}")
+        precondition.check(old.version)
         new = _copy(old)
         if event is not None:
             new.event = event
@@ -190,23 +189,25 @@ def update_webhook(caller: Caller, webhook_id: str, patch: WebhookPatch, if_matc
         try:
             store.save(new, entry, expected_version=int(old.version))
         except StaleVersion:
-            if expected is not None:
-                raise errors.precondition_failed("Webhook has changed since it was read") from None
+            precondition.after_lost_race()
             continue
         return _to_api(new)
     raise errors.conflict("Webhook is being changed by another request; retry")
 
 
-def delete_webhook(caller: Caller, webhook_id: str) -> WebhookDeleted:
+def delete_webhook(caller: Caller, webhook_id: str, if_match: str | None) -> WebhookDeleted:
     """A hard delete: the webhook's slot of the tenant's `MAX_WEBHOOKS` is free at once."""
+    precondition = Precondition.of(if_match, "Webhook")
     for _ in range(_WRITE_ATTEMPTS):
         item = found(caller, webhook_id)  # 404 once another request has deleted it
+        precondition.check(item.version)
         entry = audit.entry(
             caller, entity_type=ENTITY, entity_id=webhook_id, action="webhook.deleted", at=clock.now(), changed=[]
         )
         try:
             store.delete(item, entry)
         except StaleVersion:
+            precondition.after_lost_race()
             continue
         return WebhookDeleted(message="Webhook deleted successfully", webhookId=webhook_id)
     raise errors.conflict("Webhook is being changed by another request; retry")
