@@ -41,6 +41,7 @@ def test_create_get_update_list_delete_restore(api: Api, admin: dict[str, Any], 
     assert {name: record[name] for name in body} == body
     assert created.header("ETag") == '"1"'
     path = f"{entity.path}/{record['id']}"
+    assert created.header("Location") == path
     assert api.get(path, key=key).data == record
     ((field, changed),) = _a_change(entity, record).items()
     updated = api.patch(path, key=key, json={field: changed})

@@ -82,6 +82,17 @@ def test_exports_are_listed_newest_first_and_signed_each_time(api: Api, admin: d
     assert rest.data[0]["downloadUrl"]
 
 
+def test_the_location_of_a_job_is_behind_the_stage_the_client_called(api: Api, admin: dict[str, Any]) -> None:
+    """On AWS the client calls `/<stage>/api/v1/...`: the 202's `Location` has the stage before the
+    status path; the body's `statusUrl` stays a path of the API (what `cdp` appends to its base URL)."""
+    key = admin["apiKey"]
+    reply = api.post("/api/v1/exports", key=key, json={"segmentId": _segment(api, key, filter={})}, stage="/v1")
+    assert reply.status == 202, reply.body
+    assert reply.data["statusUrl"].startswith("/api/v1/exports/op_")
+    assert reply.header("Location") == "/v1" + reply.data["statusUrl"]
+    wait_for(api, reply.data["statusUrl"], key)
+
+
 def test_a_deleted_or_unknown_segment_is_404_and_starts_nothing(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     segment = _segment(api, key, filter={})

@@ -196,6 +196,7 @@ def test_conditional_get_and_delete(api: Api, admin: dict[str, Any], resource: s
     created = api.post(at, key=key, json=body)
     assert created.status == 201, created.body
     path = f"{at}/{created.data['id']}"
+    assert created.header("Location") == path
     held = api.get(path, key=key, headers={"If-None-Match": '"1"'})
     assert (held.status, held.text, held.header("ETag")) == (304, "", '"1"'), held.text
     assert api.get(path, key=key, headers={"If-None-Match": "*"}).status == 304
@@ -211,3 +212,10 @@ def test_conditional_get_and_delete(api: Api, admin: dict[str, Any], resource: s
     assert business_items() == before and api.get(path, key=key).status == 200
     assert api.delete(path, key=key, headers={"If-Match": 'W/"2"'}).status == 200
     assert api.get(path, key=key).status == 404
+
+
+def test_location_is_behind_the_stage_the_client_called(api: Api, admin: dict[str, Any]) -> None:
+    """On AWS the client calls `/<stage>/api/v1/...` (API Gateway's `requestContext.path`): the
+    `Location` of a created record has that stage before it (a job's: test_exports.py)."""
+    created = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Staged"}, stage="/v1")
+    assert created.status == 201 and created.header("Location") == f"/v1/api/v1/contacts/{created.data['id']}"

@@ -172,7 +172,10 @@ class Api:
         body: str | bytes | None = None,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
+        stage: str = "",
     ) -> Reply:
+        """`stage`: what the client's URL has before the API's paths (`/v1` on AWS), as API Gateway
+        tells the function in `requestContext.path`."""
         target = path + ("?" + urlencode(params, doseq=True) if params else "")
         raw = jsonlib.dumps(json).encode() if json is not None else (body.encode() if isinstance(body, str) else body)
         sent = dict(headers or {})
@@ -181,6 +184,7 @@ class Api:
         if key is not None:
             sent.setdefault("Authorization", f"Bearer {key}")
         event = Gateway.request_event(method, target, list(sent.items()), raw or b"", "203.0.113.9")
+        event["requestContext"]["path"] = stage + event["requestContext"]["path"]
         response = self.gateway.handle(event, len(raw or b""))
         text = response.get("body") or ""
         return Reply(

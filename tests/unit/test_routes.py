@@ -43,6 +43,18 @@ def test_every_route_has_its_handler_module_and_a_permission_rule() -> None:
         )
 
 
+def test_a_created_record_is_located_where_its_get_route_reads_it() -> None:
+    """Every route creating a record that a GET route reads answers its 201 with a `Location` of
+    that GET's path; no location names a path nothing reads."""
+    gets = {route.name: route.path for route in ROUTES if route.method == "GET"}
+    for route in ROUTES:
+        reader = gets.get("get_" + route.name.removeprefix("create_"))
+        if route.status == 201 and route.name.startswith("create_") and reader:
+            assert route.location == reader, route.name
+        assert route.location is None or route.location in gets.values(), route.name
+    assert sum(route.location is not None for route in ROUTES) >= 17
+
+
 def test_handler_functions_share_the_route_name_with_a_service_function() -> None:
     for route in ROUTES:
         if route.entity is not None:

@@ -41,6 +41,9 @@ class Route:
     # Only supreme users (services/supremes.py): authenticated, then one GetItem of the caller's flag
     # instead of the scope check (403 otherwise). Its permission is SUPREME_PERMISSION.
     supreme: bool = False
+    # Where a 201 answer's record is read: the path of its GET route, whose ID placeholder the answer's
+    # `id` fills and the others the request's path parameters: the `Location` header (http/endpoint.py).
+    location: str | None = None
 
     def __post_init__(self) -> None:
         if self.supreme != (self.permission == SUPREME_PERMISSION):

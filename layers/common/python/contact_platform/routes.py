@@ -22,6 +22,13 @@ from contact_platform.route import Route
 ROUTES: tuple[Route, ...]
 ROUTES_BY_NAME: dict[str, Route]
 
+# The paths of the records a written route creates: its `location` and the path of its GET route.
+CONTACT = "/api/v1/contacts/{contactId}"
+WEBHOOK = "/api/v1/webhooks/{webhookId}"
+SEGMENT = "/api/v1/segments/{segmentId}"
+TAG = "/api/v1/tags/{tagId}"
+CAMPAIGN_EXPORT = "/api/v1/campaigns/{campaignId}/exports/{exportId}"
+
 WRITTEN_ROUTES: tuple[Route, ...] = (
     Route("get_heartbeat", "GET", "/heartbeat", "health", None, "Service health check"),
     Route(
@@ -84,9 +91,18 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
     Route("create_api_key", "POST", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "Create an API key", status=201),
     Route("list_api_keys", "GET", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "List the tenant's API keys"),
     Route("revoke_api_key", "DELETE", "/api/v1/api-keys/{keyId}", "api_keys", p.APIKEYS_MANAGE, "Revoke an API key"),
-    Route("create_contact", "POST", "/api/v1/contacts", "contacts", p.CONTACTS_WRITE, "Create a contact", status=201),
+    Route(
+        "create_contact",
+        "POST",
+        "/api/v1/contacts",
+        "contacts",
+        p.CONTACTS_WRITE,
+        "Create a contact",
+        status=201,
+        location=CONTACT,
+    ),
     Route("list_contacts", "GET", "/api/v1/contacts", "contacts", p.CONTACTS_READ, "List and search contacts"),
-    Route("get_contact", "GET", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_READ, "Get a contact"),
+    Route("get_contact", "GET", CONTACT, "contacts", p.CONTACTS_READ, "Get a contact"),
     Route("update_contact", "PATCH", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_WRITE, "Update a contact"),
     Route(
         "delete_contact", "DELETE", "/api/v1/contacts/{contactId}", "contacts", p.CONTACTS_DELETE, "Delete a contact"
@@ -146,10 +162,11 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         p.WEBHOOKS_WRITE,
         "Subscribe to events",
         status=201,
+        location=WEBHOOK,
         seals_webhook_secrets=True,
     ),
     Route("list_webhooks", "GET", "/api/v1/webhooks", "webhooks", p.WEBHOOKS_READ, "List webhooks"),
-    Route("get_webhook", "GET", "/api/v1/webhooks/{webhookId}", "webhooks", p.WEBHOOKS_READ, "Get a webhook"),
+    Route("get_webhook", "GET", WEBHOOK, "webhooks", p.WEBHOOKS_READ, "Get a webhook"),
     Route(
         "update_webhook",
         "PATCH",
@@ -205,9 +222,18 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         webhook_queue=True,
     ),
     # Segments (saved audiences)
-    Route("create_segment", "POST", "/api/v1/segments", "segments", p.SEGMENTS_WRITE, "Save a segment", status=201),
+    Route(
+        "create_segment",
+        "POST",
+        "/api/v1/segments",
+        "segments",
+        p.SEGMENTS_WRITE,
+        "Save a segment",
+        status=201,
+        location=SEGMENT,
+    ),
     Route("list_segments", "GET", "/api/v1/segments", "segments", p.SEGMENTS_READ, "List segments"),
-    Route("get_segment", "GET", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_READ, "Get a segment"),
+    Route("get_segment", "GET", SEGMENT, "segments", p.SEGMENTS_READ, "Get a segment"),
     Route("update_segment", "PATCH", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_WRITE, "Update a segment"),
     Route("delete_segment", "DELETE", "/api/v1/segments/{segmentId}", "segments", p.SEGMENTS_WRITE, "Delete a segment"),
     Route(
@@ -227,9 +253,9 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "Count a segment's contacts",
     ),
     # Tags
-    Route("create_tag", "POST", "/api/v1/tags", "tags", p.TAGS_WRITE, "Create a tag", status=201),
+    Route("create_tag", "POST", "/api/v1/tags", "tags", p.TAGS_WRITE, "Create a tag", status=201, location=TAG),
     Route("list_tags", "GET", "/api/v1/tags", "tags", p.TAGS_READ, "List tags with their contact counts"),
-    Route("get_tag", "GET", "/api/v1/tags/{tagId}", "tags", p.TAGS_READ, "Get a tag"),
+    Route("get_tag", "GET", TAG, "tags", p.TAGS_READ, "Get a tag"),
     Route(
         "update_tag",
         "PATCH",
@@ -446,12 +472,13 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "Queue an export of a campaign (the one of that type already queued or running: 200)",
         status=201,
         also_status=200,
+        location=CAMPAIGN_EXPORT,
         workflow="campaign_exports",
     ),
     Route(
         "get_campaign_export",
         "GET",
-        "/api/v1/campaigns/{campaignId}/exports/{exportId}",
+        CAMPAIGN_EXPORT,
         "campaign_exports",
         p.CAMPAIGNS_REPORT,
         "Get a campaign export (a signed download URL once FINISHED)",

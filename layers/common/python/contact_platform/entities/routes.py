@@ -18,7 +18,9 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
     a = _article(one)
     admin_path = entity.path.replace("/api/v1/", "/api/v1/admin/", 1)  # not under a parent: the tenant's
 
-    def route(verb: str, method: str, path: str, action: str, summary: str, status: int = 200) -> Route:
+    def route(
+        verb: str, method: str, path: str, action: str, summary: str, status: int = 200, location: str | None = None
+    ) -> Route:
         # What referenced the record may move in a job.
         moves = (verb == "delete" and entity.before_delete is not None) or verb == "merge"
         return Route(
@@ -31,10 +33,11 @@ def entity_routes(entity: Entity) -> tuple[Route, ...]:
             status=status,
             entity=entity.name,
             workflow="moves" if moves else None,
+            location=location,
         )
 
     routes = (
-        route("create", "POST", entity.collection_path, "write", f"Create {a} {one}", 201),
+        route("create", "POST", entity.collection_path, "write", f"Create {a} {one}", 201, entity.item_path),
         route("list", "GET", entity.collection_path, "read", f"List, filter, sort and search {many}"),
         route("get", "GET", entity.item_path, "read", f"Get {a} {one}"),
         route("update", "PATCH", entity.item_path, "write", f"Update {a} {one} (honours If-Match)"),

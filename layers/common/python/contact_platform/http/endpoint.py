@@ -57,6 +57,7 @@ MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKETS = re.compile(r"[\[\]{}]")
 _CORRELATION_ID = "requestContext.requestId"  # Powertools' correlation_paths.API_GATEWAY_REST
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -138,15 +139,28 @@ def _body(data: Any) -> Any:
     return {"success": True, "data": _jsonable(data), "meta": meta()}
 
 
-def _headers(data: Any) -> dict[str, str]:
-    """`ETag` for versioned resources, `Location` for an accepted job's status."""
-    if not isinstance(data, BaseModel):
-        return {}
-    version, status_url = getattr(data, "version", None), getattr(data, "statusUrl", None)
+def _headers(data: Any, location: str | None) -> dict[str, str]:
+    """`ETag` for versioned resources, and `Location` where there is one."""
+    version = getattr(data, "version", None) if isinstance(data, BaseModel) else None
     headers = {"ETag": f'"{version}"'} if isinstance(version, int) else {}
-    if isinstance(status_url, str):
-        headers["Location"] = status_url
+    if location is not None:
+        headers["Location"] = location
     return headers
+
+
+def _location(route: Route, status: int, event: dict[str, Any], data: Any) -> str | None:
+    """An accepted job's status (`statusUrl`), or where the record of a 201 is read (`Route.location`:
+    its ID from the answer, the other placeholders from the request's path), behind the stage the
+    client called."""
+    status_url, record_id = getattr(data, "statusUrl", None), getattr(data, "id", None)
+    if isinstance(status_url, str):
+        path = status_url
+    elif route.location is not None and status == 201 and isinstance(record_id, str):
+        known = event.get("pathParameters") or {}
+        path = _PLACEHOLDER.sub(lambda found: str(known.get(found.group(1), record_id)), route.location)
+    else:
+        return None
+    return request.base_path_of(event) + path
 
 
 @dataclass(frozen=True)
@@ -240,7 +254,7 @@ class Endpoint:
             if data.status not in (status, self.route.also_status):
                 raise ValueError(f"{self.route.name} may not answer {data.status}")
             status, data = data.status, data.data
-        headers = _headers(data)
+        headers = _headers(data, _location(self.route, status, event, data))
         if self.route.method == "GET" and _not_modified(event, headers.get("ETag")):
             return {"statusCode": 304, "headers": headers, "body": ""}
         body = _jsonable(data) if isinstance(data, Document) else _body(data)

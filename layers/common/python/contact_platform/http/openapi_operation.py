@@ -38,6 +38,10 @@ ERROR_STATUSES = {
 }
 PUBLIC_ERROR_STATUSES = (400, 404, 413, 422, 500)
 ALSO_STATUS = "The same resource as asked for before, answered again (nothing new was created)"
+LOCATION = {
+    "description": "Where the created record, or the accepted job's status, is read",
+    "schema": {"type": "string"},
+}
 NOT_MODIFIED = "If-None-Match names the current ETag: the version the client holds, no body"
 # A GET of a versioned resource answers 304 to the ETag the client holds (http/endpoint.py).
 IfNoneMatch = Annotated[
@@ -108,10 +112,12 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
     call.__doc__ = function.__doc__
     error_model = {JSON: {"model": ErrorEnvelope}}
     statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
+    located = route.location is not None or "statusUrl" in getattr(answer, "model_fields", {})
     responses: dict[int, Any] = {
         route.status: {
             "description": route.summary,
             "content": {TEXT: {"schema": {"type": "string"}}} if text else {JSON: {"model": returned}},
+            **({"headers": {"Location": LOCATION}} if located else {}),
         },
         **(
             {route.also_status: {"description": ALSO_STATUS, "content": {JSON: {"model": returned}}}}

@@ -38,6 +38,13 @@ def source_ip_of(event: dict[str, Any]) -> str | None:
     return str(identity["sourceIp"]) if identity.get("sourceIp") else None
 
 
+def base_path_of(event: dict[str, Any]) -> str:
+    """What precedes the API's own paths in the URL the client called: API Gateway's stage (`/v1`, in
+    `requestContext.path` before the resource path), or a custom domain's base path; locally nothing."""
+    called, path = str((event.get("requestContext") or {}).get("path") or ""), str(event.get("path") or "")
+    return called.removesuffix(path) if path and called.endswith(path) else ""
+
+
 def request_id() -> str:
     state = _current.get(None)
     return state.request_id if state else "req_none"
