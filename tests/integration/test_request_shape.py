@@ -147,6 +147,18 @@ def test_a_bad_tag_filter_says_which_tag_and_why(roomy: tuple[Api, dict[str, Any
     assert reply.error["details"] == [{"field": "tag", "issue": "at most 20 tags, not 21"}]
 
 
+def test_an_offsets_plus_read_as_a_space_is_named(roomy: tuple[Api, dict[str, Any]]) -> None:
+    """`?createdAfter=2026-01-01T10:00:00+02:00` typed unencoded: the query string reads the + as a
+    space, and the 422 says so instead of calling an ISO 8601 moment malformed."""
+    api, admin = roomy
+    for path, name in ((_CONTACTS, "createdAfter"), ("/api/v1/leads", "registeredSince")):
+        reply = api.get(path, key=admin["apiKey"], params={name: "2026-01-01T10:00:00 02:00"})
+        assert reply.status == 422, reply.body
+        issue = "the offset's + arrived as a space, as in a query string: send it as %2B, or use Z"
+        assert reply.error["details"] == [{"field": name, "issue": issue}]
+        assert api.get(path, key=admin["apiKey"], params={name: "2026-01-01T10:00:00+02:00"}).status == 200  # %2B
+
+
 def test_a_tampered_cursor_stays_400(roomy: tuple[Api, dict[str, Any]]) -> None:
     api, admin = roomy
     reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"cursor": "not-a-cursor"})

@@ -74,10 +74,14 @@ Ratio = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _SIX_PLACES]
 # ISO 4217 alphabetic codes (three capitals); the list of codes in use is not checked.
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 _ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+# `2026-01-01T10:00:00 02:00`: what a query string makes of an offset's unencoded `+`.
+_PLUS_AS_SPACE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)? \d{2}:?\d{2}$")
 
 
 def _iso_8601(value: Any) -> Any:
     """Only ISO 8601 text: pydantic alone would also read numbers as Unix timestamps."""
+    if isinstance(value, str) and _PLUS_AS_SPACE.match(value):
+        raise ValueError("the offset's + arrived as a space, as in a query string: send it as %2B, or use Z")
     if not isinstance(value, str) or not _ISO_8601.match(value):
         raise ValueError("must be an ISO 8601 date-time, for example 2025-08-12T08:41:45Z")
     return value
