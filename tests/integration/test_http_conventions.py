@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from contact_platform.config import settings
+from tests.support.entities import make
 from tests.support.fixtures import Api, business_items
 
 
@@ -219,3 +220,56 @@ def test_location_is_behind_the_stage_the_client_called(api: Api, admin: dict[st
     `Location` of a created record has that stage before it (a job's: test_exports.py)."""
     created = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Staged"}, stage="/v1")
     assert created.status == 201 and created.header("Location") == f"/v1/api/v1/contacts/{created.data['id']}"
+
+
+def _actions(api: Api, key: str) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
+    """An action on one record at version 2 (changed once since its version 1): method, path, body."""
+    contact, survivor = api.create_contact(key, name="Dup"), api.create_contact(key, name="Kept")
+    organization, kept = make(api, key, "organization"), make(api, key, "organization")
+    tag = api.post("/api/v1/tags", key=key, json={"name": "conditional"}).data["id"]
+    webhook = api.post("/api/v1/webhooks", key=key, json={"event": "*", "targetUrl": "http://[::1]/h"}).data["id"]
+    for path in (f"/api/v1/contacts/{contact['id']}", f"/api/v1/organizations/{organization['id']}"):
+        assert api.patch(path, key=key, json={"name": "Changed"}).status == 200
+    assert api.patch(f"/api/v1/webhooks/{webhook}", key=key, json={"description": "changed"}).status == 200
+    gone, gone_organization = api.create_contact(key, name="Gone"), make(api, key, "organization")
+    assert api.delete(f"/api/v1/contacts/{gone['id']}", key=key).status == 200
+    assert api.delete(f"/api/v1/organizations/{gone_organization['id']}", key=key).status == 200
+    tagged = api.create_contact(key, name="Tagged", tags=["conditional"])
+    assert api.patch(f"/api/v1/contacts/{tagged['id']}", key=key, json={"name": "Tagged again"}).status == 200
+    return {
+        "merge_contact": ("POST", f"/api/v1/contacts/{contact['id']}/merge", {"mergeWithId": survivor["id"]}),
+        "merge_organization": (
+            "POST",
+            f"/api/v1/organizations/{organization['id']}/merge",
+            {"mergeWithId": kept["id"]},
+        ),
+        "tag_contact": ("PUT", f"/api/v1/contacts/{contact['id']}/tags/{tag}", None),
+        "untag_contact": ("DELETE", f"/api/v1/contacts/{tagged['id']}/tags/{tag}", None),
+        "rotate_webhook_secret": ("POST", f"/api/v1/webhooks/{webhook}/rotate-secret", None),
+        "restore_contact": ("POST", f"/api/v1/admin/contacts/{gone['id']}/restore", None),
+        "restore_organization": ("POST", f"/api/v1/admin/organizations/{gone_organization['id']}/restore", None),
+    }
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "merge_contact",
+        "merge_organization",
+        "tag_contact",
+        "untag_contact",
+        "rotate_webhook_secret",
+        "restore_contact",
+        "restore_organization",
+    ],
+)
+def test_actions_on_one_record_honour_if_match(api: Api, admin: dict[str, Any], action: str) -> None:
+    """A merge (the version of the record merged away), a tag put on or taken off, a secret rotated,
+    a restore: 412 for a version changed since, and nothing written; the current one goes through."""
+    key = admin["apiKey"]
+    method, path, body = _actions(api, key)[action]
+    before = business_items()
+    stale = api.call(method, path, key=key, json=body, headers={"If-Match": '"1"'})
+    assert stale.status == 412 and stale.error["message"].endswith("has changed: its version is 2"), stale.body
+    assert business_items() == before
+    assert api.call(method, path, key=key, json=body, headers={"If-Match": '"2"'}).status in (200, 201)

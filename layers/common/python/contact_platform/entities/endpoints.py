@@ -71,9 +71,11 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
         )
     if verb == "merge":
         return _signed(
-            lambda body, query, **path: service.merge(entity, caller(), path[id_], body.mergeWithId, query.dryRun),
+            lambda body, query, if_match=None, **path: service.merge(
+                entity, caller(), path[id_], body.mergeWithId, query.dryRun, if_match
+            ),
             name,
-            {id_: str, "body": MergeBody, "query": Annotated[MergeQuery, Query()]},
+            {id_: str, "body": MergeBody, "query": Annotated[MergeQuery, Query()], "if_match": IfMatch},
             models.merged,
         )
     if verb == "delete":
@@ -84,8 +86,14 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
             {id_: str, **query, "if_match": IfMatch},
             models.deleted,
         )
-    one = {"get": service.get, "restore": service.restore}[verb]
-    return _signed(lambda **path: one(entity, caller(), path[id_]), name, {id_: str}, models.public)
+    if verb == "restore":
+        return _signed(
+            lambda if_match=None, **path: service.restore(entity, caller(), path[id_], if_match),
+            name,
+            {id_: str, "if_match": IfMatch},
+            models.public,
+        )
+    return _signed(lambda **path: service.get(entity, caller(), path[id_]), name, {id_: str}, models.public)
 
 
 def endpoint_for(entity: Entity, route_name: str) -> Endpoint:

@@ -602,16 +602,21 @@ def delete(entity: Entity, caller: Caller, record_id: str, if_match: str | None,
     raise errors.conflict(f"{entity.label} is being changed by another request; retry")
 
 
-def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dry_run: bool) -> Model:
+def merge(
+    entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dry_run: bool, if_match: str | None
+) -> Model:
     """Merge a duplicate into the record `merge_with_id` (docs/architecture.md, "Merging duplicates"):
     the survivor keeps its values and takes the other's where it has none (not unique ones, nor what
     the server sets); the other is soft-deleted with `mergedInto`, in the same transaction with one
-    audit entry; then the records of `entity.merges` naming it move to the survivor."""
+    audit entry; then the records of `entity.merges` naming it move to the survivor. `If-Match` holds
+    the version of the record merged away (the one in the path)."""
     label = entity.label.lower()
     if merge_with_id == record_id:
         raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"the {label} itself")])
+    precondition = Precondition.of(if_match, entity.label)
     for _ in range(_WRITE_ATTEMPTS):
         other, _ = _changeable(entity, caller, record_id)
+        precondition.check(other.version)
         survivor = store.get_record(caller.tenant_id, entity.name, merge_with_id)
         if survivor is None or not seen(caller, survivor, entity.readers):
             raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"no {label} with this id")])
@@ -636,6 +641,7 @@ def merge(entity: Entity, caller: Caller, record_id: str, merge_with_id: str, dr
         try:
             store.write([change, removal], [*increments, *removed])
         except StaleVersion:
+            precondition.after_lost_race()
             continue
         moves = [
             references.Move(
@@ -680,13 +686,15 @@ def list_deleted(entity: Entity, caller: Caller, query: DeletedQuery) -> Listing
     )
 
 
-def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
+def restore(entity: Entity, caller: Caller, record_id: str, if_match: str | None) -> Model:
     """Bring back a soft-deleted record not yet purged (admins); 409 if a unique value was taken since,
     or if it was merged into another (what moved to the survivor stays there: a merge is not undone)."""
     _admins_only(entity, caller)
     old = store.get_record(caller.tenant_id, entity.name, record_id)
     if old is None or gone(old):
         raise errors.not_found(entity.label)
+    precondition = Precondition.of(if_match, entity.label)
+    precondition.check(old.version)
     if old.is_active:
         raise errors.conflict(f"{entity.label} is not deleted")
     if old.merged_into:
@@ -699,6 +707,7 @@ def restore(entity: Entity, caller: Caller, record_id: str) -> Model:
     try:
         _write(entity, caller, old, new, "restored", ["isActive", "deletedAt", "deletedBy"], parent)
     except StaleVersion:
+        precondition.after_lost_race()
         raise errors.conflict(f"{entity.label} is being changed by another request; retry") from None
     return to_api(entity, new)
 

@@ -304,15 +304,20 @@ def retagged(caller: Caller, old: ContactItem, *, add: list[str], remove: set[st
     return ContactWrite(old, new, _entry(caller, old, new, "contact.updated", ["tags"]))
 
 
-def retag_contact(caller: Caller, contact_id: str, *, add: list[str], remove: set[str]) -> Contact:
+def retag_contact(
+    caller: Caller, contact_id: str, *, add: list[str], remove: set[str], if_match: str | None = None
+) -> Contact:
+    precondition = Precondition.of(if_match, "Contact")
     for _ in range(_WRITE_ATTEMPTS):
         old = _visible(caller, contact_id)
+        precondition.check(old.version)
         write = retagged(caller, old, add=add, remove=remove)
         if write is None:
             return to_api(old)
         try:
             store.replace(write.old, write.new, write.audit)
         except StaleVersion:
+            precondition.after_lost_race()
             continue
         except TagUnavailable as unavailable:
             raise _tag_conflict(unavailable) from unavailable
@@ -353,15 +358,20 @@ def _merged(survivor: ContactItem, other: ContactItem) -> ContactItem:
     return new
 
 
-def merge_contact(caller: Caller, contact_id: str, merge_with_id: str, dry_run: bool) -> Merged[Contact]:
+def merge_contact(
+    caller: Caller, contact_id: str, merge_with_id: str, dry_run: bool, if_match: str | None
+) -> Merged[Contact]:
     """Merge a duplicate into the contact `merge_with_id` (docs/architecture.md, "Merging
     duplicates"): the survivor keeps its values and takes the other's where it has none, emails,
     phones and tags united; the other is soft-deleted with `mergedInto` in the same transaction (its
-    emails go to the survivor), with one audit entry; then its deals, activities and notes move."""
+    emails go to the survivor), with one audit entry; then its deals, activities and notes move.
+    `If-Match` holds the version of the contact merged away (the one in the path)."""
     if merge_with_id == contact_id:
         raise errors.validation_error("Validation failed", [Detail("mergeWithId", "the contact itself")])
+    precondition = Precondition.of(if_match, "Contact")
     for _ in range(_WRITE_ATTEMPTS):
         other = _visible(caller, contact_id)
+        precondition.check(other.version)
         survivor = store.get_contact(caller.tenant_id, merge_with_id)
         if survivor is None or not survivor.is_active or not caller.may_access(survivor.owner_id):
             raise errors.validation_error("Validation failed", [Detail("mergeWithId", "no contact with this id")])
@@ -389,6 +399,7 @@ def merge_contact(caller: Caller, contact_id: str, merge_with_id: str, dry_run: 
         try:
             store.replace_together([ContactWrite(other, gone, None), ContactWrite(survivor, merged, entry)])
         except StaleVersion:
+            precondition.after_lost_race()
             continue
         except TagUnavailable as unavailable:
             raise _tag_conflict(unavailable) from unavailable
@@ -430,13 +441,15 @@ def delete_contact(caller: Caller, contact_id: str, if_match: str | None) -> Con
     raise errors.conflict("Contact is being changed by another request; retry")
 
 
-def restore_contact(caller: Caller, contact_id: str) -> Contact:
+def restore_contact(caller: Caller, contact_id: str, if_match: str | None) -> Contact:
     """Bring back a soft-deleted contact that has not been purged; 409 if its email was taken since, or
     if it was merged into another (what moved to the survivor stays there: a merge is not undone)."""
     old = store.get_contact(caller.tenant_id, contact_id)
     now = clock.now()
     if old is None or is_gone(old, now):
         raise errors.not_found("Contact")
+    precondition = Precondition.of(if_match, "Contact")
+    precondition.check(old.version)
     if old.is_active:
         raise errors.conflict("Contact is not deleted")
     if old.merged_into:
@@ -451,5 +464,6 @@ def restore_contact(caller: Caller, contact_id: str) -> Contact:
     try:
         _write(old, new, caller, "contact.restored", ["isActive", "deletedAt", "deletedBy"])
     except StaleVersion:
+        precondition.after_lost_race()
         raise errors.conflict("Contact is being changed by another request; retry") from None
     return to_api(new)

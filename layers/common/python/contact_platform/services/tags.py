@@ -167,11 +167,12 @@ def delete_tag(caller: Caller, tag_id: str) -> OperationAccepted:
     return operations.accepted(operation)
 
 
-def tag_contact(caller: Caller, contact_id: str, tag_id: str) -> Contact:
+def tag_contact(caller: Caller, contact_id: str, tag_id: str, if_match: str | None) -> Contact:
     tag = active_tag(caller, tag_id)
-    return retag_contact(caller, contact_id, add=[current_name(tag)], remove=set())
+    return retag_contact(caller, contact_id, add=[current_name(tag)], remove=set(), if_match=if_match)
 
 
-def untag_contact(caller: Caller, contact_id: str, tag_id: str) -> Contact:
+def untag_contact(caller: Caller, contact_id: str, tag_id: str, if_match: str | None) -> Contact:
     tag = active_tag(caller, tag_id)
-    return retag_contact(caller, contact_id, add=[], remove={tag.tag_key, tag.renaming_key or tag.tag_key})
+    removed = {tag.tag_key, tag.renaming_key or tag.tag_key}
+    return retag_contact(caller, contact_id, add=[], remove=removed, if_match=if_match)

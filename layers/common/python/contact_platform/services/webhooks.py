@@ -213,11 +213,13 @@ def delete_webhook(caller: Caller, webhook_id: str, if_match: str | None) -> Web
     raise errors.conflict("Webhook is being changed by another request; retry")
 
 
-def rotate_webhook_secret(caller: Caller, webhook_id: str) -> WebhookWithSecret:
+def rotate_webhook_secret(caller: Caller, webhook_id: str, if_match: str | None) -> WebhookWithSecret:
     """A new current secret; the one it replaces keeps signing for `PREVIOUS_SECRET_VALIDITY` (any
     older one stops now: only the current and the immediately previous secret are kept)."""
+    precondition = Precondition.of(if_match, "Webhook")
     for _ in range(_WRITE_ATTEMPTS):
         old = found(caller, webhook_id)
+        precondition.check(old.version)
         now = clock.now()
         secret = new_secret()
         new = _copy(old)
@@ -234,6 +236,7 @@ def rotate_webhook_secret(caller: Caller, webhook_id: str) -> WebhookWithSecret:
         try:
             store.save(new, entry, expected_version=int(old.version))
         except StaleVersion:
+            precondition.after_lost_race()
             continue
         return _with_secret(new, secret)
     raise errors.conflict("Webhook is being changed by another request; retry")
