@@ -129,17 +129,37 @@ def get(entity: Entity, caller: Caller, record_id: str) -> Model:
 
 def referenced(caller: Caller, target: str, record_id: str) -> dict[str, Any] | None:
     """The fields of the record a reference names, if it exists in the tenant and the caller sees it."""
-    if target == "user":
-        return {} if users.get_active_user(caller.tenant_id, record_id) is not None else None
-    if target == "contact":
-        from contact_platform.store import contacts as contact_store  # only entities that reference contacts
+    return references_read(caller, {"": (target, record_id)})[""]
 
-        contact = contact_store.get_contact(caller.tenant_id, record_id)
-        return {} if contact is not None and contact.is_active and caller.may_access(contact.owner_id) else None
-    record = store.get_record(caller.tenant_id, target, record_id)
-    if record is None or not seen(caller, record):
-        return None
-    return store.data_of(record)
+
+def references_read(caller: Caller, wanted: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, Any] | None]:
+    """Field -> the fields of the record it names (entity, ID), if it exists in the tenant and the
+    caller sees it; else None (a user: {} if active). One GetItem for one, else one BatchGetItem for
+    the records (users among them) and one for the contacts (docs/data-model.md, "Request budgets")."""
+    from contact_platform.store import contacts as contact_store  # only entities that reference contacts
+
+    tenant = caller.tenant_id
+    named = {(target, record_id) for target, record_id in wanted.values()}
+    contact_ids = [record_id for target, record_id in named if target == "contact"]
+    records = [(target, record_id) for target, record_id in named if target != "contact"]
+    if len(named) == 1:
+        ((target, record_id),) = named
+        contacts = {record_id: contact_store.get_contact(tenant, record_id)} if contact_ids else {}
+        found = {(target, record_id): store.get_record(tenant, target, record_id)} if records else {}
+    else:
+        contacts = dict(contact_store.get_contacts(tenant, contact_ids)) if contact_ids else {}
+        found = dict(store.get_records_of(tenant, records)) if records else {}
+
+    def read(target: str, record_id: str) -> dict[str, Any] | None:
+        if target == "contact":
+            contact = contacts.get(record_id)
+            return {} if contact is not None and contact.is_active and caller.may_access(contact.owner_id) else None
+        record = found.get((target, record_id))
+        if target == "user":
+            return {} if users.active(record) else None
+        return store.data_of(record) if record is not None and seen(caller, record) else None
+
+    return {field: read(target, record_id) for field, (target, record_id) in wanted.items()}
 
 
 def _problems(
@@ -155,11 +175,21 @@ def _problems(
     (a create's governing parent)."""
     problems = []
     read = dict(known or {})  # reference field -> what it names, as read
-    for field, target in entity.references.items():
-        shared = entity.within.get(field)
-        if data.get(field) is None or not ({field, str(shared)} & changed):
-            continue
-        found_record = read[field] = referenced(caller, target, data[field])
+    checked = [
+        field
+        for field in entity.references
+        if data.get(field) is not None and {field, str(entity.within.get(field))} & changed
+    ]
+    agreeing = [  # the other reference an inherited field must agree with (`_disagreeing`)
+        other
+        for name, (_, other) in entity.inherit_agreeing.items()
+        if name not in sent and entity.inherit[name][0] in checked and data.get(other)
+    ]
+    wanted = {field: (entity.references[field], str(data[field])) for field in [*checked, *agreeing]}
+    read |= references_read(caller, {field: named for field, named in wanted.items() if field not in read})
+    for field in checked:
+        target, shared = entity.references[field], entity.within.get(field)
+        found_record = read[field]
         if found_record is None:
             problems.append(Detail(field, f"no {target.replace('_', ' ')} with this id"))
             continue
@@ -732,13 +762,18 @@ def _require_references(entity: Entity, caller: Caller, data: dict[str, Any]) ->
     """409 when a record would come back without a record it cannot be without: a required reference
     (a deal's stage, an entry's contact) that names a deleted one. Optional ones may keep naming a
     deleted record, as they do when it is deleted after them."""
-    missing = [
-        Detail(field, f"names a deleted {target.replace('_', ' ')}: restore that first")
+    required = {
+        field: (target, str(data.get(field)))
         for field, target in entity.references.items()
         if field != entity.parent
         and field in entity.fields.model_fields
         and entity.fields.model_fields[field].is_required()
-        and referenced(caller, target, str(data.get(field))) is None
+    }
+    read = references_read(caller, required)
+    missing = [
+        Detail(field, f"names a deleted {target.replace('_', ' ')}: restore that first")
+        for field, (target, _) in required.items()
+        if read[field] is None
     ]
     if missing:
         raise errors.conflict(f"{entity.label} names deleted records; restore them first", missing)

@@ -31,6 +31,12 @@ def _user(record: RecordItem | None) -> User | None:
     return User(record.record_id, Role(data["role"]), data.get("active", True) is not False)
 
 
+def active(record: RecordItem | None) -> bool:
+    """The record of an active user: not deleted, not deactivated."""
+    user = _user(record)
+    return user is not None and user.active
+
+
 def get_active_user(tenant_id: str, user_id: str) -> User | None:
     user = _user(store.get_record(tenant_id, "user", user_id))
     return user if user is not None and user.active else None

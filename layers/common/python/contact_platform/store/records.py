@@ -152,11 +152,22 @@ def get_records(
     tenant_id: str, entity: str, record_ids: Iterable[str], *, settled_only: bool = True
 ) -> dict[str, RecordItem]:
     """BatchGetItem (100 keys a request); missing ones are simply absent from the result."""
-    wanted = [(keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for record_id in dict.fromkeys(record_ids)]
-    if not wanted:
+    found = get_records_of(tenant_id, ((entity, record_id) for record_id in record_ids), settled_only=settled_only)
+    return {record_id: item for (_, record_id), item in found.items()}
+
+
+def get_records_of(
+    tenant_id: str, wanted: Iterable[tuple[str, str]], *, settled_only: bool = True
+) -> dict[tuple[str, str], RecordItem]:
+    """(entity, ID) -> record, of several entities at once: BatchGetItem (100 keys a request);
+    missing ones are simply absent from the result."""
+    item_keys = [
+        (keys.record_pk(tenant_id, entity, record_id), RECORD_SK) for entity, record_id in dict.fromkeys(wanted)
+    ]
+    if not item_keys:
         return {}
-    found = list(RecordItem.batch_get(wanted, consistent_read=True))
-    return {item.record_id: item for item in (settled(found) if settled_only else found)}
+    found = list(RecordItem.batch_get(item_keys, consistent_read=True))
+    return {(item.entity, item.record_id): item for item in (settled(found) if settled_only else found)}
 
 
 def record_data(
