@@ -183,6 +183,54 @@ def _describe_query(operation: dict[str, Any], model: type[BaseModel] | None) ->
                 parameter["description"] = description
 
 
+def _kind(schema: dict[str, Any]) -> str:
+    """What a value of `schema` is, in a few words: `string, 1 to 200 characters`, `one of open, won`."""
+    if "$ref" in schema:
+        return f"`{schema['$ref'].rsplit('/', 1)[-1]}`"
+    options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
+    if options:
+        return " or ".join(_kind(option) for option in options)
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{value}`" for value in schema["enum"])
+    kind = str(schema.get("type", "any"))
+    limits = []
+    if kind == "array":
+        kind = f"list of {_kind(schema.get('items', {}))}"
+    if "format" in schema:
+        kind += f" ({schema['format']})"
+    for low, high, unit in (
+        ("minLength", "maxLength", " characters"),
+        ("minimum", "maximum", ""),
+        ("minItems", "maxItems", " items"),
+    ):
+        if low in schema or high in schema:
+            least, most = (f"{schema[side]:g}" if side in schema else None for side in (low, high))
+            span = f"{least} to {most}" if least and most else f"at least {least}" if least else f"at most {most}"
+            limits.append(span + unit)
+    if "pattern" in schema:
+        limits.append(f"matching `{schema['pattern']}`")
+    return ", ".join([kind, *limits])
+
+
+def _described(name: str, schema: dict[str, Any], required: bool, description: str | None) -> str:
+    """One line of a parameter or body field: name, what it takes, whether required, its default."""
+    facts = [_kind(schema)] + (["required"] if required else [])
+    if schema.get("default") is not None:
+        facts.append(f"default `{json.dumps(schema['default'], ensure_ascii=False)}`")
+    return f"  - `{name}`: {'; '.join(facts)}" + (f". {description}" if description else "")
+
+
+def _body_fields(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
+    """The fields of a request body's model, one line each."""
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    model = document["components"]["schemas"].get(name, {})
+    required = set(model.get("required", []))
+    return [
+        _described(field, spec, field in required, spec.get("description"))
+        for field, spec in model.get("properties", {}).items()
+    ]
+
+
 def render_markdown(document: dict[str, Any]) -> str:
     """A compact API reference: one section per operation, generated from the document."""
     lines = [f"# {document['info']['title']}", "", document["info"].get("description", ""), ""]
@@ -193,17 +241,24 @@ def render_markdown(document: dict[str, Any]) -> str:
             if operation.get("description"):
                 lines += [operation["description"].strip(), ""]
             lines += ["- Auth: " + ("API key or JWT" if operation.get("security") else "none")]
-            params = [f"`{p['name']}` ({p['in']})" for p in operation.get("parameters", [])]
-            if params:
-                lines += ["- Parameters: " + ", ".join(params)]
+            for where in ("path", "query", "header"):
+                params = [p for p in operation.get("parameters", []) if p["in"] == where]
+                if params:
+                    lines += [f"- {where.capitalize()} parameters:"]
+                    lines += [_described(p["name"], p["schema"], p["required"], p.get("description")) for p in params]
             content = operation.get("requestBody", {}).get("content", {})
             body = content.get("application/json", {}).get("schema")
-            if body:
-                lines += [f"- Body: `{body.get('$ref', '').rsplit('/', 1)[-1] or 'JSON'}`"]
+            if body and "$ref" in body:
+                lines += [f"- Body ({_kind(body)}):", *_body_fields(body, document)]
+            elif body:
+                lines += [f"- Body: {_kind(body)}"]
             if "text/csv" in content:
                 lines += ["- Body: a CSV file (`Content-Type: text/csv`)"]
             statuses = ", ".join(sorted(operation.get("responses", {})))
             lines += [f"- Responses: {statuses}"]
+            for status, response in sorted(operation.get("responses", {}).items()):
+                for header, spec in response.get("headers", {}).items():
+                    lines += [f"- Header of {status}: `{header}`: {spec.get('description', '')}"]
             links = [name for response in operation["responses"].values() for name in response.get("links", {})]
             if links:
                 lines += ["- Links (what the created ID is used by): " + ", ".join(f"`{name}`" for name in links)]

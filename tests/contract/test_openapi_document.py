@@ -129,3 +129,20 @@ def _operation_response(document: dict[str, Any], route: Route) -> dict[str, Any
 
 def _ref(schema: dict[str, Any]) -> str:
     return str(schema["$ref"]).rsplit("/", 1)[1]
+
+
+def test_the_reference_names_each_parameter_and_body_field_with_what_it_takes() -> None:
+    """docs/api.md: a body's fields and a route's parameters, each with its type, limits, whether it
+    is required, its default and its description; the headers a success answers with."""
+    reference = render_markdown(_checked_in())
+    create = reference.split("## POST /api/v1/deals\n", 1)[1].split("\n## ", 1)[0]
+    assert "- Body (`DealCreate`):" in create
+    assert "  - `title`: string, 1 to 200 characters; required" in create
+    assert "  - `value`: number, 0 to 1e+15; default `0.0`. What the deal is worth, at least 0." in create
+    assert '  - `status`: one of `open`, `won`, `lost`; default `"open"`' in create
+    assert "- Header of 201: `Location`:" in create
+    listing = reference.split("## GET /api/v1/contacts\n", 1)[1].split("\n## ", 1)[0]
+    assert "  - `limit`: integer, 1 to 200; default `50`" in listing
+    assert "  - `cursor`: string. `meta.pagination.nextCursor` of the previous page." in listing
+    get = reference.split("## GET /api/v1/contacts/{contactId}\n", 1)[1].split("\n## ", 1)[0]
+    assert "  - `contactId`: string; required" in get and "  - `if-none-match`: string." in get

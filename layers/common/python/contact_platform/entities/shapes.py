@@ -67,7 +67,7 @@ def _filter(entity: Entity, name: str) -> tuple[Any, Any]:
 
 @cache
 def shapes(entity: Entity) -> Shapes:
-    label = entity.label.replace(" ", "")
+    label = "".join(word[:1].upper() + word[1:] for word in entity.label.split())  # "Deal product": DealProduct
     fields = entity.fields.model_fields
     written = {name: info for name, info in fields.items() if name != entity.parent}  # the parent: from the path
     owner_in = _owner_fields(entity, public=False)
