@@ -159,6 +159,19 @@ def test_an_offsets_plus_read_as_a_space_is_named(roomy: tuple[Api, dict[str, An
         assert api.get(path, key=admin["apiKey"], params={name: "2026-01-01T10:00:00+02:00"}).status == 200  # %2B
 
 
+def test_a_query_parameter_sent_twice_is_422(roomy: tuple[Api, dict[str, Any]]) -> None:
+    """`?tag=vip&tag=lead` would have been read as `tag=lead` alone: another question than the one
+    asked. Every parameter takes one value; a list is comma-separated."""
+    api, admin = roomy
+    reply = api.get(
+        _CONTACTS, key=admin["apiKey"], params={"limit": ["1", "2"], "tag": ["vip", "lead"], "sort": "name"}
+    )
+    assert reply.status == 422 and reply.error["message"] == "Query parameter given more than once: limit, tag"
+    issue = "given 2 times; send it once (a list is comma-separated, as in tag=vip,lead)"
+    assert reply.error["details"] == [{"field": "limit", "issue": issue}, {"field": "tag", "issue": issue}]
+    assert api.get(_CONTACTS, key=admin["apiKey"], params={"tag": "vip,lead", "limit": "2"}).status == 200
+
+
 def test_a_tampered_cursor_stays_400(roomy: tuple[Api, dict[str, Any]]) -> None:
     api, admin = roomy
     reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"cursor": "not-a-cursor"})

@@ -5,8 +5,8 @@ The handler function names its inputs (path parameters, a body model, a query mo
 
 1. the caller from the authorizer context (never from the request), the rate limit (counted by the
    authorizer), the route's permission, the body limit;
-2. the request's shape before any model sees it: query parameters the route does not take (422),
-   JSON nested deeper than `MAX_JSON_DEPTH` (400);
+2. the request's shape before any model sees it: query parameters the route does not take, or
+   sent more than once (422), JSON nested deeper than `MAX_JSON_DEPTH` (400);
 3. `Idempotency-Key` replay for POST and PATCH, keyed on what the request really carries;
 4. parsing and validation of path, query, headers and body with the handler's pydantic types, with
    the platform's envelope and errors;
@@ -227,6 +227,7 @@ class Endpoint:
             elif route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
         _refuse_unknown_query(event, self.query_names)
+        _refuse_repeated_query(event)
         if route.csv_body and _content_type(event) == CSV:
             state.csv_body = _raw_body(event, CSV_BODY_LIMIT)
             text: str | None = "null"
@@ -321,6 +322,25 @@ def _refuse_unknown_query(event: dict[str, Any], accepted: frozenset[str]) -> No
     raise errors.validation_error(
         f"Unknown query parameter: {', '.join(unknown)}", [Detail(name, issue) for name in unknown]
     )
+
+
+def _refuse_repeated_query(event: dict[str, Any]) -> None:
+    """422 naming every query parameter sent more than once: each takes one value (a list is
+    comma-separated, `tag=vip,lead`), and reading only one of `tag=vip&tag=lead` would answer another
+    question than the one asked."""
+    repeated = {
+        name: len(values)
+        for name, values in (event.get("multiValueQueryStringParameters") or {}).items()
+        if isinstance(values, list) and len(values) > 1
+    }
+    if repeated:
+        raise errors.validation_error(
+            f"Query parameter given more than once: {', '.join(sorted(repeated))}",
+            [
+                Detail(name, f"given {count} times; send it once (a list is comma-separated, as in tag=vip,lead)")
+                for name, count in sorted(repeated.items())
+            ],
+        )
 
 
 def _fingerprint(event: dict[str, Any]) -> str:
