@@ -32,6 +32,30 @@ def test_organization_names_are_unique_whatever_the_case_and_accents(api: Api, a
     assert reply.status == 409 and reply.error["message"] == "Organization already exists"
 
 
+def test_a_name_with_an_umlaut_is_also_held_spelled_out(api: Api, admin: dict[str, Any]) -> None:
+    """`Müller Bau GmbH` is held as `muller bau gmbh` and `mueller bau gmbh`: `Mueller Bau GmbH` meets
+    it as `Muller Bau GmbH` does, whichever came first; `Muller` and `Mueller` alone stay two names."""
+    key = admin["apiKey"]
+    at = "/api/v1/organizations"
+    umlaut = api.post(at, key=key, json={"name": "Müller Bau GmbH"}).data
+    spelled = api.post(at, key=key, json={"name": "Mueller Bau GmbH"})
+    assert spelled.status == 409 and spelled.error["details"] == [
+        {"field": "name", "issue": f"already used by organization {umlaut['id']}"}
+    ]
+    written_first = api.post(at, key=key, json={"name": "Jörg Öko AG"})
+    assert written_first.status == 201
+    assert api.post(at, key=key, json={"name": "Muller Haus"}).status == 201
+    assert api.post(at, key=key, json={"name": "Mueller Haus"}).status == 201, "no umlaut between them"
+    assert api.post(at, key=key, json={"name": "Müller Haus"}).status == 409, "meets both"
+    kept = api.post(at, key=key, json={"name": "Joerg Oeko AG"})
+    assert kept.status == 409, "the spelled-out name written second meets the umlaut's"
+    renamed = api.patch(f"{at}/{umlaut['id']}", key=key, json={"name": "Schmidt Bau GmbH"})
+    assert renamed.status == 200, renamed.body
+    assert api.post(at, key=key, json={"name": "Mueller Bau GmbH"}).status == 201, "a rename frees both forms"
+    assert api.delete(f"{at}/{written_first.data['id']}", key=key).status == 200
+    assert api.post(at, key=key, json={"name": "Joerg Oeko AG"}).status == 201, "a delete frees both forms"
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("price", -0.01), ("price", 1e300), ("currency", "eur"), ("currency", "EURO"), ("code", "has space")],

@@ -287,6 +287,7 @@ def test_neither_csv_nor_json_is_422(api: Api, admin: dict[str, Any]) -> None:
 def test_the_company_column_links_or_creates_organizations(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     known = make(api, key, "organization", name="Bekannt GmbH")["id"]
+    umlaut = make(api, key, "organization", name="Müller Feinkost")["id"]
     text = (
         "name,email,Company,organizationId\n"
         "A,a@example.com,Neu AG,\n"  # 2: creates Neu AG
@@ -296,14 +297,15 @@ def test_the_company_column_links_or_creates_organizations(api: Api, admin: dict
         "E,e@example.com,,org_unknown\n"  # 6: no such organization, no company to fall back on
         "F,f@example.com,Fremd AG,org_unknown\n"  # 7: another tenant's ID: linked by the name instead
         f"G,g@example.com,{'x' * 201},\n"  # 8: too long for an organization's name
+        "H,h@example.com,Mueller Feinkost,\n"  # 9: the umlaut's organization, spelled out
     )
     done = _import(api, key, text.encode())
-    assert (done["created"], done["failed"], done["organizationsCreated"], done["organizationsLinked"]) == (5, 2, 2, 4)
+    assert (done["created"], done["failed"], done["organizationsCreated"], done["organizationsLinked"]) == (6, 2, 2, 5)
     errors = {(e["row"], e["field"]): e["issue"] for e in done["errors"]}
     assert errors[(6, "organizationId")] == "no organization with this id"
     assert (8, "company") in errors
     linked = {c["name"]: c["organizationId"] for c in _contacts(api, key)}
-    assert linked["A"] == linked["B"] and linked["C"] == known and linked["D"] == known
+    assert linked["A"] == linked["B"] and linked["C"] == known and linked["D"] == known and linked["H"] == umlaut
     names = {o["id"]: o["name"] for o in api.get("/api/v1/organizations", key=key).data}
     assert names[linked["A"]] == "Neu AG" and names[linked["F"]] == "Fremd AG"
-    assert sorted(names.values()) == ["Bekannt GmbH", "Fremd AG", "Neu AG"]
+    assert sorted(names.values()) == ["Bekannt GmbH", "Fremd AG", "Müller Feinkost", "Neu AG"]

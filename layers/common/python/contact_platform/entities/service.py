@@ -250,10 +250,15 @@ def _derive(entity: Entity, record: RecordItem) -> None:
     """The record's derived state, from its data alone (store/records.py)."""
     data = store.data_of(record)
     scope = f"{data.get(entity.unique_within)}#" if entity.unique_within else ""
-    record.unique_keys = {  # a reference's ID as it is (IDs are case-sensitive), other values folded
-        field: scope + (str(data[field]) if field in entity.references else search_terms.fold(str(data[field])))
+    forms = {  # a reference's ID as it is (IDs are case-sensitive), other values folded, also spelled out
+        field: [str(data[field])] if field in entity.references else search_terms.unique_forms(str(data[field]))
         for field in entity.unique
         if data.get(field) is not None
+    }
+    record.unique_keys = {
+        store.unique_slot(field, number): scope + form
+        for field, held in forms.items()
+        for number, form in enumerate(held)
     }
     values = [str(value) for field in entity.search if (value := _value_at(data, field))]
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
@@ -416,12 +421,18 @@ def _write(
 
 
 def _stale(record: RecordItem, taken: UniqueValueTaken) -> bool:
-    """Whether the guard in the way was left by a batch that never committed, and is gone now."""
-    value_key = dict(record.unique_keys.as_dict()).get(taken.value)  # type: ignore[no-untyped-call]
-    if value_key is None:
-        return False
+    """Whether the guard in the way was left by a batch that never committed, and is gone now: every
+    form of the field's value (`unique_keys`) is free again."""
+    value_keys = [
+        str(value_key)
+        for slot, value_key in dict(record.unique_keys.as_dict()).items()  # type: ignore[no-untyped-call]
+        if store.slot_field(slot) == taken.value
+    ]
     now = clock.epoch(clock.now())
-    return store.release_stale_guard(record.tenant_id, record.entity, taken.value, str(value_key), now=now)
+    released = [
+        store.release_stale_guard(record.tenant_id, record.entity, taken.value, key, now=now) for key in value_keys
+    ]
+    return bool(released) and all(released)
 
 
 def set_server_fields(

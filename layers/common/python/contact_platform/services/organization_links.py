@@ -38,13 +38,16 @@ def organizations_named(caller: Caller, names: Iterable[str], operation_id: str)
     spelled: dict[str, str] = {}
     for name in names:
         spelled.setdefault(search_terms.fold(name), name)  # the first spelling names a new organization
-    holders = record_store.holders_of(caller.tenant_id, ORGANIZATION, "name", spelled)
+    forms = {key: search_terms.unique_forms(name) for key, name in spelled.items()}
+    holders = record_store.holders_of(
+        caller.tenant_id, ORGANIZATION, "name", {f for held in forms.values() for f in held}
+    )
     found = record_store.get_records(caller.tenant_id, ORGANIZATION, holders.values())
     linked: dict[str, str | None] = {}
     created = 0
     for key, name in spelled.items():
         own_id = derived_id("org", f"{operation_id}#{key}")
-        holder = holders.get(key) or _created(caller, name, own_id)
+        holder = _holder(holders, forms[key]) or _created(caller, name, own_id)
         linked[key] = holder if holder and (holder == own_id or seen(caller, found.get(holder))) else None
         created += 1 if holder == own_id else 0
     return linked, created
@@ -63,4 +66,11 @@ def _created(caller: Caller, name: str, organization_id: str) -> str | None:
     except errors.ApiError as error:
         if error.status != 409:
             raise
-    return record_store.holder_of(caller.tenant_id, ORGANIZATION, "name", search_terms.fold(name))
+    forms = search_terms.unique_forms(name)
+    return _holder(record_store.holders_of(caller.tenant_id, ORGANIZATION, "name", forms), forms)
+
+
+def _holder(holders: dict[str, str], forms: list[str]) -> str | None:
+    """The organization holding a name in the first of its forms held (`Mueller GmbH`: the one of
+    `Müller GmbH`, which holds `mueller gmbh` too)."""
+    return next((holders[form] for form in forms if form in holders), None)

@@ -36,6 +36,13 @@ def spelled_out(text: str) -> str:
     return fold(text.translate(_SPELLED_OUT))
 
 
+def unique_forms(text: str) -> list[str]:
+    """The forms a unique value is held in: folded, and with its umlauts spelled out where it has any
+    (`Müller GmbH`: `muller gmbh` and `mueller gmbh`), so that both `Muller GmbH` and `Mueller GmbH`
+    meet it (docs/data-model.md, "Entity records")."""
+    return list(dict.fromkeys([fold(text), spelled_out(text)]))
+
+
 def email_key(email: str) -> str:
     """The form an email is unique and found by."""
     return email.strip().casefold()

@@ -80,6 +80,17 @@ class UniqueGuard(Item, discriminator="unique-guard"):
     pending_import = UnicodeAttribute(null=True, attr_name="pendingImport")
 
 
+def unique_slot(field: str, number: int) -> str:
+    """The key in a record's `uniqueKeys` of a field's `number`th form (the first: the field's name;
+    `name#2`: a name's spelled-out form, services/search_terms.unique_forms)."""
+    return field if number == 0 else f"{field}#{number + 1}"
+
+
+def slot_field(slot: str) -> str:
+    """The field a key of `uniqueKeys` holds a form of: its guard's field."""
+    return slot.partition("#")[0]
+
+
 class RecordSearchEntry(Item, discriminator="record-search"):
     record_id = UnicodeAttribute(attr_name="recordId")
     token = UnicodeAttribute()
@@ -300,12 +311,6 @@ def holders_of(tenant_id: str, entity: str, field: str, value_keys: Iterable[str
     return {wanted[guard.pk]: str(guard.record_id) for guard in guards}
 
 
-def holder_of(tenant_id: str, entity: str, field: str, value_key: str) -> str | None:
-    """The record holding a unique value, if any."""
-    guard = get_item(UniqueGuard, keys.unique_guard_pk(tenant_id, entity, field, value_key), keys.GUARD_SK)
-    return None if guard is None else str(guard.record_id)
-
-
 # Writing ---------------------------------------------------------------------------------------
 
 
@@ -351,13 +356,13 @@ def _derived(record: RecordItem) -> dict[tuple[str, str], Item]:
     tenant, entity, record_id = record.tenant_id, record.entity, record.record_id
     items: list[Item] = [
         UniqueGuard(
-            pk=keys.unique_guard_pk(tenant, entity, field, value_key),
+            pk=keys.unique_guard_pk(tenant, entity, slot_field(slot), value_key),
             sk=keys.GUARD_SK,
             record_id=record_id,
-            field=field,
+            field=slot_field(slot),
             pending_import=record.pending_import,
         )
-        for field, value_key in dict(record.unique_keys.as_dict()).items()  # type: ignore[no-untyped-call]
+        for slot, value_key in dict(record.unique_keys.as_dict()).items()  # type: ignore[no-untyped-call]
     ]
     items += [
         RecordSearchEntry(
