@@ -9,13 +9,15 @@ what each batch imported and stops at a batch refused whole (`--fail-fast`).
 
 A JSON file is the request's body (`{"source", "leads": [...]}`) or just its list of leads; a CSV
 file has a row per lead, its columns named as the fields (`contact.email` for the contact's), and
-`activities` as a JSON list in its cell.
+`activities` as a JSON list in its cell; it is read as a contact import reads one (UTF-8 or
+Windows-1252, `,`, `;` or tab: what Excel writes, files/csv_reading.read_text).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from contact_platform.files.csv_reading import CsvRefused, read_text
 
 if TYPE_CHECKING:
     from local.api_client import ApiClient
@@ -54,19 +58,22 @@ def _cell(column: str, value: str) -> Any:
 
 
 def _csv_leads(path: Path) -> list[dict[str, Any]]:
+    try:
+        text, delimiter = read_text(path.read_bytes())
+    except CsvRefused as refused:
+        raise FileError(f"{path}: {refused}") from refused
     leads = []
-    with path.open(newline="", encoding="utf-8-sig") as file:
-        for row in csv.DictReader(file):
-            lead: dict[str, Any] = {}
-            for column, value in row.items():
-                if column is None or value is None or value.strip() == "":
-                    continue
-                head, _, field = column.strip().partition(".")
-                if field:
-                    lead.setdefault(head, {})[field] = _cell(field, value.strip())
-                else:
-                    lead[head] = _cell(head, value.strip())
-            leads.append(lead)
+    for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter):
+        lead: dict[str, Any] = {}
+        for column, value in row.items():
+            if column is None or value is None or value.strip() == "":
+                continue
+            head, _, field = column.strip().partition(".")
+            if field:
+                lead.setdefault(head, {})[field] = _cell(field, value.strip())
+            else:
+                lead[head] = _cell(head, value.strip())
+        leads.append(lead)
     return leads
 
 

@@ -65,3 +65,27 @@ def test_the_base_url_given_wins_and_is_named(
     with pytest.raises(SystemExit):
         cli.main(["contacts", "restore", "con_x"])
     assert capsys.readouterr().err.splitlines()[0] == f"cdp contacts: {elsewhere} (CDP_BASE_URL)"
+
+
+def test_cdp_migrate_reads_a_lead_csv_as_excel_writes_it(tmp_path: Path) -> None:
+    """A German Excel's CSV: `;` between cells, Windows-1252 text (or UTF-8 with a BOM): the leads as
+    a comma-separated UTF-8 file gives them; a file of no text encoding is one FileError."""
+    from local.migrate_cli import FileError, read_leads
+
+    rows = [
+        ["externalId", "companyName", "city", "territory", "contact.lastName", "stage"],
+        ["X-1", "Bäckerei Möller", "Köln", "DE", "Weiß", "2"],
+    ]
+    expected = [{"externalId": "X-1", "companyName": "Bäckerei Möller", "city": "Köln", "territory": "DE",
+                 "contact": {"lastName": "Weiß"}, "stage": 2}]  # fmt: skip
+    files = {
+        "excel.csv": "\r\n".join(";".join(row) for row in rows).encode("cp1252"),
+        "bom.csv": b"\xef\xbb\xbf" + "\n".join(";".join(row) for row in rows).encode(),
+        "plain.csv": "\n".join(",".join(row) for row in rows).encode(),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        assert read_leads(tmp_path / name, None) == (name.removesuffix(".csv"), expected), name
+    (tmp_path / "utf16.csv").write_bytes("externalId;city\n".encode("utf-16"))
+    with pytest.raises(FileError, match="neither UTF-8 nor Windows-1252"):
+        read_leads(tmp_path / "utf16.csv", None)

@@ -456,6 +456,15 @@ def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator
     return layout, _rows(reader, lines, number, layout)
 
 
+def read_text(data: bytes) -> tuple[str, str]:
+    """A whole CSV file already in memory (a lead migration's, read by `cdp migrate`) as an import
+    reads one: its text (UTF-8 with or without a BOM, else Windows-1252, as Excel writes it) and its
+    delimiter (`;` from a German Excel too); CsvRefused for an empty, binary or otherwise encoded file."""
+    inspection = _inspect(lambda: iter([data]))
+    text = data[len(_BOM) if inspection.bom else 0 :].decode(inspection.encoding)
+    return text, sniff_delimiter(_sniff_text(inspection))
+
+
 class RangeSource(Protocol):
     """A byte stream factory that can start anywhere: `source(start)` yields the file from byte
     `start` on, in chunks (files/s3_files.object_source: an S3 Range GET)."""
