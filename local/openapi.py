@@ -189,7 +189,8 @@ def _kind(schema: dict[str, Any]) -> str:
         return f"`{schema['$ref'].rsplit('/', 1)[-1]}`"
     options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
     if options:
-        return " or ".join(_kind(option) for option in options)
+        nullable = " (or null)" if len(options) < len(schema["anyOf"]) else ""
+        return " or ".join(_kind(option) for option in options) + nullable
     if "enum" in schema:
         return "one of " + ", ".join(f"`{value}`" for value in schema["enum"])
     kind = str(schema.get("type", "any"))
@@ -231,10 +232,35 @@ def _body_fields(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
     ]
 
 
+def _answer(operation: dict[str, Any], document: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of a success answer's `data` (the envelope's), if it is JSON in the envelope."""
+    for status, response in sorted(operation.get("responses", {}).items()):
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        envelope = document["components"]["schemas"].get(schema.get("$ref", "").rsplit("/", 1)[-1], {})
+        if status.startswith("2") and "data" in envelope.get("properties", {}):
+            data: dict[str, Any] = envelope["properties"]["data"]
+            return data
+    return None
+
+
+def _models(answers: list[dict[str, Any]], document: dict[str, Any]) -> list[str]:
+    """A section per model the answers' data are, with its fields (those they nest are named)."""
+    names = sorted(
+        {_kind(answer.get("items", answer)).strip("`") for answer in answers if "$ref" in answer.get("items", answer)}
+    )
+    lines = ["## Models", "", "What the `data` of the answers above holds.", ""]
+    for name in names:
+        fields = _body_fields({"$ref": f"#/components/schemas/{name}"}, document)
+        lines += [f"### {name}", "", *(line.removeprefix("  ") for line in fields), ""]
+    return lines
+
+
 def render_markdown(document: dict[str, Any]) -> str:
-    """A compact API reference: one section per operation, generated from the document."""
+    """A compact API reference: one section per operation, generated from the document, then the
+    models its answers hold."""
     lines = [f"# {document['info']['title']}", "", document["info"].get("description", ""), ""]
     lines += ["Generated from `docs/openapi.json` by `make openapi`; do not edit by hand.", ""]
+    answers: list[dict[str, Any]] = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             lines += [f"## {method.upper()} {path}", "", operation.get("summary", ""), ""]
@@ -256,6 +282,14 @@ def render_markdown(document: dict[str, Any]) -> str:
                 lines += ["- Body: a CSV file (`Content-Type: text/csv`)"]
             statuses = ", ".join(sorted(operation.get("responses", {})))
             lines += [f"- Responses: {statuses}"]
+            answer = _answer(operation, document)
+            if answer is not None:
+                answers.append(answer)
+                lines += [
+                    f"- Answer `data`: {_kind(answer)} (Models, below)"
+                    if "$ref" in answer.get("items", answer)
+                    else f"- Answer `data`: {_kind(answer)}"
+                ]
             for status, response in sorted(operation.get("responses", {}).items()):
                 for header, spec in response.get("headers", {}).items():
                     lines += [f"- Header of {status}: `{header}`: {spec.get('description', '')}"]
@@ -263,7 +297,7 @@ def render_markdown(document: dict[str, Any]) -> str:
             if links:
                 lines += ["- Links (what the created ID is used by): " + ", ".join(f"`{name}`" for name in links)]
             lines += [""]
-    return "\n".join(lines)
+    return "\n".join(lines + _models(answers, document))
 
 
 def main(argv: list[str]) -> None:

@@ -133,7 +133,8 @@ def _ref(schema: dict[str, Any]) -> str:
 
 def test_the_reference_names_each_parameter_and_body_field_with_what_it_takes() -> None:
     """docs/api.md: a body's fields and a route's parameters, each with its type, limits, whether it
-    is required, its default and its description; the headers a success answers with."""
+    is required, its default and its description; the headers a success answers with, and what its
+    `data` is, its model's fields under Models."""
     reference = render_markdown(_checked_in())
     create = reference.split("## POST /api/v1/deals\n", 1)[1].split("\n## ", 1)[0]
     assert "- Body (`DealCreate`):" in create
@@ -145,4 +146,11 @@ def test_the_reference_names_each_parameter_and_body_field_with_what_it_takes() 
     assert "  - `limit`: integer, 1 to 200; default `50`" in listing
     assert "  - `cursor`: string. `meta.pagination.nextCursor` of the previous page." in listing
     get = reference.split("## GET /api/v1/contacts/{contactId}\n", 1)[1].split("\n## ", 1)[0]
-    assert "  - `contactId`: string; required" in get and "  - `if-none-match`: string." in get
+    assert "  - `contactId`: string; required" in get and "  - `if-none-match`: string (or null)." in get
+    assert "- Answer `data`: `Contact` (Models, below)" in get
+    assert "- Answer `data`: list of `Contact` (Models, below)" in listing
+    contact = reference.split("\n### Contact\n", 1)[1].split("\n### ", 1)[0]
+    assert "- `firstName`: string (or null); required" in contact
+    assert "- `version`: integer; required" in contact
+    deal = reference.split("\n### Deal\n", 1)[1].split("\n### ", 1)[0]
+    assert "- `version`: integer; required. Send it back in `If-Match` to update only this version." in deal

@@ -15,7 +15,7 @@ from pydantic.fields import FieldInfo
 
 from contact_platform.entities.entity import Entity
 from contact_platform.models.base import Input, Model
-from contact_platform.models.fields import DateTimeFilter, UserId
+from contact_platform.models.fields import DateTimeFilter, UserId, Version
 from contact_platform.models.merges import Merged
 from contact_platform.models.paging import PageQuery
 
@@ -94,7 +94,7 @@ def shapes(entity: Entity) -> Shapes:
         },
         createdAt=(str, ...),
         updatedAt=(str, ...),
-        version=(int, Field(description="Send it back in `If-Match` to update only this version.")),
+        version=(Version, ...),
     )
     filters: dict[str, Any] = {name: _filter(entity, name) for name in entity.filters}
     if entity.owner is not None:

@@ -22,6 +22,7 @@ from contact_platform.models.fields import (
     Phone,
     TagName,
     UserId,
+    Version,
 )
 from contact_platform.models.paging import PageQuery
 
@@ -98,7 +99,7 @@ class Contact(Model):
     deletedAt: str | None
     deletedBy: str | None
     mergedInto: str | None = Field(None, description="Deleted by a merge into this contact.")
-    version: int
+    version: Version
 
 
 class ContactDeleted(Model):

@@ -61,6 +61,8 @@ DealId = Annotated[str, StringConstraints(pattern=r"^deal_[A-Za-z0-9]{1,40}$")]
 PipelineId = Annotated[str, StringConstraints(pattern=r"^pipe_[A-Za-z0-9]{1,40}$")]
 StageId = Annotated[str, StringConstraints(pattern=r"^stage_[A-Za-z0-9]{1,40}$")]
 ProductId = Annotated[str, StringConstraints(pattern=r"^prod_[A-Za-z0-9]{1,40}$")]
+# A record's version: its `ETag`, what `If-Match` names.
+Version = Annotated[int, Field(description="Send it back in `If-Match` to update only this version.")]
 # `If-Match` of an update: the `ETag` a read returned (`"3"`, weak `W/"3"`), or `*`.
 ETag = Annotated[str, StringConstraints(pattern=r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$')]
 # Rounded to 6 decimal places, so DynamoDB, whose numbers end at 1e-130, stores every value given.

@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.contacts import ContactFilter
-from contact_platform.models.fields import ContactId, Description, ShortName
+from contact_platform.models.fields import ContactId, Description, ShortName, Version
 from contact_platform.models.paging import PageQuery
 
 MAX_SEGMENT_CONTACTS = 10_000
@@ -68,7 +68,7 @@ class Segment(Model):
     createdAt: str
     updatedAt: str
     createdBy: str
-    version: int
+    version: Version
 
 
 class SegmentDeleted(Model):

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.events import EVENT_TYPE_PATTERN
-from contact_platform.models.fields import Description
+from contact_platform.models.fields import Description, Version
 from contact_platform.models.paging import PageQuery
 
 EventSelector = Annotated[
@@ -66,7 +66,7 @@ class Webhook(Model):
     disabledReason: str | None = Field(description="Why the platform stopped delivering (null while active).")
     createdAt: str
     updatedAt: str
-    version: int
+    version: Version
     secretRotatedAt: str | None
 
 
