@@ -136,21 +136,24 @@ def test_the_reference_names_each_parameter_and_body_field_with_what_it_takes() 
     is required, its default and its description; the headers a success answers with, and what its
     `data` is, its model's fields under Models."""
     reference = render_markdown(_checked_in())
-    create = reference.split("## POST /api/v1/deals\n", 1)[1].split("\n## ", 1)[0]
+
+    def section(heading: str) -> str:
+        """The lines under a heading (`## POST /api/v1/deals`, `### Contact`) up to the next one."""
+        return reference.split(f"\n{heading}\n", 1)[1].split("\n#", 1)[0]
+
+    create = section("## POST /api/v1/deals")
     assert "- Body (`DealCreate`):" in create
     assert "  - `title`: string, 1 to 200 characters; required" in create
     assert "  - `value`: number, 0 to 1e+15; default `0.0`. What the deal is worth, at least 0." in create
     assert '  - `status`: one of `open`, `won`, `lost`; default `"open"`' in create
     assert "- Header of 201: `Location`:" in create
-    listing = reference.split("## GET /api/v1/contacts\n", 1)[1].split("\n## ", 1)[0]
+    listing = section("## GET /api/v1/contacts")
     assert "  - `limit`: integer, 1 to 200; default `50`" in listing
     assert "  - `cursor`: string. `meta.pagination.nextCursor` of the previous page." in listing
-    get = reference.split("## GET /api/v1/contacts/{contactId}\n", 1)[1].split("\n## ", 1)[0]
+    assert "- Answer `data`: list of `Contact` (Models, below)" in listing
+    get = section("## GET /api/v1/contacts/{contactId}")
     assert "  - `contactId`: string; required" in get and "  - `if-none-match`: string (or null)." in get
     assert "- Answer `data`: `Contact` (Models, below)" in get
-    assert "- Answer `data`: list of `Contact` (Models, below)" in listing
-    contact = reference.split("\n### Contact\n", 1)[1].split("\n### ", 1)[0]
-    assert "- `firstName`: string (or null); required" in contact
-    assert "- `version`: integer; required" in contact
-    deal = reference.split("\n### Deal\n", 1)[1].split("\n### ", 1)[0]
-    assert "- `version`: integer; required. Send it back in `If-Match` to update only this version." in deal
+    assert "- `firstName`: string (or null); required" in section("### Contact")
+    version = "- `version`: integer; required. Send it back in `If-Match` to update only this version."
+    assert version in section("### Contact") and version in section("### Deal")
