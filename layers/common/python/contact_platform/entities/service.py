@@ -136,19 +136,23 @@ def references_read(caller: Caller, wanted: Mapping[str, tuple[str, str]]) -> di
     """Field -> the fields of the record it names (entity, ID), if it exists in the tenant and the
     caller sees it; else None (a user: {} if active). One GetItem for one, else one BatchGetItem for
     the records (users among them) and one for the contacts (docs/data-model.md, "Request budgets")."""
-    from contact_platform.store import contacts as contact_store  # only entities that reference contacts
-
     tenant = caller.tenant_id
     named = {(target, record_id) for target, record_id in wanted.values()}
     contact_ids = [record_id for target, record_id in named if target == "contact"]
     records = [(target, record_id) for target, record_id in named if target != "contact"]
-    if len(named) == 1:
-        ((target, record_id),) = named
-        contacts = {record_id: contact_store.get_contact(tenant, record_id)} if contact_ids else {}
-        found = {(target, record_id): store.get_record(tenant, target, record_id)} if records else {}
-    else:
-        contacts = dict(contact_store.get_contacts(tenant, contact_ids)) if contact_ids else {}
-        found = dict(store.get_records_of(tenant, records)) if records else {}
+    contacts: dict[str, Any] = {}
+    if contact_ids:
+        from contact_platform.store import contacts as contact_store  # only entities that reference contacts
+
+        if len(named) == 1:
+            contacts = {contact_ids[0]: contact_store.get_contact(tenant, contact_ids[0])}
+        else:
+            contacts = dict(contact_store.get_contacts(tenant, contact_ids))
+    found: dict[tuple[str, str], RecordItem | None] = {}
+    if len(records) == 1 and len(named) == 1:
+        found = {records[0]: store.get_record(tenant, *records[0])}
+    elif records:
+        found = dict(store.get_records_of(tenant, records))
 
     def read(target: str, record_id: str) -> dict[str, Any] | None:
         if target == "contact":
