@@ -1,6 +1,7 @@
 """The 90-day purge of a record takes what hangs on it: its nested records (a campaign's entries, a
 pipeline's stages, a deal's products) with their derived items and events, a campaign's code
-assignments; a run short of time stops midway and the next one goes on (services/cleanup.py)."""
+assignments, a contact's campaign entries; a run short of time stops midway and the next one goes on
+(services/cleanup.py)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,33 @@ def test_a_purged_record_takes_its_nested_records_and_code_assignments(api: Api,
     assert api.get(f"/api/v1/stages/{kept['id']}", key=key).status == 200, "another pipeline's stage stays"
     again = cleanup(90.001)
     assert again["recordsPurged"] == 0 and again["nestedPurged"] == 0 and again["itemsDeleted"] == 0
+
+
+def test_a_purged_contact_takes_its_campaign_entries(api: Api, admin: dict[str, Any]) -> None:
+    """A campaign entry is its contact's participation: the contact's 90-day purge takes its entries
+    in every campaign along (found by their reference entries), and leaves other contacts' entries."""
+    key = admin["apiKey"]
+    contact, other = api.create_contact(key, name="Leaving"), api.create_contact(key, name="Staying")
+    campaigns = [campaign(api, key), campaign(api, key, name="Second")]
+    entries = {}
+    for campaign_id in campaigns:
+        for person in (contact, other):
+            body = {"contactId": person["id"], "market": "DE", "status": "verified"}
+            reply = api.post(entries_at(campaign_id), key=key, json=body)
+            assert reply.status == 201, reply.body
+            entries[(campaign_id, person["id"])] = reply.data["id"]
+    assert api.delete(f"/api/v1/contacts/{contact['id']}", key=key).status == 200
+    assert cleanup(89)["contactsPurged"] == 0
+    report = cleanup(90.001)
+    assert (report["contactsPurged"], report["nestedPurged"], report["finished"]) == (1, 2, True), report
+    for campaign_id in campaigns:
+        gone = entries[(campaign_id, contact["id"])]
+        assert api.get(f"/api/v1/campaign-entries/{gone}", key=key).status == 404
+        assert _left(gone) == [] and _events_of(gone) == [], "no record, guard or reference entry; no event data"
+        listed = [entry["id"] for entry in api.get(entries_at(campaign_id), key=key).data]
+        assert listed == [entries[(campaign_id, other["id"])]], "the other contact's entry stays"
+    assert _left(contact["id"]) == []
+    assert cleanup(90.001)["nestedPurged"] == 0
 
 
 def test_nested_records_are_purged_page_after_page(api: Api, admin: dict[str, Any]) -> None:

@@ -64,6 +64,7 @@ ENTITY = Entity(
     sort=("score",),
     references={"campaignId": "campaign", "contactId": "contact"},
     parent="campaignId",
+    purged_with_reference="contactId",
     segment="entries",
     id_name="entryId",
     owner=None,

@@ -113,6 +113,10 @@ class Entity:
     # code assignments): from the tenant, the record's ID and where the last page ended, one page
     # (store/paging.Page) of those items.
     purged_with: Callable[[str, str, Any], Any] | None = None
+    # The reference whose record's 90-day purge takes this record along (a campaign entry goes with
+    # its contact: the contact's participation, nothing without it); otherwise a record keeps naming
+    # a purged one (a note its contact).
+    purged_with_reference: str | None = None
     # Who may create or change a record beyond the owner rule, and rules about the tenant's other
     # records: from the caller, the record read (fields plus `id`; None on create) and the fields sent,
     # raising the error to answer (users: admins only, the last active admin stays one).

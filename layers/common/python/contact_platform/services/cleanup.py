@@ -3,7 +3,8 @@
 It walks the housekeeping index day by day, from the day after the last one it completed up to
 today, and for each item due by `now`:
 - a contact soft-deleted 90 days ago: delete it and every item left in its partition (DynamoDB TTL
-  may have been first; a contact restored meanwhile is no longer in the index);
+  may have been first; a contact restored meanwhile is no longer in the index), after the records
+  that go with it (`Entity.purged_with_reference`: its campaign entries);
 - a record of a declared entity (an organization, a campaign, a pipeline) soft-deleted 90 days ago:
   delete it with what hangs on it: its nested records (a campaign's entries, a pipeline's stages, a
   deal's products, each with its derived items, its events forgotten) and what its entity purges with
@@ -22,7 +23,7 @@ nested records if need be, and the next run goes on from the day it stopped in (
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,7 +41,7 @@ from contact_platform.store.contacts import ContactItem
 from contact_platform.store.errors import StaleVersion
 from contact_platform.store.lead_migrations import LeadMigrationItem
 from contact_platform.store.operations import OperationItem
-from contact_platform.store.paging import LastKey
+from contact_platform.store.paging import LastKey, Page
 from contact_platform.store.records import RecordItem
 from contact_platform.store.table import Item, delete_all
 
@@ -110,6 +111,18 @@ class _Run:
         if self.time_left() < STOP_SECONDS:
             raise _OutOfTime
 
+    def pages(self, fetch: Callable[[LastKey | None], Page[Any]]) -> Iterator[list[Any]]:
+        """The items of each page `fetch` answers from where the last one ended, the time checked
+        before each page."""
+        start: LastKey | None = None
+        while True:
+            self.go_on()
+            page = fetch(start)
+            yield page.items
+            start = page.last_key
+            if start is None:
+                return
+
     def walk(self, day: str) -> None:
         start: LastKey | None = None
         while True:
@@ -125,7 +138,7 @@ class _Run:
 def _handle(item: Item, run: _Run) -> None:
     now, report = run.now, run.report
     if isinstance(item, ContactItem):
-        _purge(item, now, report)
+        _purge(item, run)
     elif isinstance(item, RecordItem):
         _purge_record(item, run)
     elif isinstance(item, OperationItem):
@@ -159,29 +172,24 @@ def _purge_record(record: RecordItem, run: _Run) -> None:
 
 def _purge_attached(record: RecordItem, run: _Run) -> None:
     """What hangs on a record due for purging, before the record (a run that stops midway leaves the
-    record due, and the next run goes on): its nested records, each with its own, then its entity's
-    `purged_with`. No reader sees any of it once its expiry passed (a restore answers 404)."""
+    record due, and the next run goes on): its nested records, each with its own, the records that go
+    with it (`_purge_followers`), then its entity's `purged_with`. No reader sees any of it once its
+    expiry passed (a restore answers 404)."""
     tenant_id, record_id = record.tenant_id, record.record_id
     for nested in _nested_in(record.entity):
-        start: LastKey | None = None
-        while True:
-            run.go_on()
-            page = record_store.nested_page(tenant_id, nested.name, str(nested.parent), record_id, start=start)
-            for child in page.items:
+
+        def children(start: LastKey | None, nested: Any = nested) -> Page[RecordItem]:
+            return record_store.nested_page(tenant_id, nested.name, str(nested.parent), record_id, start=start)
+
+        for page in run.pages(children):
+            for child in page:
                 _purge_attached(child, run)
                 _purge_nested(child, run)
-            start = page.last_key
-            if start is None:
-                break
+    _purge_followers(record.entity, tenant_id, record_id, run)
     purged_with = entity(record.entity).purged_with
-    start = None
-    while purged_with is not None:
-        run.go_on()
-        page = purged_with(tenant_id, record_id, start)
-        run.report["itemsDeleted"] += delete_all(page.items)
-        start = page.last_key
-        if start is None:
-            break
+    if purged_with is not None:
+        for items in run.pages(lambda start: purged_with(tenant_id, record_id, start)):
+            run.report["itemsDeleted"] += delete_all(items)
 
 
 def _purge_nested(child: RecordItem, run: _Run) -> None:
@@ -204,9 +212,31 @@ def _nested_in(name: str) -> list[Any]:
     return [nested for nested in all_entities() if nested.parent and nested.references[nested.parent] == name]
 
 
-def _purge(contact: ContactItem, now: datetime, report: dict[str, Any]) -> None:
+def _purge_followers(target: str, tenant_id: str, target_id: str, run: _Run) -> None:
+    """The records that go with a purged record of `target` (their `purged_with_reference` names it:
+    a contact's campaign entries), each with what hangs on it, found by their reference entries."""
+    for follower in all_entities():
+        field = follower.purged_with_reference
+        if field is None or follower.references[field] != target:
+            continue
+
+        def references(start: LastKey | None, name: str = follower.name, field: str = field) -> Page[Any]:
+            return record_store.referencing(
+                tenant_id, target, target_id, name, field, limit=record_store.PURGE_PAGE, start=start
+            )
+
+        for page in run.pages(references):
+            ids = [str(reference.record_id) for reference in page]
+            for record in record_store.get_records(tenant_id, follower.name, ids, settled_only=False).values():
+                _purge_attached(record, run)
+                _purge_nested(record, run)
+
+
+def _purge(contact: ContactItem, run: _Run) -> None:
+    now, report = run.now, run.report
     if contact.is_active or contact.expires_at is None or contact.expires_at > clock.epoch(now):
         return
+    _purge_followers("contact", contact.tenant_id, contact.contact_id, run)
     try:
         report["itemsDeleted"] += contact_store.purge(contact)
     except StaleVersion:
