@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from tests.support.fixtures import Api, business_items, table_items
+from tests.support.request_counter import dynamodb_requests
 
 
 def test_created_key_works_and_only_its_hash_is_stored(api: Api, admin: dict[str, Any]) -> None:
@@ -27,6 +28,26 @@ def test_created_key_works_and_only_its_hash_is_stored(api: Api, admin: dict[str
     listed = api.get("/api/v1/api-keys", key=admin["apiKey"]).data
     assert {k["id"] for k in listed} == {admin["keyId"], created["id"]}
     assert all("key" not in k for k in listed)
+
+
+def test_a_key_shows_when_it_was_last_used(api: Api, admin: dict[str, Any]) -> None:
+    """`lastUsedAt`: set by the authorizer's count (no request of its own), null before a key's first
+    request and once it is revoked; the list reads it with one BatchGetItem a page."""
+    key = admin["apiKey"]
+    idle = api.post("/api/v1/api-keys", key=key, json={"name": "idle"}).data
+    used = api.post("/api/v1/api-keys", key=key, json={"name": "used"}).data
+    assert idle["lastUsedAt"] is None
+    before = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert api.get("/api/v1/contacts", key=used["key"]).status == 200
+    with dynamodb_requests() as sent:
+        listed = {k["id"]: k for k in api.get("/api/v1/api-keys", key=key).data}
+    assert sent == {"UpdateItem": 1, "Query": 1, "BatchGetItem": 1}
+    assert listed[idle["id"]]["lastUsedAt"] is None
+    assert listed[used["id"]]["lastUsedAt"] >= before
+    assert listed[admin["keyId"]]["lastUsedAt"] >= listed[used["id"]]["lastUsedAt"], "this very request"
+    assert api.delete(f"/api/v1/api-keys/{used['id']}", key=key).status == 200
+    after = {k["id"]: k for k in api.get("/api/v1/api-keys", key=key).data}
+    assert after[used["id"]]["lastUsedAt"] is None and after[used["id"]]["revokedAt"]
 
 
 def test_x_api_key_header_works_too(api: Api, admin: dict[str, Any]) -> None:

@@ -262,12 +262,12 @@ def scanned_items() -> list[dict[str, Any]]:
 
 
 # What every authenticated request changes: the rate-limit window of its key's lookup item.
-RATE_WINDOW_ATTRIBUTES = ("windowStart", "windowHits")
+RATE_WINDOW_ATTRIBUTES = ("windowStart", "windowHits", "lastUsedAt")
 
 
 def business_items() -> list[dict[str, Any]]:
-    """The table without the rate-limit windows of the key lookup items (they count every request,
-    including refused ones)."""
+    """The table without the rate-limit windows and last uses of the key lookup items (they count
+    every request, including refused ones)."""
     return [
         {name: value for name, value in item.items() if name not in RATE_WINDOW_ATTRIBUTES}
         if item.get("kind", {}).get("S") == "apikey-lookup"

@@ -36,6 +36,11 @@ class ApiKey(Model):
     revokedAt: str | None
     createdAt: str
     createdBy: str
+    lastUsedAt: str | None = Field(
+        None,
+        description="When the key last authenticated a request (to within a second; in lists): null before "
+        "its first request, and once revoked.",
+    )
 
 
 class ApiKeyCreated(ApiKey):

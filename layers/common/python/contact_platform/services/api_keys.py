@@ -20,6 +20,7 @@ from contact_platform.services.users import User, get_active_user
 from contact_platform.store import api_keys as store
 from contact_platform.store.api_keys import ApiKeyItem
 from contact_platform.store.errors import StaleVersion
+from contact_platform.store.paging import LastKey, Page
 
 KEY_FORMAT = re.compile(r"^cdp_(live|test)_[0-9a-f]{32}$")
 PREFIX_LENGTH = 13  # "cdp_live_" plus four hex digits
@@ -35,7 +36,7 @@ def new_raw_key() -> str:
     return f"cdp_{'test' if settings().dev_mode else 'live'}_{secrets.token_hex(16)}"
 
 
-def _to_api(item: ApiKeyItem) -> ApiKey:
+def _to_api(item: ApiKeyItem, last_used_at: str | None = None) -> ApiKey:
     return ApiKey(
         id=item.key_id,
         name=item.name,
@@ -48,6 +49,7 @@ def _to_api(item: ApiKeyItem) -> ApiKey:
         revokedAt=item.revoked_at,
         createdAt=item.created_at,
         createdBy=item.created_by,
+        lastUsedAt=last_used_at,
     )
 
 
@@ -114,9 +116,17 @@ def create_api_key(caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
 
 
 def list_api_keys(caller: Caller, *, limit: int, cursor: str | None) -> Listing[ApiKey]:
+    """The tenant's keys, newest first, each with its last use (one BatchGetItem a page: the lookup
+    items of the keys not revoked, which the authorizer stamps with every count)."""
+
+    def page(size: int, start: LastKey | None) -> Page[tuple[ApiKeyItem, str | None]]:
+        found = store.list_keys(caller.tenant_id, limit=size, start=start)
+        used = store.last_used(item.key_hash for item in found.items if item.revoked_at is None)
+        return Page([(item, used.get(item.key_hash)) for item in found.items], found.last_key)
+
     return listing(
-        lambda size, start: store.list_keys(caller.tenant_id, limit=size, start=start),
-        _to_api,
+        page,
+        lambda listed: _to_api(*listed),
         binding=f"apikeys|{caller.tenant_id}",
         limit=limit,
         cursor=cursor,

@@ -151,7 +151,7 @@ def authenticate(headers: Mapping[str, str]) -> Grant:
     key_hash = hash_key(raw)
 
     def reserve(size: int, window_start: int) -> Reserved | None:
-        lookup = store.count_request(key_hash, window_start, count=size)
+        lookup = store.count_request(key_hash, window_start, clock.iso(clock.now()), count=size)
         if lookup is None:
             return None
         return Reserved(int(lookup.window_start or 0), int(lookup.window_hits or 0), int(lookup.rate_limit), lookup)

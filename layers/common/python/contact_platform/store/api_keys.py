@@ -9,6 +9,7 @@ services/authentication.py, "Leases").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -54,6 +55,7 @@ class ApiKeyLookup(_KeyGrant, discriminator="apikey-lookup"):
 
     window_start = NumberAttribute(null=True, attr_name="windowStart")
     window_hits = NumberAttribute(null=True, attr_name="windowHits")
+    last_used_at = UnicodeAttribute(null=True, attr_name="lastUsedAt")  # set by every count
 
 
 def lookup_for(record: ApiKeyItem, ttl_epoch: int | None) -> ApiKeyLookup:
@@ -88,13 +90,32 @@ def find_by_hash(key_hash: str) -> ApiKeyLookup | None:
     return get_item(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK)
 
 
-def count_request(key_hash: str, window_start: int, *, count: int = 1) -> ApiKeyLookup | None:
+def count_request(key_hash: str, window_start: int, used_at: str, *, count: int = 1) -> ApiKeyLookup | None:
     """Count `count` requests (the numbers an authorizer leases) in the rate-limit window starting at
-    `window_start` (epoch seconds) of the key with this hash, and return its lookup item as it is
-    after the count; None when no key has this hash (unknown, or revoked: the lookup item is gone).
-    No item is ever created (`store/rate_windows.py`: one UpdateItem, a second at a window's start)."""
-    found = count_in_window(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK, window_start, count=count)
+    `window_start` (epoch seconds) of the key with this hash, noting `used_at` as its last use, and
+    return its lookup item as it is after the count; None when no key has this hash (unknown, or
+    revoked: the lookup item is gone). No item is ever created (`store/rate_windows.py`: one
+    UpdateItem, a second at a window's start)."""
+    found = count_in_window(
+        ApiKeyLookup,
+        keys.api_key_lookup_pk(key_hash),
+        LOOKUP_SK,
+        window_start,
+        count=count,
+        also=[ApiKeyLookup.last_used_at.set(used_at)],
+    )
     return None if found is None else _lookup_of(found)
+
+
+def last_used(key_hashes: Iterable[str]) -> dict[str, str]:
+    """Key hash -> when the key last authenticated a request, for the keys of those hashes that have
+    (BatchGetItem of their lookup items, 100 a request; a revoked key has none)."""
+    wanted = [(keys.api_key_lookup_pk(key_hash), LOOKUP_SK) for key_hash in dict.fromkeys(key_hashes)]
+    if not wanted:
+        return {}
+    lookups = ApiKeyLookup.batch_get(wanted, consistent_read=False, attributes_to_get=["PK", "lastUsedAt"])
+    prefix = keys.api_key_lookup_pk("")
+    return {lookup.pk.removeprefix(prefix): str(lookup.last_used_at) for lookup in lookups if lookup.last_used_at}
 
 
 def _lookup_of(attributes: dict[str, Any]) -> ApiKeyLookup:

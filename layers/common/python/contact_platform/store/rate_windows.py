@@ -47,11 +47,13 @@ def count_in_window(
     *,
     create: Sequence[Action] | None = None,
     count: int = 1,
+    also: Sequence[Action] = (),
 ) -> dict[str, Any] | None:
     """Count `count` requests (one, or the numbers an authorizer leases) in the window starting at
     `window_start` (epoch seconds) of the item `pk`/`sk`; its attributes (DynamoDB's format) as they
     are after the count. Without `create`, None when there is no item (none is made); with it, a
-    missing item is made with these actions besides the window's start."""
+    missing item is made with these actions besides the window's start. `also`: actions of every
+    count (a key's `lastUsedAt`), in the same request."""
     # pynamodb's errors drop the item ReturnValuesOnConditionCheckFailure returns: the request goes
     # to the botocore client under the table's connection (which first registers the table's schema,
     # so that the key is serialized without a DescribeTable).
@@ -64,11 +66,11 @@ def count_in_window(
         actions: list[Action]
         condition: Condition
         if starting:
-            actions = [start.set(target), hits.set(count), *(create or ())]
+            actions = [start.set(target), hits.set(count), *(create or ()), *also]
             older = start.does_not_exist() | (start < target)
             condition = older if create is not None else exists & older
         else:
-            actions = [hits.add(count)]
+            actions = [hits.add(count), *also]
             condition = exists & (start == target)
         request = table.connection.get_operation_kwargs(
             table.table_name,
