@@ -243,15 +243,30 @@ def _answer(operation: dict[str, Any], document: dict[str, Any]) -> dict[str, An
     return None
 
 
+def _refs(schema: Any) -> set[str]:
+    """The names of the models a schema names anywhere in it."""
+    if isinstance(schema, dict):
+        own = {schema["$ref"].rsplit("/", 1)[-1]} if isinstance(schema.get("$ref"), str) else set()
+        return own.union(*(_refs(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(_refs(value) for value in schema))
+    return set()
+
+
 def _models(answers: list[dict[str, Any]], document: dict[str, Any]) -> list[str]:
-    """A section per model the answers' data are, with its fields (those they nest are named)."""
-    names = sorted(
-        {_kind(answer.get("items", answer)).strip("`") for answer in answers if "$ref" in answer.get("items", answer)}
-    )
-    lines = ["## Models", "", "What the `data` of the answers above holds.", ""]
-    for name in names:
-        fields = _body_fields({"$ref": f"#/components/schemas/{name}"}, document)
-        lines += [f"### {name}", "", *(line.removeprefix("  ") for line in fields), ""]
+    """A section per model the answers' data are, and per model those nest, with its fields."""
+    schemas = document["components"]["schemas"]
+    names: set[str] = set()
+    waiting = _refs(answers)
+    while waiting:
+        name = waiting.pop()
+        names.add(name)
+        waiting |= {nested for nested in _refs(schemas.get(name, {})) if nested not in names}
+    lines = ["## Models", "", "What the `data` of the answers above holds, and what it nests.", ""]
+    for name in sorted(names):
+        fields = [line.removeprefix("  ") for line in _body_fields({"$ref": f"#/components/schemas/{name}"}, document)]
+        kind = _kind(schemas.get(name, {}))  # a model without fields: an enum (`Role`)
+        lines += [f"### {name}", "", *(fields or [kind[:1].upper() + kind[1:] + "."]), ""]
     return lines
 
 

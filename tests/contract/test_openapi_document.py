@@ -157,3 +157,5 @@ def test_the_reference_names_each_parameter_and_body_field_with_what_it_takes() 
     assert "- `firstName`: string (or null); required" in section("### Contact")
     version = "- `version`: integer; required. Send it back in `If-Match` to update only this version."
     assert version in section("### Contact") and version in section("### Deal")
+    assert "- `artistEmail`: boolean; default `false`" in section("### OptIns"), "a model an answer nests"
+    assert section("### Role").strip() == "One of `admin`, `manager`, `user`, `partner`, `migration-officer`."
