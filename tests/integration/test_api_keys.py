@@ -17,6 +17,7 @@ def test_created_key_works_and_only_its_hash_is_stored(api: Api, admin: dict[str
     reply = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "CRM sync", "scopes": ["contacts:read"]})
     assert reply.status == 201
     created = reply.data
+    assert reply.header("Location") == f"/api/v1/api-keys/{created['id']}"
     assert created["key"].startswith("cdp_test_") and len(created["key"]) == len("cdp_test_") + 32
     assert created["prefix"] == created["key"][:13]
     assert created["scopes"] == ["contacts:read"] and created["role"] == "admin"
@@ -45,9 +46,14 @@ def test_a_key_shows_when_it_was_last_used(api: Api, admin: dict[str, Any]) -> N
     assert listed[idle["id"]]["lastUsedAt"] is None
     assert listed[used["id"]]["lastUsedAt"] >= before
     assert listed[admin["keyId"]]["lastUsedAt"] >= listed[used["id"]]["lastUsedAt"], "this very request"
+    one = api.get(f"/api/v1/api-keys/{used['id']}", key=key)
+    assert one.status == 200 and one.data == listed[used["id"]] and "key" not in one.data
     assert api.delete(f"/api/v1/api-keys/{used['id']}", key=key).status == 200
     after = {k["id"]: k for k in api.get("/api/v1/api-keys", key=key).data}
     assert after[used["id"]]["lastUsedAt"] is None and after[used["id"]]["revokedAt"]
+    revoked = api.get(f"/api/v1/api-keys/{used['id']}", key=key).data
+    assert revoked["lastUsedAt"] is None and revoked["revokedAt"] == after[used["id"]]["revokedAt"]
+    assert api.get("/api/v1/api-keys/key_unknown", key=key).status == 404
 
 
 def test_x_api_key_header_works_too(api: Api, admin: dict[str, Any]) -> None:

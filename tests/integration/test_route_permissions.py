@@ -25,6 +25,7 @@ from tests.support.routes import path_of
 EXPECTED_PERMISSION: dict[str, str] = {
     "create_api_key": p.APIKEYS_MANAGE,
     "list_api_keys": p.APIKEYS_MANAGE,
+    "get_api_key": p.APIKEYS_MANAGE,
     "revoke_api_key": p.APIKEYS_MANAGE,
     "create_contact": p.CONTACTS_WRITE,
     "list_contacts": p.CONTACTS_READ,

@@ -163,6 +163,11 @@ def _list_keys(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned:
     assert ids.isdisjoint({owner["keyId"], owned["key"]["id"]})
 
 
+@case("get_api_key")
+def _get_key(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    assert api.get(f"/api/v1/api-keys/{owned['key']['id']}", key=intruder["apiKey"]).status == 404
+
+
 @case("revoke_api_key")
 def _revoke_key(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     assert api.delete(f"/api/v1/api-keys/{owned['key']['id']}", key=intruder["apiKey"]).status == 404

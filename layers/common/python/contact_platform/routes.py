@@ -23,6 +23,7 @@ ROUTES: tuple[Route, ...]
 ROUTES_BY_NAME: dict[str, Route]
 
 # The paths of the records a written route creates: its `location` and the path of its GET route.
+API_KEY = "/api/v1/api-keys/{keyId}"
 CONTACT = "/api/v1/contacts/{contactId}"
 WEBHOOK = "/api/v1/webhooks/{webhookId}"
 SEGMENT = "/api/v1/segments/{segmentId}"
@@ -88,9 +89,19 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         dev_only=True,
         supreme=True,
     ),
-    Route("create_api_key", "POST", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "Create an API key", status=201),
+    Route(
+        "create_api_key",
+        "POST",
+        "/api/v1/api-keys",
+        "api_keys",
+        p.APIKEYS_MANAGE,
+        "Create an API key",
+        status=201,
+        location=API_KEY,
+    ),
     Route("list_api_keys", "GET", "/api/v1/api-keys", "api_keys", p.APIKEYS_MANAGE, "List the tenant's API keys"),
-    Route("revoke_api_key", "DELETE", "/api/v1/api-keys/{keyId}", "api_keys", p.APIKEYS_MANAGE, "Revoke an API key"),
+    Route("get_api_key", "GET", API_KEY, "api_keys", p.APIKEYS_MANAGE, "Get an API key, with its last use"),
+    Route("revoke_api_key", "DELETE", API_KEY, "api_keys", p.APIKEYS_MANAGE, "Revoke an API key"),
     Route(
         "create_contact",
         "POST",

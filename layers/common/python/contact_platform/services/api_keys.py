@@ -133,6 +133,16 @@ def list_api_keys(caller: Caller, *, limit: int, cursor: str | None) -> Listing[
     )
 
 
+def get_api_key(caller: Caller, key_id: str) -> ApiKey:
+    """One key of the tenant with its last use (a GetItem of the key, one of its lookup item unless
+    revoked); 404 for another tenant's."""
+    record = store.get_key(caller.tenant_id, key_id)
+    if record is None:
+        raise errors.not_found("API key")
+    used = store.last_used([record.key_hash] if record.revoked_at is None else [])
+    return _to_api(record, used.get(record.key_hash))
+
+
 def revoke_api_key(caller: Caller, key_id: str) -> ApiKey:
     record = store.get_key(caller.tenant_id, key_id)
     if record is None or record.revoked_at is not None or not _revoked(caller, record):
