@@ -1,6 +1,7 @@
 """Writes that lose a race: another client writes the same record between a request's read and its
 conditional write (run just before the request's transaction, see tests/support/interleave.py).
-Contacts retry and then answer 409 "... is being changed by another request; retry"; with `If-Match`
+Contacts retry and then answer 409 "... is being changed by another request; retry" with
+`Retry-After: 1`; with `If-Match`
 the answer is 412; segments answer 409 at once. The winner's write stands, the loser
 writes nothing. And an `Idempotency-Key` whose first request is still in progress is a 409.
 """
@@ -68,6 +69,7 @@ def test_a_contact_update_losing_every_attempt_is_409_and_writes_nothing_of_its_
     with before_each("TransactWriteItems", _tagging(tenant, path)) as raced:
         reply = api.patch(path, key=tenant["key"], json={"name": "Loser"})
     assert reply.status == 409 and reply.error == {"code": "CONFLICT", "message": CONTACT_RACE}, reply.body
+    assert reply.header("Retry-After") == "1", "a retry a moment later goes through"
     assert raced() >= 2, "the update read again and retried"
     stored = api.get(path, key=tenant["key"]).data
     assert stored["name"] == "Raced" and stored["version"] == 1 + raced()
@@ -111,6 +113,7 @@ def test_a_segment_update_losing_the_race_is_409(tenant: Tenant) -> None:
         reply = api.patch(path, key=tenant["key"], json={"name": "Loser"})
     assert reply.status == 409, reply.body
     assert reply.error["message"] == "Segment is being changed by another request; retry"
+    assert reply.header("Retry-After") == "1"
     assert raced() == 1
     assert api.get(path, key=tenant["key"]).status == 404, "the deletion stands; the update did not bring it back"
 

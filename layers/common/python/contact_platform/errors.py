@@ -50,6 +50,12 @@ def conflict(message: str, details: list[Detail] | None = None) -> ApiError:
     return ApiError(409, "CONFLICT", message, details or [])
 
 
+def busy(label: str) -> ApiError:
+    """409 for a record other requests kept changing under every attempt of this one's write: a retry
+    a moment later goes through (`Retry-After: 1`)."""
+    return ApiError(409, "CONFLICT", f"{label} is being changed by another request; retry", [], {"Retry-After": "1"})
+
+
 def value_taken(*, entity: str, field: str, value: str, holder_id: str | None) -> ApiError:
     """409 for a unique value in use (docs/architecture.md, API conventions): the record holding it is
     named only when the caller may read it (`holder_id`); otherwise the message says only that it is taken."""

@@ -514,7 +514,7 @@ def create(
         except StaleVersion:
             continue
         return to_api(entity, record)
-    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+    raise errors.busy(entity.label)
 
 
 def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, Any]) -> tuple[RecordItem, list[str]]:
@@ -582,7 +582,7 @@ def update(
         if entity.after_write is not None:
             entity.after_write(caller, store.data_of(old) | {"id": record_id}, store.data_of(new) | {"id": record_id})
         return to_api(entity, new)
-    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+    raise errors.busy(entity.label)
 
 
 def move_reference(
@@ -609,7 +609,7 @@ def move_reference(
         except UniqueValueTaken:
             return False
         return True
-    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+    raise errors.busy(entity.label)
 
 
 def _deleted(caller: Caller, old: RecordItem) -> RecordItem:
@@ -644,7 +644,7 @@ def delete(entity: Entity, caller: Caller, record_id: str, if_match: str | None,
         if operation_id is not None:
             message += "; the records that referenced it are moving in a job"
         return shapes(entity).deleted.model_validate({"id": record_id, "message": message, "operationId": operation_id})
-    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+    raise errors.busy(entity.label)
 
 
 def merge(
@@ -695,7 +695,7 @@ def merge(
         ]
         operation_id = references.run(caller, moves, f"{entity.name}.merged")
         return shapes(entity).merged.model_validate({**answer, "operationId": operation_id})
-    raise errors.conflict(f"{entity.label} is being changed by another request; retry")
+    raise errors.busy(entity.label)
 
 
 def _admins_only(entity: Entity, caller: Caller) -> None:
@@ -753,7 +753,7 @@ def restore(entity: Entity, caller: Caller, record_id: str, if_match: str | None
         _write(entity, caller, old, new, "restored", ["isActive", "deletedAt", "deletedBy"], parent)
     except StaleVersion:
         precondition.after_lost_race()
-        raise errors.conflict(f"{entity.label} is being changed by another request; retry") from None
+        raise errors.busy(entity.label) from None
     return to_api(entity, new)
 
 

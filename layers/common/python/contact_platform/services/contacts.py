@@ -258,7 +258,7 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
             precondition.after_lost_race()
             continue
         return to_api(new)
-    raise errors.conflict("Contact is being changed by another request; retry")
+    raise errors.busy("Contact")
 
 
 def move_organization(caller: Caller, contact_id: str, from_id: str, to_id: str | None) -> bool:
@@ -279,7 +279,7 @@ def move_organization(caller: Caller, contact_id: str, from_id: str, to_id: str 
         except StaleVersion:
             continue
         return True
-    raise errors.conflict("Contact is being changed by another request; retry")
+    raise errors.busy("Contact")
 
 
 # Tags ------------------------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def retag_contact(
         except TagUnavailable as unavailable:
             raise _tag_conflict(unavailable) from unavailable
         return to_api(write.new)
-    raise errors.conflict("Contact is being changed by another request; retry")
+    raise errors.busy("Contact")
 
 
 # Merge -----------------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ def merge_contact(
         move = references.Move("contact", contact_id, "contactId", moved, {"contactId": merge_with_id})
         answer.operationId = references.run(caller, [move], "contact.merged")
         return answer
-    raise errors.conflict("Contact is being changed by another request; retry")
+    raise errors.busy("Contact")
 
 
 # Delete, restore -------------------------------------------------------------------------------
@@ -438,7 +438,7 @@ def delete_contact(caller: Caller, contact_id: str, if_match: str | None) -> Con
             precondition.after_lost_race()
             continue
         return ContactDeleted(message="Contact deleted successfully", contactId=contact_id)
-    raise errors.conflict("Contact is being changed by another request; retry")
+    raise errors.busy("Contact")
 
 
 def restore_contact(caller: Caller, contact_id: str, if_match: str | None) -> Contact:
@@ -465,5 +465,5 @@ def restore_contact(caller: Caller, contact_id: str, if_match: str | None) -> Co
         _write(old, new, caller, "contact.restored", ["isActive", "deletedAt", "deletedBy"])
     except StaleVersion:
         precondition.after_lost_race()
-        raise errors.conflict("Contact is being changed by another request; retry") from None
+        raise errors.busy("Contact") from None
     return to_api(new)

@@ -128,7 +128,7 @@ def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch, if_matc
         store.save(new, entry, expected_version=int(old.version))
     except StaleVersion:
         precondition.after_lost_race()
-        raise errors.conflict("Segment is being changed by another request; retry") from None
+        raise errors.busy("Segment") from None
     return _to_api(new)
 
 

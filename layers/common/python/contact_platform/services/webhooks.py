@@ -192,7 +192,7 @@ def update_webhook(caller: Caller, webhook_id: str, patch: WebhookPatch, if_matc
             precondition.after_lost_race()
             continue
         return _to_api(new)
-    raise errors.conflict("Webhook is being changed by another request; retry")
+    raise errors.busy("Webhook")
 
 
 def delete_webhook(caller: Caller, webhook_id: str, if_match: str | None) -> WebhookDeleted:
@@ -210,7 +210,7 @@ def delete_webhook(caller: Caller, webhook_id: str, if_match: str | None) -> Web
             precondition.after_lost_race()
             continue
         return WebhookDeleted(message="Webhook deleted successfully", webhookId=webhook_id)
-    raise errors.conflict("Webhook is being changed by another request; retry")
+    raise errors.busy("Webhook")
 
 
 def rotate_webhook_secret(caller: Caller, webhook_id: str, if_match: str | None) -> WebhookWithSecret:
@@ -239,4 +239,4 @@ def rotate_webhook_secret(caller: Caller, webhook_id: str, if_match: str | None)
             precondition.after_lost_race()
             continue
         return _with_secret(new, secret)
-    raise errors.conflict("Webhook is being changed by another request; retry")
+    raise errors.busy("Webhook")
