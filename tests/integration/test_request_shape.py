@@ -147,6 +147,14 @@ def test_a_bad_tag_filter_says_which_tag_and_why(roomy: tuple[Api, dict[str, Any
     assert reply.error["details"] == [{"field": "tag", "issue": "at most 20 tags, not 21"}]
 
 
+def test_a_limit_out_of_range_says_the_range(roomy: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = roomy
+    for limit, issue, bound in (("0", "min", "at least 1"), ("201", "max", "at most 200")):
+        reply = api.get(_CONTACTS, key=admin["apiKey"], params={"limit": limit})
+        assert reply.error["message"] == f"Validation failed: limit must be {bound}"
+        assert reply.error["details"] == [{"field": "limit", "issue": issue}]
+
+
 def test_an_offsets_plus_read_as_a_space_is_named(roomy: tuple[Api, dict[str, Any]]) -> None:
     """`?createdAfter=2026-01-01T10:00:00+02:00` typed unencoded: the query string reads the + as a
     space, and the 422 says so instead of calling an ISO 8601 moment malformed."""

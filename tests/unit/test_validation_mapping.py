@@ -30,3 +30,22 @@ def test_model_level_errors_name_their_field() -> None:
 def test_malformed_json_is_a_400() -> None:
     error = from_pydantic([{"type": "json_invalid", "loc": ("body", 1), "msg": "JSON decode error"}])
     assert (error.status, error.code) == (400, "INVALID_REQUEST")
+
+
+def test_the_message_says_what_was_wrong_and_the_details_keep_the_codes() -> None:
+    error = from_pydantic(
+        [
+            {"type": "less_than_equal", "loc": ("query", "limit"), "msg": "...", "ctx": {"le": 200}},
+            {"type": "missing", "loc": ("body", "name"), "msg": "Field required"},
+            {"type": "greater_than_equal", "loc": ("body", "value"), "msg": "...", "ctx": {"ge": 0}},
+        ]
+    )
+    assert error.message == "Validation failed: limit must be at most 200; name is required; value must be at least 0"
+    assert error.details == [Detail("limit", "max"), Detail("name", "required"), Detail("value", "min")]
+
+
+def test_the_message_names_the_first_three_problems_and_counts_the_rest() -> None:
+    problems = [{"type": "extra_forbidden", "loc": ("body", f"f{n}"), "msg": "..."} for n in range(5)]
+    error = from_pydantic(problems)
+    assert error.message == ("Validation failed: f0: unknown field; f1: unknown field; f2: unknown field (and 2 more)")
+    assert len(error.details) == 5

@@ -79,5 +79,17 @@ def validation_error(message: str, details: list[Detail]) -> ApiError:
     return ApiError(422, "VALIDATION_ERROR", message, details)
 
 
+MESSAGE_PROBLEMS = 3  # problems a 422's message names; its `details` list every one
+
+
+def invalid(details: list[Detail], said: list[str] | None = None) -> ApiError:
+    """422 whose message names the first problems, as `said` words them or as `field: issue`:
+    `Validation failed: limit must be at most 200; name is required (and 2 more)`."""
+    sentences = list(dict.fromkeys(said or [f"{detail.field}: {detail.issue}" for detail in details]))
+    more = len(sentences) - MESSAGE_PROBLEMS
+    named = "; ".join(sentences[:MESSAGE_PROBLEMS]) + (f" (and {more} more)" if more > 0 else "")
+    return validation_error(f"Validation failed: {named}", details)
+
+
 def rate_limited(retry_after: int) -> ApiError:
     return ApiError(429, "RATE_LIMITED", "Rate limit exceeded", headers={"Retry-After": str(retry_after)})

@@ -496,7 +496,7 @@ def create(
         known = {str(entity.parent): store.data_of(parent)} if parent is not None else {}
         problems = _problems(entity, caller, data, set(sent), set(sent), known)
         if problems:
-            raise errors.validation_error("Validation failed", problems)
+            raise errors.invalid(problems)
         record = store.new_record(
             caller.tenant_id,
             entity.name,
@@ -521,7 +521,7 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
     required = {name for name, info in entity.fields.model_fields.items() if info.is_required()}
     nulls = [Detail(name, "required; may not be null") for name in sent if name in required and sent[name] is None]
     if nulls:
-        raise errors.validation_error("Validation failed", nulls)
+        raise errors.invalid(nulls)
     new = store.copy_of(old)
     data = store.data_of(old)
     for name, value in sent.items():
@@ -546,7 +546,7 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
     changed = sorted(name for name in sent if before.get(name) != after.get(name))
     problems = _problems(entity, caller, data, set(changed), set(sent))
     if problems:
-        raise errors.validation_error("Validation failed", problems)
+        raise errors.invalid(problems)
     new.data = data  # with the fields inherited from a changed reference
     return new, changed
 
@@ -657,14 +657,14 @@ def merge(
     the version of the record merged away (the one in the path)."""
     label = entity.label.lower()
     if merge_with_id == record_id:
-        raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"the {label} itself")])
+        raise errors.invalid([Detail("mergeWithId", f"the {label} itself")])
     precondition = Precondition.of(if_match, entity.label)
     for _ in range(_WRITE_ATTEMPTS):
         other, _ = _changeable(entity, caller, record_id)
         precondition.check(other.version)
         survivor = store.get_record(caller.tenant_id, entity.name, merge_with_id)
         if survivor is None or not seen(caller, survivor, entity.readers):
-            raise errors.validation_error("Validation failed", [Detail("mergeWithId", f"no {label} with this id")])
+            raise errors.invalid([Detail("mergeWithId", f"no {label} with this id")])
         _may_change(entity, caller, survivor)
         kept, taken = store.data_of(survivor), set(entity.unique) | set(entity.server_fields)
         filled = {
@@ -811,7 +811,7 @@ def _fetch(
     if term is not None:
         term = search_terms.fold(term)
         if len(term) < search_terms.MIN_SEARCH_LENGTH:
-            raise errors.validation_error("Validation failed", [Detail("search", "at least 2 characters")])
+            raise errors.invalid([Detail("search", "at least 2 characters")])
         if getattr(query, "sort", None):
             raise errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
 

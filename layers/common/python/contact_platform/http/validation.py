@@ -42,6 +42,20 @@ def issue_of(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+_BOUNDS = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+
+
+def _sentence(problem: Mapping[str, Any]) -> str:
+    """One problem in words: `limit must be at most 200`, `name is required`, `search: String should ...`."""
+    field, issue = field_of(problem), issue_of(problem)
+    bounds = [f"{_BOUNDS[name]} {value}" for name, value in (problem.get("ctx") or {}).items() if name in _BOUNDS]
+    if issue in ("min", "max") and bounds:
+        return f"{field} must be {' and '.join(bounds)}"
+    if issue == "required":
+        return f"{field} is required"
+    return f"{field}: {issue}"
+
+
 def details_of(problems: Sequence[Any]) -> list[Detail]:
     """Each problem once, as `{field, issue}` (`contact.email`, `activities[1].activityDate`)."""
     return list(dict.fromkeys(Detail(field_of(p), issue_of(p)) for p in problems))
@@ -53,4 +67,4 @@ def from_pydantic(problems: Sequence[Any], *, csv_hint: bool = False) -> ApiErro
     if any(p.get("type") == "json_invalid" for p in problems):
         issue = "malformed JSON; a CSV body needs Content-Type: text/csv" if csv_hint else "malformed JSON"
         return errors.invalid_request("Malformed JSON in request body", [Detail("body", issue)])
-    return errors.validation_error("Request validation failed", details_of(problems))
+    return errors.invalid(details_of(problems), [_sentence(problem) for problem in problems])

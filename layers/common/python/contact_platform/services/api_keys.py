@@ -61,9 +61,7 @@ def allowed_scopes(role: Role, requested: list[str] | None) -> list[str]:
         return sorted(allowed)
     refused = sorted(set(requested) - allowed)
     if refused:
-        raise errors.validation_error(
-            "Validation failed", [Detail("scopes", f"not allowed for role {role.value}: {', '.join(refused)}")]
-        )
+        raise errors.invalid([Detail("scopes", f"not allowed for role {role.value}: {', '.join(refused)}")])
     return sorted(set(requested))
 
 
@@ -79,10 +77,10 @@ def issue_key(
 ) -> ApiKeyCreated:
     now = clock.now()
     if expires_at is not None and expires_at <= now:
-        raise errors.validation_error("Validation failed", [Detail("expiresAt", "must be in the future")])
+        raise errors.invalid([Detail("expiresAt", "must be in the future")])
     raw = raw_key or new_raw_key()
     if not KEY_FORMAT.match(raw):
-        raise errors.validation_error("Validation failed", [Detail("key", "must look like cdp_live_<32 hex digits>")])
+        raise errors.invalid([Detail("key", "must look like cdp_live_<32 hex digits>")])
     role = user.role
     record = ApiKeyItem(
         tenant_id=caller.tenant_id,
@@ -109,7 +107,7 @@ def issue_key(
 def create_api_key(caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
     user = get_active_user(caller.tenant_id, body.userId or caller.user_id)
     if user is None:
-        raise errors.validation_error("Validation failed", [Detail("userId", "no active user with this id")])
+        raise errors.invalid([Detail("userId", "no active user with this id")])
     return issue_key(
         caller, user=user, name=body.name, scopes=body.scopes, expires_at=body.expiresAt, rate_limit=body.rateLimit
     )

@@ -78,7 +78,7 @@ class Criteria:
         if fields.search is not None:
             search = search_terms.search_term(fields.search)
             if len(search) < search_terms.MIN_SEARCH_LENGTH:
-                raise errors.validation_error("Validation failed", [Detail("search", "at least 2 characters")])
+                raise errors.invalid([Detail("search", "at least 2 characters")])
         return cls(
             owner_id=fields.ownerId if scope.sees_all_records else scope.user_id,
             organization_id=fields.organizationId,

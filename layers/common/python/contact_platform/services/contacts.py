@@ -242,9 +242,7 @@ def update_contact(caller: Caller, contact_id: str, patch: ContactPatch, if_matc
         for field in sent:
             setattr(new, _FIELDS[field], _stored(field, getattr(patch, field)))
         if not (new.name or new.first_name or new.last_name):
-            raise errors.validation_error(
-                "Validation failed", [Detail("name", "one of name, firstName or lastName is required")]
-            )
+            raise errors.invalid([Detail("name", "one of name, firstName or lastName is required")])
         _derive(new)
         before, after = to_api(old).model_dump(), to_api(new).model_dump()
         changed = [field for field in sent if before[field] != after[field]]
@@ -294,7 +292,7 @@ def retagged(caller: Caller, old: ContactItem, *, add: list[str], remove: set[st
     if tags == list(old.tags):
         return None
     if len(tags) > MAX_TAGS:
-        raise errors.validation_error("Validation failed", [Detail("tags", f"a contact has at most {MAX_TAGS} tags")])
+        raise errors.invalid([Detail("tags", f"a contact has at most {MAX_TAGS} tags")])
     now = clock.now()
     new = _copy(old)
     new.tags = tags
@@ -333,7 +331,7 @@ def _united(kept: list[str], other: list[str], key: Callable[[str], str], field:
     held = {key(value) for value in kept}
     united = [*kept, *(value for value in other if key(value) not in held)]
     if len(united) > most:
-        raise errors.validation_error("Validation failed", [Detail(field, f"together more than {most}")])
+        raise errors.invalid([Detail(field, f"together more than {most}")])
     return united
 
 
@@ -367,14 +365,14 @@ def merge_contact(
     emails go to the survivor), with one audit entry; then its deals, activities and notes move.
     `If-Match` holds the version of the contact merged away (the one in the path)."""
     if merge_with_id == contact_id:
-        raise errors.validation_error("Validation failed", [Detail("mergeWithId", "the contact itself")])
+        raise errors.invalid([Detail("mergeWithId", "the contact itself")])
     precondition = Precondition.of(if_match, "Contact")
     for _ in range(_WRITE_ATTEMPTS):
         other = _visible(caller, contact_id)
         precondition.check(other.version)
         survivor = store.get_contact(caller.tenant_id, merge_with_id)
         if survivor is None or not survivor.is_active or not caller.may_access(survivor.owner_id):
-            raise errors.validation_error("Validation failed", [Detail("mergeWithId", "no contact with this id")])
+            raise errors.invalid([Detail("mergeWithId", "no contact with this id")])
         merged = _merged(survivor, other)
         from contact_platform.models.merges import Merged  # only a merge answers one
 

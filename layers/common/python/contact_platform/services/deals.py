@@ -90,9 +90,9 @@ def moving_deals(caller: Caller, target: str, record: dict[str, Any], move_to: s
         return []
     stage = service.referenced(caller, "stage", move_to)
     if stage is None:
-        raise errors.validation_error("Validation failed", [Detail("moveDealsTo", "no stage with this id")])
+        raise errors.invalid([Detail("moveDealsTo", "no stage with this id")])
     if move_to == record["id"] or stage.get("pipelineId") == record["id"]:
         issue = f"a stage of the {target} being deleted" if target == "pipeline" else "the stage being deleted"
-        raise errors.validation_error("Validation failed", [Detail("moveDealsTo", issue)])
+        raise errors.invalid([Detail("moveDealsTo", issue)])
     values = {"stageId": move_to, "pipelineId": stage["pipelineId"]}
     return [Move(target, record["id"], f"{target}Id", ("deal",), values)]

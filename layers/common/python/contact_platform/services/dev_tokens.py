@@ -52,9 +52,7 @@ def issue_dev_token(body: DevTokenRequest, request_id: str) -> DevToken:
     if not settings().dev_mode:
         raise errors.not_found("Route")
     if body.tenantId and body.newTenant:
-        raise errors.validation_error(
-            "Validation failed", [errors.Detail("newTenant", "give tenantId or newTenant, not both")]
-        )
+        raise errors.invalid([errors.Detail("newTenant", "give tenantId or newTenant, not both")])
     api_keys.allowed_scopes(body.role, body.scopes)  # refused before anything is written
     tenant_id = new_id("ten") if body.newTenant else body.tenantId or DEMO_TENANT_ID
     system = _system(tenant_id, request_id)

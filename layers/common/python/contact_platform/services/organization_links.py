@@ -27,7 +27,7 @@ def unknown_organizations(caller: Caller, organization_ids: Iterable[str]) -> se
 
 def require_organization(caller: Caller, organization_id: str | None) -> None:
     if organization_id and unknown_organizations(caller, [organization_id]):
-        raise errors.validation_error("Validation failed", [Detail("organizationId", NO_ORGANIZATION)])
+        raise errors.invalid([Detail("organizationId", NO_ORGANIZATION)])
 
 
 def organizations_named(caller: Caller, names: Iterable[str], operation_id: str) -> tuple[dict[str, str | None], int]:

@@ -36,9 +36,9 @@ def claims_for(client_id: str) -> dict[str, str]:
 def register(client_id: str, *, tenant_id: str, user_id: str, registered_by: str) -> TokenClientItem:
     """The operator's registration (`cdp clients register`): the user must be an active user of the tenant."""
     if not TENANT_ID.match(tenant_id):
-        raise errors.validation_error("Validation failed", [Detail("tenantId", "not a tenant id")])
+        raise errors.invalid([Detail("tenantId", "not a tenant id")])
     if users.get_active_user(tenant_id, user_id) is None:
-        raise errors.validation_error("Validation failed", [Detail("userId", "no active user with this id")])
+        raise errors.invalid([Detail("userId", "no active user with this id")])
     item = TokenClientItem(
         client_id=client_id,
         tenant_id=tenant_id,

@@ -50,7 +50,7 @@ def require_assignable_owner(caller: Caller, owner_id: str, field: str = "ownerI
     if not caller.sees_all_records:
         raise errors.forbidden("Only admins and managers can assign records to another user")
     if get_active_user(caller.tenant_id, owner_id) is None:
-        raise errors.validation_error("Validation failed", [Detail(field, "no active user with this id")])
+        raise errors.invalid([Detail(field, "no active user with this id")])
 
 
 def ensure_tenant(caller: Caller, name: str) -> bool:
