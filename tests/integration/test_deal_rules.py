@@ -77,7 +77,10 @@ def test_won_lost_and_reopen_set_the_closing_times(api: Api, board: dict[str, An
     open_again = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"status": "open"}).data
     assert open_again["lostReason"] is None and open_again["lostAt"] is None
     unknown = api.post(f"/api/v1/deals/{deal['id']}/lost", key=key, json={"reason": "x"})
-    assert unknown.status == 422 and unknown.error["details"][0] == {"field": "reason", "issue": "unknown field"}
+    assert unknown.status == 422 and unknown.error["details"][0] == {
+        "field": "reason",
+        "issue": "unknown field; did you mean lostReason?",
+    }
     stale = api.post(f"/api/v1/deals/{deal['id']}/won", key=key, headers={"If-Match": '"1"'})
     assert stale.status == 412
     assert api.post("/api/v1/deals/deal_doesnotexist/won", key=key).status == 404

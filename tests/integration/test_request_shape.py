@@ -155,6 +155,21 @@ def test_a_limit_out_of_range_says_the_range(roomy: tuple[Api, dict[str, Any]]) 
         assert reply.error["details"] == [{"field": "limit", "issue": issue}]
 
 
+def test_a_snake_case_field_names_its_camel_case_name_and_nothing_is_written(
+    roomy: tuple[Api, dict[str, Any]],
+) -> None:
+    """A client used to snake_case (the CRM seed's spelling) learns the API's name for the field; a
+    declared entity's body is matched against its own fields too."""
+    api, admin = roomy
+    before = business_items()
+    reply = api.post(_CONTACTS, json={"name": "Anna", "owner_id": admin["userId"]}, key=admin["apiKey"])
+    assert reply.status == 422, reply.body
+    assert reply.error["message"] == "Validation failed: owner_id: unknown field; did you mean ownerId?"
+    reply = api.post("/api/v1/organizations", json={"name": "Acme", "visible_to": "everyone"}, key=admin["apiKey"])
+    assert reply.error["details"] == [{"field": "visible_to", "issue": "unknown field; did you mean visibleTo?"}]
+    assert business_items() == before
+
+
 def test_an_offsets_plus_read_as_a_space_is_named(roomy: tuple[Api, dict[str, Any]]) -> None:
     """`?createdAfter=2026-01-01T10:00:00+02:00` typed unencoded: the query string reads the + as a
     space, and the 422 says so instead of calling an ISO 8601 moment malformed."""

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
 from contact_platform.errors import Detail
-from contact_platform.http.validation import from_pydantic
+from contact_platform.http.validation import details_of, from_pydantic, with_close_names
+from contact_platform.models.contacts import ContactCreate
+from contact_platform.models.segments import SegmentCreate
+from contact_platform.models.webhooks import WebhookCreate
 
 
 def test_field_paths_drop_the_source_and_index_lists() -> None:
@@ -49,3 +56,36 @@ def test_the_message_names_the_first_three_problems_and_counts_the_rest() -> Non
     error = from_pydantic(problems)
     assert error.message == ("Validation failed: f0: unknown field; f1: unknown field; f2: unknown field (and 2 more)")
     assert len(error.details) == 5
+
+
+def _unknown_fields(model: Any, body: dict[str, Any]) -> list[Detail]:
+    try:
+        TypeAdapter(model).validate_python(body)
+    except ValidationError as error:
+        problems = with_close_names([dict(problem) for problem in error.errors()], model)
+        return [detail for detail in details_of(problems) if detail.issue.startswith("unknown field")]
+    raise AssertionError("the body was accepted")
+
+
+def test_an_unknown_field_names_the_field_it_was_likely_meant_as() -> None:
+    sent = {"name": "Anna", "owner_id": "usr_1", "email": "a@b.de", "colour": "red"}
+    assert _unknown_fields(ContactCreate, sent) == [
+        Detail("owner_id", "unknown field; did you mean ownerId?"),
+        Detail("email", "unknown field; did you mean emails?"),
+        Detail("colour", "unknown field"),  # nothing near it
+    ]
+    webhook = {"url": "https://example.com/hook", "events": ["contact.created"]}
+    assert _unknown_fields(WebhookCreate, webhook) == [
+        Detail("url", "unknown field; did you mean targetUrl?"),  # the one field that ends so
+        Detail("events", "unknown field; did you mean event?"),
+    ]
+
+
+def test_a_nested_unknown_field_is_matched_against_its_own_model() -> None:
+    """`filter.tags` in a segment: the filter's fields, not the segment's, are the candidates."""
+    assert _unknown_fields(SegmentCreate, {"name": "VIP", "filter": {"tags": "vip"}}) == [
+        Detail("filter.tags", "unknown field; did you mean tag?")
+    ]
+    assert _unknown_fields(SegmentCreate, {"name": "VIP", "filters": {"tag": "vip"}}) == [
+        Detail("filters", "unknown field; did you mean filter?")
+    ]

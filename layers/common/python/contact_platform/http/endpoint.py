@@ -42,7 +42,7 @@ from contact_platform.errors import ApiError, Detail
 from contact_platform.http import idempotency, rate_limit, request
 from contact_platform.http.envelope import JSON, error_response, meta
 from contact_platform.http.params import Body, Header, Query
-from contact_platform.http.validation import from_pydantic
+from contact_platform.http.validation import from_pydantic, with_close_names
 from contact_platform.models.base import Document
 from contact_platform.models.paging import Listing
 from contact_platform.observability import lambda_handler, logger
@@ -290,7 +290,8 @@ class Endpoint:
                 else:
                     arguments[taken.name] = taken.adapter.validate_python(path.get(taken.name))
             except ValidationError as error:
-                problems += [dict(problem) for problem in error.errors()]
+                found = [dict(problem) for problem in error.errors()]
+                problems += with_close_names(found, taken.annotation) if taken.source == "body" else found
         if problems:
             raise from_pydantic(problems, csv_hint=self.route.csv_body)
         return arguments

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from pydantic import BaseModel
 
 from contact_platform import errors
 from contact_platform.errors import ApiError, Detail
@@ -36,6 +40,9 @@ def field_of(error: Mapping[str, Any]) -> str:
 
 def issue_of(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
+    meant = (error.get("ctx") or {}).get("meant")
+    if kind == "extra_forbidden" and meant:
+        return f"unknown field; did you mean {meant}?"
     if kind in _ISSUES:
         return _ISSUES[kind]
     message = str(error.get("msg", "invalid"))
@@ -54,6 +61,48 @@ def _sentence(problem: Mapping[str, Any]) -> str:
     if issue == "required":
         return f"{field} is required"
     return f"{field}: {issue}"
+
+
+def _model_at(annotation: Any, path: Sequence[Any]) -> type[BaseModel] | None:
+    """The model that `path` leads to from `annotation`, through fields, lists, maps and optionals."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return _model_at(inner[0], path) if len(inner) == 1 else None
+    is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    if not path:
+        return annotation if is_model else None
+    if is_model:
+        fields = {field.alias or name: field for name, field in annotation.model_fields.items()}
+        return _model_at(fields[path[0]].annotation, path[1:]) if path[0] in fields else None
+    if origin in (list, dict):  # the step is an index or a key
+        return _model_at(typing.get_args(annotation)[-1], path[1:])
+    return None
+
+
+def with_close_names(problems: list[dict[str, Any]], annotation: Any) -> list[dict[str, Any]]:
+    """Each unknown field of a body of type `annotation` with the field it was most likely meant as
+    (`ctx.meant`): `owner_id` -> `ownerId`, `events` -> `event`, `url` -> `targetUrl`."""
+    import difflib  # only a refused body pays for it
+
+    for problem in problems:
+        loc = problem.get("loc", ())
+        if problem.get("type") != "extra_forbidden" or not loc:
+            continue
+        model = _model_at(annotation, loc[:-1])
+        if model is None:
+            continue
+        names = [field.alias or name for name, field in model.model_fields.items()]
+        folded = {name.lower().replace("_", ""): name for name in names}
+        sent = str(loc[-1]).lower().replace("_", "")
+        close = difflib.get_close_matches(sent, list(folded), n=1, cutoff=0.75)
+        within = [name for key, name in folded.items() if len(sent) >= 3 and key.endswith(sent)]
+        meant = folded[close[0]] if close else (within[0] if len(within) == 1 else None)
+        if meant:
+            problem["ctx"] = {**(problem.get("ctx") or {}), "meant": meant}
+    return problems
 
 
 def details_of(problems: Sequence[Any]) -> list[Detail]:
