@@ -315,7 +315,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cdp", description="contact-data-platform developer tools")
     commands = root.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the platform locally")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="the local gateway's port (default 8000)")
     serve.add_argument("--admin-key", help="use this admin key (cdp_test_<32 hex>) instead of a new one")
     serve.add_argument("--aws-endpoint", help="use this AWS endpoint (e.g. LocalStack) instead of the embedded one")
     serve.add_argument(
@@ -342,7 +342,7 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     set_supreme = users.add_parser("set-supreme", help="make a user supreme (or --revoke); never through the API")
-    set_supreme.add_argument("user_id", metavar="USER_ID")
+    set_supreme.add_argument("user_id", metavar="USER_ID", help="the user (usr_...)")
     set_supreme.add_argument("--revoke", action="store_true", help="remove the flag instead")
     set_supreme.set_defaults(run=_set_supreme)
     list_supremes = users.add_parser("supremes", help="list the supreme users")
@@ -351,8 +351,8 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     register = clients.add_parser("register", help="the tenant and user an app client's tokens act for")
-    register.add_argument("client_id", metavar="CLIENT_ID")
-    register.add_argument("--tenant-id")
+    register.add_argument("client_id", metavar="CLIENT_ID", help="the Cognito app client's ID")
+    register.add_argument("--tenant-id", help="the tenant its tokens act in (ten_...)")
     register.add_argument("--user-id", help="an active user of the tenant; its role is read at each token")
     register.add_argument("--revoke", action="store_true", help="remove the registration instead")
     register.set_defaults(run=_register_client)
@@ -363,14 +363,19 @@ def parser() -> argparse.ArgumentParser:
         )
     contacts = commands.add_parser("contacts", help="contact admin tools").add_subparsers(dest="action", required=True)
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
-    restore.add_argument("contact_id", nargs="?")
+    restore.add_argument("contact_id", nargs="?", help="the contact to restore (con_...), or --deleted-since")
     restore.add_argument(
         "--deleted-since", help="restore every contact deleted since this ISO date/time (not those merged into another)"
     )
     added = (*add_commands(commands, _client), *add_webhook_commands(commands, _client))
     for command in (restore, *added, *add_migrate_commands(commands, _client)):
-        command.add_argument("--base-url")
-        command.add_argument("--api-key")
+        command.add_argument(
+            "--base-url",
+            help="the API (default: CDP_BASE_URL, else the running `cdp serve`, else " + DEFAULT_BASE_URL + ")",
+        )
+        command.add_argument(
+            "--api-key", help="the key to call it with (default: CDP_API_KEY, else the running `cdp serve`'s admin key)"
+        )
     restore.set_defaults(run=_restore)
     return root
 

@@ -137,14 +137,19 @@ def run_export(client: ApiClient, args: argparse.Namespace) -> int:
 def add_commands(commands: Any, client: Callable[[argparse.Namespace], ApiClient]) -> list[argparse.ArgumentParser]:
     importing = commands.add_parser("import", help="import a CSV file as contacts")
     importing.add_argument("file", help="the CSV file")
-    importing.add_argument("--mode", choices=("skip", "upsert"), default="skip")
+    importing.add_argument(
+        "--mode",
+        choices=("skip", "upsert"),
+        default="skip",
+        help="a row matching a contact (by email, then phone): report and skip it (default), or update the contact",
+    )
     importing.add_argument(
         "--wait", action="store_true", help="show progress and the summary (exit status 1 if any row failed)"
     )
     importing.set_defaults(run=lambda args: run_import(client(args), args))
     exporting = commands.add_parser("export", help="export a segment")
     exporting.add_argument("--segment", required=True, help="the segment ID (seg_...)")
-    exporting.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    exporting.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="the file's format (default csv)")
     exporting.add_argument("--wait", action="store_true", help="show progress and the summary")
     exporting.add_argument("-o", "--output", help="with --wait: download the file here")
     exporting.set_defaults(run=lambda args: run_export(client(args), args))

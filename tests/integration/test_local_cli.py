@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 from pathlib import Path
@@ -89,3 +90,23 @@ def test_cdp_migrate_reads_a_lead_csv_as_excel_writes_it(tmp_path: Path) -> None
     (tmp_path / "utf16.csv").write_bytes("externalId;city\n".encode("utf-16"))
     with pytest.raises(FileError, match="neither UTF-8 nor Windows-1252"):
         read_leads(tmp_path / "utf16.csv", None)
+
+
+def _commands(parser: argparse.ArgumentParser, path: str = "cdp") -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _commands(sub, f"{path} {name}")
+    return found
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is() -> None:
+    """`cdp <command> --help` is a newcomer's manual: nothing in it is a bare name."""
+    bare = [
+        f"{path}: {action.option_strings or action.dest}"
+        for path, command in _commands(cli.parser())
+        for action in command._actions
+        if not isinstance(action, argparse._SubParsersAction) and not action.help
+    ]
+    assert bare == []
