@@ -90,6 +90,9 @@ def test_the_accepted_parameters_are_listed(roomy: tuple[Api, dict[str, Any]]) -
     issue = reply.error["details"][0]["issue"]
     for accepted in ("cursor", "limit", "sort", "tag", "tagsAll", "search", "updatedSince", "ownerId"):
         assert accepted in issue
+    assert issue.startswith("unknown query parameter; did you mean limit? accepted: ")
+    owner = api.get("/api/v1/deals", key=admin["apiKey"], params={"owner_id": "usr_1"}).error["details"][0]["issue"]
+    assert owner.startswith("unknown query parameter; did you mean ownerId? accepted: ")
     taking_none = api.get("/api/v1/contacts/con_unknown", key=admin["apiKey"], params={"x": "1"})
     assert taking_none.error["details"] == [{"field": "x", "issue": "unknown query parameter; this route takes none"}]
 

@@ -42,7 +42,7 @@ from contact_platform.errors import ApiError, Detail
 from contact_platform.http import idempotency, rate_limit, request
 from contact_platform.http.envelope import JSON, error_response, meta
 from contact_platform.http.params import Body, Header, Query
-from contact_platform.http.validation import from_pydantic, with_close_names
+from contact_platform.http.validation import closest, from_pydantic, with_close_names
 from contact_platform.models.base import Document
 from contact_platform.models.paging import Listing
 from contact_platform.observability import lambda_handler, logger
@@ -315,13 +315,16 @@ def _refuse_unknown_query(event: dict[str, Any], accepted: frozenset[str]) -> No
     unknown = sorted(name for name in sent if name not in accepted)
     if not unknown:
         return
-    issue = (
-        f"unknown query parameter; accepted: {', '.join(sorted(accepted))}"
-        if accepted
-        else "unknown query parameter; this route takes none"
-    )
+
+    def issue(name: str) -> str:
+        if not accepted:
+            return "unknown query parameter; this route takes none"
+        meant = closest(name, accepted)
+        hint = f" did you mean {meant}?" if meant else ""
+        return f"unknown query parameter;{hint} accepted: {', '.join(sorted(accepted))}"
+
     raise errors.validation_error(
-        f"Unknown query parameter: {', '.join(unknown)}", [Detail(name, issue) for name in unknown]
+        f"Unknown query parameter: {', '.join(unknown)}", [Detail(name, issue(name)) for name in unknown]
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -82,24 +82,34 @@ def _model_at(annotation: Any, path: Sequence[Any]) -> type[BaseModel] | None:
     return None
 
 
-def with_close_names(problems: list[dict[str, Any]], annotation: Any) -> list[dict[str, Any]]:
-    """Each unknown field of a body of type `annotation` with the field it was most likely meant as
-    (`ctx.meant`): `owner_id` -> `ownerId`, `events` -> `event`, `url` -> `targetUrl`."""
-    import difflib  # only a refused body pays for it
+def closest(sent: str, names: Iterable[str]) -> str | None:
+    """The name `sent` was likely meant as, ignoring case and underscores: a close spelling
+    (`owner_id` -> `ownerId`, `events` -> `event`, `limt` -> `limit`), else the one name ending in it
+    (`url` -> `targetUrl`); None when nothing is near."""
+    import difflib  # only a refused request pays for it
 
+    folded = {name.lower().replace("_", ""): name for name in names}
+    key = sent.lower().replace("_", "")
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
+    if close:
+        return folded[close[0]]
+    ending = [name for folded_name, name in folded.items() if len(key) >= 3 and folded_name.endswith(key)]
+    return ending[0] if len(ending) == 1 else None
+
+
+def with_close_names(problems: list[dict[str, Any]], annotation: Any) -> list[dict[str, Any]]:
+    """Each unknown field of a body of type `annotation` with the field of its model it was most
+    likely meant as (`ctx.meant`, `closest`)."""
     for problem in problems:
         loc = problem.get("loc", ())
         if problem.get("type") != "extra_forbidden" or not loc:
             continue
         model = _model_at(annotation, loc[:-1])
-        if model is None:
-            continue
-        names = [field.alias or name for name, field in model.model_fields.items()]
-        folded = {name.lower().replace("_", ""): name for name in names}
-        sent = str(loc[-1]).lower().replace("_", "")
-        close = difflib.get_close_matches(sent, list(folded), n=1, cutoff=0.75)
-        within = [name for key, name in folded.items() if len(sent) >= 3 and key.endswith(sent)]
-        meant = folded[close[0]] if close else (within[0] if len(within) == 1 else None)
+        meant = (
+            closest(str(loc[-1]), [field.alias or name for name, field in model.model_fields.items()])
+            if model
+            else None
+        )
         if meant:
             problem["ctx"] = {**(problem.get("ctx") or {}), "meant": meant}
     return problems
