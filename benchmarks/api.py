@@ -100,8 +100,8 @@ class ApiClient:
     def get(self, record_id: str, resource: str = "contacts") -> None:
         self._call("GET", f"/api/v1/{resource}/{record_id}", 200)
 
-    def delete(self, contact_id: str) -> None:
-        self._call("DELETE", f"/api/v1/contacts/{contact_id}", 200)
+    def delete(self, record_id: str, resource: str = "contacts") -> None:
+        self._call("DELETE", f"/api/v1/{resource}/{record_id}", 200)
 
     def list_page(self, cursor: str | None, resource: str = "contacts") -> tuple[int, str | None]:
         """One page of a list: how many records it held, and the cursor to the next."""
