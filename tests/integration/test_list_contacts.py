@@ -75,6 +75,10 @@ def test_unknown_sort_field_is_422_listing_the_allowed(api: Api, admin: dict[str
     assert reply.error["code"] == "VALIDATION_ERROR"
     assert "createdAt, updatedAt, lastName" in reply.error["message"]
     assert reply.error["details"] == [{"field": "sort", "issue": "one of createdAt, updatedAt, lastName"}]
+    snake = api.get("/api/v1/contacts", key=admin["apiKey"], params={"sort": "-updated_at"})
+    assert snake.error["message"] == (
+        "Cannot sort by updated_at (did you mean updatedAt?); allowed: createdAt, updatedAt, lastName"
+    )
 
 
 @pytest.mark.parametrize(

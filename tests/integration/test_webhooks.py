@@ -236,6 +236,20 @@ def test_the_event_error_lists_what_is_allowed(api: Api, admin: dict[str, Any]) 
     reply = api.post("/api/v1/webhooks", key=admin["apiKey"], json={"event": "nope.*", "targetUrl": TARGET})
     issue = reply.error["details"][0]["issue"]
     assert "deal.won" in issue and "contact" in issue and "*" in issue
+    assert issue.startswith("unknown event type 'nope.*': did you mean note.*? ")  # one letter off
+    far = api.post("/api/v1/webhooks", key=admin["apiKey"], json={"event": "zzz.*", "targetUrl": TARGET})
+    assert "did you mean" not in far.error["details"][0]["issue"]  # nothing is near
+
+
+@pytest.mark.parametrize(
+    ("sent", "meant"),
+    [("person.created", "contact.created"), ("deal.win", "deal.won"), ("contact.create", "contact.created")],
+)
+def test_the_event_error_names_the_type_likely_meant(api: Api, admin: dict[str, Any], sent: str, meant: str) -> None:
+    """A typo, or the CRM seed's `person.*` (its persons are contacts here)."""
+    reply = api.post("/api/v1/webhooks", key=admin["apiKey"], json={"event": sent, "targetUrl": TARGET})
+    assert reply.status == 422
+    assert reply.error["details"][0]["issue"].startswith(f"unknown event type {sent!r}: did you mean {meant}? ")
 
 
 def test_accepted_event_selectors_and_targets(api: Api, admin: dict[str, Any]) -> None:

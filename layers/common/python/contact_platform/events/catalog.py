@@ -17,6 +17,7 @@ from typing import Any
 from contact_platform import errors
 from contact_platform.errors import Detail
 from contact_platform.models.base import Model
+from contact_platform.names import closest
 
 SCHEMAS = Path(__file__).parent / "schemas"
 # verb -> the action a write by it is
@@ -61,9 +62,13 @@ def checked_selector(selector: str, field: str) -> str:
     entity, _, action = selector.partition(".")
     if selector == "*" or selector in types or (action == "*" and entity in entities):
         return selector
+    # The CRM seed's persons are this API's contacts: `person.created` is meant as `contact.created`.
+    spelled = f"contact.{action}" if entity == "person" else selector
+    meant = closest(spelled, [*types, *(f"{name}.*" for name in entities)])
+    hint = f"did you mean {meant}? " if meant else ""
     issue = (
-        f"unknown event type {selector!r}: give an event type (GET /api/v1/events lists them, e.g. deal.won), "
-        f"<entity>.* for one of {', '.join(entities)}, or *"
+        f"unknown event type {selector!r}: {hint}give an event type (GET /api/v1/events lists them, e.g. "
+        f"deal.won), <entity>.* for one of {', '.join(entities)}, or *"
     )
     raise errors.validation_error("Unknown event type", [Detail(field, issue)])
 

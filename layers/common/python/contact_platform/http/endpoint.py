@@ -42,9 +42,10 @@ from contact_platform.errors import ApiError, Detail
 from contact_platform.http import idempotency, rate_limit, request
 from contact_platform.http.envelope import JSON, error_response, meta
 from contact_platform.http.params import Body, Header, Query
-from contact_platform.http.validation import closest, from_pydantic, with_close_names
+from contact_platform.http.validation import from_pydantic, with_close_names
 from contact_platform.models.base import Document
 from contact_platform.models.paging import Listing
+from contact_platform.names import closest
 from contact_platform.observability import lambda_handler, logger
 from contact_platform.route import Route
 from contact_platform.routes import route_named

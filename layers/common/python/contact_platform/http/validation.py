@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
 from contact_platform import errors
 from contact_platform.errors import ApiError, Detail
+from contact_platform.names import closest
 
 _SOURCES = {"body", "query", "path", "header"}
 _ISSUES = {
@@ -80,21 +81,6 @@ def _model_at(annotation: Any, path: Sequence[Any]) -> type[BaseModel] | None:
     if origin in (list, dict):  # the step is an index or a key
         return _model_at(typing.get_args(annotation)[-1], path[1:])
     return None
-
-
-def closest(sent: str, names: Iterable[str]) -> str | None:
-    """The name `sent` was likely meant as, ignoring case and underscores: a close spelling
-    (`owner_id` -> `ownerId`, `events` -> `event`, `limt` -> `limit`), else the one name ending in it
-    (`url` -> `targetUrl`); None when nothing is near."""
-    import difflib  # only a refused request pays for it
-
-    folded = {name.lower().replace("_", ""): name for name in names}
-    key = sent.lower().replace("_", "")
-    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
-    if close:
-        return folded[close[0]]
-    ending = [name for folded_name, name in folded.items() if len(key) >= 3 and folded_name.endswith(key)]
-    return ending[0] if len(ending) == 1 else None
 
 
 def with_close_names(problems: list[dict[str, Any]], annotation: Any) -> list[dict[str, Any]]:
