@@ -208,6 +208,10 @@ def test_conditional_get_and_delete(api: Api, admin: dict[str, Any], resource: s
     fresh = api.get(path, key=key, headers={"If-None-Match": '"1"'})
     assert fresh.status == 200 and fresh.data["version"] == 2 and fresh.header("ETag") == '"2"'
     before = business_items()
+    for method in ("PATCH", "DELETE"):  # a value that is no ETag: named as the header, and nothing written
+        garbled = api.call(method, path, key=key, json=change, headers={"If-Match": "version 2"})
+        issue = 'not an ETag: send the one a read returned ("3" or W/"3"), or *'
+        assert garbled.status == 422 and garbled.error["details"] == [{"field": "If-Match", "issue": issue}]
     stale = api.delete(path, key=key, headers={"If-Match": '"1"'})
     assert stale.status == 412 and stale.error["message"].endswith("has changed: its version is 2"), stale.body
     assert business_items() == before and api.get(path, key=key).status == 200

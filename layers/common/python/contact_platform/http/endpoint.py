@@ -80,7 +80,7 @@ class _Input:
     annotation: Any
     required: bool
     default: Any
-    header: str = ""
+    header: str = ""  # a header's name as declared (`If-Match`); requests' header names are read in any case
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
@@ -107,7 +107,7 @@ def _inputs(route: Route, function: Callable[..., Any]) -> list[_Input]:
             source = "body"
         else:
             raise TypeError(f"{function.__name__}: cannot tell where parameter {name} comes from")
-        found.append(_Input(name, source, annotation, required, default, header.lower()))
+        found.append(_Input(name, source, annotation, required, default, header))
     return found
 
 
@@ -286,12 +286,14 @@ class Endpoint:
                 elif taken.source == "query":
                     arguments[taken.name] = taken.adapter.validate_python(query)
                 elif taken.source == "header":
-                    value = headers.get(taken.header, taken.default)
+                    value = headers.get(taken.header.lower(), taken.default)
                     arguments[taken.name] = taken.adapter.validate_python(value)
                 else:
                     arguments[taken.name] = taken.adapter.validate_python(path.get(taken.name))
             except ValidationError as error:
-                found = [dict(problem) for problem in error.errors()]
+                found: list[dict[str, Any]] = [dict(problem) for problem in error.errors()]
+                if taken.source in ("header", "path"):  # one value: the problem is named after it
+                    found = [{**problem, "loc": (taken.header or taken.name, *problem["loc"])} for problem in found]
                 problems += with_close_names(found, taken.annotation) if taken.source == "body" else found
         if problems:
             raise from_pydantic(problems, csv_hint=self.route.csv_body)

@@ -15,8 +15,12 @@ from pydantic import (
     Field,
     PlainValidator,
     StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
 )
+from pydantic_core import PydanticCustomError
 
 from contact_platform import clock
 
@@ -63,8 +67,17 @@ StageId = Annotated[str, StringConstraints(pattern=r"^stage_[A-Za-z0-9]{1,40}$")
 ProductId = Annotated[str, StringConstraints(pattern=r"^prod_[A-Za-z0-9]{1,40}$")]
 # A record's version: its `ETag`, what `If-Match` names.
 Version = Annotated[int, Field(description="Send it back in `If-Match` to update only this version.")]
+
+
 # `If-Match` of an update: the `ETag` a read returned (`"3"`, weak `W/"3"`), or `*`.
-ETag = Annotated[str, StringConstraints(pattern=r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$')]
+def _etag(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError("etag", 'not an ETag: send the one a read returned ("3" or W/"3"), or *') from None
+
+
+ETag = Annotated[str, StringConstraints(pattern=r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$'), WrapValidator(_etag)]
 # Rounded to 6 decimal places, so DynamoDB, whose numbers end at 1e-130, stores every value given.
 _SIX_PLACES = AfterValidator(lambda value: round(value, 6))
 # A non-negative amount (price, deal value): finite, at most 1e15.
