@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fixtures import Api
+from tests.support.fixtures import Api, business_items
 
 CSV = {"Content-Type": "text/csv"}
 FIRST = b"email,firstName\nada@example.com,Ada\n"
@@ -57,3 +57,14 @@ def test_another_content_type_under_the_same_key_is_422(api: Api, admin: dict[st
     json_typed = {**headers, "Content-Type": "application/json"}
     reply = api.post("/api/v1/contacts", key=admin["apiKey"], body=body, headers=json_typed)
     assert reply.status == 422 and reply.error["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+@pytest.mark.parametrize("sent", ["", "k" * 256, "tab\there"], ids=["empty", "too-long", "control-character"])
+def test_a_key_that_is_no_key_is_422_naming_the_header_and_nothing_is_written(
+    api: Api, admin: dict[str, Any], sent: str
+) -> None:
+    before = business_items()
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Keyed"}, headers={"Idempotency-Key": sent})
+    assert reply.status == 422 and reply.error["code"] == "VALIDATION_ERROR", reply.body
+    assert reply.error["details"] == [{"field": "Idempotency-Key", "issue": "1 to 255 printable characters"}]
+    assert business_items() == before

@@ -43,10 +43,7 @@ def key_of(headers: dict[str, str] | None) -> str | None:
     for name, value in (headers or {}).items():
         if name.lower() == HEADER:
             if not value or len(value) > MAX_KEY_LENGTH or not value.isprintable():
-                raise errors.invalid_request(
-                    "Invalid Idempotency-Key",
-                    [Detail("Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters")],
-                )
+                raise errors.invalid([Detail("Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters")])
             return value
     return None
 
