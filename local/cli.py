@@ -37,6 +37,12 @@ STATE_FILE = Path(".cdp/local.json")
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
+def _print_line(line: str) -> None:
+    """One write, so that lines of requests answered at once never interleave."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def _serve(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM; the record in STATE_FILE lives exactly as long (Local stack,
     docs/architecture.md). The process ends with `os._exit` once the record is gone and the output
@@ -58,6 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
         aws_endpoint=args.aws_endpoint,
         cleanup_interval=args.cleanup_interval,
         on_failure=provisioning_failed,
+        access_log=None if args.quiet else _print_line,
     )
     try:
         running = stack.start()
@@ -325,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="run the scheduled cleanup every SECONDS (default 3600; 0: never)",
     )
+    serve.add_argument("--quiet", action="store_true", help="no line for each request answered")
     serve.set_defaults(run=_serve)
     cleanup = commands.add_parser("cleanup", help="run the scheduled cleanup once in the running local stack")
     cleanup.add_argument(

@@ -42,6 +42,12 @@ DOCS_PAGE = """<!doctype html>
 </body></html>"""
 
 
+def access_line(method: str, target: str, status: int, request_id: str, started: float) -> str:
+    """`14:03:07 POST /api/v1/contacts 201 12 ms req_5f0c...`: one request answered (`cdp serve`)."""
+    took = (time.perf_counter() - started) * 1000
+    return f"{time.strftime('%H:%M:%S')} {method} {target} {status} {took:.0f} ms {request_id}".rstrip()
+
+
 class FunctionError(Exception):
     def __init__(self, payload: dict[str, Any]) -> None:
         super().__init__(payload.get("errorMessage", "function error"))
@@ -50,7 +56,8 @@ class FunctionError(Exception):
 
 class Gateway:
     """`functions`: route name (and "authorizer") -> function name; `prepare(route)` runs before a
-    route's request is dispatched (the local stack waits there for what the route needs)."""
+    route's request is dispatched (the local stack waits there for what the route needs);
+    `access_log`, when given, receives a line for every request answered over HTTP."""
 
     def __init__(
         self,
@@ -58,11 +65,13 @@ class Gateway:
         functions: dict[str, str],
         openapi: Callable[[], dict[str, Any]],
         prepare: Callable[[Route], None] = lambda route: None,
+        access_log: Callable[[str], None] | None = None,
     ) -> None:
         self.invoke = invoke
         self.functions = functions
         self.openapi = openapi
         self.prepare = prepare
+        self.access_log = access_log
 
     # Events ----------------------------------------------------------------------------------------
 
@@ -162,6 +171,7 @@ class Gateway:
                 pass
 
             def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self._answered = (status, headers.get("X-Request-Id", ""))
                 self.send_response(status)
                 for name, value in headers.items():
                     if name.lower() not in ("content-length", "connection"):
@@ -188,12 +198,15 @@ class Gateway:
                 return True
 
             def _dispatch(self) -> None:
+                started = time.perf_counter()
                 try:
                     self._answer()
                 except Exception:
                     log.exception("gateway error on %s %s", self.command, self.path)
                     failure = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
                     self._send(500, failure["headers"], failure["body"].encode())
+                if gateway.access_log is not None:
+                    gateway.access_log(access_line(self.command, self.path, *self._answered, started))
 
             def _answer(self) -> None:
                 if self._static():

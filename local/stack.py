@@ -100,11 +100,12 @@ class DevStack:
         cleanup_interval: float = DEFAULT_CLEANUP_INTERVAL_SECONDS,
         webhooks: bool = True,
         on_failure: Callable[[BaseException], None] = lambda error: None,
+        access_log: Callable[[str], None] | None = None,
     ):
         self.host, self.port, self.aws_endpoint = host, port, aws_endpoint
         self.admin_key = admin_key or f"cdp_test_{secrets.token_hex(16)}"
         self.cleanup_interval, self.on_failure = cleanup_interval, on_failure
-        self.webhooks = webhooks
+        self.webhooks, self.access_log = webhooks, access_log
         self.ready = Readiness()
         self._emulator: Any = None
         self._http: Any = None
@@ -124,7 +125,11 @@ class DevStack:
             return build(base_url)
 
         gateway = Gateway(
-            direct_invoker(functions_by_name()), function_names(), openapi=openapi, prepare=self.ready.wait_for
+            direct_invoker(functions_by_name()),
+            function_names(),
+            openapi=openapi,
+            prepare=self.ready.wait_for,
+            access_log=self.access_log,
         )
         self._http = gateway.server(self.host, self.port)
         base_url = f"http://{self.host}:{self._http.server_address[1]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -76,9 +77,16 @@ def test_serve_prints_its_key_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
         banner = (running.output or tmp_path).read_text()
         assert f"API:        {running.base_url}/api/v1" in banner
         assert f"Admin key:  {running.admin_key}" in banner
-        assert requests.get(
+        listed = requests.get(
             f"{running.base_url}/api/v1/contacts", headers={"X-API-Key": running.admin_key}, timeout=30
-        ).ok
+        )
+        assert listed.ok
+        request_id = listed.headers["X-Request-Id"]
+        line = rf"\d\d:\d\d:\d\d GET /api/v1/contacts 200 \d+ ms {request_id}\n"
+        deadline = time.monotonic() + 10  # written just after the answer is sent
+        while not re.search(line, (running.output or tmp_path).read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert re.search(line, (running.output or tmp_path).read_text()), "a line for each request answered"
         state = json.loads((tmp_path / ".cdp" / "local.json").read_text())
         assert state["apiKey"] == running.admin_key and state["baseUrl"] == running.base_url
         assert state["awsEndpoint"].startswith("http://127.0.0.1:")
@@ -104,9 +112,11 @@ def test_serve_answers_before_the_data_plane_does_and_sigterm_removes_its_record
     tmp_path: Path, silent_endpoint: str
 ) -> None:
     """HTTP comes first: the heartbeat answers while provisioning still waits for the endpoint; API
-    requests wait for it. SIGTERM ends the stack at once, without its record."""
-    with serve(tmp_path, "--aws-endpoint", silent_endpoint) as (running, process):
+    requests wait for it. SIGTERM ends the stack at once, without its record. (`--quiet`: no line
+    for each request.)"""
+    with serve(tmp_path, "--aws-endpoint", silent_endpoint, "--quiet") as (running, process):
         assert requests.get(f"{running.base_url}/heartbeat", timeout=10).status_code == 200
+        assert "GET /heartbeat" not in (running.output or tmp_path).read_text(), "--quiet: no request lines"
         with pytest.raises(requests.ReadTimeout):
             requests.get(f"{running.base_url}/api/v1/contacts", headers={"X-API-Key": running.admin_key}, timeout=2)
         assert (tmp_path / ".cdp" / "local.json").exists()
