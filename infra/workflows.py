@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, ArnFormat, Aws, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Aws, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -287,6 +287,8 @@ class JobsStack(Stack):
         self.storage = storage = JobStorage(
             self, "Storage", stack_name=self.stack_name, imported=settings.handoff_bucket_names
         )
+        # Where people drop import files: tenants/<tenantId>/imports/<file>.csv (README, "Calling the API").
+        CfnOutput(self, "UploadsBucketName", value=storage.uploads.name)
         deps = JobDependencies(
             code=function_code(),
             layer=shared_layer(self, settings.layer_path),

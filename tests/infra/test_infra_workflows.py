@@ -270,6 +270,8 @@ def test_an_upload_under_tenants_starts_an_import(assembly: Assembly) -> None:
     function = assembly.referenced(uploads, notification["Function"], LAMBDA)
     assert function.properties["Handler"] == S3_UPLOAD.handler
     assert not bucket(assembly, "exports").properties.get("NotificationConfiguration")
+    dropped_into = uploads.template.body["Outputs"]["UploadsBucketName"]["Value"]  # where to drop a file
+    assert dropped_into == uploads.properties["BucketName"]
 
     (permission,) = [
         p
