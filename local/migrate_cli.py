@@ -129,7 +129,8 @@ def run(client: ApiClient, args: argparse.Namespace) -> int:
             bar.advance(task, len(batch))
     report = _report(source, results)
     if args.dry_run:
-        target = Path(args.report or f"{Path(args.file).stem}.report.json")
+        given = Path(args.file)
+        target = Path(args.report) if args.report else given.with_name(f"{given.stem}.report.json")
         target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"report written to {target}")
     totals = report["summary"]
@@ -168,7 +169,10 @@ def add_commands(commands: Any, client: Callable[[argparse.Namespace], ApiClient
     leads.add_argument("--dry-run", action="store_true", help="validate and check duplicates; write nothing")
     leads.add_argument("--batch-size", type=int, default=MAX_BATCH, help=f"leads a request (1-{MAX_BATCH})")
     leads.add_argument("--source", help="the leads' source (default: the body's, else the file's name)")
-    leads.add_argument("--report", help="with --dry-run: where to write the report (default FILE.report.json)")
+    leads.add_argument(
+        "--report",
+        help="with --dry-run: where to write the report (default: FILE's name with .report.json, next to it)",
+    )
     leads.add_argument("--fail-fast", action="store_true", help="a batch with an invalid lead imports nothing")
     leads.add_argument("--keep-duplicates", action="store_true", help="import hard duplicates too")
     leads.set_defaults(run=lambda args: run(client(args), args))

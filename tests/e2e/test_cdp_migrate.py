@@ -37,11 +37,14 @@ def test_a_file_migrated_in_batches_with_its_report_and_the_corrected_rows_sent_
     source = tmp_path / "leads.json"
     source.write_text(json.dumps({"source": "excel-2024", "leads": leads}))
 
-    dry = cdp("migrate", "leads", str(source), "--dry-run", "--batch-size", "3", *connection, cwd=tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    dry = cdp("migrate", "leads", str(source), "--dry-run", "--batch-size", "3", *connection, cwd=elsewhere)
     assert dry.returncode == 1, dry.stderr  # invalid leads: a shell loop can tell
     assert "totalLeads 4, validLeads 2, invalidLeads 2, duplicateWarnings 0" in dry.stdout
     assert "4/4 leads" in dry.stderr
-    report = json.loads((tmp_path / "leads.report.json").read_text())
+    report = json.loads((tmp_path / "leads.report.json").read_text())  # next to the file, wherever run from
+    assert f"report written to {tmp_path / 'leads.report.json'}" in dry.stdout
     assert len(report["importIds"]) == 2, "two batches"
     assert report["failedExternalIds"] == ["ROW-2", "ROW-4"]
     assert [(e["externalId"], e["field"]) for e in report["validationErrors"]] == [
