@@ -275,6 +275,19 @@ def test_an_owner_must_be_an_active_user_of_the_tenant(
         ]
 
 
+def test_one_dry_run_names_every_problem_of_a_lead_the_owner_too(api: Api, officer: dict[str, Any]) -> None:
+    """The correct-and-send-again loop takes one round per lead, not one per problem: a lead with a bad
+    field and an unknown owner hears of both (the specification's validator collects every error)."""
+    found = _error_of(api, officer["apiKey"], seed_lead("usr_nobody", territory="AT"))
+    assert [(error["field"], error["error"]) for error in found] == [
+        ("territory", "Input should be 'DE' or 'CH'"),
+        ("ownerUserId", "Owner user not found: usr_nobody"),
+    ]
+    found = _error_of(api, officer["apiKey"], seed_lead("usr_nobody", registeredAt="2099-01-01T00:00:00Z"))
+    fields = [error["field"] for error in found]  # the rules' (its activities now precede it) and the owner
+    assert fields == ["registeredAt", "activities[0].activityDate", "activities[1].activityDate", "ownerUserId"]
+
+
 def test_a_batch_reports_each_bad_lead_and_keeps_the_good_ones(
     api: Api, officer: dict[str, Any], partner: dict[str, Any]
 ) -> None:

@@ -78,13 +78,27 @@ def _checked(index: int, raw: dict[str, Any]) -> tuple[Incoming | None, list[dic
     return (None if found else Incoming(index, lead.externalId, data)), found
 
 
+def _owner(raw: dict[str, Any]) -> str | None:
+    """The owner a lead names, when it is a well-formed reference (else its field check says why)."""
+    value = raw.get("ownerUserId")
+    return value.strip() if isinstance(value, str) and 0 < len(value.strip()) <= 100 else None
+
+
 def check(tenant_id: str, leads: list[dict[str, Any]]) -> tuple[list[Incoming], list[dict[str, Any]]]:
-    """The leads that pass every check, and every problem of the others (in the request's order)."""
+    """The leads that pass every check, and every problem of the others (in the request's order). A
+    lead's owner is checked whatever else is wrong with it, so that one dry run names every problem
+    of a lead (the specification's validator collects them all)."""
     passed: list[Incoming] = []
     problems: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
+    owners = {owner for raw in leads if (owner := _owner(raw))}
+    active = {user_id for user_id, user in records.get_records(tenant_id, "user", owners).items() if user.is_active}
     for index, raw in enumerate(leads):
         incoming, found = _checked(index, raw)
+        owner = _owner(raw)
+        if owner is not None and owner not in active:
+            found.append(problem(_external_id(raw), "ownerUserId", f"Owner user not found: {owner}"))
+            incoming = None
         problems += [(index, each) for each in found]
         if incoming is None:
             continue
@@ -93,11 +107,4 @@ def check(tenant_id: str, leads: list[dict[str, Any]]) -> tuple[list[Incoming], 
             continue
         seen.add(incoming.external_id)
         passed.append(incoming)
-    owners = {lead.data["ownerUserId"] for lead in passed}
-    active = {user_id for user_id, user in records.get_records(tenant_id, "user", owners).items() if user.is_active}
-    for lead in passed:
-        owner = lead.data["ownerUserId"]
-        if owner not in active:
-            problems.append((lead.index, problem(lead.external_id, "ownerUserId", f"Owner user not found: {owner}")))
-    problems.sort(key=lambda found: found[0])
-    return [lead for lead in passed if lead.data["ownerUserId"] in active], [each for _, each in problems]
+    return passed, [each for _, each in problems]
