@@ -1,5 +1,5 @@
 """Alarms and where they go: one encrypted SNS topic, an error alarm per function, a 5XX alarm per API,
-a depth alarm per dead-letter queue."""
+a depth alarm per dead-letter queue, and an alarm when the scheduled cleanup stops finishing its runs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from contact_platform import metrics
 
 ALARM_PERIOD = Duration.minutes(5)
 
@@ -80,3 +82,32 @@ def alarm_on_dead_letters(scope: Construct, queue: sqs.IQueue, topic: sns.ITopic
     metric = queue.metric_approximate_number_of_messages_visible(period=ALARM_PERIOD, statistic="Maximum")
     description = f"{scope.node.path}: an event failed every attempt and waits in the dead-letter queue"
     return _alarm_on_any(scope, "DeadLettersAlarm", metric, description, topic)
+
+
+CLEANUP_SILENCE_HOURS = 6  # hourly runs: six in a row without a finished one
+
+
+def alarm_on_cleanup_silence(scope: Construct, topic: sns.ITopic) -> cloudwatch.Alarm:
+    """No run of the scheduled cleanup went through every due item (`CleanupRuns`, finished "true") in
+    CLEANUP_SILENCE_HOURS hours: its schedule stopped, it keeps failing, or its backlog outgrows its
+    runs. Soft-deleted data is then kept past its 90 days, so missing data breaches."""
+    finished = cloudwatch.Metric(
+        namespace=metrics.NAMESPACE,
+        metric_name=metrics.CLEANUP_RUNS,
+        dimensions_map={"service": metrics.SERVICE, "finished": "true"},
+        statistic="Sum",
+        period=Duration.hours(1),
+    )
+    alarm = finished.create_alarm(
+        scope,
+        "SilenceAlarm",
+        alarm_description=f"{scope.node.path}: no run of the scheduled cleanup finished in {CLEANUP_SILENCE_HOURS} "
+        "hours, so records deleted 90 days ago are not purged (see the function's log group and its alarms)",
+        threshold=1,
+        evaluation_periods=CLEANUP_SILENCE_HOURS,
+        datapoints_to_alarm=CLEANUP_SILENCE_HOURS,
+        comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return alarm

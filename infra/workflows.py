@@ -1,6 +1,6 @@
 """The jobs stack (docs/architecture.md, Jobs): the job buckets, a state machine per workflow of the workflow table
 (contact_platform/workflows.py) with a function per step, and the triggers: an object created under
-`tenants/` in the uploads bucket starts an import, a daily schedule runs the cleanup.
+`tenants/` in the uploads bucket starts an import, an hourly schedule runs the cleanup.
 
 Every state machine runs the one definition in infra/workflows/ (`Workflow.template`: the job's Comment and
 MaxConcurrency filled in), the same one the local stack runs, with each `${<Step>FunctionArn}` substituted
@@ -53,7 +53,7 @@ from infra.job_files import (
     written_with_acl,
 )
 from infra.nag import acknowledge_wildcard, skip_checkov
-from infra.observability import alarm_on_dead_letters
+from infra.observability import alarm_on_cleanup_silence, alarm_on_dead_letters
 from infra.platform_function import (
     LOG_GROUP_KMS,
     LOG_RETENTION,
@@ -78,7 +78,8 @@ from infra.storage import (
 from infra.table_access import grant_job_access
 
 IMPORT_UPLOAD_PREFIX = "tenants/"  # S3 filters by prefix only: the trigger keeps `tenants/<id>/imports/` keys
-CLEANUP_SCHEDULE = events.Schedule.cron(minute="0", hour="3")  # daily at 03:00 UTC
+# Hourly: a run that stops for time (a large purge) goes on within the hour, not the next day.
+CLEANUP_SCHEDULE = events.Schedule.rate(Duration.hours(1))
 # Asynchronous invocations (S3 notifications, schedules): Lambda retries twice, then the dead-letter queue.
 ASYNC_RETRY_ATTEMPTS = 2
 DEAD_LETTER_RETENTION = Duration.days(14)
@@ -387,7 +388,7 @@ class JobsStack(Stack):
             function,
             "Schedule",
             schedule=CLEANUP_SCHEDULE,
-            description="Daily cleanup: purge expired contacts, expire export files, remove job scratch files",
+            description="Hourly cleanup: purge expired contacts, expire export files, remove job scratch files",
         )
         rule.add_target(
             targets.LambdaFunction(
@@ -397,4 +398,5 @@ class JobsStack(Stack):
                 max_event_age=Duration.hours(2),
             )
         )
+        alarm_on_cleanup_silence(function, deps.alarm_topic)
         return function

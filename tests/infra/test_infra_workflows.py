@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from contact_platform import config
+from contact_platform import config, metrics
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
 from contact_platform.workflows import (
@@ -293,9 +293,9 @@ def test_an_upload_under_tenants_starts_an_import(assembly: Assembly) -> None:
     assert s3_grants(statements) == {f"{bucket_arn(uploads)}/*": {"s3:GetObject"}}
 
 
-def test_the_cleanup_runs_daily_and_may_only_remove_job_files(assembly: Assembly) -> None:
+def test_the_cleanup_runs_hourly_and_may_only_remove_job_files(assembly: Assembly) -> None:
     (rule,) = assembly.resources("AWS::Events::Rule")
-    assert rule.properties["ScheduleExpression"] == "cron(0 3 * * ? *)"
+    assert rule.properties["ScheduleExpression"] == "rate(1 hour)"
     (target,) = rule.properties["Targets"]
     function = assembly.referenced(rule, target["Arn"], LAMBDA)
     assert function.properties["Handler"] == CLEANUP.handler
@@ -476,3 +476,22 @@ def test_the_jobs_stack_is_deployed_before_the_api(assembly: Assembly) -> None:
     assert JOBS_STACK in manifest["artifacts"]["ContactPlatformApi"]["dependencies"]
     jobs_dependencies = manifest["artifacts"][JOBS_STACK]["dependencies"]
     assert {"ContactPlatformData", "ContactPlatformObservability"} <= set(jobs_dependencies)
+
+
+def test_six_hours_without_a_finished_cleanup_run_alarm(assembly: Assembly) -> None:
+    """The metric the cleanup emits when a run has gone through every due item (contact_platform/metrics.py);
+    no data at all (no run) is a breach too."""
+    (alarm,) = [
+        a
+        for a in assembly.resources("AWS::CloudWatch::Alarm")
+        if a.properties.get("MetricName") == metrics.CLEANUP_RUNS
+    ]
+    properties = alarm.properties
+    assert properties["Namespace"] == metrics.NAMESPACE and properties["Statistic"] == "Sum"
+    dimensions = {d["Name"]: d["Value"] for d in properties["Dimensions"]}
+    assert dimensions == {"service": metrics.SERVICE, "finished": "true"}
+    assert (properties["Period"], properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (3600, 6, 6)
+    assert properties["ComparisonOperator"] == "LessThanThreshold" and properties["Threshold"] == 1
+    assert properties["TreatMissingData"] == "breaching"
+    (action,) = properties["AlarmActions"]
+    assert assembly.targets(alarm.template, action)[0].type == "AWS::SNS::Topic"

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 
+from contact_platform import clock
+from contact_platform.services.cleanup import run_cleanup
 from contact_platform.services.metrics_report import CONTENT_TYPE
 from tests.integration.test_cleanup import cleanup
 from tests.integration.test_webhook_delivery import Pipeline, Receiver
@@ -34,6 +37,8 @@ def test_metrics_is_public_prometheus_text_without_tenant_or_user_labels(api: Ap
         "cdp_exports": "counter",
         "cdp_webhook_deliveries": "counter",
         "cdp_job_duration_seconds": "histogram",
+        "cdp_cleanup_runs": "counter",
+        "cdp_cleanup_purged": "counter",
     }.items() <= kinds.items()
     assert all(family.documentation for family in page.families.values()), "every family has its HELP"
     assert page.label_names() <= ALLOWED_LABELS
@@ -172,3 +177,21 @@ def test_webhook_delivery_attempts_count_by_outcome(
     assert middle.value(deliveries, outcome="succeeded") == before.value(deliveries, outcome="succeeded")
     assert after.value(deliveries, outcome="succeeded") - middle.value(deliveries, outcome="succeeded") == 1
     assert after.value(deliveries, outcome="failed") == before.value(deliveries, outcome="failed")
+
+
+def test_a_cleanup_run_counts_whether_it_finished_and_what_it_purged(api: Api, admin: dict[str, Any]) -> None:
+    """What the cleanup's silence alarm reads on AWS (infra/observability.py): runs that went through
+    every due item, and the contacts and records purged."""
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Purged Paula")
+    assert api.delete(f"/api/v1/contacts/{contact['id']}", key=key).status == 200
+    before = scrape(api)
+    due = clock.now() + timedelta(days=90.01)
+    stopped = run_cleanup(due, time_left=lambda: 0.0)  # out of time at its first due item
+    assert run_cleanup(due)["contactsPurged"] == 1
+    after = scrape(api)
+    assert stopped["finished"] is False
+    for finished in ("true", "false"):
+        runs = after.value("cdp_cleanup_runs_total", finished=finished)
+        assert runs - before.value("cdp_cleanup_runs_total", finished=finished) == 1
+    assert after.value("cdp_cleanup_purged_total") - before.value("cdp_cleanup_purged_total") == 1

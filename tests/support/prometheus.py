@@ -16,7 +16,7 @@ from local.gateway import Gateway
 from tests.support.fixtures import Api
 
 # Every label a family of `GET /metrics` may carry: platform-wide, never a tenant, user, key or record.
-ALLOWED_LABELS = {"route", "status_class", "function", "job", "status", "export_type", "outcome", "le"}
+ALLOWED_LABELS = {"route", "status_class", "function", "job", "status", "export_type", "outcome", "finished", "le"}
 
 
 @dataclass

@@ -8,7 +8,7 @@ local stack, where every function runs in one process; on AWS it reads the EMF m
 CloudWatch instead (`services/metrics_report.py`).
 
 Dimensions are platform-wide only: route, status class, function, job, status, export type,
-outcome. Never a tenant, user, key or record ID: each dimension value is a CloudWatch metric of its
+outcome, finished. Never a tenant, user, key or record ID: each dimension value is a CloudWatch metric of its
 own (billed monthly), and these figures are public (`GET /metrics` needs no key).
 
 Powertools' metrics package comes with `import aws_lambda_powertools` (the Logger's), so this module
@@ -36,6 +36,8 @@ JOB_DURATION = "JobDuration"  # job (seconds from the request to the job's end)
 JOB_DURATION_BUCKET = "JobDurationBucket"  # job, le: one per job end, in the first bucket it fits
 EXPORTS = "Exports"  # exportType, status: an export entering a status (PENDING, FINISHED, FAILED, EXPIRED)
 WEBHOOK_DELIVERIES = "WebhookDeliveries"  # outcome: succeeded, retrying, failed (per attempt)
+CLEANUP_RUNS = "CleanupRuns"  # finished ("true", "false"): every run of the scheduled cleanup
+CLEANUP_PURGED = "CleanupPurged"  # contacts and records a cleanup run purged (infra/workflows.py alarms on silence)
 # The webhook failure-rate alarm divides these two (infra/webhooks.py): `service` is their only dimension.
 WEBHOOK_ATTEMPTS = "WebhookAttempts"
 WEBHOOK_ATTEMPTS_FAILED = "WebhookAttemptsFailed"
@@ -114,6 +116,13 @@ def delivery(status: str) -> None:
     failed = 0 if status == "succeeded" else 1
     _add({"outcome": DELIVERY_OUTCOMES.get(status, status)}, (WEBHOOK_DELIVERIES, MetricUnit.Count.value, 1))
     _add({}, (WEBHOOK_ATTEMPTS, MetricUnit.Count.value, 1), (WEBHOOK_ATTEMPTS_FAILED, MetricUnit.Count.value, failed))
+
+
+def cleanup_run(finished: bool, purged: int) -> None:
+    """A run of the scheduled cleanup ended, having gone through every due item or not, and purged
+    `purged` contacts and records (their nested records not counted)."""
+    _add({"finished": str(finished).lower()}, (CLEANUP_RUNS, MetricUnit.Count.value, 1))
+    _add({}, (CLEANUP_PURGED, MetricUnit.Count.value, purged))
 
 
 # Flushing and reading ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from contact_platform import aws, clock
+from contact_platform import aws, clock, metrics
 from contact_platform.config import settings
 from contact_platform.entities.catalog import all_entities, entity
 from contact_platform.observability import logger
@@ -99,6 +99,7 @@ def run_cleanup(now: datetime, time_left: Callable[[], float] = lambda: math.inf
     report["daysScanned"] = len(days) if stopped is None else days.index(stopped) + 1
     report["finished"] = stopped is None
     logger.info("cleanup finished", extra=report)
+    metrics.cleanup_run(report["finished"], report["contactsPurged"] + report["recordsPurged"])
     return report
 
 

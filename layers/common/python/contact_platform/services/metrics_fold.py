@@ -37,7 +37,17 @@ NEW_LOOKBACK = 3600  # seconds before the window from which a series new to the 
 RECENT = 3 * 3600  # ListMetrics' RecentlyActive (PT3H) lists only series with data in the last 3 hours
 QUERIES_PER_CALL = 500  # GetMetricData's limit
 # The EMF metrics `GET /metrics` exposes (metrics.py): Latency and the alarm's attempt counts stay in CloudWatch.
-FOLDED = (m.REQUESTS, m.ERRORS, m.JOBS_ENDED, m.JOB_DURATION, m.JOB_DURATION_BUCKET, m.EXPORTS, m.WEBHOOK_DELIVERIES)
+FOLDED = (
+    m.REQUESTS,
+    m.ERRORS,
+    m.JOBS_ENDED,
+    m.JOB_DURATION,
+    m.JOB_DURATION_BUCKET,
+    m.EXPORTS,
+    m.WEBHOOK_DELIVERIES,
+    m.CLEANUP_RUNS,
+    m.CLEANUP_PURGED,
+)
 
 
 def _namespace() -> str:

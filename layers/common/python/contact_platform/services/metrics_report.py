@@ -57,6 +57,14 @@ COUNTERS = {
         "Webhook delivery attempts by outcome: succeeded, retrying (failed, another attempt follows), failed (final)",
         (("outcome", "outcome"),),
     ),
+    m.CLEANUP_RUNS: CounterSpec(
+        "cdp_cleanup_runs",
+        "Runs of the scheduled cleanup, by whether they went through every due item (false: the next run goes on)",
+        (("finished", "finished"),),
+    ),
+    m.CLEANUP_PURGED: CounterSpec(
+        "cdp_cleanup_purged", "Contacts and records the scheduled cleanup purged, 90 days after their deletion", ()
+    ),
 }
 JOB_DURATION_FAMILY = "cdp_job_duration_seconds"
 JOB_DURATION_HELP = "Seconds from a job's request to its end (FINISHED or FAILED), by job"
