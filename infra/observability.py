@@ -90,7 +90,12 @@ CLEANUP_SILENCE_HOURS = 6  # hourly runs: six in a row without a finished one
 def alarm_on_cleanup_silence(scope: Construct, topic: sns.ITopic) -> cloudwatch.Alarm:
     """No run of the scheduled cleanup went through every due item (`CleanupRuns`, finished "true") in
     CLEANUP_SILENCE_HOURS hours: its schedule stopped, it keeps failing, or its backlog outgrows its
-    runs. Soft-deleted data is then kept past its 90 days, so missing data breaches."""
+    runs. Soft-deleted data is then kept past its 90 days.
+
+    Silence is the metric's absence, so the topic hears of the alarm going to INSUFFICIENT_DATA (no
+    finished run in the window). Missing data is not counted as breaching: that would alarm right
+    after the first deployment, before the first run; a new alarm's initial INSUFFICIENT_DATA notifies
+    nobody."""
     finished = cloudwatch.Metric(
         namespace=metrics.NAMESPACE,
         metric_name=metrics.CLEANUP_RUNS,
@@ -107,7 +112,7 @@ def alarm_on_cleanup_silence(scope: Construct, topic: sns.ITopic) -> cloudwatch.
         evaluation_periods=CLEANUP_SILENCE_HOURS,
         datapoints_to_alarm=CLEANUP_SILENCE_HOURS,
         comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        treat_missing_data=cloudwatch.TreatMissingData.MISSING,
     )
-    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    alarm.add_insufficient_data_action(cloudwatch_actions.SnsAction(topic))
     return alarm

@@ -479,8 +479,8 @@ def test_the_jobs_stack_is_deployed_before_the_api(assembly: Assembly) -> None:
 
 
 def test_six_hours_without_a_finished_cleanup_run_alarm(assembly: Assembly) -> None:
-    """The metric the cleanup emits when a run has gone through every due item (contact_platform/metrics.py);
-    no data at all (no run) is a breach too."""
+    """The metric the cleanup emits when a run has gone through every due item (contact_platform/metrics.py).
+    No run at all leaves no data: the topic hears of INSUFFICIENT_DATA too (not of a fresh alarm's first)."""
     (alarm,) = [
         a
         for a in assembly.resources("AWS::CloudWatch::Alarm")
@@ -492,6 +492,6 @@ def test_six_hours_without_a_finished_cleanup_run_alarm(assembly: Assembly) -> N
     assert dimensions == {"service": metrics.SERVICE, "finished": "true"}
     assert (properties["Period"], properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (3600, 6, 6)
     assert properties["ComparisonOperator"] == "LessThanThreshold" and properties["Threshold"] == 1
-    assert properties["TreatMissingData"] == "breaching"
-    (action,) = properties["AlarmActions"]
+    assert properties["TreatMissingData"] == "missing"
+    (action,) = properties["InsufficientDataActions"]
     assert assembly.targets(alarm.template, action)[0].type == "AWS::SNS::Topic"
