@@ -4,11 +4,14 @@ downloads, listing, bad input and another tenant's segment."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import boto3
 import pytest
 
+from tests.support.faults import fault
 from tests.support.fixtures import Api, business_items
 from tests.support.jobs import accepted, csv_rows, download, run, wait_for
 
@@ -80,6 +83,34 @@ def test_exports_are_listed_newest_first_and_signed_each_time(api: Api, admin: d
     rest = api.get("/api/v1/exports", key=key, params={"cursor": page.body["meta"]["pagination"]["nextCursor"]})
     assert [e["operationId"] for e in rest.data] == [first["operationId"]]
     assert rest.data[0]["downloadUrl"]
+
+
+def test_the_list_filters_by_status_as_each_export_reads_now(api: Api, admin: dict[str, Any]) -> None:
+    """`?status=FAILED` finds what to run again; an export past its file's expiry reads EXPIRED (and is
+    found so) before the cleanup marks it; a cursor holds to its filter."""
+    key = admin["apiKey"]
+    api.create_contact(key, name="Filtered")
+    segment = _segment(api, key, filter={})
+    finished, expired = (run(api, "/api/v1/exports", key, json={"segmentId": segment}) for _ in range(2))
+    with fault("exports.plan"):
+        failed = run(api, "/api/v1/exports", key, json={"segmentId": segment})
+    assert (finished["status"], failed["status"]) == ("FINISHED", "FAILED")
+    boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]).update_item(
+        Key={"PK": f"TENANT#{admin['tenantId']}#OP#{expired['operationId']}", "SK": "OPERATION"},
+        UpdateExpression="SET fileExpiresAt = :past",
+        ExpressionAttributeValues={":past": "2020-01-01T00:00:00.000Z"},
+    )
+
+    def listed(status: str, **params: Any) -> Any:
+        return api.get("/api/v1/exports", key=key, params={"status": status, **params})
+
+    for status, export in (("FINISHED", finished), ("EXPIRED", expired), ("FAILED", failed)):
+        assert [e["operationId"] for e in listed(status).data] == [export["operationId"]], status
+    assert listed("PENDING").data == []
+    unfiltered = api.get("/api/v1/exports", key=key, params={"limit": 1}).body["meta"]["pagination"]["nextCursor"]
+    assert listed("FAILED", cursor=unfiltered).status == 400  # a cursor goes on only with its own filter
+    refused = listed("failed")
+    assert refused.status == 422 and refused.error["details"][0]["field"] == "status"
 
 
 def test_the_location_of_a_job_is_behind_the_stage_the_client_called(api: Api, admin: dict[str, Any]) -> None:

@@ -66,7 +66,9 @@ class Operation(Model):
 
 
 class OperationListQuery(PageQuery):
-    pass
+    status: Status | None = Field(
+        None, description="Only the jobs in this status, as they read now (`FAILED`: the ones to run again)."
+    )
 
 
 # Tag assignments -------------------------------------------------------------------------------

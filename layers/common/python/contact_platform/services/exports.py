@@ -80,7 +80,12 @@ def get_export(caller: Caller, operation_id: str) -> Export:
 
 
 def list_exports(caller: Caller, query: OperationListQuery) -> Listing[Export]:
-    return operations.list_operations(caller, JOB, query, lambda item: view(item, []))
+    now = clock.iso(clock.now())
+
+    def status_of(item: OperationItem) -> str:
+        return store.EXPIRED if is_expired(item, now) else item.status
+
+    return operations.list_operations(caller, JOB, query, lambda item: view(item, []), status_of)
 
 
 def retry_export(caller: Caller, operation_id: str) -> OperationAccepted:

@@ -259,15 +259,26 @@ def totals(operation: OperationItem, chunks: list[ChunkResultItem]) -> dict[str,
 
 
 def list_operations(
-    caller: Caller, job: str, query: OperationListQuery, to_api: Callable[[OperationItem], T]
+    caller: Caller,
+    job: str,
+    query: OperationListQuery,
+    to_api: Callable[[OperationItem], T],
+    status_of: Callable[[OperationItem], str] = lambda item: item.status,
 ) -> Listing[T]:
+    """The caller's jobs, newest first; `query.status` keeps those whose status reads so now
+    (`status_of`: an export whose file has expired reads EXPIRED before the cleanup marks it)."""
+
+    def keep(item: OperationItem) -> bool:
+        return caller.may_access(item.requested_by) and query.status in (None, status_of(item))
+
+    binding = f"operations|{job}|{caller.tenant_id}|{caller.user_id}" + (f"|{query.status}" if query.status else "")
     return listing(
         lambda size, start: store.list_operations(caller.tenant_id, job, limit=size, start=start),
         to_api,
-        binding=f"operations|{job}|{caller.tenant_id}|{caller.user_id}",
+        binding=binding,
         limit=query.limit,
         cursor=query.cursor,
-        keep=lambda item: caller.may_access(item.requested_by),
+        keep=keep,
     )
 
 
