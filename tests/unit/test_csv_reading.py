@@ -101,17 +101,29 @@ def test_an_empty_or_blank_file_is_refused(data: bytes) -> None:
     "data",
     [
         b"\x89PNG\r\n\x1a\n" + b"Name,Email\n" * 10,
-        b"PK\x03\x04" + b"Name,Email\n" * 10,
+        b"PK\x05\x06" + b"\x00" * 18,  # an empty ZIP
         b"%PDF-1.7\nName,Email\n",
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Name,Email\n",
         b"\x1f\x8b\x08\x00" + b"Name,Email\n",
         "Name,Email\nJan,jan@example.com\n".encode("utf-16-le"),  # UTF-16 without BOM: NUL every other byte
         random.Random(7).randbytes(20_000),
     ],
-    ids=["png", "zip", "pdf", "xls", "gzip", "utf16-no-bom", "random"],
+    ids=["png", "empty-zip", "pdf", "gzip", "utf16-no-bom", "random"],
 )
 def test_binary_content_is_refused(data: bytes) -> None:
     assert refusal(data) == "The file is not CSV text (binary content)"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"PK\x03\x04" + b"Name,Email\n" * 10, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Name,Email\n"],
+    ids=["xlsx", "xls"],
+)
+def test_a_workbook_is_refused_with_how_to_save_it_as_csv(data: bytes) -> None:
+    """What a person dropping a file most likely sent instead of CSV."""
+    assert refusal(data) == (
+        "The file is a spreadsheet workbook (.xlsx or .xls) or an archive, not CSV text: "
+        "save it as CSV (Excel: Save As, CSV UTF-8) and import that file"
+    )
 
 
 def test_binary_detection_looks_at_the_first_8_kb_only() -> None:

@@ -66,11 +66,16 @@ REACH_FIELDS = frozenset({"email", "emails", "phone", "phones"})
 
 REFUSED_EMPTY = "The file is empty"
 REFUSED_BINARY = "The file is not CSV text (binary content)"
+REFUSED_WORKBOOK = (
+    "The file is a spreadsheet workbook (.xlsx or .xls) or an archive, not CSV text: "
+    "save it as CSV (Excel: Save As, CSV UTF-8) and import that file"
+)
 REFUSED_ENCODING = "The file is neither UTF-8 nor Windows-1252 text"
 REFUSED_NO_CONTACT_COLUMNS = "The header row names no contact columns; expected for example Name, E-Mail, Telefon"
 
 _BOM = codecs.BOM_UTF8
 _UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # ZIP (XLSX), OLE2 (XLS)
 _MAGIC = (
     b"\x89PNG\r\n\x1a\n",
     b"PK\x03\x04",  # ZIP, XLSX, DOCX
@@ -266,6 +271,8 @@ def _inspect(source: Callable[[], Iterator[bytes]]) -> _Inspection:
         raise CsvRefused(REFUSED_EMPTY)
     if body.startswith(_UTF16_32_BOMS):
         raise CsvRefused(REFUSED_ENCODING)
+    if body.startswith(_WORKBOOK_MAGIC):
+        raise CsvRefused(REFUSED_WORKBOOK)
     if _looks_binary(body):
         raise CsvRefused(REFUSED_BINARY)
     if utf8_ok:
