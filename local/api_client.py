@@ -13,8 +13,14 @@ TIMEOUT_SECONDS = 30
 class ApiError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         error = body.get("error") or {}
-        details = "; ".join(f"{detail.get('field')}: {detail.get('issue')}" for detail in error.get("details") or [])
-        super().__init__(f"{status} {error.get('code')}: {error.get('message')}" + (f" ({details})" if details else ""))
+        message = str(error.get("message"))
+        # The details the message does not already say (a 422's message names its first problems).
+        details = "; ".join(
+            f"{detail.get('field')}: {detail.get('issue')}"
+            for detail in error.get("details") or []
+            if str(detail.get("issue")) not in message
+        )
+        super().__init__(f"{status} {error.get('code')}: {message}" + (f" ({details})" if details else ""))
         self.status = status
         self.body = body
 

@@ -110,3 +110,13 @@ def test_every_option_and_argument_of_every_command_says_what_it_is() -> None:
         if not isinstance(action, argparse._SubParsersAction) and not action.help
     ]
     assert bare == []
+
+
+def test_an_api_error_is_one_line_without_repeating_what_its_message_says() -> None:
+    from local.api_client import ApiError
+
+    said = {"code": "VALIDATION_ERROR", "message": "The file is not CSV text (binary content)"}
+    body = {"error": {**said, "details": [{"field": "body", "issue": said["message"]}]}}
+    assert str(ApiError(422, body)) == "422 VALIDATION_ERROR: The file is not CSV text (binary content)"
+    named = {"message": "Validation failed: limit must be at most 200", "details": [{"field": "limit", "issue": "max"}]}
+    assert str(ApiError(422, {"error": {"code": "VALIDATION_ERROR", **named}})).endswith("at most 200 (limit: max)")
