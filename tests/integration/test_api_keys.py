@@ -61,6 +61,18 @@ def test_x_api_key_header_works_too(api: Api, admin: dict[str, Any]) -> None:
     assert reply.status == 200
 
 
+def test_two_different_keys_in_one_request_are_refused(
+    api: Api, admin: dict[str, Any], other_admin: dict[str, Any]
+) -> None:
+    """Authorization and X-API-Key naming two keys (say a proxy adds one): which caller the request
+    acts for would be a silent guess, so it acts for none. The same key twice is one credential."""
+    both = {"Authorization": f"Bearer {admin['apiKey']}", "X-API-Key": other_admin["apiKey"]}
+    refused = api.get("/api/v1/contacts", headers=both)
+    assert refused.status == 401 and refused.error["code"] == "AUTHENTICATION_FAILED"
+    same = {"Authorization": f"Bearer {admin['apiKey']}", "X-API-Key": admin["apiKey"]}
+    assert api.get("/api/v1/contacts", headers=same).status == 200
+
+
 def test_revoked_key_is_401_at_once_and_revoking_twice_is_404(api: Api, admin: dict[str, Any]) -> None:
     created = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "temp"}).data
     assert api.get("/api/v1/contacts", key=created["key"]).status == 200

@@ -132,12 +132,15 @@ def _numbered(identity: str, reserve: Callable[[int, int], Reserved | None]) -> 
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
-    """`Authorization: Bearer <key>` or `X-API-Key: <key>` (header names in any case)."""
+    """`Authorization: Bearer <key>` or `X-API-Key: <key>` (header names in any case). Both at once
+    must name the same credential: two different ones are none (401), never a silent choice of one."""
     lowered = {name.lower(): value for name, value in (headers or {}).items() if isinstance(value, str)}
     bearer = lowered.get("authorization", "")
-    if bearer[:7].lower() == "bearer ":
-        return bearer[7:].strip()
-    return lowered.get("x-api-key", "").strip() or None
+    by_bearer = bearer[7:].strip() if bearer[:7].lower() == "bearer " else None
+    by_header = lowered.get("x-api-key", "").strip() or None
+    if by_bearer and by_header and by_bearer != by_header:
+        return None
+    return by_bearer or by_header
 
 
 def authenticate(headers: Mapping[str, str]) -> Grant:
