@@ -59,4 +59,7 @@ def test_cdp_commands_say_what_is_wrong_with_their_input(stack: Stack, tmp_path:
     listed = stack.session(tenant["apiKey"]).get(f"{stack.base_url}/api/v1/imports", timeout=30).json()["data"]
     assert listed == []  # nothing was started
     undated = cdp("contacts", "restore", "--deleted-since", "yesterday", *connection, cwd=tmp_path)
-    assert undated.returncode == 1 and "(deletedSince: must be an ISO 8601 date-time" in undated.stderr
+    assert (
+        undated.returncode == 1
+        and "422 VALIDATION_ERROR: Validation failed: deletedSince: must be an ISO 8601 date-time" in undated.stderr
+    )
