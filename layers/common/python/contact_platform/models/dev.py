@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool
 
 from contact_platform.models.api_keys import Scopes
 from contact_platform.models.base import Document, Model
+from contact_platform.models.fields import record_id
 from contact_platform.permissions import Role
 
-TenantId = Annotated[str, StringConstraints(pattern=r"^ten_[A-Za-z0-9]{1,40}$")]
+TenantId = Annotated[str, record_id("ten")]
 
 
 class DevTokenRequest(Model):

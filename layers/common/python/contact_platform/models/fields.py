@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -13,14 +14,14 @@ from pydantic import (
     BeforeValidator,
     EmailStr,
     Field,
+    GetCoreSchemaHandler,
     PlainValidator,
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
-    WrapValidator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from contact_platform import clock
 
@@ -59,25 +60,44 @@ FullName = text(200)
 TagName = text(50)
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40), AfterValidator(_phone)]
-UserId = Annotated[str, StringConstraints(pattern=r"^usr_[A-Za-z0-9]{1,40}$")]
-OrganizationId = Annotated[str, StringConstraints(pattern=r"^org_[A-Za-z0-9]{1,40}$")]
-DealId = Annotated[str, StringConstraints(pattern=r"^deal_[A-Za-z0-9]{1,40}$")]
-PipelineId = Annotated[str, StringConstraints(pattern=r"^pipe_[A-Za-z0-9]{1,40}$")]
-StageId = Annotated[str, StringConstraints(pattern=r"^stage_[A-Za-z0-9]{1,40}$")]
-ProductId = Annotated[str, StringConstraints(pattern=r"^prod_[A-Za-z0-9]{1,40}$")]
+
+
+@dataclass(frozen=True)
+class Worded:
+    """A string of `pattern` (kept in the OpenAPI document) whose refusal says `meaning` instead of
+    the regular expression: `Annotated[str, Worded(...)]`."""
+
+    pattern: str
+    meaning: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        def worded(value: Any, inner: ValidatorFunctionWrapHandler) -> Any:
+            try:
+                return inner(value)
+            except ValidationError:
+                raise PydanticCustomError("string_pattern_mismatch", self.meaning) from None
+
+        return core_schema.no_info_wrap_validator_function(worded, core_schema.str_schema(pattern=self.pattern))
+
+
+def record_id(prefix: str) -> Worded:
+    """A record's ID: the prefix, `_` and 1 to 40 letters and digits (`con_hfh5BK0ImfcP7mqujsVC`)."""
+    return Worded(rf"^{prefix}_[A-Za-z0-9]{{1,40}}$", f"not an ID of the form {prefix}_...")
+
+
+UserId = Annotated[str, record_id("usr")]
+OrganizationId = Annotated[str, record_id("org")]
+DealId = Annotated[str, record_id("deal")]
+PipelineId = Annotated[str, record_id("pipe")]
+StageId = Annotated[str, record_id("stage")]
+ProductId = Annotated[str, record_id("prod")]
 # A record's version: its `ETag`, what `If-Match` names.
 Version = Annotated[int, Field(description="Send it back in `If-Match` to update only this version.")]
-
-
 # `If-Match` of an update: the `ETag` a read returned (`"3"`, weak `W/"3"`), or `*`.
-def _etag(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    try:
-        return handler(value)
-    except ValidationError:
-        raise PydanticCustomError("etag", 'not an ETag: send the one a read returned ("3" or W/"3"), or *') from None
-
-
-ETag = Annotated[str, StringConstraints(pattern=r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$'), WrapValidator(_etag)]
+ETag = Annotated[
+    str,
+    Worded(r'^(\*|(W/)?"[0-9]{1,12}"|[0-9]{1,12})$', 'not an ETag: send the one a read returned ("3" or W/"3"), or *'),
+]
 # Rounded to 6 decimal places, so DynamoDB, whose numbers end at 1e-130, stores every value given.
 _SIX_PLACES = AfterValidator(lambda value: round(value, 6))
 # A non-negative amount (price, deal value): finite, at most 1e15.
@@ -202,7 +222,7 @@ MAX_EMAILS = 5
 MAX_PHONES = 5
 MAX_TAGS = 20
 
-ContactId = Annotated[str, StringConstraints(pattern=r"^con_[A-Za-z0-9]{1,40}$")]
+ContactId = Annotated[str, record_id("con")]
 ShortName = text(100)
 Description = text(500)
 FileName = text(200)

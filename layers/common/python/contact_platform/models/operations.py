@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import FileName
+from contact_platform.models.fields import FileName, record_id
 from contact_platform.models.paging import PageQuery
 
 Status = Literal["PENDING", "TRIGGERED", "FINISHED", "FAILED", "EXPIRED"]
-SegmentId = Field(pattern=r"^seg_[A-Za-z0-9]{1,40}$")
+SegmentId = Annotated[str, record_id("seg")]
 EXPORT_FIELDS = (
     "id",
     "firstName",
@@ -77,8 +77,8 @@ class OperationListQuery(PageQuery):
 class TagAssignmentCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
-    tagId: str = Field(pattern=r"^tag_[A-Za-z0-9]{1,40}$")
-    segmentId: str = SegmentId
+    tagId: Annotated[str, record_id("tag")]
+    segmentId: SegmentId
 
 
 class TagAssignment(Operation):
@@ -119,7 +119,7 @@ DIALECT_DESCRIPTION = (
 class ExportCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
-    segmentId: str = SegmentId
+    segmentId: SegmentId
     format: Literal["csv", "jsonl"] = "csv"
     dialect: CsvDialect | None = Field(None, description=DIALECT_DESCRIPTION)
     fields: list[ExportField] | None = Field(
