@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from contact_platform.errors import Detail
 from contact_platform.http.validation import details_of, from_pydantic, with_close_names
+from contact_platform.models.api_keys import Scope
+from contact_platform.models.campaigns import Code, DateKey
 from contact_platform.models.contacts import ContactCreate
+from contact_platform.models.fields import ContactId, Currency, ETag
 from contact_platform.models.segments import SegmentCreate
+from contact_platform.models.tags import Color
 from contact_platform.models.webhooks import WebhookCreate
 
 
@@ -89,3 +94,26 @@ def test_a_nested_unknown_field_is_matched_against_its_own_model() -> None:
     assert _unknown_fields(SegmentCreate, {"name": "VIP", "filters": {"tag": "vip"}}) == [
         Detail("filters", "unknown field; did you mean filter?")
     ]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "sent", "said"),
+    [
+        (ContactId, "acme", "not an ID of the form con_..."),
+        (ContactId, 5, "not an ID of the form con_..."),
+        (ETag, "version 2", 'not an ETag: send the one a read returned ("3" or W/"3"), or *'),
+        (Currency, "eur", "not a currency code: 3 capital letters, as EUR"),
+        (Color, "orange", "not a color: # and 6 hex digits, as #FF8800"),
+        (DateKey, "2026-13-01", "not a day: YYYY-MM-DD, as 2026-06-15"),
+        (Code, "-A1", "not a code: a letter or digit, then up to 63 letters, digits, _ or -"),
+        (Scope, "contacts", "not a scope: resource:action, as contacts:read"),
+    ],
+)
+def test_a_value_of_the_wrong_form_is_refused_in_words_not_by_its_pattern(
+    annotation: Any, sent: Any, said: str
+) -> None:
+    adapter = TypeAdapter(annotation)
+    with pytest.raises(ValidationError) as refused:
+        adapter.validate_python(sent)
+    assert [problem["msg"] for problem in refused.value.errors()] == [said]
+    assert "pattern" in adapter.json_schema(), "the OpenAPI document still shows the pattern"

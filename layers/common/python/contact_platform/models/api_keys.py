@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import Timestamp, UserId, text
+from contact_platform.models.fields import Timestamp, UserId, Worded, text
 from contact_platform.permissions import Role
 
-Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*:[a-z][a-z-]*$")]
+Scope = Annotated[str, Worded(r"^[a-z][a-z-]*:[a-z][a-z-]*$", "not a scope: resource:action, as contacts:read")]
 Scopes = Annotated[list[Scope], Field(max_length=100)]
 
 

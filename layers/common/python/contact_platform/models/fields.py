@@ -107,7 +107,7 @@ Quantity = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False), _SIX_PLACE
 # A share from 0 to 1 (a stage's probability, a discount).
 Ratio = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _SIX_PLACES]
 # ISO 4217 alphabetic codes (three capitals); the list of codes in use is not checked.
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[str, Worded(r"^[A-Z]{3}$", "not a currency code: 3 capital letters, as EUR")]
 _ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 # `2026-01-01T10:00:00 02:00`: what a query string makes of an offset's unencoded `+`.
 _PLUS_AS_SPACE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)? \d{2}:?\d{2}$")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import Description, TagName
+from contact_platform.models.fields import Description, TagName, Worded
 
-Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+Color = Annotated[str, Worded(r"^#[0-9A-Fa-f]{6}$", "not a color: # and 6 hex digits, as #FF8800")]
 _COLOR = "A display colour, `#RRGGBB`."
 
 
