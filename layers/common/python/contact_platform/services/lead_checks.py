@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticError
 
 from contact_platform.entities.leads import LeadFields, rules
@@ -78,10 +78,15 @@ def _checked(index: int, raw: dict[str, Any]) -> tuple[Incoming | None, list[dic
     return (None if found else Incoming(index, lead.externalId, data)), found
 
 
+_OWNER_REF = TypeAdapter(OwnerRef)
+
+
 def _owner(raw: dict[str, Any]) -> str | None:
-    """The owner a lead names, when it is a well-formed reference (else its field check says why)."""
-    value = raw.get("ownerUserId")
-    return value.strip() if isinstance(value, str) and 0 < len(value.strip()) <= 100 else None
+    """The owner a lead names, when it is a well-formed `OwnerRef` (else its field check says why)."""
+    try:
+        return _OWNER_REF.validate_python(raw.get("ownerUserId"))
+    except PydanticError:
+        return None
 
 
 def check(tenant_id: str, leads: list[dict[str, Any]]) -> tuple[list[Incoming], list[dict[str, Any]]]:
@@ -91,11 +96,11 @@ def check(tenant_id: str, leads: list[dict[str, Any]]) -> tuple[list[Incoming], 
     passed: list[Incoming] = []
     problems: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
-    owners = {owner for raw in leads if (owner := _owner(raw))}
-    active = {user_id for user_id, user in records.get_records(tenant_id, "user", owners).items() if user.is_active}
-    for index, raw in enumerate(leads):
+    owners = [_owner(raw) for raw in leads]
+    named = {owner for owner in owners if owner is not None}
+    active = {user_id for user_id, user in records.get_records(tenant_id, "user", named).items() if user.is_active}
+    for index, (raw, owner) in enumerate(zip(leads, owners, strict=True)):
         incoming, found = _checked(index, raw)
-        owner = _owner(raw)
         if owner is not None and owner not in active:
             found.append(problem(_external_id(raw), "ownerUserId", f"Owner user not found: {owner}"))
             incoming = None
