@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from contact_platform.services import audit
 from tests.support.fixtures import Api
 
 
@@ -41,3 +45,42 @@ def test_audit_log_is_admin_only(api: Api, admin: dict[str, Any]) -> None:
     reply = api.get("/api/v1/admin/audit-log", key=manager["apiKey"])
     assert reply.status == 403
     assert reply.error["message"] == "Missing required permission: audit:read"
+
+
+def test_an_unknown_action_is_refused_with_the_one_meant(api: Api, admin: dict[str, Any]) -> None:
+    """A misspelt action would list nothing, which reads as "it never happened": a 422 instead."""
+    key = admin["apiKey"]
+    api.create_contact(key, name="Trail")
+    reply = api.get("/api/v1/admin/audit-log", key=key, params={"action": "contact.deleeted"})
+    assert reply.status == 422
+    assert reply.error["details"] == [
+        {
+            "field": "action",
+            "issue": "unknown action 'contact.deleeted': did you mean contact.deleted? "
+            "give an entry's action, as contact.deleted or leads_batch_import",
+        }
+    ]
+    nothing_near = api.get("/api/v1/admin/audit-log", key=key, params={"action": "weather.changed"})
+    assert nothing_near.status == 422
+    assert "did you mean" not in nothing_near.error["details"][0]["issue"]
+    # Known actions with no entry yet are an empty page, not an error.
+    for action in ("leads_batch_import", "deal.won", "webhook.secret_rotated"):
+        assert api.get("/api/v1/admin/audit-log", key=key, params={"action": action}).data == []
+
+
+def test_an_entry_of_an_unregistered_action_is_not_written() -> None:
+    """Every action written is one the filter knows: an entry of a new one fails at once, in the
+    first test that writes it, until it is registered."""
+    with pytest.raises(ValueError, match=r"'contact\.archived' is not known"):
+        audit.item(
+            tenant_id="ten_a",
+            entity_type="contact",
+            entity_id="con_1",
+            action="contact.archived",
+            actor_user_id="usr_1",
+            actor_key_id=None,
+            request_id="req_1",
+            at=datetime.now(UTC),
+            changed_fields=[],
+        )
+    assert {"contact.created", "deal.won", "import.finished", "tag.renamed"} <= audit.known_actions()

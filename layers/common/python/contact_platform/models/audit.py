@@ -32,6 +32,10 @@ class AuditLogQuery(PageQuery):
 
     entityId: str | None = Field(None, pattern=r"^[a-z]+_[A-Za-z0-9]{1,60}$", examples=["con_hfh5BK0ImfcP7mqujsVC"])
     action: str | None = Field(
-        None, pattern=r"^[a-z_]+(\.[a-z_]+)?$", examples=["contact.deleted", "leads_batch_import"]
+        None,
+        pattern=r"^[a-z_]+(\.[a-z_]+)?$",
+        examples=["contact.deleted", "leads_batch_import"],
+        description="Entries of one action: an event type (GET /api/v1/events) or an administration action "
+        "(apikey.created, tag.renamed, leads_batch_import, ...); one that no entry can have is a 422.",
     )
     since: DateTimeFilter | None = None

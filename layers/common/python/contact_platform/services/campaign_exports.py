@@ -24,7 +24,6 @@ from contact_platform.permissions import Caller
 from contact_platform.services import audit, operations
 from contact_platform.services.exports import is_expired
 from contact_platform.services.listing import listing
-from contact_platform.store import audit as audit_store
 from contact_platform.store import campaign_exports as store
 from contact_platform.store import operations as operation_store
 from contact_platform.store import records as record_store
@@ -197,7 +196,7 @@ def erase_user_exports(caller: Caller, user_id: str) -> ErasureAnswer:
         erased.setdefault(operation.tenant_id, []).append(operation.operation_id)
     now = clock.now()
     entries = [
-        audit_store.audit_entry(
+        audit.item(
             tenant_id=tenant_id,
             entity_type="user",
             entity_id=user_id,

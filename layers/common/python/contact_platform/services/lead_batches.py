@@ -23,8 +23,8 @@ from contact_platform.entities import service as entity_service
 from contact_platform.entities.catalog import entity
 from contact_platform.ids import timed_id
 from contact_platform.permissions import Caller
+from contact_platform.services import audit
 from contact_platform.services.lead_checks import Incoming
-from contact_platform.store import audit as audit_store
 from contact_platform.store import key_sets, lead_migrations, records
 from contact_platform.store.audit import AuditItem
 from contact_platform.store.lead_migrations import COMMITTED, LeadMigrationItem
@@ -124,7 +124,7 @@ def _audit_entries(
         leads = {record.record_id: record for record in written}
     lead = entity(LEAD)
     entry = partial(
-        audit_store.audit_entry,
+        audit.item,
         tenant_id=item.tenant_id,
         actor_user_id=actor.user_id,
         actor_key_id=actor.key_id,
