@@ -122,6 +122,13 @@ def test_search_needs_two_characters(api: Api, admin: dict[str, Any]) -> None:
     reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"search": "m"})
     assert reply.status == 422
     assert reply.error["details"] == [{"field": "search", "issue": "String should have at least 2 characters"}]
+    folded = api.get("/api/v1/contacts", key=admin["apiKey"], params={"search": " M "})  # "m" once folded
+    assert (folded.status, folded.error["details"]) == (422, [{"field": "search", "issue": "at least 2 characters"}])
+
+
+def test_search_is_not_sorted(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"search": "ma", "sort": "-createdAt"})
+    assert (reply.status, reply.error["details"]) == (422, [{"field": "sort", "issue": "not with search"}])
 
 
 def test_filters_by_tag_owner_and_organization(api: Api, admin: dict[str, Any], people: list[Any]) -> None:

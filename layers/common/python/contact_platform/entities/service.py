@@ -28,7 +28,7 @@ from contact_platform.models.base import Model
 from contact_platform.models.paging import DeletedQuery, Listing, PageQuery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit, search_terms, users
-from contact_platform.services.listing import listing
+from contact_platform.services.listing import listing, search_prefix, sort_with_search
 from contact_platform.services.sorting import parse_sort
 from contact_platform.services.versions import Precondition
 from contact_platform.store import key_sets, keys
@@ -809,11 +809,9 @@ def _fetch(
     tenant, name = caller.tenant_id, entity.name
     term = getattr(query, "search", None)
     if term is not None:
-        term = search_terms.fold(term)
-        if len(term) < search_terms.MIN_SEARCH_LENGTH:
-            raise errors.invalid([Detail("search", "at least 2 characters")])
+        term = search_prefix(term, search_terms.fold)
         if getattr(query, "sort", None):
-            raise errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
+            raise sort_with_search()
 
         def search_page(size: int, start: LastKey | None) -> Page[RecordItem]:
             """The records of the entries read, each by the first of its tokens that matches (so once

@@ -19,6 +19,7 @@ from contact_platform.errors import Detail
 from contact_platform.models.contacts import ContactFilterFields
 from contact_platform.permissions import Caller
 from contact_platform.services import search_terms
+from contact_platform.services.listing import search_prefix, sort_with_search
 from contact_platform.store import contact_reads as id_store
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
@@ -74,11 +75,7 @@ class Criteria:
     @classmethod
     def of(cls, fields: ContactFilterFields, tags_any: list[str], tags_all: list[str], scope: Caller) -> Criteria:
         """The filter as `scope` may apply it: a caller who sees only own records gets only those."""
-        search = None
-        if fields.search is not None:
-            search = search_terms.search_term(fields.search)
-            if len(search) < search_terms.MIN_SEARCH_LENGTH:
-                raise errors.invalid([Detail("search", "at least 2 characters")])
+        search = None if fields.search is None else search_prefix(fields.search, search_terms.search_term)
         return cls(
             owner_id=fields.ownerId if scope.sees_all_records else scope.user_id,
             organization_id=fields.organizationId,
@@ -184,7 +181,7 @@ def plan(tenant: str, criteria: Criteria, *, sort_field: str = "createdAt", forw
     and only by creation with a tag)."""
     if criteria.search is not None:
         if sort_field != "createdAt" or not forward:
-            raise errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
+            raise sort_with_search()
         term = criteria.search
 
         def search_page(size: int, start: LastKey | None) -> Page[ContactItem]:

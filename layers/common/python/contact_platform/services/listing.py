@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from contact_platform import errors
 from contact_platform.cursor import decode_cursor, encode_cursor
+from contact_platform.errors import ApiError, Detail
 from contact_platform.models.paging import Listing
+from contact_platform.services.search_terms import MIN_SEARCH_LENGTH
 from contact_platform.store.paging import LastKey, Page, collect, skip
 
 T = TypeVar("T")
@@ -37,3 +40,17 @@ def listing(
     return Listing(
         items=[to_api(item) for item in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
     )
+
+
+def search_prefix(text: str, term: Callable[[str], str]) -> str:
+    """What a list's `search` looks up: the prefix `term` makes of the text (folded; a contact's may
+    be a phone number's digits), or a 422 when it is shorter than two characters."""
+    prefix = term(text)
+    if len(prefix) < MIN_SEARCH_LENGTH:
+        raise errors.invalid([Detail("search", f"at least {MIN_SEARCH_LENGTH} characters")])
+    return prefix
+
+
+def sort_with_search() -> ApiError:
+    """A search lists in its entries' order (docs/data-model.md, "Search"): no other can be asked."""
+    return errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
