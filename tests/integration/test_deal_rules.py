@@ -142,3 +142,31 @@ def test_a_deal_comes_back_only_into_a_pipeline_and_stage_that_exist(api: Api, b
     assert api.post(f"/api/v1/admin/pipelines/{pipeline}/restore", key=key).status == 200
     restored = api.post(f"/api/v1/admin/deals/{deal['id']}/restore", key=key)
     assert restored.status == 200 and restored.data["stageId"] == board["stages"][0]["id"], restored.body
+
+
+def test_the_seeds_snake_case_deal_names_each_field_meant(api: Api, board: dict[str, Any]) -> None:
+    """The CRM seed's own example body: nothing written, and each of its names answered with this
+    API's (its persons are the contacts, its `org_id` an organization)."""
+    before = business_items()
+    seed_example = {
+        "title": "CRM Einführung",
+        "value": 25000,
+        "currency": "EUR",
+        "org_id": "org_123",
+        "person_id": "per_456",
+        "pipeline_id": board["pipeline"]["id"],
+        "stage_id": board["stages"][0]["id"],
+    }
+    reply = api.post("/api/v1/deals", key=board["key"], json=seed_example)
+    assert reply.status == 422
+    unknown = {detail["field"]: detail["issue"] for detail in reply.error["details"] if "unknown" in detail["issue"]}
+    assert unknown == {
+        "org_id": "unknown field; did you mean organizationId?",
+        "person_id": "unknown field; did you mean contactId?",
+        "pipeline_id": "unknown field; did you mean pipelineId?",
+        "stage_id": "unknown field; did you mean stageId?",
+    }
+    listed = api.get("/api/v1/deals", key=board["key"], params={"org_id": "org_123"})
+    assert listed.status == 422
+    assert "did you mean organizationId?" in listed.error["details"][0]["issue"]
+    assert business_items() == before

@@ -3,7 +3,25 @@ client most likely meant by a name the API does not know."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+# The CRM seed's words for what this API names otherwise (docs/architecture.md, "API conventions",
+# names): its persons are the contacts, its `org` an organization. A name using them is read with
+# this API's word before matching.
+_SEED_WORDS = {"person": "contact", "org": "organization"}
+_SEED_WORD = re.compile(r"(?:(?<![A-Za-z])(person|org)|(?<=[a-z])(Person|Org))(?=s?(?![a-z]))")
+
+
+def _in_our_words(name: str) -> str:
+    """`org_id` -> `organization_id`, `personId` -> `contactId`, `person.created` -> `contact.created`."""
+
+    def ours(match: re.Match[str]) -> str:
+        word = match.group(1) or match.group(2)
+        replaced = _SEED_WORDS[word.lower()]
+        return replaced if word.islower() else replaced.capitalize()
+
+    return _SEED_WORD.sub(ours, name)
 
 
 def pascal(name: str) -> str:
@@ -12,13 +30,14 @@ def pascal(name: str) -> str:
 
 
 def closest(sent: str, names: Iterable[str]) -> str | None:
-    """The name `sent` was likely meant as, ignoring case and underscores: a close spelling
+    """The name `sent` was likely meant as, ignoring case and underscores and in this API's words for
+    the seed's (`org_id` -> `organizationId`, `person.created` -> `contact.created`): a close spelling
     (`owner_id` -> `ownerId`, `events` -> `event`, `limt` -> `limit`), else the one name ending in it
     (`url` -> `targetUrl`); None when nothing is near."""
     import difflib  # only a refused request pays for it
 
     folded = {name.lower().replace("_", ""): name for name in names}
-    key = sent.lower().replace("_", "")
+    key = _in_our_words(sent).lower().replace("_", "")
     close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
     if close:
         return folded[close[0]]

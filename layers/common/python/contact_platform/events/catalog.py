@@ -62,9 +62,7 @@ def checked_selector(selector: str, field: str) -> str:
     entity, _, action = selector.partition(".")
     if selector == "*" or selector in types or (action == "*" and entity in entities):
         return selector
-    # The CRM seed's persons are this API's contacts: `person.created` is meant as `contact.created`.
-    spelled = f"contact.{action}" if entity == "person" else selector
-    meant = closest(spelled, [*types, *(f"{name}.*" for name in entities)])
+    meant = closest(selector, [*types, *(f"{name}.*" for name in entities)])
     hint = f"did you mean {meant}? " if meant else ""
     issue = (
         f"unknown event type {selector!r}: {hint}give an event type (GET /api/v1/events lists them, e.g. "
