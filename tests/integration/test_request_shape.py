@@ -75,10 +75,12 @@ def test_unknown_query_parameter_is_422_listing_the_accepted(roomy: tuple[Api, d
     )
     assert reply.status == 422, (route.name, reply.body)
     assert reply.error["code"] == "VALIDATION_ERROR"
-    assert reply.error["message"] == "Unknown query parameter: tags"
     [detail] = reply.error["details"]
     assert detail["field"] == "tags"
     assert detail["issue"].startswith("unknown query parameter")
+    hint = re.search(r"did you mean (\w+)\?", detail["issue"])  # `tag` where the route takes it
+    meant = f" (did you mean {hint[1]}?)" if hint else ""
+    assert reply.error["message"] == f"Unknown query parameter: tags{meant}"
     assert business_items() == before
 
 
@@ -87,6 +89,7 @@ def test_the_accepted_parameters_are_listed(roomy: tuple[Api, dict[str, Any]]) -
     reply = api.get("/api/v1/contacts", key=admin["apiKey"], params={"tags": "lead", "limt": "5"})
     assert reply.status == 422
     assert [detail["field"] for detail in reply.error["details"]] == ["limt", "tags"]
+    assert reply.error["message"] == "Unknown query parameter: limt (did you mean limit?), tags (did you mean tag?)"
     issue = reply.error["details"][0]["issue"]
     for accepted in ("cursor", "limit", "sort", "tag", "tagsAll", "search", "updatedSince", "ownerId"):
         assert accepted in issue

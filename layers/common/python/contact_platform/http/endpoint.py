@@ -313,21 +313,25 @@ def _not_modified(event: dict[str, Any], etag: str | None) -> bool:
 
 
 def _refuse_unknown_query(event: dict[str, Any], accepted: frozenset[str]) -> None:
-    """422 naming every query parameter the route does not take, and listing those it does."""
+    """422 naming every query parameter the route does not take, with the one it was likely meant as
+    (in the message too: `Unknown query parameter: limt (did you mean limit?)`), and listing those it
+    takes."""
     sent = {**(event.get("queryStringParameters") or {}), **(event.get("multiValueQueryStringParameters") or {})}
     unknown = sorted(name for name in sent if name not in accepted)
     if not unknown:
         return
 
+    meant = {name: closest(name, accepted) if accepted else None for name in unknown}
+
     def issue(name: str) -> str:
         if not accepted:
             return "unknown query parameter; this route takes none"
-        meant = closest(name, accepted)
-        hint = f" did you mean {meant}?" if meant else ""
+        hint = f" did you mean {meant[name]}?" if meant[name] else ""
         return f"unknown query parameter;{hint} accepted: {', '.join(sorted(accepted))}"
 
+    named = [f"{name} (did you mean {meant[name]}?)" if meant[name] else name for name in unknown]
     raise errors.validation_error(
-        f"Unknown query parameter: {', '.join(unknown)}", [Detail(name, issue(name)) for name in unknown]
+        f"Unknown query parameter: {', '.join(named)}", [Detail(name, issue(name)) for name in unknown]
     )
 
 
