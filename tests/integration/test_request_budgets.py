@@ -87,6 +87,16 @@ def test_a_tag_filter_by_id_reads_the_tags_once(api: Api, admin: dict[str, Any])
     assert sent == {"UpdateItem": 1, "BatchGetItem": 2, "Query": 1}
 
 
+def test_a_tag_page_is_one_query_searched_or_not(api: Api, admin: dict[str, Any]) -> None:
+    """Tags are kept by folded name: a search is a prefix of the same Query's sort key."""
+    for name in ("vip", "vienna", "lead"):
+        assert api.post("/api/v1/tags", key=admin["apiKey"], json={"name": name}).status == 201
+    for params in ({}, {"search": "vi"}, {"search": "vi", "limit": 1}):
+        with dynamodb_requests() as sent:
+            assert api.get("/api/v1/tags", key=admin["apiKey"], params=params).status == 200
+        assert sent == {"UpdateItem": 1, "Query": 1}, params
+
+
 def test_create_and_update_are_one_transaction(api: Api, admin: dict[str, Any]) -> None:
     _start_window(api, admin)
     with dynamodb_requests() as sent:

@@ -12,12 +12,12 @@ from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact
 from contact_platform.models.operations import OperationAccepted
-from contact_platform.models.paging import Listing, PageQuery
-from contact_platform.models.tags import Tag, TagCreate, TagPatch
+from contact_platform.models.paging import Listing
+from contact_platform.models.tags import Tag, TagCreate, TagListQuery, TagPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, operations, search_terms
 from contact_platform.services.contacts import retag_contact
-from contact_platform.services.listing import listing
+from contact_platform.services.listing import listing, search_prefix
 from contact_platform.store import tags as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.tags import TagItem
@@ -85,11 +85,13 @@ def get_tag(caller: Caller, tag_id: str) -> Tag:
     return _to_api(active_tag(caller, tag_id))
 
 
-def list_tags(caller: Caller, query: PageQuery) -> Listing[Tag]:
+def list_tags(caller: Caller, query: TagListQuery) -> Listing[Tag]:
+    """By name, A to Z; with `search`, those whose folded name begins with it (one Query either way)."""
+    prefix = search_prefix(query.search, search_terms.fold) if query.search is not None else None
     return listing(
-        lambda size, start: store.list_tags(caller.tenant_id, limit=size, start=start),
+        lambda size, start: store.list_tags(caller.tenant_id, limit=size, start=start, prefix=prefix),
         _to_api,
-        binding=f"tags|{caller.tenant_id}",
+        binding=f"tags|{caller.tenant_id}|{prefix}",
         limit=query.limit,
         cursor=query.cursor,
     )

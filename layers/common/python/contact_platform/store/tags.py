@@ -119,9 +119,10 @@ def name_guards(tenant_id: str, tag_keys: list[str]) -> dict[str, TagNameGuard]:
     return {guard.pk.split(_GUARD_MARKER, 1)[1]: guard for guard in found}
 
 
-def list_tags(tenant_id: str, *, limit: int, start: LastKey | None) -> Page[TagItem]:
-    """Tags by name (folded), A to Z."""
-    return query_page(TagItem.gsi1, keys.tags_collection(tenant_id), limit=limit, start=start)
+def list_tags(tenant_id: str, *, limit: int, start: LastKey | None, prefix: str | None = None) -> Page[TagItem]:
+    """Tags by name (folded), A to Z; with `prefix`, those whose folded name begins with it."""
+    condition = TagItem.gsi1sk.startswith(prefix) if prefix else None
+    return query_page(TagItem.gsi1, keys.tags_collection(tenant_id), limit=limit, start=start, condition=condition)
 
 
 # The contact write path --------------------------------------------------------------------------
