@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -232,6 +232,9 @@ class WebhooksStack(Stack):
             )
         )
         alarm_on_dead_letters(scope, failures, self._alarm_topic)
+        # What an operator names to `cdp events redispatch` (docs/architecture.md, "Webhooks: delivery").
+        CfnOutput(self, "DispatchFailuresQueueUrl", value=failures.queue_url)
+        CfnOutput(self, "EventDispatcherName", value=function.function.function_name)
         function.function.add_event_source(dispatcher_source(table, on_failure=event_sources.SqsDlq(failures)))
         grant_dispatcher_access(function.role, table)
         self.queue.grant(function.role, "sqs:SendMessage")  # SendMessageBatch is authorized as SendMessage

@@ -270,3 +270,17 @@ def test_only_the_delivery_function_opens_signing_secrets_and_only_the_routes_th
         assert (
             assembly.referenced(function, variables(function)[config.ENV_WEBHOOK_SECRETS_KEY], "AWS::KMS::Key") == key
         )
+
+
+def test_the_stack_names_what_cdp_events_redispatch_takes(assembly: Assembly) -> None:
+    """The operator's remedy for a stream batch the dispatcher failed on every retry: its position
+    waits in the mapping's on-failure queue, and `cdp events redispatch` reads it from there and
+    invokes the dispatcher (local/redispatch.py)."""
+    (mapping,) = [
+        m for m in assembly.resources("AWS::Lambda::EventSourceMapping") if "StartingPosition" in m.properties
+    ]
+    failures = assembly.referenced(mapping, mapping.properties["DestinationConfig"]["OnFailure"]["Destination"], QUEUE)
+    dispatcher = function_of(assembly, EVENT_DISPATCHER.handler)
+    outputs = failures.template.body["Outputs"]
+    assert outputs["DispatchFailuresQueueUrl"]["Value"] == {"Ref": failures.logical_id}
+    assert outputs["EventDispatcherName"]["Value"] == {"Ref": dispatcher.logical_id}

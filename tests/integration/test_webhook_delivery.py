@@ -14,6 +14,7 @@ import http.server
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from local import emulator
 from local.emulator import dynamodb_streams
 from local.lambda_runtime import direct_invoker
 from local.queue_poller import QueuePoller
+from local.redispatch import redispatch
 from local.resources import functions_by_name, trigger_function_name
 from local.stream_poller import lambda_record, streams_client
 from tests.support.faults import settings_changed
@@ -485,3 +487,101 @@ def test_requests_per_dispatched_event_and_per_attempt(
     with dynamodb_requests() as delivering:
         assert pipeline.deliver() == 6
     assert delivering == {"GetItem": 18, "UpdateItem": 6}, "the event by its entry's key: a consistent read"
+
+
+def _failure_message(pipeline: Pipeline, records: list[dict[str, Any]], *, last: str | None = None) -> str:
+    """What Lambda's stream mapping sends its on-failure queue for a batch from `records[0]` to
+    `records[-1]` (or to sequence number `last`) that failed every retry: the batch's position."""
+    arn = records[0]["eventSourceARN"]
+    (shard,) = pipeline.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    first, final = records[0]["dynamodb"]["SequenceNumber"], last or records[-1]["dynamodb"]["SequenceNumber"]
+    return json.dumps(
+        {
+            "requestContext": {
+                "requestId": "a1b2c3d4-0000-4000-8000-000000000000",
+                "functionArn": "arn:aws:lambda:eu-central-1:123456789012:function:EventDispatcher",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": 11,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": "2026-12-07T05:00:00.000Z",
+            "DDBStreamBatchInfo": {
+                "shardId": shard["ShardId"],
+                "startSequenceNumber": first,
+                "endSequenceNumber": final,
+                "approximateArrivalOfFirstRecord": "2026-12-07T04:59:58Z",
+                "approximateArrivalOfLastRecord": "2026-12-07T04:59:59Z",
+                "batchSize": len(records),
+                "streamArn": arn,
+            },
+        }
+    )
+
+
+def _failures_queue(pipeline: Pipeline, *bodies: str) -> str:
+    """A failure queue of its own holding `bodies`."""
+    url: str = pipeline.sqs.create_queue(QueueName=f"dispatch-failures-{uuid.uuid4().hex}")["QueueUrl"]
+    for body in bodies:
+        pipeline.sqs.send_message(QueueUrl=url, MessageBody=body)
+    return url
+
+
+def _waiting(pipeline: Pipeline, url: str) -> list[str]:
+    messages = pipeline.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    return [message["Body"] for message in messages.get("Messages", [])]
+
+
+def test_a_batch_the_dispatcher_gave_up_on_is_dispatched_again_from_its_failure_message(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    """`cdp events redispatch`: the failure message names the batch's stream range (with the
+    contacts' own records between the events); its events reach the webhook, once however often."""
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url, "contact.created")
+    contacts = [api.create_contact(key, name=f"Lost {n}") for n in range(2)]
+    records = pipeline.stream_records()  # never handed to the dispatcher: it "failed" on them
+    url = _failures_queue(pipeline, _failure_message(pipeline, records))
+    dispatcher = trigger_function_name(EVENT_DISPATCHER)
+
+    report = redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, url, dispatcher)
+    # The events of the range (the admin's user.created from before the webhook too), not its other records
+    assert (report.batches, report.events, report.kept) == (1, len(records), [])
+    assert _waiting(pipeline, url) == [], "the message is deleted"
+    assert pipeline.deliver() == 2
+    assert sorted(event["data"]["id"] for event in receiver.events()) == sorted(c["id"] for c in contacts)
+
+    again = _failures_queue(pipeline, _failure_message(pipeline, records))  # an operator runs it twice
+    assert redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, again, dispatcher).events == len(records)
+    pipeline.deliver()  # the messages queued again find their deliveries made
+    assert len(receiver.received) == 2 and len(_deliveries(api, key, webhook)) == 2, "no second delivery"
+
+
+def test_a_failure_message_that_cannot_be_dispatched_again_stays_in_the_queue_with_the_reason(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    _webhook(api, key, receiver.url)
+    api.create_contact(key, name="Stuck")
+    records = pipeline.stream_records()
+    beyond = str(int(records[-1]["dynamodb"]["SequenceNumber"]) + 10**6)
+    bodies = ["not json", json.dumps({"version": "1.0"}), _failure_message(pipeline, records, last=beyond)]
+    url = _failures_queue(pipeline, *bodies)
+    dispatcher = trigger_function_name(EVENT_DISPATCHER)
+
+    report = redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, url, dispatcher)
+    assert (report.batches, report.events) == (0, 0)
+    reasons = sorted(line.partition(": ")[2] for line in report.kept)
+    assert reasons == [
+        "not a stream batch's position (no DDBStreamBatchInfo)",
+        "not a stream batch's position (no DDBStreamBatchInfo)",
+        f"the stream's records end before its last one ({beyond}); its events are listed by GET /api/v1/events "
+        "for 30 days",
+    ]
+    assert sorted(_waiting(pipeline, url)) == sorted(bodies), "kept, and visible again for the next run"
+
+    pipeline.sqs.delete_queue(QueueUrl=pipeline.queue_url)  # the cause not fixed yet: the dispatcher fails again
+    failing = _failures_queue(pipeline, _failure_message(pipeline, records))
+    [line] = redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, failing, dispatcher).kept
+    assert "the dispatcher failed again: " in line
+    assert len(_waiting(pipeline, failing)) == 1
