@@ -232,7 +232,7 @@ class WebhooksStack(Stack):
             )
         )
         alarm_on_dead_letters(scope, failures, self._alarm_topic)
-        # What an operator names to `cdp events redispatch` (docs/architecture.md, "Webhooks: delivery").
+        # What an operator names to `cdp events redispatch` (docs/architecture.md, "Failure queues").
         CfnOutput(self, "DispatchFailuresQueueUrl", value=failures.queue_url)
         CfnOutput(self, "EventDispatcherName", value=function.function.function_name)
         function.function.add_event_source(dispatcher_source(table, on_failure=event_sources.SqsDlq(failures)))

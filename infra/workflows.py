@@ -320,7 +320,8 @@ class JobsStack(Stack):
         self, trigger: Trigger, deps: JobDependencies, environment: dict[str, str]
     ) -> PlatformFunction:
         scope = Construct(self, pascal(trigger.name))
-        return PlatformFunction(
+        dead_letters = _dead_letter_queue(scope, deps.alarm_topic)
+        function = PlatformFunction(
             scope,
             "Handler",
             handler=trigger.handler,
@@ -329,10 +330,14 @@ class JobsStack(Stack):
             layer=deps.layer,
             environment=environment,
             alarm_topic=deps.alarm_topic,
-            dead_letter_queue=_dead_letter_queue(scope, deps.alarm_topic),
+            dead_letter_queue=dead_letters,
             retry_attempts=ASYNC_RETRY_ATTEMPTS,
             settings=function_settings.for_trigger(trigger),
         )
+        # What an operator names to `cdp dead-letters replay` (docs/architecture.md, "Failure queues").
+        CfnOutput(self, f"{pascal(trigger.name)}Name", value=function.function.function_name)
+        CfnOutput(self, f"{pascal(trigger.name)}DeadLettersUrl", value=dead_letters.queue_url)
+        return function
 
     def _s3_upload_trigger(self, trigger: Trigger, deps: JobDependencies, uploads: s3.Bucket) -> PlatformFunction:
         imports = self.workflows["imports"].state_machine

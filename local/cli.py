@@ -10,6 +10,7 @@
     cdp import FILE [--mode skip|upsert] [--wait]; cdp export --segment ID [--wait] [-o FILE]
     cdp webhooks listen [--port N] [--event TYPE] [--json]
     cdp events redispatch --queue-url URL --function NAME [--aws-endpoint URL]
+    cdp dead-letters replay --queue-url URL --function NAME [--aws-endpoint URL]
     cdp migrate leads FILE.json|FILE.csv [--dry-run] [--batch-size 1000] [--report FILE]
 
 `serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json` while it runs (it
@@ -30,9 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from local.failure_queues import add_commands as add_failure_queue_commands
 from local.jobs_cli import add_commands
 from local.migrate_cli import add_commands as add_migrate_commands
-from local.redispatch import add_commands as add_event_commands
 from local.webhooks_cli import add_commands as add_webhook_commands
 
 STATE_FILE = Path(".cdp/local.json")
@@ -371,7 +372,7 @@ def parser() -> argparse.ArgumentParser:
             "--aws-endpoint",
             help="the local stack's AWS endpoint (default: the running `cdp serve` unless TABLE_NAME is set)",
         )
-    add_event_commands(commands)
+    add_failure_queue_commands(commands)
     contacts = commands.add_parser("contacts", help="contact admin tools").add_subparsers(dest="action", required=True)
     restore = contacts.add_parser("restore", help="restore soft-deleted contacts")
     restore.add_argument("contact_id", nargs="?", help="the contact to restore (con_...), or --deleted-since")

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from contact_platform import config, metrics
+from contact_platform.names import pascal
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
 from contact_platform.workflows import (
@@ -354,6 +355,11 @@ def test_an_asynchronous_trigger_retries_then_dead_letters_into_an_alarmed_queue
         and assembly.referenced(a, a.properties["Dimensions"][0]["Value"], queue.type) == queue
     ]
     assert alarm.properties["Threshold"] == 1
+
+    # What an operator names to `cdp dead-letters replay` once the cause is fixed (local/failure_queues.py)
+    outputs = function.template.body["Outputs"]
+    assert outputs[f"{pascal(trigger.name)}Name"]["Value"] == {"Ref": function.logical_id}
+    assert outputs[f"{pascal(trigger.name)}DeadLettersUrl"]["Value"] == {"Ref": queue.logical_id}
 
 
 def test_only_the_asynchronous_triggers_have_dead_letter_queues(assembly: Assembly) -> None:

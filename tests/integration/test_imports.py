@@ -15,6 +15,10 @@ import requests
 
 from contact_platform import config
 from contact_platform.jobs.imports import PROGRESS_ROWS
+from contact_platform.workflows import S3_UPLOAD
+from local.failure_queues import replay
+from local.lambda_runtime import direct_invoker
+from local.resources import functions_by_name, trigger_function_name
 from tests.support.entities import make
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, business_items
 from tests.support.jobs import accepted, csv_rows, download, run, wait_for
@@ -180,6 +184,43 @@ def test_a_file_dropped_into_the_bucket_starts_an_import_once(api: Api, admin: d
     s3.put_object(Bucket=UPLOADS, Key=f"scratch/{admin['tenantId']}/x.csv", Body=b"name,email\nX,x@x.de\n")
     s3.put_object(Bucket=UPLOADS, Key="tenants/ten_unknown/imports/x.csv", Body=b"name,email\nX,x@x.de\n")
     assert len(api.get("/api/v1/imports", key=key).data) == 1
+
+
+def _object_created(bucket: str, key: str, etag: str) -> dict[str, Any]:
+    """The S3 notification of a new object, as Lambda hands it to the upload trigger (and, after the
+    trigger failed every retry, as its dead-letter queue keeps it)."""
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "eu-central-1",
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": bucket}, "object": {"key": key, "eTag": etag, "size": 20}},
+    }
+    return {"Records": [record]}
+
+
+def test_a_dropped_file_whose_trigger_failed_is_imported_when_its_dead_letter_is_replayed(
+    api: Api, admin: dict[str, Any]
+) -> None:
+    """`cdp dead-letters replay`: the file's import starts, once however often it is replayed."""
+    key = admin["apiKey"]
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    s3.put_bucket_notification_configuration(Bucket=UPLOADS, NotificationConfiguration={})  # the trigger "fails"
+    dropped = f"tenants/{admin['tenantId']}/imports/late.csv"
+    etag = s3.put_object(Bucket=UPLOADS, Key=dropped, Body=b"name,email\nLate,late@x.de\n")["ETag"]
+    assert api.get("/api/v1/imports", key=key).data == []
+    queue = sqs.create_queue(QueueName="upload-dead-letters")["QueueUrl"]
+    event = json.dumps(_object_created(UPLOADS, dropped, etag))
+    for body in (event, event, "not json"):  # the same event twice, as two failed deliveries of it
+        sqs.send_message(QueueUrl=queue, MessageBody=body)
+
+    report = replay(sqs, direct_invoker(functions_by_name()), queue, trigger_function_name(S3_UPLOAD))
+    assert (report.handled, report.events) == (2, 2)
+    assert [line.partition(": ")[2] for line in report.kept] == ["not an event (no JSON)"]
+    [started] = api.get("/api/v1/imports", key=key).data
+    assert started["fileName"] == "late.csv"
+    assert wait_for(api, f"/api/v1/imports/{started['operationId']}", key)["created"] == 1
+    assert len(sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]) == 1, "the kept one"
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,9 @@ from contact_platform.services.webhook_attempts import JITTER, MAX_ATTEMPTS, RET
 from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY
 from local import emulator
 from local.emulator import dynamodb_streams
+from local.failure_queues import redispatch
 from local.lambda_runtime import direct_invoker
 from local.queue_poller import QueuePoller
-from local.redispatch import redispatch
 from local.resources import functions_by_name, trigger_function_name
 from local.stream_poller import lambda_record, streams_client
 from tests.support.faults import settings_changed
@@ -546,7 +546,7 @@ def test_a_batch_the_dispatcher_gave_up_on_is_dispatched_again_from_its_failure_
 
     report = redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, url, dispatcher)
     # The events of the range (the admin's user.created from before the webhook too), not its other records
-    assert (report.batches, report.events, report.kept) == (1, len(records), [])
+    assert (report.handled, report.events, report.kept) == (1, len(records), [])
     assert _waiting(pipeline, url) == [], "the message is deleted"
     assert pipeline.deliver() == 2
     assert sorted(event["data"]["id"] for event in receiver.events()) == sorted(c["id"] for c in contacts)
@@ -570,7 +570,7 @@ def test_a_failure_message_that_cannot_be_dispatched_again_stays_in_the_queue_wi
     dispatcher = trigger_function_name(EVENT_DISPATCHER)
 
     report = redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, url, dispatcher)
-    assert (report.batches, report.events) == (0, 0)
+    assert (report.handled, report.events) == (0, 0)
     reasons = sorted(line.partition(": ")[2] for line in report.kept)
     assert reasons == [
         "not a stream batch's position (no DDBStreamBatchInfo)",

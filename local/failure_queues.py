@@ -1,15 +1,19 @@
-"""`cdp events redispatch`: the events whose dispatch failed every retry, dispatched again
-(docs/architecture.md, "Webhooks: delivery", dispatch failures).
+"""The operator's remedies for what waits in a failure queue once its cause is fixed
+(docs/architecture.md, "Failure queues"): each message is handled again, deleted when that
+succeeded, and else kept (visible again at the end) and reported with the reason.
 
-When the dispatcher fails on a stream batch past its retries, Lambda's event source mapping sends
-the batch's position, not its records, to the dispatcher's failure queue (the stack output
-`DispatchFailuresQueueUrl`): the stream, the shard and the batch's first and last sequence numbers
-(`DDBStreamBatchInfo`). The records stay in the stream for 24 hours. Once the cause is fixed, this
-reads each message's records again, hands those the dispatcher's filter passes to the dispatcher
-function and deletes the message when the function succeeded. A delivery's ID is its event's, so a
-batch dispatched twice makes no second delivery. A message that is no such position, whose records
-the stream no longer holds (or not up to its last one), or on which the dispatcher fails again is
-left in the queue and reported; its events are still listed by `GET /api/v1/events` for 30 days.
+- `cdp events redispatch`: the dispatcher's failure queue (stack output `DispatchFailuresQueueUrl`).
+  When the dispatcher fails on a stream batch past its retries, Lambda's event source mapping sends
+  the batch's position there, not its records: the stream, the shard and the batch's first and last
+  sequence numbers (`DDBStreamBatchInfo`). The records stay in the stream for 24 hours: they are
+  read again and those the dispatcher's filter passes are handed to the dispatcher function. A
+  delivery's ID is its event's, so a batch dispatched twice makes no second delivery. A message
+  whose records the stream no longer holds keeps its events listed by `GET /api/v1/events` (30 days).
+- `cdp dead-letters replay`: the dead-letter queue of an asynchronously invoked function (the S3
+  upload trigger, the cleanup: stack outputs `S3UploadDeadLettersUrl`, `CleanupDeadLettersUrl`),
+  whose messages are the events that failed every retry, handed to the function again. Both
+  functions are idempotent: a file's import is named by its bucket, key and ETag, and a cleanup run
+  does what is due.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +46,8 @@ class FailedBatch:
 
 @dataclass
 class Report:
-    batches: int = 0  # dispatched again, their messages deleted
-    events: int = 0  # the records of those batches the dispatcher's filter passed
+    handled: int = 0  # messages handled again and deleted
+    events: int = 0  # the events handed to the function (a stream batch's: those the filter passed)
     kept: list[str] = field(default_factory=list)  # a line per message left in the queue: why
 
 
@@ -93,23 +98,46 @@ def batch_records(streams: Any, batch: FailedBatch) -> list[dict[str, Any]]:
     raise NotFound(f"the stream's records end before its last one ({batch.last})")
 
 
-def redispatch(sqs: Any, streams: Any, invoke: Invoke, queue_url: str, function_name: str) -> Report:
-    """Every message of the failure queue, dispatched again through `function_name` (see above)."""
+def drain(sqs: Any, queue_url: str, handle: Callable[[str, Report], str | None]) -> Report:
+    """Every message of the queue handed to `handle` (its body; None: done, else why not)."""
     report = Report()
     kept: list[str] = []  # receipt handles of the messages left in the queue
     while messages := sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=RECEIVE_VISIBILITY_SECONDS
     ).get("Messages", []):
         for message in messages:
-            why = _dispatched_again(message["Body"], streams, invoke, function_name, report)
+            why = handle(message["Body"], report)
             if why is None:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                report.handled += 1
             else:
                 report.kept.append(f"{message['MessageId']}: {why}")
                 kept.append(message["ReceiptHandle"])
-    for handle in kept:  # for the next run, once their cause is fixed
-        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    for handle_of_kept in kept:  # for the next run, once their cause is fixed
+        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle_of_kept, VisibilityTimeout=0)
     return report
+
+
+def redispatch(sqs: Any, streams: Any, invoke: Invoke, queue_url: str, function_name: str) -> Report:
+    """The dispatcher's failure queue, each batch dispatched again through `function_name`."""
+    return drain(sqs, queue_url, lambda body, report: _dispatched_again(body, streams, invoke, function_name, report))
+
+
+def replay(sqs: Any, invoke: Invoke, queue_url: str, function_name: str) -> Report:
+    """An asynchronously invoked function's dead-letter queue, each event handed to it again."""
+
+    def replayed(body: str, report: Report) -> str | None:
+        try:
+            event = json.loads(body)
+        except ValueError:
+            return "not an event (no JSON)"
+        result, errored = invoke(function_name, event)
+        if errored:
+            return f"the function failed again: {result.get('errorType')}: {result.get('errorMessage')}"
+        report.events += 1
+        return None
+
+    return drain(sqs, queue_url, replayed)
 
 
 def _dispatched_again(body: str, streams: Any, invoke: Invoke, function_name: str, report: Report) -> str | None:
@@ -125,13 +153,12 @@ def _dispatched_again(body: str, streams: Any, invoke: Invoke, function_name: st
         result, errored = invoke(function_name, {"Records": records})
         if errored:
             return f"the dispatcher failed again: {result.get('errorType')}: {result.get('errorMessage')}"
-    report.batches += 1
     report.events += len(records)
     return None
 
 
 def add_commands(commands: Any) -> None:
-    """`cdp events redispatch`."""
+    """`cdp events redispatch` and `cdp dead-letters replay`."""
     events = commands.add_parser("events", help="event tools (operators)").add_subparsers(dest="action", required=True)
     again = events.add_parser(
         "redispatch",
@@ -143,23 +170,54 @@ def add_commands(commands: Any) -> None:
     again.add_argument(
         "--function", required=True, help="the event dispatcher function (stack output EventDispatcherName)"
     )
-    again.add_argument(
-        "--aws-endpoint", help="an AWS endpoint to use instead of AWS itself (default: AWS, its usual credentials)"
+    again.set_defaults(run=_redispatch)
+    letters = commands.add_parser("dead-letters", help="dead-letter queue tools (operators)").add_subparsers(
+        dest="action", required=True
     )
-    again.set_defaults(run=_run)
+    replayed = letters.add_parser(
+        "replay", help="hand the events of a function's dead-letter queue to the function again"
+    )
+    replayed.add_argument(
+        "--queue-url",
+        required=True,
+        help="the dead-letter queue (stack outputs S3UploadDeadLettersUrl, CleanupDeadLettersUrl)",
+    )
+    replayed.add_argument(
+        "--function", required=True, help="the function whose queue it is (stack outputs S3UploadName, CleanupName)"
+    )
+    replayed.set_defaults(run=_replay)
+    for command in (again, replayed):
+        command.add_argument(
+            "--aws-endpoint", help="an AWS endpoint to use instead of AWS itself (default: AWS, its usual credentials)"
+        )
 
 
-def _run(args: argparse.Namespace) -> int:
+def _clients(args: argparse.Namespace) -> tuple[Any, Invoke]:
     from contact_platform import aws
     from contact_platform.config import settings
     from local.lambda_runtime import lambda_invoker, long_running_lambda_client
-    from local.stream_poller import streams_client
 
     region = settings().region
     sqs = aws.new_client("sqs", endpoint_url=args.aws_endpoint, region_name=region)
-    invoke = lambda_invoker(long_running_lambda_client(args.aws_endpoint, region))
-    report = redispatch(sqs, streams_client(args.aws_endpoint, region), invoke, args.queue_url, args.function)
-    print(f"cdp events redispatch: {report.batches} batches ({report.events} events) dispatched again")
+    return sqs, lambda_invoker(long_running_lambda_client(args.aws_endpoint, region))
+
+
+def _told(command: str, report: Report) -> int:
+    print(f"cdp {command}: {report.handled} messages handled again ({report.events} events), {len(report.kept)} kept")
     for line in report.kept:
         print(f"  kept {line}", file=sys.stderr)
     return 1 if report.kept else 0
+
+
+def _redispatch(args: argparse.Namespace) -> int:
+    from contact_platform.config import settings
+    from local.stream_poller import streams_client
+
+    sqs, invoke = _clients(args)
+    streams = streams_client(args.aws_endpoint, settings().region)
+    return _told("events redispatch", redispatch(sqs, streams, invoke, args.queue_url, args.function))
+
+
+def _replay(args: argparse.Namespace) -> int:
+    sqs, invoke = _clients(args)
+    return _told("dead-letters replay", replay(sqs, invoke, args.queue_url, args.function))
