@@ -49,6 +49,7 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "list_webhook_deliveries": p.WEBHOOKS_READ,
     "get_webhook_delivery": p.WEBHOOKS_READ,
     "redeliver_webhook_delivery": p.WEBHOOKS_WRITE,
+    "recover_webhook": p.WEBHOOKS_WRITE,
     "create_segment": p.SEGMENTS_WRITE,
     "list_segments": p.SEGMENTS_READ,
     "get_segment": p.SEGMENTS_READ,

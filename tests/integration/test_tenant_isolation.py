@@ -283,6 +283,13 @@ def _redeliver(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned:
     assert api.post(path, key=intruder["apiKey"]).status == 404
 
 
+@case("recover_webhook")
+def _recover(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
+    path = f"/api/v1/webhooks/{owned['webhook']['id']}/recover"
+    reply = api.post(path, key=intruder["apiKey"], json={"since": owned["webhook"]["createdAt"]})
+    assert reply.status == 404 and reply.error["message"] == "Webhook not found"
+
+
 @case("import_leads")
 def _import_leads(api: Api, owner: dict[str, Any], intruder: dict[str, Any], owned: dict[str, Any]) -> None:
     """A's users are no owners for B, and A's leads are no duplicates of B's."""

@@ -27,6 +27,7 @@ from standardwebhooks import Webhook
 from contact_platform import clock, config
 from contact_platform.events import stream
 from contact_platform.events.catalog import schema_for
+from contact_platform.services import webhook_deliveries
 from contact_platform.services.webhook_attempts import JITTER, MAX_ATTEMPTS, RETRY_DELAYS
 from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY
 from local import emulator
@@ -585,3 +586,104 @@ def test_a_failure_message_that_cannot_be_dispatched_again_stays_in_the_queue_wi
     [line] = redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, failing, dispatcher).kept
     assert "the dispatcher failed again: " in line
     assert len(_waiting(pipeline, failing)) == 1
+
+
+def _fail_every_attempt(api: Api, key: str, pipeline: Pipeline, webhook: dict[str, Any]) -> None:
+    """Every pending delivery of the webhook through its last attempt (the receiver answering errors)."""
+    while pending := _deliveries(api, key, webhook, status="pending"):
+        nearest = min(clock.parse_iso(delivery["nextAttemptAt"]) for delivery in pending if delivery["nextAttemptAt"])
+        pipeline.fast_forward((nearest - clock.now()).total_seconds() + 1)
+        pipeline.deliver()
+
+
+def _missed_while_paused(api: Api, key: str, receiver: Receiver, count: int) -> tuple[dict[str, Any], str]:
+    """A webhook of contact.created paused while `count` contacts are created, then on again; and
+    the moment before."""
+    since = clock.iso(clock.now())
+    webhook = _webhook(api, key, receiver.url, "contact.created")
+    api.patch(f"/api/v1/webhooks/{webhook['id']}", key=key, json={"active": False})
+    for n in range(count):
+        api.create_contact(key, name=f"Missed {n}")
+    api.patch(f"/api/v1/webhooks/{webhook['id']}", key=key, json={"active": True})
+    return webhook, since
+
+
+def test_recover_sends_what_the_webhook_missed_while_disabled_and_what_failed(
+    api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver
+) -> None:
+    key = admin["apiKey"]
+    webhook = _webhook(api, key, receiver.url, "contact.created")
+    since = clock.iso(clock.now())
+    received = api.create_contact(key, name="Received Rita")
+    pipeline.run()
+    receiver.answer(503)
+    failed = api.create_contact(key, name="Failed Fritz")
+    pipeline.run()
+    _fail_every_attempt(api, key, pipeline, webhook)
+    api.patch(f"/api/v1/webhooks/{webhook['id']}", key=key, json={"active": False})
+    missed = api.create_contact(key, name="Missed Mia")
+    api.create_contact(key, name="Also Missed")
+    assert pipeline.run() == 0, "a disabled webhook gets no deliveries"
+    disabled = api.post(f"/api/v1/webhooks/{webhook['id']}/recover", key=key, json={"since": since})
+    assert disabled.status == 409
+    api.patch(f"/api/v1/webhooks/{webhook['id']}", key=key, json={"active": True})
+    receiver.answer(200)
+    receiver.received.clear()
+
+    reply = api.post(f"/api/v1/webhooks/{webhook['id']}/recover", key=key, json={"since": since})
+    assert reply.status == 202, reply.body
+    assert reply.data == {"queued": 3, "skipped": 1, "nextCursor": None}
+    assert pipeline.deliver() == 3
+    names = sorted(event["data"]["name"] for event in receiver.events())
+    assert names == sorted([failed["name"], missed["name"], "Also Missed"])
+    assert received["name"] not in names, "what it received is not sent again"
+    assert {d["status"] for d in _deliveries(api, key, webhook)} == {"succeeded"}
+
+    again = api.post(f"/api/v1/webhooks/{webhook['id']}/recover", key=key, json={"since": since})
+    assert again.data == {"queued": 0, "skipped": 4, "nextCursor": None}
+
+
+def test_recover_goes_page_by_page_and_refuses_what_it_cannot_do(
+    api: Api,
+    admin: dict[str, Any],
+    other_admin: dict[str, Any],
+    pipeline: Pipeline,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = admin["apiKey"]
+    webhook, since = _missed_while_paused(api, key, receiver, 3)
+    monkeypatch.setattr(webhook_deliveries, "RECOVER_PAGE", 2)  # two events' audit entries a call
+    at = f"/api/v1/webhooks/{webhook['id']}/recover"
+    queued, body = 0, {"since": since}
+    for _ in range(10):
+        reply = api.post(at, key=key, json=body)
+        assert reply.status == 202, reply.body
+        queued += reply.data["queued"]
+        if reply.data["nextCursor"] is None:
+            break
+        body = {"since": since, "cursor": reply.data["nextCursor"]}
+    assert queued == 3 and pipeline.deliver() == 3
+    other_since = {"since": clock.iso(clock.now() - timedelta(hours=1)), "cursor": body.get("cursor", "x")}
+    assert api.post(at, key=key, json=other_since).status == 400, "a cursor goes on only with its own since"
+
+    long_ago = api.post(at, key=key, json={"since": clock.iso(clock.now() - timedelta(days=31))})
+    assert long_ago.status == 422
+    assert long_ago.error["details"] == [{"field": "since", "issue": "at most 30 days ago: events are kept 30 days"}]
+    assert api.post(at, key=key, json={}).error["details"] == [{"field": "since", "issue": "required"}]
+    assert api.post(at, key=key, json={"since": "2030-01-01T00:00:00Z"}).status == 422  # in the future
+    foreign = api.post(at, key=other_admin["apiKey"], json={"since": since})
+    assert (foreign.status, foreign.error["message"]) == (404, "Webhook not found")
+
+
+def test_requests_of_a_recover(api: Api, admin: dict[str, Any], pipeline: Pipeline, receiver: Receiver) -> None:
+    """A page of events is one Query and one BatchGetItem, whatever it holds; a write per event sent."""
+    key = admin["apiKey"]
+    webhook, since = _missed_while_paused(api, key, receiver, 3)
+    with dynamodb_requests() as sent:
+        reply = api.post(f"/api/v1/webhooks/{webhook['id']}/recover", key=key, json={"since": since})
+    assert reply.data["queued"] == 3
+    assert sent == {"UpdateItem": 1, "GetItem": 1, "Query": 1, "BatchGetItem": 1, "PutItem": 3}
+    with dynamodb_requests() as sent:
+        assert api.post(f"/api/v1/webhooks/{webhook['id']}/recover", key=key, json={"since": since}).data["queued"] == 0
+    assert sent == {"UpdateItem": 1, "GetItem": 1, "Query": 1, "BatchGetItem": 1}

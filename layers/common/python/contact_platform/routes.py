@@ -232,6 +232,16 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         status=202,
         webhook_queue=True,
     ),
+    Route(
+        "recover_webhook",
+        "POST",
+        "/api/v1/webhooks/{webhookId}/recover",
+        "webhooks",
+        p.WEBHOOKS_WRITE,
+        "Send a webhook the events it has not received since a moment (disabled meanwhile, failed deliveries)",
+        status=202,
+        webhook_queue=True,
+    ),
     # Segments (saved audiences)
     Route(
         "create_segment",

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.events import EVENT_TYPE_PATTERN
-from contact_platform.models.fields import Description, Version
+from contact_platform.models.fields import Description, PastTimestamp, Version
 from contact_platform.models.paging import PageQuery
 
 EventSelector = Annotated[
@@ -130,3 +130,19 @@ class Delivery(Model):
 
 class DeliveryListQuery(PageQuery):
     status: DeliveryStatus | None = Field(None, description="Only deliveries in this status.")
+
+
+class WebhookRecover(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    since: PastTimestamp = Field(
+        description="Events from this moment on (at most 30 days ago: events are kept 30 days).",
+        examples=["2026-12-01T00:00:00Z"],
+    )
+    cursor: str | None = Field(None, description="The `nextCursor` of the call before, to go on from there.")
+
+
+class WebhookRecovered(Model):
+    queued: int = Field(description="Events the webhook had not received: their deliveries made or reopened, queued.")
+    skipped: int = Field(description="Events it has received, or whose delivery is pending already.")
+    nextCursor: str | None = Field(description="Older events to look at: call again with it (null: done).")

@@ -1,6 +1,6 @@
 """Webhook deliveries (docs/architecture.md, "Webhooks: delivery"): what the dispatcher and the routes
 share (delivery IDs, the body sent, a new delivery item) and the deliveries routes (list, get,
-redeliver) and the test event. The attempts themselves are `webhook_attempts.py` (the delivery
+redeliver, recover) and the test event. The attempts themselves are `webhook_attempts.py` (the delivery
 function), so these routes load no HTTP sender and no signing."""
 
 from __future__ import annotations
@@ -10,14 +10,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contact_platform import clock, errors
+from contact_platform.cursor import decode_cursor, encode_cursor
+from contact_platform.errors import Detail
 from contact_platform.ids import timed_id
 from contact_platform.models.events import Event
 from contact_platform.models.paging import Listing
-from contact_platform.models.webhooks import Delivery, DeliveryAttempt, DeliveryListQuery, WebhookTestData
+from contact_platform.models.webhooks import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryListQuery,
+    WebhookRecover,
+    WebhookRecovered,
+    WebhookTestData,
+)
 from contact_platform.permissions import Caller
-from contact_platform.services.events import EVENT_PREFIX
+from contact_platform.services.events import EVENT_PREFIX, event_id, type_matches
 from contact_platform.services.listing import listing
 from contact_platform.services.webhooks import found
+from contact_platform.store import audit as audit_store
 from contact_platform.store import deliveries as store
 from contact_platform.store.deliveries import DeliveryItem
 from contact_platform.store.webhooks import WebhookItem
@@ -27,6 +37,7 @@ DELIVERY_PREFIX = "dlv_"
 KEPT = timedelta(days=30)  # deliveries expire (TTL) 30 days after they are made
 TEST_EVENT = "webhook.test"
 TEST_MESSAGE = "A test event: the webhook receives and verifies events."
+RECOVER_PAGE = 100  # events one recover call looks at: one Query, one BatchGetItem of their deliveries
 
 
 def delivery_id_for(event_id: str) -> str:
@@ -123,6 +134,45 @@ def redeliver(caller: Caller, webhook_id: str, delivery_id: str) -> Delivery:
     queue.send([queue.message(caller.tenant_id, webhook_id, delivery_id)])
     item.status, item.round_start, item.next_attempt_at, item.updated_at = "pending", item.attempt_count, None, now
     return _to_api(item)
+
+
+def recover(caller: Caller, webhook_id: str, body: WebhookRecover) -> WebhookRecovered:
+    """The events since `body.since` the webhook subscribes to and has not received, sent to it: a
+    delivery made for an event that has none (it occurred while the webhook was disabled, or its
+    dispatch failed) and a failed one reopened, as redeliver does; newest first, one page of events
+    a call, the next from `nextCursor`. Events from before the webhook existed are not its own."""
+    webhook = _active(caller, webhook_id)
+    now = clock.now()
+    if body.since < now - KEPT:
+        raise errors.invalid([Detail("since", "at most 30 days ago: events are kept 30 days")])
+    binding = f"recover|{caller.tenant_id}|{webhook_id}|{clock.iso(body.since)}"
+    page = audit_store.query_audit(
+        caller.tenant_id,
+        entity_id=None,
+        since_iso=max(clock.iso(body.since), webhook.created_at),
+        limit=RECOVER_PAGE,
+        start=decode_cursor(body.cursor, binding),
+    )
+    entries = [item for item in page.items if item.event and type_matches(item.type_of_event, webhook.event)]
+    wanted = {item.audit_id: delivery_id_for(event_id(item.audit_id)) for item in entries}
+    held = store.get_deliveries(caller.tenant_id, webhook_id, list(wanted.values()))
+    messages, skipped = [], 0
+    for item in entries:
+        delivery_id = wanted[item.audit_id]
+        delivery = held.get(delivery_id)
+        if delivery is None:
+            made = new_delivery(
+                webhook, delivery_id, event_id(item.audit_id), item.type_of_event, now, entity_id=item.entity_id
+            )
+            sent = store.put_new(made)
+        else:
+            sent = delivery.status == "failed" and store.reopen(delivery, at=clock.iso(now))
+        if sent:
+            messages.append(queue.message(caller.tenant_id, webhook_id, delivery_id))
+        else:
+            skipped += 1
+    queue.send(messages)
+    return WebhookRecovered(queued=len(messages), skipped=skipped, nextCursor=encode_cursor(page.last_key, binding))
 
 
 def send_test(caller: Caller, webhook_id: str) -> Delivery:

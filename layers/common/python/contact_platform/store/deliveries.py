@@ -97,6 +97,15 @@ def get_delivery(tenant_id: str, webhook_id: str, delivery_id: str) -> DeliveryI
     return None if sk is None else get_item(DeliveryItem, keys.webhook_pk(tenant_id, webhook_id), sk)
 
 
+def get_deliveries(tenant_id: str, webhook_id: str, delivery_ids: list[str]) -> dict[str, DeliveryItem]:
+    """One BatchGetItem per 100 IDs; the deliveries that do not exist are absent."""
+    pk = keys.webhook_pk(tenant_id, webhook_id)
+    wanted = [(pk, sk) for delivery_id in dict.fromkeys(delivery_ids) if (sk := delivery_sk(delivery_id))]
+    if not wanted:
+        return {}
+    return {item.delivery_id: item for item in DeliveryItem.batch_get(wanted, consistent_read=True)}
+
+
 def list_deliveries(tenant_id: str, webhook_id: str, *, limit: int, start: LastKey | None) -> Page[DeliveryItem]:
     """Newest first."""
     return query_page(
