@@ -181,6 +181,8 @@ class WebhooksStack(Stack):
             queues, "DeadLetters", retention_period=Duration.seconds(delivery_queue.DEAD_LETTER_RETENTION_SECONDS)
         )
         alarm_on_dead_letters(queues, self.dead_letters, alarm_topic)
+        # Where an operator moves stuck messages back from (docs/architecture.md, "Failure queues").
+        CfnOutput(self, "DeliveryDeadLettersArn", value=self.dead_letters.queue_arn)
         self.queue = _queue(
             queues,
             "Queue",

@@ -272,10 +272,11 @@ def test_only_the_delivery_function_opens_signing_secrets_and_only_the_routes_th
         )
 
 
-def test_the_stack_names_what_cdp_events_redispatch_takes(assembly: Assembly) -> None:
-    """The operator's remedy for a stream batch the dispatcher failed on every retry: its position
-    waits in the mapping's on-failure queue, and `cdp events redispatch` reads it from there and
-    invokes the dispatcher (local/redispatch.py)."""
+def test_the_stack_names_what_an_operator_hands_back_from_its_failure_queues(assembly: Assembly) -> None:
+    """The operator's remedies (docs/architecture.md, "Failure queues"): a stream batch the dispatcher
+    failed on every retry waits in the mapping's on-failure queue, and `cdp events redispatch` reads
+    it from there and invokes the dispatcher (local/failure_queues.py); a delivery's message that
+    kept failing is moved back from the delivery's dead-letter queue by SQS."""
     (mapping,) = [
         m for m in assembly.resources("AWS::Lambda::EventSourceMapping") if "StartingPosition" in m.properties
     ]
@@ -284,3 +285,5 @@ def test_the_stack_names_what_cdp_events_redispatch_takes(assembly: Assembly) ->
     outputs = failures.template.body["Outputs"]
     assert outputs["DispatchFailuresQueueUrl"]["Value"] == {"Ref": failures.logical_id}
     assert outputs["EventDispatcherName"]["Value"] == {"Ref": dispatcher.logical_id}
+    _, dead_letters = delivery_queues(assembly)  # moved back to the delivery queue by SQS itself
+    assert outputs["DeliveryDeadLettersArn"]["Value"] == {"Fn::GetAtt": [dead_letters.logical_id, "Arn"]}
