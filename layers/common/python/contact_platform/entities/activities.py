@@ -43,6 +43,7 @@ ENTITY = Entity(
     filters=("dealId", "contactId", "organizationId", "done", "type"),
     ranges={"dueDate": ("dueFrom", "dueTo")},
     sort=("dueDate",),
+    search=("subject",),
     link="dealId",
     references={"dealId": "deal", "contactId": "contact", "organizationId": "organization"},
     server_fields={"doneAt": str},

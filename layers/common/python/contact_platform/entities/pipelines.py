@@ -32,6 +32,7 @@ ENTITY = Entity(
     unique=("name",),
     filters=("active",),
     sort=("order",),
+    search=("name",),
     owner=None,
     before_delete=_deals_moved,
     delete_query=MoveDeals,
