@@ -25,6 +25,7 @@ from contact_platform.models.webhooks import (
 )
 from contact_platform.permissions import Caller
 from contact_platform.services.events import EVENT_PREFIX, event_id, type_matches
+from contact_platform.services.events import KEPT as EVENTS_KEPT
 from contact_platform.services.listing import listing
 from contact_platform.services.webhooks import found
 from contact_platform.store import audit as audit_store
@@ -143,7 +144,7 @@ def recover(caller: Caller, webhook_id: str, body: WebhookRecover) -> WebhookRec
     a call, the next from `nextCursor`. Events from before the webhook existed are not its own."""
     webhook = _active(caller, webhook_id)
     now = clock.now()
-    if body.since < now - KEPT:
+    if body.since < now - EVENTS_KEPT:
         raise errors.invalid([Detail("since", "at most 30 days ago: events are kept 30 days")])
     binding = f"recover|{caller.tenant_id}|{webhook_id}|{clock.iso(body.since)}"
     page = audit_store.query_audit(
