@@ -102,10 +102,15 @@ def drain(sqs: Any, queue_url: str, handle: Callable[[str, Report], str | None])
     """Every message of the queue handed to `handle` (its body; None: done, else why not)."""
     report = Report()
     kept: list[str] = []  # receipt handles of the messages left in the queue
+    seen: set[str] = set()  # a kept message visible again (a run longer than the hiding) ends the run
     while messages := sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=RECEIVE_VISIBILITY_SECONDS
     ).get("Messages", []):
+        if any(message["MessageId"] in seen for message in messages):
+            kept += [message["ReceiptHandle"] for message in messages]
+            break
         for message in messages:
+            seen.add(message["MessageId"])
             why = handle(message["Body"], report)
             if why is None:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

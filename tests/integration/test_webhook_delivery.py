@@ -30,7 +30,7 @@ from contact_platform.events.catalog import schema_for
 from contact_platform.services import webhook_deliveries
 from contact_platform.services.webhook_attempts import JITTER, MAX_ATTEMPTS, RETRY_DELAYS
 from contact_platform.workflows import EVENT_DISPATCHER, WEBHOOK_DELIVERY
-from local import emulator
+from local import emulator, failure_queues
 from local.emulator import dynamodb_streams
 from local.failure_queues import redispatch
 from local.lambda_runtime import direct_invoker
@@ -687,3 +687,12 @@ def test_requests_of_a_recover(api: Api, admin: dict[str, Any], pipeline: Pipeli
     with dynamodb_requests() as sent:
         assert api.post(f"/api/v1/webhooks/{webhook['id']}/recover", key=key, json={"since": since}).data["queued"] == 0
     assert sent == {"UpdateItem": 1, "GetItem": 1, "Query": 1, "BatchGetItem": 1}
+
+
+def test_a_run_ends_when_its_kept_messages_come_round(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run longer than a read message stays hidden meets its kept ones again: it ends there."""
+    monkeypatch.setattr(failure_queues, "RECEIVE_VISIBILITY_SECONDS", 0)  # visible again at once
+    url = _failures_queue(pipeline, "not json")
+    report = redispatch(pipeline.sqs, pipeline.streams, pipeline.invoke, url, trigger_function_name(EVENT_DISPATCHER))
+    assert (report.handled, len(report.kept)) == (0, 1)
+    assert _waiting(pipeline, url) == ["not json"]
