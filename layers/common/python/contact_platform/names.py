@@ -10,7 +10,7 @@ from collections.abc import Iterable
 # names): its persons are the contacts, its `org` an organization. A name using them is read with
 # this API's word before matching.
 _SEED_WORDS = {"person": "contact", "org": "organization"}
-_SEED_WORD = re.compile(r"(?:(?<![A-Za-z])(person|org)|(?<=[a-z])(Person|Org))(?=s?(?![a-z]))")
+_SEED_WORD = r"(?:(?<![A-Za-z])(person|org)|(?<=[a-z])(Person|Org))(?=s?(?![a-z]))"  # compiled when first used
 
 
 def _in_our_words(name: str) -> str:
@@ -21,7 +21,7 @@ def _in_our_words(name: str) -> str:
         replaced = _SEED_WORDS[word.lower()]
         return replaced if word.islower() else replaced.capitalize()
 
-    return _SEED_WORD.sub(ours, name)
+    return re.sub(_SEED_WORD, ours, name)
 
 
 def pascal(name: str) -> str:
