@@ -29,6 +29,15 @@ class PageQuery(Model):
     limit: int = Field(50, ge=1, le=200)
 
 
+class ChangedSinceQuery(PageQuery):
+    """A list a client keeps in step with: `updatedSince` keeps what changed at or after it (filtered
+    in the page, so a page may be short while `nextCursor` is set)."""
+
+    updatedSince: DateTimeFilter | None = Field(
+        None, description="Only those changed at or after this time (a sync sends the time of its last one)."
+    )
+
+
 class DeletedQuery(PageQuery):
     """The list of soft-deleted records not yet purged (admins), oldest deletion first."""
 

@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from contact_platform.models.base import Model
 from contact_platform.models.events import EVENT_TYPE_PATTERN
 from contact_platform.models.fields import Description, PastTimestamp, Version
-from contact_platform.models.paging import PageQuery
+from contact_platform.models.paging import ChangedSinceQuery, PageQuery
 
 EventSelector = Annotated[
     str,
@@ -84,7 +84,7 @@ class WebhookDeleted(Model):
     webhookId: str
 
 
-class WebhookListQuery(PageQuery):
+class WebhookListQuery(ChangedSinceQuery):
     active: bool | None = Field(None, description="Only active (true) or only inactive (false) webhooks.")
     event: str | None = Field(
         None,

@@ -6,9 +6,10 @@ short while `nextCursor` is set), and the next cursor."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
-from contact_platform import errors
+from contact_platform import clock, errors
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import ApiError, Detail
 from contact_platform.models.paging import Listing
@@ -54,3 +55,12 @@ def search_prefix(text: str, term: Callable[[str], str]) -> str:
 def sort_with_search() -> ApiError:
     """A search lists in its entries' order (docs/data-model.md, "Search"): no other can be asked."""
     return errors.validation_error("sort cannot be combined with search", [Detail("sort", "not with search")])
+
+
+def changed_since(moment: datetime | None) -> Callable[[Any], bool] | None:
+    """The `keep` of a list's `updatedSince` (models/paging.ChangedSinceQuery): items whose last
+    change (`updated_at`, else their creation) is at or after it; None without one."""
+    if moment is None:
+        return None
+    since = clock.iso(moment)
+    return lambda item: str(item.updated_at or item.created_at) >= since

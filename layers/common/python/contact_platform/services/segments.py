@@ -30,7 +30,7 @@ from contact_platform.services.contact_queries import (
 )
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.contacts import to_api as contact_to_api
-from contact_platform.services.listing import listing
+from contact_platform.services.listing import changed_since, listing
 from contact_platform.services.versions import Precondition
 from contact_platform.store import segments as store
 from contact_platform.store.contacts import ContactItem
@@ -98,9 +98,10 @@ def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
     return listing(
         lambda size, start: store.list_segments(caller.tenant_id, limit=size, start=start),
         _to_api,
-        binding=f"segments|{caller.tenant_id}",
+        binding=f"segments|{caller.tenant_id}|{query.updatedSince}",
         limit=query.limit,
         cursor=query.cursor,
+        keep=changed_since(query.updatedSince),
     )
 
 

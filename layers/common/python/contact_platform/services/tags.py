@@ -17,7 +17,7 @@ from contact_platform.models.tags import Tag, TagCreate, TagListQuery, TagPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, operations, search_terms
 from contact_platform.services.contacts import retag_contact
-from contact_platform.services.listing import listing, search_prefix
+from contact_platform.services.listing import changed_since, listing, search_prefix
 from contact_platform.store import tags as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.tags import TagItem
@@ -91,9 +91,10 @@ def list_tags(caller: Caller, query: TagListQuery) -> Listing[Tag]:
     return listing(
         lambda size, start: store.list_tags(caller.tenant_id, limit=size, start=start, prefix=prefix),
         _to_api,
-        binding=f"tags|{caller.tenant_id}|{prefix}",
+        binding=f"tags|{caller.tenant_id}|{prefix}|{query.updatedSince}",
         limit=query.limit,
         cursor=query.cursor,
+        keep=changed_since(query.updatedSince),
     )
 
 

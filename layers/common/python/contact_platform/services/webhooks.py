@@ -27,7 +27,7 @@ from contact_platform.models.webhooks import (
 )
 from contact_platform.permissions import Caller
 from contact_platform.services import audit
-from contact_platform.services.listing import listing
+from contact_platform.services.listing import changed_since, listing
 from contact_platform.services.versions import Precondition
 from contact_platform.store import webhooks as store
 from contact_platform.store.errors import StaleVersion
@@ -140,7 +140,8 @@ def get_webhook(caller: Caller, webhook_id: str) -> Webhook:
 def _listed(item: WebhookItem, query: WebhookListQuery) -> bool:
     if query.active is not None and bool(item.active) != query.active:
         return False
-    return query.event is None or item.event == query.event
+    changed = changed_since(query.updatedSince)
+    return (query.event is None or item.event == query.event) and (changed is None or changed(item))
 
 
 def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
@@ -150,7 +151,7 @@ def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
     return listing(
         lambda size, start: store.list_webhooks(caller.tenant_id, limit=size, start=start),
         _to_api,
-        binding=f"webhooks|{caller.tenant_id}|{query.active}|{query.event}",
+        binding=f"webhooks|{caller.tenant_id}|{query.active}|{query.event}|{query.updatedSince}",
         limit=query.limit,
         cursor=query.cursor,
         keep=lambda item: _listed(item, query),
