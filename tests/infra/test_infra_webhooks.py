@@ -186,8 +186,9 @@ def test_only_the_routes_that_queue_a_delivery_may_send_to_the_queue(assembly: A
         assert config.ENV_WEBHOOK_QUEUE_URL not in found
 
 
-def test_the_queueing_routes_are_the_test_event_and_the_redelivery() -> None:
-    assert {route.name for route in ROUTES if route.webhook_queue} == {"test_webhook", "redeliver_webhook_delivery"}
+def test_the_queueing_routes_are_the_test_event_the_redelivery_and_the_recovery() -> None:
+    queueing = {route.name for route in ROUTES if route.webhook_queue}
+    assert queueing == {"test_webhook", "redeliver_webhook_delivery", "recover_webhook"}
 
 
 def test_a_dead_lettered_delivery_alarms(assembly: Assembly) -> None:
