@@ -140,21 +140,21 @@ def get_webhook(caller: Caller, webhook_id: str) -> Webhook:
 def _listed(item: WebhookItem, query: WebhookListQuery) -> bool:
     if query.active is not None and bool(item.active) != query.active:
         return False
-    changed = changed_since(query.updatedSince)
-    return (query.event is None or item.event == query.event) and (changed is None or changed(item))
+    return query.event is None or item.event == query.event
 
 
 def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
     """422 for an `event` no webhook could be subscribed to, as on a create."""
     if query.event is not None:
         _check_event(query.event)
+    changed = changed_since(query.updatedSince)
     return listing(
         lambda size, start: store.list_webhooks(caller.tenant_id, limit=size, start=start),
         _to_api,
         binding=f"webhooks|{caller.tenant_id}|{query.active}|{query.event}|{query.updatedSince}",
         limit=query.limit,
         cursor=query.cursor,
-        keep=lambda item: _listed(item, query),
+        keep=lambda item: _listed(item, query) and (changed is None or changed(item)),
     )
 
 
