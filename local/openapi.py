@@ -117,9 +117,17 @@ def _link(document: dict[str, Any]) -> None:
     - as a path parameter under the created item's path (`/contacts/{contactId}`, `.../tags/{tagId}`),
       or anywhere when no other create route makes a parameter of that name (`tag_contact`);
     - as a property of the JSON body when no other create route makes it (`segmentId` of an export).
-    No link leads to a restore: it undoes a delete, and a client that deleted expects a 404 after.
+    No link leads to a restore: it undoes a delete, and a client that deleted expects a 404 after. For
+    the same reason none leads to a DELETE that keeps its record readable (`revoke_api_key`,
+    `deactivate_user`: the key or user is still read, revoked or inactive).
     """
     creates = {route: name for route in ROUTES if (name := _created_id(route))}
+    read_paths = {route.path for route in ROUTES if route.method == "GET"}
+    still_read = {
+        route
+        for route in ROUTES
+        if route.method == "DELETE" and not route.name.startswith("delete_") and route.path in read_paths
+    }
     makers = list(creates.values())
     for create, name in creates.items():
         field = name if name in _data_properties(document, create) else "id"
@@ -130,7 +138,7 @@ def _link(document: dict[str, Any]) -> None:
         item = f"{create.path}/{{{name}}}"
         links: dict[str, Any] = {}
         for target in ROUTES:
-            if target == create or target.name.startswith("restore_"):
+            if target == create or target.name.startswith("restore_") or target in still_read:
                 continue
             if name in PATH_PARAMETER.findall(target.path) and (unique or target.path.startswith(item)):
                 links[target.name] = {"operationId": target.name, "parameters": {f"path.{name}": expression}}

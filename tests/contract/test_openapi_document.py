@@ -68,7 +68,11 @@ def test_every_create_route_links_to_the_get_update_and_delete_of_what_it_create
         parameter = item.rsplit("/", 1)[1].strip("{}")
         links = _links(document, create)
         for route in ROUTES:
-            if route.path == item:
+            if route.path == item and route.method == "DELETE" and not route.name.startswith("delete_"):
+                # a revoke or a deactivation leaves the record readable: a client following a link to a
+                # DELETE expects a 404 after (schemathesis' stateful check), so none leads there
+                assert route.name not in links, (create.name, route.name)
+            elif route.path == item:
                 assert links[route.name]["operationId"] == route.name, (create.name, route.name)
                 expression = links[route.name]["parameters"][f"path.{parameter}"]
                 assert expression in ("$response.body#/data/id", f"$response.body#/data/{parameter}"), route.name
