@@ -149,6 +149,12 @@ def test_a_code_wave_export_needs_its_day_and_keeps_that_days_assignments(
     assert missing.status == 422 and missing.error["details"] == [
         {"field": "dateKey", "issue": "codeWaves exports need a dateKey"}
     ]
+    shapes = {"2026-12-1": "not a day: YYYY-MM-DD, as 2026-06-15", "2026-02-30": "no such day: 2026-02-30"}
+    for day, issue in shapes.items():
+        refused = api.post(
+            f"/api/v1/campaigns/{campaign_id}/exports", key=key, json={"exportType": "codeWaves", "dateKey": day}
+        )
+        assert refused.status == 422 and refused.error["details"] == [{"field": "dateKey", "issue": issue}], day
     done = export(api, key, campaign_id, exportType="codeWaves", dateKey=WAVE)
     assert done["dateKey"] == WAVE and sorted(row["code"] for row in rows_of(done)) == ["A2", "A3"]
     other_day = export(api, key, campaign_id, exportType="codeWaves", dateKey="2026-11-30")

@@ -104,7 +104,7 @@ def test_a_wave_refuses_codes_sent_twice_or_assigned_already_and_writes_nothing(
         assert _wave(api, key, campaign_id, bad).status == 422
     too_many = _wave(api, key, campaign_id, [f"C{n}" for n in range(10_001)])
     assert too_many.error["details"][0]["field"] == "codes" and "10000" in too_many.error["details"][0]["issue"]
-    for date_key in ("2026-6-15", "2026-13-01", "yesterday"):
+    for date_key in ("2026-6-15", "2026-13-01", "2026-02-30", "yesterday"):
         assert _wave(api, key, campaign_id, ["Z1"], date_key).status == 422, date_key
     assert _wave(api, key, "camp_unknown", ["Z1"]).status == 404
     assert business_items() == before

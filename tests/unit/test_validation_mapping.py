@@ -12,7 +12,7 @@ from contact_platform.http.validation import details_of, from_pydantic, with_clo
 from contact_platform.models.api_keys import Scope
 from contact_platform.models.campaigns import Code, DateKey
 from contact_platform.models.contacts import ContactCreate
-from contact_platform.models.fields import ContactId, Currency, ETag
+from contact_platform.models.fields import ContactId, Currency, Day, ETag, IsoDate
 from contact_platform.models.segments import SegmentCreate
 from contact_platform.models.tags import Color
 from contact_platform.models.webhooks import WebhookCreate
@@ -104,7 +104,7 @@ def test_a_nested_unknown_field_is_matched_against_its_own_model() -> None:
         (ETag, "version 2", 'not an ETag: send the one a read returned ("3" or W/"3"), or *'),
         (Currency, "eur", "not a currency code: 3 capital letters, as EUR"),
         (Color, "orange", "not a color: # and 6 hex digits, as #FF8800"),
-        (DateKey, "2026-13-01", "not a day: YYYY-MM-DD, as 2026-06-15"),
+        (DateKey, "2026-6-15", "not a day: YYYY-MM-DD, as 2026-06-15"),
         (Code, "-A1", "not a code: a letter or digit, then up to 63 letters, digits, _ or -"),
         (Scope, "contacts", "not a scope: resource:action, as contacts:read"),
     ],
@@ -117,3 +117,13 @@ def test_a_value_of_the_wrong_form_is_refused_in_words_not_by_its_pattern(
         adapter.validate_python(sent)
     assert [problem["msg"] for problem in refused.value.errors()] == [said]
     assert "pattern" in adapter.json_schema(), "the OpenAPI document still shows the pattern"
+
+
+@pytest.mark.parametrize("annotation", [Day, IsoDate])
+def test_a_day_of_the_right_form_must_also_be_on_the_calendar(annotation: Any) -> None:
+    adapter = TypeAdapter(annotation)
+    assert str(adapter.validate_python("2028-02-29")) == "2028-02-29"
+    for sent in ("2027-02-29", "2026-04-31", "2026-13-01", "2026-00-10"):
+        with pytest.raises(ValidationError) as refused:
+            adapter.validate_python(sent)
+        assert [detail.issue for detail in details_of(refused.value.errors())] == [f"no such day: {sent}"], sent

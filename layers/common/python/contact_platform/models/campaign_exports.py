@@ -4,21 +4,20 @@ list's query with the seed's page numbers and sort besides the cursor, and the C
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.campaign_export_types import EXPORT_TYPE_NAMES, EXPORT_TYPES
 from contact_platform.models.base import Input, Model
-from contact_platform.models.fields import Worded
+from contact_platform.models.fields import Day
 from contact_platform.models.operations import Status
 from contact_platform.models.paging import PageQuery
 
 DateKey = Field(
     None, description="The day of a code wave (`YYYY-MM-DD`); required for `codeWaves`.", examples=["2026-12-01"]
 )
-Day = Annotated[str, Worded(r"^\d{4}-\d{2}-\d{2}$", "not a day: YYYY-MM-DD, as 2026-12-01")]
 
 
 class CampaignExportCreate(Input):

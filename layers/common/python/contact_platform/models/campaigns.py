@@ -9,16 +9,12 @@ from typing import Annotated
 from pydantic import Field
 
 from contact_platform.models.base import Input, Model
-from contact_platform.models.fields import Worded
+from contact_platform.models.fields import Day, Worded
 
 MAX_BATCH_ENTRIES = 500
 MAX_WAVE_CODES = 10_000
 
-DateKey = Annotated[
-    str,
-    Worded(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", "not a day: YYYY-MM-DD, as 2026-06-15"),
-    Field(description="The wave's day, `YYYY-MM-DD`.", examples=["2026-06-15"]),
-]
+DateKey = Annotated[Day, Field(description="The wave's day, `YYYY-MM-DD`.", examples=["2026-06-15"])]
 Code = Annotated[
     str,
     Worded(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "not a code: a letter or digit, then up to 63 letters, digits, _ or -"),

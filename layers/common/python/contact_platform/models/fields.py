@@ -142,11 +142,31 @@ def _iso_date(value: Any) -> Any:
         return value  # a date already, or a type error for pydantic to report
     if not _ISO_DATE.match(value):
         raise ValueError("an ISO 8601 date (YYYY-MM-DD)")
-    return date.fromisoformat(value)  # a date also for strict models
+    return _calendar_day(value)  # a date also for strict models
+
+
+def _calendar_day(value: str) -> date:
+    """`2026-02-30` has a day's shape but is none."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"no such day: {value}") from None
+
+
+def _day_text(value: str) -> str:
+    _calendar_day(value)
+    return value
 
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# A day kept as its text (`2026-06-15`): a code wave's and a campaign export's `dateKey`.
+Day = Annotated[
+    str,
+    Worded(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "not a day: YYYY-MM-DD, as 2026-06-15"),
+    AfterValidator(_day_text),
+    Field(json_schema_extra={"format": "date"}),
+]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_utc)]
 PastTimestamp = Annotated[Timestamp, AfterValidator(_not_in_the_future)]
 """A moment that has happened (a consent given, a registration): the future is a 422."""
