@@ -36,13 +36,31 @@ def test_the_stage_must_belong_to_the_deals_pipeline(api: Api, board: dict[str, 
         {"field": "stageId", "issue": "not a stage of this pipeline"}
     ]
     deal = _deal(api, board).data
-    moved = api.patch(f"/api/v1/deals/{deal['id']}", key=board["key"], json={"stageId": board["elsewhere"]["id"]})
-    assert moved.status == 422 and moved.error["details"][0]["field"] == "stageId"
     other_pipeline = {"pipelineId": board["elsewhere"]["pipelineId"]}
     assert api.patch(f"/api/v1/deals/{deal['id']}", key=board["key"], json=other_pipeline).status == 422
     both = {**other_pipeline, "stageId": board["elsewhere"]["id"]}
     assert api.patch(f"/api/v1/deals/{deal['id']}", key=board["key"], json=both).status == 200
     assert len(business_items()) > len(before)
+
+
+def test_a_deal_takes_its_pipeline_from_its_stage_when_left_out(api: Api, board: dict[str, Any]) -> None:
+    """As Pipedrive's deals do: the stage names its pipeline, so a create or move may give the stage alone."""
+    key, first = board["key"], board["stages"][0]
+    made = api.post("/api/v1/deals", key=key, json={"title": "Stage only", "stageId": first["id"]})
+    assert made.status == 201 and made.data["pipelineId"] == board["pipeline"]["id"], made.body
+    deal = made.data
+    elsewhere = board["elsewhere"]
+    moved = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"stageId": elsewhere["id"]})
+    assert moved.status == 200 and moved.data["pipelineId"] == elsewhere["pipelineId"], moved.body
+    assert moved.data["stageId"] == elsewhere["id"] and moved.data["stageChangedAt"] == moved.data["updatedAt"]
+    summary = api.get("/api/v1/deals/summary", key=key, params={"pipelineId": elsewhere["pipelineId"]}).data
+    assert summary["count"] == 1, "the deal's tallies moved with it"
+    audit = api.get("/api/v1/admin/audit-log", key=key, params={"entityId": deal["id"], "action": "deal.updated"})
+    assert audit.data[0]["changedFields"] == ["pipelineId", "stageId"], audit.data
+    unknown = api.post("/api/v1/deals", key=key, json={"title": "Nowhere", "stageId": "stage_unknown"})
+    assert unknown.error["details"] == [{"field": "stageId", "issue": "no stage with this id"}], unknown.body
+    neither = api.post("/api/v1/deals", key=key, json={"title": "Nowhere"})
+    assert neither.status == 422 and neither.error["details"] == [{"field": "stageId", "issue": "required"}]
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,10 @@ class DealFields(Fields):
     currency: Annotated[Currency, Field(description="ISO 4217 code of the value.")] = "EUR"
     status: DealStatus = "open"
     lostReason: Annotated[text(500) | None, Field(description="Kept while the deal is lost.")] = None  # type: ignore[valid-type]
-    pipelineId: PipelineId
+    pipelineId: Annotated[
+        PipelineId,
+        Field(description="The pipeline of the deal's stage (a write that leaves it out takes the stage's)."),
+    ]
     stageId: Annotated[StageId, Field(description="A stage of the deal's pipeline.")]
     organizationId: OrganizationId | None = None
     contactId: ContactId | None = None
@@ -111,6 +114,7 @@ ENTITY = Entity(
         "contactId": "contact",
     },
     within={"stageId": "pipelineId"},
+    inherit={"pipelineId": ("stageId", "pipelineId")},  # a stage names its pipeline: moving there moves the deal
     checks=_set_by_products,
     server_fields={
         "stageChangedAt": str,

@@ -197,8 +197,6 @@ def _problems(
         if found_record is None:
             problems.append(Detail(field, f"no {target.replace('_', ' ')} with this id"))
             continue
-        if shared is not None and found_record.get(shared) != data.get(shared):
-            problems.append(Detail(field, f"not a {target.replace('_', ' ')} of this {shared.removesuffix('Id')}"))
         for name, (reference, source) in entity.inherit.items():
             if reference == field and name not in sent and found_record.get(source) is not None:
                 disagreeing = _disagreeing(entity, caller, name, found_record, data, read)
@@ -206,7 +204,19 @@ def _problems(
                     problems.append(disagreeing)
                 else:
                     data[name] = found_record[source]
+        if shared is not None and found_record.get(shared) != data.get(shared):
+            problems.append(Detail(field, f"not a {target.replace('_', ' ')} of this {shared.removesuffix('Id')}"))
+    wrong = {problem.field for problem in problems}  # a missing reference says why its field is missing too
+    problems += [
+        Detail(name, "required")
+        for name, (reference, _) in entity.inherit.items()
+        if _required(entity, name) and data.get(name) is None and not {name, reference} & wrong
+    ]
     return problems + (entity.checks(data, changed) if entity.checks else [])
+
+
+def _required(entity: Entity, name: str) -> bool:
+    return entity.fields.model_fields[name].is_required()
 
 
 def _disagreeing(
@@ -518,7 +528,7 @@ def create(
 
 
 def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, Any]) -> tuple[RecordItem, list[str]]:
-    required = {name for name, info in entity.fields.model_fields.items() if info.is_required()}
+    required = {name for name in entity.fields.model_fields if _required(entity, name)}
     nulls = [Detail(name, "required; may not be null") for name in sent if name in required and sent[name] is None]
     if nulls:
         raise errors.invalid(nulls)
@@ -548,7 +558,8 @@ def _patched(entity: Entity, caller: Caller, old: RecordItem, sent: dict[str, An
     if problems:
         raise errors.invalid(problems)
     new.data = data  # with the fields inherited from a changed reference
-    return new, changed
+    inherited = [name for name in entity.inherit if name not in sent and before.get(name) != data.get(name)]
+    return new, sorted([*changed, *inherited])
 
 
 def update(

@@ -74,7 +74,10 @@ def shapes(entity: Entity) -> Shapes:
     create = _model(
         f"{label}Create",
         __base__=Input,
-        **{name: (_constrained(info), info) for name, info in written.items()},
+        **{
+            name: _optional(info) if name in entity.inherit else (_constrained(info), info)
+            for name, info in written.items()
+        },
         **owner_in,
     )
     if entity.example:
