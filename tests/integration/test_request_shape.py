@@ -1,6 +1,7 @@
 """The request's shape, checked for every route before any model sees it (docs/architecture.md, API
-conventions): JSON nested too deep is a 400, a query parameter the route does not take is a 422 that
-lists the ones it does, and every bad query value is a 422 `VALIDATION_ERROR` with `details`."""
+conventions): JSON nested too deep or with a key twice in one object is a 400, a query parameter the
+route does not take is a 422 that lists the ones it does, and every bad query value is a 422
+`VALIDATION_ERROR` with `details`."""
 
 from __future__ import annotations
 
@@ -47,6 +48,28 @@ def test_json_nested_too_deep_is_400_on_every_route(roomy: tuple[Api, dict[str, 
         assert reply.error["code"] == "INVALID_REQUEST"
         assert reply.error["details"] == [{"field": "body", "issue": f"at most {MAX_JSON_DEPTH} levels"}]
     assert business_items() == before
+
+
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda route: route.name)
+def test_a_key_given_twice_in_one_object_is_400_on_every_route(roomy: tuple[Api, dict[str, Any]], route: Route) -> None:
+    """`{"name": "A", "name": "B"}`: pydantic would read B, another parser (a proxy, a log reader) A."""
+    api, admin = roomy
+    key = None if route.public else admin["apiKey"]
+    before = business_items()
+    for body, twice in (('{"name": "A", "name": "B"}', "name"), ('{"a": [{"b": 1, "c": 2, "b": 3}]}', "b")):
+        reply = api.call(route.method, _path(route), key=key, body=body, headers={"Content-Type": "application/json"})
+        assert reply.status == 400, (route.name, reply.body)
+        assert reply.error["code"] == "INVALID_REQUEST"
+        assert reply.error["details"] == [{"field": "body", "issue": f"key {twice} given twice in one object"}]
+    assert business_items() == before
+
+
+def test_the_same_key_in_two_objects_is_no_duplicate(roomy: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = roomy
+    body = {"name": "Twice", "customFields": {"name": "inner"}}
+    assert api.post("/api/v1/contacts", key=admin["apiKey"], json=body).status == 201
+    malformed = api.post("/api/v1/contacts", key=admin["apiKey"], body='{"name": "A", "name": ')
+    assert malformed.status == 400 and malformed.error["details"] == [{"field": "body", "issue": "malformed JSON"}]
 
 
 def test_nesting_up_to_the_limit_reaches_the_model(roomy: tuple[Api, dict[str, Any]]) -> None:

@@ -6,7 +6,8 @@ The handler function names its inputs (path parameters, a body model, a query mo
 1. the caller from the authorizer context (never from the request), the rate limit (counted by the
    authorizer), the route's permission, the body limit;
 2. the request's shape before any model sees it: query parameters the route does not take, or
-   sent more than once (422), JSON nested deeper than `MAX_JSON_DEPTH` (400);
+   sent more than once (422), JSON nested deeper than `MAX_JSON_DEPTH` or with a key twice in one
+   object (400: parsers differ on which of the two counts);
 3. `Idempotency-Key` replay for POST and PATCH, keyed on what the request really carries;
 4. parsing and validation of path, query, headers and body with the handler's pydantic types, with
    the platform's envelope and errors;
@@ -402,7 +403,31 @@ def _json_text(event: dict[str, Any], limit: int) -> str | None:
         raise errors.invalid_request(
             f"JSON nested deeper than {MAX_JSON_DEPTH} levels", [Detail("body", f"at most {MAX_JSON_DEPTH} levels")]
         )
+    try:
+        json.loads(text, object_pairs_hook=_once_each)  # nested at most 32 levels: no deep recursion
+    except _KeyTwice as twice:
+        raise errors.invalid_request(
+            f"Duplicate key in JSON body: {twice.key}", [Detail("body", f"key {twice.key} given twice in one object")]
+        ) from None
+    except ValueError:
+        pass  # not JSON: the model's parser says what is wrong with it
     return text
+
+
+class _KeyTwice(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the body, refused when it has a key twice (`{"name": "A", "name": "B"}`), which
+    pydantic's parser would read as the last and another reader as the first."""
+    unique = dict(pairs)
+    if len(unique) < len(pairs):
+        names = [name for name, _ in pairs]
+        raise _KeyTwice(next(name for name in names if names.count(name) > 1))
+    return unique
 
 
 def _with_headers(response: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from contact_platform.route import Route
 JSON = "application/json"
 TEXT = "text/plain"
 ERROR_STATUSES = {
-    400: "Body not JSON or nested deeper than 32 levels, or a tampered cursor",
+    400: "Body not JSON, nested deeper than 32 levels or with a key twice in one object, or a tampered cursor",
     401: "Invalid or expired API key",
     403: "Missing permission",
     404: "Not found",
