@@ -40,6 +40,54 @@ def test_filters_by_action_since_and_paginates(api: Api, admin: dict[str, Any]) 
     assert [e["entityId"] for e in since] == [contacts[4]["id"], contacts[3]["id"]]
 
 
+def test_filters_by_actor_and_a_window_of_time(api: Api, admin: dict[str, Any]) -> None:
+    """What one user did, and what happened between two moments: `since` included, `until` not."""
+    key = admin["apiKey"]
+    colleague = api.token("admin", admin["tenantId"])
+    mine = [api.create_contact(key, name=f"Mine {i}") for i in range(3)]
+    theirs = api.create_contact(colleague["apiKey"], name="Theirs")
+    for who, expected in ((admin, mine[::-1]), (colleague, [theirs])):
+        params = {"actorUserId": who["userId"], "action": "contact.created", "limit": 2}
+        shown = [e["entityId"] for e in _all_pages(api, key, params)]
+        assert shown == [contact["id"] for contact in expected], who["userId"]
+    window = {"since": mine[1]["createdAt"], "until": theirs["createdAt"], "action": "contact.created"}
+    assert [e["entityId"] for e in _all_pages(api, key, window)] == [mine[2]["id"], mine[1]["id"]]
+    before = {"until": mine[1]["createdAt"], "entityId": mine[1]["id"]}
+    assert _all_pages(api, key, before) == [], "an entry of the very moment of until is left out"
+    on_its_own = {"since": mine[1]["createdAt"], "until": theirs["createdAt"], "entityId": mine[1]["id"]}
+    assert [e["action"] for e in _all_pages(api, key, on_its_own)] == ["contact.created"]
+    assert api.get("/api/v1/admin/audit-log", key=key, params={"actorUserId": "system"}).status == 200
+    for bad, field in (
+        ({"actorUserId": "nobody"}, "actorUserId"),
+        ({"since": theirs["createdAt"], "until": mine[0]["createdAt"]}, "until"),
+        ({"since": theirs["createdAt"], "until": theirs["createdAt"]}, "until"),
+    ):
+        reply = api.get("/api/v1/admin/audit-log", key=key, params=bad)
+        assert reply.status == 422 and reply.error["details"][0]["field"] == field, reply.body
+
+
+def test_a_cursor_is_bound_to_the_actor_and_the_window(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    for i in range(3):
+        api.create_contact(key, name=f"Bound {i}")
+    first = api.get("/api/v1/admin/audit-log", key=key, params={"actorUserId": admin["userId"], "limit": 1})
+    cursor = first.body["meta"]["pagination"]["nextCursor"]
+    other = {"actorUserId": "system", "limit": 1, "cursor": cursor}
+    assert api.get("/api/v1/admin/audit-log", key=key, params=other).status == 400
+
+
+def _all_pages(api: Api, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        reply = api.get("/api/v1/admin/audit-log", key=key, params={**params, **({"cursor": cursor} if cursor else {})})
+        assert reply.status == 200, reply.body
+        entries += reply.data
+        cursor = reply.body["meta"]["pagination"]["nextCursor"]
+        if not cursor:
+            return entries
+
+
 def test_audit_log_is_admin_only(api: Api, admin: dict[str, Any]) -> None:
     manager = api.token("manager", admin["tenantId"])
     reply = api.get("/api/v1/admin/audit-log", key=manager["apiKey"])

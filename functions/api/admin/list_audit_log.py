@@ -13,11 +13,7 @@ from contact_platform.services import audit
 def list_audit_log(query: Annotated[AuditLogQuery, Query()]) -> Listing[AuditEntry]:
     return audit.list_audit_log(
         caller(),
-        entity_id=query.entityId,
-        action=query.action,
-        since=query.since,
-        limit=query.limit,
-        cursor=query.cursor,
+        query,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import DateTimeFilter
@@ -38,4 +39,18 @@ class AuditLogQuery(PageQuery):
         description="Entries of one action: an event type (GET /api/v1/events) or an administration action "
         "(apikey.created, tag.renamed, leads_batch_import, ...); one that no entry can have is a 422.",
     )
-    since: DateTimeFilter | None = None
+    actorUserId: str | None = Field(
+        None,
+        pattern=r"^(usr_[A-Za-z0-9]{1,40}|system)$",
+        examples=["usr_hfh5BK0ImfcP7mqujsVC"],
+        description="Entries of what one user did; `system`: what the platform did on its own (a webhook "
+        "disabled after its failures).",
+    )
+    since: DateTimeFilter | None = Field(None, description="Only entries at or after this moment.")
+    until: DateTimeFilter | None = Field(None, description="Only entries before this moment (after `since`).")
+
+    @model_validator(mode="after")
+    def _a_window(self) -> AuditLogQuery:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise PydanticCustomError("window", "must be after since", {"field": "until"})
+        return self

@@ -10,7 +10,7 @@ from typing import Any
 from contact_platform import errors
 from contact_platform.clock import iso
 from contact_platform.errors import Detail
-from contact_platform.models.audit import AuditEntry
+from contact_platform.models.audit import AuditEntry, AuditLogQuery
 from contact_platform.models.base import Model
 from contact_platform.models.paging import Listing
 from contact_platform.names import closest
@@ -123,28 +123,23 @@ def _to_api(item: AuditItem) -> AuditEntry:
     )
 
 
-def list_audit_log(
-    caller: Caller,
-    *,
-    entity_id: str | None,
-    action: str | None,
-    since: datetime | None,
-    limit: int,
-    cursor: str | None,
-) -> Listing[AuditEntry]:
+def list_audit_log(caller: Caller, query: AuditLogQuery) -> Listing[AuditEntry]:
+    """Newest first; by entity from its own partition, else the tenant-wide index, between `since`
+    and `until` in the key condition; action and actor filter the pages read."""
+    action, actor = query.action, query.actorUserId
     if action is not None and action not in known_actions():
         meant = closest(action, known_actions())
         hint = f"did you mean {meant}? " if meant else ""
         issue = f"unknown action {action!r}: {hint}give an entry's action, as contact.deleted or leads_batch_import"
         raise errors.invalid([Detail("action", issue)])
-    since_key = iso(since) if since else None
+    since, until = (iso(moment) if moment else None for moment in (query.since, query.until))
     return listing(
         lambda size, start: audit_store.query_audit(
-            caller.tenant_id, entity_id=entity_id, since_iso=since_key, limit=size, start=start
+            caller.tenant_id, entity_id=query.entityId, since_iso=since, until_iso=until, limit=size, start=start
         ),
         _to_api,
-        binding=f"audit|{caller.tenant_id}|{entity_id}|{action}|{since_key}",
-        limit=limit,
-        cursor=cursor,
-        keep=lambda item: action is None or item.action == action,
+        binding=f"audit|{caller.tenant_id}|{query.entityId}|{action}|{actor}|{since}|{until}",
+        limit=query.limit,
+        cursor=query.cursor,
+        keep=lambda item: (action is None or item.action == action) and (actor is None or item.actor_user_id == actor),
     )

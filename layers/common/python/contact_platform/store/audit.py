@@ -110,22 +110,25 @@ def query_audit(
     since_iso: str | None,
     limit: int,
     start: LastKey | None,
+    until_iso: str | None = None,
 ) -> Page[AuditItem]:
-    """Newest first; by entity from its own partition, else the tenant-wide index."""
+    """Newest first; by entity from its own partition, else the tenant-wide index; sort keys
+    (`<occurredAt>#<id>`) from `since_iso` on and before `until_iso` (a key of that very moment sorts
+    after the moment itself, so `<` leaves it out)."""
+    sort_key = AuditItem.sk if entity_id else AuditItem.gsi1sk
+    condition: Any = None
+    if since_iso and until_iso:
+        condition = sort_key.between(since_iso, until_iso)
+    elif since_iso:
+        condition = sort_key >= since_iso
+    elif until_iso:
+        condition = sort_key < until_iso
     if entity_id:
-        condition = AuditItem.sk >= since_iso if since_iso else None
-        return query_page(
-            AuditItem, keys.audit_pk(tenant_id, entity_id), limit=limit, start=start, condition=condition, forward=False
-        )
-    index_condition = AuditItem.gsi1sk >= since_iso if since_iso else None
-    return query_page(
-        AuditItem.gsi1,
-        keys.audit_collection(tenant_id),
-        limit=limit,
-        start=start,
-        condition=index_condition,
-        forward=False,
-    )
+        source: Any = AuditItem
+        partition = keys.audit_pk(tenant_id, entity_id)
+    else:
+        source, partition = AuditItem.gsi1, keys.audit_collection(tenant_id)
+    return query_page(source, partition, limit=limit, start=start, condition=condition, forward=False)
 
 
 def forget_events(tenant_id: str, entity_id: str) -> int:
