@@ -148,5 +148,49 @@ def test_keys_of_another_tenant_cannot_be_listed_or_revoked(
     api: Api, admin: dict[str, Any], other_admin: dict[str, Any]
 ) -> None:
     assert admin["keyId"] not in {k["id"] for k in api.get("/api/v1/api-keys", key=other_admin["apiKey"]).data}
+    theirs = api.get("/api/v1/api-keys", key=other_admin["apiKey"], params={"userId": admin["userId"]})
+    assert theirs.status == 200 and theirs.data == []
     assert api.delete(f"/api/v1/api-keys/{admin['keyId']}", key=other_admin["apiKey"]).status == 404
     assert api.get("/api/v1/contacts", key=admin["apiKey"]).status == 200
+
+
+def test_the_list_filters_by_user_and_by_whether_a_key_works(api: Api, admin: dict[str, Any]) -> None:
+    """Which keys of a departing user still work, which keys of the tenant do: `userId` and `active`
+    (neither revoked nor expired), over every page."""
+    key = admin["apiKey"]
+    user = api.token("user", admin["tenantId"])
+
+    def made(name: str, **body: Any) -> str:
+        return str(api.post("/api/v1/api-keys", key=key, json={"name": name, **body}).data["id"])
+
+    working, revoked, expired = (made(name, userId=user["userId"]) for name in ("working", "revoked", "expired"))
+    assert api.delete(f"/api/v1/api-keys/{revoked}", key=key).status == 200
+    record = next(i for i in table_items() if i["kind"]["S"] == "apikey" and i["keyId"]["S"] == expired)
+    boto3.client("dynamodb").update_item(
+        TableName="cdp-test",
+        Key={"PK": record["PK"], "SK": record["SK"]},
+        UpdateExpression="SET keyExpiresAt = :past",
+        ExpressionAttributeValues={":past": {"S": "2020-01-01T00:00:00.000Z"}},
+    )
+
+    def listed(**params: Any) -> list[str]:
+        ids, cursor = [], None
+        while True:
+            page = api.get(
+                "/api/v1/api-keys", key=key, params={**params, "limit": 1, **({"cursor": cursor} if cursor else {})}
+            )
+            assert page.status == 200, page.body
+            ids += [shown["id"] for shown in page.data]
+            cursor = page.body["meta"]["pagination"]["nextCursor"]
+            if not cursor:
+                return ids
+
+    users_key = user["keyId"]
+    assert listed(userId=user["userId"]) == [expired, revoked, working, users_key]
+    assert listed(userId=user["userId"], active="true") == [working, users_key]
+    assert listed(userId=user["userId"], active="false") == [expired, revoked]
+    assert admin["keyId"] in listed(active="true") and user["keyId"] not in listed(userId=admin["userId"])
+    assert api.get("/api/v1/api-keys", key=key, params={"userId": "someone"}).status == 422
+    first = api.get("/api/v1/api-keys", key=key, params={"userId": user["userId"], "limit": 1}).body
+    rebound = {"active": "true", "limit": 1, "cursor": first["meta"]["pagination"]["nextCursor"]}
+    assert api.get("/api/v1/api-keys", key=key, params=rebound).status == 400

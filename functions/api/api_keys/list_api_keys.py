@@ -4,14 +4,14 @@ from typing import Annotated
 
 from contact_platform.http.endpoint import caller, endpoint
 from contact_platform.http.params import Query
-from contact_platform.models.api_keys import ApiKey
-from contact_platform.models.paging import Listing, PageQuery
+from contact_platform.models.api_keys import ApiKey, ApiKeyQuery
+from contact_platform.models.paging import Listing
 from contact_platform.services import api_keys
 
 
 @endpoint("list_api_keys")
-def list_api_keys(query: Annotated[PageQuery, Query()]) -> Listing[ApiKey]:
-    return api_keys.list_api_keys(caller(), limit=query.limit, cursor=query.cursor)
+def list_api_keys(query: Annotated[ApiKeyQuery, Query()]) -> Listing[ApiKey]:
+    return api_keys.list_api_keys(caller(), query)
 
 
 handler = list_api_keys.handler

@@ -8,10 +8,18 @@ from pydantic import ConfigDict, Field
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import Timestamp, UserId, Worded, text
+from contact_platform.models.paging import PageQuery
 from contact_platform.permissions import Role
 
 Scope = Annotated[str, Worded(r"^[a-z][a-z-]*:[a-z][a-z-]*$", "not a scope: resource:action, as contacts:read")]
 Scopes = Annotated[list[Scope], Field(max_length=100)]
+
+
+class ApiKeyQuery(PageQuery):
+    userId: UserId | None = Field(None, description="Keys of one user.")
+    active: bool | None = Field(
+        None, description="true: keys that authenticate now (neither revoked nor expired); false: the others."
+    )
 
 
 class ApiKeyCreate(Model):

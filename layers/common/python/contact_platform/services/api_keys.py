@@ -11,7 +11,7 @@ from contact_platform import clock, errors
 from contact_platform.config import settings
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
-from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
+from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyQuery
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import ROLE_SCOPES, Caller, Role
 from contact_platform.services import audit
@@ -113,21 +113,29 @@ def create_api_key(caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
     )
 
 
-def list_api_keys(caller: Caller, *, limit: int, cursor: str | None) -> Listing[ApiKey]:
+def list_api_keys(caller: Caller, query: ApiKeyQuery) -> Listing[ApiKey]:
     """The tenant's keys, newest first, each with its last use (one BatchGetItem a page: the lookup
-    items of the keys not revoked, which the authorizer stamps with every count)."""
+    items of the keys not revoked, which the authorizer stamps with every count); `userId` and
+    `active` filter the pages read."""
+    now = clock.iso(clock.now())
 
     def page(size: int, start: LastKey | None) -> Page[tuple[ApiKeyItem, str | None]]:
         found = store.list_keys(caller.tenant_id, limit=size, start=start)
         used = store.last_used(item.key_hash for item in found.items if item.revoked_at is None)
         return Page([(item, used.get(item.key_hash)) for item in found.items], found.last_key)
 
+    def kept(listed: tuple[ApiKeyItem, str | None]) -> bool:
+        item = listed[0]
+        works = item.revoked_at is None and (item.key_expires_at is None or item.key_expires_at > now)
+        return (query.userId is None or item.user_id == query.userId) and query.active in (None, works)
+
     return listing(
         page,
         lambda listed: _to_api(*listed),
-        binding=f"apikeys|{caller.tenant_id}",
-        limit=limit,
-        cursor=cursor,
+        binding=f"apikeys|{caller.tenant_id}|{query.userId}|{query.active}",
+        limit=query.limit,
+        cursor=query.cursor,
+        keep=kept,
     )
 
 
