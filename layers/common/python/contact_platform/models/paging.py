@@ -38,6 +38,17 @@ class ChangedSinceQuery(PageQuery):
     )
 
 
+class NamedQuery(ChangedSinceQuery):
+    """A list of named things a picker completes as the name is typed (tags, segments)."""
+
+    search: str | None = Field(
+        None,
+        description="Only those whose name begins with this (at least 2 characters, case- and "
+        "accent-insensitive), A to Z.",
+        examples=["vi"],
+    )
+
+
 class DeletedQuery(PageQuery):
     """The list of soft-deleted records not yet purged (admins), oldest deletion first."""
 

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from contact_platform.models.base import Model
 from contact_platform.models.contacts import ContactFilter
 from contact_platform.models.fields import ContactId, Description, ShortName, Version
-from contact_platform.models.paging import ChangedSinceQuery
+from contact_platform.models.paging import NamedQuery
 
 MAX_SEGMENT_CONTACTS = 10_000
 ContactIds = Annotated[list[ContactId], Field(min_length=1, max_length=MAX_SEGMENT_CONTACTS)]
@@ -81,5 +81,5 @@ class SegmentCount(Model):
     count: int = Field(description="Active contacts in the segment that the caller may see, counted now.")
 
 
-class SegmentListQuery(ChangedSinceQuery):
+class SegmentListQuery(NamedQuery):
     pass

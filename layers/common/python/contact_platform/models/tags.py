@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import Description, TagName, Worded
-from contact_platform.models.paging import ChangedSinceQuery
+from contact_platform.models.paging import NamedQuery
 
 Color = Annotated[str, Worded(r"^#[0-9A-Fa-f]{6}$", "not a color: # and 6 hex digits, as #FF8800")]
 _COLOR = "A display colour, `#RRGGBB`."
@@ -57,10 +57,5 @@ class Tag(Model):
     updatedAt: str
 
 
-class TagListQuery(ChangedSinceQuery):
-    search: str | None = Field(
-        None,
-        description="Tags whose name begins with this (at least 2 characters, case- and accent-insensitive), "
-        "as a tag picker completes what is typed.",
-        examples=["vi"],
-    )
+class TagListQuery(NamedQuery):
+    pass

@@ -19,7 +19,7 @@ from contact_platform.models.segments import (
     SegmentPatch,
 )
 from contact_platform.permissions import Caller
-from contact_platform.services import audit
+from contact_platform.services import audit, search_terms
 from contact_platform.services.contact_queries import (
     Criteria,
     Positioned,
@@ -30,7 +30,7 @@ from contact_platform.services.contact_queries import (
 )
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.contacts import to_api as contact_to_api
-from contact_platform.services.listing import changed_since, listing
+from contact_platform.services.listing import changed_since, listing, search_prefix
 from contact_platform.services.versions import Precondition
 from contact_platform.store import segments as store
 from contact_platform.store.contacts import ContactItem
@@ -83,6 +83,7 @@ def create_segment(caller: Caller, body: SegmentCreate) -> Segment:
         caller.tenant_id, segment_id, now, name=body.name, description=body.description, created_by=caller.user_id
     )
     _define(item, body.filter, body.contactIds)
+    store.named(item, search_terms.fold(body.name))
     entry = audit.entry(
         caller, entity_type=ENTITY, entity_id=segment_id, action="segment.created", at=clock.parse_iso(now), changed=[]
     )
@@ -95,10 +96,12 @@ def get_segment(caller: Caller, segment_id: str) -> Segment:
 
 
 def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
+    """Newest first; with `search`, those whose folded name begins with it, A to Z (one Query either way)."""
+    prefix = search_prefix(query.search, search_terms.fold) if query.search is not None else None
     return listing(
-        lambda size, start: store.list_segments(caller.tenant_id, limit=size, start=start),
+        lambda size, start: store.list_segments(caller.tenant_id, limit=size, start=start, prefix=prefix),
         _to_api,
-        binding=f"segments|{caller.tenant_id}|{query.updatedSince}",
+        binding=f"segments|{caller.tenant_id}|{prefix}|{query.updatedSince}",
         limit=query.limit,
         cursor=query.cursor,
         keep=changed_since(query.updatedSince),
@@ -113,6 +116,7 @@ def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch, if_matc
     new = SegmentItem.from_raw_data(old.serialize())
     if "name" in sent:
         new.name = str(patch.name)
+    store.named(new, search_terms.fold(new.name))  # a segment made before search had no name index
     if "description" in sent:
         new.description = patch.description
     _define(new, patch.filter, patch.contactIds)

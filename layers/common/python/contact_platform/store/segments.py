@@ -48,8 +48,19 @@ def get_segment(tenant_id: str, segment_id: str) -> SegmentItem | None:
     return get_item(SegmentItem, keys.segment_pk(tenant_id, segment_id), SEGMENT_SK)
 
 
-def list_segments(tenant_id: str, *, limit: int, start: LastKey | None) -> Page[SegmentItem]:
-    return query_page(SegmentItem.gsi1, keys.segments_collection(tenant_id), limit=limit, start=start, forward=False)
+def named(segment: SegmentItem, name_key: str) -> None:
+    """The segment in its tenant's list by name (GSI3, the folded name), where `search` looks."""
+    segment.gsi3pk = keys.segments_collection(segment.tenant_id)
+    segment.gsi3sk = keys.sortable(name_key, segment.segment_id)
+
+
+def list_segments(tenant_id: str, *, limit: int, start: LastKey | None, prefix: str | None = None) -> Page[SegmentItem]:
+    """Newest first; with `prefix`, those whose folded name begins with it, A to Z."""
+    collection = keys.segments_collection(tenant_id)
+    if prefix:
+        by_name = SegmentItem.gsi3sk.startswith(prefix)
+        return query_page(SegmentItem.gsi3, collection, limit=limit, start=start, condition=by_name)
+    return query_page(SegmentItem.gsi1, collection, limit=limit, start=start, forward=False)
 
 
 def save(segment: SegmentItem, audit: AuditItem, *, expected_version: int | None) -> None:
