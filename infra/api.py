@@ -25,6 +25,7 @@ from contact_platform.route import Route
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from infra.gateway_responses import add_gateway_responses
 from infra.identity import Identity
+from infra.method_not_allowed import MethodNotAllowed
 from infra.nag import skip_checkov
 from infra.observability import alarm_on_server_errors
 from infra.platform_function import (
@@ -108,6 +109,15 @@ class ApiStack(Stack):
             layer, table, alarm_topic, {**common, **rate_window, **self.identity.authorizer_environment()}
         )
 
+        method_not_allowed = MethodNotAllowed(
+            self,
+            "MethodNotAllowed",
+            api=self.api,
+            stage_name=STAGE_NAME,
+            layer=layer,
+            alarm_topic=alarm_topic,
+            environment=common,
+        )
         deps = RouteDependencies(
             api=self.api,
             stage_name=STAGE_NAME,
@@ -125,6 +135,7 @@ class ApiStack(Stack):
             jobs=jobs,
             webhooks=webhooks,
             download_url_seconds=settings.download_url_seconds,
+            method_not_allowed=method_not_allowed.integration,
         )
         for group, routes in route_groups(deployed_routes(settings.dev_mode)).items():
             RouteGroupStack(self, f"{pascal(group)}Routes", group=group, routes=routes, deps=deps)

@@ -15,6 +15,13 @@ from typing import Any
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
+# Why no method of the API uses a Cognito user pool authorizer (AwsSolutions-COG4).
+API_KEYS_NOT_COGNITO = Acknowledgment(
+    id="AwsSolutions-COG4",
+    reason="Callers authenticate with platform API keys (docs/architecture.md, API conventions), checked by the "
+    "Lambda REQUEST authorizer, not with Cognito user pools",
+)
+
 
 def flatten(value: Any) -> str:
     """A resolved CloudFormation value as cdk-nag flattens it (utils/flatten-cfn-reference in cdk-nag)."""

@@ -21,8 +21,9 @@ from constructs import Construct
 
 from contact_platform.names import pascal
 from contact_platform.route import Route
+from infra.method_not_allowed import add_any_methods
 from infra.metrics import METRICS_WILDCARD, grant_metrics_access, route_metrics_environment
-from infra.nag import skip_checkov
+from infra.nag import API_KEYS_NOT_COGNITO, skip_checkov
 from infra.platform_function import XRAY_WILDCARD, PlatformFunction, function_code
 from infra.table_access import grant_route_access
 from infra.webhooks import WebhookResources, grant_route_webhook_access, route_webhook_environment
@@ -44,6 +45,7 @@ class RouteDependencies:
     jobs: JobResources
     webhooks: WebhookResources
     download_url_seconds: int
+    method_not_allowed: apigw.Integration  # what each path's ANY method calls (infra/method_not_allowed.py)
 
 
 def arn_path(path: str) -> str:
@@ -107,13 +109,7 @@ class ApiRoute(Construct):
             integration=integration,
             options=options,
         )
-        Validations.of(method).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-COG4",
-                reason="Callers authenticate with platform API keys (docs/architecture.md, API conventions), "
-                "checked by the Lambda REQUEST authorizer, not with Cognito user pools",
-            )
-        )
+        Validations.of(method).acknowledge(API_KEYS_NOT_COGNITO)
         if route.public:
             public = f"{route.method} {route.path} is public by design (no permission in the route table)"
             Validations.of(method).acknowledge(Acknowledgment(id="AwsSolutions-APIG4", reason=public))
@@ -130,3 +126,4 @@ class RouteGroupStack(NestedStack):
         code = function_code()
         for route in routes:
             ApiRoute(self, pascal(route.name), route=route, code=code, deps=deps)
+        add_any_methods(self, deps.api, routes, deps.method_not_allowed, deps.authorizer)

@@ -25,8 +25,9 @@ from contact_platform.errors import ApiError, authentication_failed, not_found, 
 from contact_platform.http.envelope import error_response
 from contact_platform.http.request import begin
 from contact_platform.route import Route
-from contact_platform.routes import match
+from contact_platform.routes import match, methods_at, public_path, resource_of
 from local.lambda_runtime import Invoke
+from local.resources import METHOD_NOT_ALLOWED_NAME
 
 log = logging.getLogger("cdp.gateway")
 API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
@@ -110,10 +111,10 @@ class Gateway:
             },
         }
 
-    def _authorize(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
+    def _authorize(self, event: dict[str, Any]) -> dict[str, Any]:
         request = {
             "type": "REQUEST",
-            "methodArn": f"arn:aws:execute-api:local:000000000000:local/local/{route.method}{event['path']}",
+            "methodArn": f"arn:aws:execute-api:local:000000000000:local/local/{event['httpMethod']}{event['path']}",
             **{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders")},
             "queryStringParameters": event["queryStringParameters"],
             "requestContext": event["requestContext"],
@@ -128,6 +129,20 @@ class Gateway:
             raise ApiError(403, "INSUFFICIENT_PERMISSIONS", "User is not authorized to access this resource")
         return {**policy.get("context", {}), "principalId": policy.get("principalId")}
 
+    def _not_allowed(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A path the API has, but not with this method: the key checked, then 405 naming the methods
+        it takes (the `ANY` method of each resource on AWS, infra/api.py); else 404, as API Gateway."""
+        resource = resource_of(event["path"])
+        if resource is None or not methods_at(resource, dev_mode=settings().dev_mode):
+            raise not_found("Route")
+        event["resource"] = event["requestContext"]["resourcePath"] = resource
+        if not public_path(resource):
+            event["requestContext"]["authorizer"] = self._authorize(event)
+        response, errored = self.invoke(self.functions[METHOD_NOT_ALLOWED_NAME], event)
+        if errored:
+            raise FunctionError(response)
+        return response
+
     def handle(self, event: dict[str, Any], body_size: int) -> dict[str, Any]:
         """A proxy response for a request event (errors the gateway itself raises included)."""
         begin("req_" + event["requestContext"]["requestId"].replace("-", ""))
@@ -135,16 +150,16 @@ class Gateway:
             if body_size > API_GATEWAY_BODY_LIMIT:
                 raise payload_too_large(API_GATEWAY_BODY_LIMIT)
             found = match(event["httpMethod"], event["path"])
+            if found is not None and found[0].dev_only and not settings().dev_mode:
+                found = None  # not deployed outside dev mode (infra/api.py)
             if found is None:
-                raise not_found("Route")
+                return self._not_allowed(event)
             route, params = found
-            if route.dev_only and not settings().dev_mode:
-                raise not_found("Route")  # not deployed outside dev mode (infra/api.py)
             self.prepare(route)
             event |= {"resource": route.path, "pathParameters": params or None}
             event["requestContext"]["resourcePath"] = route.path
             if not route.public:
-                event["requestContext"]["authorizer"] = self._authorize(route, event)
+                event["requestContext"]["authorizer"] = self._authorize(event)
             response, errored = self.invoke(self.functions[route.name], event)
             if errored:
                 raise FunctionError(response)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from contact_platform import config, function_settings
-from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
+from contact_platform.routes import AUTHORIZER_HANDLER, METHOD_NOT_ALLOWED_HANDLER, ROUTES
 from contact_platform.workflows import TRIGGERS, WORKFLOWS, Step, Trigger, Workflow
 from local.lambda_runtime import Function
 
@@ -29,6 +29,7 @@ WEBHOOK_QUEUE = "contact-platform-webhook-deliveries"
 WEBHOOK_DEAD_LETTER_QUEUE = "contact-platform-webhook-dead-letters"
 FUNCTION_PREFIX = "cdp-"
 AUTHORIZER_NAME = "authorizer"
+METHOD_NOT_ALLOWED_NAME = "method_not_allowed"
 UPLOAD_PREFIX = "tenants/"
 SUBSTITUTION = re.compile(r"\$\{([^}]*)\}")
 
@@ -103,10 +104,11 @@ def issuer_environment(base_url: str, private_key_pem: str) -> dict[str, str]:
 
 
 def route_functions() -> tuple[Function, ...]:
-    """One per route and the authorizer: what the gateway invokes."""
+    """One per route, the authorizer and the 405 of a method a path does not take: what the gateway invokes."""
     return (
         *(Function(function_name(route.name), route.handler, function_settings.ROUTE) for route in ROUTES),
         Function(function_name(AUTHORIZER_NAME), AUTHORIZER_HANDLER, function_settings.AUTHORIZER),
+        Function(function_name(METHOD_NOT_ALLOWED_NAME), METHOD_NOT_ALLOWED_HANDLER, function_settings.ROUTE),
     )
 
 
@@ -135,9 +137,10 @@ def functions_by_name() -> dict[str, Function]:
 
 
 def function_names() -> dict[str, str]:
-    """Route name (and "authorizer") -> local function name: what the gateway dispatches to."""
+    """Route name (and "authorizer", "method_not_allowed") -> local function name: what the gateway
+    dispatches to."""
     return {route.name: function_name(route.name) for route in ROUTES} | {
-        AUTHORIZER_NAME: function_name(AUTHORIZER_NAME)
+        name: function_name(name) for name in (AUTHORIZER_NAME, METHOD_NOT_ALLOWED_NAME)
     }
 
 

@@ -37,15 +37,13 @@ algorithms = []
 [phases.stateful.generation]
 mode = "positive"
 """
-# Two checks do not apply to this platform:
-# - unsupported_method (405 for undeclared methods): API Gateway answers them with its
-#   MISSING_AUTHENTICATION_TOKEN response, which infra/ maps to 404 RESOURCE_NOT_FOUND; the local
-#   gateway does the same.
+# One check does not apply to this platform (unsupported_method does: a method a path does not take
+# is 405 with Allow, functions/api/method_not_allowed.py):
 # - positive_data_acceptance (2xx for every schema-valid request): some rules are beyond a schema (an
 #   ownerId must name an existing user, a cursor must be one we signed, expiresAt must be in the
 #   future); those requests are rightly 4xx with the documented envelope, which the other checks
 #   (documented status, response schema) still verify.
-EXCLUDED_CHECKS = "unsupported_method,positive_data_acceptance"
+EXCLUDED_CHECKS = "positive_data_acceptance"
 # GET /dev/internalServerError answers 500 on purpose (tests/integration/test_dev_endpoints.py).
 EXCLUDED_OPERATIONS = ("trigger_internal_server_error",)
 

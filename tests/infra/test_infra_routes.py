@@ -1,5 +1,6 @@
 """The route table drives the API: one function and one method per route, the authorizer on every
-non-public method, invocation rights scoped to the route, dev-only routes only in dev mode."""
+non-public method, invocation rights scoped to the route, dev-only routes only in dev mode, and on
+every path an `ANY` method answering 405 for the methods it does not take."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from contact_platform import config
 from contact_platform.route import Route
-from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
+from contact_platform.routes import AUTHORIZER_HANDLER, METHOD_NOT_ALLOWED_HANDLER, ROUTES, public_path
 from contact_platform.workflows import TRIGGERS, WORKFLOWS
 from infra.api import STAGE_NAME
 from infra.identity import TOKEN_CLAIMS_HANDLER
@@ -33,12 +34,18 @@ def route_of(assembly: Assembly, method: Found) -> Route:
     return ROUTES_BY_HANDLER[assembly.function_of(method).properties["Handler"]]
 
 
-def test_one_function_per_route_plus_the_authorizer_and_the_job_functions(assembly: Assembly) -> None:
+def route_methods(assembly: Assembly) -> list[Found]:
+    """The methods of the routes: not the `ANY` of each path (infra/method_not_allowed.py)."""
+    return [m for m in assembly.resources("AWS::ApiGateway::Method") if m.properties["HttpMethod"] != "ANY"]
+
+
+API_HANDLERS = {AUTHORIZER_HANDLER, TOKEN_CLAIMS_HANDLER, METHOD_NOT_ALLOWED_HANDLER}
+
+
+def test_one_function_per_route_plus_the_authorizer_the_405_and_the_job_functions(assembly: Assembly) -> None:
     handlers = functions_by_handler(assembly)
-    assert len(handlers) == len(ROUTES) + 2 + len(JOB_HANDLERS)
-    assert (
-        set(handlers) == {route.handler for route in ROUTES} | {AUTHORIZER_HANDLER, TOKEN_CLAIMS_HANDLER} | JOB_HANDLERS
-    )
+    assert len(handlers) == len(ROUTES) + len(API_HANDLERS) + len(JOB_HANDLERS)
+    assert set(handlers) == {route.handler for route in ROUTES} | API_HANDLERS | JOB_HANDLERS
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
@@ -64,7 +71,7 @@ def test_all_functions_share_one_code_asset_and_one_layer_asset(assembly: Assemb
 
 
 def test_every_route_is_a_method_on_its_path_invoking_its_function(assembly: Assembly) -> None:
-    methods = assembly.resources("AWS::ApiGateway::Method")
+    methods = route_methods(assembly)
     wired = {
         assembly.function_of(method).properties["Handler"]: (method.properties["HttpMethod"], assembly.path_of(method))
         for method in methods
@@ -76,7 +83,7 @@ def test_every_route_is_a_method_on_its_path_invoking_its_function(assembly: Ass
 
 def test_authenticated_methods_use_the_request_authorizer_and_public_ones_none(assembly: Assembly) -> None:
     assert any(route.public for route in ROUTES) and not all(route.public for route in ROUTES)
-    for method in assembly.resources("AWS::ApiGateway::Method"):
+    for method in route_methods(assembly):
         route = route_of(assembly, method)
         authorizer = assembly.authorizer_of(method)
         if route.public:
@@ -85,6 +92,28 @@ def test_authenticated_methods_use_the_request_authorizer_and_public_ones_none(a
         else:
             assert method.properties["AuthorizationType"] == "CUSTOM", route.name
             assert authorizer is not None and authorizer.properties["Type"] == "REQUEST", route.name
+
+
+def test_every_path_has_an_any_method_answering_405_behind_the_same_authorizer(assembly: Assembly) -> None:
+    """A method a path does not take reaches the 405 function, not API Gateway's 403 "Missing
+    Authentication Token" (which would read as 404 "Route not found"): one `ANY` per path, keyed
+    unless every route of the path is public, the function invocable for this stage only."""
+    anys = [m for m in assembly.resources("AWS::ApiGateway::Method") if m.properties["HttpMethod"] == "ANY"]
+    by_path = {assembly.path_of(method): method for method in anys}
+    assert len(by_path) == len(anys) and set(by_path) == {route.path for route in ROUTES}
+    (function,) = {assembly.function_of(method) for method in anys}
+    assert function.properties["Handler"] == METHOD_NOT_ALLOWED_HANDLER
+    for path, method in by_path.items():
+        assert method.properties["Integration"]["Type"] == "AWS_PROXY", path
+        keyed = not public_path(path)
+        assert method.properties["AuthorizationType"] == ("CUSTOM" if keyed else "NONE"), path
+        assert (assembly.authorizer_of(method) is not None) is keyed, path
+    permissions = [
+        p
+        for p in assembly.resources("AWS::Lambda::Permission")
+        if assembly.referenced(p, p.properties["FunctionName"], function.type) == function
+    ]
+    assert [p.properties["SourceArn"]["Fn::Join"][1][-1] for p in permissions] == [f"/{STAGE_NAME}/*/*"]
 
 
 def test_authorizer_reads_either_header_so_the_gateway_cache_is_off(assembly: Assembly) -> None:
@@ -116,8 +145,7 @@ def test_without_dev_mode_the_dev_only_routes_are_left_out(production_assembly: 
     dev_only = [route for route in ROUTES if route.dev_only]
     assert dev_only, "the route table has no dev-only route left: this test checks nothing"
     handlers = functions_by_handler(production_assembly)
-    expected = {route.handler for route in ROUTES if not route.dev_only} | {AUTHORIZER_HANDLER, TOKEN_CLAIMS_HANDLER}
-    expected |= JOB_HANDLERS
+    expected = {route.handler for route in ROUTES if not route.dev_only} | API_HANDLERS | JOB_HANDLERS
     assert set(handlers) == expected
     paths = {production_assembly.path_of(method) for method in production_assembly.resources("AWS::ApiGateway::Method")}
     assert not paths & {route.path for route in dev_only}

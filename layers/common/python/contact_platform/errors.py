@@ -46,6 +46,14 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, "RESOURCE_NOT_FOUND", f"{what} not found")
 
 
+def method_not_allowed(method: str, resource: str, allowed: list[str]) -> ApiError:
+    """405 for a path the API has but not with this method, naming those it has (`Allow`, RFC 9110 15.5.6)."""
+    methods = ", ".join(allowed)
+    return ApiError(
+        405, "METHOD_NOT_ALLOWED", f"{method} is not a method of {resource}; it takes {methods}", [], {"Allow": methods}
+    )
+
+
 def conflict(message: str, details: list[Detail] | None = None) -> ApiError:
     return ApiError(409, "CONFLICT", message, details or [])
 

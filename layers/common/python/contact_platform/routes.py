@@ -552,6 +552,29 @@ def route_named(name: str) -> Route:
 
 # The Lambda authorizer in front of every non-public route (infra/api.py, local/gateway.py).
 AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
+# What a path of the table answers to a method it does not take: 405 (functions/api/method_not_allowed.py).
+METHOD_NOT_ALLOWED_HANDLER = "functions.api.method_not_allowed.handler"
+
+
+def resource_of(path: str) -> str | None:
+    """The route table's path a request's path names, whatever its method (static segments win over
+    parameters, as API Gateway resolves its resources); None when the API has no such path."""
+    found = [route.path for route in _table()[0] if route.path_pattern.match(path)]
+    return min(found, key=lambda template: template.count("{")) if found else None
+
+
+def methods_at(resource: str, *, dev_mode: bool) -> list[str]:
+    """The methods the API takes at a path of the route table, as deployed (dev-only routes in dev mode)."""
+    taken = {route.method for route in _table()[0] if route.path == resource and (dev_mode or not route.dev_only)}
+    return sorted(taken, key=_METHOD_ORDER.index)
+
+
+_METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def public_path(resource: str) -> bool:
+    """Every route at the path is public: its 405 takes no key either (infra/method_not_allowed.py)."""
+    return all(route.public for route in _table()[0] if route.path == resource)
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:

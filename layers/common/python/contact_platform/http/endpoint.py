@@ -197,20 +197,7 @@ class Endpoint:
     # Per request -----------------------------------------------------------------------------------
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        started = time.perf_counter()
-        state = request.begin(request.request_id_of(event), request.source_ip_of(event))
-        headers = {"X-Request-Id": state.request_id}
-        try:
-            response = self._guarded(event, context, state, headers)
-        except ApiError as error:
-            headers.update(error.headers)
-            response = error_response(error)
-        except Exception:
-            logger.exception("unhandled error", extra={"route": self.route.name})
-            response = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
-        answer = _with_headers(response, headers)
-        metrics.request(self.route.name, answer["statusCode"], time.perf_counter() - started)
-        return answer
+        return answered(event, self.route.name, lambda state, headers: self._guarded(event, context, state, headers))
 
     def _guarded(
         self, event: dict[str, Any], context: Any, state: request.RequestState, headers: dict[str, str]
@@ -299,6 +286,29 @@ class Endpoint:
         if problems:
             raise from_pydantic(problems, csv_hint=self.route.csv_body)
         return arguments
+
+
+def answered(
+    event: dict[str, Any],
+    name: str,
+    respond: Callable[[request.RequestState, dict[str, str]], dict[str, Any]],
+) -> dict[str, Any]:
+    """A request's answer as every API function gives it: `respond` (which may add headers), an
+    `ApiError` in the envelope, anything else a 500; `X-Request-Id`, and the request in the metrics."""
+    started = time.perf_counter()
+    state = request.begin(request.request_id_of(event), request.source_ip_of(event))
+    headers = {"X-Request-Id": state.request_id}
+    try:
+        response = respond(state, headers)
+    except ApiError as error:
+        headers.update(error.headers)
+        response = error_response(error)
+    except Exception:
+        logger.exception("unhandled error", extra={"route": name})
+        response = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+    answer = _with_headers(response, headers)
+    metrics.request(name, answer["statusCode"], time.perf_counter() - started)
+    return answer
 
 
 def _not_modified(event: dict[str, Any], etag: str | None) -> bool:

@@ -1,0 +1,57 @@
+"""A path of the API called with a method it does not take is 405 `METHOD_NOT_ALLOWED`, with
+`Allow` naming the methods it takes, after the caller's key was checked; a path the API does not
+have stays 404 (docs/architecture.md, API conventions). Every path of the route table."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from contact_platform.routes import ROUTES, methods_at, public_path
+from tests.support.fixtures import Api, business_items
+
+PATHS = sorted({route.path for route in ROUTES})
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{(\w+)\}", "xyz_unknown0000000000000", path)
+
+
+@pytest.fixture(scope="module")
+def caller(aws_module: None) -> tuple[Api, dict[str, Any]]:
+    api = Api()
+    return api, api.token("admin")
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_method_the_path_does_not_take_is_405_naming_those_it_does(
+    caller: tuple[Api, dict[str, Any]], path: str
+) -> None:
+    api, admin = caller
+    allowed = methods_at(path, dev_mode=True)
+    method = next(method for method in METHODS if method not in allowed)
+    before = business_items()
+    reply = api.call(method, _concrete(path), key=admin["apiKey"], body='{"name": "x"}')
+    assert reply.status == 405, (path, reply.body)
+    assert reply.headers["Allow"] == ", ".join(allowed)
+    assert reply.error == {
+        "code": "METHOD_NOT_ALLOWED",
+        "message": f"{method} is not a method of {path}; it takes {', '.join(allowed)}",
+    }
+    assert reply.headers["X-Request-Id"] == reply.body["meta"]["requestId"]
+    assert ("X-RateLimit-Remaining" in reply.headers) is not public_path(path), "counted where a key is needed"
+    assert business_items() == before
+
+
+def test_the_key_is_checked_first_and_an_unknown_path_stays_404(caller: tuple[Api, dict[str, Any]]) -> None:
+    api, admin = caller
+    assert api.call("PUT", "/api/v1/contacts/con_x", key=None).status == 401
+    assert api.call("POST", "/heartbeat", key=None).status == 405, "a public path's 405 takes no key either"
+    assert api.call("PUT", "/api/v1/contacts/con_x", key="cdp_test_" + "0" * 32).status == 401
+    for method in ("GET", "PUT"):
+        unknown = api.call(method, "/api/v1/persons", key=admin["apiKey"])
+        assert (unknown.status, unknown.error["message"]) == (404, "Route not found")
+    assert api.call("POST", "/api/v1/contacts/con_x", key=admin["apiKey"]).headers["Allow"] == "GET, PATCH, DELETE"
