@@ -25,7 +25,6 @@ from contact_platform.route import Route
 from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES
 from infra.gateway_responses import add_gateway_responses
 from infra.identity import Identity
-from infra.method_not_allowed import MethodNotAllowed
 from infra.nag import skip_checkov
 from infra.observability import alarm_on_server_errors
 from infra.platform_function import (
@@ -39,6 +38,7 @@ from infra.platform_function import (
 from infra.route_group import RouteDependencies, RouteGroupStack
 from infra.settings import Settings
 from infra.table_access import grant_authorizer_access
+from infra.unrouted import Unrouted
 from infra.webhooks import WebhookResources
 from infra.workflows import JobResources
 
@@ -109,9 +109,9 @@ class ApiStack(Stack):
             layer, table, alarm_topic, {**common, **rate_window, **self.identity.authorizer_environment()}
         )
 
-        method_not_allowed = MethodNotAllowed(
+        unrouted = Unrouted(
             self,
-            "MethodNotAllowed",
+            "Unrouted",
             api=self.api,
             stage_name=STAGE_NAME,
             layer=layer,
@@ -135,7 +135,7 @@ class ApiStack(Stack):
             jobs=jobs,
             webhooks=webhooks,
             download_url_seconds=settings.download_url_seconds,
-            method_not_allowed=method_not_allowed.integration,
+            unrouted=unrouted.integration,
         )
         for group, routes in route_groups(deployed_routes(settings.dev_mode)).items():
             RouteGroupStack(self, f"{pascal(group)}Routes", group=group, routes=routes, deps=deps)

@@ -24,7 +24,7 @@ GATEWAY_ERRORS = (
     GatewayError(apigw.ResponseType.UNAUTHORIZED, "401", "AUTHENTICATION_FAILED", "Invalid or expired API key"),
     GatewayError(apigw.ResponseType.ACCESS_DENIED, "403", "INSUFFICIENT_PERMISSIONS", "Access denied"),
     # API Gateway answers an unknown path with 403 "Missing Authentication Token" (a method a known path
-    # does not take reaches that path's ANY method instead: 405, infra/method_not_allowed.py).
+    # does not take reaches that path's ANY method instead: 405, infra/unrouted.py).
     GatewayError(apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "RESOURCE_NOT_FOUND", "Route not found"),
     GatewayError(apigw.ResponseType.THROTTLED, "429", "RATE_LIMITED", "Too many requests"),
     GatewayError(apigw.ResponseType.REQUEST_TOO_LARGE, "413", "PAYLOAD_TOO_LARGE", "Request body too large"),

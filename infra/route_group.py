@@ -21,11 +21,11 @@ from constructs import Construct
 
 from contact_platform.names import pascal
 from contact_platform.route import Route
-from infra.method_not_allowed import add_any_methods
 from infra.metrics import METRICS_WILDCARD, grant_metrics_access, route_metrics_environment
 from infra.nag import API_KEYS_NOT_COGNITO, skip_checkov
 from infra.platform_function import XRAY_WILDCARD, PlatformFunction, function_code
 from infra.table_access import grant_route_access
+from infra.unrouted import add_any_methods
 from infra.webhooks import WebhookResources, grant_route_webhook_access, route_webhook_environment
 from infra.workflows import JobResources, grant_route_job_access, route_job_environment
 
@@ -45,7 +45,7 @@ class RouteDependencies:
     jobs: JobResources
     webhooks: WebhookResources
     download_url_seconds: int
-    method_not_allowed: apigw.Integration  # what each path's ANY method calls (infra/method_not_allowed.py)
+    unrouted: apigw.Integration  # what each path's ANY method calls (infra/unrouted.py)
 
 
 def arn_path(path: str) -> str:
@@ -126,4 +126,4 @@ class RouteGroupStack(NestedStack):
         code = function_code()
         for route in routes:
             ApiRoute(self, pascal(route.name), route=route, code=code, deps=deps)
-        add_any_methods(self, deps.api, routes, deps.method_not_allowed, deps.authorizer)
+        add_any_methods(self, deps.api, routes, deps.unrouted, deps.authorizer)

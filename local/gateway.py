@@ -21,13 +21,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from contact_platform.config import settings
-from contact_platform.errors import ApiError, authentication_failed, not_found, payload_too_large
+from contact_platform.errors import ApiError, authentication_failed, payload_too_large
 from contact_platform.http.envelope import error_response
 from contact_platform.http.request import begin
 from contact_platform.route import Route
-from contact_platform.routes import match, methods_at, public_path, resource_of
+from contact_platform.routes import UNKNOWN_PATH, match, methods_at, public_path, resource_of
 from local.lambda_runtime import Invoke
-from local.resources import METHOD_NOT_ALLOWED_NAME
+from local.resources import UNROUTED_NAME
 
 log = logging.getLogger("cdp.gateway")
 API_GATEWAY_BODY_LIMIT = 10 * 1024 * 1024
@@ -129,16 +129,17 @@ class Gateway:
             raise ApiError(403, "INSUFFICIENT_PERMISSIONS", "User is not authorized to access this resource")
         return {**policy.get("context", {}), "principalId": policy.get("principalId")}
 
-    def _not_allowed(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A path the API has, but not with this method: the key checked, then 405 naming the methods
-        it takes (the `ANY` method of each resource on AWS, infra/api.py); else 404, as API Gateway."""
+    def _unrouted(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A request no route takes, to the function AWS calls for it (infra/unrouted.py): a path the
+        API has but not with this method (the key checked first, unless the path is public), or a
+        path it does not have (`/{proxy+}`, public)."""
         resource = resource_of(event["path"])
         if resource is None or not methods_at(resource, dev_mode=settings().dev_mode):
-            raise not_found("Route")
+            resource = UNKNOWN_PATH
         event["resource"] = event["requestContext"]["resourcePath"] = resource
-        if not public_path(resource):
+        if resource != UNKNOWN_PATH and not public_path(resource):
             event["requestContext"]["authorizer"] = self._authorize(event)
-        response, errored = self.invoke(self.functions[METHOD_NOT_ALLOWED_NAME], event)
+        response, errored = self.invoke(self.functions[UNROUTED_NAME], event)
         if errored:
             raise FunctionError(response)
         return response
@@ -153,7 +154,7 @@ class Gateway:
             if found is not None and found[0].dev_only and not settings().dev_mode:
                 found = None  # not deployed outside dev mode (infra/api.py)
             if found is None:
-                return self._not_allowed(event)
+                return self._unrouted(event)
             route, params = found
             self.prepare(route)
             event |= {"resource": route.path, "pathParameters": params or None}

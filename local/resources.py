@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from contact_platform import config, function_settings
-from contact_platform.routes import AUTHORIZER_HANDLER, METHOD_NOT_ALLOWED_HANDLER, ROUTES
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, UNROUTED_HANDLER
 from contact_platform.workflows import TRIGGERS, WORKFLOWS, Step, Trigger, Workflow
 from local.lambda_runtime import Function
 
@@ -29,7 +29,7 @@ WEBHOOK_QUEUE = "contact-platform-webhook-deliveries"
 WEBHOOK_DEAD_LETTER_QUEUE = "contact-platform-webhook-dead-letters"
 FUNCTION_PREFIX = "cdp-"
 AUTHORIZER_NAME = "authorizer"
-METHOD_NOT_ALLOWED_NAME = "method_not_allowed"
+UNROUTED_NAME = "unrouted"
 UPLOAD_PREFIX = "tenants/"
 SUBSTITUTION = re.compile(r"\$\{([^}]*)\}")
 
@@ -108,7 +108,7 @@ def route_functions() -> tuple[Function, ...]:
     return (
         *(Function(function_name(route.name), route.handler, function_settings.ROUTE) for route in ROUTES),
         Function(function_name(AUTHORIZER_NAME), AUTHORIZER_HANDLER, function_settings.AUTHORIZER),
-        Function(function_name(METHOD_NOT_ALLOWED_NAME), METHOD_NOT_ALLOWED_HANDLER, function_settings.ROUTE),
+        Function(function_name(UNROUTED_NAME), UNROUTED_HANDLER, function_settings.ROUTE),
     )
 
 
@@ -137,10 +137,10 @@ def functions_by_name() -> dict[str, Function]:
 
 
 def function_names() -> dict[str, str]:
-    """Route name (and "authorizer", "method_not_allowed") -> local function name: what the gateway
+    """Route name (and "authorizer", "unrouted") -> local function name: what the gateway
     dispatches to."""
     return {route.name: function_name(route.name) for route in ROUTES} | {
-        name: function_name(name) for name in (AUTHORIZER_NAME, METHOD_NOT_ALLOWED_NAME)
+        name: function_name(name) for name in (AUTHORIZER_NAME, UNROUTED_NAME)
     }
 
 

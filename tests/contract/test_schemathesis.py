@@ -38,7 +38,7 @@ algorithms = []
 mode = "positive"
 """
 # One check does not apply to this platform (unsupported_method does: a method a path does not take
-# is 405 with Allow, functions/api/method_not_allowed.py):
+# is 405 with Allow, functions/api/unrouted.py):
 # - positive_data_acceptance (2xx for every schema-valid request): some rules are beyond a schema (an
 #   ownerId must name an existing user, a cursor must be one we signed, expiresAt must be in the
 #   future); those requests are rightly 4xx with the documented envelope, which the other checks

@@ -10,7 +10,7 @@ import pytest
 
 from contact_platform import config
 from contact_platform.route import Route
-from contact_platform.routes import AUTHORIZER_HANDLER, METHOD_NOT_ALLOWED_HANDLER, ROUTES, public_path
+from contact_platform.routes import AUTHORIZER_HANDLER, ROUTES, UNKNOWN_PATH, UNROUTED_HANDLER, public_path
 from contact_platform.workflows import TRIGGERS, WORKFLOWS
 from infra.api import STAGE_NAME
 from infra.identity import TOKEN_CLAIMS_HANDLER
@@ -35,11 +35,11 @@ def route_of(assembly: Assembly, method: Found) -> Route:
 
 
 def route_methods(assembly: Assembly) -> list[Found]:
-    """The methods of the routes: not the `ANY` of each path (infra/method_not_allowed.py)."""
+    """The methods of the routes: not the `ANY` of each path (infra/unrouted.py)."""
     return [m for m in assembly.resources("AWS::ApiGateway::Method") if m.properties["HttpMethod"] != "ANY"]
 
 
-API_HANDLERS = {AUTHORIZER_HANDLER, TOKEN_CLAIMS_HANDLER, METHOD_NOT_ALLOWED_HANDLER}
+API_HANDLERS = {AUTHORIZER_HANDLER, TOKEN_CLAIMS_HANDLER, UNROUTED_HANDLER}
 
 
 def test_one_function_per_route_plus_the_authorizer_the_405_and_the_job_functions(assembly: Assembly) -> None:
@@ -97,15 +97,16 @@ def test_authenticated_methods_use_the_request_authorizer_and_public_ones_none(a
 def test_every_path_has_an_any_method_answering_405_behind_the_same_authorizer(assembly: Assembly) -> None:
     """A method a path does not take reaches the 405 function, not API Gateway's 403 "Missing
     Authentication Token" (which would read as 404 "Route not found"): one `ANY` per path, keyed
-    unless every route of the path is public, the function invocable for this stage only."""
+    unless every route of the path is public, and a public `/{proxy+}` for the paths the API does not
+    have (404 naming the one likely meant); the function invocable for this stage only."""
     anys = [m for m in assembly.resources("AWS::ApiGateway::Method") if m.properties["HttpMethod"] == "ANY"]
     by_path = {assembly.path_of(method): method for method in anys}
-    assert len(by_path) == len(anys) and set(by_path) == {route.path for route in ROUTES}
+    assert len(by_path) == len(anys) and set(by_path) == {route.path for route in ROUTES} | {UNKNOWN_PATH}
     (function,) = {assembly.function_of(method) for method in anys}
-    assert function.properties["Handler"] == METHOD_NOT_ALLOWED_HANDLER
+    assert function.properties["Handler"] == UNROUTED_HANDLER
     for path, method in by_path.items():
         assert method.properties["Integration"]["Type"] == "AWS_PROXY", path
-        keyed = not public_path(path)
+        keyed = path != UNKNOWN_PATH and not public_path(path)  # a path the API does not have: 404, no key
         assert method.properties["AuthorizationType"] == ("CUSTOM" if keyed else "NONE"), path
         assert (assembly.authorizer_of(method) is not None) is keyed, path
     permissions = [

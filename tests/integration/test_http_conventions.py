@@ -21,7 +21,7 @@ def test_heartbeat_is_public_and_enveloped(api: Api) -> None:
 
 
 def test_unknown_route_is_404_envelope(api: Api, admin: dict[str, Any]) -> None:
-    for method, path in (("GET", "/api/v1/nothing"), ("PUT", "/api/v1/contacts"), ("GET", "/")):
+    for method, path in (("GET", "/api/v1/nothing"), ("PUT", "/api/v1/contacts/con_1/nothing"), ("GET", "/")):
         reply = api.call(method, path, key=admin["apiKey"])
         assert reply.status == 404
         assert reply.error == {"code": "RESOURCE_NOT_FOUND", "message": "Route not found"}

@@ -112,9 +112,9 @@ RESUMED = """
 import gc, importlib, json
 import functions
 paused = not gc.isenabled()
-from contact_platform.routes import AUTHORIZER_HANDLER, METHOD_NOT_ALLOWED_HANDLER, ROUTES
+from contact_platform.routes import AUTHORIZER_HANDLER, UNROUTED_HANDLER, ROUTES
 from contact_platform.workflows import CLEANUP, S3_UPLOAD, WORKFLOWS
-handlers = [route.handler for route in ROUTES] + [AUTHORIZER_HANDLER, METHOD_NOT_ALLOWED_HANDLER]
+handlers = [route.handler for route in ROUTES] + [AUTHORIZER_HANDLER, UNROUTED_HANDLER]
 handlers += [CLEANUP.handler, S3_UPLOAD.handler]
 handlers += [step.handler for workflow in WORKFLOWS for step in workflow.steps]
 still_paused = []

@@ -46,6 +46,15 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, "RESOURCE_NOT_FOUND", f"{what} not found")
 
 
+def unknown_route(meant: str | None) -> ApiError:
+    """404 for a path the API does not have, naming the one likely meant (`routes.meant_path`)."""
+    return (
+        not_found("Route")
+        if meant is None
+        else ApiError(404, "RESOURCE_NOT_FOUND", f"Route not found; did you mean {meant}?")
+    )
+
+
 def method_not_allowed(method: str, resource: str, allowed: list[str]) -> ApiError:
     """405 for a path the API has but not with this method, naming those it has (`Allow`, RFC 9110 15.5.6)."""
     methods = ", ".join(allowed)

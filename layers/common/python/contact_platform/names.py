@@ -29,7 +29,7 @@ def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def closest(sent: str, names: Iterable[str]) -> str | None:
+def closest(sent: str, names: Iterable[str], *, cutoff: float = 0.75) -> str | None:
     """The name `sent` was likely meant as, ignoring case and underscores and in this API's words for
     the seed's (`org_id` -> `organizationId`, `person.created` -> `contact.created`): a close spelling
     (`owner_id` -> `ownerId`, `events` -> `event`, `limt` -> `limit`), else the one name ending in it
@@ -38,7 +38,7 @@ def closest(sent: str, names: Iterable[str]) -> str | None:
 
     folded = {name.lower().replace("_", ""): name for name in names}
     key = _in_our_words(sent).lower().replace("_", "")
-    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=cutoff)
     if close:
         return folded[close[0]]
     ending = [name for folded_name, name in folded.items() if len(key) >= 3 and folded_name.endswith(key)]

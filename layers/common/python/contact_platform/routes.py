@@ -552,8 +552,8 @@ def route_named(name: str) -> Route:
 
 # The Lambda authorizer in front of every non-public route (infra/api.py, local/gateway.py).
 AUTHORIZER_HANDLER = "functions.triggers.authorizer.handler"
-# What a path of the table answers to a method it does not take: 405 (functions/api/method_not_allowed.py).
-METHOD_NOT_ALLOWED_HANDLER = "functions.api.method_not_allowed.handler"
+# What a path of the table answers to a method it does not take: 405 (functions/api/unrouted.py).
+UNROUTED_HANDLER = "functions.api.unrouted.handler"
 
 
 def resource_of(path: str) -> str | None:
@@ -561,6 +561,31 @@ def resource_of(path: str) -> str | None:
     parameters, as API Gateway resolves its resources); None when the API has no such path."""
     found = [route.path for route in _table()[0] if route.path_pattern.match(path)]
     return min(found, key=lambda template: template.count("{")) if found else None
+
+
+# The resource API Gateway matches a path no route has with (infra/unrouted.py): 404, with the path
+# likely meant (`meant_path`).
+UNKNOWN_PATH = "/{proxy+}"
+
+
+def meant_path(path: str, *, dev_mode: bool) -> str | None:
+    """The path of the route table a request for a path it does not have likely meant: one of as many
+    segments whose static segments are the request's or their closest spelling, read in this API's
+    words for the seed's (`names.closest`: `/api/v1/persons` -> `/api/v1/contacts`,
+    `/api/v1/contact/con_1` -> `/api/v1/contacts/{contactId}`; closer than a field's spelling must be,
+    so that `stages` does not read as `tags`); None when none is near."""
+    from contact_platform.names import closest  # only a request for an unknown path pays for it
+
+    sent = path.strip("/").split("/")
+    deployed = {route.path for route in _table()[0] if dev_mode or not route.dev_only}
+    for template in sorted(deployed, key=lambda template: (template.count("{"), template)):
+        parts = template.strip("/").split("/")
+        if len(parts) == len(sent) and all(
+            part.startswith("{") or part == word or closest(word, [part], cutoff=0.85) == part
+            for part, word in zip(parts, sent, strict=True)
+        ):
+            return template
+    return None
 
 
 def methods_at(resource: str, *, dev_mode: bool) -> list[str]:
@@ -573,7 +598,7 @@ _METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def public_path(resource: str) -> bool:
-    """Every route at the path is public: its 405 takes no key either (infra/method_not_allowed.py)."""
+    """Every route at the path is public: its 405 takes no key either (infra/unrouted.py)."""
     return all(route.public for route in _table()[0] if route.path == resource)
 
 

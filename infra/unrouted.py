@@ -1,12 +1,13 @@
-"""405 for a method a path of the API does not take (docs/architecture.md, API conventions).
+"""What the API answers to a request no route takes (docs/architecture.md, API conventions).
 
-API Gateway answers a method a resource lacks as it answers an unknown path (403 "Missing
-Authentication Token", which infra/gateway_responses.py turns into 404 "Route not found"): a client
-sending `PUT` to a contact would read that the route, or the contact, does not exist. So every path
-of the route table also has an `ANY` method (the methods it takes are more specific and win), behind
-the same authorizer (none where every route of the path is public), whose one function answers 405
-with `Allow` naming the methods the path takes (functions/api/method_not_allowed.py, from the route
-table: the local gateway calls it the same way).
+API Gateway answers a method a resource lacks as it answers an unknown path: 403 "Missing
+Authentication Token", which infra/gateway_responses.py turns into 404 "Route not found". A client
+sending `PUT` to a contact would read that the route, or the contact, does not exist; one calling
+`/api/v1/persons` (the CRM seed's word) would not learn it is `/api/v1/contacts`. So every path of the
+route table also has an `ANY` method (the methods it takes are more specific and win), behind the same
+authorizer (none where every route of the path is public), and the API a public `/{proxy+}` resource
+for every path it does not have; both call one function (functions/api/unrouted.py: 405 with `Allow`,
+or 404 naming the path likely meant, from the route table; the local gateway calls it the same way).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from constructs import Construct
 
 from contact_platform.names import pascal
 from contact_platform.route import Route
-from contact_platform.routes import METHOD_NOT_ALLOWED_HANDLER
+from contact_platform.routes import UNKNOWN_PATH, UNROUTED_HANDLER
 from infra.nag import API_KEYS_NOT_COGNITO, skip_checkov
 from infra.platform_function import PlatformFunction, function_code
 
 
-class MethodNotAllowed(Construct):
-    """The one 405 function (in the API's stack) and the integration every `ANY` method uses."""
+class Unrouted(Construct):
+    """The one function (in the API's stack), the integration every `ANY` method uses, and the
+    public `/{proxy+}` resource of the paths the API does not have."""
 
     def __init__(
         self,
@@ -46,8 +48,8 @@ class MethodNotAllowed(Construct):
         handler = PlatformFunction(
             self,
             "Handler",
-            handler=METHOD_NOT_ALLOWED_HANDLER,
-            description="405 for a method a path of the API does not take, with Allow",
+            handler=UNROUTED_HANDLER,
+            description="405 for a method a path does not take, 404 for a path the API does not have",
             code=function_code(),
             layer=layer,
             environment=environment,
@@ -62,6 +64,11 @@ class MethodNotAllowed(Construct):
         self.integration = apigw.AwsIntegration(
             proxy=True, service="lambda", path=f"2015-03-31/functions/{handler.function.function_arn}/invocations"
         )
+        unknown = api.root.add_resource(UNKNOWN_PATH.strip("/")).add_method("ANY", self.integration)
+        reason = "A path the API does not have is 404 without a key, as API Gateway's own answer was"
+        Validations.of(unknown).acknowledge(Acknowledgment(id="AwsSolutions-APIG4", reason=reason))
+        Validations.of(unknown).acknowledge(API_KEYS_NOT_COGNITO)
+        skip_checkov(unknown, {"CKV_AWS_59": reason})
 
 
 def add_any_methods(

@@ -1,6 +1,7 @@
 """A path of the API called with a method it does not take is 405 `METHOD_NOT_ALLOWED`, with
-`Allow` naming the methods it takes, after the caller's key was checked; a path the API does not
-have stays 404 (docs/architecture.md, API conventions). Every path of the route table."""
+`Allow` naming the methods it takes, after the caller's key was checked (every path of the route
+table); a path the API does not have is 404, naming the one likely meant (docs/architecture.md, API
+conventions)."""
 
 from __future__ import annotations
 
@@ -46,12 +47,35 @@ def test_a_method_the_path_does_not_take_is_405_naming_those_it_does(
     assert business_items() == before
 
 
-def test_the_key_is_checked_first_and_an_unknown_path_stays_404(caller: tuple[Api, dict[str, Any]]) -> None:
+def test_the_key_is_checked_first_on_a_path_the_api_has(caller: tuple[Api, dict[str, Any]]) -> None:
     api, admin = caller
     assert api.call("PUT", "/api/v1/contacts/con_x", key=None).status == 401
     assert api.call("POST", "/heartbeat", key=None).status == 405, "a public path's 405 takes no key either"
     assert api.call("PUT", "/api/v1/contacts/con_x", key="cdp_test_" + "0" * 32).status == 401
-    for method in ("GET", "PUT"):
-        unknown = api.call(method, "/api/v1/persons", key=admin["apiKey"])
-        assert (unknown.status, unknown.error["message"]) == (404, "Route not found")
     assert api.call("POST", "/api/v1/contacts/con_x", key=admin["apiKey"]).headers["Allow"] == "GET, PATCH, DELETE"
+
+
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("/api/v1/persons", "/api/v1/contacts"),  # the CRM seed's word
+        ("/api/v1/person/per_456", "/api/v1/contacts/{contactId}"),
+        ("/api/v1/orgs", "/api/v1/organizations"),
+        ("/api/v1/organisations", "/api/v1/organizations"),
+        ("/api/v1/deals/deal_1/product", "/api/v1/deals/{dealId}/products"),
+        ("/api/v1/apikeys", "/api/v1/api-keys"),
+        ("/api/v1/stages", None),  # near `tags` as a field's spelling would be, not as a path's
+        ("/api/v2/contacts", None),
+        ("/api/v1/contacts/con_1/nothing", None),
+        ("/", None),
+    ],
+)
+def test_a_path_the_api_does_not_have_is_404_naming_the_one_likely_meant(
+    caller: tuple[Api, dict[str, Any]], path: str, meant: str | None
+) -> None:
+    """No key needed (as API Gateway's own 404 did not), whatever the method."""
+    api, admin = caller
+    for method, key in (("GET", None), ("DELETE", admin["apiKey"])):
+        reply = api.call(method, path, key=key)
+        message = "Route not found" if meant is None else f"Route not found; did you mean {meant}?"
+        assert (reply.status, reply.error) == (404, {"code": "RESOURCE_NOT_FOUND", "message": message}), reply.body
