@@ -118,8 +118,25 @@ def test_bad_merge_requests_are_refused(api: Api, pair: dict[str, Any], admin: d
 
 def test_merging_organizations(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
-    other = make(api, key, "organization", name="ACME", address="Musterstraße 1", phone="+49 30 123456")
-    survivor = make(api, key, "organization", name="Acme GmbH", address=None, phone=None, email=None)
+    other = make(
+        api,
+        key,
+        "organization",
+        name="ACME",
+        address="Musterstraße 1",
+        phone="+49 30 123456",
+        customFields={"tier": "gold", "seats": 12},
+    )
+    survivor = make(
+        api,
+        key,
+        "organization",
+        name="Acme GmbH",
+        address=None,
+        phone=None,
+        email=None,
+        customFields={"tier": "silver"},
+    )
     contact = api.create_contact(key, name="Linked", organizationId=other["id"])
     related = {name: make(api, key, name, organizationId=other["id"])["id"] for name in ("deal", "activity", "note")}
     path = f"/api/v1/organizations/{other['id']}"
@@ -128,6 +145,7 @@ def test_merging_organizations(api: Api, admin: dict[str, Any]) -> None:
     assert dry.status == 200 and business_items() == before, dry.body
     merged = dry.data["merged"]
     assert (merged["name"], merged["address"], merged["phone"]) == ("Acme GmbH", "Musterstraße 1", "+49 30 123456")
+    assert merged["customFields"] == {"tier": "silver", "seats": 12}, "united, the survivor's keys winning"
     done = _merge(api, key, path, survivor["id"])
     assert done.status == 200 and done.data["merged"] == {
         **merged,

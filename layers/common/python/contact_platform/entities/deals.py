@@ -15,6 +15,7 @@ from contact_platform.models.fields import (
     Amount,
     ContactId,
     Currency,
+    CustomFields,
     IsoDate,
     OrganizationId,
     PipelineId,
@@ -41,6 +42,7 @@ class DealFields(Fields):
     organizationId: OrganizationId | None = None
     contactId: ContactId | None = None
     expectedCloseDate: IsoDate | None = None
+    customFields: CustomFields = {}
 
 
 def _server_fields(before: dict[str, Any] | None, after: dict[str, Any], now: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from contact_platform.entities.entity import Entity, Fields
 from contact_platform.entities.references import Move
-from contact_platform.models.fields import Email, Phone, text
+from contact_platform.models.fields import CustomFields, Email, Phone, text
 
 
 class OrganizationFields(Fields):
@@ -14,6 +14,7 @@ class OrganizationFields(Fields):
     address: text(500) | None = None  # type: ignore[valid-type]
     phone: Phone | None = None
     email: Email | None = None
+    customFields: CustomFields = {}
 
 
 def _unlinked(caller: Any, organization: dict[str, Any], query: Any) -> list[Move]:

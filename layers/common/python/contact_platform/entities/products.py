@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from contact_platform.entities.entity import Entity, Fields
-from contact_platform.models.fields import Amount, Currency, text
+from contact_platform.models.fields import Amount, Currency, CustomFields, text
 
 ProductCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")]
 
@@ -21,6 +21,7 @@ class ProductFields(Fields):
     active: bool = True
     unit: text(20) | None = None  # type: ignore[valid-type]
     description: text(2000) | None = None  # type: ignore[valid-type]
+    customFields: CustomFields = {}
 
 
 ENTITY = Entity(

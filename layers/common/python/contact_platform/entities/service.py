@@ -663,9 +663,10 @@ def merge(
 ) -> Model:
     """Merge a duplicate into the record `merge_with_id` (docs/architecture.md, "Merging duplicates"):
     the survivor keeps its values and takes the other's where it has none (not unique ones, nor what
-    the server sets); the other is soft-deleted with `mergedInto`, in the same transaction with one
-    audit entry; then the records of `entity.merges` naming it move to the survivor. `If-Match` holds
-    the version of the record merged away (the one in the path)."""
+    the server sets; custom fields united, the survivor's keys winning); the other is soft-deleted with
+    `mergedInto`, in the same transaction with one audit entry; then the records of `entity.merges`
+    naming it move to the survivor. `If-Match` holds the version of the record merged away (the one in
+    the path)."""
     label = entity.label.lower()
     if merge_with_id == record_id:
         raise errors.invalid([Detail("mergeWithId", f"the {label} itself")])
@@ -678,11 +679,16 @@ def merge(
             raise errors.invalid([Detail("mergeWithId", f"no {label} with this id")])
         _may_change(entity, caller, survivor)
         kept, taken = store.data_of(survivor), set(entity.unique) | set(entity.server_fields)
-        filled = {
-            name: value
-            for name, value in store.data_of(other).items()
-            if name not in taken and kept.get(name) in (None, "")
-        }
+        filled = {}
+        for name, value in store.data_of(other).items():
+            mine = kept.get(name)
+            if name in taken:
+                continue
+            if isinstance(value, dict) and isinstance(mine, dict):  # custom fields: united, the survivor's win
+                if {**value, **mine} != mine:
+                    filled[name] = {**value, **mine}
+            elif mine in (None, ""):
+                filled[name] = value
         merged = store.copy_of(survivor)
         merged.data = kept | filled
         merged.updated_at, merged.version = clock.iso(clock.now()), survivor.version + 1
