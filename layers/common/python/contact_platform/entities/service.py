@@ -28,7 +28,7 @@ from contact_platform.models.base import Model
 from contact_platform.models.paging import DeletedQuery, Listing, PageQuery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit, search_terms, users
-from contact_platform.services.listing import listing, search_prefix, sort_with_search
+from contact_platform.services.listing import by_ids, listing, requested_ids, search_prefix, sort_with_search
 from contact_platform.services.sorting import parse_sort
 from contact_platform.services.versions import Precondition
 from contact_platform.store import key_sets, keys
@@ -822,9 +822,14 @@ def _since(query: PageQuery) -> str | None:
 def _fetch(
     entity: Entity, caller: Caller, query: PageQuery, field: str, forward: bool, parent: dict[str, str]
 ) -> tuple[Any, str]:
-    """How to read the page: search entries, or the one list index that narrows the query most."""
+    """How to read the page: the records of `ids`, search entries, or the one list index that narrows
+    the query most."""
     tenant, name = caller.tenant_id, entity.name
     term = getattr(query, "search", None)
+    asked = getattr(query, "ids", None)
+    if asked is not None:
+        ids = requested_ids(asked, entity.prefix, search=term, sort=getattr(query, "sort", None))
+        return by_ids(ids, lambda chunk: store.get_records(tenant, name, chunk)), f"ids|{','.join(ids)}"
     if term is not None:
         term = search_prefix(term, search_terms.fold)
         if getattr(query, "sort", None):
@@ -880,7 +885,7 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
     fetch, plan = _fetch(entity, caller, query, field, forward, parent)
     bounds = {name for pair in entity.ranges.values() for name in pair if name is not None}
     sent = query.model_dump(
-        mode="json", exclude={"cursor", "limit", "sort", "search", "updatedSince", *bounds, *entity.matches}
+        mode="json", exclude={"cursor", "limit", "sort", "search", "ids", "updatedSince", *bounds, *entity.matches}
     )
     wanted = {name: value for name, value in sent.items() if value is not None} | parent
     matched = {name: value for name in entity.matches if (value := getattr(query, name, None)) is not None}

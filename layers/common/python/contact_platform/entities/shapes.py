@@ -17,7 +17,7 @@ from contact_platform.entities.entity import Entity
 from contact_platform.models.base import Input, Model
 from contact_platform.models.fields import DateTimeFilter, UserId, Version
 from contact_platform.models.merges import Merged
-from contact_platform.models.paging import PageQuery
+from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery
 
 Visibility = Literal["owner", "everyone"]
 _model = cast(Any, create_model)  # its overloads do not type field definitions built at run time
@@ -115,6 +115,7 @@ def shapes(entity: Entity) -> Shapes:
     if entity.search:
         searched = " or ".join(entity.search)
         filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))
+    filters["ids"] = (str | None, Field(None, max_length=4200, description=IDS_DESCRIPTION))
     sorts = ", ".join(entity.sort_fields)
     query = _model(
         f"{label}ListQuery",

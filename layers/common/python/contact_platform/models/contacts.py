@@ -24,7 +24,7 @@ from contact_platform.models.fields import (
     UserId,
     Version,
 )
-from contact_platform.models.paging import PageQuery
+from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery
 
 Emails = Annotated[list[Email], Field(max_length=MAX_EMAILS, description="The first one is the primary email.")]
 Phones = Annotated[list[Phone], Field(max_length=MAX_PHONES)]
@@ -165,6 +165,7 @@ class ContactListQuery(PageQuery, ContactFilterFields):
     tagsAll: QueryTags | None = Field(
         None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with all of them."
     )
+    ids: str | None = Field(None, max_length=4200, description=IDS_DESCRIPTION)
 
 
 class ContactFilter(ContactFilterFields):

@@ -20,6 +20,15 @@ class Listing(Model, Generic[T]):
     limit: int
 
 
+# A list's `ids` (services/listing.requested_ids): the records of up to 100 IDs, as one query.
+MAX_IDS = 100
+IDS_DESCRIPTION = (
+    f"Up to {MAX_IDS} IDs, comma-separated: those records the caller may see, in this order (each once), "
+    "narrowed by the other filters, paged by `limit`; not with `search` or `sort`. An ID that names no "
+    "such record is left out."
+)
+
+
 class PageQuery(Model):
     """`cursor` and `limit` of every list (default 50, at most 200)."""
 

@@ -12,8 +12,9 @@ from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.models.contacts import CONTACT_SORT_FIELDS, Contact, ContactListQuery
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
-from contact_platform.services.contact_queries import Criteria, plan, split_tags
+from contact_platform.services.contact_queries import Criteria, Plan, plan, split_tags
 from contact_platform.services.contacts import is_gone, to_api
+from contact_platform.services.listing import by_ids, requested_ids
 from contact_platform.services.sorting import parse_sort
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
@@ -47,9 +48,13 @@ def list_deleted_contacts(
 
 
 def list_contacts(caller: Caller, query: ContactListQuery) -> Listing[Contact]:
+    ids = requested_ids(query.ids, "con", search=query.search, sort=query.sort) if query.ids is not None else None
     field, forward = parse_sort(query.sort, CONTACT_SORT_FIELDS, default="createdAt")
     criteria = Criteria.of(query, split_tags(query.tag), split_tags(query.tagsAll), caller)
-    chosen = plan(caller.tenant_id, criteria, sort_field=field, forward=forward)
+    if ids is not None:
+        chosen = Plan(by_ids(ids, lambda chunk: store.get_contacts(caller.tenant_id, chunk)), "ids")
+    else:
+        chosen = plan(caller.tenant_id, criteria, sort_field=field, forward=forward)
     filters = query.model_dump(exclude={"cursor", "limit"}, mode="json")
     binding = f"contacts|{caller.tenant_id}|{caller.user_id}|{chosen.binding}|{sorted(filters.items())}"
     page = collect(chosen.fetch, criteria.matches, limit=query.limit, start=decode_cursor(query.cursor, binding))

@@ -5,6 +5,7 @@ short while `nextCursor` is set), and the next cursor."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 from contact_platform import clock, errors
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import ApiError, Detail
-from contact_platform.models.paging import Listing
+from contact_platform.models.paging import MAX_IDS, Listing
 from contact_platform.services.search_terms import MIN_SEARCH_LENGTH
 from contact_platform.store.paging import LastKey, Page, collect, skip
 
@@ -41,6 +42,36 @@ def listing(
     return Listing(
         items=[to_api(item) for item in page.items], nextCursor=encode_cursor(page.last_key, binding), limit=limit
     )
+
+
+def requested_ids(text: str, prefix: str, *, search: str | None = None, sort: str | None = None) -> list[str]:
+    """A list's `ids`: up to `MAX_IDS` IDs of the form `<prefix>_...`, each once in the order given,
+    or a 422 naming `ids` (also when it comes with a search or a sort, which would order it otherwise)."""
+    ids = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    malformed = [value for value in ids if not re.fullmatch(rf"{prefix}_[A-Za-z0-9]{{1,40}}", value)]
+    problems = [Detail("ids", f"not an ID of the form {prefix}_...: {malformed[0][:60]}")] if malformed else []
+    if not ids or len(ids) > MAX_IDS:
+        problems.append(Detail("ids", f"1 to {MAX_IDS} IDs, comma-separated"))
+    problems += [Detail(name, "not with ids") for name, value in (("search", search), ("sort", sort)) if value]
+    if problems:
+        raise errors.invalid(problems)
+    return ids
+
+
+def by_ids(ids: list[str], read: Callable[[list[str]], dict[str, T]]) -> Callable[[int, LastKey | None], Page[T]]:
+    """The fetch of a list asked for by `ids`: pages of `size` IDs (one read of them each, `read`
+    answering those it finds by ID), in their order; its cursor is where the next page starts."""
+
+    def fetch(size: int, start: LastKey | None) -> Page[T]:
+        offset = int(start["offset"]["N"]) if start else 0
+        chunk = ids[offset : offset + size]
+        found = read(chunk)
+        following = offset + size
+        return Page(
+            [found[i] for i in chunk if i in found], {"offset": {"N": str(following)}} if following < len(ids) else None
+        )
+
+    return fetch
 
 
 def search_prefix(text: str, term: Callable[[str], str]) -> str:
