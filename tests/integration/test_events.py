@@ -106,11 +106,22 @@ def test_the_list_pages_and_starts_where_asked(api: Api, admin: dict[str, Any]) 
     assert [event["data"]["id"] for event in since] == [contacts[4]["id"], contacts[3]["id"]]
     long_ago = clock.iso(clock.now() - timedelta(days=400))
     assert len(_events(api, key, since=long_ago, type="contact.created")) == 5  # the last 30 days, whatever is asked
+    window = _events(api, key, since=contacts[1]["createdAt"], until=contacts[3]["createdAt"])
+    assert [event["data"]["id"] for event in window] == [contacts[2]["id"], contacts[1]["id"]], "until left out"
+    before = _events(api, key, until=contacts[1]["createdAt"], type="contact.created")
+    assert [event["data"]["id"] for event in before] == [contacts[0]["id"]]
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"type": "contact"}, {"type": "Contact.created"}, {"type": "*.created"}, {"since": "yesterday"}, {"entity": "x"}],
+    [
+        {"type": "contact"},
+        {"type": "Contact.created"},
+        {"type": "*.created"},
+        {"since": "yesterday"},
+        {"entity": "x"},
+        {"since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"},
+    ],
 )
 def test_a_malformed_query_is_422(api: Api, admin: dict[str, Any], params: dict[str, str]) -> None:
     reply = api.get("/api/v1/events", key=admin["apiKey"], params=params)

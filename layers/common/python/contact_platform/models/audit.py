@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import DateTimeFilter
-from contact_platform.models.paging import PageQuery
+from contact_platform.models.paging import WindowQuery
 
 
 class AuditEntry(Model):
@@ -27,7 +25,7 @@ class AuditEntry(Model):
     )
 
 
-class AuditLogQuery(PageQuery):
+class AuditLogQuery(WindowQuery):
     """Filters held to the forms an entry has (an ID, `<entity>.<verb>` or a word): an empty or
     malformed one is a 422, not an empty page that reads as "nothing happened"."""
 
@@ -46,11 +44,3 @@ class AuditLogQuery(PageQuery):
         description="Entries of what one user did; `system`: what the platform did on its own (a webhook "
         "disabled after its failures).",
     )
-    since: DateTimeFilter | None = Field(None, description="Only entries at or after this moment.")
-    until: DateTimeFilter | None = Field(None, description="Only entries before this moment (after `since`).")
-
-    @model_validator(mode="after")
-    def _a_window(self) -> AuditLogQuery:
-        if self.since is not None and self.until is not None and self.until <= self.since:
-            raise PydanticCustomError("window", "must be after since", {"field": "until"})
-        return self

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import DateTimeFilter
-from contact_platform.models.paging import PageQuery
+from contact_platform.models.paging import WindowQuery
 
 EVENT_TYPE_PATTERN = r"^(\*|[a-z_]+\.(\*|[a-z_]+))$"
 
@@ -23,7 +23,7 @@ class Event(Model):
     mergedId: str | None = Field(None, description="On `*.merged`: the record merged into `data` (now deleted).")
 
 
-class EventQuery(PageQuery):
+class EventQuery(WindowQuery):
     type: str | None = Field(
         None,
         pattern=EVENT_TYPE_PATTERN,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import DateTimeFilter
@@ -36,6 +37,19 @@ class PageQuery(Model):
 
     cursor: str | None = Field(None, description="`meta.pagination.nextCursor` of the previous page.")
     limit: int = Field(50, ge=1, le=200)
+
+
+class WindowQuery(PageQuery):
+    """A list of what happened (audit entries, events) between `since` (included) and `until` (not)."""
+
+    since: DateTimeFilter | None = Field(None, description="Only those at or after this moment.")
+    until: DateTimeFilter | None = Field(None, description="Only those before this moment (after `since`).")
+
+    @model_validator(mode="after")
+    def _a_window(self) -> WindowQuery:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise PydanticCustomError("window", "must be after since", {"field": "until"})
+        return self
 
 
 class ChangedSinceQuery(PageQuery):

@@ -56,12 +56,13 @@ def list_events(caller: Caller, query: EventQuery) -> Listing[Event]:
     oldest = clock.now() - KEPT
     since = clock.iso(max(query.since, oldest) if query.since else oldest)
     asked = clock.iso(query.since) if query.since else ""  # the default moves with the clock: not bound
+    until = clock.iso(query.until) if query.until else None
     return listing(
         lambda size, start: audit_store.query_audit(
-            caller.tenant_id, entity_id=None, since_iso=since, limit=size, start=start
+            caller.tenant_id, entity_id=None, since_iso=since, until_iso=until, limit=size, start=start
         ),
         to_event,
-        binding=f"events|{caller.tenant_id}|{query.type}|{asked}",
+        binding=f"events|{caller.tenant_id}|{query.type}|{asked}|{until}",
         limit=query.limit,
         cursor=query.cursor,
         keep=lambda item: _matches(item, query.type),
