@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.entities import make
 from tests.support.fixtures import Api, business_items
+from tests.support.request_counter import dynamodb_requests
 
 
 @pytest.fixture
@@ -60,7 +61,33 @@ def test_a_deal_takes_its_pipeline_from_its_stage_when_left_out(api: Api, board:
     unknown = api.post("/api/v1/deals", key=key, json={"title": "Nowhere", "stageId": "stage_unknown"})
     assert unknown.error["details"] == [{"field": "stageId", "issue": "no stage with this id"}], unknown.body
     neither = api.post("/api/v1/deals", key=key, json={"title": "Nowhere"})
-    assert neither.status == 422 and neither.error["details"] == [{"field": "stageId", "issue": "required"}]
+    assert neither.status == 422 and neither.error["details"] == [
+        {"field": "stageId", "issue": "required, or a pipelineId (its first stage)"}
+    ]
+    nulled = api.patch(f"/api/v1/deals/{deal['id']}", key=key, json={"stageId": None})
+    assert nulled.status == 422 and nulled.error["details"] == [
+        {"field": "stageId", "issue": "required; may not be null"}
+    ]
+
+
+def test_a_deal_given_only_its_pipeline_goes_into_its_first_stage(api: Api, board: dict[str, Any]) -> None:
+    """As Pipedrive's do: the stage of the lowest `order` (one Query of the pipeline's stages)."""
+    key, pipeline = board["key"], board["pipeline"]
+    later = api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json={"name": "Earlier", "order": 0}).data
+    with dynamodb_requests() as sent:
+        made = api.post("/api/v1/deals", key=key, json={"title": "Pipeline only", "pipelineId": pipeline["id"]})
+    assert made.status == 201 and made.data["stageId"] == later["id"], made.body
+    assert sent["Query"] == 1, sent
+    empty = make(api, key, "pipeline")
+    nowhere = api.post("/api/v1/deals", key=key, json={"title": "No stage", "pipelineId": empty["id"]})
+    assert nowhere.status == 422 and nowhere.error["details"] == [
+        {"field": "stageId", "issue": "required: no stage of that pipeline to put the deal in"}
+    ]
+    unknown = api.post("/api/v1/deals", key=key, json={"title": "No pipeline", "pipelineId": "pipe_unknown"})
+    assert (
+        unknown.status == 422
+        and {"field": "pipelineId", "issue": "no pipeline with this id"} in unknown.error["details"]
+    ), unknown.body
 
 
 @pytest.mark.parametrize(

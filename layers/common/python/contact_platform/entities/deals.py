@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
-from contact_platform.errors import Detail
+from contact_platform.errors import ApiError, Detail
 from contact_platform.models.deals import DealStatus
 from contact_platform.models.fields import (
     Amount,
@@ -22,6 +22,7 @@ from contact_platform.models.fields import (
     StageId,
     text,
 )
+from contact_platform.models.paging import PageQuery
 from contact_platform.store import keys
 from contact_platform.store.tallies import Increment
 
@@ -38,7 +39,10 @@ class DealFields(Fields):
         PipelineId,
         Field(description="The pipeline of the deal's stage (a write that leaves it out takes the stage's)."),
     ]
-    stageId: Annotated[StageId, Field(description="A stage of the deal's pipeline.")]
+    stageId: Annotated[
+        StageId | None,
+        Field(description="A stage of the deal's pipeline; a create that gives only the pipeline: its first stage."),
+    ] = None
     organizationId: OrganizationId | None = None
     contactId: ContactId | None = None
     expectedCloseDate: IsoDate | None = None
@@ -62,6 +66,38 @@ def _server_fields(before: dict[str, Any] | None, after: dict[str, Any], now: st
     if status != "lost":
         fields["lostReason"] = None
     return fields
+
+
+def _first_stage(caller: Any, sent: dict[str, Any]) -> dict[str, Any]:
+    """A deal created with its pipeline but no stage goes into the pipeline's first stage (by
+    `order`; one Query), as Pipedrive's do; none when the pipeline has no stage or is not the caller's."""
+    if sent.get("stageId") or not sent.get("pipelineId"):
+        return {}
+    from contact_platform.entities.catalog import entity  # only such a create needs the list of stages
+    from contact_platform.entities.service import list_records
+    from contact_platform.entities.shapes import shapes
+
+    stages = entity("stage")
+    query = cast(PageQuery, shapes(stages).query(limit=1, sort="order"))
+    try:
+        first = list_records(stages, caller, query, parent_id=str(sent["pipelineId"])).items
+    except ApiError:  # no such pipeline: the reference check says so
+        return {}
+    return {"stageId": first[0].id} if first else {}
+
+
+def _rules(deal: dict[str, Any], changed: set[str]) -> list[Detail]:
+    """A deal is in a stage; with products, its value is their sum, in the currency their prices are in."""
+    problems = []
+    if deal.get("stageId") is None:
+        if "stageId" in changed:
+            issue = "required; may not be null"
+        elif deal.get("pipelineId") is not None:
+            issue = "required: no stage of that pipeline to put the deal in"
+        else:
+            issue = "required, or a pipelineId (its first stage)"
+        problems.append(Detail("stageId", issue))
+    return problems + _set_by_products(deal, changed)
 
 
 def _set_by_products(deal: dict[str, Any], changed: set[str]) -> list[Detail]:
@@ -117,7 +153,8 @@ ENTITY = Entity(
     },
     within={"stageId": "pipelineId"},
     inherit={"pipelineId": ("stageId", "pipelineId")},  # a stage names its pipeline: moving there moves the deal
-    checks=_set_by_products,
+    checks=_rules,
+    defaults=_first_stage,
     server_fields={
         "stageChangedAt": str,
         "wonAt": str,

@@ -206,13 +206,13 @@ def _problems(
                     data[name] = found_record[source]
         if shared is not None and found_record.get(shared) != data.get(shared):
             problems.append(Detail(field, f"not a {target.replace('_', ' ')} of this {shared.removesuffix('Id')}"))
-    wrong = {problem.field for problem in problems}  # a missing reference says why its field is missing too
-    problems += [
+    problems += entity.checks(data, changed) if entity.checks else []
+    wrong = {problem.field for problem in problems}  # a problem of its reference says why it is missing too
+    return problems + [
         Detail(name, "required")
         for name, (reference, _) in entity.inherit.items()
         if _required(entity, name) and data.get(name) is None and not {name, reference} & wrong
     ]
-    return problems + (entity.checks(data, changed) if entity.checks else [])
 
 
 def _required(entity: Entity, name: str) -> bool:
@@ -500,6 +500,8 @@ def create(
     sent = body.model_dump(mode="json", exclude_none=True, exclude=set(entity.owner_fields))
     if entity.guard is not None:
         entity.guard(caller, None, sent)
+    if entity.defaults is not None:
+        sent = entity.defaults(caller, sent) | sent
     for _ in range(_WRITE_ATTEMPTS):  # again when the governing parent or a guarded tally changed meanwhile
         at_parent, parent = _parent(entity, caller, parent_id, changing=True)
         data = sent | at_parent
