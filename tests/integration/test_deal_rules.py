@@ -70,7 +70,9 @@ def test_a_deal_takes_its_pipeline_from_its_stage_when_left_out(api: Api, board:
     ]
 
 
-def test_a_deal_given_only_its_pipeline_goes_into_its_first_stage(api: Api, board: dict[str, Any]) -> None:
+def test_a_deal_given_only_its_pipeline_goes_into_its_first_stage(
+    api: Api, board: dict[str, Any], other_admin: dict[str, Any]
+) -> None:
     """As Pipedrive's do: the stage of the lowest `order` (one Query of the pipeline's stages)."""
     key, pipeline = board["key"], board["pipeline"]
     later = api.post(f"/api/v1/pipelines/{pipeline['id']}/stages", key=key, json={"name": "Earlier", "order": 0}).data
@@ -83,6 +85,13 @@ def test_a_deal_given_only_its_pipeline_goes_into_its_first_stage(api: Api, boar
     assert nowhere.status == 422 and nowhere.error["details"] == [
         {"field": "stageId", "issue": "required: no stage of that pipeline to put the deal in"}
     ]
+    theirs = api.post(
+        "/api/v1/deals", key=other_admin["apiKey"], json={"title": "Theirs", "pipelineId": pipeline["id"]}
+    )
+    assert (
+        theirs.status == 422 and {"field": "pipelineId", "issue": "no pipeline with this id"} in theirs.error["details"]
+    ), "another tenant's pipeline is none of theirs, and its stages are not named"
+    assert all(later["id"] not in str(detail) for detail in theirs.error["details"])
     unknown = api.post("/api/v1/deals", key=key, json={"title": "No pipeline", "pipelineId": "pipe_unknown"})
     assert (
         unknown.status == 422
