@@ -139,7 +139,11 @@ class Gateway:
         event["resource"] = event["requestContext"]["resourcePath"] = resource
         if resource != UNKNOWN_PATH and not public_path(resource):
             event["requestContext"]["authorizer"] = self._authorize(event)
-        response, errored = self.invoke(self.functions[UNROUTED_NAME], event)
+        return self._call(UNROUTED_NAME, event)
+
+    def _call(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        """The answer of the function the gateway calls by `name` (a route's, or `unrouted`)."""
+        response, errored = self.invoke(self.functions[name], event)
         if errored:
             raise FunctionError(response)
         return response
@@ -161,10 +165,7 @@ class Gateway:
             event["requestContext"]["resourcePath"] = route.path
             if not route.public:
                 event["requestContext"]["authorizer"] = self._authorize(event)
-            response, errored = self.invoke(self.functions[route.name], event)
-            if errored:
-                raise FunctionError(response)
-            return response
+            return self._call(route.name, event)
         except ApiError as error:
             return error_response(error)
         except FunctionError as failure:
