@@ -24,7 +24,7 @@ from constructs import Construct
 
 from contact_platform.names import pascal
 from contact_platform.route import Route
-from contact_platform.routes import UNKNOWN_PATH, UNROUTED_HANDLER
+from contact_platform.routes import UNKNOWN_PATH, UNROUTED_HANDLER, public_path
 from infra.nag import API_KEYS_NOT_COGNITO, skip_checkov
 from infra.platform_function import PlatformFunction, function_code
 
@@ -80,15 +80,14 @@ def add_any_methods(
 ) -> None:
     """The `ANY` method of each path of `routes` (a route group's, in its nested stack: the API's own
     stack keeps its resources few), keyed unless every route of the path is public."""
-    public: dict[str, bool] = {}
-    for route in routes:
-        public[route.path] = public.get(route.path, True) and route.public
     keyed = apigw.MethodOptions(authorization_type=apigw.AuthorizationType.CUSTOM, authorizer=authorizer)
-    for path, no_key in sorted(public.items()):
+    for path in sorted({route.path for route in routes}):
+        no_key = public_path(path)
+        # /api/v1/contacts/{contactId}: AnyApiV1ContactsContactid
+        name = "Any" + pascal(re.sub(r"[^A-Za-z0-9]+", "_", path))
         method = apigw.Method(
             scope,
-            "Any"
-            + pascal(re.sub(r"[^A-Za-z0-9]+", "_", path)),  # /api/v1/contacts/{contactId}: AnyApiV1ContactsContactid
+            name,
             http_method="ANY",
             resource=api.root.resource_for_path(path),
             integration=integration,
