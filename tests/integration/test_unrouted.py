@@ -64,6 +64,8 @@ def test_the_key_is_checked_first_on_a_path_the_api_has(caller: tuple[Api, dict[
         ("/api/v1/organisations", "/api/v1/organizations"),
         ("/api/v1/deals/deal_1/product", "/api/v1/deals/{dealId}/products"),
         ("/api/v1/apikeys", "/api/v1/api-keys"),
+        ("/api/v1/activity", "/api/v1/activities"),
+        ("/api/v1/Deals", "/api/v1/deals"),
         ("/api/v1/stages", None),  # near `tags` as a field's spelling would be, not as a path's
         ("/api/v2/contacts", None),
         ("/api/v1/contacts/con_1/nothing", None),

@@ -570,22 +570,32 @@ UNKNOWN_PATH = "/{proxy+}"
 
 def meant_path(path: str, *, dev_mode: bool) -> str | None:
     """The path of the route table a request for a path it does not have likely meant: one of as many
-    segments whose static segments are the request's or their closest spelling, read in this API's
-    words for the seed's (`names.closest`: `/api/v1/persons` -> `/api/v1/contacts`,
-    `/api/v1/contact/con_1` -> `/api/v1/contacts/{contactId}`; closer than a field's spelling must be,
-    so that `stages` does not read as `tags`); None when none is near."""
+    segments whose static segments are the request's, in the singular or plural (`activity`), or their
+    closest spelling, read in this API's words for the seed's (`names.closest`: `/api/v1/persons` ->
+    `/api/v1/contacts`, `/api/v1/contact/con_1` -> `/api/v1/contacts/{contactId}`; closer than a
+    field's spelling must be, so that `stages` does not read as `tags`); None when none is near."""
     from contact_platform.names import closest  # only a request for an unknown path pays for it
+
+    def near(part: str, word: str) -> bool:
+        if part.startswith("{") or _singular(part) == _singular(word):
+            return True
+        return closest(word, [part], cutoff=0.85) == part
 
     sent = path.strip("/").split("/")
     deployed = {route.path for route in _table()[0] if dev_mode or not route.dev_only}
     for template in sorted(deployed, key=lambda template: (template.count("{"), template)):
         parts = template.strip("/").split("/")
-        if len(parts) == len(sent) and all(
-            part.startswith("{") or part == word or closest(word, [part], cutoff=0.85) == part
-            for part, word in zip(parts, sent, strict=True)
-        ):
+        if len(parts) == len(sent) and all(near(part, word) for part, word in zip(parts, sent, strict=True)):
             return template
     return None
+
+
+def _singular(word: str) -> str:
+    """`activities` -> `activity`, `contacts` -> `contact`: a path segment compared in the singular."""
+    word = word.lower()
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word.removesuffix("s")
 
 
 def methods_at(resource: str, *, dev_mode: bool) -> list[str]:
