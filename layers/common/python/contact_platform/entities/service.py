@@ -28,7 +28,14 @@ from contact_platform.models.base import Model
 from contact_platform.models.paging import DeletedQuery, Listing, PageQuery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit, search_terms, users
-from contact_platform.services.listing import by_ids, listing, requested_ids, search_prefix, sort_with_search
+from contact_platform.services.listing import (
+    by_ids,
+    custom_fields_match,
+    listing,
+    requested_ids,
+    search_prefix,
+    sort_with_search,
+)
 from contact_platform.services.sorting import parse_sort
 from contact_platform.services.versions import Precondition
 from contact_platform.store import key_sets, keys
@@ -887,8 +894,10 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
     fetch, plan = _fetch(entity, caller, query, field, forward, parent)
     bounds = {name for pair in entity.ranges.values() for name in pair if name is not None}
     sent = query.model_dump(
-        mode="json", exclude={"cursor", "limit", "sort", "search", "ids", "updatedSince", *bounds, *entity.matches}
+        mode="json",
+        exclude={"cursor", "limit", "sort", "search", "ids", "customFields", "updatedSince", *bounds, *entity.matches},
     )
+    custom = getattr(query, "customFields", None)
     wanted = {name: value for name, value in sent.items() if value is not None} | parent
     matched = {name: value for name in entity.matches if (value := getattr(query, name, None)) is not None}
     dumped = query.model_dump(mode="json")
@@ -908,10 +917,11 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
             and all(fields.get(name) == value for name, value in wanted.items())
             and all(_within(fields.get(field), low, high) for field, (low, high) in ranges.items())
             and all(entity.matches[name][1](fields, value) for name, value in matched.items())
+            and (not custom or custom_fields_match(fields.get("customFields") or {}, custom))
         )
 
     binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
-    binding += f"|{sorted(ranges.items())}"
+    binding += f"|{sorted(ranges.items())}|{sorted((custom or {}).items())}"
     if matched:
         binding += f"|{sorted((name, str(value)) for name, value in matched.items())}"
     return listing(

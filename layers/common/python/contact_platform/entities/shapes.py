@@ -15,7 +15,13 @@ from pydantic.fields import FieldInfo
 
 from contact_platform.entities.entity import Entity
 from contact_platform.models.base import Input, Model
-from contact_platform.models.fields import DateTimeFilter, UserId, Version
+from contact_platform.models.fields import (
+    CUSTOM_FILTER_DESCRIPTION,
+    CustomFieldsFilter,
+    DateTimeFilter,
+    UserId,
+    Version,
+)
 from contact_platform.models.merges import Merged
 from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery
 
@@ -116,6 +122,8 @@ def shapes(entity: Entity) -> Shapes:
         searched = " or ".join(entity.search)
         filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))
     filters["ids"] = (str | None, Field(None, max_length=4200, description=IDS_DESCRIPTION))
+    if "customFields" in fields:
+        filters["customFields"] = (CustomFieldsFilter | None, Field(None, description=CUSTOM_FILTER_DESCRIPTION))
     sorts = ", ".join(entity.sort_fields)
     query = _model(
         f"{label}ListQuery",

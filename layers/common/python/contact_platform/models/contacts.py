@@ -9,10 +9,12 @@ from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import (
+    CUSTOM_FILTER_DESCRIPTION,
     MAX_EMAILS,
     MAX_PHONES,
     MAX_TAGS,
     CustomFields,
+    CustomFieldsFilter,
     DateTimeFilter,
     Email,
     FullName,
@@ -166,6 +168,7 @@ class ContactListQuery(PageQuery, ContactFilterFields):
         None, max_length=1100, description=f"{_TAGS_DESCRIPTION}: contacts with all of them."
     )
     ids: str | None = Field(None, max_length=4200, description=IDS_DESCRIPTION)
+    customFields: CustomFieldsFilter | None = Field(None, description=CUSTOM_FILTER_DESCRIPTION)
 
 
 class ContactFilter(ContactFilterFields):

@@ -238,6 +238,36 @@ CustomFields = Annotated[
     ),
 ]
 
+MAX_CUSTOM_FILTERS = 10
+
+
+def _custom_filter(value: Any) -> dict[str, str]:
+    """`tier:gold,vip:true` -> {"tier": "gold", "vip": "true"}: the pairs a list's `customFields`
+    filter asks for (services/listing.custom_fields_match)."""
+    if not isinstance(value, str):
+        raise ValueError("key:value pairs, comma-separated, as tier:gold,vip:true")
+    pairs: dict[str, str] = {}
+    for pair in (part.strip() for part in value.split(",")):
+        key, colon, text = pair.partition(":")
+        if not colon or not _CUSTOM_KEY.match(key.strip()):
+            raise ValueError(f"{pair[:70]!r}: key:value, the key a letter, then letters, digits or _")
+        pairs[key.strip()] = text.strip()
+    if len(pairs) > MAX_CUSTOM_FILTERS:
+        raise ValueError(f"at most {MAX_CUSTOM_FILTERS} pairs")
+    return pairs
+
+
+# A list's filter on custom fields: `tier:gold,seats:12` (every pair must hold; a value has no comma).
+CustomFieldsFilter = Annotated[
+    dict[str, str],
+    PlainValidator(_custom_filter),
+    WithJsonSchema({"type": "string", "maxLength": 1100, "examples": ["tier:gold,vip:true"]}),
+]
+CUSTOM_FILTER_DESCRIPTION = (
+    "Records whose custom fields hold each value: key:value pairs, comma-separated "
+    "(tier:gold,seats:12,vip:true; null for none); a number or boolean compares as such."
+)
+
 MAX_EMAILS = 5
 MAX_PHONES = 5
 MAX_TAGS = 20

@@ -13,11 +13,12 @@ from contact_platform.models.contacts import CONTACT_SORT_FIELDS, Contact, Conta
 from contact_platform.models.paging import Listing
 from contact_platform.permissions import Caller
 from contact_platform.services.contact_queries import Criteria, Plan, plan, split_tags
-from contact_platform.services.contacts import is_gone, to_api
-from contact_platform.services.listing import by_ids, requested_ids
+from contact_platform.services.contacts import is_gone, plain_map, to_api
+from contact_platform.services.listing import by_ids, custom_fields_match, requested_ids
 from contact_platform.services.sorting import parse_sort
 from contact_platform.store import contacts as store
 from contact_platform.store import keys
+from contact_platform.store.contacts import ContactItem
 from contact_platform.store.paging import collect
 
 
@@ -57,7 +58,12 @@ def list_contacts(caller: Caller, query: ContactListQuery) -> Listing[Contact]:
         chosen = plan(caller.tenant_id, criteria, sort_field=field, forward=forward)
     filters = query.model_dump(exclude={"cursor", "limit"}, mode="json")
     binding = f"contacts|{caller.tenant_id}|{caller.user_id}|{chosen.binding}|{sorted(filters.items())}"
-    page = collect(chosen.fetch, criteria.matches, limit=query.limit, start=decode_cursor(query.cursor, binding))
+    wanted = query.customFields
+
+    def keep(item: ContactItem) -> bool:
+        return criteria.matches(item) and (not wanted or custom_fields_match(plain_map(item.custom_fields), wanted))
+
+    page = collect(chosen.fetch, keep, limit=query.limit, start=decode_cursor(query.cursor, binding))
     return Listing(
         items=[to_api(item) for item in page.items],
         nextCursor=encode_cursor(page.last_key, binding),

@@ -74,6 +74,25 @@ def by_ids(ids: list[str], read: Callable[[list[str]], dict[str, T]]) -> Callabl
     return fetch
 
 
+def custom_fields_match(held: dict[str, Any], wanted: dict[str, str]) -> bool:
+    """A record's custom fields hold every pair of a list's `customFields` filter: text as it is, a
+    number equal to the value read as a number, a boolean as `true`/`false`, null (or none) as `null`."""
+
+    def holds(value: Any, text: str) -> bool:
+        if value is None:
+            return text == "null"
+        if isinstance(value, bool):
+            return text == str(value).lower()
+        if isinstance(value, int | float):
+            try:
+                return float(text) == float(value)
+            except ValueError:
+                return False
+        return str(value) == text
+
+    return all(holds(held.get(key), text) for key, text in wanted.items())
+
+
 def search_prefix(text: str, term: Callable[[str], str]) -> str:
     """What a list's `search` looks up: the prefix `term` makes of the text (folded; a contact's may
     be a phone number's digits), or a 422 when it is shorter than two characters."""
