@@ -9,7 +9,7 @@
 On AWS the `ANY` method of every resource of the route table and the `/{proxy+}` resource call this
 function (infra/unrouted.py); locally the gateway does (local/gateway.py)."""
 
-from typing import Any
+from typing import Any, NoReturn
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -23,7 +23,7 @@ from contact_platform.routes import UNKNOWN_PATH, meant_path, methods_at
 NAME = "unrouted"
 
 
-def _refuse(event: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+def _refuse(event: dict[str, Any], headers: dict[str, str]) -> NoReturn:
     dev_mode = settings().dev_mode
     resource = str(event.get("resource") or "")
     if resource == UNKNOWN_PATH:

@@ -163,7 +163,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 # A day kept as its text (`2026-06-15`): a code wave's and a campaign export's `dateKey`.
 Day = Annotated[
     str,
-    Worded(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "not a day: YYYY-MM-DD, as 2026-06-15"),
+    Worded(_ISO_DATE.pattern, "not a day: YYYY-MM-DD, as 2026-06-15"),
     AfterValidator(_day_text),
     Field(json_schema_extra={"format": "date"}),
 ]
