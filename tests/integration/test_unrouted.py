@@ -66,7 +66,9 @@ def test_the_key_is_checked_first_on_a_path_the_api_has(caller: tuple[Api, dict[
         ("/api/v1/apikeys", "/api/v1/api-keys"),
         ("/api/v1/activity", "/api/v1/activities"),
         ("/api/v1/Deals", "/api/v1/deals"),
-        ("/api/v1/stages", None),  # near `tags` as a field's spelling would be, not as a path's
+        ("/api/v1/stages", "/api/v1/pipelines/{pipelineId}/stages"),  # not `tags`: only under its parent
+        ("/api/v1/deliveries", "/api/v1/webhooks/{webhookId}/deliveries"),
+        ("/api/v1/entries", "/api/v1/campaigns/{campaignId}/entries"),
         ("/api/v2/contacts", None),
         ("/api/v1/contacts/con_1/nothing", None),
         ("/", None),

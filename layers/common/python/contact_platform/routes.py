@@ -573,7 +573,9 @@ def meant_path(path: str, *, dev_mode: bool) -> str | None:
     segments whose static segments are the request's, in the singular or plural (`activity`), or their
     closest spelling, read in this API's words for the seed's (`names.closest`: `/api/v1/persons` ->
     `/api/v1/contacts`, `/api/v1/contact/con_1` -> `/api/v1/contacts/{contactId}`; closer than a
-    field's spelling must be, so that `stages` does not read as `tags`); None when none is near."""
+    field's spelling must be, so that `stages` does not read as `tags`); else one that is the request
+    under a parent record (`/api/v1/stages` -> `/api/v1/pipelines/{pipelineId}/stages`). None when
+    none is near."""
     from contact_platform.names import closest  # only a request for an unknown path pays for it
 
     def near(part: str, word: str) -> bool:
@@ -581,13 +583,22 @@ def meant_path(path: str, *, dev_mode: bool) -> str | None:
             return True
         return closest(word, [part], cutoff=0.85) == part
 
+    def matches(parts: list[str]) -> bool:
+        return len(parts) == len(sent) and all(near(part, word) for part, word in zip(parts, sent, strict=True))
+
+    def unnested(parts: list[str]) -> list[list[str]]:
+        """The template's segments without one `<collection>/{id}` pair: what it is outside its parent."""
+        return [parts[:at] + parts[at + 2 :] for at in range(len(parts) - 2) if parts[at + 1].startswith("{")]
+
     sent = path.strip("/").split("/")
     deployed = {route.path for route in _table()[0] if dev_mode or not route.dev_only}
-    for template in sorted(deployed, key=lambda template: (template.count("{"), template)):
-        parts = template.strip("/").split("/")
-        if len(parts) == len(sent) and all(near(part, word) for part, word in zip(parts, sent, strict=True)):
-            return template
-    return None
+    ordered = [(template, template.strip("/").split("/")) for template in sorted(deployed, key=_by_params)]
+    found = next((template for template, parts in ordered if matches(parts)), None)
+    return found or next((template for template, parts in ordered if any(map(matches, unnested(parts)))), None)
+
+
+def _by_params(template: str) -> tuple[int, str]:
+    return template.count("{"), template
 
 
 def _singular(word: str) -> str:
