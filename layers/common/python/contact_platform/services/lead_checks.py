@@ -13,9 +13,10 @@ from typing import Annotated, Any
 from pydantic import StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticError
 
-from contact_platform.entities.leads import LeadFields, rules
+from contact_platform.entities.leads import MAX_ACTIVITIES, LeadFields, rules
 from contact_platform.http.validation import field_of, issue_of
 from contact_platform.models.fields import Moment
+from contact_platform.models.leads import LeadActivity
 from contact_platform.store import records
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -68,11 +69,47 @@ def _field_problems(raw: dict[str, Any], error: PydanticError) -> list[dict[str,
     return found
 
 
+_FIELDS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(Annotated[field.annotation, field])  # type: ignore[arg-type]  # a field's type and constraints
+    for name, field in MigrationLead.model_fields.items()
+}
+_ACTIVITY = TypeAdapter(LeadActivity)
+
+
+def _valid(adapter: TypeAdapter[Any], value: Any) -> Any:
+    """The value as a lead would store it, or None when it does not validate."""
+    try:
+        return adapter.dump_python(adapter.validate_python(value), mode="json", exclude_none=True)
+    except PydanticError:
+        return None
+
+
+def _rule_problems(raw: dict[str, Any], error: PydanticError, said: set[str]) -> list[dict[str, Any]]:
+    """The lead's rules on the fields of it that did validate (its activities one by one), so that a
+    lead with a bad field hears of its rules' problems in the same dry run; none on a field `said` has a
+    problem of already."""
+    unknown = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
+    partial: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in unknown and name == "activities" and isinstance(value, list) and len(value) <= MAX_ACTIVITIES:
+            partial[name] = [_valid(_ACTIVITY, activity) for activity in value]
+        elif name in _FIELDS and name not in unknown:
+            partial[name] = _valid(_FIELDS[name], value)
+    if "activities" in partial:
+        unknown.discard("activities")
+    return [
+        problem(_external_id(raw), detail.field, detail.issue)
+        for detail in rules(partial, set(partial), unknown=frozenset(unknown))
+        if detail.field not in said
+    ]
+
+
 def _checked(index: int, raw: dict[str, Any]) -> tuple[Incoming | None, list[dict[str, Any]]]:
     try:
         lead = MigrationLead.model_validate(raw)
     except PydanticError as error:
-        return None, _field_problems(raw, error)
+        found = _field_problems(raw, error)
+        return None, found + _rule_problems(raw, error, {each["field"] for each in found})
     data = lead.model_dump(mode="json", exclude_none=True, exclude={"externalId"})
     found = [problem(lead.externalId, detail.field, detail.issue) for detail in rules(data, set(data))]
     return (None if found else Incoming(index, lead.externalId, data)), found
@@ -91,8 +128,8 @@ def _owner(raw: dict[str, Any]) -> str | None:
 
 def check(tenant_id: str, leads: list[dict[str, Any]]) -> tuple[list[Incoming], list[dict[str, Any]]]:
     """The leads that pass every check, and every problem of the others (in the request's order). A
-    lead's owner is checked whatever else is wrong with it, so that one dry run names every problem
-    of a lead (the specification's validator collects them all)."""
+    lead's owner and its rules are checked whatever else is wrong with it (`_rule_problems`), so that
+    one dry run names every problem of a lead (the specification's validator collects them all)."""
     passed: list[Incoming] = []
     problems: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
