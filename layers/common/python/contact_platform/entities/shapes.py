@@ -6,11 +6,13 @@ delete and a deleted record in the admins' list. Built once per process and enti
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import Field, create_model
+from pydantic import Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 
 from contact_platform.entities.entity import Entity
@@ -112,12 +114,13 @@ def shapes(entity: Entity) -> Shapes:
         filters[name] = (kind | None, Field(None))
     for field, (low, high) in entity.ranges.items():
         bound, _ = _filter(entity, field)
-        for parameter, side in ((low, "after"), (high, "before")):
+        numeric = {"number", "integer"} & set(
+            re.findall(r'"type": "(\w+)"', json.dumps(TypeAdapter(bound).json_schema()))
+        )
+        sides = ("at least", "at most") if numeric else ("at or after", "at or before")
+        for parameter, side in zip((low, high), sides, strict=True):
             if parameter is not None:
-                filters[parameter] = (
-                    bound,
-                    Field(None, description=f"Only records whose {field} is at or {side} this."),
-                )
+                filters[parameter] = (bound, Field(None, description=f"Only records whose {field} is {side} this."))
     if entity.search:
         searched = " or ".join(entity.search)
         filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))
