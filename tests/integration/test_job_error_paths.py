@@ -48,6 +48,7 @@ def test_a_tag_being_deleted_can_be_neither_put_nor_taken_off_nor_assigned(tenan
     assert api.get(f"/api/v1/contacts/{holder['id']}", key=key).data["tags"] == ["going"]
     assert api.get(f"/api/v1/contacts/{other['id']}", key=key).data["tags"] == []
     assert tag["id"] not in [t["id"] for t in api.get("/api/v1/tags", key=key).data]
+    assert api.get("/api/v1/tags", key=key, params={"ids": tag["id"]}).data == []
 
 
 @pytest.mark.parametrize("step", ["imports.plan", "imports.process_chunk", "imports.finalize"])

@@ -70,6 +70,7 @@ class NamedQuery(ChangedSinceQuery):
         "accent-insensitive), A to Z.",
         examples=["vi"],
     )
+    ids: str | None = Field(None, max_length=4200, description=IDS_DESCRIPTION)
 
 
 class DeletedQuery(PageQuery):

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from contact_platform import clock, errors
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.errors import ApiError, Detail
-from contact_platform.models.paging import MAX_IDS, Listing
-from contact_platform.services.search_terms import MIN_SEARCH_LENGTH
+from contact_platform.models.paging import MAX_IDS, Listing, NamedQuery
+from contact_platform.services.search_terms import MIN_SEARCH_LENGTH, fold
 from contact_platform.store.paging import LastKey, Page, collect, skip
 
 T = TypeVar("T")
@@ -114,3 +114,30 @@ def changed_since(moment: datetime | None) -> Callable[[Any], bool] | None:
         return None
     since = clock.iso(moment)
     return lambda item: str(item.updated_at or item.created_at) >= since
+
+
+def named_list(
+    query: NamedQuery,
+    *,
+    binding: str,
+    id_prefix: str,
+    pages: Callable[[int, LastKey | None, str | None], Page[T]],
+    by_id: Callable[[list[str]], dict[str, T]],
+    to_api: Callable[[T], M],
+    shown: Callable[[T], bool] = lambda _: True,
+) -> Listing[M]:
+    """A list of named things a picker completes (tags, segments): `pages` of its index (size, start,
+    the folded `search` prefix or None: one Query a page); with `ids`, the things of those IDs that
+    are `shown`, in their order (one BatchGetItem a page, `by_id`); `updatedSince` filters the page.
+    The cursor is bound to `binding` and the search or IDs."""
+    prefix = search_prefix(query.search, fold) if query.search is not None else None
+    since = changed_since(query.updatedSince)
+    binding = f"{binding}|{prefix}|{query.updatedSince}"
+    if query.ids is None:
+        fetch: Callable[[int, LastKey | None], Page[T]] = lambda size, start: pages(size, start, prefix)  # noqa: E731
+        keep = since
+    else:
+        ids = requested_ids(query.ids, id_prefix, search=query.search)
+        fetch, binding = by_ids(ids, by_id), f"{binding}|{','.join(ids)}"
+        keep = shown if since is None else (lambda item: shown(item) and since(item))
+    return listing(fetch, to_api, binding=binding, limit=query.limit, cursor=query.cursor, keep=keep)

@@ -30,7 +30,7 @@ from contact_platform.services.contact_queries import (
 )
 from contact_platform.services.contacts import plain_map
 from contact_platform.services.contacts import to_api as contact_to_api
-from contact_platform.services.listing import changed_since, listing, search_prefix
+from contact_platform.services.listing import named_list
 from contact_platform.services.versions import Precondition
 from contact_platform.store import segments as store
 from contact_platform.store.contacts import ContactItem
@@ -96,15 +96,15 @@ def get_segment(caller: Caller, segment_id: str) -> Segment:
 
 
 def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
-    """Newest first; with `search`, those whose folded name begins with it, A to Z (one Query either way)."""
-    prefix = search_prefix(query.search, search_terms.fold) if query.search is not None else None
-    return listing(
-        lambda size, start: store.list_segments(caller.tenant_id, limit=size, start=start, prefix=prefix),
-        _to_api,
-        binding=f"segments|{caller.tenant_id}|{prefix}|{query.updatedSince}",
-        limit=query.limit,
-        cursor=query.cursor,
-        keep=changed_since(query.updatedSince),
+    """Newest first; with `search`, those whose folded name begins with it, A to Z (one Query either
+    way); with `ids`, the segments of those IDs in their order (services/listing.named_list)."""
+    return named_list(
+        query,
+        binding=f"segments|{caller.tenant_id}",
+        id_prefix="seg",
+        pages=lambda size, start, prefix: store.list_segments(caller.tenant_id, limit=size, start=start, prefix=prefix),
+        by_id=lambda chunk: store.get_segments(caller.tenant_id, chunk),
+        to_api=_to_api,
     )
 
 

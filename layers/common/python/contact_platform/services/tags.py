@@ -17,7 +17,7 @@ from contact_platform.models.tags import Tag, TagCreate, TagListQuery, TagPatch
 from contact_platform.permissions import Caller
 from contact_platform.services import audit, operations, search_terms
 from contact_platform.services.contacts import retag_contact
-from contact_platform.services.listing import changed_since, listing, search_prefix
+from contact_platform.services.listing import named_list
 from contact_platform.store import tags as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
 from contact_platform.store.tags import TagItem
@@ -86,15 +86,16 @@ def get_tag(caller: Caller, tag_id: str) -> Tag:
 
 
 def list_tags(caller: Caller, query: TagListQuery) -> Listing[Tag]:
-    """By name, A to Z; with `search`, those whose folded name begins with it (one Query either way)."""
-    prefix = search_prefix(query.search, search_terms.fold) if query.search is not None else None
-    return listing(
-        lambda size, start: store.list_tags(caller.tenant_id, limit=size, start=start, prefix=prefix),
-        _to_api,
-        binding=f"tags|{caller.tenant_id}|{prefix}|{query.updatedSince}",
-        limit=query.limit,
-        cursor=query.cursor,
-        keep=changed_since(query.updatedSince),
+    """By name, A to Z; with `search`, those whose folded name begins with it (one Query either way);
+    with `ids`, the active tags of those IDs in their order (services/listing.named_list)."""
+    return named_list(
+        query,
+        binding=f"tags|{caller.tenant_id}",
+        id_prefix="tag",
+        pages=lambda size, start, prefix: store.list_tags(caller.tenant_id, limit=size, start=start, prefix=prefix),
+        by_id=lambda chunk: store.get_tags(caller.tenant_id, chunk),
+        to_api=_to_api,
+        shown=lambda item: item.state == store.ACTIVE,
     )
 
 

@@ -48,6 +48,14 @@ def get_segment(tenant_id: str, segment_id: str) -> SegmentItem | None:
     return get_item(SegmentItem, keys.segment_pk(tenant_id, segment_id), SEGMENT_SK)
 
 
+def get_segments(tenant_id: str, segment_ids: list[str]) -> dict[str, SegmentItem]:
+    """Segment ID -> segment (BatchGetItem); unknown IDs are absent."""
+    wanted = [(keys.segment_pk(tenant_id, segment_id), SEGMENT_SK) for segment_id in dict.fromkeys(segment_ids)]
+    if not wanted:
+        return {}
+    return {item.segment_id: item for item in SegmentItem.batch_get(wanted, consistent_read=True)}
+
+
 def named(segment: SegmentItem, name_key: str) -> None:
     """The segment in its tenant's list by name (GSI3, the folded name), where `search` looks."""
     segment.gsi3pk = keys.segments_collection(segment.tenant_id)
