@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from contact_platform import clock, errors
 from contact_platform.cursor import decode_cursor, encode_cursor
@@ -116,28 +116,37 @@ def changed_since(moment: datetime | None) -> Callable[[Any], bool] | None:
     return lambda item: str(item.updated_at or item.created_at) >= since
 
 
+class NamedPages(Protocol[T]):
+    """A store's list of named things: a page of its index from `start`, by the folded name's `prefix`."""
+
+    def __call__(self, tenant_id: str, *, limit: int, start: LastKey | None, prefix: str | None) -> Page[T]: ...
+
+
 def named_list(
     query: NamedQuery,
     *,
-    binding: str,
+    tenant_id: str,
+    name: str,
     id_prefix: str,
-    pages: Callable[[int, LastKey | None, str | None], Page[T]],
-    by_id: Callable[[list[str]], dict[str, T]],
+    pages: NamedPages[T],
+    by_id: Callable[[str, list[str]], dict[str, T]],
     to_api: Callable[[T], M],
     shown: Callable[[T], bool] = lambda _: True,
 ) -> Listing[M]:
-    """A list of named things a picker completes (tags, segments): `pages` of its index (size, start,
-    the folded `search` prefix or None: one Query a page); with `ids`, the things of those IDs that
-    are `shown`, in their order (one BatchGetItem a page, `by_id`); `updatedSince` filters the page.
-    The cursor is bound to `binding` and the search or IDs."""
+    """A list of named things a picker completes (tags, segments): `pages` of its index (one Query a
+    page; with `search`, from its folded prefix); with `ids`, the things of those IDs that are `shown`,
+    in their order (one BatchGetItem a page, `by_id`); `updatedSince` filters the page. The cursor is
+    bound to the list (`name`), the tenant and the search or IDs."""
     prefix = search_prefix(query.search, fold) if query.search is not None else None
     since = changed_since(query.updatedSince)
-    binding = f"{binding}|{prefix}|{query.updatedSince}"
+    binding = f"{name}|{tenant_id}|{prefix}|{query.updatedSince}"
     if query.ids is None:
-        fetch: Callable[[int, LastKey | None], Page[T]] = lambda size, start: pages(size, start, prefix)  # noqa: E731
+        fetch: Callable[[int, LastKey | None], Page[T]] = lambda size, start: pages(  # noqa: E731
+            tenant_id, limit=size, start=start, prefix=prefix
+        )
         keep = since
     else:
         ids = requested_ids(query.ids, id_prefix, search=query.search)
-        fetch, binding = by_ids(ids, by_id), f"{binding}|{','.join(ids)}"
+        fetch, binding = by_ids(ids, lambda chunk: by_id(tenant_id, chunk)), f"{binding}|{','.join(ids)}"
         keep = shown if since is None else (lambda item: shown(item) and since(item))
     return listing(fetch, to_api, binding=binding, limit=query.limit, cursor=query.cursor, keep=keep)

@@ -100,10 +100,11 @@ def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
     way); with `ids`, the segments of those IDs in their order (services/listing.named_list)."""
     return named_list(
         query,
-        binding=f"segments|{caller.tenant_id}",
+        tenant_id=caller.tenant_id,
+        name="segments",
         id_prefix="seg",
-        pages=lambda size, start, prefix: store.list_segments(caller.tenant_id, limit=size, start=start, prefix=prefix),
-        by_id=lambda chunk: store.get_segments(caller.tenant_id, chunk),
+        pages=store.list_segments,
+        by_id=store.get_segments,
         to_api=_to_api,
     )
 

@@ -90,10 +90,11 @@ def list_tags(caller: Caller, query: TagListQuery) -> Listing[Tag]:
     with `ids`, the active tags of those IDs in their order (services/listing.named_list)."""
     return named_list(
         query,
-        binding=f"tags|{caller.tenant_id}",
+        tenant_id=caller.tenant_id,
+        name="tags",
         id_prefix="tag",
-        pages=lambda size, start, prefix: store.list_tags(caller.tenant_id, limit=size, start=start, prefix=prefix),
-        by_id=lambda chunk: store.get_tags(caller.tenant_id, chunk),
+        pages=store.list_tags,
+        by_id=store.get_tags,
         to_api=_to_api,
         shown=lambda item: item.state == store.ACTIVE,
     )
