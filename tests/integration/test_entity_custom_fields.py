@@ -65,13 +65,14 @@ def test_a_bad_map_is_422_and_writes_nothing(
 @pytest.mark.parametrize("entity", ["contact", *ENTITIES])
 def test_lists_filter_on_custom_fields(api: Api, admin: dict[str, Any], entity: str) -> None:
     """`customFields=tier:gold,vip:true`: every pair must hold; a number or boolean compares as such,
-    `null` matches none; filtered in the page, so paging goes on past records that do not match."""
+    `null` matches none, `\\,` is a comma in a value; filtered in the page, so paging goes on past
+    records that do not match."""
     key = admin["apiKey"]
     at = "/api/v1/contacts" if entity == "contact" else f"/api/v1/{PLURAL[entity]}"
     held = [
         {"tier": "gold", "seats": 12, "vip": True},
         {"tier": "gold", "seats": 12.5, "vip": False},
-        {"tier": "silver", "seats": 3},
+        {"tier": "silver", "seats": 3, "city": "Berlin, Mitte"},
     ]
     if entity == "contact":
         made = [api.create_contact(key, name=f"Custom {n}", customFields=fields) for n, fields in enumerate(held)]
@@ -99,6 +100,7 @@ def test_lists_filter_on_custom_fields(api: Api, admin: dict[str, Any], entity: 
     assert listed("tier:gold,vip:true") == ids[:1]
     assert listed("seats:12.5") == [ids[1]] and listed("seats:12") == [ids[0]] and listed("seats:12.0") == [ids[0]]
     assert listed("vip:null") == [ids[2]] and listed("tier:bronze") == []
+    assert listed(r"city:Berlin\, Mitte,tier:silver") == [ids[2]] and listed("city:Berlin") == []  # an escaped comma
     everything = api.get(at, key=key, params={"customFields": "tier:silver"}).data
     assert ids[2] in [record["id"] for record in everything] and ids[0] not in [r["id"] for r in everything]
     for bad in ("tier", "1x:gold", ",".join(f"k{n}:v" for n in range(11))):

@@ -241,13 +241,28 @@ CustomFields = Annotated[
 MAX_CUSTOM_FILTERS = 10
 
 
+def _escaped_split(text: str) -> list[str]:
+    """`a\\,b,c` -> ["a,b", "c"]: the text split at each comma a backslash does not escape (a
+    backslash escapes any character, itself too)."""
+    parts, current, characters = [], [], iter(text)
+    for character in characters:
+        if character == "\\":
+            current.append(next(characters, "\\"))
+        elif character == ",":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+    return [*parts, "".join(current)]
+
+
 def _custom_filter(value: Any) -> dict[str, str]:
     """`tier:gold,vip:true` -> {"tier": "gold", "vip": "true"}: the pairs a list's `customFields`
-    filter asks for (services/listing.custom_fields_match)."""
+    filter asks for (services/listing.custom_fields_match); `\\,` is a comma within a value."""
     if not isinstance(value, str):
         raise ValueError("key:value pairs, comma-separated, as tier:gold,vip:true")
     pairs: dict[str, str] = {}
-    for pair in (part.strip() for part in value.split(",")):
+    for pair in (part.strip() for part in _escaped_split(value)):
         key, colon, text = pair.partition(":")
         if not colon or not _CUSTOM_KEY.match(key.strip()):
             raise ValueError(f"{pair[:70]!r}: key:value, the key a letter, then letters, digits or _")
@@ -257,7 +272,7 @@ def _custom_filter(value: Any) -> dict[str, str]:
     return pairs
 
 
-# A list's filter on custom fields: `tier:gold,seats:12` (every pair must hold; a value has no comma).
+# A list's filter on custom fields: `tier:gold,seats:12` (every pair must hold; `\,` a comma in a value).
 CustomFieldsFilter = Annotated[
     dict[str, str],
     PlainValidator(_custom_filter),
@@ -265,7 +280,8 @@ CustomFieldsFilter = Annotated[
 ]
 CUSTOM_FILTER_DESCRIPTION = (
     "Records whose custom fields hold each value: key:value pairs, comma-separated "
-    "(tier:gold,seats:12,vip:true; null for none); a number or boolean compares as such."
+    "(tier:gold,seats:12,vip:true; null for none); a number or boolean compares as such; "
+    "a comma within a value is written \\, (city:Berlin\\, Mitte)."
 )
 
 MAX_EMAILS = 5
