@@ -1,6 +1,7 @@
 """The README's walkthroughs run as written: each block is read from README.md and pasted into bash
-against the running stack, for a tenant of its own (its names are unique per tenant), and every
-answer is the one its comment promises: "A sales pipeline in one go" and "Campaign exports"."""
+against the running stack (a sales pipeline and the campaign exports for a tenant of their own: their
+names are unique per tenant), and every answer is the one its comment promises: "A sales pipeline in
+one go", "Campaign exports", "Bearer tokens (JWT) and supreme users"."""
 
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ pytestmark = pytest.mark.xdist_group("stack")
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def _block(heading: str) -> str:
-    section = README.read_text().split(f"### {heading}", 1)[1]
-    found = re.search(r"```bash\n(.*?)```", section, re.S)
-    assert found is not None, "the section keeps its bash block"
-    return found.group(1)
+def _blocks(heading: str) -> list[str]:
+    """The bash blocks of a README section, in order."""
+    section = re.split(r"\n#{2,6} ", README.read_text().split(f"\n### {heading}\n", 1)[1], maxsplit=1)[0]
+    found = re.findall(r"```bash\n(.*?)```", section, re.S)
+    assert found, "the section keeps its bash blocks"
+    return found
 
 
 def _answers(printed: str) -> list[dict[str, Any]]:
@@ -64,7 +66,7 @@ def test_the_sales_pipeline_walkthrough_answers_as_its_comments_say(stack: Stack
     if made.status_code == 404:
         pytest.skip("the stage under test has dev mode off: no tenant of its own for the walkthrough")
     key = made.json()["data"]["apiKey"]
-    run = _run(_block("A sales pipeline in one go"), {"KEY": key, "API": f"{stack.base_url}/api/v1"})
+    run = _run(_blocks("A sales pipeline in one go")[0], {"KEY": key, "API": f"{stack.base_url}/api/v1"})
     assert run.returncode == 0 and not run.stderr, run.stderr
     activity, note, line, moved, open_summary, won, won_summary = _answers(run.stdout)
     assert all(answer["success"] for answer in (activity, note, line, moved, open_summary, won, won_summary))
@@ -82,7 +84,7 @@ def test_the_campaign_exports_walkthrough_answers_as_its_comments_say(stack: Sta
     types, their list, and the CCPA erasure once its user is made supreme."""
     if stack.output is None:
         pytest.skip("the block makes a user supreme with the local stack's own command")
-    block = _block("Campaign exports (the export service)")
+    block = _blocks("Campaign exports (the export service)")[0]
     block = block.replace("http://127.0.0.1:8000", stack.base_url)
     block = block.replace(".venv/bin/cdp", str(Path(sys.executable).parent / "cdp"))
     run = _run(block, {}, cwd=stack.output.parent)
@@ -98,3 +100,22 @@ def test_the_campaign_exports_walkthrough_answers_as_its_comments_say(stack: Sta
     assert {shown["exportType"] for shown in listed["data"]} == {"reminderEmail", "codeWaves", "autoReminderEmail"}
     assert refused["error"]["code"] == "INSUFFICIENT_PERMISSIONS"
     assert erased["data"] == {"message": "User exports deleted successfully"}
+
+
+def test_the_bearer_token_and_supreme_user_walkthrough_answers_as_its_comments_say(stack: Stack) -> None:
+    """A token of a new admin of the demo tenant reads and writes contacts; the dev issuer's key and
+    the claims are public; made supreme by the local stack's command it reaches `GET /dev/supremes`
+    with the same token, and no longer once revoked."""
+    if stack.output is None:
+        pytest.skip("the blocks run the local stack's own command and dev routes")
+    tokens, supremes = _blocks("Bearer tokens (JWT) and supreme users")[:2]
+    block = (tokens + supremes).replace("http://127.0.0.1:8000", stack.base_url)
+    block = block.replace(".venv/bin/cdp", str(Path(sys.executable).parent / "cdp"))
+    run = _run(block, {}, cwd=stack.output.parent)
+    assert run.returncode == 0, run.stderr
+    listed, created, claims, refused, allowed = _answers(run.stdout)
+    user_id = json.loads((stack.output.parent / "token.json").read_text())["data"]["userId"]
+    assert listed["success"] and created["data"]["name"] == "Made with a JWT"
+    assert '"keys":' in run.stdout and claims["success"], "the issuer's key and the claims"
+    assert refused["error"]["code"] == "INSUFFICIENT_PERMISSIONS" and allowed["success"]
+    assert user_id in run.stdout.split(json.dumps(allowed, separators=(",", ":")))[-1], "listed as supreme"
