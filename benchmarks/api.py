@@ -55,11 +55,15 @@ def deal_body(run: str, index: int, pipeline_id: str, stage_id: str) -> dict[str
     }
 
 
+BENCH_BURST_LIMIT = 100_000  # requests a second: the largest the API accepts
+
+
 def create_bench_key(base_url: str, admin_key: str, rate_limit: int) -> str:
-    """A key of its own with a rate limit the benchmark cannot reach (the admin key allows 1000 requests/window)."""
+    """A key of its own with rate and burst limits the benchmark cannot reach (the admin key allows
+    1000 requests a window, 50 a second)."""
     response = requests.post(
         f"{base_url}/api/v1/api-keys",
-        json={"name": "bench", "rateLimit": rate_limit},
+        json={"name": "bench", "rateLimit": rate_limit, "burstLimit": BENCH_BURST_LIMIT},
         headers={"Authorization": f"Bearer {admin_key}"},
         timeout=TIMEOUT_SECONDS,
     )

@@ -95,11 +95,12 @@ class ApiStack(Stack):
 
         self.api = self._rest_api(settings)
         add_gateway_responses(self.api)
-        # The authorizer counts each request in its key's (or token subject's) rate-limit window
-        # (docs/architecture.md, "A request"); token subjects get the default limit.
+        # The authorizer counts each request in its key's (or token subject's) rate-limit window and
+        # second (docs/architecture.md, "A request"); token subjects and keys that name none get the defaults.
         rate_window = {
             config.ENV_RATE_WINDOW: str(settings.rate_limit_window_seconds),
             config.ENV_RATE_LIMIT: str(settings.rate_limit_per_window),
+            config.ENV_RATE_BURST: str(settings.rate_burst_per_second),
         }
         # Bearer tokens: Cognito's client-credentials tokens (infra/identity.py).
         self.identity = Identity(
@@ -129,8 +130,9 @@ class ApiStack(Stack):
             environment={
                 **common,
                 config.ENV_CURSOR_SECRET_ARN: cursor_secret.secret_arn,
-                # the rate limit a new key gets unless it names one
+                # the rate and burst limits a new key shows unless it names its own
                 config.ENV_RATE_LIMIT: str(settings.rate_limit_per_window),
+                config.ENV_RATE_BURST: str(settings.rate_burst_per_second),
             },
             jobs=jobs,
             webhooks=webhooks,

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     # per API key unless the key names its own, counted by the authorizer (docs/architecture.md, "A request")
     "rateLimitPerWindow": 1000,
     "rateLimitWindowSeconds": 600,
+    "rateBurstPerSecond": 50,  # per API key (or token subject) unless the key names its own: the burst limit
     "alarmEmail": "",  # subscribed to the alarm topic when set
     "downloadUrlSeconds": 900,  # how long presigned upload and download URLs of job files stay valid
     # The campaign exports' hand-off buckets (infra/storage.py): the name of an existing bucket, possibly of
@@ -72,6 +73,7 @@ class Settings:
     throttle_burst_limit: int
     rate_limit_per_window: int
     rate_limit_window_seconds: int
+    rate_burst_per_second: int
     alarm_email: str
     download_url_seconds: int
     # Hand-off destinations whose bucket exists already (imported by name), destination -> bucket name.
@@ -98,6 +100,7 @@ class Settings:
             throttle_burst_limit=int(value("throttleBurstLimit")),
             rate_limit_per_window=int(value("rateLimitPerWindow")),
             rate_limit_window_seconds=int(value("rateLimitWindowSeconds")),
+            rate_burst_per_second=int(value("rateBurstPerSecond")),
             alarm_email=str(value("alarmEmail")),
             download_url_seconds=int(value("downloadUrlSeconds")),
             handoff_bucket_names=handoff_buckets(value),

@@ -5,7 +5,8 @@ holds across window changes, when requests race at a window's start, and when an
 is behind; an unknown key writes nothing. With leases on (the default, 16; the `leased` tests at the
 end) a busy key's numbers are reserved several at a time: consecutive, never past the limit, a
 revoked key refused once its lease's second is over, an expired one at its expiry, a token's grant
-its own.
+its own. The burst limit (at the end): the same request counts the key in its second, a request
+past the limit is 429 until the next second, and racing starts of a second count each request once.
 
 Time is moved by replacing `clock.now` (the authorizer and the route functions read time there);
 windows are a minute long here.
@@ -363,3 +364,88 @@ def test_a_tokens_numbers_are_leased_and_its_grant_is_its_own(leased: Clock, api
     assert [g.rate_hits for g in grants] == list(range(1, 8)), "one subject, one count"
     assert [g.scopes == ("contacts:read",) for g in grants] == [n % 2 == 0 for n in range(7)]
     assert grants[1].scopes == tuple(token["scopes"])
+
+
+# The burst limit: at most so many requests a second (the burst window, counted beside the window) ----
+
+
+def _burst_of(key_id: str) -> tuple[int, int]:
+    """(burstSecond, burstHits) of the key's lookup item."""
+    (lookup,) = [i for i in table_items() if i["kind"]["S"] == "apikey-lookup" and i["keyId"]["S"] == key_id]
+    return int(lookup["burstSecond"]["N"]), int(lookup["burstHits"]["N"])
+
+
+def test_a_key_past_its_burst_limit_is_429_until_the_next_second(
+    frozen: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    """Counted in the same UpdateItem as the window (one a request, the first of a second included);
+    a refused request counts in both, and the window's headers stay as they are."""
+    created = _new_key(api, admin, burstLimit=3)
+    assert created["burstLimit"] == 3
+    frozen.at(0.1)
+    _grant(created["key"])  # the window's start
+    frozen.at(1.2)
+    with dynamodb_requests() as sent:
+        replies = [api.get("/api/v1/contacts", key=created["key"]) for _ in range(4)]
+    assert [reply.status for reply in replies] == [200, 200, 200, 429]
+    assert sent.get("UpdateItem") == 4, "one count a request, the second's first one too"
+    assert replies[3].error["message"] == "Burst limit of 3 requests a second exceeded"
+    assert _limits(replies[3]) == ("995", str(START_EPOCH + WINDOW), "1")
+    assert _burst_of(created["id"]) == (START_EPOCH + 1, 4) and _window_of(created["id"]) == (START_EPOCH, 5)
+    frozen.at(2)
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 200
+    assert _burst_of(created["id"]) == (START_EPOCH + 2, 1)
+
+
+def test_the_default_burst_limit_holds_for_keys_and_tokens(
+    frozen: Clock, monkeypatch: pytest.MonkeyPatch, api: Api, admin: dict[str, Any]
+) -> None:
+    """RATE_BURST_PER_SECOND for a key made without a burstLimit (as every key made before there was
+    one) and for a bearer token's subject."""
+    from tests.integration.test_bearer_tokens import claims_for
+    from tests.support import issuer
+
+    created = _new_key(api, admin)
+    token = api.token("manager")
+    now = clock.epoch(frozen())
+    jwt = issuer.sign(claims_for(token, iat=now, exp=now + 300))
+    monkeypatch.setenv(config.ENV_RATE_BURST, "2")
+    config.settings.cache_clear()
+    assert api.get(f"/api/v1/api-keys/{created['id']}", key=admin["apiKey"]).data["burstLimit"] == 2
+    for credential in (created["key"], jwt):
+        statuses = [api.get("/api/v1/contacts", key=credential).status for _ in range(3)]
+        assert statuses == [200, 200, 429], credential[:12]
+    frozen.at(1)
+    assert api.get("/api/v1/contacts", key=jwt).status == 200
+
+
+def test_a_request_losing_the_race_to_start_a_second_is_counted_in_it(
+    frozen: Clock, api: Api, admin: dict[str, Any]
+) -> None:
+    """This request expects a new second; another one starts it first: the start's condition fails and
+    this one adds to the other's, each counted once."""
+    created = _new_key(api, admin)
+    _grant(created["key"])
+    frozen.at(1)
+    other: list[Grant] = []
+
+    def the_other_request() -> None:
+        if not other:
+            other.append(_in_another_thread(lambda: _grant(created["key"])))
+
+    with before_each("UpdateItem", the_other_request), dynamodb_requests() as sent:
+        mine = _grant(created["key"])
+    assert sent == {"UpdateItem": 2}, "the second's start (lost), then the count in it"
+    assert (other[0].burst_hits, mine.burst_hits) == (1, 2) and (other[0].rate_hits, mine.rate_hits) == (2, 3)
+    assert _burst_of(created["id"]) == (START_EPOCH + 1, 2)
+
+
+def test_a_busy_keys_leases_admit_no_request_past_its_burst(leased: Clock, api: Api, admin: dict[str, Any]) -> None:
+    """A lease takes at most an eighth of the burst limit, so a second's requests stop at the limit."""
+    created = _new_key(api, admin, burstLimit=16)
+    with dynamodb_requests() as sent:
+        replies = [api.get("/api/v1/contacts", key=created["key"]) for _ in range(20)]
+    assert [reply.status for reply in replies] == [200] * 16 + [429] * 4
+    assert sent.get("UpdateItem") == 12, "two at the window's start, then leases of 2 numbers (an eighth of 16)"
+    leased.at(1)
+    assert api.get("/api/v1/contacts", key=created["key"]).status == 200

@@ -262,7 +262,7 @@ def scanned_items() -> list[dict[str, Any]]:
 
 
 # What every authenticated request changes: the rate-limit window of its key's lookup item.
-RATE_WINDOW_ATTRIBUTES = ("windowStart", "windowHits", "lastUsedAt")
+RATE_WINDOW_ATTRIBUTES = ("windowStart", "windowHits", "burstSecond", "burstHits", "lastUsedAt")
 
 
 def business_items() -> list[dict[str, Any]]:

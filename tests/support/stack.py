@@ -116,7 +116,9 @@ def external_stack() -> Stack | None:
 
 def roomy_key(stack: Stack) -> str:
     """An admin key whose rate limit leaves room for a whole test session."""
-    reply = stack.session().post(f"{stack.base_url}/api/v1/api-keys", json={"name": "tests", "rateLimit": 1_000_000})
+    reply = stack.session().post(
+        f"{stack.base_url}/api/v1/api-keys", json={"name": "tests", "rateLimit": 1_000_000, "burstLimit": 100_000}
+    )
     reply.raise_for_status()
     key: str = reply.json()["data"]["key"]
     return key

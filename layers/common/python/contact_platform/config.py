@@ -24,6 +24,7 @@ ENV_CHUNK_ROWS = "CHUNK_ROWS"
 # The most rate-limit numbers the authorizer reserves at once for a busy key (services/authentication.py,
 # "Leases"; docs/architecture.md, "A request"); 1: every request makes its own count.
 ENV_RATE_LEASE_MAX = "RATE_LEASE_MAX"
+ENV_RATE_BURST = "RATE_BURST_PER_SECOND"
 # The most rows one invocation of a plan that loops (the export's) lists before it hands on a cursor;
 # it also stops when its Lambda's time runs short (jobs/steps.py, docs/architecture.md, Jobs).
 ENV_PLAN_ROWS = "PLAN_ROWS"
@@ -71,6 +72,7 @@ class Settings:
     rate_limit: int
     rate_window_seconds: int
     rate_lease_max: int
+    rate_burst: int  # requests a second a key (or a token's subject) may make, unless its key says otherwise
     uploads_bucket: str
     exports_bucket: str
     scoring_bucket: str
@@ -117,6 +119,7 @@ def settings() -> Settings:
         rate_limit=int(env.get(ENV_RATE_LIMIT, "1000")),
         rate_window_seconds=int(env.get(ENV_RATE_WINDOW, "600")),
         rate_lease_max=max(1, int(env.get(ENV_RATE_LEASE_MAX, "16"))),
+        rate_burst=int(env.get(ENV_RATE_BURST, "50")),
         uploads_bucket=env.get(ENV_UPLOADS_BUCKET, "contact-platform-uploads"),
         exports_bucket=env.get(ENV_EXPORTS_BUCKET, "contact-platform-exports"),
         scoring_bucket=env.get(ENV_SCORING_BUCKET, "contact-platform-scoring"),

@@ -1,6 +1,7 @@
-"""Per-key rate limits: `X-RateLimit-*` on every response and 429 past the limit, from what the
-authorizer counted (its context: `rateLimit`, `rateHits`, `rateReset`, `rateWindow`). The route
-function makes no request for it (docs/architecture.md, "A request")."""
+"""Per-key rate limits: `X-RateLimit-*` on every response and 429 past the limit of the window or
+of the second (the burst limit), from what the authorizer counted (its context: `rateLimit`,
+`rateHits`, `rateReset`, `rateWindow`, `burstLimit`, `burstHits`). The route function makes no request
+for it (docs/architecture.md, "A request")."""
 
 from __future__ import annotations
 
@@ -29,4 +30,8 @@ def check(context: Mapping[str, object]) -> dict[str, str]:
         raise ApiError(
             429, "RATE_LIMITED", f"Rate limit of {limit} requests per {window} s exceeded", [], headers | retry
         )
+    burst_limit, burst_hits = (int(str(context.get(name, 0))) for name in ("burstLimit", "burstHits"))
+    if burst_limit and burst_hits > burst_limit:
+        message = f"Burst limit of {burst_limit} requests a second exceeded"
+        raise ApiError(429, "RATE_LIMITED", message, [], headers | {"Retry-After": "1"})
     return headers

@@ -30,6 +30,9 @@ class ApiKeyCreate(Model):
     scopes: Scopes | None = Field(None, description="Defaults to every scope the user's role allows.")
     expiresAt: Timestamp | None = None
     rateLimit: int | None = Field(None, ge=1, le=1_000_000, description="Requests per rate-limit window.")
+    burstLimit: int | None = Field(
+        None, ge=1, le=100_000, description="Requests a second at most (the burst limit); default 50."
+    )
 
 
 class ApiKey(Model):
@@ -40,6 +43,7 @@ class ApiKey(Model):
     role: Role
     scopes: list[str]
     rateLimit: int
+    burstLimit: int = Field(description="Requests a second at most.")
     expiresAt: str | None
     revokedAt: str | None
     createdAt: str

@@ -45,6 +45,7 @@ def _to_api(item: ApiKeyItem, last_used_at: str | None = None) -> ApiKey:
         role=Role(item.role),
         scopes=list(item.scopes),
         rateLimit=int(item.rate_limit),
+        burstLimit=int(item.burst_limit or settings().rate_burst),
         expiresAt=item.key_expires_at,
         revokedAt=item.revoked_at,
         createdAt=item.created_at,
@@ -73,6 +74,7 @@ def issue_key(
     scopes: list[str] | None,
     expires_at: datetime | None = None,
     rate_limit: int | None = None,
+    burst_limit: int | None = None,
     raw_key: str | None = None,
 ) -> ApiKeyCreated:
     now = clock.now()
@@ -89,6 +91,7 @@ def issue_key(
         role=role.value,
         scopes=allowed_scopes(role, scopes),
         rate_limit=rate_limit or settings().rate_limit,
+        burst_limit=burst_limit,
         key_expires_at=clock.iso(expires_at) if expires_at else None,
         name=name,
         prefix=raw[:PREFIX_LENGTH],
@@ -109,7 +112,13 @@ def create_api_key(caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
     if user is None:
         raise errors.invalid([Detail("userId", "no active user with this id")])
     return issue_key(
-        caller, user=user, name=body.name, scopes=body.scopes, expires_at=body.expiresAt, rate_limit=body.rateLimit
+        caller,
+        user=user,
+        name=body.name,
+        scopes=body.scopes,
+        expires_at=body.expiresAt,
+        rate_limit=body.rateLimit,
+        burst_limit=body.burstLimit,
     )
 
 

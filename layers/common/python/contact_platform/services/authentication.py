@@ -50,6 +50,8 @@ class Grant:
     rate_hits: int  # this request's number in the key's current window (the requests counted up to it)
     rate_reset: int  # when that window ends (epoch seconds)
     rate_window: int  # its length in seconds
+    burst_limit: int  # requests a second at most
+    burst_hits: int  # this request's number in its second
 
     def context(self) -> dict[str, str | int]:
         """The authorizer context (API Gateway allows only flat string/number/boolean values)."""
@@ -63,18 +65,28 @@ class Grant:
             "rateHits": self.rate_hits,
             "rateReset": self.rate_reset,
             "rateWindow": self.rate_window,
+            "burstLimit": self.burst_limit,
+            "burstHits": self.burst_hits,
         }
 
 
 @dataclass(frozen=True)
 class Reserved:
     """What a reservation answered: the window it counted in, the last number it reserved, the
-    limit, and what it read of the key (None for a token's subject)."""
+    limit, the same of the second it counted in (the burst window), and what it read of the key
+    (None for a token's subject)."""
 
     window_start: int
     last: int
     limit: int
+    second: int
+    burst_last: int
+    burst_limit: int
     lookup: store.ApiKeyLookup | None = None
+
+    def in_second(self, number: int) -> int:
+        """The number in its second of the request with `number` in the window."""
+        return self.burst_last - (self.last - number)
 
 
 @dataclass
@@ -97,17 +109,22 @@ class _Lease:
             if self.reserved.window_start == window_start
             else self.reserved.limit
         )
-        return max(1, min(size, settings().rate_lease_max, left // LEASE_SHARE))
+        burst = self.reserved.burst_limit // LEASE_SHARE
+        return max(1, min(size, settings().rate_lease_max, left // LEASE_SHARE, burst))
 
 
 _leases: dict[str, _Lease] = {}
 _lock = threading.Lock()
 
 
-def _numbered(identity: str, reserve: Callable[[int, int], Reserved | None]) -> tuple[Reserved, int]:
+Reserve = Callable[[int, int, int, bool], "Reserved | None"]
+
+
+def _numbered(identity: str, reserve: Reserve) -> tuple[Reserved, int]:
     """This request's number in the window of `identity` (a key's hash, a token's subject) and the
     reservation it came from: the instance's lease when one is usable, else `reserve(size,
-    window_start)` (one request; None: no such key, 401)."""
+    window_start, second, same_second)` (one request; None: no such key, 401; `same_second`: this
+    instance's last reservation counted in this second, so the item's burst window is this one)."""
     window = settings().rate_window_seconds
     now = clock.now().timestamp()
     epoch = int(now)
@@ -118,7 +135,8 @@ def _numbered(identity: str, reserve: Callable[[int, int], Reserved | None]) -> 
             lease.next += 1
             return lease.reserved, lease.next - 1
         size = 1 if lease is None else lease.next_size(window_start, now)
-    reserved = reserve(size, window_start)
+        same_second = lease is not None and lease.reserved.second == epoch
+    reserved = reserve(size, window_start, epoch, same_second)
     with _lock:
         if reserved is None:
             _leases.pop(identity, None)
@@ -153,11 +171,20 @@ def authenticate(headers: Mapping[str, str]) -> Grant:
         raise errors.authentication_failed()
     key_hash = hash_key(raw)
 
-    def reserve(size: int, window_start: int) -> Reserved | None:
-        lookup = store.count_request(key_hash, window_start, clock.iso(clock.now()), count=size)
+    def reserve(size: int, window_start: int, second: int, same_second: bool) -> Reserved | None:
+        used_at = clock.iso(clock.now())
+        lookup = store.count_request(key_hash, window_start, second, used_at, count=size, same_second=same_second)
         if lookup is None:
             return None
-        return Reserved(int(lookup.window_start or 0), int(lookup.window_hits or 0), int(lookup.rate_limit), lookup)
+        return Reserved(
+            int(lookup.window_start or 0),
+            int(lookup.window_hits or 0),
+            int(lookup.rate_limit),
+            int(lookup.burst_second or 0),
+            int(lookup.burst_hits or 0),
+            int(lookup.burst_limit or settings().rate_burst),
+            lookup,
+        )
 
     reserved, number = _numbered(key_hash, reserve)
     lookup = reserved.lookup
@@ -175,6 +202,8 @@ def authenticate(headers: Mapping[str, str]) -> Grant:
         rate_hits=number,
         rate_reset=reserved.window_start + window,
         rate_window=window,
+        burst_limit=reserved.burst_limit,
+        burst_hits=reserved.in_second(number),
     )
 
 
@@ -188,9 +217,11 @@ def _bearer_token_grant(raw: str) -> Grant:
     config = settings()
     window = config.rate_window_seconds
 
-    def reserve(size: int, window_start: int) -> Reserved:
-        start, last = token_windows.count_request(token.tenant_id, token.user_id, window_start, window, count=size)
-        return Reserved(start, last, config.rate_limit)
+    def reserve(size: int, window_start: int, second: int, same_second: bool) -> Reserved:
+        start, last, second_at, burst_last = token_windows.count_request(
+            token.tenant_id, token.user_id, window_start, second, window, count=size, same_second=same_second
+        )
+        return Reserved(start, last, config.rate_limit, second_at, burst_last, config.rate_burst)
 
     reserved, number = _numbered(f"token#{token.tenant_id}#{token.user_id}", reserve)
     return Grant(
@@ -203,4 +234,6 @@ def _bearer_token_grant(raw: str) -> Grant:
         rate_hits=number,
         rate_reset=reserved.window_start + window,
         rate_window=window,
+        burst_limit=reserved.burst_limit,
+        burst_hits=reserved.in_second(number),
     )

@@ -37,6 +37,7 @@ class _KeyGrant(Item):
     role = UnicodeAttribute()
     scopes = string_list()
     rate_limit = NumberAttribute(attr_name="rateLimit")
+    burst_limit = NumberAttribute(null=True, attr_name="burstLimit")  # absent: the default (RATE_BURST_PER_SECOND)
     key_expires_at = UnicodeAttribute(null=True, attr_name="keyExpiresAt")
 
 
@@ -50,11 +51,13 @@ class ApiKeyItem(_KeyGrant, discriminator="apikey"):
 
 
 class ApiKeyLookup(_KeyGrant, discriminator="apikey-lookup"):
-    """The grant, and the key's current rate-limit window: its start (epoch seconds) and the requests
-    counted in it (both absent until the key's first request)."""
+    """The grant, and the key's current rate-limit window and burst second: their starts (epoch
+    seconds) and the requests counted in each (absent until the key's first request)."""
 
     window_start = NumberAttribute(null=True, attr_name="windowStart")
     window_hits = NumberAttribute(null=True, attr_name="windowHits")
+    burst_second = NumberAttribute(null=True, attr_name="burstSecond")
+    burst_hits = NumberAttribute(null=True, attr_name="burstHits")
     last_used_at = UnicodeAttribute(null=True, attr_name="lastUsedAt")  # set by every count
 
 
@@ -68,6 +71,7 @@ def lookup_for(record: ApiKeyItem, ttl_epoch: int | None) -> ApiKeyLookup:
         role=record.role,
         scopes=record.scopes,
         rate_limit=record.rate_limit,
+        burst_limit=record.burst_limit,
         key_expires_at=record.key_expires_at,
         expires_at=ttl_epoch,
     )
@@ -90,17 +94,21 @@ def find_by_hash(key_hash: str) -> ApiKeyLookup | None:
     return get_item(ApiKeyLookup, keys.api_key_lookup_pk(key_hash), LOOKUP_SK)
 
 
-def count_request(key_hash: str, window_start: int, used_at: str, *, count: int = 1) -> ApiKeyLookup | None:
+def count_request(
+    key_hash: str, window_start: int, second: int, used_at: str, *, count: int = 1, same_second: bool = False
+) -> ApiKeyLookup | None:
     """Count `count` requests (the numbers an authorizer leases) in the rate-limit window starting at
-    `window_start` (epoch seconds) of the key with this hash, noting `used_at` as its last use, and
-    return its lookup item as it is after the count; None when no key has this hash (unknown, or
-    revoked: the lookup item is gone). No item is ever created (`store/rate_windows.py`: one
-    UpdateItem, a second at a window's start)."""
+    `window_start` and in the second `second` (epoch seconds) of the key with this hash, noting
+    `used_at` as its last use, and return its lookup item as it is after the count; None when no key
+    has this hash (unknown, or revoked: the lookup item is gone). No item is ever created
+    (`store/rate_windows.py`: one UpdateItem, a second at a window's start)."""
     found = count_in_window(
         ApiKeyLookup,
         keys.api_key_lookup_pk(key_hash),
         LOOKUP_SK,
         window_start,
+        second,
+        same_second=same_second,
         count=count,
         also=[ApiKeyLookup.last_used_at.set(used_at)],
     )

@@ -17,18 +17,38 @@ WINDOW_SK = "WINDOW"
 class TokenWindow(Item, discriminator="token-window"):
     window_start = NumberAttribute(null=True, attr_name="windowStart")
     window_hits = NumberAttribute(null=True, attr_name="windowHits")
+    burst_second = NumberAttribute(null=True, attr_name="burstSecond")
+    burst_hits = NumberAttribute(null=True, attr_name="burstHits")
 
 
 def count_request(
-    tenant_id: str, user_id: str, window_start: int, window_seconds: int, *, count: int = 1
-) -> tuple[int, int]:
-    """(windowStart, windowHits) of the subject's window after counting `count` requests in it."""
+    tenant_id: str,
+    user_id: str,
+    window_start: int,
+    second: int,
+    window_seconds: int,
+    *,
+    count: int = 1,
+    same_second: bool = False,
+) -> tuple[int, int, int, int]:
+    """(windowStart, windowHits, burstSecond, burstHits) of the subject's windows after counting
+    `count` requests in them."""
     create = [
         TokenWindow.kind.set(TokenWindow),
         TokenWindow.expires_at.set(window_start + 2 * window_seconds),
     ]
     found = count_in_window(
-        TokenWindow, keys.token_window_pk(tenant_id, user_id), WINDOW_SK, window_start, create=create, count=count
+        TokenWindow,
+        keys.token_window_pk(tenant_id, user_id),
+        WINDOW_SK,
+        window_start,
+        second,
+        same_second=same_second,
+        create=create,
+        count=count,
     )
     assert found is not None  # made when missing
-    return int(found["windowStart"]["N"]), int(found["windowHits"]["N"])
+    start, hits, second_at, burst = (
+        int(found[name]["N"]) for name in ("windowStart", "windowHits", "burstSecond", "burstHits")
+    )
+    return start, hits, second_at, burst
