@@ -38,6 +38,9 @@ from contact_platform.store.table import Item
 
 # Attempts: three suffice unless the window changes again meanwhile.
 COUNT_ATTEMPTS = 5
+# What an attempt expects of the item: an older window (start ours and our second), the current
+# window and an older second (start our second), or both current (add to them).
+_NEW_WINDOW, _NEW_SECOND, _ADD = "new window", "new second", "add"
 
 
 class CountContention(StoreError):
@@ -125,6 +128,3 @@ def count_in_window(
         else:
             moment, step = int(seen_second), _ADD  # likewise for the second
     raise CountContention(pk)
-
-
-_NEW_WINDOW, _NEW_SECOND, _ADD = "new window", "new second", "add"
