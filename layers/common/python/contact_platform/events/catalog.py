@@ -34,8 +34,7 @@ def event_types() -> dict[str, type[Model]]:
     from contact_platform.models.campaign_exports import CampaignExport
     from contact_platform.models.contacts import Contact
     from contact_platform.models.lead_migration import LeadMigrationFinished
-    from contact_platform.models.operations import BY_JOB
-    from contact_platform.services.operations import FINISHED
+    from contact_platform.models.operations import BY_JOB, FINISHED
 
     types: dict[str, type[Model]] = {f"contact.{_ACTIONS[verb]}": Contact for verb in _CONTACT_VERBS}
     for entity in all_entities():

@@ -208,6 +208,15 @@ class Import(Operation):
 
 # The links a status answer signs for its caller: left out of the job's `<job>.finished` event.
 SIGNED_LINKS = ("downloadUrl", "downloadUrlExpiresAt", "errorReportUrl")
+# The event of a job's end, in any terminal state (services/operations.end): the API's name of the
+# job's operations.
+FINISHED = {
+    "exports": "export.finished",
+    "imports": "import.finished",
+    "tagging": "tag_assignment.finished",
+    "moves": "move.finished",
+    "campaign_exports": "campaign_export.finished",
+}
 # Job -> the API's model of its operations.
 BY_JOB: dict[str, type[Operation]] = {
     "exports": Export,

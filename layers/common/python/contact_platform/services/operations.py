@@ -37,14 +37,6 @@ STATUS_PATHS = {
     "tagging": "/api/v1/tag-assignments",
     "moves": "/api/v1/moves",
 }
-# The event of a job's end, in any terminal state (`end`): the API's name of the job's operations.
-FINISHED = {
-    "exports": "export.finished",
-    "imports": "import.finished",
-    "tagging": "tag_assignment.finished",
-    "moves": "move.finished",
-    "campaign_exports": "campaign_export.finished",
-}
 RETRIED = {
     "exports": "export.retried",
     "imports": "import.retried",
@@ -185,6 +177,8 @@ def end(
     job's `<job>.finished` event: the operation as the API's GET of it returns it after the write
     (`chunks`: the chunk results that GET would read), without signed links (docs/architecture.md,
     "Events"). The condition makes it one event per job end, however often a step runs."""
+    from contact_platform.models.operations import FINISHED  # as `event_data`: only a job's end reads models
+
     now = clock.now()
     stamp = clock.iso(now)
     changes = {"status": status, "finished_at": stamp, "updated_at": stamp, **due_keys(operation, stamp), **changes}
