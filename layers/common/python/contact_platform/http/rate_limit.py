@@ -30,6 +30,8 @@ def check(context: Mapping[str, object]) -> dict[str, str]:
         raise ApiError(
             429, "RATE_LIMITED", f"Rate limit of {limit} requests per {window} s exceeded", [], headers | retry
         )
+    # Absent from the context of an authorizer deployed before the burst limit (a deployment updates
+    # the functions one by one): no burst check then.
     burst_limit, burst_hits = (int(str(context.get(name, 0))) for name in ("burstLimit", "burstHits"))
     if burst_limit and burst_hits > burst_limit:
         message = f"Burst limit of {burst_limit} requests a second exceeded"
