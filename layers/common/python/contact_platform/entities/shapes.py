@@ -6,13 +6,13 @@ delete and a deleted record in the admins' list. Built once per process and enti
 
 from __future__ import annotations
 
-import json
-import re
+import types
+import typing
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import Field, TypeAdapter, create_model
+from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
 from contact_platform.entities.entity import Entity
@@ -50,6 +50,15 @@ def _constrained(info: FieldInfo) -> Any:
 def _optional(info: FieldInfo, *, constrained: bool = True) -> tuple[Any, Any]:
     annotation: Any = _constrained(info) if constrained else info.annotation
     return annotation | None, Field(None, description=info.description, examples=info.examples)
+
+
+def _numeric(annotation: Any) -> bool:
+    """A number (int or float, not bool), under `Annotated` and optional."""
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_numeric(arg) for arg in typing.get_args(annotation) if arg is not type(None))
+    return isinstance(annotation, type) and issubclass(annotation, int | float) and annotation is not bool
 
 
 def _owner_fields(entity: Entity, *, public: bool) -> dict[str, Any]:
@@ -114,10 +123,7 @@ def shapes(entity: Entity) -> Shapes:
         filters[name] = (kind | None, Field(None))
     for field, (low, high) in entity.ranges.items():
         bound, _ = _filter(entity, field)
-        numeric = {"number", "integer"} & set(
-            re.findall(r'"type": "(\w+)"', json.dumps(TypeAdapter(bound).json_schema()))
-        )
-        sides = ("at least", "at most") if numeric else ("at or after", "at or before")
+        sides = ("at least", "at most") if _numeric(bound) else ("at or after", "at or before")
         for parameter, side in zip((low, high), sides, strict=True):
             if parameter is not None:
                 filters[parameter] = (bound, Field(None, description=f"Only records whose {field} is {side} this."))
