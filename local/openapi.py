@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 from pydantic import BaseModel
 
 from contact_platform.events.catalog import SCHEMAS, write_schemas
+from contact_platform.http.openapi_operation import RATE_HEADERS
 from contact_platform.http.params import Query as QueryParam
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
@@ -27,7 +28,10 @@ VERSION = "1.0.0"
 DESCRIPTION = (
     "Contacts and CRM data per tenant. Authenticate with `Authorization: Bearer <key or JWT>` or "
     "`X-API-Key: <key>` (a JWT: an RS256 access token of the platform's issuer; `POST /dev/token` in dev mode). "
-    "Every response is an envelope: `{success, data, meta}` or `{success: false, error, meta}`."
+    "Every response is an envelope: `{success, data, meta}` or `{success: false, error, meta}`. "
+    "Every answer of a route that takes a key carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and "
+    "`X-RateLimit-Reset` (epoch seconds); a 429 also `Retry-After` (seconds: until the window ends, or 1 "
+    "past the key's burst limit of requests a second)."
 )
 
 
@@ -62,7 +66,22 @@ def build(server_url: str | None = None) -> dict[str, Any]:
             if operation["operationId"] in csv_routes:
                 _accept_csv(operation)
     _link(document)
+    _shared_headers(document)
     return document
+
+
+def _shared_headers(document: dict[str, Any]) -> None:
+    """The rate-limit headers, which nearly every operation's answers carry, defined once under
+    `components.headers` and referred to."""
+    shared: dict[str, Any] = {}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                for name, spec in response.get("headers", {}).items():
+                    if name in RATE_HEADERS or name == "Retry-After":
+                        shared[name] = spec
+                        response["headers"][name] = {"$ref": f"#/components/headers/{name}"}
+    document["components"]["headers"] = dict(sorted(shared.items()))
 
 
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
@@ -315,7 +334,8 @@ def render_markdown(document: dict[str, Any]) -> str:
                 ]
             for status, response in sorted(operation.get("responses", {}).items()):
                 for header, spec in response.get("headers", {}).items():
-                    lines += [f"- Header of {status}: `{header}`: {spec.get('description', '')}"]
+                    if header not in RATE_HEADERS and header != "Retry-After":  # in the preamble
+                        lines += [f"- Header of {status}: `{header}`: {spec.get('description', '')}"]
             links = [name for response in operation["responses"].values() for name in response.get("links", {})]
             if links:
                 lines += ["- Links (what the created ID is used by): " + ", ".join(f"`{name}`" for name in links)]

@@ -43,6 +43,21 @@ LOCATION = {
     "schema": {"type": "string"},
 }
 NOT_MODIFIED = "If-None-Match names the current ETag: the version the client holds, no body"
+_SECONDS = {"type": "string", "pattern": "^[0-9]+$"}  # a header's whole number, as the header's text
+# What every answer of a route that takes a key carries (http/rate_limit.py), and a 429 besides.
+RATE_HEADERS = {
+    name: {"description": description, "required": True, "schema": _SECONDS}
+    for name, description in (
+        ("X-RateLimit-Limit", "Requests the key may make in its rate-limit window"),
+        ("X-RateLimit-Remaining", "Requests left in the window"),
+        ("X-RateLimit-Reset", "When the window ends (epoch seconds)"),
+    )
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait: until the window ends, or 1 past the burst limit (requests a second)",
+    "required": True,
+    "schema": _SECONDS,
+}
 # A GET of a versioned resource answers 304 to the ETag the client holds (http/endpoint.py).
 IfNoneMatch = Annotated[
     str | None, powertools.Header(alias="If-None-Match", description="An ETag a read returned (or *)")
@@ -113,11 +128,13 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
     error_model = {JSON: {"model": ErrorEnvelope}}
     statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
     located = route.location is not None or "statusUrl" in getattr(answer, "model_fields", {})
+    counted = {} if route.public else RATE_HEADERS
+    headers = {**({"Location": LOCATION} if located else {}), **counted}
     responses: dict[int, Any] = {
         route.status: {
             "description": route.summary,
             "content": {TEXT: {"schema": {"type": "string"}}} if text else {JSON: {"model": returned}},
-            **({"headers": {"Location": LOCATION}} if located else {}),
+            **({"headers": headers} if headers else {}),
         },
         **(
             {route.also_status: {"description": ALSO_STATUS, "content": {JSON: {"model": returned}}}}
@@ -127,6 +144,8 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
         **({304: {"description": NOT_MODIFIED}} if conditional else {}),
         **{status: {"description": ERROR_STATUSES[status], "content": error_model} for status in statuses},
     }
+    if 429 in responses:
+        responses[429]["headers"] = {**counted, "Retry-After": RETRY_AFTER}
     resolver = APIGatewayRestResolver(enable_validation=True)
     resolver.route(
         _powertools_path(route.path),
