@@ -23,6 +23,8 @@ from contact_platform.http.params import Query as QueryParam
 from contact_platform.route import Route
 from contact_platform.routes import ROUTES
 
+# Headers nearly every answer carries: under components.headers, and said once in the preamble.
+SHARED_HEADERS = {*RATE_HEADERS, "Retry-After", "X-Request-Id", "ETag"}
 TITLE = "contact-data-platform API"
 VERSION = "1.0.0"
 DESCRIPTION = (
@@ -31,7 +33,8 @@ DESCRIPTION = (
     "Every response is an envelope: `{success, data, meta}` or `{success: false, error, meta}`. "
     "Every answer of a route that takes a key carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and "
     "`X-RateLimit-Reset` (epoch seconds); a 429 also `Retry-After` (seconds: until the window ends, or 1 "
-    "past the key's burst limit of requests a second)."
+    "past the key's burst limit of requests a second). Every answer carries `X-Request-Id` (as `meta.requestId`); "
+    "one of a versioned record `ETag` (its version: If-Match to change it, If-None-Match to read it once changed)."
 )
 
 
@@ -71,14 +74,14 @@ def build(server_url: str | None = None) -> dict[str, Any]:
 
 
 def _shared_headers(document: dict[str, Any]) -> None:
-    """The rate-limit headers, which nearly every operation's answers carry, defined once under
+    """The headers nearly every operation's answers carry (`SHARED_HEADERS`), defined once under
     `components.headers` and referred to."""
     shared: dict[str, Any] = {}
     for operations in document["paths"].values():
         for operation in operations.values():
             for response in operation["responses"].values():
                 for name, spec in response.get("headers", {}).items():
-                    if name in RATE_HEADERS or name == "Retry-After":
+                    if name in SHARED_HEADERS:
                         shared[name] = spec
                         response["headers"][name] = {"$ref": f"#/components/headers/{name}"}
     document["components"]["headers"] = dict(sorted(shared.items()))
@@ -334,7 +337,7 @@ def render_markdown(document: dict[str, Any]) -> str:
                 ]
             for status, response in sorted(operation.get("responses", {}).items()):
                 for header, spec in response.get("headers", {}).items():
-                    if header not in RATE_HEADERS and header != "Retry-After":  # in the preamble
+                    if header not in SHARED_HEADERS:  # in the preamble
                         lines += [f"- Header of {status}: `{header}`: {spec.get('description', '')}"]
             links = [name for response in operation["responses"].values() for name in response.get("links", {})]
             if links:

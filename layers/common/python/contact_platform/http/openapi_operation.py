@@ -53,6 +53,17 @@ RATE_HEADERS = {
         ("X-RateLimit-Reset", "When the window ends (epoch seconds)"),
     )
 }
+REQUEST_ID = {
+    "description": "The request's ID, as `meta.requestId` (what its logs carry)",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^req_[0-9a-f]+$"},
+}
+ETAG = {
+    "description": 'The record\'s version, quoted (`"3"`): send it as If-Match to change the record, as '
+    "If-None-Match to read it only once it has changed",
+    "required": True,
+    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+}
 RETRY_AFTER = {
     "description": "Seconds to wait: until the window ends, or 1 past the burst limit (requests a second)",
     "required": True,
@@ -129,12 +140,18 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
     statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
     located = route.location is not None or "statusUrl" in getattr(answer, "model_fields", {})
     counted = {} if route.public else RATE_HEADERS
-    headers = {**({"Location": LOCATION} if located else {}), **counted}
+    versioned = typing.get_type_hints(answer).get("version") is int if isinstance(answer, type) else False
+    headers = {
+        **({"Location": LOCATION} if located else {}),
+        **({"ETag": ETAG} if versioned else {}),
+        **counted,
+        "X-Request-Id": REQUEST_ID,
+    }
     responses: dict[int, Any] = {
         route.status: {
             "description": route.summary,
             "content": {TEXT: {"schema": {"type": "string"}}} if text else {JSON: {"model": returned}},
-            **({"headers": headers} if headers else {}),
+            "headers": headers,
         },
         **(
             {route.also_status: {"description": ALSO_STATUS, "content": {JSON: {"model": returned}}}}
