@@ -12,8 +12,10 @@ limit (`RATE_LIMIT_PER_WINDOW`); its grant has no key id.
 **Leases.** What one reservation gets is kept by the instance for at most `LEASE_SECONDS`: the next
 requests of that key (or subject) take its numbers without a request. A lease starts at one number;
 the next is twice as large when the one before was used up within its time, else as large as the
-part of it that was used, at most `RATE_LEASE_MAX` (16) and an eighth of what is left of the limit
-(so the last numbers of a window go one by one). A key used now and then costs one UpdateItem a
+part of it that was used, at most `RATE_LEASE_MAX` (16), an eighth of what is left of the limit (so
+the last numbers of a window go one by one) and an eighth of the burst limit. The same reservation
+counts its numbers in the current second, the burst window (`burstLimit` requests a second:
+http/rate_limit.py refuses past it). A key used now and then costs one UpdateItem a
 request as before; a busy one about one in sixteen. The price, by design: an instance refuses a
 revoked key (or uses a key's new role) once its lease ends, within `LEASE_SECONDS`, not on the very
 next request; and numbers reserved but not used in their time count in the window, so a client may
