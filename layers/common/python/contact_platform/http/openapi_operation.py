@@ -121,7 +121,9 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
     parameters = [
         parameter.replace(annotation=_powertools_hint(hints[name])) for name, parameter in signature.parameters.items()
     ]
-    conditional = route.method == "GET" and "version" in getattr(answer, "model_fields", {})
+    # A versioned record (an int `version`): its answers carry an ETag, and its GET answers 304.
+    versioned = typing.get_type_hints(answer).get("version") is int if isinstance(answer, type) else False
+    conditional = route.method == "GET" and versioned
     if conditional:
         parameters.append(
             inspect.Parameter("if_none_match", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=IfNoneMatch)
@@ -140,7 +142,6 @@ def resolver_for(route: Route, function: Callable[..., Any]) -> APIGatewayRestRe
     statuses = PUBLIC_ERROR_STATUSES if route.public else ERROR_STATUSES
     located = route.location is not None or "statusUrl" in getattr(answer, "model_fields", {})
     counted = {} if route.public else RATE_HEADERS
-    versioned = typing.get_type_hints(answer).get("version") is int if isinstance(answer, type) else False
     headers = {
         **({"Location": LOCATION} if located else {}),
         **({"ETag": ETAG} if versioned else {}),
