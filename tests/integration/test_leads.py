@@ -393,6 +393,7 @@ def _all_pages(api: Api, key: str, params: dict[str, Any], limit: int = 2) -> li
         ({"search": "firma"}, [0, 1, 2, 3, 4, 5]),  # by search entry: in token order, then by ID
         ({"search": "zor"}, [4]),
         ({"search": "ZELL"}, [4]),
+        ({"search": "zora zel"}, [4]),  # the contact's name whole
         ({"search": "muster"}, [0, 1, 2, 3, 5]),
     ],
     ids=lambda value: "&".join(f"{k}={v}" for k, v in value.items()) or "all" if isinstance(value, dict) else "",

@@ -47,7 +47,8 @@ class Entity:
     plural: str = ""  # snake case, default name + "s": routes `list_organizations`, scopes `organizations:*`
     unique: tuple[str, ...] = ()  # unique per tenant among active records, case- and accent-insensitive
     # Prefix search (`search=`, at least 2 characters) over these fields; `contact.firstName`: a field
-    # of an object field.
+    # of an object field; fields separated by spaces are searched as one name, their values joined
+    # (`contact.firstName contact.lastName`: `eva mus` finds Eva Muster).
     search: tuple[str, ...] = ()
     filters: tuple[str, ...] = ()  # equality filters of the list (fields of `fields` or the server's)
     # List filters computed from a record's fields (API names): query parameter -> (its type, whether

@@ -105,7 +105,7 @@ ENTITY = Entity(
     "lead",
     LeadFields,
     label="Lead",
-    search=("companyName", "contact.firstName", "contact.lastName"),
+    search=("companyName", "contact.firstName contact.lastName"),
     filters=("territory", "protectionStatus"),
     ranges={"registeredAt": ("registeredSince", None)},
     sort=("companyName",),

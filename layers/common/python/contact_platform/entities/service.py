@@ -267,6 +267,12 @@ def _value_at(data: dict[str, Any], path: str) -> Any:
     return value
 
 
+def _searched_value(data: dict[str, Any], searched: str) -> str:
+    """The text a `search` entry names: a field's value, or the values of its fields (`contact.firstName
+    contact.lastName`) joined as one name."""
+    return " ".join(str(value) for path in searched.split() if (value := _value_at(data, path)))
+
+
 def _derive(entity: Entity, record: RecordItem) -> None:
     """The record's derived state, from its data alone (store/records.py)."""
     data = store.data_of(record)
@@ -281,7 +287,7 @@ def _derive(entity: Entity, record: RecordItem) -> None:
         for field, held in forms.items()
         for number, form in enumerate(held)
     }
-    values = [str(value) for field in entity.search if (value := _value_at(data, field))]
+    values = [value for searched in entity.search if (value := _searched_value(data, searched))]
     whole = [search_terms.fold(value)[: search_terms.MAX_TOKEN_LENGTH] for value in values]  # `crm-std` too
     record.search_tokens = search_terms.without_prefixes([*search_terms.name_tokens(*values), *whole])
     record.sort_values = [_sort_value(data.get(field)) or "" for field in entity.sort]

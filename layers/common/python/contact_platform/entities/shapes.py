@@ -128,7 +128,7 @@ def shapes(entity: Entity) -> Shapes:
             if parameter is not None:
                 filters[parameter] = (bound, Field(None, description=f"Only records whose {field} is {side} this."))
     if entity.search:
-        searched = " or ".join(entity.search)
+        searched = " or ".join(" + ".join(entry.split()) for entry in entity.search)
         filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))
     filters["ids"] = (str | None, Field(None, max_length=4200, description=IDS_DESCRIPTION))
     if "customFields" in fields:
