@@ -31,14 +31,8 @@ from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.responses import dynamo_to_dict
 
 from local import COLLECTOR_THRESHOLDS, emulator
-from local.emulator import (
-    dynamodb_expressions,
-    dynamodb_items,
-    dynamodb_parse,
-    dynamodb_projection,
-    dynamodb_queries,
-    dynamodb_reads,
-)
+from local.emulator import dynamodb_expressions, dynamodb_items, dynamodb_parse, dynamodb_projection, dynamodb_queries
+from local.emulator import dynamodb_reads as reads
 from local.gateway import Gateway
 from tests.support.lambdas import register_function
 
@@ -836,10 +830,10 @@ def test_answers_become_the_plain_values_moto_makes(aws: None) -> None:
         [None, True, 0, "x", {"k": [DynamoType({"NULL": True})]}],
     ]
     for answer in answers:
-        assert dynamodb_reads.plain(answer) == dynamo_to_dict(answer)
-    assert dynamodb_reads.plain(item.describe_attrs())["Item"]["bin"] == {"B": b"\x00"}
+        assert reads.plain(answer) == dynamo_to_dict(answer)
+    assert reads.plain(item.describe_attrs())["Item"]["bin"] == {"B": b"\x00"}
     textual = {name: value for name, value in EVERY_TYPE.items() if name not in ("b", "bs", "m")}
     nested = {"PK": {"S": "A"}, **textual, "l": {"L": [{"M": {"inner": {"M": textual}}}, {"L": [{"M": textual}]}]}}
     without_binary = Item(DynamoType({"S": "A"}), None, nested).describe_attrs()
-    with mock.patch.object(dynamodb_reads, "dynamo_to_dict", side_effect=AssertionError("moto's")):
-        dynamodb_reads.plain(without_binary)
+    with mock.patch.object(reads, "dynamo_to_dict", side_effect=AssertionError("moto's")):
+        reads.plain(without_binary)
