@@ -9,15 +9,13 @@ patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VER
   of sorting and filtering the whole table.
 - `dynamodb_projection`: a projection of top-level attributes copies just those, not the whole item
   once per attribute.
-- `dynamodb_items`: a new item's 400 KB check sums its size once instead of once per attribute, and a
-  map's size is measured without building its values again.
+- `dynamodb_items`: a new item's 400 KB check sums its size once instead of once per attribute.
 - `dynamodb_serial`: DynamoDB requests are handled one at a time (moto's backend is not thread-safe).
 - `dynamodb_streams`: stream records are kept for 24 hours and up to a maximum count, not forever,
   and measured only when read; shard iterators expire after 15 minutes.
 - `dynamodb_parse`: a request's attribute values are parsed directly, not member by member against
   the service model.
-- `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are made plain in one walk and
-  written with `json.dumps`.
+- `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are written with `json.dumps`.
 - `dynamodb_expressions`: a condition or update expression is parsed once, not twice per request
   and again for every request that sends it.
 - `responses_reflection`: a response class's methods are listed once, not on every request.

@@ -1,4 +1,4 @@
-"""DynamoDB items (moto 5.2.5), three costs of every write and read:
+"""DynamoDB items (moto 5.2.5), two costs of every write and read:
 
 - Size: moto checks the 400 KB item limit on every attribute it sets while building an item, summing
   the sizes of all attributes set so far each time (quadratic in the attributes). Instead a new
@@ -8,10 +8,6 @@
 - JSON: `Item.to_json` (a read's answer, a stream record's image) deep-copies every map and list
   once per level of nesting below it. Instead the same JSON is built in one walk: new maps and
   lists, the values in them (strings, bytes, booleans) shared, as they cannot change.
-- A value's size (`DynamoType.size`: BatchGetItem's 16 MB check, twice per item read, and an update's
-  400 KB check): moto measures a map's values by building each anew (`DynamoType(value)`), which
-  builds everything below it again, once per level of nesting above it. Instead each value is
-  measured as it is; the sizes are moto's, byte for byte.
 """
 
 from __future__ import annotations
@@ -28,7 +24,6 @@ from moto.dynamodb.models.utilities import bytesize
 ITEM_SIZE_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (LimitedSizeDict)
 _SHARED = (str, bytes, bool)  # values a copy may share: they never change in place
 _original_to_json = Item.to_json  # moto's own, which the tests compare with
-_original_size = DynamoType.size
 
 
 def _within_limit(attrs: dict[str, Any]) -> bool:
@@ -82,21 +77,6 @@ def _to_json(self: Item, root_attr_name: str = "Attributes") -> dict[str, Any]:
     return {root_attr_name: attributes}
 
 
-def _size(self: DynamoType) -> int:
-    """`DynamoType.size` without building the values inside a list or map again (they are DynamoType
-    already, as moto builds an item; any other is built as moto builds it)."""
-    if self.type == "L":
-        return sum(_as_type(value).size() for value in self.value)
-    if self.type == "M":
-        return sum(bytesize(key) + _as_type(value).size() for key, value in self.value.items())
-    return _original_size(self)  # scalars and sets: nothing nested
-
-
-def _as_type(value: Any) -> DynamoType:
-    return value if type(value) is DynamoType else DynamoType(value)
-
-
 def install() -> None:
     Item.__init__ = _item_init  # type: ignore[method-assign]
     Item.to_json = _to_json  # type: ignore[method-assign]
-    DynamoType.size = _size  # type: ignore[method-assign]

@@ -28,11 +28,9 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
-from moto.dynamodb.responses import dynamo_to_dict
 
 from local import COLLECTOR_THRESHOLDS, emulator
 from local.emulator import dynamodb_expressions, dynamodb_items, dynamodb_parse, dynamodb_projection, dynamodb_queries
-from local.emulator import dynamodb_reads as reads
 from local.gateway import Gateway
 from tests.support.lambdas import register_function
 
@@ -794,46 +792,3 @@ def test_an_emptied_emulator_frees_its_items_though_a_handler_was_built_in_proce
         "items": 0,
         "thresholds": list(COLLECTOR_THRESHOLDS),
     }
-
-
-NESTED = {  # every attribute type, in lists and maps three levels down
-    **EVERY_TYPE,
-    "l": {"L": [{"M": {"inner": {"M": EVERY_TYPE}}}, {"L": [{"M": EVERY_TYPE}, {"N": "7"}]}]},
-}
-
-
-def test_sizes_are_moto_s_byte_for_byte() -> None:
-    """An item's size (BatchGetItem's 16 MB check, an update's 400 KB check) is what moto measures,
-    nested lists and maps and every attribute type included."""
-    emulator.install()
-    item = Item(DynamoType({"S": "A"}), None, {"PK": {"S": "A"}, **NESTED})
-    measured = {name: value.size() for name, value in item.attrs.items()} | {"whole": item.size()}
-    with mock.patch.object(DynamoType, "size", dynamodb_items._original_size):
-        assert measured == {name: value.size() for name, value in item.attrs.items()} | {"whole": item.size()}
-    assert measured["l"] > 3 * measured["m"] > 0
-    maps_and_lists = DynamoType({"M": {"l": {"L": [{"M": {"s": {"S": "x"}, "n": {"N": "1"}}}] * 3}}})
-    with mock.patch.object(DynamoType, "__init__", side_effect=AssertionError("built again")):
-        assert maps_and_lists.size() == 1 + 3 * (1 + 1 + 1 + 1)  # names and values of l, s, n
-
-
-def test_answers_become_the_plain_values_moto_makes(aws: None) -> None:
-    """What an answer holds (items of every attribute type, a table's description with its dates) is
-    turned into the values moto's `dynamo_to_dict` makes of it."""
-    emulator.install()
-    boto3.client("dynamodb").put_item(TableName=os.environ["TABLE_NAME"], Item={"PK": {"S": "A"}, "SK": {"S": "1"}})
-    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].get_table(os.environ["TABLE_NAME"])
-    item = Item(DynamoType({"S": "A"}), None, {"PK": {"S": "A"}, **NESTED, "bin": {"B": b"\x00"}})
-    answers = [
-        {"Responses": {"t": [item.describe_attrs()["Item"]]}, "UnprocessedKeys": {}, "Count": 1, "Rate": 1.5},
-        item.describe_attrs(),
-        table.describe(),
-        [None, True, 0, "x", {"k": [DynamoType({"NULL": True})]}],
-    ]
-    for answer in answers:
-        assert reads.plain(answer) == dynamo_to_dict(answer)
-    assert reads.plain(item.describe_attrs())["Item"]["bin"] == {"B": b"\x00"}
-    textual = {name: value for name, value in EVERY_TYPE.items() if name not in ("b", "bs", "m")}
-    nested = {"PK": {"S": "A"}, **textual, "l": {"L": [{"M": {"inner": {"M": textual}}}, {"L": [{"M": textual}]}]}}
-    without_binary = Item(DynamoType({"S": "A"}), None, nested).describe_attrs()
-    with mock.patch.object(reads, "dynamo_to_dict", side_effect=AssertionError("moto's")):
-        reads.plain(without_binary)
