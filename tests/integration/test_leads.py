@@ -200,8 +200,10 @@ def test_an_activity_is_validated_and_its_problems_name_its_fields(
     lead = make(api, key, "lead")
     frozen.at(10)
     before = business_items()
-    details = _details(_add(api, key, lead["id"], activity))
+    refused = _add(api, key, lead["id"], activity)
+    details = _details(refused)
     assert [name for name, _ in details] == [field] and (issue is None or details == [(field, issue)])
+    assert "activities[" not in refused.error["message"], "the message names the body's field, as the details do"
     assert business_items() == before
 
 

@@ -29,8 +29,10 @@ def add_lead_activity(caller: Caller, lead_id: str, activity: LeadActivity, if_m
     try:
         return service.update(ENTITY, caller, lead_id, appended, if_match)
     except ApiError as error:
-        error.details = [Detail(_own(problem.field), problem.issue) for problem in error.details]
-        raise
+        if error.code != "VALIDATION_ERROR":
+            raise
+        own = [Detail(_own(problem.field), problem.issue) for problem in error.details]
+        raise errors.invalid(own) from error  # the message names the fields as the details do
 
 
 def _own(field: str) -> str:
