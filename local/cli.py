@@ -14,7 +14,7 @@
     cdp migrate leads FILE.json|FILE.csv [--dry-run] [--batch-size 1000] [--report FILE]
 
 `serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json` while it runs (it
-removes the record when it stops); the other commands use them unless `--base-url`/`--api-key` (or
+removes the record when it stops); the other commands, run there or in a folder below, use them unless `--base-url`/`--api-key` (or
 CDP_BASE_URL/CDP_API_KEY) or `--aws-endpoint` say otherwise, and say on stderr which URL they use.
 """
 
@@ -216,13 +216,23 @@ def _connection(args: argparse.Namespace) -> tuple[str, str]:
     if os.environ.get("CDP_BASE_URL"):
         return os.environ["CDP_BASE_URL"], "CDP_BASE_URL"
     if _state().get("baseUrl"):
-        return _state()["baseUrl"], f"the local stack recorded in {STATE_FILE}"
+        return _state()["baseUrl"], f"the local stack recorded in {_recorded_in()}"
     return DEFAULT_BASE_URL, "the default"
+
+
+def _recorded_in() -> Path:
+    """The record of the running `cdp serve`: STATE_FILE here, else in the nearest folder above that has
+    one (a command run in a data folder under the project finds the stack started at its top)."""
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / STATE_FILE).is_file():
+            return STATE_FILE if folder == here else folder / STATE_FILE
+    return STATE_FILE
 
 
 def _state() -> dict[str, str]:
     try:
-        state: dict[str, str] = json.loads(STATE_FILE.read_text())
+        state: dict[str, str] = json.loads(_recorded_in().read_text())
     except (OSError, ValueError):
         return {}
     return state
@@ -235,7 +245,10 @@ def _client(args: argparse.Namespace) -> Any:
     base_url, source = _connection(args)
     api_key = args.api_key or os.environ.get("CDP_API_KEY") or _state().get("apiKey")
     if not api_key:
-        raise SystemExit("cdp: no API key; pass --api-key, set CDP_API_KEY or start `cdp serve` first")
+        raise SystemExit(
+            f"cdp: no API key; pass --api-key or set CDP_API_KEY, or run this where `cdp serve` runs (or below"
+            f" it): it records its URL and key in {STATE_FILE} in the folder it was started from"
+        )
     print(f"cdp {args.command}: {base_url} ({source})", file=sys.stderr, flush=True)
     return ApiClient(base_url, api_key)
 

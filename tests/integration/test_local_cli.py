@@ -68,6 +68,31 @@ def test_the_base_url_given_wins_and_is_named(
     assert capsys.readouterr().err.splitlines()[0] == f"cdp contacts: {elsewhere} (CDP_BASE_URL)"
 
 
+def test_a_command_in_a_folder_below_the_stack_finds_its_record(
+    stale_record: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data" / "2026"
+    data.mkdir(parents=True)
+    monkeypatch.chdir(data)
+    with pytest.raises(SystemExit):
+        cli.main(["contacts", "restore", "con_x"])
+    recorded = tmp_path / ".cdp" / "local.json"
+    said = capsys.readouterr().err.splitlines()[0]
+    assert said == f"cdp contacts: {stale_record} (the local stack recorded in {recorded})"
+
+
+def test_a_command_with_no_stack_recorded_says_where_the_record_would_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CDP_BASE_URL", raising=False)
+    monkeypatch.delenv("CDP_API_KEY", raising=False)
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["contacts", "restore", "con_x"])
+    assert "run this where `cdp serve` runs" in str(exit.value.code)
+    assert ".cdp/local.json in the folder it was started from" in str(exit.value.code)
+
+
 def test_cdp_migrate_reads_a_lead_csv_as_excel_writes_it(tmp_path: Path) -> None:
     """A German Excel's CSV: `;` between cells, Windows-1252 text (or UTF-8 with a BOM): the leads as
     a comma-separated UTF-8 file gives them; a file of no text encoding is one FileError."""
