@@ -1,5 +1,6 @@
 """The rules of each entity beyond the standard cases (test_entities.py): organizations' contact
-fields, products' price and currency and their tenant-wide catalog, notes' attachments and size."""
+fields, products' price and currency and their tenant-wide catalog, notes' attachments and size, and
+a create body's rules heard together with its field errors."""
 
 from __future__ import annotations
 
@@ -230,3 +231,58 @@ def test_null_puts_back_a_fields_default(api: Api, admin: dict[str, Any]) -> Non
     product = make(api, key, "product", active=False, unit="seat")
     changed = api.patch(f"/api/v1/products/{product['id']}", key=key, json={"active": None, "unit": None}).data
     assert changed["active"] is True and changed["unit"] is None
+
+
+_LEAD = {"companyName": "Xy GmbH", "city": "Berlin", "territory": "DE"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        # a field error and the rules of the fields that did validate, in one answer
+        (
+            "/api/v1/leads",
+            {**_LEAD, "companyName": "X", "contact": {"firstName": "Max"}},
+            [("companyName", "String should have at least 2 characters"),
+             ("contact", "Email or phone required when contact data present"),
+             ("consentGivenAt", "Consent required when contact data present")],
+        ),
+        # a contact sent with a bad email is still a contact: its consent is asked for
+        (
+            "/api/v1/leads",
+            {**_LEAD, "contact": {"firstName": "Max", "email": "bad"}},
+            [("contact.email", None), ("consentGivenAt", "Consent required when contact data present")],
+        ),
+        # a rule reading a field that did not validate says nothing (the consent was sent, malformed)
+        ("/api/v1/leads", {**_LEAD, "consentGivenAt": "nope", "contact": {"email": "a@b.de"}},
+         [("consentGivenAt", None)]),
+        (
+            "/api/v1/campaigns",
+            {"name": "", "market": "DE", "markets": ["AT", "AT"], "startsAt": "2026-06-30T10:00:00Z",
+             "endsAt": "2026-06-01T22:00:00Z"},
+            [("name", None), ("endsAt", "must be after startsAt"), ("markets", "each market once")],
+        ),
+        ("/api/v1/campaigns", {"name": "", "market": "DE", "startsAt": "x", "endsAt": "2026-06-01T22:00:00Z"},
+         [("name", None), ("startsAt", None)]),
+        (
+            "/api/v1/notes",
+            {"content": ""},
+            [("content", None), ("dealId", "a note is attached to at least one of dealId, contactId, organizationId")],
+        ),
+        # a malformed attachment is still one: no "attached to nothing"
+        ("/api/v1/notes", {"content": "", "contactId": "bad id"}, [("content", None), ("contactId", None)]),
+        # a deal's stage may come from its pipeline, which a body with field errors is never read for
+        ("/api/v1/deals", {"title": "", "value": -1}, [("title", None), ("value", "min")]),
+        ("/api/v1/leads", [1], [("body", "Input should be an object")]),
+    ],
+)  # fmt: skip
+def test_a_create_with_field_errors_also_hears_the_rules_of_the_fields_that_validated(
+    api: Api, admin: dict[str, Any], path: str, body: Any, expected: list[tuple[str, str | None]]
+) -> None:
+    before = business_items()
+    reply = api.post(path, key=admin["apiKey"], json=body)
+    assert reply.status == 422 and reply.error["code"] == "VALIDATION_ERROR", reply.body
+    found = [(detail["field"], detail["issue"]) for detail in reply.error["details"]]
+    assert [field for field, _ in found] == [field for field, _ in expected], found
+    assert all(issue is None or (field, issue) in found for field, issue in expected), found
+    assert business_items() == before

@@ -35,7 +35,8 @@ class CampaignFields(Fields):
     description: text(2000) | None = None  # type: ignore[valid-type]
 
 
-def rules(campaign: dict[str, Any], changed: set[str]) -> list[Detail]:
+def rules(campaign: dict[str, Any], changed: set[str], *, unknown: frozenset[str] = frozenset()) -> list[Detail]:
+    """Both rules read only what they compare: a field that did not validate is absent (`Checks`)."""
     problems = []
     starts, ends = campaign.get("startsAt"), campaign.get("endsAt")
     if starts and ends and clock.parse_iso(ends) <= clock.parse_iso(starts):

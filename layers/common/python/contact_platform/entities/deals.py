@@ -86,8 +86,9 @@ def _first_stage(caller: Any, sent: dict[str, Any]) -> dict[str, Any]:
     return {"stageId": first[0].id} if first else {}
 
 
-def _rules(deal: dict[str, Any], changed: set[str]) -> list[Detail]:
-    """A deal is in a stage; with products, its value is their sum, in the currency their prices are in."""
+def _rules(deal: dict[str, Any], changed: set[str], *, unknown: frozenset[str] = frozenset()) -> list[Detail]:
+    """A deal is in a stage; with products, its value is their sum, in the currency their prices are in.
+    Never asked about a body with field errors: its stage may come from `defaults`, which read."""
     problems = []
     if deal.get("stageId") is None:
         if "stageId" in changed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ConfigDict
 
@@ -20,6 +20,17 @@ class Fields(Model):
     a default is required on create; the others are optional (None: not set)."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class Checks(Protocol):
+    """Rules across fields, on the record as it would be stored (API field names) and the fields the
+    write changes: the problems, if any. `unknown`: fields sent with values that did not validate, so
+    absent here (a create body with field errors is checked on the rest, entities/shapes.py): a rule
+    that reads one of them says nothing rather than judge a record the caller did not send."""
+
+    def __call__(
+        self, record: dict[str, Any], changed: set[str], /, *, unknown: frozenset[str] = ...
+    ) -> list[Detail]: ...
 
 
 @dataclass(frozen=True)
@@ -87,9 +98,8 @@ class Entity:
     # Range filters: field (of `fields` or the server's) -> (lower bound parameter, upper bound
     # parameter), both included; None: no such bound.
     ranges: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    # Rules across fields, on the record as it would be stored (API field names) and the fields the
-    # write changes: the problems, if any.
-    checks: Callable[[dict[str, Any], set[str]], list[Detail]] | None = None
+    # Rules across fields (`Checks`).
+    checks: Checks | None = None
     # Fields the server sets (in the record as returned, never in a body): name -> type, and the hook
     # that sets them on every write from the record before (None on create) and after, at `now`.
     server_fields: Mapping[str, Any] = field(default_factory=dict)

@@ -23,9 +23,11 @@ class NoteFields(Fields):
     pinned: bool = False
 
 
-def _attached_and_bounded(note: dict[str, Any], changed: set[str]) -> list[Detail]:
+def _attached_and_bounded(
+    note: dict[str, Any], changed: set[str], *, unknown: frozenset[str] = frozenset()
+) -> list[Detail]:
     problems = []
-    if not any(note.get(field) for field in ATTACHMENTS):
+    if not any(note.get(field) for field in ATTACHMENTS) and not unknown & set(ATTACHMENTS):
         problems.append(Detail("dealId", "a note is attached to at least one of dealId, contactId, organizationId"))
     if len(str(note.get("content", "")).encode()) > MAX_CONTENT_BYTES:
         problems.append(Detail("content", f"at most {MAX_CONTENT_BYTES} bytes of UTF-8"))

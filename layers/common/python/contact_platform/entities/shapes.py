@@ -6,16 +6,19 @@ delete and a deleted record in the admins' list. Built once per process and enti
 
 from __future__ import annotations
 
+import json
+import re
 import types
 import typing
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import Field, create_model
+from pydantic import Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
 from contact_platform.entities.entity import Entity
+from contact_platform.errors import Detail
 from contact_platform.models.base import Input, Model
 from contact_platform.models.fields import (
     CUSTOM_FILTER_DESCRIPTION,
@@ -82,15 +85,41 @@ def _filter(entity: Entity, name: str) -> tuple[Any, Any]:
     return entity.server_fields[name] | None, Field(None)
 
 
+def _checked_input(entity: Entity, patch: type[Model]) -> type[Input]:
+    """The base of the create body: with the entity's checks on the fields that validated when others
+    did not (`Input.rule_problems`), unless a create fills fields in from what it reads first
+    (`defaults`: a deal's stage), which a body with field errors never gets to."""
+    checks = entity.checks
+    if checks is None or entity.defaults is not None:
+        return Input
+
+    def rule_problems(cls: type[Input], sent: dict[str, Any], unknown: frozenset[str]) -> list[Detail]:
+        rest = {name: value for name, value in sent.items() if name not in unknown}
+        try:
+            valid = patch.model_validate_json(json.dumps(rest)).model_dump(
+                mode="json", exclude_none=True, exclude=set(entity.owner_fields)
+            )
+        except ValidationError:
+            return []
+        problems = checks(valid, set(valid), unknown=unknown)
+        return [problem for problem in problems if re.split(r"[.\[]", problem.field)[0] not in unknown]
+
+    checked = type(f"{entity.name}CheckedInput", (Input,), {"rule_problems": classmethod(rule_problems)})
+    return cast(type[Input], checked)
+
+
 @cache
 def shapes(entity: Entity) -> Shapes:
     label = "".join(word[:1].upper() + word[1:] for word in entity.label.split())  # "Deal product": DealProduct
     fields = entity.fields.model_fields
     written = {name: info for name, info in fields.items() if name != entity.parent}  # the parent: from the path
     owner_in = _owner_fields(entity, public=False)
+    patch = _model(
+        f"{label}Patch", __base__=Input, **{name: _optional(info) for name, info in written.items()}, **owner_in
+    )
     create = _model(
         f"{label}Create",
-        __base__=Input,
+        __base__=_checked_input(entity, patch),
         **{
             name: _optional(info) if name in entity.inherit else (_constrained(info), info)
             for name, info in written.items()
@@ -99,9 +128,6 @@ def shapes(entity: Entity) -> Shapes:
     )
     if entity.example:
         create.model_config["json_schema_extra"] = {"examples": [dict(entity.example)]}
-    patch = _model(
-        f"{label}Patch", __base__=Input, **{name: _optional(info) for name, info in written.items()}, **owner_in
-    )
     public = _model(
         label,
         __base__=Model,
