@@ -14,8 +14,9 @@
     cdp migrate leads FILE.json|FILE.csv [--dry-run] [--batch-size 1000] [--report FILE]
 
 `serve` remembers its URL, admin key and AWS endpoint in `.cdp/local.json` while it runs (it
-removes the record when it stops); the other commands, run there or in a folder below, use them unless `--base-url`/`--api-key` (or
-CDP_BASE_URL/CDP_API_KEY) or `--aws-endpoint` say otherwise, and say on stderr which URL they use.
+removes the record when it stops); the other commands, run there or in a folder below, use them
+unless `--base-url`/`--api-key` (or CDP_BASE_URL/CDP_API_KEY) or `--aws-endpoint` say otherwise,
+and say on stderr which URL they use.
 """
 
 from __future__ import annotations
