@@ -123,6 +123,25 @@ def test_invalid_key_requests_are_422(api: Api, admin: dict[str, Any], body: dic
     assert business_items() == before
 
 
+@pytest.mark.parametrize(
+    ("scopes", "issues"),
+    [
+        (["contact:read"], ["unknown scope contact:read; did you mean contacts:read?"]),
+        (["bogus:scope"], ["unknown scope bogus:scope (resource:action, as contacts:read)"]),
+        (["apikeys:manage"], ["not allowed for role user: apikeys:manage"]),
+        (["contacts:reed", "apikeys:manage", "contacts:read"],
+         ["unknown scope contacts:reed; did you mean contacts:read?", "not allowed for role user: apikeys:manage"]),
+    ],
+)  # fmt: skip
+def test_a_scope_that_is_none_is_told_apart_from_one_the_role_may_not_have(
+    api: Api, admin: dict[str, Any], scopes: list[str], issues: list[str]
+) -> None:
+    user = api.token("user", admin["tenantId"])["userId"]
+    reply = api.post("/api/v1/api-keys", key=admin["apiKey"], json={"name": "x", "userId": user, "scopes": scopes})
+    assert reply.status == 422, reply.body
+    assert reply.error["details"] == [{"field": "scopes", "issue": issue} for issue in issues]
+
+
 def test_key_administration_is_admin_only(api: Api, admin: dict[str, Any]) -> None:
     manager = api.token("manager", admin["tenantId"])
     for reply in (

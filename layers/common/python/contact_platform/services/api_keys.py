@@ -13,7 +13,8 @@ from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyQuery
 from contact_platform.models.paging import Listing
-from contact_platform.permissions import ROLE_SCOPES, Caller, Role
+from contact_platform.names import closest
+from contact_platform.permissions import ALL_SCOPES, ROLE_SCOPES, Caller, Role
 from contact_platform.services import audit
 from contact_platform.services.listing import listing
 from contact_platform.services.users import User, get_active_user
@@ -55,15 +56,24 @@ def _to_api(item: ApiKeyItem, last_used_at: str | None = None) -> ApiKey:
 
 
 def allowed_scopes(role: Role, requested: list[str] | None) -> list[str]:
-    """The scopes a key of this role gets: `requested`, or every one the role allows; 422 naming any
-    the role does not allow."""
+    """The scopes a key of this role gets: `requested`, or every one the role allows; 422 naming those
+    that are no scope at all (with the one likely meant) and those the role does not allow."""
     allowed = ROLE_SCOPES[role]
     if requested is None:
         return sorted(allowed)
-    refused = sorted(set(requested) - allowed)
+    unknown = sorted(set(requested) - ALL_SCOPES)
+    refused = sorted(set(requested) - allowed - set(unknown))
+    problems = [Detail("scopes", _unknown_scope(scope)) for scope in unknown]
     if refused:
-        raise errors.invalid([Detail("scopes", f"not allowed for role {role.value}: {', '.join(refused)}")])
+        problems.append(Detail("scopes", f"not allowed for role {role.value}: {', '.join(refused)}"))
+    if problems:
+        raise errors.invalid(problems)
     return sorted(set(requested))
+
+
+def _unknown_scope(scope: str) -> str:
+    meant = closest(scope, ALL_SCOPES)
+    return f"unknown scope {scope}" + (f"; did you mean {meant}?" if meant else " (resource:action, as contacts:read)")
 
 
 def issue_key(
