@@ -146,3 +146,26 @@ def test_segments_need_their_scopes(api: Api, admin: dict[str, Any]) -> None:
     reply = api.post("/api/v1/segments", key=partner["apiKey"], json={"name": "x", "filter": {}})
     assert reply.status == 403 and reply.error["message"] == "Missing required permission: segments:write"
     assert api.get("/api/v1/segments", key=partner["apiKey"]).status == 403
+
+
+def test_a_segment_saved_with_a_range_no_contact_is_in_still_reads(api: Api, admin: dict[str, Any]) -> None:
+    """Saved before inverted ranges became a 422 (test_list_ranges.py): it reads, matches nothing."""
+    import boto3
+
+    from contact_platform.store import keys
+    from contact_platform.store.segments import SEGMENT_SK
+
+    key = admin["apiKey"]
+    make(api, key, "contact")
+    segment = _segment(api, key, filter={"createdAfter": "2026-01-01T00:00:00Z"})
+    boto3.client("dynamodb").update_item(
+        TableName="cdp-test",
+        Key={"PK": {"S": keys.segment_pk(admin["tenantId"], segment["id"])}, "SK": {"S": SEGMENT_SK}},
+        UpdateExpression="SET #filter.createdBefore = :before",
+        ExpressionAttributeNames={"#filter": "filter"},
+        ExpressionAttributeValues={":before": {"S": "2025-01-01T00:00:00Z"}},
+        ConditionExpression="attribute_exists(PK)",
+    )
+    reply = api.get(f"/api/v1/segments/{segment['id']}/contacts", key=key)
+    assert reply.status == 200 and reply.data == [], reply.body
+    assert api.get(f"/api/v1/segments/{segment['id']}", key=key).data["filter"]["createdBefore"].startswith("2025")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import Field, ValidationError, create_model
+from pydantic import Field, ValidationError, create_model, field_validator
 from pydantic.fields import FieldInfo
 
 from contact_platform.entities.entity import Entity
@@ -28,7 +28,7 @@ from contact_platform.models.fields import (
     Version,
 )
 from contact_platform.models.merges import Merged
-from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery
+from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery, after_bound
 
 Visibility = Literal["owner", "everyone"]
 _model = cast(Any, create_model)  # its overloads do not type field definitions built at run time
@@ -147,12 +147,15 @@ def shapes(entity: Entity) -> Shapes:
         filters[entity.owner] = (UserId | None, Field(None, description="Records of this owner."))
     for name, (kind, _) in entity.matches.items():
         filters[name] = (kind | None, Field(None))
+    in_order: dict[str, Any] = {}
     for field, (low, high) in entity.ranges.items():
         bound, _ = _filter(entity, field)
         sides = ("at least", "at most") if _numeric(bound) else ("at or after", "at or before")
         for parameter, side in zip((low, high), sides, strict=True):
             if parameter is not None:
                 filters[parameter] = (bound, Field(None, description=f"Only records whose {field} is {side} this."))
+        if low is not None and high is not None:
+            in_order[f"_{high}_in_order"] = field_validator(high)(after_bound(low, f"must be {sides[0]} {low}"))
     if entity.search:
         searched = " or ".join(" + ".join(entry.split()) for entry in entity.search)
         filters["search"] = (str | None, Field(None, description=f"Prefix of the {searched} (at least 2 characters)."))
@@ -163,6 +166,7 @@ def shapes(entity: Entity) -> Shapes:
     query = _model(
         f"{label}ListQuery",
         __base__=PageQuery,
+        __validators__=in_order,
         sort=(str | None, Field(None, description=f"`field` or `-field`, one of {sorts}; default -createdAt.")),
         updatedSince=(DateTimeFilter | None, Field(None, description="Only records changed at or after this time.")),
         **filters,

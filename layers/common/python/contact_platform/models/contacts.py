@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
@@ -26,7 +35,7 @@ from contact_platform.models.fields import (
     UserId,
     Version,
 )
-from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery
+from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery, after_bound
 
 Emails = Annotated[list[Email], Field(max_length=MAX_EMAILS, description="The first one is the primary email.")]
 Phones = Annotated[list[Phone], Field(max_length=MAX_PHONES)]
@@ -128,6 +137,10 @@ class ContactFilterFields(Model):
         min_length=2,
         max_length=100,
         description="Prefix of a name, email or phone number (at least 2 characters).",
+    )
+
+    _created_in_order = field_validator("createdBefore")(
+        after_bound("createdAfter", "must be after createdAfter", inclusive=False)
     )
 
 

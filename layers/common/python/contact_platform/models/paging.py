@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.models.base import Model
@@ -28,6 +29,27 @@ IDS_DESCRIPTION = (
     "narrowed by the other filters, paged by `limit`; not with `search` or `sort`. An ID that names no "
     "such record is left out."
 )
+
+
+# Validation context of what was stored before a rule came in (a saved segment's filter): read as it is.
+STORED = {"stored": True}
+
+
+def after_bound(low: str, issue: str, *, inclusive: bool = True) -> Callable[[type, Any, ValidationInfo], Any]:
+    """A field validator of a range's upper bound (declared after its lower bound `low`): a range no
+    value can be in is a 422 naming the upper bound (`issue`: "must be at or after dueFrom"), not an
+    empty list or segment. `inclusive`: a value equal to both bounds is in the range. Not on STORED
+    data: a segment saved with such a range still reads, and matches nothing."""
+
+    def ordered(cls: type, value: Any, info: ValidationInfo) -> Any:
+        start = info.data.get(low)
+        if info.context == STORED:
+            return value
+        if value is not None and start is not None and (value < start if inclusive else value <= start):
+            raise ValueError(issue)
+        return value
+
+    return ordered
 
 
 class PageQuery(Model):

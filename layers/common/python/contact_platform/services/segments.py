@@ -9,7 +9,7 @@ from contact_platform import clock, errors
 from contact_platform.cursor import decode_cursor, encode_cursor
 from contact_platform.ids import new_id
 from contact_platform.models.contacts import Contact, ContactFilter
-from contact_platform.models.paging import Listing, PageQuery
+from contact_platform.models.paging import STORED, Listing, PageQuery
 from contact_platform.models.segments import (
     Segment,
     SegmentCount,
@@ -157,7 +157,7 @@ def delete_segment(caller: Caller, segment_id: str, if_match: str | None) -> Seg
 
 
 def criteria(item: SegmentItem, scope: Caller) -> Criteria:
-    saved = ContactFilter.model_validate(plain_map(item.filter))
+    saved = ContactFilter.model_validate(plain_map(item.filter), context=STORED)
     return Criteria.of(saved, saved.tag or [], saved.tagsAll or [], scope)
 
 
