@@ -169,6 +169,22 @@ def test_invalid_contacts_are_422_with_details_and_write_nothing(
     assert business_items() == before
 
 
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"emails": ["not-an-email"]}, ["emails[0]", "name"]),  # both at once: no name, and a bad email
+        ({"name": "", "emails": ["not-an-email"]}, ["name", "emails[0]"]),  # the name's own problem only
+        ({"firstName": 5, "emails": ["a@b.de"], "colour": "red"}, ["firstName", "colour"]),
+    ],
+)
+def test_a_body_with_field_errors_also_hears_that_it_has_no_name(
+    api: Api, admin: dict[str, Any], body: dict[str, Any], fields: list[str]
+) -> None:
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], json=body)
+    assert reply.status == 422, reply.body
+    assert sorted(detail["field"] for detail in reply.error["details"]) == sorted(fields), reply.body
+
+
 def test_owner_can_be_another_active_user_for_admins_only(api: Api, admin: dict[str, Any]) -> None:
     colleague = api.token("user", admin["tenantId"])
     contact = api.create_contact(admin["apiKey"], name="Assigned", ownerId=colleague["userId"])

@@ -44,7 +44,7 @@ from contact_platform.http import idempotency, rate_limit, request
 from contact_platform.http.envelope import JSON, error_response, meta
 from contact_platform.http.params import Body, Header, Query
 from contact_platform.http.validation import from_pydantic, with_close_names
-from contact_platform.models.base import Document, Input
+from contact_platform.models.base import Document
 from contact_platform.models.paging import Listing
 from contact_platform.names import closest
 from contact_platform.observability import lambda_handler, logger
@@ -294,9 +294,10 @@ class Endpoint:
 
 def _rule_problems(annotation: Any, text: str | None, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the body's model says of its fields that did validate, when others did not
-    (`Input.rule_problems`), as problems named by their fields."""
+    (`Input.rule_problems`; a model of its own may have one too), as problems named by their fields."""
     unknown = frozenset(str(problem["loc"][0]) for problem in found if problem.get("loc"))
-    if not (isinstance(annotation, type) and issubclass(annotation, Input)) or text is None:
+    rule_problems = getattr(annotation, "rule_problems", None) if isinstance(annotation, type) else None
+    if rule_problems is None or text is None:
         return []
     if any(not problem.get("loc") for problem in found):
         return []  # a problem of the whole body (not JSON, not an object): no field of it validated
@@ -305,7 +306,7 @@ def _rule_problems(annotation: Any, text: str | None, found: list[dict[str, Any]
         return []
     return [
         {"type": "rule", "loc": (), "msg": detail.issue, "ctx": {"field": detail.field}}
-        for detail in annotation.rule_problems(sent, unknown)
+        for detail in rule_problems(sent, unknown)
     ]
 
 

@@ -27,7 +27,7 @@ class Input(Model):
     def rule_problems(cls, sent: dict[str, Any], unknown: frozenset[str]) -> list[Detail]:
         """Problems of a body's valid fields with one another, asked when the fields `unknown` did not
         validate, so that one 422 names both (http/endpoint.py; an entity's create body: its checks,
-        entities/shapes.py). None by default."""
+        entities/shapes.py; a contact's: its name, models/contacts.py). None by default."""
         return []
 
 

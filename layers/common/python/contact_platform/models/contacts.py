@@ -16,6 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from contact_platform.errors import Detail
 from contact_platform.models.base import Model
 from contact_platform.models.fields import (
     CUSTOM_FILTER_DESCRIPTION,
@@ -42,9 +43,11 @@ Phones = Annotated[list[Phone], Field(max_length=MAX_PHONES)]
 Tags = Annotated[list[TagName], Field(max_length=MAX_TAGS)]
 
 
+_NAMES = ("name", "firstName", "lastName")
+
+
 def _require_a_name(data: Any) -> None:
-    names = ("name", "firstName", "lastName")
-    if not any(data.get(field) for field in names):
+    if not any(data.get(field) for field in _NAMES):
         raise PydanticCustomError("name_missing", "one of name, firstName or lastName is required", {"field": "name"})
 
 
@@ -66,6 +69,17 @@ class ContactCreate(Model):
     def _has_a_name(self) -> ContactCreate:
         _require_a_name(self.model_dump())
         return self
+
+    @classmethod
+    def rule_problems(cls, sent: dict[str, Any], unknown: frozenset[str]) -> list[Detail]:
+        """With field errors elsewhere, a body without any name hears of that too (`Input.rule_problems`)."""
+        if unknown & set(_NAMES):
+            return []
+        try:
+            _require_a_name(sent)
+        except PydanticCustomError as missing:
+            return [Detail("name", missing.message())]
+        return []
 
 
 class ContactPatch(Model):
