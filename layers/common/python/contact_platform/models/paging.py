@@ -42,9 +42,9 @@ def after_bound(low: str, issue: str, *, inclusive: bool = True) -> Callable[[ty
     data: a segment saved with such a range still reads, and matches nothing."""
 
     def ordered(cls: type, value: Any, info: ValidationInfo) -> Any:
-        start = info.data.get(low)
         if info.context == STORED:
             return value
+        start = info.data.get(low)
         if value is not None and start is not None and (value < start if inclusive else value <= start):
             raise ValueError(issue)
         return value
