@@ -169,3 +169,31 @@ def test_a_segment_saved_with_a_range_no_contact_is_in_still_reads(api: Api, adm
     reply = api.get(f"/api/v1/segments/{segment['id']}/contacts", key=key)
     assert reply.status == 200 and reply.data == [], reply.body
     assert api.get(f"/api/v1/segments/{segment['id']}", key=key).data["filter"]["createdBefore"].startswith("2025")
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "expected"),
+    [
+        ("POST", {"name": ""}, [("name", None), ("filter", "give filter or contactIds")]),
+        ("POST", {"name": "", "filter": {"colour": "red"}}, [("name", None), ("filter.colour", None)]),
+        ("POST", {"name": "", "filter": {}, "contactIds": ["bad"]},
+         [("name", None), ("contactIds[0]", None), ("filter", "give either filter or contactIds, not both")]),
+        ("PATCH", {"name": "", "filter": {}, "contactIds": ["bad"]},
+         [("name", None), ("contactIds[0]", None), ("filter", "give either filter or contactIds, not both")]),
+        ("PATCH", {"name": ""}, [("name", None)]),
+    ],
+)  # fmt: skip
+def test_a_body_with_field_errors_also_hears_of_its_definition(
+    api: Api, admin: dict[str, Any], method: str, body: dict[str, Any], expected: list[tuple[str, str | None]]
+) -> None:
+    key = admin["apiKey"]
+    path = "/api/v1/segments"
+    if method == "PATCH":
+        path += "/" + _segment(api, key, filter={})["id"]
+    before = business_items()
+    reply = api.call(method, path, key=key, json=body)
+    assert reply.status == 422, reply.body
+    found = [(detail["field"], detail["issue"]) for detail in reply.error["details"]]
+    assert [field for field, _ in found] == [field for field, _ in expected], found
+    assert all(issue is None or (field, issue) in found for field, issue in expected), found
+    assert business_items() == before

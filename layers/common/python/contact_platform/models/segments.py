@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from contact_platform.errors import Detail
 from contact_platform.models.base import Model
 from contact_platform.models.contacts import ContactFilter
 from contact_platform.models.fields import ContactId, Description, ShortName, Version
@@ -16,14 +17,26 @@ MAX_SEGMENT_CONTACTS = 10_000
 ContactIds = Annotated[list[ContactId], Field(min_length=1, max_length=MAX_SEGMENT_CONTACTS)]
 
 
-def _one_definition(model: BaseModel, *, required: bool) -> None:
-    given = [field for field in ("filter", "contactIds") if getattr(model, field) is not None]
+_DEFINITIONS = ("filter", "contactIds")
+
+
+def _definition_issue(given: list[str], *, required: bool) -> str | None:
     if len(given) > 1:
-        raise PydanticCustomError(
-            "segment_definition", "give either filter or contactIds, not both", {"field": "filter"}
-        )
-    if required and not given:
-        raise PydanticCustomError("segment_definition", "give filter or contactIds", {"field": "filter"})
+        return "give either filter or contactIds, not both"
+    return "give filter or contactIds" if required and not given else None
+
+
+def _one_definition(model: BaseModel, *, required: bool) -> None:
+    issue = _definition_issue([field for field in _DEFINITIONS if getattr(model, field) is not None], required=required)
+    if issue is not None:
+        raise PydanticCustomError("segment_definition", issue, {"field": "filter"})
+
+
+def _definition_problems(sent: dict[str, Any], unknown: frozenset[str], *, required: bool) -> list[Detail]:
+    """The same with field errors elsewhere (`Input.rule_problems`): a definition sent counts, valid or not."""
+    given = [field for field in _DEFINITIONS if sent.get(field) is not None or field in unknown]
+    issue = _definition_issue(given, required=required)
+    return [Detail("filter", issue)] if issue is not None else []
 
 
 class SegmentCreate(Model):
@@ -38,6 +51,10 @@ class SegmentCreate(Model):
     def _defined(self) -> SegmentCreate:
         _one_definition(self, required=True)
         return self
+
+    @classmethod
+    def rule_problems(cls, sent: dict[str, Any], unknown: frozenset[str]) -> list[Detail]:
+        return _definition_problems(sent, unknown, required=True)
 
 
 class SegmentPatch(Model):
@@ -56,6 +73,10 @@ class SegmentPatch(Model):
         if "name" in self.model_fields_set and self.name is None:
             raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": "name"})
         return self
+
+    @classmethod
+    def rule_problems(cls, sent: dict[str, Any], unknown: frozenset[str]) -> list[Detail]:
+        return _definition_problems(sent, unknown, required=False)
 
 
 class Segment(Model):
