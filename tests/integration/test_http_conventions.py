@@ -271,3 +271,36 @@ def test_actions_on_one_record_honour_if_match(api: Api, admin: dict[str, Any], 
     assert stale.status == 412 and stale.error["message"].endswith("has changed: its version is 2"), stale.body
     assert business_items() == before
     assert api.call(method, path, key=key, json=body, headers={"If-Match": '"2"'}).status in (200, 201)
+
+
+_CREATED = {
+    "/api/v1/contacts": {"name": "Null Test"},
+    "/api/v1/tags": {"name": "null-test"},
+    "/api/v1/webhooks": {"event": "deal.won", "targetUrl": "http://127.0.0.1:9/hooks"},  # dev mode: loopback
+    "/api/v1/segments": {"name": "Null test", "filter": {}},
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "patch", "fields"),
+    [
+        ("/api/v1/contacts", {"ownerId": None, "emails": ["not-an-email"]}, ["emails[0]", "ownerId"]),
+        ("/api/v1/tags", {"name": None, "color": "red"}, ["name", "color"]),
+        ("/api/v1/webhooks", {"event": None, "active": None, "description": "x" * 501},
+         ["event", "description", "active"]),
+        ("/api/v1/segments", {"name": None, "description": 5}, ["name", "description"]),
+    ],
+)  # fmt: skip
+def test_a_null_where_a_patch_takes_none_comes_with_the_other_problems(
+    api: Api, admin: dict[str, Any], path: str, patch: dict[str, Any], fields: list[str]
+) -> None:
+    key = admin["apiKey"]
+    created = api.post(path, key=key, json=_CREATED[path])
+    assert created.status == 201, created.body
+    before = business_items()
+    reply = api.patch(f"{path}/{created.data['id']}", key=key, json=patch)
+    assert reply.status == 422, reply.body
+    found = {detail["field"]: detail["issue"] for detail in reply.error["details"]}
+    assert sorted(found) == sorted(fields), found
+    assert all(found[name] == "cannot be null" for name, value in patch.items() if value is None), found
+    assert business_items() == before

@@ -35,6 +35,7 @@ from contact_platform.models.fields import (
     TagName,
     UserId,
     Version,
+    not_null,
 )
 from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery, after_bound
 
@@ -98,12 +99,7 @@ class ContactPatch(Model):
     consentGivenAt: PastTimestamp | None = None
     customFields: CustomFields | None = None
 
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> ContactPatch:
-        for field in ("ownerId",):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": field})
-        return self
+    _owner_not_null = not_null("ownerId")
 
 
 class Contact(Model):

@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -53,6 +54,18 @@ def text(max_length: int, min_length: int = 1) -> Any:
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
         AfterValidator(_no_control_characters),
     ]
+
+
+def _not_null(cls: type, value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("null_not_allowed", "cannot be null")
+    return value
+
+
+def not_null(*names: str) -> Any:
+    """A patch's fields that may be left out but not sent as `null` (a field validator: its problem
+    comes with those of the other fields, in one 422)."""
+    return field_validator(*names)(_not_null)
 
 
 PersonName = text(100)

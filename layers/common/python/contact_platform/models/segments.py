@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from contact_platform.errors import Detail
 from contact_platform.models.base import Model
 from contact_platform.models.contacts import ContactFilter
-from contact_platform.models.fields import ContactId, Description, ShortName, Version
+from contact_platform.models.fields import ContactId, Description, ShortName, Version, not_null
 from contact_platform.models.paging import NamedQuery
 
 MAX_SEGMENT_CONTACTS = 10_000
@@ -67,11 +67,11 @@ class SegmentPatch(Model):
     filter: ContactFilter | None = None
     contactIds: ContactIds | None = None
 
+    _name_not_null = not_null("name")
+
     @model_validator(mode="after")
     def _defined(self) -> SegmentPatch:
         _one_definition(self, required=False)
-        if "name" in self.model_fields_set and self.name is None:
-            raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": "name"})
         return self
 
     @classmethod

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, Field
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import Description, TagName, Worded
+from contact_platform.models.fields import Description, TagName, Worded, not_null
 from contact_platform.models.paging import NamedQuery
 
 Color = Annotated[str, Worded(r"^#[0-9A-Fa-f]{6}$", "not a color: # and 6 hex digits, as #FF8800")]
@@ -35,11 +34,7 @@ class TagPatch(Model):
     color: Color | None = Field(None, description=_COLOR)
     description: Description | None = None
 
-    @model_validator(mode="after")
-    def _name_not_null(self) -> TagPatch:
-        if "name" in self.model_fields_set and self.name is None:
-            raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": "name"})
-        return self
+    _name_not_null = not_null("name")
 
 
 class Tag(Model):

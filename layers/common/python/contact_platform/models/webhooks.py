@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, Field, StringConstraints
 
 from contact_platform.models.base import Model
 from contact_platform.models.events import EVENT_TYPE_PATTERN
-from contact_platform.models.fields import Description, PastTimestamp, Version
+from contact_platform.models.fields import Description, PastTimestamp, Version, not_null
 from contact_platform.models.paging import ChangedSinceQuery, PageQuery
 
 EventSelector = Annotated[
@@ -49,12 +48,7 @@ class WebhookPatch(Model):
     description: Description | None = None
     active: bool | None = None
 
-    @model_validator(mode="after")
-    def _not_null(self) -> WebhookPatch:
-        for name in ("event", "targetUrl", "active"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise PydanticCustomError("null_not_allowed", "cannot be null", {"field": name})
-        return self
+    _not_null = not_null("event", "targetUrl", "active")
 
 
 class Webhook(Model):
