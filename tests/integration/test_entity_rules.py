@@ -286,3 +286,27 @@ def test_a_create_with_field_errors_also_hears_the_rules_of_the_fields_that_vali
     assert [field for field, _ in found] == [field for field, _ in expected], found
     assert all(issue is None or (field, issue) in found for field, issue in expected), found
     assert business_items() == before
+
+
+@pytest.mark.parametrize(
+    ("entity", "patch", "expected"),
+    [
+        ("organization", {"name": None, "email": "not-an-email"},
+         {"name": "required; may not be null", "email": None}),
+        ("lead", {"companyName": None, "territory": None, "city": "B"},
+         {"companyName": "required; may not be null", "territory": "required; may not be null", "city": None}),
+        ("deal", {"title": None}, {"title": "required; may not be null"}),
+    ],
+)  # fmt: skip
+def test_a_null_for_a_required_field_comes_with_the_patchs_other_problems(
+    api: Api, admin: dict[str, Any], entity: str, patch: dict[str, Any], expected: dict[str, str | None]
+) -> None:
+    key = admin["apiKey"]
+    record = make(api, key, entity)
+    before = business_items()
+    reply = api.patch(f"/api/v1/{entity}s/{record['id']}", key=key, json=patch)
+    assert reply.status == 422, reply.body
+    found = {detail["field"]: detail["issue"] for detail in reply.error["details"]}
+    assert sorted(found) == sorted(expected), found
+    assert all(issue is None or found[field] == issue for field, issue in expected.items()), found
+    assert business_items() == before

@@ -26,6 +26,7 @@ from contact_platform.models.fields import (
     DateTimeFilter,
     UserId,
     Version,
+    not_null,
 )
 from contact_platform.models.merges import Merged
 from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery, after_bound
@@ -114,8 +115,14 @@ def shapes(entity: Entity) -> Shapes:
     fields = entity.fields.model_fields
     written = {name: info for name, info in fields.items() if name != entity.parent}  # the parent: from the path
     owner_in = _owner_fields(entity, public=False)
+    required = [name for name, info in written.items() if info.is_required()]
+    kept = {"_required_not_null": not_null(*required, issue="required; may not be null")} if required else {}
     patch = _model(
-        f"{label}Patch", __base__=Input, **{name: _optional(info) for name, info in written.items()}, **owner_in
+        f"{label}Patch",
+        __base__=Input,
+        __validators__=kept,
+        **{name: _optional(info) for name, info in written.items()},
+        **owner_in,
     )
     create = _model(
         f"{label}Create",

@@ -56,16 +56,16 @@ def text(max_length: int, min_length: int = 1) -> Any:
     ]
 
 
-def _not_null(cls: type, value: Any) -> Any:
-    if value is None:
-        raise PydanticCustomError("null_not_allowed", "cannot be null")
-    return value
-
-
-def not_null(*names: str) -> Any:
+def not_null(*names: str, issue: str = "cannot be null") -> Any:
     """A patch's fields that may be left out but not sent as `null` (a field validator: its problem
     comes with those of the other fields, in one 422)."""
-    return field_validator(*names)(_not_null)
+
+    def refuse(cls: type, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("null_not_allowed", issue)
+        return value
+
+    return field_validator(*names)(refuse)
 
 
 PersonName = text(100)
