@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from pydantic import ConfigDict, Field, ValidationInfo, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from contact_platform.models.base import Model
 from contact_platform.models.fields import DateTimeFilter
@@ -67,11 +66,7 @@ class WindowQuery(PageQuery):
     since: DateTimeFilter | None = Field(None, description="Only those at or after this moment.")
     until: DateTimeFilter | None = Field(None, description="Only those before this moment (after `since`).")
 
-    @model_validator(mode="after")
-    def _a_window(self) -> WindowQuery:
-        if self.since is not None and self.until is not None and self.until <= self.since:
-            raise PydanticCustomError("window", "must be after since", {"field": "until"})
-        return self
+    _a_window = field_validator("until")(after_bound("since", "must be after since", inclusive=False))
 
 
 class ChangedSinceQuery(PageQuery):
