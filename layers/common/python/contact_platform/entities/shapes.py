@@ -116,11 +116,11 @@ def shapes(entity: Entity) -> Shapes:
     written = {name: info for name, info in fields.items() if name != entity.parent}  # the parent: from the path
     owner_in = _owner_fields(entity, public=False)
     required = [name for name, info in written.items() if info.is_required()]
-    kept = {"_required_not_null": not_null(*required, issue="required; may not be null")} if required else {}
+    not_nulls = {"_required_not_null": not_null(*required, issue="required; may not be null")} if required else {}
     patch = _model(
         f"{label}Patch",
         __base__=Input,
-        __validators__=kept,
+        __validators__=not_nulls,
         **{name: _optional(info) for name, info in written.items()},
         **owner_in,
     )
