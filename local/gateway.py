@@ -43,6 +43,16 @@ DOCS_PAGE = """<!doctype html>
 </body></html>"""
 
 
+def request_target(line: str) -> str:
+    """The request line's target as the client sent it. http.server reads the line as Latin-1, so a
+    client that sends UTF-8 unescaped (curl does for `?search=mül`) would have its query read as
+    `mÃ¼l`; its bytes are read as UTF-8 instead, as their percent-escaped form would be."""
+    try:
+        return line.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return line
+
+
 def access_line(method: str, target: str, status: int, request_id: str, started: float) -> str:
     """`14:03:07 POST /api/v1/contacts 201 12 ms req_5f0c...`: one request answered (`cdp serve`)."""
     took = (time.perf_counter() - started) * 1000
@@ -223,7 +233,7 @@ class Gateway:
                     failure = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
                     self._send(500, failure["headers"], failure["body"].encode())
                 if gateway.access_log is not None:
-                    gateway.access_log(access_line(self.command, self.path, *self._answered, started))
+                    gateway.access_log(access_line(self.command, request_target(self.path), *self._answered, started))
 
             def _answer(self) -> None:
                 if self._static():
@@ -233,7 +243,7 @@ class Gateway:
                 if size > API_GATEWAY_BODY_LIMIT:
                     self.close_connection = True
                 event = gateway.request_event(
-                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                    self.command, request_target(self.path), list(self.headers.items()), body, self.client_address[0]
                 )
                 response = gateway.handle(event, size)
                 headers = {name: ", ".join(v) for name, v in (response.get("multiValueHeaders") or {}).items()}

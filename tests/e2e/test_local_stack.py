@@ -40,6 +40,30 @@ def test_swagger_ui_renders_from_local_assets(stack: Stack) -> None:
     assert {(m.upper(), p) for p, ops in document["paths"].items() for m in ops} == {(r.method, r.path) for r in ROUTES}
 
 
+def _raw_get(base_url: str, target: bytes, key: str) -> dict[str, object]:
+    """A GET whose request line carries `target` byte for byte (requests and http.client escape or
+    refuse what is not ASCII; curl sends it as it is)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nX-API-Key: " + key.encode())
+        conn.sendall(b"\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return dict(json.loads(answer.split(b"\r\n\r\n", 1)[1]))
+
+
+def test_an_unescaped_utf8_query_is_read_as_utf8(stack: Stack) -> None:
+    _local_only(stack)
+    name = f"Grüßer{os.urandom(3).hex()}"
+    created = stack.session().post(f"{stack.base_url}/api/v1/contacts", json={"firstName": "Jörg", "lastName": name})
+    assert created.status_code == 201, created.text
+    raw = _raw_get(stack.base_url, f"/api/v1/contacts?search={name}".encode(), stack.admin_key)
+    assert [c["id"] for c in raw["data"]] == [created.json()["data"]["id"]]  # type: ignore[index]
+    latin1 = _raw_get(stack.base_url, f"/api/v1/contacts?search={name}".encode("latin-1"), stack.admin_key)
+    assert latin1["data"] == raw["data"]  # bytes that are not UTF-8 keep their Latin-1 reading
+
+
 def test_cdp_contacts_restore_one_and_in_bulk(stack: Stack, tmp_path: Path) -> None:
     http = stack.session()
     ids = [
