@@ -215,3 +215,10 @@ def test_users_see_only_their_own_contacts(api: Api, admin: dict[str, Any]) -> N
     assert [c["id"] for c in api.get("/api/v1/contacts", key=user["apiKey"]).data] == [theirs["id"]]
     assert {c["id"] for c in api.get("/api/v1/contacts", key=admin["apiKey"]).data} == {theirs["id"], mine["id"]}
     assert api.delete(f"/api/v1/contacts/{mine['id']}", key=user["apiKey"]).status == 404
+
+
+def test_a_phone_holds_no_semicolon(api: Api, admin: dict[str, Any]) -> None:
+    reply = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "P", "phones": ["+49 30 1234567;99"]})
+    assert reply.status == 422
+    issue = "must not contain ; (it separates phones in a CSV cell)"
+    assert reply.error["details"] == [{"field": "phones[0]", "issue": issue}]

@@ -33,7 +33,11 @@ def test_a_csv_export_of_several_chunks_has_a_header_every_row_and_guarded_cells
     key = admin["apiKey"]
     people = [api.create_contact(key, name=f"Person {n}", tags=["export"]) for n in range(7)]
     hostile = api.create_contact(
-        key, name='=HYPERLINK("http://evil")', emails=["quote@example.com"], tags=["export", "a,b"]
+        key,
+        name='=HYPERLINK("http://evil")',
+        emails=["quote@example.com"],
+        phones=["+49 30 1234567", "+49 170 1234567,,12"],
+        tags=["export", "a&b"],
     )
     api.create_contact(key, name="Not exported")
     segment = _segment(api, key, filter={"tag": ["export"]})
@@ -51,7 +55,8 @@ def test_a_csv_export_of_several_chunks_has_a_header_every_row_and_guarded_cells
     assert [row[0] for row in body] == [p["id"] for p in people] + [hostile["id"]]
     last = dict(zip(header, body[-1], strict=True))
     assert last["name"] == '\'=HYPERLINK("http://evil")', "formula cells are defused"
-    assert last["email"] == "quote@example.com" and last["tags"] == "export;a,b"
+    assert last["email"] == "quote@example.com" and last["tags"] == "export;a&b"
+    assert last["phones"] == "'+49 30 1234567;+49 170 1234567,,12"
 
 
 def test_a_jsonl_export_with_chosen_fields(api: Api, admin: dict[str, Any]) -> None:
