@@ -46,6 +46,22 @@ def _contacts(api: Api, key: str) -> list[dict[str, Any]]:
             return found
 
 
+def test_a_rows_cell_errors_are_in_the_validators_own_words(api: Api, admin: dict[str, Any]) -> None:
+    text = (
+        "Name,Email,Phone,Company,Tags\n"
+        "Anna,anna@example.com,call me,,\n"  # 2: not a phone number
+        'Ben,ben@example.com,,,"a,b;c"\n'  # 3: a tag holding a comma (the cell splits on ;)
+        'Cleo,cleo@example.com,,"Bad\x01Corp",\n'  # 4: a company with a control character
+    )
+    done = _import(api, admin["apiKey"], text.encode())
+    assert (done["created"], done["failed"]) == (0, 3), done
+    assert {e["row"]: (e["field"], e["issue"]) for e in done["errors"]} == {
+        2: ("phone", "not a phone number"),
+        3: ("tags", "must not contain , or ; (they separate tags in a list filter and in a CSV cell)"),
+        4: ("company", "must not contain control characters"),
+    }
+
+
 def test_a_german_semicolon_file_with_bom_reports_every_kind_of_row(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     existing = api.create_contact(key, name="Schon Da", emails=["schon@example.com"])

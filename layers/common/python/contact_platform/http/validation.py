@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from contact_platform import errors
 from contact_platform.errors import ApiError, Detail
+from contact_platform.models.base import message_of
 from contact_platform.names import closest
 
 _SOURCES = {"body", "query", "path", "header"}
@@ -46,8 +47,7 @@ def issue_of(error: Mapping[str, Any]) -> str:
         return f"unknown field; did you mean {meant}?"
     if kind in _ISSUES:
         return _ISSUES[kind]
-    message = str(error.get("msg", "invalid"))
-    return message.removeprefix("Value error, ")
+    return message_of(error)
 
 
 _BOUNDS = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from contact_platform.files.csv_reading import split_list
 from contact_platform.files.csv_writing import csv_line
+from contact_platform.models.base import message_of
 from contact_platform.models.contacts import ContactCreate
 from contact_platform.models.fields import text
 
@@ -116,7 +117,7 @@ def validated(row: int, values: dict[str, str], chunk: ChunkReport) -> ContactCr
     try:
         company(values)
     except ValidationError as invalid:
-        chunk.failed(row, "company", str(invalid.errors()[0]["msg"]), values["company"])
+        chunk.failed(row, "company", message_of(invalid.errors()[0]), values["company"])
         return None
     try:
         return ContactCreate.model_validate(_candidate(values))
@@ -128,5 +129,5 @@ def validated(row: int, values: dict[str, str], chunk: ChunkReport) -> ContactCr
             location = [str(part) for part in problem["loc"]] or [str((problem.get("ctx") or {}).get("field", "row"))]
             columns = _COLUMNS.get(location[0], ())
             field = next((column for column in columns if column in values), columns[0] if columns else location[0])
-            (chunk.failed if index == 0 else chunk.error)(row, field, str(problem["msg"]), values.get(field, ""))
+            (chunk.failed if index == 0 else chunk.error)(row, field, message_of(problem), values.get(field, ""))
         return None

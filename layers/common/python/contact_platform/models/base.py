@@ -7,11 +7,18 @@ uses (docs/architecture.md, "Cold start"). Request models add `extra="forbid"` t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from contact_platform.errors import Detail
+
+
+def message_of(problem: Mapping[str, Any]) -> str:
+    """A pydantic problem's message in the words its validator chose: without the `Value error, `
+    pydantic puts before a `ValueError`'s own ("not a phone number")."""
+    return str(problem.get("msg", "invalid")).removeprefix("Value error, ")
 
 
 class Model(BaseModel):

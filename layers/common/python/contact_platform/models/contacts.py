@@ -17,7 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from contact_platform.errors import Detail
-from contact_platform.models.base import Model
+from contact_platform.models.base import Model, message_of
 from contact_platform.models.fields import (
     CUSTOM_FILTER_DESCRIPTION,
     MAX_EMAILS,
@@ -177,7 +177,7 @@ def _tag_names(value: str) -> str:
         try:
             _TAG_NAME.validate_python(name)
         except ValidationError as error:
-            raise ValueError(f"tag {number}: {error.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+            raise ValueError(f"tag {number}: {message_of(error.errors()[0])}") from None
     return value
 
 
