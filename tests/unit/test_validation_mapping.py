@@ -56,6 +56,20 @@ def test_the_message_says_what_was_wrong_and_the_details_keep_the_codes() -> Non
     assert error.details == [Detail("limit", "max"), Detail("name", "required"), Detail("value", "min")]
 
 
+def test_a_float_bound_reads_as_the_client_wrote_it() -> None:
+    error = from_pydantic(
+        [
+            {"type": "greater_than_equal", "loc": ("body", "value"), "msg": "...", "ctx": {"ge": 0.0}},
+            {"type": "less_than_equal", "loc": ("body", "price"), "msg": "...", "ctx": {"le": 1e15}},
+            {"type": "less_than_equal", "loc": ("body", "discount"), "msg": "...", "ctx": {"le": 0.5}},
+        ]
+    )
+    assert error.message == (
+        "Validation failed: value must be at least 0; price must be at most 1000000000000000; "
+        "discount must be at most 0.5"
+    )
+
+
 def test_the_message_names_the_first_three_problems_and_counts_the_rest() -> None:
     problems = [{"type": "extra_forbidden", "loc": ("body", f"f{n}"), "msg": "..."} for n in range(5)]
     error = from_pydantic(problems)

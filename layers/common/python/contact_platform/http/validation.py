@@ -53,10 +53,16 @@ def issue_of(error: Mapping[str, Any]) -> str:
 _BOUNDS = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
 
 
+def _number(value: Any) -> Any:
+    """A bound as a client wrote it: 0 and 1000000000000000, not pydantic's 0.0 and 1e+15."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _sentence(problem: Mapping[str, Any]) -> str:
     """One problem in words: `limit must be at most 200`, `name is required`, `search: String should ...`."""
     field, issue = field_of(problem), issue_of(problem)
-    bounds = [f"{_BOUNDS[name]} {value}" for name, value in (problem.get("ctx") or {}).items() if name in _BOUNDS]
+    context = (problem.get("ctx") or {}).items()
+    bounds = [f"{_BOUNDS[name]} {_number(value)}" for name, value in context if name in _BOUNDS]
     if issue in ("min", "max") and bounds:
         return f"{field} must be {' and '.join(bounds)}"
     if issue == "required":
