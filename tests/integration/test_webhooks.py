@@ -276,6 +276,19 @@ def test_the_patch_validates_like_the_create(api: Api, admin: dict[str, Any]) ->
     assert business_items() == before
 
 
+def test_a_body_wrong_in_event_and_target_hears_of_both(api: Api, admin: dict[str, Any]) -> None:
+    key = admin["apiKey"]
+    path = f"/api/v1/webhooks/{_create(api, key)['id']}"
+    before = business_items()
+    body = {"event": "contacts.*", "targetUrl": "https://10.0.0.1/x"}
+    for reply in (api.post("/api/v1/webhooks", key=key, json=body), api.patch(path, key=key, json=body)):
+        assert reply.status == 422 and reply.error["code"] == "VALIDATION_ERROR", reply.body
+        assert [d["field"] for d in reply.error["details"]] == ["event", "targetUrl"]
+        assert "did you mean contact.*?" in reply.error["details"][0]["issue"]
+        assert reply.error["message"].startswith("Validation failed: event: unknown event type 'contacts.*'")
+    assert business_items() == before
+
+
 def test_unknown_query_parameters_are_422(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     hook = _create(api, key)

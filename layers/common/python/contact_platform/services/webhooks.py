@@ -84,6 +84,22 @@ def _check_target(url: str) -> str:
     return check_target_url(url, dev_mode=settings().dev_mode, field="targetUrl")
 
 
+def _check_body(event: str | None, target: str | None) -> None:
+    """The event and target a create or patch sends (None: not sent), both checked, so that a body
+    wrong in both hears of both in one 422; one wrong keeps its own message."""
+    refusals: list[errors.ApiError] = []
+    for check, value in ((_check_event, event), (_check_target, target)):
+        try:
+            if value is not None:
+                check(value)
+        except errors.ApiError as refused:
+            refusals.append(refused)
+    if len(refusals) == 1:
+        raise refusals[0]
+    if refusals:
+        raise errors.invalid([detail for refused in refusals for detail in refused.details])
+
+
 def found(caller: Caller, webhook_id: str) -> WebhookItem:
     """The tenant's webhook, or 404."""
     item = store.get_webhook(caller.tenant_id, webhook_id)
@@ -100,8 +116,7 @@ def _copy(item: WebhookItem) -> WebhookItem:
 
 
 def create_webhook(caller: Caller, body: WebhookCreate) -> WebhookWithSecret:
-    event = _check_event(body.event)
-    target = _check_target(body.targetUrl)
+    _check_body(body.event, body.targetUrl)
     now = clock.now()
     webhook_id = new_id(ID_PREFIX)
     secret = new_secret()
@@ -109,8 +124,8 @@ def create_webhook(caller: Caller, body: WebhookCreate) -> WebhookWithSecret:
         caller.tenant_id,
         webhook_id,
         clock.iso(now),
-        event=event,
-        target_url=target,
+        event=body.event,
+        target_url=body.targetUrl,
         description=body.description,
         created_by=caller.user_id,
         secrets=[signing_secret(seal(secret, caller.tenant_id, webhook_id), None)],
@@ -161,16 +176,15 @@ def list_webhooks(caller: Caller, query: WebhookListQuery) -> Listing[Webhook]:
 def update_webhook(caller: Caller, webhook_id: str, patch: WebhookPatch, if_match: str | None) -> Webhook:
     precondition = Precondition.of(if_match, "Webhook")
     sent = patch.model_dump(exclude_unset=True)
-    event = _check_event(patch.event) if patch.event is not None else None
-    target = _check_target(patch.targetUrl) if patch.targetUrl is not None else None
+    _check_body(patch.event, patch.targetUrl)
     for _ in range(_WRITE_ATTEMPTS):
         old = found(caller, webhook_id)
         precondition.check(old.version)
         new = _copy(old)
-        if event is not None:
-            new.event = event
-        if target is not None:
-            new.target_url = target
+        if patch.event is not None:
+            new.event = patch.event
+        if patch.targetUrl is not None:
+            new.target_url = patch.targetUrl
         if "description" in sent:
             new.description = patch.description
         if patch.active is not None:
