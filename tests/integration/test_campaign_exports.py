@@ -229,6 +229,14 @@ def test_unknown_types_and_fields_are_refused_naming_the_fifteen(api: Api, admin
     assert api.post(path, key=key, json={"exportType": "entries", "extra": 1}).status == 422
     assert api.post(path, key=key, json={"exportType": "entries", "dateKey": WAVE}).status == 422
     assert api.post(path, key=key, json={"exportType": "entries", "includeAllMarkets": "yes"}).status == 422
+    both = api.post(path, key=key, json={"exportType": "codeWaves", "includeAllMarkets": "yes"})
+    assert both.status == 422 and [d["field"] for d in both.error["details"]] == ["includeAllMarkets", "dateKey"]
+    assert both.error["details"][1]["issue"] == "codeWaves exports need a dateKey"
+    unused = api.post(path, key=key, json={"exportType": "entries", "dateKey": WAVE, "extra": 1})
+    assert [(d["field"], d["issue"]) for d in unused.error["details"]] == [
+        ("extra", "unknown field"),
+        ("dateKey", "only codeWaves exports take a dateKey"),
+    ]
     assert api.post("/api/v1/campaigns/camp_missing/exports", key=key, json={"exportType": "entries"}).status == 404
 
 

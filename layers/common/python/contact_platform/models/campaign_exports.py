@@ -4,12 +4,13 @@ list's query with the seed's page numbers and sort besides the cursor, and the C
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from contact_platform.campaign_export_types import EXPORT_TYPE_NAMES, EXPORT_TYPES
+from contact_platform.errors import Detail
 from contact_platform.models.base import Input, Model
 from contact_platform.models.fields import Day
 from contact_platform.models.operations import Status
@@ -36,18 +37,33 @@ class CampaignExportCreate(Input):
 
     @model_validator(mode="after")
     def _date_key_when_needed(self) -> CampaignExportCreate:
-        declared = EXPORT_TYPES[self.exportType]
-        if declared.needs_date_key and self.dateKey is None:
-            raise PydanticCustomError(
-                "date_key_required", "{type} exports need a dateKey", {"type": self.exportType, "field": "dateKey"}
-            )
-        if not declared.needs_date_key and self.dateKey is not None:
-            raise PydanticCustomError(
-                "date_key_unused",
-                "only codeWaves exports take a dateKey",
-                {"type": self.exportType, "field": "dateKey"},
-            )
+        problem = _date_key_problem(self.exportType, self.dateKey)
+        if problem is not None:
+            raise problem
         return self
+
+    @classmethod
+    def rule_problems(cls, sent: dict[str, Any], unknown: frozenset[str]) -> list[Detail]:
+        """With field errors elsewhere, a body whose type needs a dateKey it lacks (or takes none it
+        sends) hears of that too (`Input.rule_problems`)."""
+        export_type = sent.get("exportType")
+        if unknown & {"exportType", "dateKey"} or export_type not in EXPORT_TYPES:
+            return []
+        problem = _date_key_problem(str(export_type), sent.get("dateKey"))
+        return [] if problem is None else [Detail("dateKey", problem.message())]
+
+
+def _date_key_problem(export_type: str, date_key: object) -> PydanticCustomError | None:
+    """A code wave's export names its day; no other export takes one."""
+    if EXPORT_TYPES[export_type].needs_date_key and date_key is None:
+        return PydanticCustomError(
+            "date_key_required", "{type} exports need a dateKey", {"type": export_type, "field": "dateKey"}
+        )
+    if not EXPORT_TYPES[export_type].needs_date_key and date_key is not None:
+        return PydanticCustomError(
+            "date_key_unused", "only codeWaves exports take a dateKey", {"type": export_type, "field": "dateKey"}
+        )
+    return None
 
 
 class ExportDate(Model):
