@@ -149,6 +149,12 @@ def test_same_email_in_another_tenant_is_fine(api: Api, admin: dict[str, Any], o
         ({"name": "x", "consentGivenAt": "yesterday"}, "consentGivenAt", "must be an ISO 8601 date-time"),
         ({"name": "x", "consentGivenAt": "2999-01-01T00:00:00Z"}, "consentGivenAt", "cannot lie in the future"),
         ({"name": "x", "consentGivenAt": 1700000000}, "consentGivenAt", "must be an ISO 8601 date-time"),
+        ({"name": "x", "consentGivenAt": "2026-01-01"}, "consentGivenAt", "must be a date-time with a time zone"),
+        (
+            {"name": "x", "consentGivenAt": "2026-01-01T10:00"},
+            "consentGivenAt",
+            "must be a date-time with a time zone, for",
+        ),
         ({"name": "x", "colour": "red"}, "colour", "unknown field"),
         ({"name": "x", "isActive": False}, "isActive", "unknown field"),
         ({"name": 5}, "name", "Input should be a valid string"),
