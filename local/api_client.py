@@ -78,8 +78,10 @@ class ApiClient:
         upload.raise_for_status()
         return dict(started)
 
-    def start_export(self, segment_id: str, fmt: str) -> dict[str, Any]:
-        body = self.request("POST", "/api/v1/exports", json={"segmentId": segment_id, "format": fmt})
+    def start_export(self, segment_id: str, fmt: str, **options: Any) -> dict[str, Any]:
+        """`options`: the export's `dialect` and `fields`, sent when not None."""
+        sent = {name: value for name, value in options.items() if value is not None}
+        body = self.request("POST", "/api/v1/exports", json={"segmentId": segment_id, "format": fmt, **sent})
         return dict(body["data"])
 
     def status(self, status_url: str) -> dict[str, Any]:

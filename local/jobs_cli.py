@@ -1,6 +1,6 @@
-"""`cdp import FILE.csv [--wait]` and `cdp export --segment ID [--wait] [-o FILE]`: start a job over
-the API, show a progress bar (rows done of all, rows per second, time left) while it runs, print the
-summary (errors included) at the end."""
+"""`cdp import FILE.csv [--wait]` and `cdp export --segment ID [--dialect D] [--fields F] [--wait]
+[-o FILE]`: start a job over the API, show a progress bar (rows done of all, rows per second, time
+left) while it runs, print the summary (errors included) at the end."""
 
 from __future__ import annotations
 
@@ -111,7 +111,8 @@ def run_export(client: ApiClient, args: argparse.Namespace) -> int:
     if args.output and not _writable(Path(args.output)):
         print(f"cdp export: cannot write {args.output}", file=sys.stderr)
         return 2
-    started = client.start_export(args.segment, args.format)
+    fields = [name.strip() for name in args.fields.split(",")] if args.fields else None
+    started = client.start_export(args.segment, args.format, dialect=args.dialect, fields=fields)
     print(f"export {started['operationId']} started ({started['statusUrl']})")
     if not args.wait:
         return 0
@@ -150,6 +151,12 @@ def add_commands(commands: Any, client: Callable[[argparse.Namespace], ApiClient
     exporting = commands.add_parser("export", help="export a segment")
     exporting.add_argument("--segment", required=True, help="the segment ID (seg_...)")
     exporting.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="the file's format (default csv)")
+    exporting.add_argument(
+        "--dialect",
+        choices=("rfc4180", "excel-de"),
+        help="CSV only: rfc4180 (the default: `,`, UTF-8) or excel-de (`;`, UTF-8 with BOM, for German Excel)",
+    )
+    exporting.add_argument("--fields", help="the columns, comma-separated, in this order (default: all)")
     exporting.add_argument("--wait", action="store_true", help="show progress and the summary")
     exporting.add_argument("-o", "--output", help="with --wait: download the file here")
     exporting.set_defaults(run=lambda args: run_export(client(args), args))

@@ -37,6 +37,24 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [(row["name"], row["email"]) for row in rows] == [("Anna Import", "anna.import@example.com")]
 
+    german = tmp_path / "excel.csv"
+    chosen = ["--dialect", "excel-de", "--fields", "name, email"]
+    exported = cdp(
+        "export",
+        "--segment",
+        segment.json()["data"]["id"],
+        *chosen,
+        "--wait",
+        "-o",
+        str(german),
+        *connection,
+        cwd=tmp_path,
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert german.read_bytes() == "\ufeffname;email\r\nAnna Import;anna.import@example.com\r\n".encode()
+    jsonl = cdp("export", "--segment", "seg_x", "--format", "jsonl", "--dialect", "excel-de", *connection, cwd=tmp_path)
+    assert jsonl.returncode != 0 and "a dialect applies to CSV exports only" in jsonl.stderr
+
     missing = cdp("export", "--segment", "seg_unknown", "--wait", *connection, cwd=tmp_path)
     assert missing.returncode != 0 and "Segment not found" in missing.stderr
 
