@@ -20,8 +20,9 @@ _SAID = {"timezone_aware": "must be a date-time with a time zone, for example 20
 
 
 def message_of(problem: Mapping[str, Any]) -> str:
-    """A pydantic problem's message in the words its validator chose: without the `Value error, `
-    pydantic puts before a `ValueError`'s own ("not a phone number")."""
+    """A pydantic problem's message in the words its validator chose, without the `Value error, `
+    pydantic puts before a `ValueError`'s own ("not a phone number"); `_SAID` where pydantic's own
+    words would leave the client guessing."""
     said = _SAID.get(str(problem.get("type")))
     return said or str(problem.get("msg", "invalid")).removeprefix("Value error, ")
 
