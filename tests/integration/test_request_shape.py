@@ -123,6 +123,25 @@ def test_the_accepted_parameters_are_listed(roomy: tuple[Api, dict[str, Any]]) -
     assert taking_none.error["details"] == [{"field": "x", "issue": "unknown query parameter; this route takes none"}]
 
 
+def test_a_parameter_sent_on_the_wrong_side_is_named_as_the_other_sides(roomy: tuple[Api, dict[str, Any]]) -> None:
+    """A merge's `dryRun` is a query parameter and its `mergeWithId` a body field; a lead migration's
+    `dryRun` a body field: each sent on the other side hears where it goes."""
+    api, admin = roomy
+    key = admin["apiKey"]
+    contact = api.create_contact(key, name="Wrong Side")
+    merge = f"/api/v1/contacts/{contact['id']}/merge"
+    in_body = api.post(merge, key=key, json={"mergeWithId": contact["id"], "dryRun": True})
+    assert in_body.status == 422 and in_body.error["details"] == [
+        {"field": "dryRun", "issue": "unknown field; dryRun is a query parameter of this route (?dryRun=...)"}
+    ]
+    body_issue = "unknown query parameter; it is a field of this route's JSON body"
+    in_query = api.post(merge, key=key, params={"mergeWithId": "con_x"}, json={})
+    assert in_query.error["details"] == [{"field": "mergeWithId", "issue": body_issue}]
+    assert in_query.error["message"] == "Unknown query parameter: mergeWithId"
+    migration = api.post("/api/v1/admin/migration/leads/import", key=key, params={"dryRun": "true"}, json={})
+    assert migration.status == 422 and migration.error["details"] == [{"field": "dryRun", "issue": body_issue}]
+
+
 _CONTACTS, _EVENTS, _AUDIT, _WEBHOOKS = (
     "/api/v1/contacts",
     "/api/v1/events",

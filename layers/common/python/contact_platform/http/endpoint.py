@@ -112,11 +112,11 @@ def _inputs(route: Route, function: Callable[..., Any]) -> list[_Input]:
     return found
 
 
-def _query_names(inputs: list[_Input]) -> frozenset[str]:
-    """The query parameters a handler takes: the fields of its `Query()` model."""
+def _field_names(inputs: list[_Input], source: str) -> frozenset[str]:
+    """The fields a handler takes from `source`: those of its `Query()` model, or of its body's model."""
     names: set[str] = set()
     for taken in inputs:
-        if taken.source == "query":
+        if taken.source == source:
             model = taken.annotation
             if isinstance(model, type) and issubclass(model, BaseModel):
                 names.update(field.alias or field_name for field_name, field in model.model_fields.items())
@@ -180,7 +180,7 @@ class Endpoint:
         self.route = route
         self.function = function
         self.inputs = _inputs(route, function)
-        self.query_names = _query_names(self.inputs)
+        self.query_names = _field_names(self.inputs, "query")
         self.handler = lambda_handler(self._handle, correlation_id_path=_CORRELATION_ID)
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -215,7 +215,7 @@ class Endpoint:
                 require_supreme(state.caller)
             elif route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
-        _refuse_unknown_query(event, self.query_names)
+        _refuse_unknown_query(event, self.query_names, lambda: _field_names(self.inputs, "body"))
         _refuse_repeated_query(event)
         if route.csv_body and _content_type(event) == CSV:
             state.csv_body = _raw_body(event, CSV_BODY_LIMIT)
@@ -283,7 +283,7 @@ class Endpoint:
                 if taken.source in ("header", "path"):  # one value: the problem is named after it
                     found = [{**problem, "loc": (taken.header or taken.name, *problem["loc"])} for problem in found]
                 if taken.source == "body":
-                    problems += with_close_names(found, taken.annotation)
+                    problems += with_close_names(found, taken.annotation, self.query_names)
                     problems += _rule_problems(taken.annotation, text, found)
                 else:
                     problems += found
@@ -345,18 +345,23 @@ def _not_modified(event: dict[str, Any], etag: str | None) -> bool:
     return any(tag.strip().removeprefix("W/") in ("*", etag) for tag in sent.split(","))
 
 
-def _refuse_unknown_query(event: dict[str, Any], accepted: frozenset[str]) -> None:
+def _refuse_unknown_query(
+    event: dict[str, Any], accepted: frozenset[str], body_fields: Callable[[], frozenset[str]]
+) -> None:
     """422 naming every query parameter the route does not take, with the one it was likely meant as
     (in the message too: `Unknown query parameter: limt (did you mean limit?)`), and listing those it
-    takes."""
+    takes; a field of the route's body (`body_fields`) is named as one."""
     sent = {**(event.get("queryStringParameters") or {}), **(event.get("multiValueQueryStringParameters") or {})}
     unknown = sorted(name for name in sent if name not in accepted)
     if not unknown:
         return
 
-    meant = {name: closest(name, accepted) if accepted else None for name in unknown}
+    in_body = body_fields()
+    meant = {name: closest(name, accepted) if accepted and name not in in_body else None for name in unknown}
 
     def issue(name: str) -> str:
+        if name in in_body:
+            return "unknown query parameter; it is a field of this route's JSON body"
         if not accepted:
             return "unknown query parameter; this route takes none"
         hint = f" did you mean {meant[name]}?" if meant[name] else ""

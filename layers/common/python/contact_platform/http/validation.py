@@ -45,6 +45,9 @@ def issue_of(error: Mapping[str, Any]) -> str:
     meant = (error.get("ctx") or {}).get("meant")
     if kind == "extra_forbidden" and meant:
         return f"unknown field; did you mean {meant}?"
+    parameter = (error.get("ctx") or {}).get("query_parameter")
+    if kind == "extra_forbidden" and parameter:
+        return f"unknown field; {parameter} is a query parameter of this route (?{parameter}=...)"
     if kind in _ISSUES:
         return _ISSUES[kind]
     return message_of(error)
@@ -89,12 +92,18 @@ def _model_at(annotation: Any, path: Sequence[Any]) -> type[BaseModel] | None:
     return None
 
 
-def with_close_names(problems: list[dict[str, Any]], annotation: Any) -> list[dict[str, Any]]:
+def with_close_names(
+    problems: list[dict[str, Any]], annotation: Any, query: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """Each unknown field of a body of type `annotation` with the field of its model it was most
-    likely meant as (`ctx.meant`, `closest`)."""
+    likely meant as (`ctx.meant`, `closest`), or as the route's query parameter of its name (one of
+    `query`: `ctx.query_parameter`, as a merge's `dryRun`)."""
     for problem in problems:
         loc = problem.get("loc", ())
         if problem.get("type") != "extra_forbidden" or not loc:
+            continue
+        if len(loc) == 1 and loc[0] in query:
+            problem["ctx"] = {**(problem.get("ctx") or {}), "query_parameter": loc[0]}
             continue
         model = _model_at(annotation, loc[:-1])
         meant = (
