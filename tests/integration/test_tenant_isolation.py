@@ -43,7 +43,26 @@ def case(route_name: str) -> Callable[[Case], Case]:
     return register
 
 
+@pytest.fixture(scope="module")
+def api(aws_module: None) -> Api:
+    """One account for the module: every case asserts that it leaves tenant A's items as they were, so
+    tenant A and its records are made once (about 2 s a case saved), and each case gets a new intruder."""
+    return Api()
+
+
+@pytest.fixture(scope="module")
+def admin(api: Api) -> dict[str, Any]:
+    """The admin of tenant A."""
+    return api.token("admin")
+
+
 @pytest.fixture
+def other_admin(api: Api) -> dict[str, Any]:
+    """The intruder: an admin of a new tenant for each case (cases make records of their own)."""
+    return api.token("admin")
+
+
+@pytest.fixture(scope="module")
 def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     """Records of tenant A: an active contact, a deleted one, a second key."""
     key = admin["apiKey"]
