@@ -5,6 +5,7 @@ gateway's code path (authorizer, then the route's own function), without HTTP.
 
 from __future__ import annotations
 
+import functools
 import json as jsonlib
 import os
 import threading
@@ -23,6 +24,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
+from contact_platform import aws as platform_aws
 from contact_platform import config
 from contact_platform.workflows import WORKFLOWS
 from local import emulator
@@ -63,13 +65,28 @@ def aws_module() -> Iterator[None]:
         yield
 
 
+@functools.cache
+def _process_session() -> boto3.Session:
+    return boto3.Session(botocore_session=platform_aws.session())
+
+
+@contextmanager
+def mocked_aws(**options: Any) -> Iterator[None]:
+    """`mock_aws()`, with boto3's default session on the platform's botocore session (`aws.session()`):
+    moto empties the default session on entry, so each account's first `boto3.client()` of a service
+    would make a session and parse the service model again (about 0.1 s an account)."""
+    with mock_aws(**options):
+        boto3.DEFAULT_SESSION = _process_session()  # moto puts its None back on exit
+        yield
+
+
 @contextmanager
 def account() -> Iterator[None]:
     """The `aws` account, for as long as the block lasts (a module-scoped fixture may hold one)."""
     from contact_platform.store.table import table_definition
 
     emulator.install()
-    with mock_aws():
+    with mocked_aws():
         boto3.client("dynamodb").create_table(**table_definition())
         boto3.client("secretsmanager").create_secret(Name=os.environ["CURSOR_SECRET_ARN"], SecretString="test-key")
         create_queues(boto3.client("sqs"))
@@ -98,7 +115,7 @@ def jobs_account(**environment: str) -> Iterator[Provisioned]:
     try:
         with mock.patch.dict(os.environ, {**JOBS_ENVIRONMENT, **environment}):
             config.settings.cache_clear()
-            with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+            with mocked_aws(config={"stepfunctions": {"execute_state_machine": True}}):
                 provisioned = provision(None)
                 os.environ.update(provisioned.state_machine_environment())
                 try:
