@@ -18,6 +18,7 @@ patched part of moto, each written against and checked with moto 5.2.5 (MOTO_VER
 - `dynamodb_reads`: Query, Scan, GetItem and BatchGetItem answers are written with `json.dumps`.
 - `dynamodb_expressions`: a condition or update expression is parsed once, not twice per request
   and again for every request that sends it.
+- `kms`: a key's RSA key pair is made when first used, not for every key (symmetric ones included).
 - `responses_reflection`: a response class's methods are listed once, not on every request.
 - `server`: moto's server lists its package directory once, not on every request.
 - `stepfunctions`: drops the interpreter's expected noise, and (`install_step_functions()`) lets
@@ -58,6 +59,7 @@ def install() -> None:
         dynamodb_serial,
         dynamodb_streams,
         dynamodb_transactions,
+        kms,
         responses_reflection,
         server,
         stepfunctions,
@@ -74,6 +76,7 @@ def install() -> None:
         dynamodb_serial,
         dynamodb_streams,
         dynamodb_expressions,
+        kms,
         responses_reflection,
         server,
         stepfunctions,

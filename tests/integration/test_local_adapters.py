@@ -745,6 +745,28 @@ def test_attribute_values_are_parsed_as_moto_parses_them() -> None:
         assert adapter_answer == moto_answer, odd
 
 
+def test_a_keys_rsa_pair_is_made_on_first_use_and_serves_as_motos_own(aws: None) -> None:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from moto.kms.models import kms_backends
+
+    kms, pkcs1 = boto3.client("kms"), "RSASSA_PKCS1_V1_5_SHA_256"
+    stored = kms_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].keys
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    sealed = kms.encrypt(KeyId=symmetric, Plaintext=b"secret")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=sealed)["Plaintext"] == b"secret"
+    assert stored[symmetric].private_key._made is None, "a symmetric key never makes its pair"
+
+    signing = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_3072")["KeyMetadata"]["KeyId"]
+    assert stored[signing].private_key._made is None
+    signature = kms.sign(KeyId=signing, Message=b"m", SigningAlgorithm=pkcs1)["Signature"]
+    checked = kms.verify(KeyId=signing, Message=b"m", Signature=signature, SigningAlgorithm=pkcs1)
+    assert checked["SignatureValid"] is True
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=signing)["PublicKey"])
+    assert isinstance(public, rsa.RSAPublicKey) and public.key_size == 3072, "the key spec asked for"
+    public.verify(signature, b"m", padding.PKCS1v15(), hashes.SHA256())  # raises unless the pair is one key
+
+
 def test_method_names_are_listed_once_per_class() -> None:
     emulator.install()
     from moto.dynamodb.responses import DynamoHandler
