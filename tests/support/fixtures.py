@@ -5,7 +5,6 @@ gateway's code path (authorizer, then the route's own function), without HTTP.
 
 from __future__ import annotations
 
-import functools
 import json as jsonlib
 import os
 import threading
@@ -65,18 +64,13 @@ def aws_module() -> Iterator[None]:
         yield
 
 
-@functools.cache
-def _process_session() -> boto3.Session:
-    return boto3.Session(botocore_session=platform_aws.session())
-
-
 @contextmanager
 def mocked_aws(**options: Any) -> Iterator[None]:
-    """`mock_aws()`, with boto3's default session on the platform's botocore session (`aws.session()`):
+    """`mock_aws()`, with boto3's default session the platform's (`aws.boto3_session()`):
     moto empties the default session on entry, so each account's first `boto3.client()` of a service
     would make a session and parse the service model again (about 0.1 s an account)."""
     with mock_aws(**options):
-        boto3.DEFAULT_SESSION = _process_session()  # moto puts its None back on exit
+        boto3.DEFAULT_SESSION = platform_aws.boto3_session()  # moto puts its None back on exit
         yield
 
 

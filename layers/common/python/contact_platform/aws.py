@@ -28,16 +28,18 @@ def session() -> botocore.session.Session:
 
 
 @cache
-def _boto3_session() -> Any:
+def boto3_session() -> Any:
+    """The process's boto3 session, on `session()`. One only: each boto3 session adds its handlers to
+    the botocore session, and a second one's would inject S3's transfer methods a second time (an error)."""
     import boto3  # botocore alone on routes that use only DynamoDB (pynamodb)
 
-    return boto3.Session(botocore_session=session())  # one: boto3 adds its handlers to the session once
+    return boto3.Session(botocore_session=session())
 
 
 def new_client(service: str, **options: Any) -> Any:
     """A boto3 client on the process's session (`client()` keeps one per service)."""
     with CLIENT_LOCK:
-        return _boto3_session().client(service, **options)
+        return boto3_session().client(service, **options)
 
 
 @cache
