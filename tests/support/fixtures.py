@@ -125,11 +125,18 @@ def _stop_executions(timeout: float = 30) -> None:
     """Stop what is still running and let moto's interpreter threads end inside the mock, so that
     no step's AWS call escapes it."""
     states = boto3.client("stepfunctions")
+    deadline = time.monotonic() + timeout
     for machine in states.list_state_machines()["stateMachines"]:
         running = states.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
         for execution in running["executions"]:
-            states.stop_execution(executionArn=execution["executionArn"])
-    deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    states.stop_execution(executionArn=execution["executionArn"])
+                    break
+                except AttributeError:  # moto 5.2.5: the execution's thread has not made its environment yet
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
     for thread in list(TMP_THREADS):
         if thread is not threading.current_thread() and thread.is_alive():
             thread.join(max(0.0, deadline - time.monotonic()))
