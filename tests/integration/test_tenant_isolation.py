@@ -56,12 +56,6 @@ def admin(api: Api) -> dict[str, Any]:
     return api.token("admin")
 
 
-@pytest.fixture
-def other_admin(api: Api) -> dict[str, Any]:
-    """The intruder: an admin of a new tenant for each case (cases make records of their own)."""
-    return api.token("admin")
-
-
 @pytest.fixture(scope="module")
 def owned(api: Api, admin: dict[str, Any]) -> dict[str, Any]:
     """Records of tenant A: an active contact, a deleted one, a second key."""
