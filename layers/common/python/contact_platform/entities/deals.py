@@ -51,13 +51,16 @@ class DealFields(Fields):
 
 def _server_fields(before: dict[str, Any] | None, after: dict[str, Any], now: str) -> dict[str, Any]:
     """When the deal entered its stage, and when it was won or lost (kept while it stays so); a deal
-    that is open again has neither, nor a lost reason."""
+    that is open again has neither, nor a lost reason. A new deal has no products (0, not null: its
+    products' rollup counts from there)."""
 
     def kept(field: str, unchanged: bool) -> str:
         return str(before.get(field)) if before is not None and unchanged and before.get(field) else now
 
     moved = before is None or before.get("stageId") != after.get("stageId")
     fields: dict[str, Any] = {"stageChangedAt": kept("stageChangedAt", not moved)}
+    if before is None:
+        fields["productCount"] = 0
     status = after.get("status")
     same = before is not None and before.get("status") == status
     fields["wonAt"] = kept("wonAt", same) if status == "won" else None
