@@ -99,6 +99,41 @@ def test_a_deal_given_only_its_pipeline_goes_into_its_first_stage(
     ), unknown.body
 
 
+def test_a_stage_created_without_order_comes_after_the_pipelines_last(
+    api: Api, board: dict[str, Any], other_admin: dict[str, Any]
+) -> None:
+    """One Query of the pipeline's stages, highest `order` first; first (0) in an empty pipeline."""
+    key, pipeline = board["key"], board["pipeline"]
+    stages = f"/api/v1/pipelines/{pipeline['id']}/stages"
+    with dynamodb_requests() as sent:
+        appended = api.post(stages, key=key, json={"name": "Negotiation"})
+    assert appended.status == 201 and appended.data["order"] == 3, appended.body
+    assert sent["Query"] == 1, sent
+    listed = api.get(f"{stages}?sort=order", key=key).data
+    assert [stage["name"] for stage in listed] == ["Qualified", "Proposal", "Negotiation"]
+    empty = make(api, key, "pipeline")
+    first = api.post(f"/api/v1/pipelines/{empty['id']}/stages", key=key, json={"name": "Only"})
+    assert first.status == 201 and first.data["order"] == 0, first.body
+    nulled = api.patch(f"/api/v1/stages/{appended.data['id']}", key=key, json={"order": None})
+    assert nulled.status == 422 and nulled.error["details"] == [
+        {"field": "order", "issue": "required; may not be null"}
+    ]
+    before = business_items()
+    theirs = api.post(stages, key=other_admin["apiKey"], json={"name": "Theirs"})
+    assert theirs.status == 404 and theirs.error["message"] == "Pipeline not found", theirs.body
+    assert business_items() == before, "another tenant's pipeline gets no stage, and its stages are not read out"
+
+
+def test_a_stage_after_one_at_the_highest_order_needs_its_order(api: Api, board: dict[str, Any]) -> None:
+    key, pipeline = board["key"], board["pipeline"]
+    stages = f"/api/v1/pipelines/{pipeline['id']}/stages"
+    assert api.post(stages, key=key, json={"name": "Last", "order": 10_000}).status == 201
+    refused = api.post(stages, key=key, json={"name": "After it"})
+    assert refused.status == 422 and refused.error["details"] == [
+        {"field": "order", "issue": "required: the pipeline's last stage is at 10000, the highest order"}
+    ]
+
+
 @pytest.mark.parametrize(
     ("field", "value", "issue"),
     [("value", -1, "min"), ("value", 1e16, "max"), ("currency", "eur", None), ("status", "closed", None)],

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -22,7 +22,6 @@ from contact_platform.models.fields import (
     StageId,
     text,
 )
-from contact_platform.models.paging import PageQuery
 from contact_platform.store import keys
 from contact_platform.store.tallies import Increment
 
@@ -76,17 +75,13 @@ def _first_stage(caller: Any, sent: dict[str, Any]) -> dict[str, Any]:
     `order`; one Query), as Pipedrive's do; none when the pipeline has no stage or is not the caller's."""
     if sent.get("stageId") or not sent.get("pipelineId"):
         return {}
-    from contact_platform.entities.catalog import entity  # only such a create needs the list of stages
-    from contact_platform.entities.service import list_records
-    from contact_platform.entities.shapes import shapes
+    from contact_platform.entities.stages import stage_at_end
 
-    stages = entity("stage")
-    query = cast(PageQuery, shapes(stages).query(limit=1, sort="order"))
     try:
-        first = list_records(stages, caller, query, parent_id=str(sent["pipelineId"])).items
+        first = stage_at_end(caller, str(sent["pipelineId"]))
     except ApiError:  # no such pipeline: the reference check says so
         return {}
-    return {"stageId": first[0].id} if first else {}
+    return {"stageId": first.id} if first is not None else {}
 
 
 def _rules(deal: dict[str, Any], changed: set[str], *, unknown: frozenset[str] = frozenset()) -> list[Detail]:

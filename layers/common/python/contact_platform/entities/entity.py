@@ -133,7 +133,8 @@ class Entity:
     # raising the error to answer (users: admins only, the last active admin stays one).
     guard: Callable[[Any, dict[str, Any] | None, dict[str, Any]], None] | None = None
     # Values a create takes for fields it leaves out, read from other records, from the caller and the
-    # fields sent (a deal given only its pipeline: that pipeline's first stage).
+    # fields sent, with the parent the path names (a deal given only its pipeline: that pipeline's first
+    # stage; a stage without `order`: after its pipeline's last).
     defaults: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
     # What follows a written change, from the caller and the record's fields (plus `id`) before and
     # after (users: a deactivated user's API keys are revoked).

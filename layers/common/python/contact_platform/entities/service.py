@@ -514,7 +514,8 @@ def create(
     if entity.guard is not None:
         entity.guard(caller, None, sent)
     if entity.defaults is not None:
-        sent = entity.defaults(caller, sent) | sent
+        named = {entity.parent: parent_id} if entity.parent is not None and parent_id is not None else {}
+        sent = entity.defaults(caller, sent | named) | sent
     for _ in range(_WRITE_ATTEMPTS):  # again when the governing parent or a guarded tally changed meanwhile
         at_parent, parent = _parent(entity, caller, parent_id, changing=True)
         data = sent | at_parent
