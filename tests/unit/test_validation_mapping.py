@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+import contact_platform.entities
+import contact_platform.models
+from contact_platform.entities.activities import DueTime
+from contact_platform.entities.campaigns import Market
+from contact_platform.entities.catalog import all_entities
+from contact_platform.entities.products import ProductCode
+from contact_platform.entities.shapes import shapes
 from contact_platform.errors import Detail
 from contact_platform.http.validation import details_of, from_pydantic, with_close_names
 from contact_platform.models.api_keys import Scope
 from contact_platform.models.campaigns import Code, DateKey
 from contact_platform.models.contacts import ContactCreate
-from contact_platform.models.fields import ContactId, Currency, Day, ETag, IsoDate
+from contact_platform.models.events import EventType
+from contact_platform.models.fields import AnyRecordId, ContactId, Currency, Day, ETag, IsoDate
 from contact_platform.models.segments import SegmentCreate
 from contact_platform.models.tags import Color
 from contact_platform.models.webhooks import WebhookCreate
@@ -121,6 +131,11 @@ def test_a_nested_unknown_field_is_matched_against_its_own_model() -> None:
         (DateKey, "2026-6-15", "not a day: YYYY-MM-DD, as 2026-06-15"),
         (Code, "-A1", "not a code: a letter or digit, then up to 63 letters, digits, _ or -"),
         (Scope, "contacts", "not a scope: resource:action, as contacts:read"),
+        (DueTime, "24:00", "not a time of day: HH:MM, 00:00 to 23:59"),
+        (Market, "DEU", "not a country code: two letters (ISO 3166-1 alpha-2), as DE"),
+        (ProductCode, "-W1", "not a product code: a letter or digit, then up to 49 letters, digits, '.', '_' or '-'"),
+        (EventType, "deal", "not an event type: <entity>.<action> (deal.won), <entity>.* or *"),
+        (AnyRecordId, "con-1", "not a record ID: its prefix, _ and letters or digits, as con_hfh5BK0I"),
     ],
 )
 def test_a_value_of_the_wrong_form_is_refused_in_words_not_by_its_pattern(
@@ -131,6 +146,42 @@ def test_a_value_of_the_wrong_form_is_refused_in_words_not_by_its_pattern(
         adapter.validate_python(sent)
     assert [problem["msg"] for problem in refused.value.errors()] == [said]
     assert "pattern" in adapter.json_schema(), "the OpenAPI document still shows the pattern"
+
+
+def _request_models() -> list[type[BaseModel]]:
+    """Every model a request is read into (bodies and queries: those that refuse unknown fields),
+    the entities' shapes included."""
+    for package in (contact_platform.models, contact_platform.entities):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    for declared in all_entities():
+        shapes(declared)
+    found, waiting = [], [BaseModel]
+    while waiting:
+        for subclass in waiting.pop().__subclasses__():
+            waiting.append(subclass)
+            if subclass.__module__.startswith("contact_platform.") and subclass.model_config.get("extra") == "forbid":
+                found.append(subclass)
+    return found
+
+
+def test_no_field_of_a_request_answers_with_its_regular_expression() -> None:
+    """A value of the wrong form is refused in words (`Worded`), wherever a request may send it."""
+    models = _request_models()
+    assert len(models) > 50, [model.__name__ for model in models]
+    raw = set()
+    for model in models:
+        for name, field in model.model_fields.items():
+            for sent in (",;!", [",;!"]):
+                try:
+                    model.model_validate({field.alias or name: sent})
+                except ValidationError as refused:
+                    raw |= {
+                        f"{model.__name__}.{name}"
+                        for problem in refused.errors()
+                        if problem["type"] == "string_pattern_mismatch" and "should match pattern" in problem["msg"]
+                    }
+    assert not raw, sorted(raw)
 
 
 @pytest.mark.parametrize("annotation", [Day, IsoDate])

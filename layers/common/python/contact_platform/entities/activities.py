@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
-from contact_platform.models.fields import ContactId, DealId, IsoDate, OrganizationId, text
+from contact_platform.models.fields import ContactId, DealId, IsoDate, OrganizationId, Worded, text
 
 ActivityType = Literal["call", "meeting", "task", "deadline", "email", "lunch"]
-DueTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+DueTime = Annotated[str, Worded(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "not a time of day: HH:MM, 00:00 to 23:59")]
 
 
 class ActivityFields(Fields):

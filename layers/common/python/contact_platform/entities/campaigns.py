@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field
 
 from contact_platform import clock
 from contact_platform.entities.entity import Entity, Fields
 from contact_platform.errors import Detail
-from contact_platform.models.fields import Moment, text
+from contact_platform.models.fields import Moment, Worded, text
 
 # A market: an ISO 3166-1 alpha-2 country code, kept in capitals (`de` is stored as `DE`).
 Market = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}$"),
+    Worded(r"^[A-Za-z]{2}$", "not a country code: two letters (ISO 3166-1 alpha-2), as DE", strip=True),
     AfterValidator(str.upper),
     Field(description="An ISO 3166-1 alpha-2 country code: `DE`, `US`.", examples=["DE"]),
 ]

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from contact_platform.entities.entity import Entity, Fields
-from contact_platform.models.fields import Amount, Currency, CustomFields, text
+from contact_platform.models.fields import Amount, Currency, CustomFields, Worded, text
 
-ProductCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")]
+ProductCode = Annotated[
+    str,
+    Worded(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$",
+        "not a product code: a letter or digit, then up to 49 letters, digits, '.', '_' or '-'",
+        strip=True,
+    ),
+]
 
 
 class ProductFields(Fields):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from contact_platform.models.base import Model
+from contact_platform.models.fields import AnyRecordId, Worded
 from contact_platform.models.paging import WindowQuery
 
 
@@ -25,21 +26,26 @@ class AuditEntry(Model):
     )
 
 
+# An audit entry's action: an event type (`contact.deleted`) or an administration action (`tag.renamed`).
+Action = Annotated[
+    str, Worded(r"^[a-z_]+(\.[a-z_]+)?$", "not an action: an event type (contact.deleted) or a word (tag.renamed)")
+]
+Actor = Annotated[str, Worded(r"^(usr_[A-Za-z0-9]{1,40}|system)$", "not a user ID (usr_...) or system")]
+
+
 class AuditLogQuery(WindowQuery):
     """Filters held to the forms an entry has (an ID, `<entity>.<verb>` or a word): an empty or
     malformed one is a 422, not an empty page that reads as "nothing happened"."""
 
-    entityId: str | None = Field(None, pattern=r"^[a-z]+_[A-Za-z0-9]{1,60}$", examples=["con_hfh5BK0ImfcP7mqujsVC"])
-    action: str | None = Field(
+    entityId: AnyRecordId | None = Field(None, examples=["con_hfh5BK0ImfcP7mqujsVC"])
+    action: Action | None = Field(
         None,
-        pattern=r"^[a-z_]+(\.[a-z_]+)?$",
         examples=["contact.deleted", "leads_batch_import"],
         description="Entries of one action: an event type (GET /api/v1/events) or an administration action "
         "(apikey.created, tag.renamed, leads_batch_import, ...); one that no entry can have is a 422.",
     )
-    actorUserId: str | None = Field(
+    actorUserId: Actor | None = Field(
         None,
-        pattern=r"^(usr_[A-Za-z0-9]{1,40}|system)$",
         examples=["usr_hfh5BK0ImfcP7mqujsVC"],
         description="Entries of what one user did; `system`: what the platform did on its own (a webhook "
         "disabled after its failures).",

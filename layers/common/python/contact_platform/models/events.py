@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from contact_platform.models.base import Model
-from contact_platform.models.fields import DateTimeFilter
+from contact_platform.models.fields import DateTimeFilter, Worded
 from contact_platform.models.paging import WindowQuery
 
 EVENT_TYPE_PATTERN = r"^(\*|[a-z_]+\.(\*|[a-z_]+))$"
+# An event type (`deal.won`), every type of an entity (`deal.*`), or `*`.
+EventType = Annotated[
+    str, Worded(EVENT_TYPE_PATTERN, "not an event type: <entity>.<action> (deal.won), <entity>.* or *")
+]
 
 
 class Event(Model):
@@ -24,9 +28,8 @@ class Event(Model):
 
 
 class EventQuery(WindowQuery):
-    type: str | None = Field(
+    type: EventType | None = Field(
         None,
-        pattern=EVENT_TYPE_PATTERN,
         examples=["deal.won", "deal.*"],
         description="One type, or every type of an entity (`deal.*`).",
     )

@@ -93,10 +93,11 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, ma
 @dataclass(frozen=True)
 class Worded:
     """A string of `pattern` (kept in the OpenAPI document) whose refusal says `meaning` instead of
-    the regular expression: `Annotated[str, Worded(...)]`."""
+    the regular expression: `Annotated[str, Worded(...)]`; `strip`: surrounding whitespace removed first."""
 
     pattern: str
     meaning: str
+    strip: bool = False
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         def worded(value: Any, inner: ValidatorFunctionWrapHandler) -> Any:
@@ -105,7 +106,14 @@ class Worded:
             except ValidationError:
                 raise PydanticCustomError("string_pattern_mismatch", self.meaning) from None
 
-        return core_schema.no_info_wrap_validator_function(worded, core_schema.str_schema(pattern=self.pattern))
+        inner = core_schema.str_schema(pattern=self.pattern, strip_whitespace=self.strip or None)
+        return core_schema.no_info_wrap_validator_function(worded, inner)
+
+
+# Any record's ID, whatever its entity: a prefix of small letters, `_`, then letters and digits.
+AnyRecordId = Annotated[
+    str, Worded(r"^[a-z]+_[A-Za-z0-9]{1,60}$", "not a record ID: its prefix, _ and letters or digits, as con_hfh5BK0I")
+]
 
 
 def record_id(prefix: str) -> Worded:

@@ -8,13 +8,13 @@ from typing import Generic, TypeVar
 from pydantic import ConfigDict, Field
 
 from contact_platform.models.base import Input, Model
+from contact_platform.models.fields import AnyRecordId
 
 T = TypeVar("T")
 
 
 class MergeBody(Input):
-    mergeWithId: str = Field(
-        pattern=r"^[a-z]+_[A-Za-z0-9]{1,40}$",
+    mergeWithId: AnyRecordId = Field(
         description="The record that survives: it wins field conflicts; the one in the path is merged into it.",
         examples=["con_hfh5BK0ImfcP7mqujsVC"],
     )

@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from contact_platform.models.base import Model
-from contact_platform.models.events import EVENT_TYPE_PATTERN
+from contact_platform.models.events import EventType
 from contact_platform.models.fields import Description, PastTimestamp, Version, not_null
 from contact_platform.models.paging import ChangedSinceQuery, PageQuery
 
 EventSelector = Annotated[
-    str,
+    EventType,
     Field(
-        pattern=EVENT_TYPE_PATTERN,
         examples=["deal.won", "deal.*", "*"],
         description="An event type (GET /api/v1/events lists them), every type of an entity (`deal.*`), or `*`.",
     ),
@@ -80,9 +79,8 @@ class WebhookDeleted(Model):
 
 class WebhookListQuery(ChangedSinceQuery):
     active: bool | None = Field(None, description="Only active (true) or only inactive (false) webhooks.")
-    event: str | None = Field(
+    event: EventType | None = Field(
         None,
-        pattern=EVENT_TYPE_PATTERN,
         examples=["deal.won", "deal.*"],
         description="Only webhooks subscribed to exactly this (`deal.*` finds those subscribed to `deal.*`).",
     )
