@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.entities import make
 from tests.support.fixtures import Api, business_items
+from tests.support.interleave import before_first
 from tests.support.request_counter import dynamodb_requests
 
 
@@ -122,6 +123,21 @@ def test_a_stage_created_without_order_comes_after_the_pipelines_last(
     theirs = api.post(stages, key=other_admin["apiKey"], json={"name": "Theirs"})
     assert theirs.status == 404 and theirs.error["message"] == "Pipeline not found", theirs.body
     assert business_items() == before, "another tenant's pipeline gets no stage, and its stages are not read out"
+
+
+def test_a_stage_whose_place_another_create_took_meanwhile_goes_after_that_one(api: Api, board: dict[str, Any]) -> None:
+    """The place read (3) is taken between the read and the write (another request moves the first
+    stage there): the create reads again (4) rather than answer 409 about an `order` it was not sent."""
+    key, pipeline = board["key"], board["pipeline"]
+    stages = f"/api/v1/pipelines/{pipeline['id']}/stages"
+    moved: list[Any] = []
+    first = f"/api/v1/stages/{board['stages'][0]['id']}"
+    with before_first("TransactWriteItems", lambda: moved.append(api.patch(first, key=key, json={"order": 3}))):
+        placed = api.post(stages, key=key, json={"name": "Negotiation"})
+    assert moved[0].status == 200 and moved[0].data["order"] == 3, moved[0].body
+    assert placed.status == 201 and placed.data["order"] == 4, placed.body
+    sent_order = api.post(stages, key=key, json={"name": "Same place", "order": 4})
+    assert sent_order.status == 409 and sent_order.error["details"][0]["field"] == "order", sent_order.body
 
 
 def test_a_stage_after_one_at_the_highest_order_needs_its_order(api: Api, board: dict[str, Any]) -> None:

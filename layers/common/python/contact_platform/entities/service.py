@@ -510,13 +510,15 @@ def create(
     entity: Entity, caller: Caller, body: Model, parent_id: str | None = None, record_id: str | None = None
 ) -> Model:
     """A new record (`record_id`: an ID chosen by the platform itself, as the local demo admin's)."""
-    sent = body.model_dump(mode="json", exclude_none=True, exclude=set(entity.owner_fields))
+    given = body.model_dump(mode="json", exclude_none=True, exclude=set(entity.owner_fields))
     if entity.guard is not None:
-        entity.guard(caller, None, sent)
-    if entity.defaults is not None:
-        named = {entity.parent: parent_id} if entity.parent is not None and parent_id is not None else {}
-        sent = entity.defaults(caller, sent | named) | sent
-    for _ in range(_WRITE_ATTEMPTS):  # again when the governing parent or a guarded tally changed meanwhile
+        entity.guard(caller, None, given)
+    named = {entity.parent: parent_id} if entity.parent is not None and parent_id is not None else {}
+    # Again when the governing parent or a guarded tally changed meanwhile, or when a unique value the
+    # create filled in itself (a stage's place after the last) was taken by another create meanwhile.
+    for _ in range(_WRITE_ATTEMPTS):
+        filled = entity.defaults(caller, given | named) if entity.defaults is not None else {}
+        sent = filled | given
         at_parent, parent = _parent(entity, caller, parent_id, changing=True)
         data = sent | at_parent
         known = {str(entity.parent): store.data_of(parent)} if parent is not None else {}
@@ -536,9 +538,13 @@ def create(
             users.require_assignable_owner(caller, record.owner_id, entity.owner)
             record.visible_to = (getattr(body, "visibleTo", None) or EVERYONE) if entity.shared else None
         try:
-            _write(entity, caller, None, record, "created", [], parent)
+            _write(entity, caller, None, record, "created", [], parent, raise_taken=bool(filled))
         except StaleVersion:
             continue
+        except UniqueValueTaken as taken:
+            if taken.value in set(filled) - set(given):
+                continue
+            raise _taken(entity, caller, taken) from taken
         return to_api(entity, record)
     raise errors.busy(entity.label)
 
