@@ -47,12 +47,13 @@ from infra.platform_function import (
 from infra.settings import Settings
 from infra.table_access import grant_delivery_access, grant_dispatcher_access
 
-# How many deliveries run at once, at most: each is a POST of up to 10 s to a subscriber, so this bounds the
-# requests the platform has open against subscribers (and the table writes their outcomes make). The queue's
-# mapping scales its pollers to the same number, so that no message is throttled back to the queue (a
-# throttled receive would count toward the redrive's MAX_RECEIVES).
+# How many delivery functions run at once, at most: each attempts its batch side by side (a POST of up to
+# 10 s each), so with the batch size this bounds the requests the platform has open against subscribers, 100
+# (and the table writes their outcomes make). The queue's mapping scales its pollers to the same number, so
+# that no message is throttled back to the queue (a throttled receive would count toward the redrive's
+# MAX_RECEIVES).
 DELIVERY_CONCURRENCY = 10
-DELIVERY_BATCH_SIZE = 10  # messages per invocation: the function's timeout covers ten 10 s attempts
+DELIVERY_BATCH_SIZE = 10  # messages per invocation; the function's timeout still covers ten 10 s attempts in a row
 # The failure-rate alarm: more than half of the attempts of 15 minutes failed, counted only when there were
 # at least ATTEMPTS_FOR_RATE of them (a single subscriber down among few deliveries is no platform failure).
 FAILURE_RATE_PERIOD = Duration.minutes(15)

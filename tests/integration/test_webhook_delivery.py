@@ -39,7 +39,7 @@ from local.resources import functions_by_name, trigger_function_name
 from local.stream_poller import lambda_record, streams_client
 from tests.support.faults import settings_changed
 from tests.support.fixtures import Api
-from tests.support.request_counter import dynamodb_requests
+from tests.support.request_counter import dynamodb_requests, dynamodb_requests_of_every_thread
 
 
 class Receiver:
@@ -446,6 +446,43 @@ def test_a_deleted_webhook_s_pending_deliveries_are_dropped(
     assert receiver.received == [] and pipeline.dead_letters() == []
 
 
+class _Waiting(http.server.BaseHTTPRequestHandler):
+    """`/a` and `/b` each answer once the other has received its event (at most 8 s later): both
+    answer at once only when their attempts run side by side."""
+
+    arrived = {"/a": threading.Event(), "/b": threading.Event()}
+    saw_the_other: dict[str, bool] = {}
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        path = self.path
+        self.arrived[path].set()
+        other = "/b" if path == "/a" else "/a"
+        self.saw_the_other[path] = self.arrived[other].wait(timeout=8)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_the_attempts_of_a_batch_run_side_by_side(api: Api, admin: dict[str, Any], pipeline: Pipeline) -> None:
+    """A slow target (each waits for the other here) holds up no other delivery of its batch."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Waiting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        key = admin["apiKey"]
+        hooks = [_webhook(api, key, f"http://127.0.0.1:{server.server_port}{path}") for path in ("/a", "/b")]
+        api.create_contact(key, name="Side by side")
+        assert pipeline.run() == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Waiting.saw_the_other == {"/a": True, "/b": True}, "one attempt waited for the other to end first"
+    for hook in hooks:
+        assert [delivery["status"] for delivery in _deliveries(api, key, hook)] == ["succeeded"]
+
+
 def test_malformed_messages_go_to_the_dead_letter_queue(pipeline: Pipeline) -> None:
     pipeline.sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody="not json")
     pipeline.sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody='{"tenantId": "ten_x"}')
@@ -485,7 +522,7 @@ def test_requests_per_dispatched_event_and_per_attempt(
     with dynamodb_requests() as dispatching:
         assert pipeline.dispatch(records) == 6
     assert dispatching == {"Query": 1, "PutItem": 6}
-    with dynamodb_requests() as delivering:
+    with dynamodb_requests_of_every_thread() as delivering:
         assert pipeline.deliver() == 6
     assert delivering == {"GetItem": 18, "UpdateItem": 6}, "the event by its entry's key: a consistent read"
 

@@ -14,10 +14,18 @@ from botocore import handlers
 _local = threading.local()
 
 
+_every_thread: list[Counter[str]] = []  # the counters of `dynamodb_requests_of_every_thread` blocks
+_every_thread_lock = threading.Lock()
+
+
 def _record(model: Any, **_: Any) -> None:
     counter: Counter[str] | None = getattr(_local, "counter", None)
     if counter is not None:
         counter[model.name] += 1
+    if _every_thread:
+        with _every_thread_lock:
+            for shared in _every_thread:
+                shared[model.name] += 1
 
 
 def _record_s3(model: Any, **_: Any) -> None:
@@ -52,6 +60,20 @@ def _counting(name: str) -> Iterator[Counter[str]]:
 def dynamodb_requests() -> AbstractContextManager[Counter[str]]:
     """The DynamoDB operations this thread sends inside the block, by name."""
     return _counting("counter")
+
+
+@contextmanager
+def dynamodb_requests_of_every_thread() -> Iterator[Counter[str]]:
+    """The DynamoDB operations any thread of this process sends inside the block (a function that
+    works in threads of its own: the webhook delivery), by name."""
+    counter: Counter[str] = Counter()
+    with _every_thread_lock:
+        _every_thread.append(counter)
+    try:
+        yield counter
+    finally:
+        with _every_thread_lock:
+            _every_thread.remove(counter)
 
 
 def s3_requests() -> AbstractContextManager[Counter[str]]:
