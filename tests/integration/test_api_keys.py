@@ -128,6 +128,8 @@ def test_invalid_key_requests_are_422(api: Api, admin: dict[str, Any], body: dic
     [
         (["contact:read"], ["unknown scope contact:read; did you mean contacts:read?"]),
         (["bogus:scope"], ["unknown scope bogus:scope (resource:action, as contacts:read)"]),
+        (["contacts:fly"],
+         ["unknown scope contacts:fly; contacts has contacts:delete, contacts:read, contacts:restore, contacts:write"]),
         (["apikeys:manage"], ["not allowed for role user: apikeys:manage"]),
         (["contacts:reed", "apikeys:manage", "contacts:read"],
          ["unknown scope contacts:reed; did you mean contacts:read?", "not allowed for role user: apikeys:manage"]),

@@ -72,8 +72,15 @@ def allowed_scopes(role: Role, requested: list[str] | None) -> list[str]:
 
 
 def _unknown_scope(scope: str) -> str:
+    """The scope likely meant; else, for a resource that has scopes, those it has."""
     meant = closest(scope, ALL_SCOPES)
-    return f"unknown scope {scope}" + (f"; did you mean {meant}?" if meant else " (resource:action, as contacts:read)")
+    if meant:
+        return f"unknown scope {scope}; did you mean {meant}?"
+    resource = scope.partition(":")[0]
+    its = sorted(known for known in ALL_SCOPES if known.partition(":")[0] == resource)
+    if its:
+        return f"unknown scope {scope}; {resource} has {', '.join(its)}"
+    return f"unknown scope {scope} (resource:action, as contacts:read)"
 
 
 def issue_key(
