@@ -70,7 +70,10 @@ def test_the_key_is_checked_first_on_a_path_the_api_has(caller: tuple[Api, dict[
         ("/api/v1/deliveries", "/api/v1/webhooks/{webhookId}/deliveries"),
         ("/api/v1/entries", "/api/v1/campaigns/{campaignId}/entries"),
         ("/api/v2/contacts", None),
+        ("/api/v1/segments/seg_1/export", "/api/v1/exports"),  # not nested under the segment
+        ("/api/v1/contacts/con_1/notes", "/api/v1/notes"),
         ("/api/v1/contacts/con_1/nothing", None),
+        ("/api/v1/contacts/nothing/notes", None),
         ("/", None),
     ],
 )

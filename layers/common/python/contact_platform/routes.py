@@ -11,6 +11,7 @@ declarations and served by `functions/api/entity_routes.py` (docs/architecture.m
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from contact_platform import permissions as p
@@ -574,8 +575,9 @@ def meant_path(path: str, *, dev_mode: bool) -> str | None:
     closest spelling, read in this API's words for the seed's (`names.closest`: `/api/v1/persons` ->
     `/api/v1/contacts`, `/api/v1/contact/con_1` -> `/api/v1/contacts/{contactId}`; closer than a
     field's spelling must be, so that `stages` does not read as `tags`); else one that is the request
-    under a parent record (`/api/v1/stages` -> `/api/v1/pipelines/{pipelineId}/stages`). None when
-    none is near."""
+    under a parent record (`/api/v1/stages` -> `/api/v1/pipelines/{pipelineId}/stages`), or the request
+    outside a record it is not nested under (`/api/v1/segments/seg_1/export` -> `/api/v1/exports`).
+    None when none is near."""
     from contact_platform.names import closest  # only a request for an unknown path pays for it
 
     def near(part: str, word: str) -> bool:
@@ -583,8 +585,9 @@ def meant_path(path: str, *, dev_mode: bool) -> str | None:
             return True
         return closest(word, [part], cutoff=0.85) == part
 
-    def matches(parts: list[str]) -> bool:
-        return len(parts) == len(sent) and all(near(part, word) for part, word in zip(parts, sent, strict=True))
+    def matches(parts: list[str], words: list[str] | None = None) -> bool:
+        words = sent if words is None else words
+        return len(parts) == len(words) and all(near(part, word) for part, word in zip(parts, words, strict=True))
 
     def unnested(parts: list[str]) -> list[list[str]]:
         """The template's segments without one `<collection>/{id}` pair: what it is outside its parent."""
@@ -594,7 +597,12 @@ def meant_path(path: str, *, dev_mode: bool) -> str | None:
     deployed = {route.path for route in _table()[0] if dev_mode or not route.dev_only}
     ordered = [(template, template.strip("/").split("/")) for template in sorted(deployed, key=_by_params)]
     found = next((template for template, parts in ordered if matches(parts)), None)
-    return found or next((template for template, parts in ordered if any(map(matches, unnested(parts)))), None)
+    found = found or next((template for template, parts in ordered if any(map(matches, unnested(parts)))), None)
+    outside = [sent[:at] + sent[at + 2 :] for at in range(2, len(sent) - 2) if _RECORD_ID.fullmatch(sent[at + 1])]
+    return found or next((template for template, parts in ordered for words in outside if matches(parts, words)), None)
+
+
+_RECORD_ID = re.compile(r"[a-z]+_[A-Za-z0-9]+")  # a record's ID in a path the API does not have
 
 
 def _by_params(template: str) -> tuple[int, str]:
