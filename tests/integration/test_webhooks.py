@@ -289,6 +289,22 @@ def test_a_body_wrong_in_event_and_target_hears_of_both(api: Api, admin: dict[st
     assert business_items() == before
 
 
+def test_a_body_with_field_errors_also_hears_of_its_event_and_target(api: Api, admin: dict[str, Any]) -> None:
+    """A wrong description (a field error) does not hide the event no record emits or the private
+    target: one 422 names all three, on a create and on a patch."""
+    key = admin["apiKey"]
+    path = f"/api/v1/webhooks/{_create(api, key)['id']}"
+    before = business_items()
+    body = {"event": "person.created", "targetUrl": "https://10.0.0.1/x", "description": 5}
+    for reply in (api.post("/api/v1/webhooks", key=key, json=body), api.patch(path, key=key, json=body)):
+        assert reply.status == 422 and reply.error["code"] == "VALIDATION_ERROR", reply.body
+        assert sorted(d["field"] for d in reply.error["details"]) == ["description", "event", "targetUrl"], reply.body
+        assert any("did you mean contact.created?" in d["issue"] for d in reply.error["details"])
+    wrong_type = api.post("/api/v1/webhooks", key=key, json={"event": 5, "targetUrl": "ftp://example.com/x"})
+    assert sorted(d["field"] for d in wrong_type.error["details"]) == ["event", "targetUrl"], wrong_type.body
+    assert business_items() == before
+
+
 def test_unknown_query_parameters_are_422(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     hook = _create(api, key)

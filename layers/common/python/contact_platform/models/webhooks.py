@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from contact_platform.errors import ApiError, Detail
 from contact_platform.models.base import Model
 from contact_platform.models.events import EventType
 from contact_platform.models.fields import Description, PastTimestamp, Version, not_null
@@ -29,7 +31,41 @@ TargetUrl = Annotated[
 ]
 
 
-class WebhookCreate(Model):
+def subscription_refusals(event: str | None, target: str | None) -> list[ApiError]:
+    """What is wrong with the event and the target a create or patch sends (None: not sent), each
+    refused on its own: an event no record or job emits, a target that is not https to a public
+    address (docs/architecture.md, "Webhooks: subscriptions")."""
+    from contact_platform.config import settings  # only a webhook's write checks these
+    from contact_platform.events.catalog import checked_selector
+    from contact_platform.webhooks.targets import check_target_url
+
+    checks: tuple[tuple[str | None, Callable[[str], str]], ...] = (
+        (event, lambda value: checked_selector(value, "event")),
+        (target, lambda value: check_target_url(value, dev_mode=settings().dev_mode, field="targetUrl")),
+    )
+    refusals = []
+    for value, check in checks:
+        try:
+            if value is not None:
+                check(value)
+        except ApiError as refused:
+            refusals.append(refused)
+    return refusals
+
+
+class _Subscription(Model):
+    @classmethod
+    def rule_problems(cls, sent: dict[str, Any], unknown: frozenset[str]) -> list[Detail]:
+        """With field errors elsewhere, the event and target that did validate are checked too, so that
+        one 422 names every problem (`Input.rule_problems`)."""
+        event, target = (sent.get(name) if name not in unknown else None for name in ("event", "targetUrl"))
+        refusals = subscription_refusals(
+            event if isinstance(event, str) else None, target if isinstance(target, str) else None
+        )
+        return [detail for refused in refusals for detail in refused.details]
+
+
+class WebhookCreate(_Subscription):
     model_config = ConfigDict(extra="forbid")
 
     event: EventSelector
@@ -37,7 +73,7 @@ class WebhookCreate(Model):
     description: Description | None = None
 
 
-class WebhookPatch(Model):
+class WebhookPatch(_Subscription):
     """Only the fields sent change; `active: true` clears `disabledReason`."""
 
     model_config = ConfigDict(extra="forbid")

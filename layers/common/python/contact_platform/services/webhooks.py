@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from contact_platform import clock, errors
-from contact_platform.config import settings
 from contact_platform.errors import Detail
 from contact_platform.events.catalog import checked_selector
 from contact_platform.ids import new_id
@@ -24,6 +23,7 @@ from contact_platform.models.webhooks import (
     WebhookListQuery,
     WebhookPatch,
     WebhookWithSecret,
+    subscription_refusals,
 )
 from contact_platform.permissions import Caller
 from contact_platform.services import audit
@@ -34,7 +34,6 @@ from contact_platform.store.errors import StaleVersion
 from contact_platform.store.webhooks import MAX_WEBHOOKS, WebhookItem, signing_secret
 from contact_platform.webhooks.sealing import opened, seal
 from contact_platform.webhooks.signing import new_secret
-from contact_platform.webhooks.targets import check_target_url
 
 ENTITY = "webhook"
 ID_PREFIX = "wh"
@@ -80,20 +79,10 @@ def _check_event(selector: str) -> str:
     return checked_selector(selector, "event")
 
 
-def _check_target(url: str) -> str:
-    return check_target_url(url, dev_mode=settings().dev_mode, field="targetUrl")
-
-
 def _check_body(event: str | None, target: str | None) -> None:
-    """The event and target a create or patch sends (None: not sent), both checked, so that a body
-    wrong in both hears of both in one 422; one wrong keeps its own message."""
-    refusals: list[errors.ApiError] = []
-    for check, value in ((_check_event, event), (_check_target, target)):
-        try:
-            if value is not None:
-                check(value)
-        except errors.ApiError as refused:
-            refusals.append(refused)
+    """The event and target a create or patch sends, both checked, so that a body wrong in both hears
+    of both in one 422; one wrong keeps its own message."""
+    refusals = subscription_refusals(event, target)
     if len(refusals) == 1:
         raise refusals[0]
     if refusals:
