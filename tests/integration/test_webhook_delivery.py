@@ -446,29 +446,31 @@ def test_a_deleted_webhook_s_pending_deliveries_are_dropped(
     assert receiver.received == [] and pipeline.dead_letters() == []
 
 
-class _Waiting(http.server.BaseHTTPRequestHandler):
-    """`/a` and `/b` each answer once the other has received its event (at most 8 s later): both
-    answer at once only when their attempts run side by side."""
-
+def _waiting_for_each_other() -> tuple[type[http.server.BaseHTTPRequestHandler], dict[str, bool]]:
+    """A handler whose `/a` and `/b` each answer once the other has received its event (at most 8 s
+    later), and what each saw: both see the other only when their attempts run side by side."""
     arrived = {"/a": threading.Event(), "/b": threading.Event()}
     saw_the_other: dict[str, bool] = {}
 
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        path = self.path
-        self.arrived[path].set()
-        other = "/b" if path == "/a" else "/a"
-        self.saw_the_other[path] = self.arrived[other].wait(timeout=8)
-        self.send_response(200)
-        self.end_headers()
+    class Waiting(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            arrived[self.path].set()
+            other = "/b" if self.path == "/a" else "/a"
+            saw_the_other[self.path] = arrived[other].wait(timeout=8)
+            self.send_response(200)
+            self.end_headers()
 
-    def log_message(self, *args: Any) -> None:
-        pass
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Waiting, saw_the_other
 
 
 def test_the_attempts_of_a_batch_run_side_by_side(api: Api, admin: dict[str, Any], pipeline: Pipeline) -> None:
     """A slow target (each waits for the other here) holds up no other delivery of its batch."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Waiting)
+    handler, saw_the_other = _waiting_for_each_other()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         key = admin["apiKey"]
@@ -478,7 +480,7 @@ def test_the_attempts_of_a_batch_run_side_by_side(api: Api, admin: dict[str, Any
     finally:
         server.shutdown()
         server.server_close()
-    assert _Waiting.saw_the_other == {"/a": True, "/b": True}, "one attempt waited for the other to end first"
+    assert saw_the_other == {"/a": True, "/b": True}, "one attempt waited for the other to end first"
     for hook in hooks:
         assert [delivery["status"] for delivery in _deliveries(api, key, hook)] == ["succeeded"]
 
