@@ -110,8 +110,10 @@ def test_a_stage_created_without_order_comes_after_the_pipelines_last(
         appended = api.post(stages, key=key, json={"name": "Negotiation"})
     assert appended.status == 201 and appended.data["order"] == 3, appended.body
     assert sent["Query"] == 1, sent
-    listed = api.get(f"{stages}?sort=order", key=key).data
+    listed = api.get(stages, key=key).data  # a pipeline's stages are listed in their order by default
     assert [stage["name"] for stage in listed] == ["Qualified", "Proposal", "Negotiation"]
+    newest_first = api.get(f"{stages}?sort=-createdAt", key=key).data
+    assert [stage["name"] for stage in newest_first] == ["Negotiation", "Proposal", "Qualified"]
     empty = make(api, key, "pipeline")
     first = api.post(f"/api/v1/pipelines/{empty['id']}/stages", key=key, json={"name": "Only"})
     assert first.status == 201 and first.data["order"] == 0, first.body

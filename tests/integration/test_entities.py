@@ -209,12 +209,15 @@ def test_pages_and_sorts(api: Api, admin: dict[str, Any], entity: Entity) -> Non
     # The tenant's admin is a user before the test makes any: users are listed by the example's role.
     scope = {"role": entity.example["role"]} if entity.name == "user" else {}
     made = [make(api, key, entity.name, at=at, **{f: v[i] for f, v in values.items()}) for i in range(3)]
-    newest_first = _ids(api.get(at, key=key, params=scope))  # records made in the same millisecond: by ID
+    # Records made in the same millisecond: by ID.
+    newest_first = _ids(api.get(at, key=key, params={"sort": "-createdAt", **scope}))
     assert sorted(newest_first) == sorted(record["id"] for record in made)
+    default = _ids(api.get(at, key=key, params=scope))
+    assert default == _ids(api.get(at, key=key, params={"sort": entity.default_sort, **scope}))
     first = api.get(at, key=key, params={"limit": 2, **scope})
     cursor = first.body["meta"]["pagination"]["nextCursor"]
     second = api.get(at, key=key, params={"limit": 2, "cursor": cursor, **scope})
-    assert _ids(first) + _ids(second) == newest_first and second.body["meta"]["pagination"]["nextCursor"] is None
+    assert _ids(first) + _ids(second) == default and second.body["meta"]["pagination"]["nextCursor"] is None
     assert _ids(api.get(at, key=key, params={"sort": "createdAt", **scope})) == newest_first[::-1]
     api.patch(f"{entity.path}/{made[0]['id']}", key=key, json=_a_change(entity, made[0]))
     assert _ids(api.get(at, key=key, params={"sort": "-updatedAt", **scope}))[0] == made[0]["id"]

@@ -67,6 +67,7 @@ class Entity:
     matches: Mapping[str, tuple[Any, Callable[[dict[str, Any], Any], bool]]] = field(default_factory=dict)
     # Fields the list sorts by besides createdAt and updatedAt, at most three (GSI3, GSI6, GSI7).
     sort: tuple[str, ...] = ()
+    default_sort: str = "-createdAt"  # the list's order without `sort` (stages: their place in the pipeline)
     link: str | None = None  # a reference whose filter is one Query (GSI5); other filters read pages
     references: Mapping[str, str] = field(default_factory=dict)  # field -> entity that must exist in the tenant
     # A reference that is the record's parent (stages: `pipelineId`): set from the path of the nested

@@ -900,7 +900,8 @@ def _within(value: Any, low: Any, high: Any) -> bool:
 
 def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: str | None = None) -> Listing[Any]:
     parent = _parent(entity, caller, parent_id)[0]
-    field, forward = parse_sort(getattr(query, "sort", None) or "-createdAt", entity.sort_fields, default="createdAt")
+    sort = getattr(query, "sort", None) or entity.default_sort
+    field, forward = parse_sort(sort, entity.sort_fields, default="createdAt")
     fetch, plan = _fetch(entity, caller, query, field, forward, parent)
     bounds = {name for pair in entity.ranges.values() for name in pair if name is not None}
     sent = query.model_dump(

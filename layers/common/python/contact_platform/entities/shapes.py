@@ -174,7 +174,10 @@ def shapes(entity: Entity) -> Shapes:
         f"{label}ListQuery",
         __base__=PageQuery,
         __validators__=in_order,
-        sort=(str | None, Field(None, description=f"`field` or `-field`, one of {sorts}; default -createdAt.")),
+        sort=(
+            str | None,
+            Field(None, description=f"`field` or `-field`, one of {sorts}; default {entity.default_sort}."),
+        ),
         updatedSince=(DateTimeFilter | None, Field(None, description="Only records changed at or after this time.")),
         **filters,
     )

@@ -79,6 +79,7 @@ ENTITY = Entity(
     unique=("order",),
     unique_within="pipelineId",
     sort=("order",),
+    default_sort="order",
     references={"pipelineId": "pipeline"},
     parent="pipelineId",
     owner=None,
