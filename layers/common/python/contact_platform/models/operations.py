@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -13,23 +13,6 @@ from contact_platform.models.paging import PageQuery
 
 Status = Literal["PENDING", "TRIGGERED", "FINISHED", "FAILED", "EXPIRED"]
 SegmentId = Annotated[str, record_id("seg")]
-EXPORT_FIELDS = (
-    "id",
-    "firstName",
-    "lastName",
-    "name",
-    "email",
-    "emails",
-    "phones",
-    "organizationId",
-    "organization",
-    "ownerId",
-    "tags",
-    "consentGivenAt",
-    "customFields",
-    "createdAt",
-    "updatedAt",
-)
 ExportField = Literal[
     "id",
     "firstName",
@@ -47,6 +30,7 @@ ExportField = Literal[
     "createdAt",
     "updatedAt",
 ]
+EXPORT_FIELDS: tuple[str, ...] = get_args(ExportField)  # every column, in the default order
 
 
 class OperationAccepted(Model):
