@@ -145,6 +145,25 @@ class TestIdempotency:
         assert replay.data == first.data and replay.header("Idempotent-Replayed") == "true"
         assert api.get(path, key=admin["apiKey"]).data["name"] == "Other"
 
+    def test_keys_are_per_caller_so_a_replay_shows_no_one_else_a_record(self, api: Api, admin: dict[str, Any]) -> None:
+        """Another user of the tenant sending the same key and body gets its own answer: a replay
+        skips the service, so it must never hand over an answer its caller may not see."""
+        user = api.token("user", tenant_id=admin["tenantId"])
+        hidden = api.create_contact(admin["apiKey"], name="Hidden", emails=["hidden@example.com"])
+        path = f"/api/v1/contacts/{hidden['id']}"
+        headers = {"Idempotency-Key": "fix-1"}
+        assert api.patch(path, key=admin["apiKey"], json={"name": "Hidden Two"}, headers=headers).status == 200
+        theirs = api.patch(path, key=user["apiKey"], json={"name": "Hidden Two"}, headers=headers)
+        assert theirs.status == 404 and theirs.error["message"] == "Contact not found"
+        assert theirs.header("Idempotent-Replayed") is None
+
+        created = api.post("/api/v1/contacts", key=admin["apiKey"], json={"name": "Twice"}, headers=headers)
+        own = api.post("/api/v1/contacts", key=user["apiKey"], json={"name": "Twice"}, headers=headers)
+        assert own.status == 201 and own.header("Idempotent-Replayed") is None
+        assert own.data["id"] != created.data["id"] and own.data["ownerId"] == user["userId"]
+        again = api.post("/api/v1/contacts", key=user["apiKey"], json={"name": "Twice"}, headers=headers)
+        assert again.data == own.data and again.header("Idempotent-Replayed") == "true"
+
 
 def test_dev_token_route_is_404_without_dev_mode(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from contact_platform import config

@@ -1,6 +1,8 @@
 """`Idempotency-Key` on POST and PATCH (Powertools idempotency, records in the same table).
 
 The first successful (2xx) response is stored and replayed for 24 h with `Idempotent-Replayed: true`.
+A key belongs to its caller (tenant, user and role), as the answer does: a replay skips the service
+and its visibility checks, so the same key from another user of the tenant runs that user's request.
 The same key with another request (path, query, content type or body bytes, as `http/endpoint.py`
 fingerprints them): 422 `IDEMPOTENCY_KEY_REUSED`; while the first request still runs: 409.
 Failed requests are not stored, so a client may retry them with the same key. The answer of a route
@@ -70,7 +72,7 @@ def run_once(
     from contact_platform.store.idempotency import persistence_for
 
     config = IdempotencyConfig(
-        event_key_jmespath="[route, key]",
+        event_key_jmespath="[route, caller, key]",
         payload_validation_jmespath="fingerprint",
         expires_after_seconds=REPLAY_SECONDS,
         response_hook=_mark_replayed,
@@ -93,7 +95,8 @@ def run_once(
 
     fresh: list[Response] = []  # the answer computed now, which a sealed store does not give back
     try:
-        replayed: Response = once(request={"route": route_name, "key": key, "fingerprint": fingerprint})
+        who = f"{caller.user_id}#{caller.role}"
+        replayed: Response = once(request={"route": route_name, "caller": who, "key": key, "fingerprint": fingerprint})
         if fresh:
             return fresh[0]
         if SEALED in replayed:
