@@ -129,11 +129,27 @@ def test_a_taken_name_is_409_and_names_the_tag_which_every_key_of_the_tenant_may
     tag = _tags(api, admin["apiKey"])["Partner"]
     user = api.token("user", tenant_id=admin["tenantId"])
     assert api.get(f"/api/v1/contacts/{holder['id']}", key=user["apiKey"]).status == 404
-    assert api.get(f"/api/v1/tags/{tag['id']}", key=user["apiKey"]).data["contactCount"] == 1
+    assert api.get(f"/api/v1/tags/{tag['id']}", key=user["apiKey"]).data["name"] == "Partner"
     manager = api.token("manager", tenant_id=admin["tenantId"])
     taken = api.post("/api/v1/tags", key=manager["apiKey"], json={"name": "partner"})
     assert taken.status == 409 and tag["id"] in taken.error["message"]
     assert taken.error["details"] == [{"field": "name", "issue": f"already used by tag {tag['id']}"}]
+
+
+def test_only_roles_that_see_every_contact_are_told_how_many_hold_a_tag(api: Api, admin: dict[str, Any]) -> None:
+    """The count is the tenant's: to a user or a partner it would tell of contacts they may not see."""
+    api.create_contact(admin["apiKey"], name="Hidden", tags=["vip"])
+    tag = _tags(api, admin["apiKey"])["vip"]
+    path = f"/api/v1/tags/{tag['id']}"
+    for role, told in (("admin", 1), ("manager", 1), ("user", None), ("partner", None)):
+        key = api.token(role, tenant_id=admin["tenantId"])["apiKey"]
+        one, listed = api.get(path, key=key), api.get("/api/v1/tags", key=key)
+        found = api.get(f"/api/v1/tags?ids={tag['id']}", key=key)
+        assert one.status == listed.status == found.status == 200, role
+        assert [t["contactCount"] for t in (one.data, *listed.data, *found.data)] == [told] * 3, role
+    manager = api.token("manager", tenant_id=admin["tenantId"])["apiKey"]
+    patched = api.patch(path, key=manager, json={"color": "#FF8800"})
+    assert patched.status == 200 and patched.data["contactCount"] == 1
 
 
 def test_counts_follow_untagging_soft_delete_and_restore(api: Api, admin: dict[str, Any]) -> None:

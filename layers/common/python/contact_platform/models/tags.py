@@ -42,7 +42,10 @@ class Tag(Model):
     name: str
     color: str | None
     description: str | None
-    contactCount: int = Field(description="Active contacts holding the tag, kept with every write.")
+    contactCount: int | None = Field(
+        description="Active contacts of the tenant holding the tag, kept with every write; shown to admins "
+        "and managers, null for roles that see only their own contacts."
+    )
     renamingTo: str | None = Field(description="The name a rename in progress gives the tag.")
     renameOperationId: str | None = Field(
         description="The tagging job of that rename: GET /api/v1/tag-assignments/{operationId}."

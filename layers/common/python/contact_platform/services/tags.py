@@ -26,13 +26,15 @@ ENTITY = "tag"
 _BUSY = "Tag is being renamed or deleted; retry when that job has finished"
 
 
-def _to_api(item: TagItem) -> Tag:
+def _to_api(item: TagItem, caller: Caller) -> Tag:
+    """`contactCount` counts every contact of the tenant, so only roles that see them all are told it
+    (docs/architecture.md, "Tags"): to a `user` or a partner it would tell of contacts it may not see."""
     return Tag(
         id=item.tag_id,
         name=item.name,
         color=item.color,
         description=item.description,
-        contactCount=max(int(item.contact_count or 0), 0),
+        contactCount=max(int(item.contact_count or 0), 0) if caller.sees_all_records else None,
         renamingTo=item.renaming_to,
         renameOperationId=item.renaming_operation_id,
         createdAt=item.created_at,
@@ -78,11 +80,11 @@ def create_tag(caller: Caller, body: TagCreate) -> Tag:
         store.create(item, entry)
     except UniqueValueTaken as taken:
         raise _name_conflict(body.name, taken) from taken
-    return _to_api(item)
+    return _to_api(item, caller)
 
 
 def get_tag(caller: Caller, tag_id: str) -> Tag:
-    return _to_api(active_tag(caller, tag_id))
+    return _to_api(active_tag(caller, tag_id), caller)
 
 
 def list_tags(caller: Caller, query: TagListQuery) -> Listing[Tag]:
@@ -95,7 +97,7 @@ def list_tags(caller: Caller, query: TagListQuery) -> Listing[Tag]:
         id_prefix="tag",
         pages=store.list_tags,
         by_id=store.get_tags,
-        to_api=_to_api,
+        to_api=lambda item: _to_api(item, caller),
         shown=lambda item: item.state == store.ACTIVE,
     )
 
@@ -121,7 +123,7 @@ def update_tag(caller: Caller, tag_id: str, patch: TagPatch) -> Tag:
             item.color, item.description, item.updated_at = color, description, clock.iso(now)
     if patch.name is not None and patch.name != current_name(item):
         _rename(caller, item, patch.name)
-    return _to_api(item)
+    return _to_api(item, caller)
 
 
 def _rename(caller: Caller, item: TagItem, name: str) -> None:
