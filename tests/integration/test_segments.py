@@ -87,6 +87,33 @@ def test_a_user_sees_only_own_contacts_of_a_segment(api: Api, admin: dict[str, A
     assert _ids(api.get(f"/api/v1/segments/{segment['id']}/contacts", key=user["apiKey"])) == [mine["id"]]
 
 
+def test_only_its_creator_admins_and_managers_see_a_lists_ids_and_change_it(api: Api, admin: dict[str, Any]) -> None:
+    """Another user reads the segment and its contacts as far as it may see them, but not the IDs of
+    contacts it may not see, and cannot rename or delete what someone else saved."""
+    hidden = api.create_contact(admin["apiKey"], name="Board Member")
+    segment = _segment(api, admin["apiKey"], name="Board", contactIds=[hidden["id"]])
+    path = f"/api/v1/segments/{segment['id']}"
+    user = api.token("user", tenant_id=admin["tenantId"])
+    manager = api.token("manager", tenant_id=admin["tenantId"])
+    read, listed = api.get(path, key=user["apiKey"]), api.get("/api/v1/segments", key=user["apiKey"])
+    assert read.status == 200 and read.data["type"] == "list" and read.data["contactIds"] is None
+    assert [s["contactIds"] for s in listed.data] == [None]
+    assert api.get(f"{path}/count", key=user["apiKey"]).data["count"] == 0
+    before = business_items()
+    for method, body in (("PATCH", {"name": "Mine now"}), ("DELETE", None)):
+        refused = api.call(method, path, key=user["apiKey"], json=body)
+        assert refused.status == 403, (method, refused.body)
+        assert refused.error["message"] == "Only its creator, an admin or a manager may change this segment"
+    assert business_items() == before
+    assert api.get(path, key=manager["apiKey"]).data["contactIds"] == [hidden["id"]]
+    assert api.patch(path, key=manager["apiKey"], json={"name": "Board 2"}).status == 200
+    own = _segment(api, user["apiKey"], name="Mine", contactIds=[hidden["id"]])
+    assert api.get(f"/api/v1/segments/{own['id']}", key=user["apiKey"]).data["contactIds"] == [hidden["id"]]
+    assert api.patch(f"/api/v1/segments/{own['id']}", key=user["apiKey"], json={"name": "Mine 2"}).status == 200
+    assert api.delete(f"/api/v1/segments/{own['id']}", key=user["apiKey"]).status == 200
+    assert api.delete(path, key=admin["apiKey"]).status == 200
+
+
 def test_update_list_and_delete(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     segment = _segment(api, key, filter={"search": "anna"})

@@ -85,7 +85,9 @@ class Segment(Model):
     description: str | None
     type: Literal["filter", "list"]
     filter: dict[str, Any] | None
-    contactIds: list[str] | None
+    contactIds: list[str] | None = Field(
+        description="A list's contacts, shown to its creator, admins and managers (null to other users)."
+    )
     createdAt: str
     updatedAt: str
     createdBy: str

@@ -1,4 +1,9 @@
-"""Segments (saved audiences): save, read, change and delete them; preview, count and walk their contacts."""
+"""Segments (saved audiences): save, read, change and delete them; preview, count and walk their contacts.
+
+Every key with `segments:read` reads every segment of the tenant, and its contacts as far as it may
+see them; a list's `contactIds` are shown to its creator and to admins and managers only (they may
+name contacts another `user` may not see), and only they change or delete it (docs/architecture.md,
+"API conventions")."""
 
 from __future__ import annotations
 
@@ -41,7 +46,11 @@ from contact_platform.store.segments import SegmentItem
 ENTITY = "segment"
 
 
-def _to_api(item: SegmentItem) -> Segment:
+def _is_theirs(caller: Caller, item: SegmentItem) -> bool:
+    return caller.sees_all_records or item.created_by == caller.user_id
+
+
+def _to_api(item: SegmentItem, caller: Caller) -> Segment:
     is_list = bool(item.is_list)
     return Segment(
         id=item.segment_id,
@@ -49,7 +58,7 @@ def _to_api(item: SegmentItem) -> Segment:
         description=item.description,
         type="list" if is_list else "filter",
         filter=None if is_list else plain_map(item.filter),
-        contactIds=list(item.contact_ids) if is_list else None,
+        contactIds=list(item.contact_ids) if is_list and _is_theirs(caller, item) else None,
         createdAt=item.created_at,
         updatedAt=item.updated_at,
         createdBy=item.created_by,
@@ -76,6 +85,14 @@ def found(caller: Caller, segment_id: str) -> SegmentItem:
     return item
 
 
+def _changeable(caller: Caller, segment_id: str) -> SegmentItem:
+    """The segment, if the caller made it or sees every record; 403 for the others who read it."""
+    item = found(caller, segment_id)
+    if not _is_theirs(caller, item):
+        raise errors.forbidden("Only its creator, an admin or a manager may change this segment")
+    return item
+
+
 def create_segment(caller: Caller, body: SegmentCreate) -> Segment:
     now = clock.iso(clock.now())
     segment_id = new_id("seg")
@@ -88,11 +105,11 @@ def create_segment(caller: Caller, body: SegmentCreate) -> Segment:
         caller, entity_type=ENTITY, entity_id=segment_id, action="segment.created", at=clock.parse_iso(now), changed=[]
     )
     store.save(item, entry, expected_version=None)
-    return _to_api(item)
+    return _to_api(item, caller)
 
 
 def get_segment(caller: Caller, segment_id: str) -> Segment:
-    return _to_api(found(caller, segment_id))
+    return _to_api(found(caller, segment_id), caller)
 
 
 def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
@@ -105,13 +122,13 @@ def list_segments(caller: Caller, query: SegmentListQuery) -> Listing[Segment]:
         id_prefix="seg",
         pages=store.list_segments,
         by_id=store.get_segments,
-        to_api=_to_api,
+        to_api=lambda item: _to_api(item, caller),
     )
 
 
 def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch, if_match: str | None) -> Segment:
     precondition = Precondition.of(if_match, "Segment")
-    old = found(caller, segment_id)
+    old = _changeable(caller, segment_id)
     precondition.check(old.version)
     sent = patch.model_dump(exclude_unset=True)
     new = SegmentItem.from_raw_data(old.serialize())
@@ -121,9 +138,10 @@ def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch, if_matc
     if "description" in sent:
         new.description = patch.description
     _define(new, patch.filter, patch.contactIds)
-    changed = [field for field in sent if _to_api(old).model_dump()[field] != _to_api(new).model_dump()[field]]
+    before, after = _to_api(old, caller).model_dump(), _to_api(new, caller).model_dump()
+    changed = [field for field in sent if before[field] != after[field]]
     if not changed and not ({"filter", "contactIds"} & sent.keys()):
-        return _to_api(old)
+        return _to_api(old, caller)
     now = clock.now()
     new.updated_at = clock.iso(now)
     new.version = old.version + 1
@@ -135,12 +153,12 @@ def update_segment(caller: Caller, segment_id: str, patch: SegmentPatch, if_matc
     except StaleVersion:
         precondition.after_lost_race()
         raise errors.busy("Segment") from None
-    return _to_api(new)
+    return _to_api(new, caller)
 
 
 def delete_segment(caller: Caller, segment_id: str, if_match: str | None) -> SegmentDeleted:
     precondition = Precondition.of(if_match, "Segment")
-    item = found(caller, segment_id)
+    item = _changeable(caller, segment_id)
     precondition.check(item.version)
     entry = audit.entry(
         caller, entity_type=ENTITY, entity_id=segment_id, action="segment.deleted", at=clock.now(), changed=[]
