@@ -28,7 +28,7 @@ _BUSY = "Tag is being renamed or deleted; retry when that job has finished"
 
 def _to_api(item: TagItem, caller: Caller) -> Tag:
     """`contactCount` counts every contact of the tenant, so only roles that see them all are told it
-    (docs/architecture.md, "Tags"): to a `user` or a partner it would tell of contacts it may not see."""
+    (docs/architecture.md, "API conventions"): to a `user` or a partner it would tell of contacts it may not see."""
     return Tag(
         id=item.tag_id,
         name=item.name,
