@@ -46,10 +46,6 @@ from contact_platform.store.segments import SegmentItem
 ENTITY = "segment"
 
 
-def _is_theirs(caller: Caller, item: SegmentItem) -> bool:
-    return caller.sees_all_records or item.created_by == caller.user_id
-
-
 def _to_api(item: SegmentItem, caller: Caller) -> Segment:
     is_list = bool(item.is_list)
     return Segment(
@@ -58,7 +54,7 @@ def _to_api(item: SegmentItem, caller: Caller) -> Segment:
         description=item.description,
         type="list" if is_list else "filter",
         filter=None if is_list else plain_map(item.filter),
-        contactIds=list(item.contact_ids) if is_list and _is_theirs(caller, item) else None,
+        contactIds=list(item.contact_ids) if is_list and caller.may_access(item.created_by) else None,
         createdAt=item.created_at,
         updatedAt=item.updated_at,
         createdBy=item.created_by,
@@ -88,7 +84,7 @@ def found(caller: Caller, segment_id: str) -> SegmentItem:
 def _changeable(caller: Caller, segment_id: str) -> SegmentItem:
     """The segment, if the caller made it or sees every record; 403 for the others who read it."""
     item = found(caller, segment_id)
-    if not _is_theirs(caller, item):
+    if not caller.may_access(item.created_by):
         raise errors.forbidden("Only its creator, an admin or a manager may change this segment")
     return item
 
