@@ -209,7 +209,7 @@ def test_an_activity_is_validated_and_its_problems_name_its_fields(
 
 def test_a_lead_takes_a_bounded_number_of_activities(frozen: Clock, api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
-    lead = make(api, key, "lead")
+    lead, other = make(api, key, "lead"), make(api, key, "lead")
     frozen.at(1)
     full = api.patch(f"{LEADS}/{lead['id']}", key=key, json={"activities": [_activity(0.5)] * MAX_ACTIVITIES})
     assert full.status == 200, full.body
@@ -218,9 +218,40 @@ def test_a_lead_takes_a_bounded_number_of_activities(frozen: Clock, api: Api, ad
     more = [_activity(0.5)] * (MAX_ACTIVITIES + 1)
     assert _details(api.patch(f"{LEADS}/{lead['id']}", key=key, json={"activities": more}))[0][0] == "activities"
     wordy = [_activity(0.5, summary="ä" * 500, outcome="ö" * 200)] * MAX_ACTIVITIES
-    assert _details(api.patch(f"{LEADS}/{lead['id']}", key=key, json={"activities": wordy})) == [
+    assert _details(api.patch(f"{LEADS}/{other['id']}", key=key, json={"activities": wordy})) == [
         ("activities", "at most 100000 bytes of JSON")
     ]
+
+
+def test_a_leads_activity_history_is_only_added_to(frozen: Clock, api: Api, admin: dict[str, Any]) -> None:
+    """Protection is reckoned from the history: a PATCH that moved a past activity to today, dropped
+    one or reordered them would move the progress deadline, so it is refused and writes nothing."""
+    partner = api.token("partner", tenant_id=admin["tenantId"])["apiKey"]
+    lead = make(api, partner, "lead")
+    path = f"{LEADS}/{lead['id']}"
+    frozen.at(10)
+    first, second = _activity(5), _activity(10, progress=False)
+    assert api.patch(path, key=partner, json={"activities": [first, second]}).status == 200
+    frozen.at(50)
+    kept = api.get(path, key=partner).data
+    assert kept["progressDeadline"] == _at(65)
+    before = business_items()
+    for rewritten in ([_activity(50), second], [second], [], [second, first], [first, second | {"summary": "x"}]):
+        refused = api.patch(path, key=partner, json={"activities": rewritten})
+        assert _details(refused) == [
+            (
+                "activities",
+                "the activities the lead has (2) stay as they are, first and in their order; new ones go after them "
+                f"(or POST /api/v1/leads/{lead['id']}/activities)",
+            )
+        ], rewritten
+    assert business_items() == before
+    as_read = [{**activity, "outcome": None, "performedBy": None} for activity in kept["activities"]]
+    appended = api.patch(path, key=partner, json={"activities": [*as_read, _activity(50)]})
+    assert appended.status == 200 and appended.data["progressDeadline"] == _at(110), appended.body
+    assert api.patch(path, key=partner, json={"city": "Köln"}).status == 200, "a PATCH without activities keeps them"
+    assert _add(api, partner, lead["id"], _activity(50, summary="again")).status == 201
+    assert len(api.get(path, key=partner).data["activities"]) == 4
 
 
 # The rules of a lead -----------------------------------------------------------------------------

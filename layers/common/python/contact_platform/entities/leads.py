@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from contact_platform import clock
+from contact_platform import clock, errors
 from contact_platform.entities.entity import Entity, Fields
 from contact_platform.errors import Detail
 from contact_platform.models.fields import Amount, Moment, text
@@ -100,6 +100,30 @@ def rules(lead: dict[str, Any], changed: set[str], *, unknown: frozenset[str] = 
     return problems
 
 
+def _plain(activity: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in activity.items() if value is not None}
+
+
+def _history_kept(caller: Any, lead: dict[str, Any] | None, sent: dict[str, Any]) -> None:
+    """A lead's activities are its history, which its protection is reckoned from: a write keeps those
+    the lead has, first, in their order and unchanged, and may only add after them (as
+    `POST /leads/{leadId}/activities` does). Moving a past activity to today, or dropping one, would
+    move `progressDeadline` (docs/data-model.md, "Leads")."""
+    if lead is None or "activities" not in sent:
+        return
+    held = [_plain(activity) for activity in lead.get("activities", [])]
+    if [_plain(activity) for activity in sent["activities"][: len(held)]] != held:
+        raise errors.invalid(
+            [
+                Detail(
+                    "activities",
+                    f"the activities the lead has ({len(held)}) stay as they are, first and in their order; new ones "
+                    f"go after them (or POST /api/v1/leads/{lead['id']}/activities)",
+                )
+            ]
+        )
+
+
 ENTITY = Entity(
     "lead",
     "lead",
@@ -113,6 +137,7 @@ ENTITY = Entity(
     shared=False,
     readers=(Role.MIGRATION_OFFICER,),
     checks=rules,
+    guard=_history_kept,
     server_fields={
         "registeredAt": Moment,
         "protectionUntil": Moment,
