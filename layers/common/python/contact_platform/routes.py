@@ -578,6 +578,7 @@ def meant_path(path: str, *, dev_mode: bool) -> str | None:
     under a parent record (`/api/v1/stages` -> `/api/v1/pipelines/{pipelineId}/stages`), or the request
     outside a record it is not nested under (`/api/v1/segments/seg_1/export` -> `/api/v1/exports`).
     None when none is near."""
+    from contact_platform.models.fields import RECORD_ID_PATTERN
     from contact_platform.names import closest  # only a request for an unknown path pays for it
 
     def near(part: str, word: str) -> bool:
@@ -598,11 +599,9 @@ def meant_path(path: str, *, dev_mode: bool) -> str | None:
     ordered = [(template, template.strip("/").split("/")) for template in sorted(deployed, key=_by_params)]
     found = next((template for template, parts in ordered if matches(parts)), None)
     found = found or next((template for template, parts in ordered if any(map(matches, unnested(parts)))), None)
-    outside = [sent[:at] + sent[at + 2 :] for at in range(2, len(sent) - 2) if _RECORD_ID.fullmatch(sent[at + 1])]
+    ids = [at for at in range(2, len(sent) - 2) if re.fullmatch(RECORD_ID_PATTERN, sent[at + 1])]
+    outside = [sent[:at] + sent[at + 2 :] for at in ids]
     return found or next((template for template, parts in ordered for words in outside if matches(parts, words)), None)
-
-
-_RECORD_ID = re.compile(r"[a-z]+_[A-Za-z0-9]+")  # a record's ID in a path the API does not have
 
 
 def _by_params(template: str) -> tuple[int, str]:

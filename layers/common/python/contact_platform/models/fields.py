@@ -111,8 +111,9 @@ class Worded:
 
 
 # Any record's ID, whatever its entity: a prefix of small letters, `_`, then letters and digits.
+RECORD_ID_PATTERN = r"^[a-z]+_[A-Za-z0-9]{1,60}$"
 AnyRecordId = Annotated[
-    str, Worded(r"^[a-z]+_[A-Za-z0-9]{1,60}$", "not a record ID: its prefix, _ and letters or digits, as con_hfh5BK0I")
+    str, Worded(RECORD_ID_PATTERN, "not a record ID: its prefix, _ and letters or digits, as con_hfh5BK0I")
 ]
 
 
