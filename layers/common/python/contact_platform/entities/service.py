@@ -92,6 +92,15 @@ def _may_change(entity: Entity, caller: Caller, record: RecordItem) -> None:
 def _changeable(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, RecordItem | None]:
     record, parent = _read(entity, caller, record_id)
     _may_change(entity, caller, record)
+    via = entity.changed_by_who_sees
+    if via is not None and not caller.sees_all_records:
+        named = store.data_of(record).get(via)
+        target = entity.references[via]
+        if named is not None and referenced(caller, target, str(named)) is None:
+            seen_label = target.replace("_", " ")
+            raise errors.forbidden(
+                f"Only who sees its {seen_label}, an admin or a manager may change this {entity.label.lower()}"
+            )
     governing = _governing(entity)
     if governing is not None and parent is not None:
         _may_change(governing, caller, parent)
