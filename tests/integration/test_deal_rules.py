@@ -235,6 +235,28 @@ def test_a_stage_or_pipeline_with_open_deals_is_not_deleted(api: Api, board: dic
     assert api.delete(f"/api/v1/pipelines/{pipeline['id']}", key=key).status == 200
 
 
+def test_only_admins_and_managers_delete_a_stage_or_pipeline(
+    api: Api, board: dict[str, Any], admin: dict[str, Any]
+) -> None:
+    """Deleting a stage or pipeline counts and moves every deal in it: a user, who may not see others'
+    private deals, is told nothing about them and moves none."""
+    private = _deal(api, board, visibleTo="owner").data
+    user = api.token("user", tenant_id=admin["tenantId"])
+    manager = api.token("manager", tenant_id=admin["tenantId"])
+    assert api.get(f"/api/v1/deals/{private['id']}", key=user["apiKey"]).status == 404
+    stage, pipeline, elsewhere = board["stages"][0]["id"], board["pipeline"]["id"], board["elsewhere"]["id"]
+    before = business_items()
+    for path in (f"/api/v1/stages/{stage}", f"/api/v1/pipelines/{pipeline}"):
+        for query in ("", f"?moveDealsTo={elsewhere}"):
+            refused = api.delete(path + query, key=user["apiKey"])
+            assert refused.status == 403, (path, query, refused.body)
+            assert "open deal" not in refused.error["message"]
+    assert business_items() == before, "nothing deleted, no deal moved"
+    moved = api.delete(f"/api/v1/pipelines/{pipeline}?moveDealsTo={elsewhere}", key=manager["apiKey"])
+    assert moved.status == 200, moved.body
+    assert api.get(f"/api/v1/deals/{private['id']}", key=board["key"]).data["stageId"] == elsewhere
+
+
 def test_a_deal_comes_back_only_into_a_pipeline_and_stage_that_exist(api: Api, board: dict[str, Any]) -> None:
     key, pipeline = board["key"], board["pipeline"]["id"]
     deal = _deal(api, board).data

@@ -34,7 +34,8 @@ class MoveDeals(Model):
     moveDealsTo: StageId | None = Field(
         None,
         description="A stage of another pipeline (or, for a stage, another stage): the deals move there first, "
-        "open and closed; in a job when there are more than 100 (the answer's operationId).",
+        "open and closed; in a job when there are more than 100 (the answer's operationId). Only admins and "
+        "managers delete a pipeline or stage (the deals in it are everyone's).",
     )
 
 

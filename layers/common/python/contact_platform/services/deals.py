@@ -79,8 +79,11 @@ def open_deals(caller: Caller, pipeline_id: str, stage_id: str = "") -> int:
 def moving_deals(caller: Caller, target: str, record: dict[str, Any], move_to: str | None) -> list[Move]:
     """What deleting a pipeline or stage does with its deals: without `moveDealsTo`, 409 naming how many
     open deals it holds (closed ones keep naming it); with it, every deal moves to that stage (422 when
-    it is missing or would be deleted too)."""
+    it is missing or would be deleted too). Admins and managers only (403): the count and the move take
+    in every deal, those a user may not see too."""
     label = target.capitalize()
+    if not caller.sees_all_records:
+        raise errors.forbidden(f"Only an admin or a manager may delete a {target}: the deals in it are everyone's")
     pipeline_id = record["id"] if target == "pipeline" else record["pipelineId"]
     if move_to is None:
         count = open_deals(caller, pipeline_id, "" if target == "pipeline" else record["id"])
