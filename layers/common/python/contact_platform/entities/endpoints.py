@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from contact_platform.entities import service
+from contact_platform.entities import lists, service
 from contact_platform.entities.catalog import route_verb
 from contact_platform.entities.entity import Entity
 from contact_platform.entities.routes import entity_routes
@@ -50,14 +50,14 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
         )
     if verb == "list":
         return _signed(
-            lambda query, **path: service.list_records(entity, caller(), query, path.get(str(entity.parent))),
+            lambda query, **path: lists.list_records(entity, caller(), query, path.get(str(entity.parent))),
             name,
             {**parent, "query": Annotated[models.query, Query()]},
             Listing[models.public],  # type: ignore[name-defined]
         )
     if verb == "list_deleted":
         return _signed(
-            lambda query: service.list_deleted(entity, caller(), query),
+            lambda query: lists.list_deleted(entity, caller(), query),
             name,
             {"query": Annotated[DeletedQuery, Query()]},
             Listing[models.in_bin],  # type: ignore[name-defined]

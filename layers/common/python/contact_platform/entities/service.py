@@ -1,5 +1,6 @@
 """The generic service of every declared entity (docs/architecture.md, "Entities"): create, read,
-list, update, soft delete and restore, with the platform's rules written once:
+update, merge, soft delete and restore (its lists: entities/lists.py), with the platform's rules
+written once:
 
 - 404 for what the caller may not see (another tenant's record, another user's private record, a
   deleted one); 403 when a `user` changes a record it can see but does not own;
@@ -25,24 +26,13 @@ from contact_platform.entities.visibility import EVERYONE, gone, seen, visible
 from contact_platform.errors import Detail
 from contact_platform.ids import new_id
 from contact_platform.models.base import Model
-from contact_platform.models.paging import DeletedQuery, Listing, PageQuery
 from contact_platform.permissions import Caller, Role
 from contact_platform.services import audit, search_terms, users
-from contact_platform.services.listing import (
-    by_ids,
-    custom_fields_match,
-    listing,
-    requested_ids,
-    search_prefix,
-    sort_with_search,
-)
-from contact_platform.services.sorting import parse_sort
 from contact_platform.services.versions import Precondition
-from contact_platform.store import key_sets, keys
+from contact_platform.store import key_sets
 from contact_platform.store import records as store
 from contact_platform.store.errors import StaleVersion, UniqueValueTaken
-from contact_platform.store.paging import LastKey, Page
-from contact_platform.store.records import SORT_INDEXES, RecordItem
+from contact_platform.store.records import RecordItem
 
 RETENTION = timedelta(days=90)
 _WRITE_ATTEMPTS = 3
@@ -107,7 +97,7 @@ def _changeable(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordI
     return record, parent
 
 
-def _fields(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
+def fields_of(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
     """The record's fields as the API names them: its data, what is derived when it is read at `now`,
     who owns and who sees it."""
     fields = store.data_of(record)
@@ -120,10 +110,10 @@ def _fields(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
     return fields
 
 
-def _shown(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
+def shown(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
     """What the API shows of a record read at `now`."""
     return {
-        **_fields(entity, record, now),
+        **fields_of(entity, record, now),
         "id": record.record_id,
         "createdAt": record.created_at,
         "updatedAt": record.updated_at,
@@ -133,7 +123,7 @@ def _shown(entity: Entity, record: RecordItem, now: str) -> dict[str, Any]:
 
 def to_api(entity: Entity, record: RecordItem, now: str | None = None) -> Model:
     """The record as the API returns it, read at `now` (default: now)."""
-    return shapes(entity).public.model_validate(_shown(entity, record, now or clock.iso(clock.now())))
+    return shapes(entity).public.model_validate(shown(entity, record, now or clock.iso(clock.now())))
 
 
 def get(entity: Entity, caller: Caller, record_id: str) -> Model:
@@ -493,7 +483,7 @@ def created_audit(entity: Entity, caller: Caller, record: RecordItem, seed: str)
     return _audit(entity, caller, None, record, "created", [], seed=seed)
 
 
-def _parent(
+def parent_of(
     entity: Entity, caller: Caller, parent_id: str | None, *, changing: bool = False
 ) -> tuple[dict[str, str], RecordItem | None]:
     """The parent of a nested entity's record, named by the path: 404 when the caller may not see it
@@ -528,7 +518,7 @@ def create(
     for _ in range(_WRITE_ATTEMPTS):
         filled = entity.defaults(caller, given | named) if entity.defaults is not None else {}
         sent = filled | given
-        at_parent, parent = _parent(entity, caller, parent_id, changing=True)
+        at_parent, parent = parent_of(entity, caller, parent_id, changing=True)
         data = sent | at_parent
         known = {str(entity.parent): store.data_of(parent)} if parent is not None else {}
         problems = _problems(entity, caller, data, set(sent), set(sent), known)
@@ -743,43 +733,15 @@ def merge(
     raise errors.busy(entity.label)
 
 
-def _admins_only(entity: Entity, caller: Caller) -> None:
+def admins_only(entity: Entity, caller: Caller) -> None:
     if caller.role != Role.ADMIN:
         raise errors.forbidden(f"Only admins restore a deleted {entity.label.lower()} or list them")
-
-
-def list_deleted(entity: Entity, caller: Caller, query: DeletedQuery) -> Listing[Any]:
-    """The tenant's soft-deleted records not yet purged, oldest deletion first (admins): what a
-    restore brings back, from the deleted index (store/records.py); a merged one says `mergedInto`."""
-    _admins_only(entity, caller)
-    since = clock.iso(query.deletedSince) if query.deletedSince else None
-    now = clock.iso(clock.now())
-
-    def shown(record: RecordItem) -> Model:
-        deletion = {"deletedAt": record.deleted_at, "deletedBy": record.deleted_by, "mergedInto": record.merged_into}
-        return shapes(entity).in_bin.model_validate(_shown(entity, record, now) | deletion)
-
-    return listing(
-        lambda size, start: store.list_index(
-            "GSI1",
-            keys.deleted_records_collection(caller.tenant_id, entity.name),
-            limit=size,
-            start=start,
-            forward=True,
-            sort_from=since,
-        ),
-        shown,
-        binding=f"deleted-{entity.plural_name}|{caller.tenant_id}|{since}",
-        limit=query.limit,
-        cursor=query.cursor,
-        keep=lambda record: not record.is_active and not gone(record),
-    )
 
 
 def restore(entity: Entity, caller: Caller, record_id: str, if_match: str | None) -> Model:
     """Bring back a soft-deleted record not yet purged (admins); 409 if a unique value was taken since,
     or if it was merged into another (what moved to the survivor stays there: a merge is not undone)."""
-    _admins_only(entity, caller)
+    admins_only(entity, caller)
     old = store.get_record(caller.tenant_id, entity.name, record_id)
     if old is None or gone(old):
         raise errors.not_found(entity.label)
@@ -837,118 +799,3 @@ def _require_references(entity: Entity, caller: Caller, data: dict[str, Any]) ->
     ]
     if missing:
         raise errors.conflict(f"{entity.label} names deleted records; restore them first", missing)
-
-
-# Lists -----------------------------------------------------------------------------------------
-
-
-def _since(query: PageQuery) -> str | None:
-    since = getattr(query, "updatedSince", None)
-    return clock.iso(since) if since else None
-
-
-def _fetch(
-    entity: Entity, caller: Caller, query: PageQuery, field: str, forward: bool, parent: dict[str, str]
-) -> tuple[Any, str]:
-    """How to read the page: the records of `ids`, search entries, or the one list index that narrows
-    the query most."""
-    tenant, name = caller.tenant_id, entity.name
-    term = getattr(query, "search", None)
-    asked = getattr(query, "ids", None)
-    if asked is not None:
-        ids = requested_ids(asked, entity.prefix, search=term, sort=getattr(query, "sort", None))
-        return by_ids(ids, lambda chunk: store.get_records(tenant, name, chunk)), f"ids|{','.join(ids)}"
-    if term is not None:
-        term = search_prefix(term, search_terms.fold)
-        if getattr(query, "sort", None):
-            raise sort_with_search()
-
-        def search_page(size: int, start: LastKey | None) -> Page[RecordItem]:
-            """The records of the entries read, each by the first of its tokens that matches (so once
-            per search, on whichever page that entry falls: docs/data-model.md, "Search")."""
-            entries = store.search_entries(tenant, name, term, limit=size, start=start)
-            found = store.get_records(tenant, name, [entry.record_id for entry in entries.items])
-
-            def first(record: RecordItem) -> str:
-                return min((token for token in record.search_tokens if token.startswith(term)), default="")
-
-            kept = [
-                found[entry.record_id]
-                for entry in entries.items
-                if entry.record_id in found and entry.token == first(found[entry.record_id])
-            ]
-            return Page(kept, entries.last_key)
-
-        return search_page, f"search|{term}"
-    index, low = "GSI1", None
-    partition = keys.records_collection(tenant, name)
-    if parent:
-        ((parent_field, parent_value),) = parent.items()
-        partition = keys.record_link_collection(tenant, name, parent_field, parent_value)
-    owner = getattr(query, entity.owner, None) if entity.owner is not None else None
-    link = getattr(query, entity.link, None) if entity.link else None
-    if field == "updatedAt":
-        index, low = "GSI2", _since(query)
-    elif field != "createdAt":
-        index = SORT_INDEXES[entity.sort.index(field)]
-    elif link is not None:
-        index, partition = "GSI5", keys.record_link_collection(tenant, name, str(entity.link), str(link))
-    elif owner is not None:
-        index, partition = "GSI4", keys.record_owner_collection(tenant, name, owner)
-
-    def index_page(size: int, start: LastKey | None) -> Page[RecordItem]:
-        return store.list_index(index, partition, limit=size, start=start, forward=forward, sort_from=low)
-
-    return index_page, f"index|{index}|{partition}|{forward}|{low}"
-
-
-def _within(value: Any, low: Any, high: Any) -> bool:
-    """`low <= value <= high` (a bound that is None is open; a record without the value is outside)."""
-    return value is not None and (low is None or value >= low) and (high is None or value <= high)
-
-
-def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: str | None = None) -> Listing[Any]:
-    parent = _parent(entity, caller, parent_id)[0]
-    sort = getattr(query, "sort", None) or entity.default_sort
-    field, forward = parse_sort(sort, entity.sort_fields, default="createdAt")
-    fetch, plan = _fetch(entity, caller, query, field, forward, parent)
-    bounds = {name for pair in entity.ranges.values() for name in pair if name is not None}
-    sent = query.model_dump(
-        mode="json",
-        exclude={"cursor", "limit", "sort", "search", "ids", "customFields", "updatedSince", *bounds, *entity.matches},
-    )
-    custom = getattr(query, "customFields", None)
-    wanted = {name: value for name, value in sent.items() if value is not None} | parent
-    matched = {name: value for name in entity.matches if (value := getattr(query, name, None)) is not None}
-    dumped = query.model_dump(mode="json")
-    ranges = {
-        field: (low and dumped.get(low), high and dumped.get(high)) for field, (low, high) in entity.ranges.items()
-    }
-    ranges = {field: bound for field, bound in ranges.items() if bound != (None, None)}
-    since = _since(query)
-    now = clock.iso(clock.now())  # one moment for what is derived when read, kept and answered alike
-
-    def keep(record: RecordItem) -> bool:
-        if not record.is_active or gone(record) or not visible(caller, record, entity.readers):
-            return False
-        fields = _fields(entity, record, now)
-        return (
-            (since is None or record.updated_at >= since)
-            and all(fields.get(name) == value for name, value in wanted.items())
-            and all(_within(fields.get(field), low, high) for field, (low, high) in ranges.items())
-            and all(entity.matches[name][1](fields, value) for name, value in matched.items())
-            and (not custom or custom_fields_match(fields.get("customFields") or {}, custom))
-        )
-
-    binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
-    binding += f"|{sorted(ranges.items())}|{sorted((custom or {}).items())}"
-    if matched:
-        binding += f"|{sorted((name, str(value)) for name, value in matched.items())}"
-    return listing(
-        fetch,
-        lambda record: to_api(entity, record, now),
-        binding=binding,
-        limit=query.limit,
-        cursor=query.cursor,
-        keep=keep,
-    )

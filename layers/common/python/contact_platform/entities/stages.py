@@ -36,7 +36,7 @@ def stage_at_end(caller: Any, pipeline_id: str, *, last: bool = False) -> Any | 
     """The pipeline's stage of the lowest `order` (`last`: the highest) that the caller may see, or
     None when it has none: one Query. Raises 404 for a pipeline the caller may not see."""
     from contact_platform.entities.catalog import entity  # only creates that leave out a place read it
-    from contact_platform.entities.service import list_records
+    from contact_platform.entities.lists import list_records
     from contact_platform.entities.shapes import shapes
 
     stages = entity("stage")
