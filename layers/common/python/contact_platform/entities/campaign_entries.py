@@ -34,7 +34,9 @@ class OptIns(Input):
 
 class CampaignEntryFields(Fields):
     campaignId: str | None = None  # set from the path
-    contactId: Annotated[ContactId, Field(description="An active contact of the tenant, once per campaign.")]
+    contactId: Annotated[
+        ContactId, Field(description="An active contact of the tenant that the caller sees, once per campaign.")
+    ]
     market: Market
     status: EntryStatus = "entered"
     score: Score | None = None
