@@ -23,6 +23,7 @@ from contact_platform.entities.leads import ENTITY, MAX_ACTIVITIES
 from contact_platform.events.catalog import schema_for
 from tests.support.entities import make
 from tests.support.fixtures import Api, Reply, business_items, table_items
+from tests.support.request_counter import dynamodb_requests
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LEADS = "/api/v1/leads"
@@ -357,6 +358,22 @@ def test_a_partner_sees_and_changes_only_its_own_leads(api: Api, admin: dict[str
     assert api.post(LEADS, key=key, json={**ENTITY.example, "ownerUserId": ben["userId"]}).status == 403
     deleted = api.delete(f"{LEADS}/{own['id']}", key=key)
     assert deleted.status == 403 and deleted.error["message"] == "Missing required permission: leads:delete"
+
+
+def test_a_partners_list_reads_its_own_leads_only(api: Api, admin: dict[str, Any]) -> None:
+    """Leads are never shared, so a partner's list reads the partner's owner index: its first page
+    holds its own leads however many newer leads others registered (one Query, not pages of theirs)."""
+    partner = api.token("partner", tenant_id=admin["tenantId"])
+    own = [make(api, partner["apiKey"], "lead")["id"] for _ in range(2)]
+    for _ in range(12):
+        make(api, admin["apiKey"], "lead")
+    with dynamodb_requests() as sent:
+        page = api.get(LEADS, key=partner["apiKey"], params={"limit": 2})
+    assert _ids(page) == own[::-1], page.body
+    assert sent["Query"] == 1, sent
+    with_filter = api.get(LEADS, key=partner["apiKey"], params={"protectionStatus": "PROTECTED", "limit": 10})
+    assert _ids(with_filter) == own[::-1] and with_filter.body["meta"]["pagination"]["nextCursor"] is None
+    assert len(api.get(LEADS, key=admin["apiKey"], params={"limit": 100}).data) == 14
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,13 @@ def _since(query: PageQuery) -> str | None:
     return clock.iso(since) if since else None
 
 
+def _own_only(entity: Entity, caller: Caller) -> bool:
+    """Whether every record of the entity the caller may see is its own: an entity never shared with
+    everyone, a caller that neither sees every record nor reads all of this entity's (a partner's
+    leads). Its list then reads the caller's owner index, not the tenant's records."""
+    return entity.owned and not entity.shared and not caller.sees_all_records and caller.role not in entity.readers
+
+
 def _fetch(
     entity: Entity, caller: Caller, query: PageQuery, field: str, forward: bool, parent: dict[str, str]
 ) -> tuple[Any, str]:
@@ -103,6 +110,8 @@ def _fetch(
         ((parent_field, parent_value),) = parent.items()
         partition = keys.record_link_collection(tenant, name, parent_field, parent_value)
     owner = getattr(query, entity.owner, None) if entity.owner is not None else None
+    if owner is None and _own_only(entity, caller):
+        owner = caller.user_id
     link = getattr(query, entity.link, None) if entity.link else None
     if field == "updatedAt":
         index, low = "GSI2", _since(query)
