@@ -495,3 +495,4 @@ def endpoint(route_name: str) -> Callable[[Callable[..., Any]], Endpoint]:
 
 
 caller = request.caller
+source_ip = request.source_ip

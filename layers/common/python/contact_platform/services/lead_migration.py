@@ -26,7 +26,6 @@ from typing import Any
 from contact_platform import clock, errors
 from contact_platform.entities.catalog import entity
 from contact_platform.errors import Detail
-from contact_platform.http import request
 from contact_platform.ids import derived_id, timed_id
 from contact_platform.models.lead_migration import (
     SAMPLE_SIZE,
@@ -87,7 +86,9 @@ def _report(result: dict[str, Any], source: str, caller: Caller, **extra: Any) -
     }
 
 
-def import_leads(caller: Caller, body: MigrationRequest) -> DryRunResult | ProductionResult:
+def import_leads(caller: Caller, body: MigrationRequest, source_ip: str | None) -> DryRunResult | ProductionResult:
+    """A dry run or a production import of `body` by `caller`, whose IP address (as API Gateway saw it)
+    the production run's audit event names."""
     started, at = time.monotonic(), clock.now()
     import_id = timed_id("lmi", at)
     passed, problems = lead_checks.check(caller.tenant_id, body.leads)
@@ -140,7 +141,7 @@ def import_leads(caller: Caller, body: MigrationRequest) -> DryRunResult | Produ
             f"(GET /api/v1/admin/migration/leads/imports/{import_id})",
             [Detail(f"{problem['externalId']}: {problem['field']}", problem["error"]) for problem in problems],
         )
-    return _produce(caller, body, result, passed, own_ids, (duplicates, sets_read), started, at)
+    return _produce(caller, body, result, passed, own_ids, (duplicates, sets_read), started, at, source_ip)
 
 
 def _produce(
@@ -152,6 +153,7 @@ def _produce(
     matched: tuple[dict[str, lead_duplicates.Found], dict[str, set[str] | None]],
     started: float,
     at: datetime,
+    source_ip: str | None,
 ) -> ProductionResult:
     duplicates, sets_read = matched
     skipped = {
@@ -181,7 +183,7 @@ def _produce(
         body.source,
         caller,
         batchDurationMs=round((time.monotonic() - started) * 1000),
-        actor=asdict(Actor.of(caller, request.source_ip())),
+        actor=asdict(Actor.of(caller, source_ip)),
     )
     if not lead_migrations.commit(item, report):
         raise errors.conflict(f"Import {item.import_id} ran out of time and was taken over: nothing was imported")
