@@ -95,6 +95,9 @@ def run_import(client: ApiClient, args: argparse.Namespace) -> int:
         f"{done['totalRows']} rows: {done['created']} created, {done['updated']} updated, "
         f"{done['skippedDuplicates']} duplicates skipped, {done['failed']} failed"
     )
+    for columns, why in ((done["unknownColumns"], "no such field"), (done["ignoredColumns"], "this tenant sets them")):
+        if columns:
+            print(f"  columns not read ({why}): {', '.join(columns)}")
     for error in done["errors"]:
         print(f"  row {error['row']} {error['field']}: {error['issue']} {error['value']!r}".rstrip())
     if done["errorCount"] > len(done["errors"]):

@@ -18,11 +18,16 @@ def test_cdp_import_then_export_with_progress_and_summary(stack: Stack, tmp_path
     tenant = stack.session().post(f"{stack.base_url}/dev/token", json=body, timeout=30).json()["data"]
     connection = ["--base-url", stack.base_url, "--api-key", tenant["apiKey"]]
     source = tmp_path / "partner.csv"
-    source.write_text("Vorname;Nachname;E-Mail\nAnna;Import;anna.import@example.com\nBad;Row;not-an-email\n")
+    source.write_text(
+        "ID;Vorname;Nachname;E-Mail;Farbe\n1;Anna;Import;anna.import@example.com;rot\n2;Bad;Row;not-an-email;\n"
+    )
 
     imported = cdp("import", str(source), "--wait", *connection, cwd=tmp_path)
     assert imported.returncode == 1, imported.stderr  # a row failed: a script notices
     assert "2 rows: 1 created, 0 updated, 0 duplicates skipped, 1 failed" in imported.stdout
+    assert (
+        "  columns not read (no such field): Farbe\n  columns not read (this tenant sets them): ID\n" in imported.stdout
+    )
     assert "row 3 email:" in imported.stdout and "FINISHED" in imported.stderr and "2/2 rows" in imported.stderr
     assert imported.stderr.startswith(f"cdp import: {stack.base_url} (--base-url)\n")
 

@@ -287,6 +287,13 @@ def test_header_synonyms_map_to_canonical_fields(header: str, field: str) -> Non
     assert rows[0].values[field] == "value"
 
 
+def test_the_exports_assigned_columns_are_known_but_not_read() -> None:
+    layout, rows = read("ID,Name,Owner ID,created_at,Email\ncon_1,A,usr_1,2026-01-01,a@example.com\n")
+    assert layout.mapping == {1: "name", 4: "email"} and layout.unknown_columns == ()
+    assert layout.ignored_columns == ("ID", "Owner ID", "created_at")
+    assert rows[0].values == {"name": "A", "email": "a@example.com"}
+
+
 def test_the_first_of_two_columns_for_one_field_wins_and_the_second_is_unknown() -> None:
     layout, rows = read("Email,Name,E-Mail,Notiz,,Farbe\na@example.com,A,b@example.com,n,,rot\n")
     assert layout.mapping == {0: "email", 1: "name"}

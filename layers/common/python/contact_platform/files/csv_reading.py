@@ -195,6 +195,7 @@ class CsvLayout:
     columns: tuple[str, ...]  # header cells as written
     mapping: dict[int, str]  # column index -> canonical field
     unknown_columns: tuple[str, ...]  # non-empty header cells that map to no field (each cut to PREVIEW characters)
+    ignored_columns: tuple[str, ...]  # header cells of the export's columns the importing tenant assigns itself
 
 
 def _normal_header(cell: str) -> str:
@@ -410,19 +411,21 @@ class _Lines:
             yield line
 
 
-def _map_header(columns: tuple[str, ...]) -> tuple[dict[int, str], tuple[str, ...]]:
+def _map_header(columns: tuple[str, ...]) -> tuple[dict[int, str], tuple[str, ...], tuple[str, ...]]:
+    """Column index -> field, the header cells that name no field, and those the importer does not read."""
     mapping: dict[int, str] = {}
     unknown: list[str] = []
+    ignored: list[str] = []
     for index, cell in enumerate(columns):
         normal = _normal_header(cell)
         field = HEADER_FIELDS.get(normal)
         if field is not None and field not in mapping.values():
             mapping[index] = field
         elif normal in ASSIGNED_HEADERS:
-            continue
+            ignored.append(cell[:PREVIEW])
         elif cell.strip():
             unknown.append(cell[:PREVIEW])
-    return mapping, tuple(unknown)
+    return mapping, tuple(unknown), tuple(ignored)
 
 
 def _header(reader: Iterator[list[str]]) -> tuple[list[str], int]:
@@ -444,11 +447,11 @@ def _layout(header: list[str], encoding: str, delimiter: str) -> CsvLayout:
     if len(header) > MAX_COLUMNS:
         raise CsvRefused(f"The header has {len(header)} columns; at most {MAX_COLUMNS} are allowed")
     columns = tuple(header)
-    mapping, unknown = _map_header(columns)
+    mapping, unknown, ignored = _map_header(columns)
     fields = set(mapping.values())
     if not fields & NAME_FIELDS and not fields & REACH_FIELDS:
         raise CsvRefused(REFUSED_NO_CONTACT_COLUMNS)
-    return CsvLayout(encoding, delimiter, columns, mapping, unknown)
+    return CsvLayout(encoding, delimiter, columns, mapping, unknown, ignored)
 
 
 def open_csv(source: Callable[[], Iterator[bytes]]) -> tuple[CsvLayout, Iterator[Row]]:

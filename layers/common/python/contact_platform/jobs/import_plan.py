@@ -135,6 +135,7 @@ def _read(operation: OperationItem, call: steps.PlanCall) -> tuple[int, dict[str
         steps.begin(
             operation,
             unknownColumns=list(layout.unknown_columns),
+            ignoredColumns=list(layout.ignored_columns),
             encoding=layout.encoding,
             delimiter=layout.delimiter,
         )

@@ -187,7 +187,12 @@ class Import(Operation):
     errors: list[ImportRowError] = Field(description="The first 100 row errors.")
     errorCount: int
     errorReportUrl: str | None = Field(None, description="All row errors as CSV (presigned, signed now).")
-    unknownColumns: list[str]
+    unknownColumns: list[str] = Field(description="Header cells that name no field: their values were not read.")
+    ignoredColumns: list[str] = Field(
+        description="Header cells of an export's columns the importing tenant sets itself (`id`, `ownerId`, "
+        "`createdAt`, `updatedAt`): recognised, not read; the import gives its contacts IDs and times of their "
+        "own, owned by the user the import acts as."
+    )
 
 
 # The links a status answer signs for its caller: left out of the job's `<job>.finished` event.

@@ -157,6 +157,7 @@ def view(operation: OperationItem, chunks: list[ChunkResultItem]) -> Import:
         errors=list(operation.errors),
         errorReportUrl=report_url,
         unknownColumns=list(params.get("unknownColumns") or []),
+        ignoredColumns=list(params.get("ignoredColumns") or []),
     )
 
 
