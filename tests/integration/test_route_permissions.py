@@ -15,7 +15,7 @@ import pytest
 from contact_platform import clock
 from contact_platform import permissions as p
 from contact_platform.entities.catalog import verbs
-from contact_platform.route import Route
+from contact_platform.route import ANY_CALLER, Route
 from contact_platform.routes import ROUTES
 from contact_platform.services import supremes
 from tests.support.entities import BY_NAME, DELETED, ENTITIES, body_for, make
@@ -83,7 +83,8 @@ EXPECTED_PERMISSION: dict[str, str] = {
     "get_deal_summary": "deals:read",
     "mark_deal_won": "deals:write",
     "mark_deal_lost": "deals:write",
-    "get_current_user": "users:read",
+    # Any authenticated caller, whatever its scopes (`Route.any_caller`): who the key acts as.
+    "get_current_user": ANY_CALLER,
     "deactivate_user": "users:delete",
     "add_lead_activity": "leads:write",
     "create_campaign_entry_batch": "campaigns:write",
@@ -194,7 +195,7 @@ BODIES: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("route", AUTHENTICATED, ids=lambda route: route.name)
+@pytest.mark.parametrize("route", [r for r in AUTHENTICATED if not r.any_caller], ids=lambda route: route.name)
 def test_a_key_lacking_the_routes_permission_is_refused_and_writes_nothing(
     tenant: dict[str, Any], route: Route
 ) -> None:
@@ -232,6 +233,18 @@ def test_the_same_calls_pass_the_permission_check_with_every_scope(tenant: dict[
         caller = tenant["supreme"] if route.supreme else tenant["admin"]
         reply = api.get(_path(route, tenant["records"]), key=caller["apiKey"])
         assert reply.status != 403, (route.name, reply.body)
+
+
+@pytest.mark.parametrize("role", sorted(p.ROLE_SCOPES))
+def test_every_role_reads_who_its_key_acts_as(tenant: dict[str, Any], role: str) -> None:
+    """`GET /users/me` needs no scope: a partner or a migration officer, which may not list the
+    tenant's users, still learns its own user ID and role; a key without any scope too."""
+    api: Api = tenant["api"]
+    tenant_id = tenant["admin"]["tenantId"]
+    for key in (api.token(role, tenant_id=tenant_id), api.token(role, tenant_id=tenant_id, scopes=[])):
+        me = api.get("/api/v1/users/me", key=key["apiKey"])
+        assert me.status == 200, (role, me.body)
+        assert (me.data["id"], me.data["role"]) == (key["userId"], role)
 
 
 def test_every_case_names_a_route_of_the_table() -> None:

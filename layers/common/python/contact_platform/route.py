@@ -9,6 +9,9 @@ from dataclasses import KW_ONLY, dataclass
 # The permission of the routes only supreme users may call (`Route.supreme`): a platform-level flag
 # (services/supremes.py), never a scope a key or token carries.
 SUPREME_PERMISSION = "platform:supreme"
+# The permission of the routes every authenticated caller may call whatever scopes it holds
+# (`GET /users/me`: who the key acts as, which a partner needs as much as an admin): no scope either.
+ANY_CALLER = "platform:authenticated"
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ class Route:
     @property
     def public(self) -> bool:
         return self.permission is None
+
+    @property
+    def any_caller(self) -> bool:
+        return self.permission == ANY_CALLER
 
     @functools.cached_property
     def path_pattern(self) -> re.Pattern[str]:

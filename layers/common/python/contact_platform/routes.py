@@ -15,7 +15,7 @@ import re
 from functools import cache
 
 from contact_platform import permissions as p
-from contact_platform.route import Route
+from contact_platform.route import ANY_CALLER, Route
 
 # The whole table: the routes written here and those derived from the entity declarations. Built on
 # first use (module `__getattr__` below), so that a route's function, which needs only its own route
@@ -475,7 +475,7 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         status=201,
     ),
     # Users beyond their derived routes (entities/users.py): the caller itself, and deactivation.
-    Route("get_current_user", "GET", "/api/v1/users/me", "users", "users:read", "The user the API key acts as"),
+    Route("get_current_user", "GET", "/api/v1/users/me", "users", ANY_CALLER, "The user the API key acts as (any key)"),
     Route(
         "deactivate_user",
         "DELETE",

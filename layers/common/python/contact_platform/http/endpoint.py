@@ -213,7 +213,7 @@ class Endpoint:
                 from contact_platform.services.supremes import require_supreme
 
                 require_supreme(state.caller)
-            elif route.permission not in state.caller.scopes:
+            elif not route.any_caller and route.permission not in state.caller.scopes:
                 raise errors.missing_permission(str(route.permission))
         _refuse_unknown_query(event, self.query_names, lambda: _field_names(self.inputs, "body"))
         _refuse_repeated_query(event)
