@@ -11,47 +11,8 @@ from pydantic import BaseModel
 
 from contact_platform import errors
 from contact_platform.errors import ApiError, Detail
-from contact_platform.models.base import message_of
+from contact_platform.models.problems import field_of, issue_of
 from contact_platform.names import closest
-
-_SOURCES = {"body", "query", "path", "header"}
-_ISSUES = {
-    "missing": "required",
-    "extra_forbidden": "unknown field",
-    "json_invalid": "malformed JSON",
-    # A number out of its range: `min` / `max`, as the CRM seed's "value below 0" error names it.
-    "greater_than_equal": "min",
-    "greater_than": "min",
-    "less_than_equal": "max",
-    "less_than": "max",
-}
-
-
-def field_of(error: Mapping[str, Any]) -> str:
-    context_field = (error.get("ctx") or {}).get("field")
-    loc = [part for part in error.get("loc", ()) if part not in _SOURCES]
-    if loc and isinstance(loc[0], str) and loc[0] in {"query", "q", "request", "body"}:
-        loc = loc[1:]
-    name = ""
-    for part in loc:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    if context_field and not name:
-        return str(context_field)
-    return name or "body"
-
-
-def issue_of(error: Mapping[str, Any]) -> str:
-    kind = str(error.get("type", ""))
-    meant = (error.get("ctx") or {}).get("meant")
-    if kind == "extra_forbidden" and meant:
-        return f"unknown field; did you mean {meant}?"
-    parameter = (error.get("ctx") or {}).get("query_parameter")
-    if kind == "extra_forbidden" and parameter:
-        return f"unknown field; {parameter} is a query parameter of this route (?{parameter}=...)"
-    if kind in _ISSUES:
-        return _ISSUES[kind]
-    return message_of(error)
-
 
 _BOUNDS = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
 

@@ -13,9 +13,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from contact_platform.files.csv_reading import split_list
 from contact_platform.files.csv_writing import csv_line
-from contact_platform.models.base import message_of
 from contact_platform.models.contacts import ContactCreate
 from contact_platform.models.fields import text
+from contact_platform.models.problems import message_of
 
 COUNTS = (
     "processedRows",

@@ -7,24 +7,11 @@ uses (docs/architecture.md, "Cold start"). Request models add `extra="forbid"` t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from contact_platform.errors import Detail
-
-# pydantic's own words where they leave the client guessing: a moment without its zone (`2026-01-01`,
-# `2026-01-01T10:00:00`) is "Input should have timezone info".
-_SAID = {"timezone_aware": "must be a date-time with a time zone, for example 2025-08-12T08:41:45Z"}
-
-
-def message_of(problem: Mapping[str, Any]) -> str:
-    """A pydantic problem's message in the words its validator chose, without the `Value error, `
-    pydantic puts before a `ValueError`'s own ("not a phone number"); `_SAID` where pydantic's own
-    words would leave the client guessing."""
-    said = _SAID.get(str(problem.get("type")))
-    return said or str(problem.get("msg", "invalid")).removeprefix("Value error, ")
 
 
 class Model(BaseModel):

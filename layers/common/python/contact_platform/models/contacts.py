@@ -17,7 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from contact_platform.errors import Detail
-from contact_platform.models.base import Model, message_of
+from contact_platform.models.base import Model
 from contact_platform.models.fields import (
     CUSTOM_FILTER_DESCRIPTION,
     MAX_EMAILS,
@@ -38,6 +38,7 @@ from contact_platform.models.fields import (
     not_null,
 )
 from contact_platform.models.paging import IDS_DESCRIPTION, PageQuery, after_bound
+from contact_platform.models.problems import message_of
 
 Emails = Annotated[list[Email], Field(max_length=MAX_EMAILS, description="The first one is the primary email.")]
 Phones = Annotated[list[Phone], Field(max_length=MAX_PHONES)]

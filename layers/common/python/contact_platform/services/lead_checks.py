@@ -14,9 +14,9 @@ from pydantic import StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticError
 
 from contact_platform.entities.leads import MAX_ACTIVITIES, LeadFields, rules
-from contact_platform.http.validation import field_of, issue_of
 from contact_platform.models.fields import Moment
 from contact_platform.models.leads import LeadActivity
+from contact_platform.models.problems import field_of, issue_of
 from contact_platform.store import records
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
