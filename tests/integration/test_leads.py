@@ -360,20 +360,27 @@ def test_a_partner_sees_and_changes_only_its_own_leads(api: Api, admin: dict[str
     assert deleted.status == 403 and deleted.error["message"] == "Missing required permission: leads:delete"
 
 
-def test_a_partners_list_reads_its_own_leads_only(api: Api, admin: dict[str, Any]) -> None:
-    """Leads are never shared, so a partner's list reads the partner's owner index: its first page
-    holds its own leads however many newer leads others registered (one Query, not pages of theirs)."""
+def test_a_partners_list_and_search_read_its_own_leads_only(api: Api, admin: dict[str, Any]) -> None:
+    """Leads are never shared, so a partner's list and search read the partner's owner index: its
+    first page holds its own leads however many newer leads others registered, and a search costs
+    what its own leads cost (one Query, not pages of the others' leads or search entries)."""
     partner = api.token("partner", tenant_id=admin["tenantId"])
-    own = [make(api, partner["apiKey"], "lead")["id"] for _ in range(2)]
+    own = [make(api, partner["apiKey"], "lead", companyName=name)["id"] for name in ("Sonnen Feinkost", "Restaurant")]
     for _ in range(12):
-        make(api, admin["apiKey"], "lead")
+        make(api, admin["apiKey"], "lead")  # "Restaurant Musterküche" each
     with dynamodb_requests() as sent:
         page = api.get(LEADS, key=partner["apiKey"], params={"limit": 2})
     assert _ids(page) == own[::-1], page.body
     assert sent["Query"] == 1, sent
     with_filter = api.get(LEADS, key=partner["apiKey"], params={"protectionStatus": "PROTECTED", "limit": 10})
     assert _ids(with_filter) == own[::-1] and with_filter.body["meta"]["pagination"]["nextCursor"] is None
+    for term, found in (("restaurant", [own[1]]), ("sonnen", [own[0]]), ("max muster", own[::-1]), ("zz", [])):
+        with dynamodb_requests() as sent:
+            searched = api.get(LEADS, key=partner["apiKey"], params={"search": term, "limit": 10})
+        assert _ids(searched) == found and searched.body["meta"]["pagination"]["nextCursor"] is None, term
+        assert sent["Query"] == 1 and "BatchGetItem" not in sent, (term, sent)
     assert len(api.get(LEADS, key=admin["apiKey"], params={"limit": 100}).data) == 14
+    assert len(api.get(LEADS, key=admin["apiKey"], params={"search": "restaurant", "limit": 100}).data) == 13
 
 
 @pytest.mark.parametrize(

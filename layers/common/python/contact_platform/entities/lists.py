@@ -67,7 +67,8 @@ def _since(query: PageQuery) -> str | None:
 def _own_only(entity: Entity, caller: Caller) -> bool:
     """Whether every record of the entity the caller may see is its own: an entity never shared with
     everyone, a caller that neither sees every record nor reads all of this entity's (a partner's
-    leads). Its list then reads the caller's owner index, not the tenant's records."""
+    leads). Its list and its search then read the caller's owner index, not the tenant's records or
+    search entries."""
     return entity.owned and not entity.shared and not caller.sees_all_records and caller.role not in entity.readers
 
 
@@ -86,6 +87,17 @@ def _fetch(
         term = search_prefix(term, search_terms.fold)
         if getattr(query, "sort", None):
             raise sort_with_search()
+        if _own_only(entity, caller):
+            own = keys.record_owner_collection(tenant, name, caller.user_id)
+
+            def own_page(size: int, start: LastKey | None) -> Page[RecordItem]:
+                """The caller's own records, newest first, that a token of theirs matches: what it may see
+                of the search, read at the cost of its own records, not of the tenant's matches."""
+                page = store.list_index("GSI4", own, limit=size, start=start, forward=False)
+                kept = [record for record in page.items if any(t.startswith(term) for t in record.search_tokens)]
+                return Page(kept, page.last_key)
+
+            return own_page, f"search-own|{term}"
 
         def search_page(size: int, start: LastKey | None) -> Page[RecordItem]:
             """The records of the entries read, each by the first of its tokens that matches (so once
