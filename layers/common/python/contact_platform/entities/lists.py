@@ -76,28 +76,19 @@ def _fetch(
     entity: Entity, caller: Caller, query: PageQuery, field: str, forward: bool, parent: dict[str, str]
 ) -> tuple[Any, str]:
     """How to read the page: the records of `ids`, search entries, or the one list index that narrows
-    the query most."""
+    the query most (which a caller seeing only its own records also searches)."""
     tenant, name = caller.tenant_id, entity.name
     term = getattr(query, "search", None)
     asked = getattr(query, "ids", None)
     if asked is not None:
         ids = requested_ids(asked, entity.prefix, search=term, sort=getattr(query, "sort", None))
         return by_ids(ids, lambda chunk: store.get_records(tenant, name, chunk)), f"ids|{','.join(ids)}"
+    own_only = _own_only(entity, caller)
     if term is not None:
         term = search_prefix(term, search_terms.fold)
         if getattr(query, "sort", None):
             raise sort_with_search()
-        if _own_only(entity, caller):
-            own = keys.record_owner_collection(tenant, name, caller.user_id)
-
-            def own_page(size: int, start: LastKey | None) -> Page[RecordItem]:
-                """The caller's own records, newest first, that a token of theirs matches: what it may see
-                of the search, read at the cost of its own records, not of the tenant's matches."""
-                page = store.list_index("GSI4", own, limit=size, start=start, forward=False)
-                kept = [record for record in page.items if any(t.startswith(term) for t in record.search_tokens)]
-                return Page(kept, page.last_key)
-
-            return own_page, f"search-own|{term}"
+    if term is not None and not own_only:
 
         def search_page(size: int, start: LastKey | None) -> Page[RecordItem]:
             """The records of the entries read, each by the first of its tokens that matches (so once
@@ -122,7 +113,7 @@ def _fetch(
         ((parent_field, parent_value),) = parent.items()
         partition = keys.record_link_collection(tenant, name, parent_field, parent_value)
     owner = getattr(query, entity.owner, None) if entity.owner is not None else None
-    if owner is None and _own_only(entity, caller):
+    if owner is None and own_only:
         owner = caller.user_id
     link = getattr(query, entity.link, None) if entity.link else None
     if field == "updatedAt":
@@ -135,9 +126,16 @@ def _fetch(
         index, partition = "GSI4", keys.record_owner_collection(tenant, name, owner)
 
     def index_page(size: int, start: LastKey | None) -> Page[RecordItem]:
-        return store.list_index(index, partition, limit=size, start=start, forward=forward, sort_from=low)
+        page = store.list_index(index, partition, limit=size, start=start, forward=forward, sort_from=low)
+        if term is None:
+            return page
+        # The search of a caller that sees only its own records: those of them a token begins with the
+        # query, at the cost of its own records, not of the tenant's matches (docs/data-model.md, "Search").
+        return Page(
+            [record for record in page.items if any(t.startswith(term) for t in record.search_tokens)], page.last_key
+        )
 
-    return index_page, f"index|{index}|{partition}|{forward}|{low}"
+    return index_page, f"index|{index}|{partition}|{forward}|{low}|{term}"
 
 
 def _within(value: Any, low: Any, high: Any) -> bool:
