@@ -22,6 +22,7 @@ from local.resources import functions_by_name, trigger_function_name
 from tests.support.entities import make
 from tests.support.fixtures import JOBS_ENVIRONMENT, Api, business_items
 from tests.support.jobs import accepted, csv_rows, download, run, wait_for
+from tests.support.request_counter import dynamodb_requests
 
 UPLOADS = JOBS_ENVIRONMENT[config.ENV_UPLOADS_BUCKET]
 
@@ -299,6 +300,22 @@ def test_only_partners_and_admins_may_import(api: Api, admin: dict[str, Any]) ->
     done = _import(api, partner["apiKey"], body)
     assert done["created"] == 1
     assert api.get(f"/api/v1/imports/{done['operationId']}", key=manager["apiKey"]).status == 200
+
+
+def test_a_partners_import_list_reads_its_own_imports_only(api: Api, admin: dict[str, Any]) -> None:
+    """A partner sees only the imports it asked for, from their own index: its first page holds them
+    however many newer imports the admin started (one Query, not pages of the admin's imports)."""
+    partner = api.token("partner", tenant_id=admin["tenantId"])
+    own = [accepted(api, "/api/v1/imports", partner["apiKey"], json={"fileName": f"p{n}.csv"}) for n in range(2)]
+    for n in range(12):
+        accepted(api, "/api/v1/imports", admin["apiKey"], json={"fileName": f"a{n}.csv"})
+    for params in ({"limit": 2}, {"limit": 2, "status": "PENDING"}):
+        with dynamodb_requests() as sent:
+            page = api.get("/api/v1/imports", key=partner["apiKey"], params=params)
+        assert [i["operationId"] for i in page.data] == [i["operationId"] for i in own[::-1]], page.body
+        assert sent["Query"] == 1, sent
+    assert api.get("/api/v1/imports", key=partner["apiKey"], params={"status": "FINISHED"}).data == []
+    assert len(api.get("/api/v1/imports", key=admin["apiKey"], params={"limit": 100}).data) == 14
 
 
 def test_a_partners_import_names_only_the_contacts_it_may_read(api: Api, admin: dict[str, Any]) -> None:

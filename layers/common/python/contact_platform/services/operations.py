@@ -259,20 +259,19 @@ def list_operations(
     to_api: Callable[[OperationItem], T],
     status_of: Callable[[OperationItem], str] = lambda item: item.status,
 ) -> Listing[T]:
-    """The caller's jobs, newest first; `query.status` keeps those whose status reads so now
+    """The caller's jobs, newest first (a caller who does not see every record: those it requested,
+    from their own index); `query.status` keeps those whose status reads so now
     (`status_of`: an export whose file has expired reads EXPIRED before the cleanup marks it)."""
 
-    def keep(item: OperationItem) -> bool:
-        return caller.may_access(item.requested_by) and query.status in (None, status_of(item))
-
-    binding = f"operations|{job}|{caller.tenant_id}|{caller.user_id}" + (f"|{query.status}" if query.status else "")
+    requester = None if caller.sees_all_records else caller.user_id
+    binding = f"operations|{job}|{caller.tenant_id}|{caller.user_id}|{requester}|{query.status}"
     return listing(
-        lambda size, start: store.list_operations(caller.tenant_id, job, limit=size, start=start),
+        lambda size, start: store.list_operations(caller.tenant_id, job, requester=requester, limit=size, start=start),
         to_api,
         binding=binding,
         limit=query.limit,
         cursor=query.cursor,
-        keep=keep,
+        keep=None if query.status is None else lambda item: status_of(item) == query.status,
     )
 
 

@@ -82,6 +82,11 @@ def deleted_contacts_collection(tenant_id: str) -> str:
     return _tenant(tenant_id) + "DELETEDCONTACTS"
 
 
+def requester_operations_collection(tenant_id: str, job: str, user_id: str) -> str:
+    """The jobs of one kind a user requested (GSI4): the list a user or partner reads."""
+    return _tenant(tenant_id) + f"OPS#{job}#REQUESTER#{user_id}"
+
+
 def owner_collection(tenant_id: str, owner_id: str) -> str:
     return _tenant(tenant_id) + f"OWNER#{owner_id}"
 

@@ -81,6 +81,8 @@ def new_operation(
         sk=OPERATION_SK,
         gsi1pk=keys.operations_collection(tenant_id, job),
         gsi1sk=keys.sortable(at, operation_id),
+        gsi4pk=keys.requester_operations_collection(tenant_id, job, requested_by),
+        gsi4sk=keys.sortable(at, operation_id),
         tenant_id=tenant_id,
         operation_id=operation_id,
         job=job,
@@ -146,11 +148,15 @@ def get_all(
             return operation, chunks, failures
 
 
-def list_operations(tenant_id: str, job: str, *, limit: int, start: LastKey | None) -> Page[OperationItem]:
-    """Newest first."""
-    return query_page(
-        OperationItem.gsi1, keys.operations_collection(tenant_id, job), limit=limit, start=start, forward=False
-    )
+def list_operations(
+    tenant_id: str, job: str, *, requester: str | None, limit: int, start: LastKey | None
+) -> Page[OperationItem]:
+    """Newest first: the tenant's jobs (GSI1), or those `requester` asked for (GSI4)."""
+    if requester is None:
+        index, collection = OperationItem.gsi1, keys.operations_collection(tenant_id, job)
+    else:
+        index, collection = OperationItem.gsi4, keys.requester_operations_collection(tenant_id, job, requester)
+    return query_page(index, collection, limit=limit, start=start, forward=False)
 
 
 def status_sort_key(status: str, operation: OperationItem) -> str:
