@@ -367,7 +367,9 @@ def test_owner_visibility(api: Api, admin: dict[str, Any], entity: Entity) -> No
     assert api.delete(f"{entity.path}/{private['id']}", key=bob_key).status == 404
     listed = _ids(api.get(at, key=bob_key))
     if entity.shared:
-        shared = make(api, alice["apiKey"], entity.name, at=at)
+        # linked to nothing that only alice sees (her contacts: test_linked_records_are_seen_only_with_them)
+        unlinked = {field: None for field in entity.seen_with if entity.references[field] == "contact"}
+        shared = make(api, alice["apiKey"], entity.name, at=at, **unlinked)
         assert shared[owner] == alice["userId"] and shared["visibleTo"] == "everyone"
         assert api.get(f"{entity.path}/{shared['id']}", key=bob_key).status == 200
         assert api.patch(f"{entity.path}/{shared['id']}", key=bob_key, json=_a_change(entity, shared)).status == 403
@@ -387,6 +389,48 @@ def test_owner_visibility(api: Api, admin: dict[str, Any], entity: Entity) -> No
         held = api.get(f"{entity.path}/{private['id']}", key=admin["apiKey"]).data[field]
         taken = api.post(at, key=bob_key, json=body_for(api, bob_key, entity, **{field: held}))
         assert taken.status == 409 and taken.error["details"] == [{"field": field, "issue": "already taken"}]
+
+
+LINKED = [entity for entity in ENTITIES if entity.owned and entity.seen_with]
+
+
+@pytest.mark.parametrize("entity", LINKED, **by_name)
+def test_linked_records_are_seen_only_with_them(api: Api, admin: dict[str, Any], entity: Entity) -> None:
+    """As in Pipedrive, a note or an activity is seen only by who can access every record it is linked
+    to: to a `user`, one on a contact or a private deal it may not see is 404, even shared with
+    everyone, also for a change (not 403: nothing hints that it exists), and in no list, filter or
+    search; admins and managers see them all, and only the others' lists read the linked records."""
+    key = admin["apiKey"]
+    user = api.token("user", tenant_id=admin["tenantId"])["apiKey"]
+    manager = api.token("manager", tenant_id=admin["tenantId"])["apiKey"]
+    contact = api.create_contact(key, name="Board Member")["id"]  # a user sees only its own contacts
+    deal = make(api, key, "deal", visibleTo="owner")["id"]
+    organization = make(api, key, "organization")["id"]  # visible to everyone
+    unset = dict.fromkeys(entity.seen_with)
+    links = ({"contactId": contact}, {"dealId": deal}, {"organizationId": organization, "contactId": contact})
+    hidden = [make(api, key, entity.name, **(unset | fields)) for fields in links]
+    seen = make(api, key, entity.name, **(unset | {"organizationId": organization}))
+    for record in hidden:
+        path = f"{entity.path}/{record['id']}"
+        assert api.get(path, key=user).status == 404, record
+        before = business_items()
+        assert api.patch(path, key=user, json=_a_change(entity, record)).status == 404
+        assert api.delete(path, key=user).status == 404
+        assert business_items() == before
+    assert api.get(f"{entity.path}/{seen['id']}", key=user).status == 200
+    with dynamodb_requests() as sent:
+        assert _ids(api.get(entity.path, key=user)) == [seen["id"]]
+    assert sent["Query"] == 1 and sent["BatchGetItem"] == 2, sent  # the contact, then the deal and organization
+    assert _ids(api.get(entity.path, key=user, params={"contactId": contact})) == []
+    assert _ids(api.get(entity.path, key=user, params={"organizationId": organization})) == [seen["id"]]
+    if entity.search:
+        term = str(entity.example[entity.search[0]])[:4]
+        assert _ids(api.get(entity.path, key=user, params={"search": term})) == [seen["id"]]
+    everything = sorted(record["id"] for record in [*hidden, seen])
+    for boss in (key, manager):
+        with dynamodb_requests() as sent:
+            assert sorted(_ids(api.get(entity.path, key=boss))) == everything
+        assert "BatchGetItem" not in sent, sent
 
 
 def reads(count: int) -> dict[str, int]:

@@ -46,6 +46,7 @@ ENTITY = Entity(
     search=("subject",),
     link="dealId",
     references={"dealId": "deal", "contactId": "contact", "organizationId": "organization"},
+    seen_with=("dealId", "contactId", "organizationId"),
     server_fields={"doneAt": str},
     on_write=_done_at,
     summary="Something to do or done: a call, a meeting, a task, on a deal, a contact or an organization.",

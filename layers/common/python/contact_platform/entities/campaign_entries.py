@@ -1,7 +1,7 @@
 """Campaign entries: a contact entering a campaign (entities/campaigns.py), created and listed under
 it (`/campaigns/{campaignId}/entries`), one per contact and campaign (`contactId` unique within
 `campaignId`: 409), the contact an active one of the tenant that the caller sees, which a caller
-must also see to change or delete the entry (`changed_by_who_sees`). Code waves alone set `code`,
+must also see to see, change or delete the entry (`seen_with`). Code waves alone set `code`,
 `codeAssignedAt` and `dateKey` (services/code_waves.py); many entries are created at once, all or
 none, by services/campaign_entries.py, which also reads them for the exports (docs/architecture.md,
 "Campaigns")."""
@@ -71,7 +71,7 @@ ENTITY = Entity(
     segment="entries",
     id_name="entryId",
     owner=None,
-    changed_by_who_sees="contactId",
+    seen_with=("contactId",),
     server_fields={"code": str, "codeAssignedAt": Moment, "dateKey": str},
     on_write=_opt_ins,
     summary="A contact entering a campaign: its market, status, score and opt-ins, and the code a wave gave it.",

@@ -94,10 +94,12 @@ class Entity:
     # whatever the API calls it; None: records without an owner, seen by every key with the scopes.
     owner: str | None = "ownerId"
     shared: bool = True  # an owned record may be visible to everyone (`visibleTo`); False: never
-    # For a record without an owner: the reference whose record a caller must see to change or delete
-    # it, as it must to create it (a campaign entry and its contact: the entry's opt-ins are that
-    # contact's consent); else 403. Admins and managers see every record.
-    changed_by_who_sees: str | None = None
+    # References whose records a caller must see, each that the record names, to see the record at
+    # all (and so to change or delete it), as it must to create it: Pipedrive's rule for notes and
+    # activities, seen only by who can access every item they are linked to; a campaign entry and
+    # its contact (the entry's opt-ins are that contact's consent). Else 404, and out of every list.
+    # Admins and managers see every record, so only the others' reads read the linked records.
+    seen_with: tuple[str, ...] = ()
     # Roles that read every record of the entity, as admins and managers do, changing only their own.
     readers: tuple[str, ...] = ()
     # Range filters: field (of `fields` or the server's) -> (lower bound parameter, upper bound

@@ -9,7 +9,7 @@ from typing import Any
 
 from contact_platform import clock
 from contact_platform.entities.entity import Entity
-from contact_platform.entities.service import admins_only, fields_of, parent_of, shown, to_api
+from contact_platform.entities.service import admins_only, fields_of, links_seen, parent_of, shown, to_api
 from contact_platform.entities.shapes import shapes
 from contact_platform.entities.visibility import gone, visible
 from contact_platform.models.base import Model
@@ -176,12 +176,18 @@ def list_records(entity: Entity, caller: Caller, query: PageQuery, parent_id: st
             and (not custom or custom_fields_match(fields.get("customFields") or {}, custom))
         )
 
+    def seen_with_links(size: int, start: LastKey | None) -> Page[RecordItem]:
+        """The page's records whose linked records the caller sees too (`links_seen`: read once a
+        page, for the records `keep` leaves)."""
+        page = fetch(size, start)
+        return Page(links_seen(entity, caller, [record for record in page.items if keep(record)]), page.last_key)
+
     binding = f"{entity.plural_name}|{caller.tenant_id}|{caller.user_id}|{plan}|{sorted(wanted.items())}|{since}"
     binding += f"|{sorted(ranges.items())}|{sorted((custom or {}).items())}"
     if matched:
         binding += f"|{sorted((name, str(value)) for name, value in matched.items())}"
     return listing(
-        fetch,
+        seen_with_links if entity.seen_with and not caller.sees_all_records else fetch,
         lambda record: to_api(entity, record, now),
         binding=binding,
         limit=query.limit,

@@ -42,6 +42,7 @@ ENTITY = Entity(
     filters=("dealId", "contactId", "organizationId", "pinned"),
     link="contactId",
     references={"dealId": "deal", "contactId": "contact", "organizationId": "organization"},
+    seen_with=("dealId", "contactId", "organizationId"),
     checks=_attached_and_bounded,
     summary="A note on a deal, a contact or an organization.",
     example={"content": "Kunde interessiert sich für Enterprise-Plan.", "organizationId": "org_123"},

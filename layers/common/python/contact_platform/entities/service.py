@@ -58,6 +58,8 @@ def _read(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, R
     record = store.get_record(caller.tenant_id, entity.name, record_id)
     if record is None or not record.is_active or not visible(caller, record, entity.readers):
         raise errors.not_found(entity.label)
+    if not links_seen(entity, caller, [record]):
+        raise errors.not_found(entity.label)
     if entity.parent is None:
         return record, None
     from contact_platform.entities.catalog import entity as declared
@@ -79,18 +81,26 @@ def _may_change(entity: Entity, caller: Caller, record: RecordItem) -> None:
         raise errors.forbidden(f"Only the owner, an admin or a manager may change this {entity.label.lower()}")
 
 
+def links_seen(entity: Entity, caller: Caller, records: list[RecordItem]) -> list[RecordItem]:
+    """Those of the records whose linked records (`seen_with`) the caller sees, each one it names:
+    for callers who do not see every record, one read of the records all of them name (one GetItem
+    for one, else a BatchGetItem for contacts and one for the others)."""
+    if not entity.seen_with or caller.sees_all_records or not records:
+        return records
+    links = {
+        (record.record_id, field): (entity.references[field], str(named))
+        for record in records
+        for field in entity.seen_with
+        if (named := store.data_of(record).get(field)) is not None
+    }
+    read = references_read(caller, {f"{record_id}|{field}": named for (record_id, field), named in links.items()})
+    hidden = {record_id for (record_id, field) in links if read[f"{record_id}|{field}"] is None}
+    return [record for record in records if record.record_id not in hidden]
+
+
 def _changeable(entity: Entity, caller: Caller, record_id: str) -> tuple[RecordItem, RecordItem | None]:
     record, parent = _read(entity, caller, record_id)
     _may_change(entity, caller, record)
-    via = entity.changed_by_who_sees
-    if via is not None and not caller.sees_all_records:
-        named = store.data_of(record).get(via)
-        target = entity.references[via]
-        if named is not None and referenced(caller, target, str(named)) is None:
-            seen_label = target.replace("_", " ")
-            raise errors.forbidden(
-                f"Only who sees its {seen_label}, an admin or a manager may change this {entity.label.lower()}"
-            )
     governing = _governing(entity)
     if governing is not None and parent is not None:
         _may_change(governing, caller, parent)
