@@ -151,6 +151,26 @@ def test_who_may_not_see_an_entrys_contact_does_not_see_the_entry(api: Api, admi
     assert api.delete(path, key=admin["apiKey"]).status == 200
 
 
+def test_only_admins_and_managers_delete_a_campaign(api: Api, admin: dict[str, Any]) -> None:
+    """A campaign's delete takes every entry out of sight, those of contacts a user may not see too:
+    a user gets 403 and nothing is written; a manager deletes it, and its entries go with it."""
+    user = api.token("user", tenant_id=admin["tenantId"])
+    manager = api.token("manager", tenant_id=admin["tenantId"])
+    first = campaign(api, user["apiKey"])  # a user may create and change one
+    hidden = api.create_contact(admin["apiKey"], name="Board Member")["id"]
+    entry = api.post(entries_at(first), key=admin["apiKey"], json={"contactId": hidden, "market": "DE"}).data["id"]
+    assert api.patch(f"{CAMPAIGNS}/{first}", key=user["apiKey"], json={"name": "Presale II"}).status == 200
+    before = business_items()
+    refused = api.delete(f"{CAMPAIGNS}/{first}", key=user["apiKey"])
+    assert refused.status == 403, refused.body
+    assert (
+        refused.error["message"] == "Only an admin or a manager may delete a campaign: its entries are every contact's"
+    )
+    assert business_items() == before
+    assert api.delete(f"{CAMPAIGNS}/{first}", key=manager["apiKey"]).status == 200
+    assert api.get(f"/api/v1/campaign-entries/{entry}", key=admin["apiKey"]).status == 404
+
+
 def test_opt_ins_are_false_until_given_and_a_patch_changes_those_it_names(api: Api, admin: dict[str, Any]) -> None:
     key = admin["apiKey"]
     contact = api.create_contact(key, name="Fan")["id"]

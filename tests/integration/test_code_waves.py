@@ -262,10 +262,21 @@ def test_assignment_pages_walk_a_campaigns_assignments_or_one_waves(api: Api, ad
 
 
 @pytest.mark.parametrize("role", ["manager", "user"])
-def test_managers_and_users_run_waves_and_only_managers_hold_the_report_scope(
-    api: Api, admin: dict[str, Any], role: str
-) -> None:
+def test_admins_and_managers_run_waves_and_hold_the_report_scope(api: Api, admin: dict[str, Any], role: str) -> None:
+    """A wave gives codes to every contact's entries and names them: a user, who may not see every
+    contact, gets 403 before anything is read or written."""
     account = api.token(role, tenant_id=admin["tenantId"])
     campaign_id = campaign(api, admin["apiKey"])
-    assert _wave(api, account["apiKey"], campaign_id, ["R1"]).status == 201
+    contact = api.create_contact(admin["apiKey"], name="Board Member")["id"]
+    _entries(api, admin["apiKey"], campaign_id, [{"status": "verified"}], [contact])
+    before = business_items()
+    reply = _wave(api, account["apiKey"], campaign_id, ["R1"])
+    if role == "manager":
+        assert reply.status == 201 and reply.data["assignments"][0]["contactId"] == contact, reply.body
+    else:
+        assert reply.status == 403, reply.body
+        assert reply.error["message"] == (
+            "Only an admin or a manager may run a code wave: it gives codes to every contact's entries"
+        )
+        assert business_items() == before
     assert ("campaigns:report" in account["scopes"]) == (role == "manager")

@@ -471,7 +471,7 @@ WRITTEN_ROUTES: tuple[Route, ...] = (
         "/api/v1/campaigns/{campaignId}/code-waves",
         "campaigns",
         "campaigns:write",
-        "Give up to 10,000 codes to the verified entries without one, highest score first",
+        "Give up to 10,000 codes to the verified entries without one, highest score first (admins, managers)",
         status=201,
     ),
     # Users beyond their derived routes (entities/users.py): the caller itself, and deactivation.

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from contact_platform import clock
+from contact_platform import clock, errors
 from contact_platform.entities.entity import Entity, Fields
 from contact_platform.errors import Detail
 from contact_platform.models.fields import Moment, Worded, text
@@ -54,6 +54,14 @@ def _code_assignments(tenant_id: str, campaign_id: str, start: Any) -> Any:
     return campaign_codes.assignment_page(tenant_id, campaign_id, None, limit=100, start=start)
 
 
+def _by_who_sees_every_entry(caller: Any, campaign: dict[str, Any], query: Any) -> list[Any]:
+    """A campaign's delete takes every entry out of sight with it, those of contacts a user may not
+    see too: admins and managers only (403). Nothing references a campaign but its entries."""
+    if not caller.sees_all_records:
+        raise errors.forbidden("Only an admin or a manager may delete a campaign: its entries are every contact's")
+    return []
+
+
 ENTITY = Entity(
     "campaign",
     "camp",
@@ -65,6 +73,7 @@ ENTITY = Entity(
     owner=None,
     checks=rules,
     purged_with=_code_assignments,
+    before_delete=_by_who_sees_every_entry,
     summary="A campaign contacts enter, in one or more markets.",
     example={
         "name": "Summer Tour 2026 Presale",

@@ -113,6 +113,12 @@ def _assign(caller: Caller, campaign_id: str, date_key: str, code: str, record: 
 
 
 def run_wave(caller: Caller, campaign_id: str, body: CodeWave) -> CodeWaveResult:
+    """Admins and managers only (403): a wave gives codes to every contact's entries, and its answer
+    names them, those of contacts a user may not see too."""
+    if not caller.sees_all_records:
+        raise errors.forbidden(
+            "Only an admin or a manager may run a code wave: it gives codes to every contact's entries"
+        )
     if service.referenced(caller, "campaign", campaign_id) is None:
         raise errors.not_found("Campaign")
     tenant = caller.tenant_id
