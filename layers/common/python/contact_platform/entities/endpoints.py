@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from contact_platform.entities import lists, service
+from contact_platform.entities import lists, reads, service
 from contact_platform.entities.catalog import route_verb
 from contact_platform.entities.entity import Entity
 from contact_platform.entities.routes import entity_routes
@@ -93,7 +93,7 @@ def _function(entity: Entity, verb: str, name: str) -> Callable[..., Any]:
             {id_: str, "if_match": IfMatch},
             models.public,
         )
-    return _signed(lambda **path: service.get(entity, caller(), path[id_]), name, {id_: str}, models.public)
+    return _signed(lambda **path: reads.get(entity, caller(), path[id_]), name, {id_: str}, models.public)
 
 
 def endpoint_for(entity: Entity, route_name: str) -> Endpoint:

@@ -9,7 +9,8 @@ from typing import Any
 
 from contact_platform import clock
 from contact_platform.entities.entity import Entity
-from contact_platform.entities.service import admins_only, fields_of, links_seen, parent_of, shown, to_api
+from contact_platform.entities.reads import fields_of, links_seen, shown, to_api
+from contact_platform.entities.service import admins_only, parent_of
 from contact_platform.entities.shapes import shapes
 from contact_platform.entities.visibility import gone, visible
 from contact_platform.models.base import Model

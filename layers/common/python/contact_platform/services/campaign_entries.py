@@ -27,7 +27,7 @@ from typing import Annotated, Any, cast
 from pydantic import Field, create_model
 
 from contact_platform import clock, errors
-from contact_platform.entities import service
+from contact_platform.entities import reads, service
 from contact_platform.entities.catalog import entity
 from contact_platform.entities.shapes import shapes
 from contact_platform.errors import Detail
@@ -78,7 +78,7 @@ def batch_shapes() -> tuple[type[Model], type[Model]]:
 
 
 def _campaign(caller: Caller, campaign_id: str) -> None:
-    if service.referenced(caller, CAMPAIGN, campaign_id) is None:
+    if reads.referenced(caller, CAMPAIGN, campaign_id) is None:
         raise errors.not_found("Campaign")
 
 
@@ -173,7 +173,7 @@ def create_batch(caller: Caller, campaign_id: str, body: Model) -> Model:
     if not lead_migrations.commit(item, report, locked=False):
         raise errors.conflict("The batch ran out of time and was aborted: nothing was created; send it again")
     roll_forward(item, written)
-    entries = [service.to_api(declared, record) for record in written]
+    entries = [reads.to_api(declared, record) for record in written]
     return answer.model_validate({"count": len(entries), "entries": entries})
 
 

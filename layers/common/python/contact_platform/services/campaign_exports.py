@@ -11,7 +11,7 @@ from contact_platform import aws, clock, errors
 from contact_platform.campaign_export_types import EXPORT_TYPES, ExportType
 from contact_platform.config import EXPORT_FILE_DAYS, settings
 from contact_platform.entities.catalog import entity
-from contact_platform.entities.service import found
+from contact_platform.entities.reads import found
 from contact_platform.models.campaign_exports import (
     CampaignExport,
     CampaignExportCreate,

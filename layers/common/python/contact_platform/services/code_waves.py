@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from contact_platform import clock, errors
-from contact_platform.entities import service
+from contact_platform.entities import reads, service
 from contact_platform.entities.catalog import entity
 from contact_platform.errors import Detail
 from contact_platform.models.campaigns import CodeWave, CodeWaveResult
@@ -119,7 +119,7 @@ def run_wave(caller: Caller, campaign_id: str, body: CodeWave) -> CodeWaveResult
         raise errors.forbidden(
             "Only an admin or a manager may run a code wave: it gives codes to every contact's entries"
         )
-    if service.referenced(caller, "campaign", campaign_id) is None:
+    if reads.referenced(caller, "campaign", campaign_id) is None:
         raise errors.not_found("Campaign")
     tenant = caller.tenant_id
     codes = list(body.codes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from contact_platform import errors
-from contact_platform.entities import service
+from contact_platform.entities import reads, service
 from contact_platform.entities.deals import CLOSED, ENTITY
 from contact_platform.entities.references import Move
 from contact_platform.entities.shapes import shapes
@@ -91,7 +91,7 @@ def moving_deals(caller: Caller, target: str, record: dict[str, Any], move_to: s
             deals = "1 open deal" if count == 1 else f"{count} open deals"
             raise errors.conflict(f"{label} still holds {deals}; move or close them first, or pass ?moveDealsTo=")
         return []
-    stage = service.referenced(caller, "stage", move_to)
+    stage = reads.referenced(caller, "stage", move_to)
     if stage is None:
         raise errors.invalid([Detail("moveDealsTo", "no stage with this id")])
     if move_to == record["id"] or stage.get("pipelineId") == record["id"]:

@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from contact_platform import clock, errors
+from contact_platform.entities import reads as entity_reads
 from contact_platform.entities import service as entity_service
 from contact_platform.entities.catalog import entity
 from contact_platform.ids import timed_id
@@ -144,7 +145,7 @@ def _audit_entries(
                 entity_type=LEAD,
                 entity_id=lead_id,
                 action="lead_created_via_migration",
-                event={"data": entity_service.to_api(lead, record).model_dump(mode="json"), "previous": None},
+                event={"data": entity_reads.to_api(lead, record).model_dump(mode="json"), "previous": None},
                 event_type="lead.created",
                 details={
                     "importId": item.import_id,

@@ -90,16 +90,16 @@ def first_admin(tenant_id: str) -> User | None:
 
 def deactivate_user(caller: Caller, user_id: str, if_match: str | None) -> Model:
     """`active: false` and the user's keys revoked (again, if an earlier deactivation was cut off)."""
-    from contact_platform.entities import service
+    from contact_platform.entities import reads, service
     from contact_platform.entities.shapes import shapes
     from contact_platform.entities.users import ENTITY
     from contact_platform.services.api_keys import revoke_user_keys
 
     if caller.role != Role.ADMIN:
         raise errors.forbidden("Only admins deactivate users")
-    record = service.found(ENTITY, caller, user_id)
+    record = reads.found(ENTITY, caller, user_id)
     if store.data_of(record).get("active") is False:
         Precondition.of(if_match, ENTITY.label).check(record.version)
         revoke_user_keys(caller, user_id)
-        return service.to_api(ENTITY, record)
+        return reads.to_api(ENTITY, record)
     return service.update(ENTITY, caller, user_id, shapes(ENTITY).patch.model_validate({"active": False}), if_match)
