@@ -475,7 +475,18 @@ def test_requests_per_call(api: Api, admin: dict[str, Any], entity: Entity) -> N
     with dynamodb_requests() as sent:
         assert api.patch(path, key=key, json=change).status == 200
     expected = reference_reads(entity, change, 1 + governed)
-    assert sent == {"UpdateItem": 1, "TransactWriteItems": 1, **expected}
+    # A key set the record stays in with another note (a lead's company core, renamed keeping a
+    # word): its old member is deleted after the transaction (store/key_sets.py), an UpdateItem each.
+    noted = (
+        [
+            {(name.kind, name.value): name.note for name in entity.key_sets(fields)}
+            for fields in (record, record | change)
+        ]
+        if entity.key_sets
+        else [{}, {}]
+    )
+    moved = sum(1 for name in noted[0].keys() & noted[1].keys() if noted[0][name] != noted[1][name])
+    assert sent == {"UpdateItem": 1 + moved, "TransactWriteItems": 1, **expected}
     if entity.name not in DELETED:
         return
     with dynamodb_requests() as sent:

@@ -16,6 +16,7 @@ from contact_platform import clock
 from contact_platform.entities.catalog import entity
 from contact_platform.services.cleanup import run_cleanup
 from contact_platform.services.lead_batches import LEASE
+from contact_platform.services.lead_matching import company_core
 from contact_platform.services.lead_migration import lead_id_of
 from contact_platform.store import key_sets, records
 from tests.support.fixtures import Api, table_items
@@ -628,8 +629,20 @@ def test_key_sets_follow_api_writes_and_are_read_in_one_round(
     with dynamodb_requests() as sent_requests:
         read = key_sets.read([jena, erfurt, missing])
     assert sent_requests["BatchGetItem"] == 1
-    assert read == {jena: {lead["id"] for lead in leads} - {first, second}, erfurt: {first}}
+    cores = {lead["id"]: company_core(lead["companyName"]) for lead in leads}
+    noted = {pk: {key_sets.parsed(member) for member in held or ()} for pk, held in read.items()}
+    assert noted == {
+        jena: {(lead_id, cores[lead_id]) for lead_id in cores} - {(first, cores[first]), (second, cores[second])},
+        erfurt: {(first, cores[first])},
+    }, "each member notes its lead's company core"
     assert len(read[jena] or ()) == 4, "6 written, one moved away, one deleted"
+    third = next(lead_id for lead_id in cores if lead_id not in (first, second))
+    renamed = api.patch(f"/api/v1/leads/{third}", key=admin["apiKey"], json={"companyName": "Gemein Umbenannt"})
+    assert renamed.status == 200, renamed.body
+    assert_key_sets_hold_their_leads()
+    held = {key_sets.parsed(member) for member in key_sets.read([jena])[jena] or ()}
+    assert {member for member in held if member[0] == third} == {(third, "gemein umbenannt")}, "old member gone"
+    assert len(held) == 4
 
 
 def _key_set(pk: str) -> dict[str, Any]:
@@ -802,6 +815,31 @@ def test_a_dry_runs_requests_do_not_grow_with_the_tenants_leads(
     before = requests()
     run(api, officer["apiKey"], body([other_lead(owner, number) for number in range(100, 300)], dry_run=False))
     assert requests() == before
+
+
+def test_a_dry_run_reads_only_the_leads_whose_noted_company_could_match(
+    api: Api, admin: dict[str, Any], officer: dict[str, Any]
+) -> None:
+    """30 leads of Jena share the word `Sonnen` with the probe. Their company-word set notes each one's
+    company core, so the dry run scores them from the set and reads none whose core cannot reach the
+    threshold: it sends no more requests than a probe in a city without leads. A probe whose core is
+    close to one of them reads that lead and reports it."""
+    owner = admin["userId"]
+    names = [f"Sonnen {chr(97 + n // 26)}{chr(97 + n % 26)}{'kqxzvw'[n % 6]}word" for n in range(30)]
+    jena = [other_lead(owner, n, companyName=name, city="Jena") for n, name in enumerate(names)]
+    run(api, officer["apiKey"], body(jena, dry_run=False))
+
+    def dry_run(company: str, city: str) -> tuple[Any, list[str]]:
+        probe = other_lead(owner, 99, companyName=company, city=city)
+        with dynamodb_requests() as sent:
+            result = run(api, officer["apiKey"], body([probe], dry_run=True, source="probe"))
+        return sent, [warning["matchReason"] for warning in result["duplicateWarnings"]]
+
+    alone, _ = dry_run("Sonnen Zuckerbaeckerei Hinterhuber", "Weimar")
+    far, far_found = dry_run("Sonnen Zuckerbaeckerei Hinterhuber", "Jena")
+    assert far == alone and far_found == [], (far, alone)
+    near, near_found = dry_run(names[7].replace("word", "wort"), "Jena")
+    assert near["BatchGetItem"] > alone["BatchGetItem"] and near_found == ["company_fuzzy"], near
 
 
 def test_a_key_set_member_a_dead_run_left_behind_matches_nothing(

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ConfigDict
 
 from contact_platform.errors import Detail
 from contact_platform.models.base import Model
+
+if TYPE_CHECKING:  # a declaration names the store's types only in annotations
+    from contact_platform.store.key_sets import SetName
 
 SERVER_SORTS = ("createdAt", "updatedAt")
 
@@ -115,9 +118,9 @@ class Entity:
     # depends on the time of reading); a list filters on them after reading.
     on_read: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # Normalized values that find an active record among many in one BatchGetItem (store/key_sets.py):
-    # from the record's fields, the (kind, value) of each set it is in (leads: email, phone, company
-    # words per city, what the migration finds duplicates by).
-    key_sets: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
+    # from the record's fields, the (kind, value, note) of each set it is in (leads: email, phone,
+    # company words per city noting the company core, what the migration finds duplicates by).
+    key_sets: Callable[[dict[str, Any]], list[SetName]] | None = None
     # Tallies kept in the same transaction as each write (deals: the summary's counters): from the
     # tenant and the record before and after (fields plus ownerId and visibleTo; None: absent or
     # deleted), the increments of store/tallies.py.

@@ -1,6 +1,8 @@
 """Duplicates of a migration's leads, among the tenant's leads and earlier in the same batch
 (services/lead_matching.py says the rules): the key sets of the whole batch in BatchGetItems, then
-the leads they name in BatchGetItems, so the requests grow with the batch, not with the tenant.
+the leads they name in BatchGetItems, so the requests grow with the batch, not with the tenant. Of
+the leads a company word names, only those whose noted company core scores at the threshold or
+above are read.
 
 A company word shared by more than `key_sets.MOST_MEMBERS` (50) leads of a city finds no candidates
 (it tells nothing about which company it is, and reading its leads would grow with the tenant): its
@@ -9,7 +11,7 @@ set is common."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from contact_platform.services.lead_checks import Incoming
@@ -119,6 +121,13 @@ def _existing(keys: LeadKeys, named: dict[str, set[str]], counted: _Counted) -> 
     return None
 
 
+@lru_cache(maxsize=1 << 16)  # pairs of cores a process keeps (a batch of 1,000 leads meets thousands)
+def _below(core: str, other_core: str) -> bool:
+    """Whether a lead whose company core is `other_core` (as its company-word set notes it, which
+    its record holds) cannot be a company match of one with `core`: it is not read."""
+    return company_score(core, other_core) < COMPANY_THRESHOLD
+
+
 def find(
     tenant_id: str, leads: list[Incoming], own_ids: dict[str, str]
 ) -> tuple[dict[str, Found], dict[str, set[str] | None]]:
@@ -133,10 +142,12 @@ def find(
     for external_id, sets in names.items():
         by_kind: dict[str, set[str]] = {}
         named[external_id] = by_kind
-        for (kind, _), pk in zip(sets, key_sets.set_pks(tenant_id, LEAD, sets), strict=True):
-            ids = members.get(pk, set())
-            if ids is not None:
-                by_kind.setdefault(kind, set()).update(ids - {own_ids.get(external_id)})
+        core = lead_keys[external_id].core
+        for name, pk in zip(sets, key_sets.set_pks(tenant_id, LEAD, sets), strict=True):
+            for member in members.get(pk) or ():
+                lead_id, noted = key_sets.parsed(member)
+                if lead_id != own_ids.get(external_id) and not (noted and _below(core, noted)):
+                    by_kind.setdefault(name.kind, set()).add(lead_id)
     candidates = {lead_id for by_kind in named.values() for ids in by_kind.values() for lead_id in ids}
     counted = _Counted(records.record_data(tenant_id, LEAD, candidates))
     batch, duplicates = _Batch(), {}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contact_platform.services.search_terms import email_key, fold, phone_key
+from contact_platform.store.key_sets import SetName
 
 HARD = "skip_or_merge"
 SOFT = "review_manually"
@@ -31,6 +32,7 @@ HARD_FROM = 0.95  # scores from here on are hard duplicates
 MIN_BLOCKING_LENGTH = 3
 MAX_BLOCKING_TOKENS = 4
 BLOCKING_PREFIX = 5
+NOTED_CORE = 64  # a core up to so many characters is noted in its company-word sets (`LeadKeys.sets`)
 
 # Words that say what kind of company it is, not which: dropped from a name's core.
 LEGAL_FORMS = frozenset(
@@ -107,11 +109,14 @@ class LeadKeys:
     core: str
     tokens: tuple[str, ...]
 
-    def sets(self) -> list[tuple[str, str]]:
-        """The key sets a lead with these keys is in (store/key_sets.py): (kind, value)."""
-        names = [("email", self.email)] if self.email else []
-        names += [("phone", self.phone)] if self.phone else []
-        return names + [("company", f"{self.city}#{token}") for token in self.tokens]
+    def sets(self) -> list[SetName]:
+        """The key sets a lead with these keys is in (store/key_sets.py); in its company-word sets its
+        member notes its company core (up to NOTED_CORE characters, keeping a set's item small), which
+        the duplicate check scores before it reads a lead."""
+        names = [SetName("email", self.email)] if self.email else []
+        names += [SetName("phone", self.phone)] if self.phone else []
+        note = self.core if len(self.core) <= NOTED_CORE else ""
+        return names + [SetName("company", f"{self.city}#{token}", note) for token in self.tokens]
 
 
 def keys_of(lead: dict[str, Any]) -> LeadKeys:

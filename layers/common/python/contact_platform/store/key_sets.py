@@ -16,7 +16,14 @@ written again, that set made common. A reader of many values reads them with Bat
 request, however many records the tenant has.
 
 A set names records; what a record is now (active, seen by the caller, its current values) is read
-from the record itself, so a member left behind is harmless.
+from the record itself, so a member left behind is harmless. A member may carry a note after its ID
+(`<id>|<note>`): what a reader may judge it by without reading the record (a lead's company core in
+its company-word sets, so that the duplicate check reads only the leads whose core could match).
+A write that changes a record's note in a set it stays in adds the new member in its transaction
+and deletes the old one right after it (an item takes no ADD and DELETE of one attribute in one
+update, nor two updates in one transaction): a member that outlives a crash between the two is
+read, like any member left behind (the record's current values decide), and counts towards the
+set's bound.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from typing import NamedTuple
 
 from pynamodb.attributes import BooleanAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -41,8 +49,27 @@ TRANSACTION_ITEMS = 100
 # twice only under races.
 WRITE_ATTEMPTS = 3
 KNOWN_COMMON = 4096  # the common sets a process keeps in mind (the oldest forgotten first)
-Membership = tuple[str, str]  # (the set's partition key, the record ID)
-SetName = tuple[str, str]  # (kind, value): ("email", "max@example.com"), ("company", "berlin#musterkuche")
+Membership = tuple[str, str]  # (the set's partition key, the member: the record ID and its note)
+NOTE = "|"  # between a member's record ID and its note
+
+
+class SetName(NamedTuple):
+    """A set a record is in: ("email", "max@example.com"), ("company", "berlin#musterkuche"), and
+    the note its member carries there ("" for none)."""
+
+    kind: str
+    value: str
+    note: str = ""
+
+
+def member(record_id: str, note: str) -> str:
+    return f"{record_id}{NOTE}{note}" if note else record_id
+
+
+def parsed(member: str) -> tuple[str, str]:
+    """A member's record ID and note ("" for a member without one)."""
+    record_id, _, note = member.partition(NOTE)
+    return record_id, note
 
 
 class KeySet(Item, discriminator="key-set"):
@@ -61,18 +88,18 @@ def _remember(pks: Iterable[str]) -> None:
 
 
 def set_pks(tenant_id: str, entity: str, names: Iterable[SetName]) -> list[str]:
-    return [keys.key_set_pk(tenant_id, entity, kind, value) for kind, value in names]
+    return [keys.key_set_pk(tenant_id, entity, kind, value) for kind, value, *_ in names]
 
 
 def memberships(tenant_id: str, entity: str, record_id: str, names: Iterable[SetName]) -> set[Membership]:
-    return {(pk, record_id) for pk in set_pks(tenant_id, entity, names)}
+    return {(keys.key_set_pk(tenant_id, entity, name.kind, name.value), member(record_id, name.note)) for name in names}
 
 
 def read(pks: Iterable[str]) -> dict[str, set[str] | None]:
-    """Each set that exists: its members, or None when it is common (one BatchGetItem round,
-    consistent, in wire form: store/wire.py). A set written before sets were bounded may hold more
-    than MOST_MEMBERS without being common yet: None too (the next migration that meets it makes it
-    common)."""
+    """Each set that exists: its members (`parsed` splits one), or None when it is common (one
+    BatchGetItem round, consistent, in wire form: store/wire.py). A set written before sets were
+    bounded may hold more than MOST_MEMBERS without being common yet: None too (the next migration
+    that meets it makes it common)."""
     found: dict[str, set[str] | None] = {}
     for item in wire.batch_get(((pk, KEYS_SK) for pk in pks), ("PK", "members", "common")):
         pk = item["PK"]["S"]
@@ -89,12 +116,14 @@ def read(pks: Iterable[str]) -> dict[str, set[str] | None]:
 class Changes:
     """What a write does to key sets: sets `put` whole (new ones, on the condition that they are
     still missing), `added` to (on the condition that the set is not common and has room), members
-    `removed`, sets made `common`."""
+    `removed`, sets made `common`; members `replaced` (a record's old member in a set it stays in
+    with another note), deleted after the write (`written`)."""
 
     put: dict[str, set[str]] = field(default_factory=dict)
     added: dict[str, set[str]] = field(default_factory=dict)
     removed: dict[str, set[str]] = field(default_factory=dict)
     common: set[str] = field(default_factory=set)
+    replaced: dict[str, set[str]] = field(default_factory=dict)
 
     def refuse(self, pks: set[str]) -> None:
         """The sets a cancelled transaction refused: a set put meanwhile is added to instead, one that
@@ -115,14 +144,12 @@ class Changes:
             )
         for pk, members in self.added.items():
             actions: list[Action] = [KeySet.members.add(members), KeySet.kind.set(KeySet)]
-            if pk in self.removed:
-                actions.append(KeySet.members.delete(self.removed[pk]))
-            room = MOST_MEMBERS - len(members) + len(self.removed.get(pk, ()))
+            room = MOST_MEMBERS - len(members)
             held = size(KeySet.members)  # type: ignore[no-untyped-call]  # pynamodb's size() has no annotations
             condition = KeySet.common.does_not_exist() & (KeySet.members.does_not_exist() | (held <= room))
             tx.update(KeySet(pk=pk, sk=KEYS_SK), actions=actions, condition=condition, return_values="ALL_OLD")
         for pk, members in self.removed.items():
-            if pk not in self.added and pk not in self.common:
+            if pk not in self.common:
                 tx.update(KeySet(pk=pk, sk=KEYS_SK), actions=[KeySet.members.delete(members)])
         for pk in self.common:
             actions = [KeySet.common.set(True), KeySet.kind.set(KeySet), KeySet.members.remove()]
@@ -135,15 +162,24 @@ class Changes:
             {pk: m for pk, m in self.added.items() if pk in wanted},
             {pk: m for pk, m in self.removed.items() if pk in wanted},
             self.common & wanted,
+            {pk: m for pk, m in self.replaced.items() if pk in wanted},
         )
 
     def pks(self) -> list[str]:
         return list(dict.fromkeys([*self.put, *self.added, *self.removed, *self.common]))
 
+    def take_replaced(self) -> None:
+        """Delete the members `replaced`, once the write that added their successors is in (those
+        of a set made common went with its members)."""
+        for pk, members in self.replaced.items():
+            if pk not in self.common:
+                KeySet(pk=pk, sk=KEYS_SK).update(actions=[KeySet.members.delete(members)])
+
 
 def changes(added: Iterable[Membership], removed: Iterable[Membership]) -> Changes:
     """A record write's changes: ADD the members that joined a set, DELETE those that left (netted:
-    a record is in a set or not). A set known to be common is left alone; one record more than a set
+    a record is in a set or not; a set that gains members and loses others deletes those after the
+    write, `Changes.replaced`). A set known to be common is left alone; one record more than a set
     may hold makes it common."""
     joined: dict[str, set[str]] = {}
     left: dict[str, set[str]] = {}
@@ -162,7 +198,7 @@ def changes(added: Iterable[Membership], removed: Iterable[Membership]) -> Chang
         if came:
             found.added[pk] = came
         if went:
-            found.removed[pk] = went
+            (found.replaced if came else found.removed)[pk] = went
     return found
 
 
@@ -189,6 +225,7 @@ def written(write: Callable[[], None], sets: Changes) -> None:
             sets.refuse(pks)
             continue
         _remember(sets.common)
+        sets.take_replaced()
         return
 
 
