@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from contact_platform import clock, errors
+from contact_platform import clock
 from contact_platform.entities.entity import Entity, Fields
+from contact_platform.entities.visibility import require_seeing_all
 from contact_platform.errors import Detail
 from contact_platform.models.fields import Moment, Worded, text
 
@@ -57,8 +58,7 @@ def _code_assignments(tenant_id: str, campaign_id: str, start: Any) -> Any:
 def _by_who_sees_every_entry(caller: Any, campaign: dict[str, Any], query: Any) -> list[Any]:
     """A campaign's delete takes every entry out of sight with it, those of contacts a user may not
     see too: admins and managers only (403). Nothing references a campaign but its entries."""
-    if not caller.sees_all_records:
-        raise errors.forbidden("Only an admin or a manager may delete a campaign: its entries are every contact's")
+    require_seeing_all(caller, "delete a campaign", "its entries are every contact's")
     return []
 
 

@@ -36,7 +36,7 @@ def visible_record(entity: Entity, caller: Caller, record_id: str) -> tuple[Reco
     record = store.get_record(caller.tenant_id, entity.name, record_id)
     if record is None or not record.is_active or not visible(caller, record, entity.readers):
         raise errors.not_found(entity.label)
-    if not links_seen(entity, caller, [record]):
+    if not links_seen(entity, caller, [record]):  # linked to a record the caller may not see
         raise errors.not_found(entity.label)
     if entity.parent is None:
         return record, None

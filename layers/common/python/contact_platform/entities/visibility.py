@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from contact_platform import clock
+from contact_platform import clock, errors
 from contact_platform.permissions import Caller
 from contact_platform.store.records import RecordItem
 
@@ -17,6 +17,13 @@ EVERYONE = "everyone"
 def gone(record: RecordItem) -> bool:
     """Past its 90 days (the cleanup has not purged it yet)."""
     return record.expires_at is not None and record.expires_at <= clock.epoch(clock.now())
+
+
+def require_seeing_all(caller: Caller, doing: str, because: str) -> None:
+    """403 unless the caller sees every record: for what acts on records whatever their owner (a
+    pipeline's delete moves every deal in it, a code wave gives codes to every contact's entries)."""
+    if not caller.sees_all_records:
+        raise errors.forbidden(f"Only an admin or a manager may {doing}: {because}")
 
 
 def visible(caller: Caller, record: RecordItem, readers: Collection[str] = ()) -> bool:

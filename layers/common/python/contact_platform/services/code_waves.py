@@ -21,6 +21,7 @@ from typing import Any
 from contact_platform import clock, errors
 from contact_platform.entities import reads, service
 from contact_platform.entities.catalog import entity
+from contact_platform.entities.visibility import require_seeing_all
 from contact_platform.errors import Detail
 from contact_platform.models.campaigns import CodeWave, CodeWaveResult
 from contact_platform.permissions import Caller
@@ -115,10 +116,7 @@ def _assign(caller: Caller, campaign_id: str, date_key: str, code: str, record: 
 def run_wave(caller: Caller, campaign_id: str, body: CodeWave) -> CodeWaveResult:
     """Admins and managers only (403): a wave gives codes to every contact's entries, and its answer
     names them, those of contacts a user may not see too."""
-    if not caller.sees_all_records:
-        raise errors.forbidden(
-            "Only an admin or a manager may run a code wave: it gives codes to every contact's entries"
-        )
+    require_seeing_all(caller, "run a code wave", "it gives codes to every contact's entries")
     if reads.referenced(caller, "campaign", campaign_id) is None:
         raise errors.not_found("Campaign")
     tenant = caller.tenant_id

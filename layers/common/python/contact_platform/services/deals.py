@@ -11,6 +11,7 @@ from contact_platform.entities import reads, service
 from contact_platform.entities.deals import CLOSED, ENTITY
 from contact_platform.entities.references import Move
 from contact_platform.entities.shapes import shapes
+from contact_platform.entities.visibility import require_seeing_all
 from contact_platform.errors import Detail
 from contact_platform.models.base import Model
 from contact_platform.models.deals import CurrencyTotal, DealSummary, DealSummaryQuery
@@ -82,8 +83,7 @@ def moving_deals(caller: Caller, target: str, record: dict[str, Any], move_to: s
     it is missing or would be deleted too). Admins and managers only (403): the count and the move take
     in every deal, those a user may not see too."""
     label = target.capitalize()
-    if not caller.sees_all_records:
-        raise errors.forbidden(f"Only an admin or a manager may delete a {target}: the deals in it are everyone's")
+    require_seeing_all(caller, f"delete a {target}", "the deals in it are everyone's")
     pipeline_id = record["id"] if target == "pipeline" else record["pipelineId"]
     if move_to is None:
         count = open_deals(caller, pipeline_id, "" if target == "pipeline" else record["id"])
